@@ -1,0 +1,1 @@
+"""Code generators: LLVM JIT, HLS C++, MLIR."""

@@ -1,0 +1,118 @@
+"""The callable result of :func:`allo.backends.llvm.build` (numpy calling convention).
+
+Arguments are validated and converted by :mod:`allo.runtime` (shared by every backend);
+this module only moves containers in and out of the JIT-compiled entry point: native
+arrays by pointer, integers wider than 64 bits through a little-endian byte buffer of the
+padded width, scalars through one-element buffers, results into freshly allocated ones.
+
+Example::
+
+    mod = build(module)      # an LLVMModule
+    C = mod(A, B)            # numpy in, numpy out
+    print(mod.llvm_ir[:80])  # the optimised LLVM IR
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any, List, Sequence
+
+import numpy as np
+
+from ...errors import AlloError
+from ...ir.nodes import Module
+from ...ir.types import AlloType, BufferType, Float
+from ...runtime import container_dtype, invoke
+from .lltypes import storage_bytes
+
+_ENTRY_TYPE = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
+
+
+def _is_wide(t: AlloType) -> bool:
+    return not isinstance(t, Float) and t.bits > 64
+
+
+class _Slot:
+    """One argument or result as memory the JIT reads/writes."""
+
+    def __init__(self, t: AlloType, shape, value: Any = None):
+        self.t, self.shape, self.value = t, shape, value
+        n = int(np.prod(shape)) if shape else 1
+        if _is_wide(t):
+            self.mem = np.zeros(n * storage_bytes(t), dtype=np.uint8)
+            if value is not None:
+                flat = np.asarray(value, dtype=object).reshape(-1)
+                nb, mask = storage_bytes(t), (1 << (8 * storage_bytes(t))) - 1
+                self.mem[:] = np.frombuffer(b"".join((int(v) & mask).to_bytes(nb, "little")
+                                                     for v in flat), dtype=np.uint8)
+        elif value is None:
+            self.mem = np.zeros(shape, dtype=container_dtype(t))
+        elif isinstance(value, np.ndarray):
+            self.mem = value  # contiguous container: used in place
+        else:
+            self.mem = np.array(value, dtype=container_dtype(t))
+
+    @property
+    def address(self) -> int:
+        return self.mem.ctypes.data
+
+    def read(self) -> Any:
+        """The slot's contents as a container (arrays) or value (scalars)."""
+        if _is_wide(self.t):
+            nb = storage_bytes(self.t)
+            raw = self.mem.tobytes()
+            vals = [int.from_bytes(raw[k:k + nb], "little", signed=self.t.signed) & ((1 << nb * 8) - 1)
+                    for k in range(0, len(raw), nb)]
+            vals = [self.t.wrap(v) for v in vals]
+            if not self.shape:
+                return vals[0]
+            out = np.empty(len(vals), dtype=object)
+            out[:] = vals
+            return out.reshape(self.shape)
+        if self.shape:
+            return self.mem
+        v = self.mem[()]
+        return v if isinstance(self.t, Float) else int(v)
+
+    def write_back(self) -> None:
+        """Copy a wide-integer buffer back into the object container it came from."""
+        if _is_wide(self.t) and isinstance(self.value, np.ndarray):
+            self.value.reshape(-1)[:] = self.read().reshape(-1)
+
+
+class LLVMModule:
+    """A JIT-compiled design: call it like the kernel. ``llvm_ir`` holds the optimised IR."""
+
+    def __init__(self, module: Module, engine: Any, address: int, llvm_ir: str):
+        self.module = module
+        self.func = module.top_func
+        self.llvm_ir = llvm_ir
+        self._engine = engine  # keeps the machine code alive
+        self._entry = _ENTRY_TYPE(address)
+
+    def __call__(self, *args: Any) -> Any:
+        return invoke(self.func, args, self._execute)
+
+    def _execute(self, cargs: Sequence[Any]) -> List[Any]:
+        f = self.func
+        slots = []
+        for p, v in zip(f.params, cargs):
+            t = p.type
+            if isinstance(t, BufferType):
+                slots.append(_Slot(t.dtype, t.shape, v))
+            else:
+                slots.append(_Slot(t, (), v))
+        outs = [_Slot(t.dtype, t.shape) if isinstance(t, BufferType) else _Slot(t, ())
+                for t in f.results]
+        argv = (ctypes.c_void_p * max(len(slots) + len(outs), 1))(
+            *[s.address for s in slots + outs])
+        status = self._entry(ctypes.cast(argv, ctypes.c_void_p))
+        for s in slots:
+            s.write_back()
+        if status != 0:
+            raise AlloError(f"{f.name}: a stream was read while empty (FIFO underflow)",
+                            hint="make every stream get match an earlier put in program order")
+        return [s.read() for s in outs]
+
+    def __repr__(self) -> str:
+        return f"<LLVMModule {self.func.name}>"

@@ -1,0 +1,155 @@
+"""Objects kernels use: loop iterators, math functions and the template decorator.
+
+The frontend recognizes these objects *by identity* after resolving a name, so
+``allo.grid``, ``from allo import grid`` and an alias all work. Each also does the
+obvious thing when a kernel is run as plain Python (``grid`` iterates, ``exp`` calls
+numpy), so a kernel can be tried without compiling it.
+
+Example::
+
+    >>> from allo.frontend.builtins import grid, exp
+    >>> list(grid(2, 2))
+    [(0, 0), (0, 1), (1, 0), (1, 1)]
+    >>> float(exp(0.0))
+    1.0
+"""
+
+from __future__ import annotations
+
+import builtins as _py
+import itertools
+import math as _math
+from typing import Any, Callable, Iterator, Optional, Tuple
+
+import numpy as np
+
+__all__ = [
+    "grid", "reduction", "template",
+    "exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "abs", "pow",
+    "floor", "ceil",
+]
+
+
+def grid(*extents: Any, name: Optional[str] = None) -> Iterator[Tuple[int, ...]]:
+    """A perfect loop nest forming one band: ``for i, j in grid(M, N, "PE")``.
+
+    A trailing string (or ``name=``) names the band. Run as Python it iterates the
+    Cartesian product. Example: ``list(grid(1, 2)) == [(0, 0), (0, 1)]``.
+    """
+    if extents and isinstance(extents[-1], str):
+        extents = extents[:-1]
+    iters = itertools.product(*(range(int(e)) for e in extents))
+    if len(extents) == 1:
+        return (t[0] for t in iters)
+    return iters
+
+
+def reduction(*extents: Any, name: Optional[str] = None) -> Iterator[Any]:
+    """Like :func:`grid`, but marks the loops as reduction loops (``attrs["reduction"]``).
+
+    Example: ``for k in reduction(K): acc += A[k]``.
+    """
+    return grid(*extents, name=name)
+
+
+def template(*names: str) -> Callable[[Callable], Callable]:
+    """Python 3.11 spelling of ``def kernel[T, M](A: "T[M]")``.
+
+    Example::
+
+        @template("T", "M")
+        def kernel(A: "T[M]") -> "T[M]": ...
+
+    Instantiate with ``allo.customize(kernel, instantiate=[int32, 8])`` or, inside
+    another kernel, ``kernel[int32, 8](A)``.
+    """
+    for n in names:
+        if not isinstance(n, str) or not n.isidentifier():
+            raise TypeError(f"template parameter names must be identifiers, got {n!r}")
+
+    def mark(fn: Callable) -> Callable:
+        fn.__allo_template__ = tuple(names)  # read by allo.frontend.templates
+        return fn
+
+    return mark
+
+
+# ------------------------------------------------------------------ math functions
+def exp(x: Any) -> Any:
+    """``e ** x`` (float intrinsic ``exp``)."""
+    return np.exp(x)
+
+
+def log(x: Any) -> Any:
+    """Natural logarithm."""
+    return np.log(x)
+
+
+def log2(x: Any) -> Any:
+    """Base-2 logarithm."""
+    return np.log2(x)
+
+
+def log10(x: Any) -> Any:
+    """Base-10 logarithm."""
+    return np.log10(x)
+
+
+def sqrt(x: Any) -> Any:
+    """Square root."""
+    return np.sqrt(x)
+
+
+def sin(x: Any) -> Any:
+    """Sine."""
+    return np.sin(x)
+
+
+def cos(x: Any) -> Any:
+    """Cosine."""
+    return np.cos(x)
+
+
+def tan(x: Any) -> Any:
+    """Tangent."""
+    return np.tan(x)
+
+
+def tanh(x: Any) -> Any:
+    """Hyperbolic tangent."""
+    return np.tanh(x)
+
+
+def abs(x: Any) -> Any:  # noqa: A001 - mirrors the kernel spelling allo.abs
+    """Absolute value (integers wrap: ``abs(INT_MIN) == INT_MIN`` in kernels)."""
+    return np.abs(x)
+
+
+def pow(x: Any, y: Any) -> Any:  # noqa: A001
+    """``x ** y`` on floats."""
+    return np.power(x, y)
+
+
+def floor(x: Any) -> Any:
+    """Round toward minus infinity (exact)."""
+    return np.floor(x)
+
+
+def ceil(x: Any) -> Any:
+    """Round toward plus infinity (exact)."""
+    return np.ceil(x)
+
+
+# Python objects the frontend lowers to IR ops, keyed by identity (id -> op name).
+MATH_OPS = {}
+for _op, _fns in {
+    "exp": (exp, _math.exp, np.exp), "log": (log, _math.log, np.log),
+    "log2": (log2, _math.log2, np.log2), "log10": (log10, _math.log10, np.log10),
+    "sqrt": (sqrt, _math.sqrt, np.sqrt), "sin": (sin, _math.sin, np.sin),
+    "cos": (cos, _math.cos, np.cos), "tan": (tan, _math.tan, np.tan),
+    "tanh": (tanh, _math.tanh, np.tanh), "floor": (floor, _math.floor, np.floor),
+    "ceil": (ceil, _math.ceil, np.ceil), "pow": (pow, _math.pow, np.power, _py.pow),
+    "abs": (abs, _py.abs, np.abs, np.absolute),
+}.items():
+    for _f in _fns:
+        MATH_OPS[id(_f)] = _op

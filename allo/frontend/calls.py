@@ -1,0 +1,157 @@
+"""Calls between kernels and ``return``.
+
+A call keeps the hierarchy: ``matmul(A, B, C)`` becomes ``Call("matmul", [BufRef("A"),
+...])``; a call used as a value (``C = matmul(A, B)``) allocates the result buffer(s)
+first and binds them with ``Call(..., results=["C"])``. Partial indexing passes a sub-view
+(``pe(A[i])`` -> ``BufRef("A", (i,))``). Arguments are checked against the callee's
+parameter types (element type and shape must match exactly; scalars are cast).
+
+Example::
+
+    def top(A: int8[4, 4], B: int8[4, 4]) -> int16[4, 4]:
+        C = matmul(A, B)       # Alloc C: int16[4, 4]; Call matmul(A, B) -> [C]
+        return C
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, List, Optional
+
+from ..errors import AlloSyntaxError, AlloTypeError
+from ..ir.nodes import BufRef, Call, Return
+from ..ir.types import AlloType, BufferType, StreamType
+from .exprs import BufView, TemplateInstance, fmt_type
+from .typing import cast, to_expr
+
+
+def as_buffer_type(t: Any) -> BufferType:
+    return BufferType(t, ()) if isinstance(t, (AlloType, StreamType)) else t
+
+
+def same_type(a: Any, b: Any) -> bool:
+    """Equal element type and shape (layouts are the partition types' business)."""
+    a, b = as_buffer_type(a), as_buffer_type(b)
+    da, db = a.dtype, b.dtype
+    if isinstance(da, StreamType) and isinstance(db, StreamType):
+        da, db = da.dtype, db.dtype  # FIFO depths may differ between caller and callee
+    return da == db and a.shape == b.shape
+
+
+def call_kernel(fl: Any, node: ast.Call, target: Any, results: Optional[List[str]],
+                names: Optional[List[str]], names_node: Any) -> List[str]:
+    """Emit the Call (and result Allocs) for ``node``; return the result buffer names.
+
+    ``results``: existing buffers to bind; ``names``: target names (new ones are declared);
+    neither: fresh temporaries.
+    """
+    if isinstance(target, TemplateInstance):
+        func = fl.mb.get_func(target.fn, list(target.args), target.name, node, fl)
+    else:
+        func = fl.mb.get_func(target, None, None, node, fl)
+    if node.keywords:
+        raise fl.err(AlloSyntaxError, "keyword arguments are not supported in kernel calls",
+                     node.keywords[0].value, hint="pass arguments by position")
+    for a in node.args:
+        if isinstance(a, ast.Starred):
+            raise fl.err(AlloSyntaxError, "star arguments (*args) are not supported", a,
+                         hint="pass each argument explicitly")
+    if len(node.args) != len(func.params):
+        raise fl.err(AlloTypeError, f"kernel '{func.name}' takes {len(func.params)} "
+                     f"argument(s) but {len(node.args)} were given", node,
+                     hint="(" + ", ".join(f"{p.name}: {fmt_type(p.type)}" for p in func.params)
+                     + ")")
+    args = [lower_arg(fl, a, p, func.name) for a, p in zip(node.args, func.params)]
+    out = bind_results(fl, node, func, results, names, names_node)
+    fl.emit(Call(func.name, args, out, loc=fl.info.loc(node)))
+    return out
+
+
+def bind_results(fl: Any, node: ast.Call, func: Any, results: Optional[List[str]],
+                 names: Optional[List[str]], names_node: Any) -> List[str]:
+    rtypes = [as_buffer_type(t) for t in func.results]
+    wanted = results if results is not None else names
+    if wanted is None:
+        out = [fl.fresh(func.name) for _ in rtypes]
+        for n, t in zip(out, rtypes):
+            fl.declare(n, t, node)
+        return out
+    if len(wanted) != len(rtypes):
+        got = "nothing" if not rtypes else f"{len(rtypes)} value(s)"
+        raise fl.err(AlloTypeError, f"kernel '{func.name}' returns {got}, but "
+                     f"{len(wanted)} target(s) are assigned", names_node or node,
+                     hint="match the number of targets to the kernel's results")
+    for n, t in zip(wanted, rtypes):
+        if n in fl.symbols:
+            have = fl.symbols[n].type
+            if not same_type(have, t):
+                raise fl.err(AlloTypeError, f"kernel '{func.name}' returns {fmt_type(t)}, but "
+                             f"'{n}' is {fmt_type(as_buffer_type(have))}", names_node or node,
+                             hint="declare the target with the kernel's result type")
+        else:
+            fl.declare(n, t, names_node or node)
+    return list(wanted)
+
+
+def lower_arg(fl: Any, node: ast.AST, param: Any, callee: str) -> Any:
+    pt = param.type
+    if isinstance(pt, (BufferType, StreamType)):
+        v = fl.lower(node)
+        if not isinstance(v, BufView):
+            raise fl.err(AlloTypeError, f"argument '{param.name}' of '{callee}' must be a "
+                         f"buffer of type {fmt_type(pt)}, got a scalar", node,
+                         hint="pass a buffer, or A[i] for a sub-view")
+        vt = v.view_type()
+        if not same_type(vt, pt):
+            raise fl.err(AlloTypeError, f"argument '{param.name}' of '{callee}' expects "
+                         f"{fmt_type(pt)}, got {fmt_type(as_buffer_type(vt))}", node,
+                         hint="pass a buffer (or sub-view) of exactly that element type and "
+                              "shape")
+        return BufRef(v.name, v.prefix, loc=fl.info.loc(node))
+    v = to_expr(fl.scalar(node))
+    return cast(v, pt)
+
+
+def lower_return(fl: Any, node: ast.Return) -> None:
+    """Lower the final ``return`` against the declared result types."""
+    results = fl.results
+    loc = fl.info.loc(node)
+    if node.value is None:
+        if results:
+            raise fl.err(AlloTypeError, "this kernel declares a result but returns nothing",
+                         node, hint="return a value of the declared type")
+        fl.emit(Return([], loc=loc))
+        return
+    if not results:
+        raise fl.err(AlloTypeError, "this kernel returns a value but has no return "
+                     "annotation", node, hint="annotate the result, e.g. -> int32[M, N]")
+    elts = node.value.elts if isinstance(node.value, ast.Tuple) and len(results) != 1 \
+        else [node.value]
+    if len(elts) != len(results):
+        raise fl.err(AlloTypeError, f"returns {len(elts)} value(s), but the annotation "
+                     f"declares {len(results)}", node.value, hint="match the annotation")
+    values = []
+    for e, rt in zip(elts, results):
+        if isinstance(rt, BufferType):
+            callee = fl.callee_object(e) if isinstance(e, ast.Call) else None
+            if callee is not None:
+                name = call_kernel(fl, e, callee, None, None, None)
+                v = fl.symbol_value(name[0], fl.symbols[name[0]]) if len(name) == 1 else None
+            else:
+                v = fl.lower(e)
+            if not isinstance(v, BufView):
+                raise fl.err(AlloTypeError, f"returns a scalar, but the kernel declares "
+                             f"{fmt_type(rt)}", e, hint="return a buffer of the declared type")
+            if not same_type(v.view_type(), rt):
+                raise fl.err(AlloTypeError, f"returns {fmt_type(as_buffer_type(v.view_type()))},"
+                             f" but the kernel declares {fmt_type(rt)}", e,
+                             hint="return a buffer of the declared type and shape")
+            values.append(BufRef(v.name, v.prefix, loc=fl.info.loc(e)))
+        else:
+            v = fl.lower(e)
+            if isinstance(v, BufView):
+                raise fl.err(AlloTypeError, f"returns buffer '{v.name}', but the kernel "
+                             f"declares the scalar type {rt!r}", e,
+                             hint="index the buffer or fix the annotation")
+            values.append(cast(to_expr(fl.require_scalar(v, e)), rt))
+    fl.emit(Return(values, loc=loc))

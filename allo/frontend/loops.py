@@ -1,0 +1,140 @@
+"""Lowering of ``for`` loops: ``range``, ``allo.grid`` and ``allo.reduction``.
+
+Naming is API: each ``For`` is named by its variable; all loops of one ``grid`` (or
+``reduction``) form a band named by the user (``allo.grid(M, N, "PE")`` or ``name=``) or
+``S_<vars>_<n>`` where ``n`` counts the bands (named or not) of the function in source
+order. Every ``range`` loop starts its own band (``name=`` names that band).
+
+Example::
+
+    for i, j in allo.grid(4, 4):     # For i (band S_i_j_0) { For j (band S_i_j_0) }
+        for k in range(4):           # For k (band S_k_1)
+            ...
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, List, Optional, Tuple
+
+import numpy as np
+
+from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
+from ..ir.nodes import Const, Expr, For
+from ..ir.types import index
+from . import builtins as ab
+from .exprs import Symbol, is_one_of
+from .typing import PyVal, cast
+
+
+def lower_for(fl: Any, node: ast.For) -> None:
+    """Lower one ``for`` statement (and its body) into nested ``For`` nodes."""
+    if node.orelse:
+        raise fl.err(AlloSyntaxError, "'for ... else' is not supported", node.orelse[0],
+                     hint="move the else body after the loop")
+    it = node.iter
+    kind = fl.lower(it.func) if isinstance(it, ast.Call) else None
+    kind = kind.value if isinstance(kind, PyVal) else None
+    if not is_one_of(kind, range, ab.grid, ab.reduction):
+        raise fl.err(AlloSyntaxError, "a kernel loop must iterate over range(...), "
+                     "allo.grid(...) or allo.reduction(...)", it,
+                     hint="write: for i in range(N):")
+    names = loop_vars(fl, node.target)
+    band_name = keyword_name(fl, it)
+    for a in it.args:
+        if isinstance(a, ast.Starred):
+            raise fl.err(AlloSyntaxError, "star arguments (*args) are not supported", a,
+                         hint="pass each extent explicitly")
+    if kind is range:
+        bounds = range_bounds(fl, it, names)
+    else:
+        args = list(it.args)
+        if args and isinstance(args[-1], ast.Constant) and isinstance(args[-1].value, str):
+            band_name = args.pop().value
+        if not args:
+            raise fl.err(AlloTypeError, f"'{kind.__name__}' needs at least one extent", it,
+                         hint="e.g. allo.grid(M, N)")
+        if len(args) != len(names):
+            raise fl.err(AlloTypeError, f"'{kind.__name__}' has {len(args)} extent(s) but "
+                         f"{len(names)} loop variable(s)", node.target,
+                         hint="use one loop variable per extent")
+        bounds = [(Const(0, index), bound(fl, a), 1) for a in args]
+    band = band_name or f"S_{'_'.join(names)}_{fl.band_count}"
+    fl.band_count += 1
+    for n in names:
+        fl.symbols[n] = Symbol("loop", index)
+        fl.dead_loop_vars.discard(n)
+    try:
+        body = fl.block(node.body)
+    finally:
+        for n in names:
+            del fl.symbols[n]
+            fl.dead_loop_vars.add(n)
+    reduction = kind is ab.reduction
+    for n, (lo, hi, step) in reversed(list(zip(names, bounds))):
+        attrs = {"reduction": True} if reduction else {}
+        body = [For(n, lo, hi, step, body, name=n, band=band, attrs=attrs, loc=fl.info.loc(node))]
+    fl.emit(body[0])
+
+
+def loop_vars(fl: Any, target: ast.AST) -> List[str]:
+    elts = target.elts if isinstance(target, ast.Tuple) else [target]
+    names: List[str] = []
+    for e in elts:
+        if not isinstance(e, ast.Name):
+            raise fl.err(AlloSyntaxError, "loop variables must be plain names", e,
+                         hint="write: for i, j in allo.grid(M, N):")
+        if e.id in fl.symbols or e.id in names:
+            sym = fl.symbols.get(e.id)
+            what = "loop variable of an enclosing loop" if sym is None or sym.kind == "loop" \
+                else ("parameter" if sym.kind == "param" else "local buffer")
+            raise fl.err(AlloNameError, f"loop variable '{e.id}' redefines a {what}", e,
+                         hint="give every nested loop its own variable name")
+        names.append(e.id)
+    return names
+
+
+def keyword_name(fl: Any, call: ast.Call) -> Optional[str]:
+    name = None
+    for kw in call.keywords:
+        if kw.arg != "name":
+            raise fl.err(AlloSyntaxError, f"unknown keyword '{kw.arg}' for a loop", kw.value,
+                         hint="only name=... is accepted")
+        name = fl.const(kw.value, "loop name")
+        if not isinstance(name, str) or not name:
+            raise fl.err(AlloTypeError, "the loop name must be a non-empty string", kw.value,
+                         hint='e.g. name="PE"')
+    return name
+
+
+def range_bounds(fl: Any, it: ast.Call, names: List[str]) -> List[Tuple[Expr, Expr, int]]:
+    if len(names) != 1:
+        raise fl.err(AlloTypeError, "range(...) binds one loop variable", it,
+                     hint="use allo.grid(M, N) for several variables")
+    args = it.args
+    if not 1 <= len(args) <= 3:
+        raise fl.err(AlloTypeError, f"range takes 1 to 3 arguments, {len(args)} given", it,
+                     hint="range(hi), range(lo, hi) or range(lo, hi, step)")
+    lo = Const(0, index) if len(args) == 1 else bound(fl, args[0])
+    hi = bound(fl, args[-1] if len(args) < 3 else args[1])
+    step = 1
+    if len(args) == 3:
+        step = fl.const(args[2], "loop step")
+        if not isinstance(step, (int, np.integer)) or isinstance(step, bool) or step == 0:
+            raise fl.err(AlloTypeError, "the range step must be a non-zero integer constant",
+                         args[2], hint="e.g. range(0, N, 2)")
+        step = int(step)
+    return [(lo, hi, step)]
+
+
+def bound(fl: Any, node: ast.AST) -> Expr:
+    v = fl.scalar(node)
+    if isinstance(v, PyVal):
+        if not isinstance(v.value, (int, np.integer)):
+            raise fl.err(AlloTypeError, f"loop bound {v.value!r} is not an integer", node,
+                         hint="loop bounds are integers")
+        return Const(int(v.value), index)
+    if v.type.is_float or v.type.is_fixed:
+        raise fl.err(AlloTypeError, f"loop bound has type {v.type!r}, not an integer", node,
+                     hint="cast it with int(...)")
+    return cast(v, index)

@@ -1,0 +1,126 @@
+"""Entry point of the frontend: Python function (and every kernel it calls) -> Module.
+
+Example::
+
+    >>> import allo.frontend as fe
+    >>> from allo.ir.types import int32
+    >>> def inc(A: int32[4]):
+    ...     for i in range(4):
+    ...         A[i] += 1
+    >>> m = fe.parse(inc)                                         # doctest: +SKIP
+    >>> m.top, [p.name for p in m.top_func.params]                # doctest: +SKIP
+    ('inc', ['A'])
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Dict, List, Optional
+
+from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
+from ..ir.nodes import Func, Module
+from .context import Resolver, SourceInfo
+from .stmts import FuncLowerer
+from .templates import bind, instance_key, template_params
+
+
+class ModuleBuilder:
+    """Lowers kernels on demand, once per (kernel, template arguments)."""
+
+    def __init__(self, caller_frame: Any):
+        self.caller_frame = caller_frame
+        self.funcs: Dict[str, Optional[Func]] = {}
+        self.names: Dict[Any, str] = {}
+        self.in_progress: set = set()
+        self.instance_counts: Dict[str, int] = {}
+        self.sources: Dict[Any, SourceInfo] = {}
+
+    def source(self, fn: Any) -> SourceInfo:
+        if fn not in self.sources:
+            self.sources[fn] = SourceInfo.of(fn)
+        return self.sources[fn]
+
+    def get_func(self, fn: Any, args: Optional[List[Any]], inst_name: Optional[str],
+                 node: Any, caller: Any, top: bool = False) -> Func:
+        """The Func for ``fn`` (instantiated with ``args``), lowering it on first use.
+
+        ``node``/``caller`` locate errors at the call site (None at the top level).
+        """
+        info = self.source(fn)
+
+        def error(cls: type, msg: str, hint: str) -> Exception:
+            if caller is not None:
+                return caller.err(cls, msg, node, hint)
+            return cls(msg, loc=info.loc(info.func_def), hint=hint)
+
+        params = template_params(fn, info.func_def)
+        if params is None and args is not None:
+            raise error(AlloTypeError, f"kernel '{fn.__name__}' is not a template, so it takes "
+                        "no template arguments", f"call it directly: {fn.__name__}(...)")
+        if params is not None and args is None:
+            names = ", ".join(n for n, _ in params)
+            raise error(AlloTypeError, f"kernel '{fn.__name__}' is a template with parameters "
+                        f"[{names}]; it needs template arguments",
+                        f"instantiate it: {fn.__name__}[...](...) in a kernel, or "
+                        "allo.customize(kernel, instantiate=[...])")
+        bindings = bind(fn.__name__, params, args, error) if params is not None else {}
+        key = (instance_key(fn, args), inst_name)  # a named instance is its own Func
+        if key in self.in_progress:
+            raise error(AlloSyntaxError, f"kernel '{fn.__name__}' calls itself (recursion is "
+                        "not supported)", "unroll the recursion into loops")
+        if key in self.names:
+            return self.funcs[self.names[key]]
+        name = self.choose_name(fn, params is not None, inst_name, top, error)
+        self.names[key] = name
+        self.funcs[name] = None  # reserve (keeps the module's order: callers first)
+        self.in_progress.add(key)
+        attrs = {}
+        if params is not None:
+            attrs = {"template": fn.__name__, "instance_args": list(args)}
+        resolver = Resolver(fn, bindings, self.caller_frame)
+        try:
+            func = FuncLowerer(self, fn, info, resolver, name, attrs,
+                               evaluated_annotations=params is None).run()
+        finally:
+            self.in_progress.discard(key)
+        self.funcs[name] = func
+        return func
+
+    def choose_name(self, fn: Any, is_template: bool, inst_name: Optional[str], top: bool,
+                    error: Any) -> str:
+        base = fn.__name__
+        if inst_name is not None:
+            if not inst_name.isidentifier():
+                raise error(AlloNameError, f"instance name {inst_name!r} is not an identifier",
+                            "use letters, digits and '_'")
+            if inst_name in self.funcs:
+                raise error(AlloNameError, f"a kernel named '{inst_name}' already exists",
+                            "choose another instance name")
+            return inst_name
+        if is_template and not top:
+            while True:
+                n = self.instance_counts.get(base, 0)
+                self.instance_counts[base] = n + 1
+                if f"{base}_{n}" not in self.funcs:
+                    return f"{base}_{n}"
+        name, k = base, 1
+        while name in self.funcs:  # two different Python functions with one __name__
+            name, k = f"{base}_{k}", k + 1
+        return name
+
+
+def parse(fn: Any, instantiate: Optional[List[Any]] = None, *, caller_frame: Any = None) -> Module:
+    """Parse kernel ``fn`` and every kernel it calls into a :class:`Module`.
+
+    ``instantiate`` binds a template kernel's parameters; ``caller_frame`` is the frame
+    whose locals (and whose callers' locals) resolve names the kernel does not find in
+    its closure or globals (defaults to the caller of ``parse``).
+
+    Example: ``parse(gemm).top == "gemm"``; ``parse(k, [int32, 8]).top_func.attrs["template"]``.
+    """
+    if caller_frame is None:
+        caller_frame = sys._getframe(1)
+    mb = ModuleBuilder(caller_frame)
+    args = list(instantiate) if instantiate is not None else None
+    func = mb.get_func(fn, args, None, None, None, top=True)
+    return Module({n: f for n, f in mb.funcs.items() if f is not None}, func.name)

@@ -1,0 +1,527 @@
+"""Lowering of one kernel (a Python ``def``) to an IR :class:`~allo.ir.nodes.Func`.
+
+Statements map one-to-one where they can: ``for`` over ``range``/``allo.grid``/
+``allo.reduction`` -> ``For`` (named by variable, grouped into named bands), ``if`` ->
+``If``, ``while`` -> ``While``, subscripted assignment -> ``Store``, annotated
+declarations -> ``Alloc`` (scalars are 0-d buffers), kernel calls -> ``Call``.
+
+Choices: assigning to a scalar *parameter* is rejected (declare a local copy); a
+``return`` must be the last statement of the kernel; unannotated ``x = expr`` declares a
+local scalar of the expression's type (``int32``/``float32`` for bare literals).
+
+Example::
+
+    >>> from allo.ir.types import int32
+    >>> def add1(A: int32[4]) -> int32[4]:
+    ...     B: int32[4] = 0
+    ...     for i in range(4):
+    ...         B[i] = A[i] + 1
+    ...     return B
+    >>> # FuncLowerer(...).run() gives Func("add1", [Param("A", int32[4])], [int32[4]], ...)
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, List, Optional
+
+import numpy as np
+
+from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
+from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, Param, StreamPut, Store, Var,
+                        While)
+from ..ir.types import AlloType, BufferType, Int, StreamType, UInt, index
+from .context import MISSING, Resolver, SourceInfo
+from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj
+from .typing import BOOL, PyVal, cast, literal, numpy_dtype_type, to_expr
+from .types_eval import TypeEvaluator
+
+UNSUPPORTED_STMT = {
+    ast.Break: ("'break'", "loops must have static bounds; guard the body with 'if'"),
+    ast.Continue: ("'continue'", "guard the rest of the body with 'if'"),
+    ast.Try: ("'try' blocks", "kernels cannot raise or catch exceptions"),
+    ast.With: ("'with' blocks", "remove the context manager"),
+    ast.Raise: ("'raise'", "kernels cannot raise exceptions"),
+    ast.Assert: ("'assert'", "check inputs outside the kernel"),
+    ast.Delete: ("'del'", "buffers live until the kernel returns"),
+    ast.Import: ("imports", "import at module level"),
+    ast.ImportFrom: ("imports", "import at module level"),
+    ast.Global: ("'global' declarations", "read globals directly; kernels cannot rebind them"),
+    ast.Nonlocal: ("'nonlocal' declarations", "kernels cannot rebind outer variables"),
+    ast.ClassDef: ("class definitions", "define classes outside kernels"),
+    ast.FunctionDef: ("nested function definitions", "define the helper at module level and "
+                      "call it as a kernel"),
+    ast.AsyncFunctionDef: ("async functions", "kernels are plain functions"),
+    ast.AsyncFor: ("'async for'", "use a plain for loop"),
+    ast.AsyncWith: ("'async with'", "remove it"),
+    ast.Match: ("'match' statements", "use if/elif/else"),
+}
+
+
+class FuncLowerer(ExprLowerer, TypeEvaluator):
+    """Lower one Python function to a Func. ``mb`` is the module builder (for callees)."""
+
+    def __init__(self, mb: Any, fn: Any, info: SourceInfo, resolver: Resolver, name: str,
+                 attrs: Optional[dict] = None, evaluated_annotations: bool = True):
+        self.mb, self.fn, self.info, self.resolver, self.name = mb, fn, info, resolver, name
+        self.attrs = dict(attrs or {})
+        self.use_runtime_annotations = evaluated_annotations
+        self.symbols: dict = {}
+        self.blocks: List[List[Any]] = [[]]
+        self.tables: List[Alloc] = []
+        self.out_of_scope: dict = {}
+        self.dead_loop_vars: set = set()
+        self.band_count = 0
+        self.temp_count = 0
+        self.results: List[Any] = []
+
+    # ------------------------------------------------------------ driver
+    def run(self) -> Func:
+        fd = self.info.func_def
+        params = self.lower_params(fd)
+        self.results = self.lower_returns(fd)
+        body = fd.body
+        for k, stmt in enumerate(body):
+            if isinstance(stmt, ast.Return) and k != len(body) - 1:
+                raise self.err(AlloSyntaxError, "'return' must be the last statement of a "
+                               "kernel", stmt, hint="compute into a local and return it at the end")
+            self.stmt(stmt, top_level=True)
+        if self.results and not isinstance(body[-1], ast.Return):
+            raise self.err(AlloTypeError, f"kernel '{fd.name}' declares a return type but does "
+                           "not end with 'return'", fd.returns,
+                           hint="add 'return <value>' or remove the '->' annotation")
+        return Func(self.name, params, self.results, self.tables + self.blocks[0],
+                    self.attrs, loc=self.info.loc(fd))
+
+    def lower_params(self, fd: ast.FunctionDef) -> List[Param]:
+        a = fd.args
+        for bad, what in ((a.vararg, "*args"), (a.kwarg, "**kwargs")):
+            if bad is not None:
+                raise self.err(AlloSyntaxError, f"{what} parameters are not supported", bad,
+                               hint="declare every parameter with its type")
+        if a.kwonlyargs or a.posonlyargs:
+            node = (a.kwonlyargs or a.posonlyargs)[0]
+            raise self.err(AlloSyntaxError, "keyword-only/positional-only parameters are not "
+                           "supported", node, hint="use plain positional parameters")
+        if a.defaults:
+            raise self.err(AlloSyntaxError, "default parameter values are not supported",
+                           a.defaults[0], hint="pass every argument explicitly")
+        params = []
+        for arg in a.args:
+            if arg.annotation is None:
+                raise self.err(AlloTypeError, f"parameter '{arg.arg}' has no type annotation",
+                               arg, hint=f"annotate it, e.g. {arg.arg}: int32[M, N]")
+            t = self.param_type(arg)
+            if isinstance(t, BufferType) and not t.shape and not t.is_stream:
+                t = t.dtype
+            if arg.arg in self.symbols:
+                raise self.err(AlloNameError, f"duplicate parameter '{arg.arg}'", arg,
+                               hint="rename one")
+            self.symbols[arg.arg] = Symbol("param", t)
+            params.append(Param(arg.arg, t, loc=self.info.loc(arg)))
+        return params
+
+    def param_type(self, arg: ast.arg) -> Any:
+        runtime = getattr(self.fn, "__annotations__", {}).get(arg.arg, MISSING)
+        if self.use_runtime_annotations and isinstance(runtime, (AlloType, BufferType,
+                                                                 StreamType)):
+            return runtime
+        return self.annotation_type(arg.annotation, f"parameter '{arg.arg}'")
+
+    def lower_returns(self, fd: ast.FunctionDef) -> List[Any]:
+        if fd.returns is None or (isinstance(fd.returns, ast.Constant)
+                                  and fd.returns.value is None):
+            return []
+        node = fd.returns
+        runtime = getattr(self.fn, "__annotations__", {}).get("return", MISSING)
+        if self.use_runtime_annotations and isinstance(runtime, (AlloType, BufferType)):
+            return [runtime]
+        elts = node.elts if isinstance(node, ast.Tuple) else [node]
+        out = []
+        for e in elts:
+            t = self.annotation_type(e, "return value")
+            if isinstance(t, BufferType) and t.is_stream or isinstance(t, StreamType):
+                raise self.err(AlloTypeError, "a kernel cannot return a stream", e,
+                               hint="pass the stream as a parameter")
+            out.append(t.dtype if isinstance(t, BufferType) and not t.shape else t)
+        return out
+
+    # ------------------------------------------------------------ helpers
+    def emit(self, stmt: Any) -> None:
+        self.blocks[-1].append(stmt)
+
+    def block(self, stmts: List[ast.stmt]) -> List[Any]:
+        """Lower a nested body. Locals declared in it are scoped to it (like C): the
+        Alloc runs (and re-initializes) where it stands, so it cannot outlive the block."""
+        self.blocks.append([])
+        before = set(self.symbols)
+        try:
+            for s in stmts:
+                self.stmt(s)
+        finally:
+            out = self.blocks.pop()
+        for name in set(self.symbols) - before:
+            if self.symbols[name].kind == "local":
+                self.out_of_scope[name] = self.symbols.pop(name)
+        return out
+
+    def declare(self, name: str, t: BufferType, node: ast.AST, init: Any = None) -> None:
+        if name in self.symbols:
+            what = {"loop": "a loop variable", "param": "a parameter"}.get(
+                self.symbols[name].kind, "already declared")
+            raise self.err(AlloNameError, f"'{name}' is {what}" if what != "already declared"
+                           else f"'{name}' is already declared", node,
+                           hint="choose a new name; a name is declared once per kernel")
+        old = self.out_of_scope.get(name)
+        if old is not None and not (old.type.dtype == t.dtype and old.type.shape == t.shape):
+            raise self.err(AlloTypeError, f"'{name}' was declared in an earlier block as "
+                           f"{fmt_type(old.type)}; it cannot be redeclared as {fmt_type(t)}",
+                           node, hint="use a different name")
+        self.symbols[name] = Symbol("local", t)
+        self.emit(Alloc(name, t, init, loc=self.info.loc(node)))
+
+    def fresh(self, base: str) -> str:
+        while True:
+            name = f"{base}_res{self.temp_count}"
+            self.temp_count += 1
+            if name not in self.symbols and self.resolver.lookup(name) is MISSING:
+                return name
+
+    def const_table(self, name: str, array: np.ndarray, node: ast.AST) -> BufView:
+        """A global numpy array read in the kernel becomes a constant local buffer."""
+        sym = self.symbols.get(name)
+        if sym is not None and sym.kind == "local" and any(t.name == name for t in self.tables):
+            return BufView(name, (), sym.type)
+        t = numpy_dtype_type(array.dtype)
+        if t is None or array.ndim == 0 or name in self.symbols:
+            raise self.err(AlloTypeError, f"global array '{name}' (dtype {array.dtype}, shape "
+                           f"{array.shape}) cannot be used as a constant table", node,
+                           hint="use a numeric numpy array of rank >= 1 with a unique name")
+        bt = BufferType(t, array.shape)
+        self.symbols[name] = Symbol("local", bt)
+        self.tables.append(Alloc(name, bt, np.asarray(array, dtype=t.numpy_dtype()),
+                                 loc=self.info.loc(node)))
+        return BufView(name, (), bt)
+
+    # ------------------------------------------------------------ statements
+    def stmt(self, node: ast.stmt, top_level: bool = False) -> None:
+        try:
+            self._stmt(node, top_level)
+        except AlloError:
+            raise
+        except RecursionError:
+            raise self.err(AlloSyntaxError, "expression nested too deeply", node,
+                           hint="split it into several statements") from None
+        except Exception as e:  # a frontend bug must still point at the user's line
+            raise self.err(AlloError, f"internal frontend error ({type(e).__name__}: {e}) "
+                           "while lowering this statement", node,
+                           hint="please report this; rewriting the statement may avoid it") from e
+
+    def _stmt(self, node: ast.stmt, top_level: bool) -> None:
+        if type(node) in UNSUPPORTED_STMT:
+            what, hint = UNSUPPORTED_STMT[type(node)]
+            raise self.err(AlloSyntaxError, f"{what} are not supported in kernels"
+                           if what.endswith("s") else f"{what} is not supported in kernels",
+                           node, hint=hint)
+        method = getattr(self, "_stmt_" + type(node).__name__, None)
+        if method is None:
+            raise self.err(AlloSyntaxError, f"'{type(node).__name__}' statements are not "
+                           "supported in kernels", node, hint="see the Kernels section of API.md")
+        if isinstance(node, ast.Return):
+            if not top_level:
+                raise self.err(AlloSyntaxError, "'return' must be the last statement of a "
+                               "kernel", node, hint="compute into a local and return it at the end")
+        method(node)
+
+    def _stmt_Pass(self, node: ast.Pass) -> None:
+        pass
+
+    def _stmt_Expr(self, node: ast.Expr) -> None:
+        v = node.value
+        if isinstance(v, ast.Constant) and isinstance(v.value, str):
+            return  # docstring / comment string
+        if isinstance(v, ast.Call):
+            f = v.func
+            if isinstance(f, ast.Attribute) and f.attr == "put":
+                base = self.lower(f.value)
+                if isinstance(base, BufView) and base.is_stream:
+                    return self.stream_put(base, v)
+                raise self.err(AlloTypeError, "'.put(...)' needs a stream", v,
+                               hint="declare the buffer as Stream[T, depth]")
+            callee = self.callee_object(v)
+            if callee is not None:
+                self.call_kernel(v, callee)
+                return
+            self.lower(v)  # a value-producing builtin (evaluated for its errors)
+            raise self.err(AlloSyntaxError, "this call's result is unused", node,
+                           hint="assign it to a variable")
+        self.lower(v)  # unsupported syntax (yield, lambda, ...) reports its own error
+        raise self.err(AlloSyntaxError, "this expression statement has no effect", node,
+                       hint="assign the value, e.g. x = ...")
+
+    def stream_put(self, view: BufView, node: ast.Call) -> None:
+        if view.shape:
+            raise self.err(AlloTypeError, f"'{view.name}' is an array of streams; index it "
+                           "fully before '.put(...)'", node, hint=f"e.g. {view.name}[i].put(v)")
+        if len(node.args) != 1 or node.keywords:
+            raise self.err(AlloTypeError, "'.put(v)' takes exactly one value", node,
+                           hint="write fifo.put(value)")
+        v = to_expr(self.scalar(node.args[0]))
+        elem = view.type.dtype.dtype
+        self.emit(StreamPut(view.name, view.prefix, cast(v, elem), loc=self.info.loc(node)))
+
+    def callee_object(self, call: ast.Call) -> Any:
+        """The kernel a call node calls (function or template instance), else None."""
+        root = call.func
+        while isinstance(root, (ast.Attribute, ast.Subscript)):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id in self.symbols:
+            return None
+        v = self.lower(call.func)
+        if isinstance(v, PyVal) and is_kernel_obj(v.value):
+            return v.value
+        return None
+
+    # -- declarations and assignments
+    def _stmt_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if not isinstance(node.target, ast.Name):
+            raise self.err(AlloSyntaxError, "only a plain name can be declared with a type",
+                           node.target, hint="write name: T[...] = value")
+        name = node.target.id
+        t = self.annotation_type(node.annotation, f"'{name}'")
+        if isinstance(t, (AlloType, StreamType)):
+            t = BufferType(t, ())
+        if name in self.symbols:
+            self.declare(name, t, node.target)  # raises the redeclaration error
+        v = node.value
+        if v is None:
+            return self.declare(name, t, node)
+        if t.is_stream:
+            raise self.err(AlloTypeError, f"stream '{name}' cannot have an initial value",
+                           v, hint="declare it without '= ...' and fill it with .put()")
+        callee = self.callee_object(v) if isinstance(v, ast.Call) else None
+        if callee is not None:
+            self.declare(name, t, node)
+            self.call_kernel(v, callee, results=[name])
+            return
+        init = self.lower(v)
+        if isinstance(init, PyVal) and isinstance(init.value, np.ndarray):
+            init = self.const_table_init(name, t, init.value, v)
+        if isinstance(init, BufView):
+            if any(a.name == init.name for a in self.tables) and not init.prefix:
+                arr = next(a.init for a in self.tables if a.name == init.name)
+                return self.declare(name, t, node, self.const_table_init(name, t, arr, v))
+            raise self.err(AlloTypeError, f"'{name}' cannot be initialized from buffer "
+                           f"'{init.name}'", v, hint="declare it, then copy element by element "
+                                                     "in a loop")
+        if isinstance(init, np.ndarray):
+            return self.declare(name, t, node, init)
+        init = self.require_scalar(init, v)
+        if isinstance(init, PyVal):
+            return self.declare(name, t, node, literal(init.value, t.dtype))
+        value = cast(init, t.dtype)
+        if t.shape:
+            return self.declare(name, t, node, value)
+        self.declare(name, t, node)
+        self.emit(Store(name, (), value, loc=self.info.loc(node)))
+
+    def const_table_init(self, name: str, t: BufferType, arr: np.ndarray,
+                         node: ast.AST) -> np.ndarray:
+        if tuple(arr.shape) != t.shape:
+            raise self.err(AlloTypeError, f"initializer of '{name}' has shape "
+                           f"{list(arr.shape)}, but '{name}' is {fmt_type(t)}", node,
+                           hint="make the array's shape match the declaration")
+        return np.asarray(arr).astype(t.dtype.numpy_dtype())
+
+    def _stmt_Assign(self, node: ast.Assign) -> None:
+        if len(node.targets) != 1:
+            raise self.err(AlloSyntaxError, "chained assignment (a = b = ...) is not supported",
+                           node, hint="assign each name separately")
+        target = node.targets[0]
+        if isinstance(target, ast.Tuple):
+            return self.assign_tuple(target, node.value)
+        if isinstance(target, ast.Name):
+            return self.assign_name(target, node.value, node)
+        if isinstance(target, ast.Subscript):
+            return self.assign_subscript(target, self.lower_rhs(node.value), node)
+        raise self.err(AlloSyntaxError, "cannot assign to this target", target,
+                       hint="assign to a name, a buffer element A[i, j] or bits x[k]")
+
+    def lower_rhs(self, v: ast.AST) -> Any:
+        return self.scalar(v)
+
+    def check_writable(self, name: str, node: ast.AST) -> Symbol:
+        sym = self.symbols[name]
+        if sym.kind == "loop":
+            raise self.err(AlloTypeError, f"cannot assign to loop variable '{name}'", node,
+                           hint="use a separate local scalar")
+        if sym.kind == "param" and isinstance(sym.type, AlloType):
+            raise self.err(AlloTypeError, f"cannot assign to scalar parameter '{name}'", node,
+                           hint=f"declare a local copy: {name}_v: {sym.type!r} = {name}")
+        return sym
+
+    def assign_name(self, target: ast.Name, value: ast.AST, node: ast.AST) -> None:
+        name = target.id
+        callee = self.callee_object(value) if isinstance(value, ast.Call) else None
+        if name in self.symbols:
+            sym = self.check_writable(name, target)
+            t = sym.type
+            if callee is not None:
+                self.call_kernel(value, callee, results=[name])
+                return
+            if isinstance(t, StreamType) or t.is_stream:
+                raise self.err(AlloTypeError, f"cannot assign to stream '{name}'", target,
+                               hint=f"use {name}.put(value)")
+            if t.shape:
+                raise self.err(AlloTypeError, f"cannot assign to the whole buffer '{name}'",
+                               target, hint="assign elements in a loop, e.g. "
+                                            f"{name}[i] = ...")
+            v = to_expr(self.scalar(value))
+            self.emit(Store(name, (), cast(v, t.dtype), loc=self.info.loc(node)))
+            return
+        if callee is not None:
+            self.call_kernel(value, callee, results=None, names=[name], node_for_names=target)
+            return
+        v = self.lower(value)
+        if isinstance(v, BufView):
+            raise self.err(AlloTypeError, f"'{name}' cannot alias buffer '{v.name}'", value,
+                           hint=f"declare {name}: T[...] and copy element by element")
+        v = to_expr(self.require_scalar(v, value))
+        bt = BufferType(v.type, ())
+        if isinstance(v, Const):
+            return self.declare(name, bt, target, v)
+        self.declare(name, bt, target)
+        self.emit(Store(name, (), v, loc=self.info.loc(node)))
+
+    def assign_tuple(self, target: ast.Tuple, value: ast.AST) -> None:
+        callee = self.callee_object(value) if isinstance(value, ast.Call) else None
+        if callee is None:
+            raise self.err(AlloSyntaxError, "tuple assignment is only supported for kernel "
+                           "calls returning several values", target,
+                           hint="assign each name separately")
+        names = []
+        for e in target.elts:
+            if not isinstance(e, ast.Name):
+                raise self.err(AlloSyntaxError, "each target must be a plain name", e,
+                               hint="C, D = kernel(...)")
+            names.append(e.id)
+        existing = [n for n in names if n in self.symbols]
+        for n in existing:
+            self.check_writable(n, target)
+        self.call_kernel(value, callee, results=None, names=names, node_for_names=target)
+
+    def assign_subscript(self, target: ast.Subscript, rhs: Any, node: ast.AST) -> None:
+        base = self.lower(target.value)
+        if isinstance(base, BufView):
+            if isinstance(self.symbols.get(base.name), Symbol) and \
+                    self.symbols[base.name].kind == "loop":
+                raise self.err(AlloTypeError, "cannot assign to a loop variable", target,
+                               hint="use a separate local scalar")
+            lhs = self.buffer_subscript(base, target)
+            if isinstance(lhs, BufView):
+                if lhs.is_stream:
+                    raise self.err(AlloTypeError, f"cannot assign to stream '{lhs.name}'",
+                                   target, hint="use .put(value)")
+                raise self.err(AlloTypeError, f"assignment to '{lhs.name}' needs all "
+                               f"{lhs.type.rank} indices", target,
+                               hint=f"'{lhs.name}' has shape {list(lhs.type.shape)}")
+            self.emit(Store(lhs.buffer, lhs.indices, cast(to_expr(rhs), lhs.type),
+                            loc=self.info.loc(node)))
+            return
+        # bit assignment: x[k] = b / x[lo:hi] = v, where x is a local scalar or an element
+        if isinstance(base, Var):
+            what = "loop variable" if base.type.is_index and \
+                self.symbols.get(base.name, Symbol("", None)).kind == "loop" else "scalar parameter"
+            raise self.err(AlloTypeError, f"cannot assign to bits of {what} '{base.name}'",
+                           target, hint="copy it into a local scalar first")
+        if not isinstance(base, Load):
+            raise self.err(AlloSyntaxError, "cannot assign to bits of this expression", target,
+                           hint="assign bits of a local scalar or a buffer element")
+        t = base.type
+        if not isinstance(t, Int) or t.is_index:
+            raise self.err(AlloTypeError, f"bit assignment needs an integer, got {t!r}", target,
+                           hint="only integers (intN/uintN) have bits")
+        s = target.slice
+        rhs = to_expr(rhs)
+        if isinstance(s, ast.Slice):
+            lo, hi = self.slice_bounds(s, t, target)
+            new = Op("set_slice", (base, Const(lo, index), Const(hi, index),
+                                   cast(rhs, UInt(hi - lo))), t)
+        else:
+            if isinstance(s, ast.Tuple):
+                raise self.err(AlloTypeError, "a scalar takes one bit index", target,
+                               hint="write x[k] = b")
+            new = Op("set_bit", (base, self.index(s, t.bits), cast(rhs, BOOL)), t)
+        self.emit(Store(base.buffer, base.indices, new, loc=self.info.loc(node)))
+
+    def _stmt_AugAssign(self, node: ast.AugAssign) -> None:
+        from .exprs import BINOPS
+
+        op = BINOPS.get(type(node.op))
+        if op is None:
+            raise self.err(AlloSyntaxError, "this augmented assignment is not supported",
+                           node, hint="use +=, -=, *=, /=, //=, %=, &=, |=, ^=, <<=, >>=")
+        t = node.target
+        if isinstance(t, ast.Name):
+            if t.id not in self.symbols:
+                raise self.err(AlloNameError, f"name '{t.id}' is not defined", t,
+                               hint=f"declare it first, e.g. {t.id}: int32 = 0")
+            self.check_writable(t.id, t)
+        elif not isinstance(t, ast.Subscript):
+            raise self.err(AlloSyntaxError, "cannot assign to this target", t,
+                           hint="assign to a name or a buffer element")
+        load = ast.fix_missing_locations(ast.copy_location(
+            ast.Subscript(t.value, t.slice, ast.Load()) if isinstance(t, ast.Subscript)
+            else ast.Name(t.id, ast.Load()), t))
+        current = self.scalar(load)
+        value = self.binop(op, current, self.scalar(node.value), node)
+        if isinstance(t, ast.Name):
+            sym = self.symbols[t.id]
+            if sym.type.shape:
+                raise self.err(AlloTypeError, f"cannot update the whole buffer '{t.id}'", t,
+                               hint=f"update elements, e.g. {t.id}[i] += ...")
+            self.emit(Store(t.id, (), cast(to_expr(value), sym.type.dtype),
+                            loc=self.info.loc(node)))
+        else:
+            self.assign_subscript(t, value, node)
+
+    # -- control flow
+    def _stmt_If(self, node: ast.If) -> None:
+        c = self.cond(node.test)
+        if isinstance(c, PyVal):  # decided at compile time: keep only the taken branch
+            for s in (node.body if c.value else node.orelse):
+                self.stmt(s)
+            return
+        then = self.block(node.body)
+        other = self.block(node.orelse)
+        self.emit(If(c, then, other, loc=self.info.loc(node)))
+
+    def _stmt_While(self, node: ast.While) -> None:
+        if node.orelse:
+            raise self.err(AlloSyntaxError, "'while ... else' is not supported", node.orelse[0],
+                           hint="move the else body after the loop")
+        if any(isinstance(n, ast.Call) and self.callee_object(n) is not None
+               for n in ast.walk(node.test)):
+            raise self.err(AlloSyntaxError, "a while condition cannot call a kernel", node.test,
+                           hint="compute the condition into a local scalar inside the loop")
+        c = self.cond(node.test)
+        if isinstance(c, PyVal):
+            c = to_expr(c)
+        body = self.block(node.body)
+        self.emit(While(c, body, loc=self.info.loc(node)))
+
+    def _stmt_Return(self, node: ast.Return) -> None:
+        from .calls import lower_return
+
+        lower_return(self, node)
+
+    def _stmt_For(self, node: ast.For) -> None:
+        from .loops import lower_for
+
+        lower_for(self, node)
+
+    def call_kernel(self, node: ast.Call, target: Any, results: Optional[List[str]] = None,
+                    names: Optional[List[str]] = None, node_for_names: Any = None) -> List[str]:
+        from .calls import call_kernel
+
+        return call_kernel(self, node, target, results, names, node_for_names)

@@ -1,0 +1,55 @@
+"""Evaluation of type annotations (``int8[M, K]``, ``"T[M]"``, ``Stream[int8, 4][M]``).
+
+Annotations are evaluated at compile time with the kernel's name resolution, so sizes,
+template parameters and type aliases all work; string annotations (templates) are parsed
+and evaluated the same way, with errors pointing at the string.
+
+Example (inside the frontend)::
+
+    lowerer.annotation_type(ast.parse("int8[4, 8]", mode="eval").body, "parameter 'A'")
+    # -> int8[4, 8]
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins as py
+from typing import Any
+
+from ..errors import AlloSyntaxError, AlloTypeError
+from ..ir.types import AlloType, BufferType, Stream, StreamType, bool_, float32, int32
+from .typing import PyVal
+
+PY_TYPES = {id(py.int): int32, id(py.float): float32, id(py.bool): bool_}
+
+
+class TypeEvaluator:
+    """Mixin for the function lowerer: ``annotation_type(node, what)``."""
+
+    def annotation_type(self, node: ast.AST, what: str) -> Any:
+        """The Allo type an annotation denotes: AlloType, BufferType or StreamType."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                expr = ast.parse(node.value.strip(), mode="eval").body
+            except SyntaxError:
+                raise self.err(AlloSyntaxError, f"cannot parse the type string {node.value!r}",
+                               node, hint="write e.g. \"T[M, N]\"") from None
+            old = self.loc_override
+            self.loc_override = old or node
+            try:
+                return self.annotation_type(expr, what)
+            finally:
+                self.loc_override = old
+        v = self.lower(node)
+        obj = v.value if isinstance(v, PyVal) else None
+        if id(obj) in PY_TYPES:
+            return PY_TYPES[id(obj)]
+        if obj is Stream:
+            raise self.err(AlloTypeError, f"the stream type of {what} needs an element type",
+                           node, hint="write Stream[int8, 4]")
+        if isinstance(obj, (AlloType, BufferType, StreamType)):
+            return obj
+        if isinstance(obj, str):
+            return self.annotation_type(ast.copy_location(ast.Constant(obj), node), what)
+        raise self.err(AlloTypeError, f"the annotation of {what} is not an Allo type", node,
+                       hint="use e.g. int32, float32[M, N] or Stream[int8, 4]")

@@ -1,0 +1,407 @@
+"""The IR: one typed, explicit representation from parsing to code generation.
+
+Expressions are immutable (frozen dataclasses, shareable and hashable); statements hold
+mutable bodies so rewrites can build new trees cheaply. Every loop and buffer carries the
+user-visible name that schedules address it by.
+
+Expressions
+    ``Const``, ``Var`` (loop variables, scalar parameters), ``Load``, ``StreamGet`` and
+    ``Op``: every computation is an ``Op`` whose ``op`` string keys the semantics registry
+    (:mod:`allo.semantics`), e.g. ``Op("add", (a, b), int17)``. The frontend inserts
+    casts so that arithmetic ops are *homogeneous*: operands already have the result type
+    (comparisons: both operands share a type, the result is ``bool``). The op names are
+    listed in :data:`OPS`.
+
+Statements
+    ``For``, ``If``, ``While``, ``Store``, ``Alloc`` (local buffer; a scalar is a 0-d
+    buffer), ``Call``, ``StreamPut``, ``Return``.
+
+Example::
+
+    >>> from allo.ir.nodes import *
+    >>> from allo.ir.types import int32, index
+    >>> i = Var("i", index)
+    >>> body = [Store("A", (i,), Op("cast", (i,), int32))]
+    >>> f = Func("f", [Param("A", int32[4])], [], [For("i", Const(0, index), Const(4, index), 1, body, name="i", band="S_i_0")])
+    >>> Module({"f": f}, "f").top_func.name
+    'f'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
+
+from ..errors import SourceLoc
+from .types import AlloType, BufferType, StreamType
+
+# Every op the IR knows, by family (their meaning is defined once, in allo.semantics).
+OPS = {
+    # arithmetic (homogeneous: operands have the result type)
+    "add": 2, "sub": 2, "mul": 2, "div": 2, "floordiv": 2, "mod": 2, "neg": 1,
+    "min": 2, "max": 2, "abs": 1,
+    # bitwise (ints) and shifts (amount has the value's type, read as unsigned)
+    "and": 2, "or": 2, "xor": 2, "not": 1, "shl": 2, "shr": 2,
+    # logical (bool operands, bool result)
+    "land": 2, "lor": 2, "lnot": 1,
+    # comparisons (operands share a type, bool result)
+    "eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2,
+    # selection and conversion
+    "select": 3, "cast": 1,
+    # math intrinsics (floats)
+    "exp": 1, "log": 1, "log2": 1, "log10": 1, "sqrt": 1, "sin": 1, "cos": 1,
+    "tan": 1, "tanh": 1, "floor": 1, "ceil": 1, "pow": 2,
+    # bit operations on integers: get_bit(x, i) -> bool; set_bit(x, i, b) -> type(x);
+    # get_slice(x, lo, hi) -> UInt(hi - lo) (bits lo .. hi-1, lo/hi constants);
+    # set_slice(x, lo, hi, v) -> type(x)
+    "get_bit": 2, "set_bit": 3, "get_slice": 3, "set_slice": 4,
+}
+
+
+def _loc_field():
+    return field(default=None, compare=False, hash=False, repr=False)
+
+
+# ------------------------------------------------------------------ expressions
+class Expr:
+    """Base class of expressions; every expression has a scalar ``type``."""
+
+    type: AlloType
+    loc: Optional[SourceLoc]
+
+
+@dataclass(frozen=True)
+class Const(Expr):
+    """A constant. ``value`` is a Python int (raw bits for fixed point) or float."""
+
+    value: Union[int, float]
+    type: AlloType
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(frozen=True)
+class Var(Expr):
+    """A loop variable (type ``index``) or a scalar function parameter."""
+
+    name: str
+    type: AlloType
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(frozen=True)
+class Load(Expr):
+    """Read ``buffer[indices]``; a 0-d buffer (scalar local) has ``indices == ()``."""
+
+    buffer: str
+    indices: Tuple[Expr, ...]
+    type: AlloType
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(frozen=True)
+class StreamGet(Expr):
+    """Pop one value from the FIFO ``stream[indices]`` (blocking read)."""
+
+    stream: str
+    indices: Tuple[Expr, ...]
+    type: AlloType
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(frozen=True)
+class Op(Expr):
+    """Apply registered operation ``op`` to ``args``, producing a value of ``type``."""
+
+    op: str
+    args: Tuple[Expr, ...]
+    type: AlloType
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(frozen=True)
+class BufRef:
+    """A whole buffer, or the sub-view ``buffer[prefix...]`` (rank reduced), as a call
+    argument or return value."""
+
+    buffer: str
+    prefix: Tuple[Expr, ...] = ()
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+Arg = Union[Expr, BufRef]
+
+
+# ------------------------------------------------------------------ statements
+class Stmt:
+    """Base class of statements."""
+
+    loc: Optional[SourceLoc]
+
+
+@dataclass(eq=False)
+class For(Stmt):
+    """``for var in range(lo, hi, step)``.
+
+    ``name`` is the user-visible loop name (``"i"``, ``"i.outer"``), ``band`` the band /
+    stage name printed as MLIR ``op_name`` (``"S_i_j_0"``, ``"PE"``). ``attrs`` holds
+    schedule annotations: ``pipeline_ii`` (int), ``unroll`` (int, 0 = fully),
+    ``parallel``, ``dataflow``, ``reduction`` (bools), ``pe`` (unfolded PE index).
+    """
+
+    var: str
+    lo: Expr
+    hi: Expr
+    step: int
+    body: List[Stmt]
+    name: str = ""
+    band: str = ""
+    attrs: Dict[str, Any] = field(default_factory=dict)
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(eq=False)
+class If(Stmt):
+    cond: Expr
+    then_body: List[Stmt]
+    else_body: List[Stmt] = field(default_factory=list)
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(eq=False)
+class While(Stmt):
+    cond: Expr
+    body: List[Stmt]
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(eq=False)
+class Store(Stmt):
+    """``buffer[indices] = value`` (value already cast to the element type)."""
+
+    buffer: str
+    indices: Tuple[Expr, ...]
+    value: Expr
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(eq=False)
+class Alloc(Stmt):
+    """Declare a local buffer (a scalar is a 0-d buffer).
+
+    ``init`` is ``None`` (zero-filled), a scalar ``Expr`` broadcast to every element, or a
+    numpy array of the buffer's shape (a constant table).
+    """
+
+    name: str
+    type: BufferType
+    init: Any = None
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(eq=False)
+class Call(Stmt):
+    """Call function ``callee``; its results are bound to the local buffers ``results``
+    (allocated by preceding ``Alloc``s; scalar results are 0-d buffers)."""
+
+    callee: str
+    args: List[Arg]
+    results: List[str] = field(default_factory=list)
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(eq=False)
+class StreamPut(Stmt):
+    """Push ``value`` into the FIFO ``stream[indices]`` (blocking write)."""
+
+    stream: str
+    indices: Tuple[Expr, ...]
+    value: Expr
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(eq=False)
+class Return(Stmt):
+    values: List[Arg] = field(default_factory=list)
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+# ------------------------------------------------------------------ functions
+@dataclass(eq=False)
+class Param:
+    """A function parameter: a buffer (``BufferType``), a stream or a scalar value."""
+
+    name: str
+    type: Union[AlloType, BufferType, StreamType]
+    loc: Optional[SourceLoc] = _loc_field()
+
+
+@dataclass(eq=False)
+class Func:
+    """A kernel. ``results`` are the types of returned values (buffers or scalars).
+
+    ``attrs`` may hold ``dataflow`` / ``inline`` flags and, for template instances,
+    ``template`` (the generic kernel's name) and ``instance_args``.
+    """
+
+    name: str
+    params: List[Param]
+    results: List[Union[AlloType, BufferType]]
+    body: List[Stmt]
+    attrs: Dict[str, Any] = field(default_factory=dict)
+    loc: Optional[SourceLoc] = _loc_field()
+
+    def param(self, name: str) -> Optional[Param]:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+    def buffers(self) -> Dict[str, Union[BufferType, AlloType, StreamType]]:
+        """Every named buffer/value of this function: parameters, then local allocs."""
+        table: Dict[str, Any] = {p.name: p.type for p in self.params}
+        for s in walk_stmts(self.body):
+            if isinstance(s, Alloc):
+                table[s.name] = s.type
+        return table
+
+    def loops(self) -> List[For]:
+        return [s for s in walk_stmts(self.body) if isinstance(s, For)]
+
+
+@dataclass(eq=False)
+class Module:
+    """A design: functions by name, and the name of the top function."""
+
+    funcs: Dict[str, Func]
+    top: str
+
+    @property
+    def top_func(self) -> Func:
+        return self.funcs[self.top]
+
+    def copy(self) -> "Module":
+        """A deep copy (expressions are immutable and shared)."""
+        return Module({n: copy_func(f) for n, f in self.funcs.items()}, self.top)
+
+
+# ------------------------------------------------------------------ walkers
+def walk_stmts(body: List[Stmt]) -> Iterator[Stmt]:
+    """Pre-order iteration over every statement in ``body``, nested ones included."""
+    for s in body:
+        yield s
+        for child in child_bodies(s):
+            yield from walk_stmts(child)
+
+
+def child_bodies(s: Stmt) -> List[List[Stmt]]:
+    if isinstance(s, (For, While)):
+        return [s.body]
+    if isinstance(s, If):
+        return [s.then_body, s.else_body]
+    return []
+
+
+def stmt_exprs(s: Stmt) -> List[Expr]:
+    """The expressions a statement holds directly (not those of nested statements)."""
+    if isinstance(s, For):
+        return [s.lo, s.hi]
+    if isinstance(s, (If, While)):
+        return [s.cond]
+    if isinstance(s, Store):
+        return [*s.indices, s.value]
+    if isinstance(s, StreamPut):
+        return [*s.indices, s.value]
+    if isinstance(s, Alloc):
+        return [s.init] if isinstance(s.init, Expr) else []
+    if isinstance(s, (Call, Return)):
+        vals = s.args if isinstance(s, Call) else s.values
+        out: List[Expr] = []
+        for a in vals:
+            out.extend(a.prefix if isinstance(a, BufRef) else [a])
+        return out
+    return []
+
+
+def walk_expr(e: Expr) -> Iterator[Expr]:
+    """Pre-order iteration over an expression tree."""
+    yield e
+    if isinstance(e, Op):
+        for a in e.args:
+            yield from walk_expr(a)
+    elif isinstance(e, (Load, StreamGet)):
+        for a in e.indices:
+            yield from walk_expr(a)
+
+
+def map_expr(e: Expr, fn: Callable[[Expr], Optional[Expr]]) -> Expr:
+    """Rebuild ``e`` bottom-up; ``fn`` returns a replacement or ``None`` to keep a node."""
+    if isinstance(e, Op):
+        args = tuple(map_expr(a, fn) for a in e.args)
+        if args != e.args:
+            e = replace(e, args=args)
+    elif isinstance(e, Load):
+        idx = tuple(map_expr(a, fn) for a in e.indices)
+        if idx != e.indices:
+            e = replace(e, indices=idx)
+    elif isinstance(e, StreamGet):
+        idx = tuple(map_expr(a, fn) for a in e.indices)
+        if idx != e.indices:
+            e = replace(e, indices=idx)
+    new = fn(e)
+    return e if new is None else new
+
+
+def map_stmt_exprs(s: Stmt, fn: Callable[[Expr], Optional[Expr]]) -> None:
+    """Apply :func:`map_expr` to every expression held directly by ``s``, in place."""
+    m = lambda e: map_expr(e, fn)  # noqa: E731
+    if isinstance(s, For):
+        s.lo, s.hi = m(s.lo), m(s.hi)
+    elif isinstance(s, (If, While)):
+        s.cond = m(s.cond)
+    elif isinstance(s, (Store, StreamPut)):
+        s.indices = tuple(m(i) for i in s.indices)
+        s.value = m(s.value)
+    elif isinstance(s, Alloc) and isinstance(s.init, Expr):
+        s.init = m(s.init)
+    elif isinstance(s, (Call, Return)):
+        vals = s.args if isinstance(s, Call) else s.values
+        new = [BufRef(a.buffer, tuple(m(p) for p in a.prefix), a.loc) if isinstance(a, BufRef)
+               else m(a) for a in vals]
+        if isinstance(s, Call):
+            s.args = new
+        else:
+            s.values = new
+
+
+def substitute(e: Expr, mapping: Dict[str, Expr]) -> Expr:
+    """Replace variables by name. Example: ``substitute(i + 1, {"i": j})``."""
+    return map_expr(e, lambda x: mapping.get(x.name) if isinstance(x, Var) else None)
+
+
+def copy_stmt(s: Stmt) -> Stmt:
+    """Deep-copy a statement tree (expressions are immutable and shared)."""
+    if isinstance(s, For):
+        return replace(s, body=[copy_stmt(c) for c in s.body], attrs=dict(s.attrs))
+    if isinstance(s, If):
+        return replace(s, then_body=[copy_stmt(c) for c in s.then_body],
+                       else_body=[copy_stmt(c) for c in s.else_body])
+    if isinstance(s, While):
+        return replace(s, body=[copy_stmt(c) for c in s.body])
+    if isinstance(s, Call):
+        return replace(s, args=list(s.args), results=list(s.results))
+    if isinstance(s, Return):
+        return replace(s, values=list(s.values))
+    return replace(s)
+
+
+def copy_func(f: Func) -> Func:
+    return replace(f, params=[replace(p) for p in f.params], results=list(f.results),
+                   body=[copy_stmt(s) for s in f.body], attrs=dict(f.attrs))
+
+
+__all__ = [
+    "OPS", "Expr", "Const", "Var", "Load", "StreamGet", "Op", "BufRef", "Arg",
+    "Stmt", "For", "If", "While", "Store", "Alloc", "Call", "StreamPut", "Return",
+    "Param", "Func", "Module", "walk_stmts", "child_bodies", "stmt_exprs", "walk_expr",
+    "map_expr", "map_stmt_exprs", "substitute", "copy_stmt", "copy_func",
+]

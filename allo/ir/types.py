@@ -1,0 +1,421 @@
+"""Allo's types: scalar element types, buffer (memref) types and streams.
+
+A scalar type describes one value; indexing a scalar type with a shape makes a buffer
+type, so kernels are annotated as ``A: int8[M, K]``. The width-growth rules of intermediate
+expressions live here too (:func:`binary_result_type`), so the frontend, the semantics
+and the backends agree on them.
+
+Value representation (used by the interpreter and every backend):
+
+* ``Int(n)`` / ``UInt(n)``: a Python ``int`` in ``[-2**(n-1), 2**(n-1))`` resp.
+  ``[0, 2**n)``; every operation wraps modulo ``2**n``.
+* ``Fixed(W, F)`` / ``UFixed(W, F)``: the raw ``W``-bit integer ``r`` (wrapping like
+  ``Int(W)``), meaning ``r / 2**F``.
+* floats: numpy scalars of the type (``bfloat16`` through ``ml_dtypes``), op by op.
+* ``index``: a 64-bit signed integer.
+
+Example::
+
+    >>> from allo.ir.types import int8, int16, Int, float32, binary_result_type
+    >>> int8[4, 8]
+    int8[4, 8]
+    >>> binary_result_type("mul", int8, int8)
+    int16
+    >>> Int(17).bits, float32.mlir()
+    (17, 'f32')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional, Tuple, Union
+
+import numpy as np
+
+
+class AlloType:
+    """Base of scalar element types. ``T[d0, d1, ...]`` builds a :class:`BufferType`."""
+
+    bits: int
+
+    def __getitem__(self, shape: Any) -> "BufferType":
+        if not isinstance(shape, tuple):
+            shape = (shape,)
+        return BufferType(self, tuple(shape))
+
+    # -- classification helpers (overridden) --
+    @property
+    def is_int(self) -> bool:
+        return False
+
+    @property
+    def is_fixed(self) -> bool:
+        return False
+
+    @property
+    def is_float(self) -> bool:
+        return False
+
+    @property
+    def is_index(self) -> bool:
+        return False
+
+    @property
+    def signed(self) -> bool:  # pragma: no cover - overridden
+        return True
+
+    def mlir(self) -> str:
+        """The MLIR spelling of the storage type (signless integers for ints/fixed)."""
+        raise NotImplementedError
+
+    def numpy_dtype(self) -> np.dtype:
+        """The numpy container dtype the calling convention uses for this type."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Int(AlloType):
+    """An integer of any width ``bits >= 1``; ``signed=False`` is ``UInt(bits)``."""
+
+    bits: int
+    is_signed: bool = True
+
+    def __post_init__(self):
+        if not isinstance(self.bits, (int, np.integer)) or self.bits < 1:
+            raise ValueError(f"integer width must be a positive int, got {self.bits!r}")
+
+    @property
+    def is_int(self) -> bool:
+        return True
+
+    @property
+    def signed(self) -> bool:
+        return self.is_signed
+
+    @property
+    def min(self) -> int:
+        return -(1 << (self.bits - 1)) if self.is_signed else 0
+
+    @property
+    def max(self) -> int:
+        return (1 << (self.bits - 1)) - 1 if self.is_signed else (1 << self.bits) - 1
+
+    def wrap(self, value: int) -> int:
+        """Reduce a Python int modulo ``2**bits`` into this type's range."""
+        return wrap_int(int(value), self.bits, self.is_signed)
+
+    def mlir(self) -> str:
+        return f"i{self.bits}"
+
+    def numpy_dtype(self) -> np.dtype:
+        return _int_container(self.bits, self.is_signed)
+
+    def __repr__(self) -> str:
+        if self.bits == 1 and not self.is_signed:
+            return "bool"
+        return f"{'' if self.is_signed else 'u'}int{self.bits}"
+
+
+def UInt(bits: int) -> Int:
+    """Unsigned integer of ``bits`` bits. Example: ``UInt(4).max == 15``."""
+    return Int(bits, False)
+
+
+@dataclass(frozen=True)
+class Fixed(AlloType):
+    """Fixed point: ``bits`` total bits of which ``frac`` are fractional (``ap_fixed<W, W-F>``)."""
+
+    bits: int
+    frac: int
+    is_signed: bool = True
+
+    def __post_init__(self):
+        if self.bits < 1 or self.frac < 0 or self.frac > self.bits:
+            raise ValueError(f"bad fixed-point format Fixed({self.bits}, {self.frac})")
+
+    @property
+    def is_fixed(self) -> bool:
+        return True
+
+    @property
+    def signed(self) -> bool:
+        return self.is_signed
+
+    @property
+    def raw(self) -> Int:
+        """The integer type of the raw representation."""
+        return Int(self.bits, self.is_signed)
+
+    def mlir(self) -> str:
+        return f"i{self.bits}"
+
+    def numpy_dtype(self) -> np.dtype:
+        return np.dtype(np.float64)
+
+    def __repr__(self) -> str:
+        return f"{'' if self.is_signed else 'U'}Fixed({self.bits}, {self.frac})"
+
+
+def UFixed(bits: int, frac: int) -> Fixed:
+    """Unsigned fixed point. Example: ``UFixed(8, 4)`` holds 0 .. 15.9375."""
+    return Fixed(bits, frac, False)
+
+
+_FLOAT_INFO = {
+    "f16": (16, "float16", "f16"),
+    "bf16": (16, "bfloat16", "bf16"),
+    "f32": (32, "float32", "f32"),
+    "f64": (64, "float64", "f64"),
+}
+
+
+@dataclass(frozen=True)
+class Float(AlloType):
+    """IEEE binary floats (``kind`` is ``"f16"``, ``"bf16"``, ``"f32"`` or ``"f64"``)."""
+
+    kind: str
+
+    @property
+    def bits(self) -> int:  # type: ignore[override]
+        return _FLOAT_INFO[self.kind][0]
+
+    @property
+    def is_float(self) -> bool:
+        return True
+
+    def mlir(self) -> str:
+        return _FLOAT_INFO[self.kind][2]
+
+    def numpy_dtype(self) -> np.dtype:
+        if self.kind == "bf16":
+            import ml_dtypes
+
+            return np.dtype(ml_dtypes.bfloat16)
+        return np.dtype(_FLOAT_INFO[self.kind][1])
+
+    def __repr__(self) -> str:
+        return _FLOAT_INFO[self.kind][1]
+
+
+@dataclass(frozen=True)
+class Index(AlloType):
+    """The loop/index type: a 64-bit signed integer, printed as MLIR ``index``."""
+
+    @property
+    def bits(self) -> int:  # type: ignore[override]
+        return 64
+
+    @property
+    def is_index(self) -> bool:
+        return True
+
+    @property
+    def is_int(self) -> bool:
+        return True
+
+    @property
+    def signed(self) -> bool:
+        return True
+
+    def wrap(self, value: int) -> int:
+        return wrap_int(int(value), 64, True)
+
+    def mlir(self) -> str:
+        return "index"
+
+    def numpy_dtype(self) -> np.dtype:
+        return np.dtype(np.int64)
+
+    def __repr__(self) -> str:
+        return "index"
+
+
+@dataclass(frozen=True)
+class StreamType:
+    """A FIFO of ``dtype`` elements with capacity ``depth`` (``Stream[int8, 4]``)."""
+
+    dtype: AlloType
+    depth: int = 2
+
+    def __getitem__(self, shape: Any) -> "BufferType":
+        if not isinstance(shape, tuple):
+            shape = (shape,)
+        return BufferType(self, tuple(shape))
+
+    def __repr__(self) -> str:
+        return f"Stream[{self.dtype!r}, {self.depth}]"
+
+
+class _StreamMeta(type):
+    def __getitem__(cls, params: Any) -> StreamType:
+        if not isinstance(params, tuple):
+            params = (params,)
+        if len(params) == 1:
+            return StreamType(params[0])
+        if len(params) == 2:
+            return StreamType(params[0], int(params[1]))
+        raise TypeError("Stream takes [dtype] or [dtype, depth]")
+
+
+class Stream(metaclass=_StreamMeta):
+    """Annotation helper: ``Stream[int8, 4]`` is a FIFO of int8 with depth 4."""
+
+
+@dataclass(frozen=True)
+class BufferType:
+    """A shaped buffer (MLIR memref): element type, static shape, memory layout.
+
+    ``layout`` holds the buffer's partition type (owned by :mod:`allo.typesys`; opaque
+    here), ``None`` meaning not partitioned.
+    """
+
+    dtype: Union[AlloType, StreamType]
+    shape: Tuple[int, ...]
+    layout: Optional[Any] = None
+
+    def __post_init__(self):
+        for d in self.shape:
+            if not isinstance(d, (int, np.integer)) or isinstance(d, bool) or d < 1:
+                raise ValueError(f"buffer dimensions must be positive ints, got {self.shape!r}")
+        object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    @property
+    def is_stream(self) -> bool:
+        return isinstance(self.dtype, StreamType)
+
+    def with_layout(self, layout: Any) -> "BufferType":
+        return BufferType(self.dtype, self.shape, layout)
+
+    def mlir(self) -> str:
+        dims = "".join(f"{d}x" for d in self.shape)
+        elem = self.dtype.mlir() if isinstance(self.dtype, AlloType) else self.dtype.dtype.mlir()
+        return f"memref<{dims}{elem}>"
+
+    def __repr__(self) -> str:
+        if not self.shape:
+            return f"{self.dtype!r}[]"
+        return f"{self.dtype!r}[{', '.join(map(str, self.shape))}]"
+
+
+# ---------------------------------------------------------------- predefined names
+int1, int2, int3, int4, int5, int6, int7, int8 = (Int(n) for n in range(1, 9))
+int16, int32, int64, int128, int256, int512 = (Int(n) for n in (16, 32, 64, 128, 256, 512))
+uint1, uint2, uint3, uint4, uint5, uint6, uint7, uint8 = (UInt(n) for n in range(1, 9))
+uint16, uint32, uint64, uint128, uint256, uint512 = (UInt(n) for n in (16, 32, 64, 128, 256, 512))
+bool_ = UInt(1)
+float16 = Float("f16")
+bfloat16 = Float("bf16")
+float32 = Float("f32")
+float64 = Float("f64")
+index = Index()
+
+ScalarType = AlloType
+AnyType = Union[AlloType, BufferType, StreamType]
+
+
+# ---------------------------------------------------------------- helpers
+def wrap_int(value: int, bits: int, signed: bool) -> int:
+    """Reduce ``value`` modulo ``2**bits`` into the signed or unsigned range.
+
+    Example: ``wrap_int(200, 8, True) == -56``.
+    """
+    mask = (1 << bits) - 1
+    value &= mask
+    if signed and value >> (bits - 1):
+        value -= 1 << bits
+    return value
+
+
+def _int_container(bits: int, signed: bool) -> np.dtype:
+    for width in (8, 16, 32, 64):
+        if bits <= width:
+            return np.dtype(f"{'int' if signed else 'uint'}{width}")
+    return np.dtype(object)  # wider than 64 bits: numpy object arrays of Python ints
+
+
+def is_scalar_type(t: Any) -> bool:
+    return isinstance(t, AlloType)
+
+
+# ---------------------------------------------------------------- width growth
+_ARITH = {"add", "sub", "mul", "div", "floordiv", "mod"}
+
+
+def common_type(a: AlloType, b: AlloType) -> AlloType:
+    """The type both operands of a comparison/select/min/max are converted to.
+
+    Floats win (the wider float); fixed point aligns integer and fraction parts; integers
+    take the wider width, becoming signed (one bit wider) when signedness is mixed.
+    """
+    if a == b:
+        return a
+    if a.is_float or b.is_float:
+        fa = a if a.is_float else None
+        fb = b if b.is_float else None
+        if fa and fb:
+            return fa if fa.bits > fb.bits or (fa.bits == fb.bits and fa.kind == "f16") else fb
+        return fa or fb  # type: ignore[return-value]
+    if a.is_index and b.is_index:
+        return index
+    if a.is_index or b.is_index:
+        other = b if a.is_index else a
+        if other.is_fixed:
+            return common_type(Int(64), other)
+        return index if other.bits <= 64 else Int(other.bits)
+    if a.is_fixed or b.is_fixed:
+        fa, fb = _as_fixed(a), _as_fixed(b)
+        signed = fa.signed or fb.signed
+        ia = fa.bits - fa.frac + (1 if signed and not fa.signed else 0)
+        ib = fb.bits - fb.frac + (1 if signed and not fb.signed else 0)
+        frac = max(fa.frac, fb.frac)
+        return Fixed(max(ia, ib) + frac, frac, signed)
+    signed = a.signed or b.signed
+    wa = a.bits + (1 if signed and not a.signed else 0)
+    wb = b.bits + (1 if signed and not b.signed else 0)
+    return Int(max(wa, wb), signed)
+
+
+def _as_fixed(t: AlloType) -> Fixed:
+    if isinstance(t, Fixed):
+        return t
+    return Fixed(t.bits, 0, t.signed)
+
+
+def binary_result_type(op: str, a: AlloType, b: AlloType) -> AlloType:
+    """Result type of ``a <op> b`` under Allo's width-growth rules (API.md).
+
+    ``add``/``sub``: one bit more than the common type; ``mul``: the widths add (fixed:
+    widths and fractions add); anything with a float is a float; ``index`` stays ``index``;
+    bitwise ops, shifts, ``div``/``floordiv``/``mod`` keep the common type.
+
+    Example: ``binary_result_type("add", int8, int16) == Int(17)``.
+    """
+    if a.is_float or b.is_float:
+        return common_type(a, b)
+    if a.is_index or b.is_index:
+        return common_type(a, b)
+    if op in ("add", "sub"):
+        c = common_type(a, b)
+        if isinstance(c, Fixed):
+            return Fixed(c.bits + 1, c.frac, c.signed)
+        return Int(c.bits + 1, c.signed)
+    if op == "mul":
+        signed = a.signed or b.signed
+        if a.is_fixed or b.is_fixed:
+            fa, fb = _as_fixed(a), _as_fixed(b)
+            return Fixed(fa.bits + fb.bits, fa.frac + fb.frac, signed)
+        return Int(a.bits + b.bits, signed)
+    if op in ("shl", "shr"):
+        return a
+    return common_type(a, b)

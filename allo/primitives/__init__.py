@@ -1,0 +1,19 @@
+"""Schedule primitives, one module per family; importing this package registers them all.
+
+* :mod:`.loops`: split, reorder, fuse, tile, unroll, pipeline, parallel
+* :mod:`.memory`: buffer_at, reuse_at, partition, reshape
+* :mod:`.dataflow`: to, relay, unfold, dataflow, compute_at
+* :mod:`.functions`: inline
+* :mod:`.compose`: compose (replay of sub-schedules, checked by partition types)
+"""
+
+import importlib
+
+from .base import PRIMITIVES, BufferHandle, Certificate, LoopHandle, apply_primitive  # noqa: F401
+
+for _family in ("loops", "memory", "dataflow", "functions"):
+    try:
+        importlib.import_module(f"{__name__}.{_family}")
+    except ModuleNotFoundError as _missing:  # a family not written yet
+        if _missing.name != f"{__name__}.{_family}":
+            raise

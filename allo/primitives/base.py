@@ -1,0 +1,354 @@
+"""What every schedule primitive shares: the registry, name resolution, side conditions
+and certificates.
+
+A primitive is a function ``fn(ctx, **arguments)`` registered with :func:`primitive`. It
+works on ``ctx.module`` (a private copy of the schedule's current IR: when the primitive
+refuses, the schedule is untouched), resolves its arguments with :meth:`Context.loop` and
+:meth:`Context.buffer`, discharges its side conditions with :meth:`Context.prove` (a z3
+query with a timeout, recorded in the certificate), rewrites the IR, and may return a
+value to the user (e.g. the buffer ``buffer_at`` creates).
+
+Example::
+
+    @primitive("parallel", rule="annotation.parallel")
+    def parallel(ctx, axis):
+        site = ctx.loop(axis)
+        ...  # ctx.prove("no loop-carried dependence", violation_constraints, witness)
+        site.loop.attrs["parallel"] = True
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import z3
+
+from ..errors import ScheduleError
+from ..ir.nodes import Alloc, For, Func, Module, Stmt, child_bodies, walk_stmts
+from ..ir.types import BufferType
+
+DEFAULT_TIMEOUT_MS = 2000
+
+
+# ------------------------------------------------------------------ certificates
+@dataclass
+class Condition:
+    """One discharged (or explicitly unchecked) side condition."""
+
+    name: str
+    status: str  # "proved" | "unchecked" | "trivial"
+    seconds: float = 0.0
+    detail: str = ""
+
+
+@dataclass
+class Certificate:
+    """What one applied primitive instantiated and what it proved."""
+
+    primitive: str
+    rule: str
+    arguments: Dict[str, Any]
+    conditions: List[Condition] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def checked(self) -> bool:
+        return all(c.status != "unchecked" for c in self.conditions)
+
+    def __str__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+        conds = "; ".join(f"{c.name}: {c.status}" for c in self.conditions) or "no side condition"
+        return f"{self.primitive}({args}) by rule {self.rule} [{conds}] in {self.seconds * 1e3:.1f} ms"
+
+
+# ------------------------------------------------------------------ registry
+@dataclass
+class PrimitiveDef:
+    name: str
+    rule: str
+    fn: Callable[..., Any]
+
+
+PRIMITIVES: Dict[str, PrimitiveDef] = {}
+
+
+def primitive(name: str, rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register ``fn(ctx, **args)`` as the primitive ``name`` instantiating ``rule``
+    (the name of its theorem in ``proofs/``)."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        PRIMITIVES[name] = PrimitiveDef(name, rule, fn)
+        return fn
+
+    return register
+
+
+# ------------------------------------------------------------------ handles
+@dataclass(frozen=True)
+class BufferHandle:
+    """``s.A``: a buffer (argument or named local) of a function in the design."""
+
+    func: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.func}:{self.name}"
+
+
+@dataclass(frozen=True)
+class LoopHandle:
+    """A loop as listed by ``s.get_loops()``; usable wherever a loop name is."""
+
+    func: str
+    band: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.func}:{self.name}"
+
+
+@dataclass
+class LoopSite:
+    """A resolved loop: its function, the ``For`` node, the body list holding it, and the
+    enclosing loops (outermost first)."""
+
+    func: Func
+    loop: For
+    parent: List[Stmt]
+    enclosing: List[For]
+
+    @property
+    def position(self) -> int:
+        return next(i for i, s in enumerate(self.parent) if s is self.loop)
+
+
+@dataclass
+class BufferSite:
+    """A resolved buffer: its function, name, type and (for locals) its ``Alloc``."""
+
+    func: Func
+    name: str
+    type: Any
+    alloc: Optional[Alloc]
+
+    @property
+    def is_param(self) -> bool:
+        return self.alloc is None
+
+
+def loop_sites(func: Func) -> List[LoopSite]:
+    """Every loop of ``func`` with its parent body and enclosing loops, in program order."""
+    out: List[LoopSite] = []
+
+    def visit(body: List[Stmt], enclosing: List[For]) -> None:
+        for s in body:
+            if isinstance(s, For):
+                out.append(LoopSite(func, s, body, list(enclosing)))
+                visit(s.body, enclosing + [s])
+            else:
+                for child in child_bodies(s):
+                    visit(child, enclosing)
+
+    visit(func.body, [])
+    return out
+
+
+# ------------------------------------------------------------------ context
+class Context:
+    """The working state of one primitive application."""
+
+    def __init__(self, module: Module, name: str, rule: str, arguments: Dict[str, Any],
+                 *, unchecked: bool = False, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+        self.module = module
+        self.name = name
+        self.unchecked = unchecked
+        self.timeout_ms = timeout_ms
+        self.certificate = Certificate(name, rule, arguments)
+
+    # -------------------------------------------------------------- errors
+    def refuse(self, message: str, hint: Optional[str] = None) -> "ScheduleError":
+        """Build the error for a refused application (raise it)."""
+        args = ", ".join(f"{k}={_show(v)}" for k, v in self.certificate.arguments.items())
+        return ScheduleError(message, where=f"{self.name}({args})", hint=hint)
+
+    # -------------------------------------------------------------- loops
+    def loop(self, ref: Any, arg: str = "axis") -> LoopSite:
+        """Resolve a loop given as ``"j"``, ``"gemm:j"``, ``"band:j"`` or a :class:`LoopHandle`."""
+        if isinstance(ref, LoopSite):
+            return ref
+        if isinstance(ref, For):
+            return self.loop_site_of(ref)
+        if isinstance(ref, LoopHandle):
+            ref = f"{ref.func}:{ref.name}"
+        if not isinstance(ref, str):
+            raise self.refuse(f"argument {arg}={ref!r} is not a loop name",
+                              hint="pass a loop name such as \"i\" or \"gemm:i\", or a loop from s.get_loops()")
+        qualifier, _, name = ref.rpartition(":")
+        candidates = []
+        for func in self.module.funcs.values():
+            for site in loop_sites(func):
+                if site.loop.name != name:
+                    continue
+                if qualifier and qualifier not in (func.name, site.loop.band):
+                    continue
+                candidates.append(site)
+        if len(candidates) == 1:
+            return candidates[0]
+        every = sorted({f"{f.name}:{s.loop.name}" for f in self.module.funcs.values()
+                        for s in loop_sites(f)})
+        if not candidates:
+            raise self.refuse(f"no loop named {ref!r} ({arg})",
+                              hint=f"loops that exist: {', '.join(every) or 'none'}")
+        options = ", ".join(f"{c.func.name}:{c.loop.name} (band {c.loop.band})" for c in candidates)
+        raise self.refuse(f"loop name {ref!r} ({arg}) is ambiguous: {options}",
+                          hint="qualify it with its function or band, e.g. \"func:i\"")
+
+    def loop_site_of(self, loop: For) -> LoopSite:
+        """The site of a ``For`` node of the working module."""
+        for func in self.module.funcs.values():
+            for site in loop_sites(func):
+                if site.loop is loop:
+                    return site
+        raise self.refuse(f"loop {loop.name!r} is not part of the design")
+
+    # -------------------------------------------------------------- buffers
+    def buffer(self, ref: Any, arg: str = "target") -> BufferSite:
+        """Resolve a buffer given as ``s.A`` (a :class:`BufferHandle`), ``"A"`` or ``"func:A"``."""
+        if isinstance(ref, BufferSite):
+            return ref
+        if isinstance(ref, BufferHandle):
+            func_name, name = ref.func, ref.name
+        elif isinstance(ref, str):
+            func_name, _, name = ref.rpartition(":")
+        else:
+            raise self.refuse(f"argument {arg}={ref!r} is not a buffer",
+                              hint="pass a buffer handle such as s.A, or \"func:A\"")
+        found = []
+        for func in self.module.funcs.values():
+            if func_name and func.name != func_name:
+                continue
+            site = _find_buffer(func, name)
+            if site is not None:
+                found.append(site)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            every = sorted(f"{f.name}:{n}" for f in self.module.funcs.values() for n in f.buffers())
+            raise self.refuse(f"no buffer named {name!r} ({arg})",
+                              hint=f"buffers that exist: {', '.join(every) or 'none'}")
+        # an unqualified name found in several functions: prefer the top function's own
+        top = [s for s in found if s.func.name == self.module.top]
+        if len(top) == 1 and not func_name:
+            return top[0]
+        options = ", ".join(f"{s.func.name}:{s.name}" for s in found)
+        raise self.refuse(f"buffer name {name!r} ({arg}) is ambiguous: {options}",
+                          hint="qualify it as \"func:name\"")
+
+    # -------------------------------------------------------------- side conditions
+    def trivial(self, name: str, detail: str = "") -> None:
+        """Record a side condition that holds by construction (no query needed)."""
+        self.certificate.conditions.append(Condition(name, "trivial", 0.0, detail))
+
+    def prove(self, name: str, violation: Sequence[z3.BoolRef],
+              witness: Callable[[z3.ModelRef], str], *, hint: Optional[str] = None) -> None:
+        """Discharge side condition ``name`` by showing ``violation`` unsatisfiable.
+
+        ``violation`` are z3 constraints describing a counterexample to the condition;
+        ``witness(model)`` describes one (e.g. "iterations (i=0, k=1) and (i=1, k=0) both
+        write C[0, 0]"). Satisfiable: refuse with the witness. Timeout: refuse unless the
+        primitive was applied with ``unchecked=True`` (then recorded as unchecked).
+        """
+        start = time.perf_counter()
+        solver = z3.Solver()
+        solver.set("timeout", self.timeout_ms)
+        solver.add(*violation)
+        result = solver.check()
+        seconds = time.perf_counter() - start
+        if result == z3.unsat:
+            self.certificate.conditions.append(Condition(name, "proved", seconds))
+            return
+        if result == z3.sat:
+            raise self.refuse(f"side condition '{name}' fails: {witness(solver.model())}",
+                              hint=hint)
+        if self.unchecked:
+            self.certificate.conditions.append(
+                Condition(name, "unchecked", seconds, f"z3: {solver.reason_unknown()}"))
+            return
+        raise self.refuse(
+            f"side condition '{name}' could not be decided within {self.timeout_ms} ms "
+            f"(z3: {solver.reason_unknown()})",
+            hint="pass unchecked=True to apply it anyway; the certificate will record it as unchecked")
+
+    def assume_unchecked(self, name: str, reason: str) -> None:
+        """A condition this primitive cannot decide (e.g. non-affine accesses): refuse
+        unless the user passed ``unchecked=True``."""
+        if not self.unchecked:
+            raise self.refuse(f"side condition '{name}' cannot be checked: {reason}",
+                              hint="pass unchecked=True to apply it anyway; the certificate will record it as unchecked")
+        self.certificate.conditions.append(Condition(name, "unchecked", 0.0, reason))
+
+
+def _find_buffer(func: Func, name: str) -> Optional[BufferSite]:
+    param = func.param(name)
+    if param is not None:
+        return BufferSite(func, name, param.type, None)
+    for s in walk_stmts(func.body):
+        if isinstance(s, Alloc) and s.name == name:
+            return BufferSite(func, name, s.type, s)
+    return None
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, (BufferHandle, LoopHandle)):
+        return str(v)
+    return repr(v)
+
+
+def fresh_name(taken: Sequence[str], base: str) -> str:
+    """``base`` if unused, else ``base_1``, ``base_2``, ...; used for new buffers/loops."""
+    taken_set = set(taken)
+    if base not in taken_set:
+        return base
+    n = 1
+    while f"{base}_{n}" in taken_set:
+        n += 1
+    return f"{base}_{n}"
+
+
+def all_names(func: Func) -> List[str]:
+    """Every buffer, loop and loop-variable name used in ``func``."""
+    names = list(func.buffers())
+    for s in walk_stmts(func.body):
+        if isinstance(s, For):
+            names += [s.name, s.var]
+    return names
+
+
+def apply_primitive(module: Module, name: str, arguments: Dict[str, Any], *,
+                    unchecked: bool = False, timeout_ms: int = DEFAULT_TIMEOUT_MS
+                    ) -> Tuple[Module, Certificate, Any]:
+    """Apply registered primitive ``name`` to a copy of ``module``.
+
+    Returns the rewritten module, its certificate and the primitive's return value; raises
+    :class:`ScheduleError` (the input module untouched) when it refuses.
+    """
+    if name not in PRIMITIVES:
+        raise ScheduleError(f"unknown primitive {name!r}",
+                            hint=f"primitives: {', '.join(sorted(PRIMITIVES))}")
+    definition = PRIMITIVES[name]
+    work = module.copy()
+    ctx = Context(work, name, definition.rule, dict(arguments), unchecked=unchecked,
+                  timeout_ms=timeout_ms)
+    start = time.perf_counter()
+    value = definition.fn(ctx, **arguments)
+    ctx.certificate.seconds = time.perf_counter() - start
+    return ctx.module, ctx.certificate, value
+
+
+__all__ = [
+    "BufferHandle", "BufferSite", "Certificate", "Condition", "Context", "LoopHandle",
+    "LoopSite", "PRIMITIVES", "apply_primitive", "all_names", "fresh_name", "loop_sites",
+    "primitive", "BufferType",
+]

@@ -1,0 +1,284 @@
+"""Memory accesses, affine index forms and dependence queries in z3.
+
+Side conditions of loop primitives are about dependences: two executions of statements
+that touch the same buffer element, at least one of them writing. This module extracts
+the accesses of a loop region as affine forms of loop variables and states "some
+dependence is reversed by this new execution order" as z3 constraints, so
+:meth:`Context.prove` can show it unsatisfiable (or return the two iterations and the
+element as a witness).
+
+Everything is conservative: a non-affine index, a call or a stream operation is an access
+to an unknown element (it conflicts with every access to the same buffer), a non-affine
+loop bound leaves the loop variable unconstrained, and conditions are ignored (the
+iteration space is over-approximated). Over-approximation can only cause a refusal, never
+an unsound acceptance.
+
+Example::
+
+    >>> from allo.ir.nodes import Var, Const, Op
+    >>> from allo.ir.types import index
+    >>> to_affine(Op("add", (Op("mul", (Const(2, index), Var("i", index)), index), Const(1, index)), index))
+    Affine(coeffs=(('i', 2),), const=1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import z3
+
+from ..ir.nodes import (BufRef, Call, Const, Expr, For, If, Load, Op, Return, Stmt, Store,
+                        StreamGet, StreamPut, Var, While, stmt_exprs, walk_expr)
+
+
+@dataclass(frozen=True)
+class Affine:
+    """``sum(coef * var) + const`` over loop variables."""
+
+    coeffs: Tuple[Tuple[str, int], ...]
+    const: int
+
+    def to_z3(self, env: Dict[str, z3.ArithRef]) -> z3.ArithRef:
+        total: z3.ArithRef = z3.IntVal(self.const)
+        for var, coef in self.coeffs:
+            total = total + coef * env[var] if var in env else total + coef * z3.Int(f"free_{var}")
+        return total
+
+    def vars(self) -> List[str]:
+        return [v for v, _ in self.coeffs]
+
+
+def _combine(a: Affine, b: Affine, sign: int) -> Affine:
+    coeffs = dict(a.coeffs)
+    for v, c in b.coeffs:
+        coeffs[v] = coeffs.get(v, 0) + sign * c
+    return Affine(tuple(sorted((v, c) for v, c in coeffs.items() if c)), a.const + sign * b.const)
+
+
+def to_affine(e: Expr) -> Optional[Affine]:
+    """The affine form of an index expression, or ``None`` when it is not affine."""
+    if isinstance(e, Const) and isinstance(e.value, int):
+        return Affine((), int(e.value))
+    if isinstance(e, Var):
+        return Affine(((e.name, 1),), 0)
+    if isinstance(e, Op):
+        if e.op == "cast" and (e.type.is_int or e.type.is_index):
+            inner = e.args[0]
+            if inner.type.is_int or inner.type.is_index:
+                return to_affine(inner)  # indices are small: casts between int types are exact
+            return None
+        if e.op in ("add", "sub"):
+            a, b = to_affine(e.args[0]), to_affine(e.args[1])
+            if a is None or b is None:
+                return None
+            return _combine(a, b, 1 if e.op == "add" else -1)
+        if e.op == "neg":
+            a = to_affine(e.args[0])
+            return None if a is None else _combine(Affine((), 0), a, -1)
+        if e.op == "mul":
+            a, b = to_affine(e.args[0]), to_affine(e.args[1])
+            if a is None or b is None:
+                return None
+            if not a.coeffs:
+                a, b = b, a
+            if b.coeffs:
+                return None  # product of two variables
+            return Affine(tuple((v, c * b.const) for v, c in a.coeffs if c * b.const), a.const * b.const)
+    return None
+
+
+@dataclass
+class Access:
+    """One memory access: ``indices`` are affine forms, or ``None`` for an unknown element."""
+
+    buffer: str
+    indices: Optional[Tuple[Optional[Affine], ...]]
+    write: bool
+    loops: Tuple[For, ...]  # enclosing loops inside the analysed region, outermost first
+    order: int  # textual position (program order inside one iteration)
+
+    def describe(self) -> str:
+        kind = "write" if self.write else "read"
+        if self.indices is None:
+            return f"{kind} of {self.buffer} (unknown element)"
+        return f"{kind} of {self.buffer}[{', '.join(_show_affine(a) for a in self.indices)}]"
+
+
+def _show_affine(a: Optional[Affine]) -> str:
+    if a is None:
+        return "?"
+    parts = [(v if c == 1 else f"{c}*{v}") for v, c in a.coeffs]
+    if a.const or not parts:
+        parts.append(str(a.const))
+    return " + ".join(parts)
+
+
+def collect_accesses(body: Sequence[Stmt], loops: Tuple[For, ...] = ()) -> List[Access]:
+    """Every access in ``body`` (nested statements included) in program order."""
+    out: List[Access] = []
+
+    def add(buffer: str, idx: Optional[Sequence[Expr]], write: bool, enclosing: Tuple[For, ...]):
+        forms = None if idx is None else tuple(to_affine(i) for i in idx)
+        out.append(Access(buffer, forms, write, enclosing, len(out)))
+
+    def reads_of(e: Expr, enclosing: Tuple[For, ...]):
+        for sub in walk_expr(e):
+            if isinstance(sub, Load):
+                add(sub.buffer, sub.indices, False, enclosing)
+            elif isinstance(sub, StreamGet):
+                add(sub.stream, None, True, enclosing)  # a pop changes the FIFO
+
+    def visit(stmts: Sequence[Stmt], enclosing: Tuple[For, ...]):
+        for s in stmts:
+            for e in stmt_exprs(s):
+                reads_of(e, enclosing)
+            if isinstance(s, Store):
+                add(s.buffer, s.indices, True, enclosing)
+            elif isinstance(s, StreamPut):
+                add(s.stream, None, True, enclosing)
+            elif isinstance(s, Call):
+                for a in s.args:
+                    if isinstance(a, BufRef):
+                        add(a.buffer, None, True, enclosing)
+                for r in s.results:
+                    add(r, None, True, enclosing)
+            elif isinstance(s, Return):
+                for a in s.values:
+                    if isinstance(a, BufRef):
+                        add(a.buffer, None, False, enclosing)
+            if isinstance(s, For):
+                visit(s.body, enclosing + (s,))
+            elif isinstance(s, If):
+                visit(s.then_body, enclosing)
+                visit(s.else_body, enclosing)
+            elif isinstance(s, While):
+                visit(s.body, enclosing)
+
+    visit(body, tuple(loops))
+    return out
+
+
+class Instance:
+    """z3 variables for one execution instance of an access (one copy of its loop vars)."""
+
+    def __init__(self, access: Access, tag: str, shared: Dict[str, z3.ArithRef] = None):
+        self.access = access
+        self.env: Dict[str, z3.ArithRef] = dict(shared or {})
+        self.constraints: List[z3.BoolRef] = []
+        for loop in access.loops:
+            if loop.var in self.env and loop.var in (shared or {}):
+                continue
+            v = z3.Int(f"{loop.var}_{tag}")
+            self.env[loop.var] = v
+            lo, hi = to_affine(loop.lo), to_affine(loop.hi)
+            if lo is not None:
+                self.constraints.append(v >= lo.to_z3(self.env))
+                if loop.step != 1:
+                    t = z3.Int(f"{loop.var}_{tag}_t")
+                    self.constraints += [t >= 0, v == lo.to_z3(self.env) + loop.step * t]
+            if hi is not None:
+                self.constraints.append(v < hi.to_z3(self.env))
+
+    def index(self) -> Optional[List[Optional[z3.ArithRef]]]:
+        if self.access.indices is None:
+            return None
+        return [None if a is None else a.to_z3(self.env) for a in self.access.indices]
+
+
+def same_element(a: Instance, b: Instance) -> List[z3.BoolRef]:
+    """Constraints saying the two instances touch the same element (unknowns: maybe)."""
+    ia, ib = a.index(), b.index()
+    if ia is None or ib is None:
+        return []
+    return [x == y for x, y in zip(ia, ib) if x is not None and y is not None]
+
+
+def lex_less(xs: Sequence[z3.ArithRef], ys: Sequence[z3.ArithRef]) -> z3.BoolRef:
+    """``xs`` strictly precedes ``ys`` lexicographically."""
+    if not xs:
+        return z3.BoolVal(False)
+    return z3.Or(xs[0] < ys[0], z3.And(xs[0] == ys[0], lex_less(xs[1:], ys[1:])))
+
+
+def conflicting_pairs(accesses: Sequence[Access]) -> List[Tuple[Access, Access]]:
+    """Pairs on the same buffer with at least one write (each unordered pair once,
+    an access paired with itself included: it may conflict across iterations)."""
+    pairs = []
+    for i, a in enumerate(accesses):
+        for b in accesses[i:]:
+            if a.buffer == b.buffer and (a.write or b.write):
+                pairs.append((a, b))
+    return pairs
+
+
+def model_values(model: z3.ModelRef, inst: Instance, names: Sequence[str]) -> str:
+    vals = []
+    for n in names:
+        if n in inst.env:
+            v = model.eval(inst.env[n], model_completion=True)
+            vals.append(f"{n}={v}")
+    return "(" + ", ".join(vals) + ")"
+
+
+def element_text(model: z3.ModelRef, inst: Instance) -> str:
+    idx = inst.index()
+    if idx is None:
+        return f"{inst.access.buffer}[?]"
+    shown = ["?" if x is None else str(model.eval(x, model_completion=True)) for x in idx]
+    return f"{inst.access.buffer}[{', '.join(shown)}]"
+
+
+def order_reversal_queries(accesses: Sequence[Access], old_order: Sequence[str],
+                           new_order: Sequence[str]):
+    """For each conflicting pair, the z3 constraints of "an instance of the pair executes
+    in one order before the rewrite (loop variables ``old_order``, outermost first) and
+    in the opposite order after it (``new_order``)", with a witness printer.
+
+    Yields ``(description, constraints, witness_fn)``.
+    """
+    for a, b in conflicting_pairs(accesses):
+        for first, second in ((a, b), (b, a)) if a is not b else ((a, b),):
+            ia, ib = Instance(first, "1"), Instance(second, "2")
+            olds_a = [ia.env[v] for v in old_order if v in ia.env]
+            olds_b = [ib.env[v] for v in old_order if v in ib.env]
+            news_a = [ia.env[v] for v in new_order if v in ia.env]
+            news_b = [ib.env[v] for v in new_order if v in ib.env]
+            if len(olds_a) != len(old_order) or len(olds_b) != len(old_order):
+                continue  # not both inside the reordered loops
+            constraints = [*ia.constraints, *ib.constraints, *same_element(ia, ib),
+                           lex_less(olds_a, olds_b), lex_less(news_b, news_a)]
+
+            def witness(model, ia=ia, ib=ib):
+                return (f"iteration {model_values(model, ia, old_order)} {ia.access.describe()} and "
+                        f"iteration {model_values(model, ib, old_order)} {ib.access.describe()} touch "
+                        f"{element_text(model, ia)}; the new loop order would run them in reverse")
+
+            yield f"{first.describe()} before {second.describe()}", constraints, witness
+
+
+def carried_dependence_queries(accesses: Sequence[Access], loop: For, outer: Sequence[str]):
+    """Constraints of "two different iterations of ``loop`` (same iteration of the loops
+    ``outer`` around it) touch the same element, one writing": a loop-carried dependence.
+
+    Yields ``(description, constraints, witness_fn)``.
+    """
+    for a, b in conflicting_pairs(accesses):
+        shared: Dict[str, z3.ArithRef] = {}
+        ia = Instance(a, "1")
+        for v in outer:
+            if v in ia.env:
+                shared[v] = ia.env[v]
+        ib = Instance(b, "2", shared)
+        if loop.var not in ia.env or loop.var not in ib.env:
+            continue
+        constraints = [*ia.constraints, *ib.constraints, *same_element(ia, ib),
+                       ia.env[loop.var] != ib.env[loop.var]]
+
+        def witness(model, ia=ia, ib=ib):
+            names = [*outer, loop.var]
+            return (f"iteration {model_values(model, ia, names)} {ia.access.describe()} and "
+                    f"iteration {model_values(model, ib, names)} {ib.access.describe()} both touch "
+                    f"{element_text(model, ia)}")
+
+        yield f"{a.describe()} / {b.describe()}", constraints, witness

@@ -1,0 +1,326 @@
+"""The ``Schedule`` users hold: the current IR, the original, and the applied primitives.
+
+This module holds no rewrite logic: each primitive method resolves nothing itself and
+delegates to the registered primitive in :mod:`allo.primitives`, then records the
+returned certificate. ``verify()`` asks :mod:`allo.symexec`; ``build()`` asks a backend.
+
+Example::
+
+    s = allo.customize(gemm)
+    s.split("i", 4)
+    s.pipeline("i.inner")
+    for cert in s.history:
+        print(cert)           # split(axis='i', factor=4) by rule loop.split [...]
+    assert s.verify()
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
+
+from .errors import AlloError, ScheduleError
+from .ir.nodes import Module
+from .primitives.base import (BufferHandle, Certificate, LoopHandle, apply_primitive,
+                              loop_sites)
+
+
+class MLIRText:
+    """``s.module``: the current program; ``str()`` is its MLIR text."""
+
+    def __init__(self, module: Module):
+        self.ir = module
+
+    def __str__(self) -> str:
+        from .ir.printer import to_mlir
+
+        return to_mlir(self.ir)
+
+    __repr__ = __str__
+
+
+class LoopBand:
+    """The loops of one band, by name: ``s.get_loops()["PE"]["i"]`` or ``.PE.i``."""
+
+    def __init__(self, name: str, loops: Dict[str, LoopHandle]):
+        self.name = name
+        self.loops = loops
+
+    def __getitem__(self, key: Union[str, int]) -> LoopHandle:
+        if isinstance(key, int):
+            return list(self.loops.values())[key]
+        if key not in self.loops:
+            raise ScheduleError(f"band {self.name!r} has no loop {key!r}",
+                                hint=f"its loops: {', '.join(self.loops)}")
+        return self.loops[key]
+
+    def __getattr__(self, key: str) -> LoopHandle:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        return self[key]
+
+    def __iter__(self) -> Iterator[LoopHandle]:
+        return iter(self.loops.values())
+
+    def __repr__(self) -> str:
+        return f"{self.name}: {', '.join(self.loops)}"
+
+
+class LoopNest:
+    """All bands of a function (``s.get_loops()``), in program order."""
+
+    def __init__(self, bands: Dict[str, LoopBand]):
+        self.bands = bands
+
+    def __getitem__(self, key: Union[str, int]) -> LoopBand:
+        if isinstance(key, int):
+            return list(self.bands.values())[key]
+        if key not in self.bands:
+            raise ScheduleError(f"no band named {key!r}", hint=f"bands: {', '.join(self.bands)}")
+        return self.bands[key]
+
+    def __getattr__(self, key: str) -> LoopBand:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        return self[key]
+
+    def __iter__(self) -> Iterator[LoopBand]:
+        return iter(self.bands.values())
+
+    def __repr__(self) -> str:
+        return "\n".join(repr(b) for b in self.bands.values())
+
+
+class Schedule:
+    """A customizable design. Create it with :func:`customize`."""
+
+    def __init__(self, module: Module, *, verify_each: bool = False):
+        from .ir.verifier import verify_ir
+
+        verify_ir(module)
+        self._ir = module
+        self._original = module.copy()
+        self.history: List[Certificate] = []
+        self.verify_each = verify_each
+        self._replay: List[tuple] = []  # (primitive, arguments, options) for compose()
+
+    # ------------------------------------------------------------ views
+    @property
+    def module(self) -> MLIRText:
+        """The current program (``print(s.module)`` shows MLIR)."""
+        return MLIRText(self._ir)
+
+    @property
+    def ir(self) -> Module:
+        """The current IR (read-only by convention: primitives produce new versions)."""
+        return self._ir
+
+    @property
+    def original(self) -> Module:
+        """The program this schedule started from."""
+        return self._original
+
+    @property
+    def top_func_name(self) -> str:
+        return self._ir.top
+
+    def get_loops(self, func: Optional[str] = None) -> LoopNest:
+        """The loops of ``func`` (default: the top function), grouped by band."""
+        name = func or self._ir.top
+        if name not in self._ir.funcs:
+            raise ScheduleError(f"no function named {name!r}",
+                                hint=f"functions: {', '.join(self._ir.funcs)}")
+        bands: Dict[str, Dict[str, LoopHandle]] = {}
+        for site in loop_sites(self._ir.funcs[name]):
+            bands.setdefault(site.loop.band, {})[site.loop.name] = LoopHandle(name, site.loop.band, site.loop.name)
+        return LoopNest({b: LoopBand(b, loops) for b, loops in bands.items()})
+
+    def __getattr__(self, name: str) -> BufferHandle:
+        # ``s.A``: a handle to buffer A (of the top function first, else a unique other one)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        ir = self.__dict__.get("_ir")
+        if ir is None:
+            raise AttributeError(name)
+        top = ir.funcs[ir.top]
+        if name in top.buffers():
+            return BufferHandle(top.name, name)
+        owners = [f.name for f in ir.funcs.values() if name in f.buffers()]
+        if len(owners) == 1:
+            return BufferHandle(owners[0], name)
+        if owners:
+            raise ScheduleError(f"buffer name {name!r} exists in several functions: "
+                                f"{', '.join(owners)}",
+                                hint=f"use the string form, e.g. \"{owners[0]}:{name}\"")
+        every = sorted({b for f in ir.funcs.values() for b in f.buffers()})
+        raise ScheduleError(f"the design has no buffer named {name!r}",
+                            hint=f"buffers: {', '.join(every)}")
+
+    # ------------------------------------------------------------ primitives
+    def apply(self, primitive: str, *, unchecked: bool = False, **arguments: Any) -> Any:
+        """Apply a registered primitive by name (every primitive method calls this)."""
+        import allo.primitives  # noqa: F401  (registers every primitive family)
+
+        module, cert, value = apply_primitive(self._ir, primitive, arguments, unchecked=unchecked)
+        from .ir.verifier import verify_ir
+
+        verify_ir(module)
+        if self.verify_each:
+            verdict = _verify_modules(self._original, module)
+            if not verdict:
+                raise ScheduleError(f"after {primitive} the design is not proved equivalent:\n{verdict}",
+                                    where=primitive)
+        self._ir = module
+        self.history.append(cert)
+        self._replay.append((primitive, dict(arguments), {"unchecked": unchecked}))
+        return value
+
+    def split(self, axis: Any, factor: int, **kw: Any) -> Any:
+        """Split loop ``axis`` into ``axis.outer``/``axis.inner`` (factor need not divide)."""
+        return self.apply("split", axis=axis, factor=factor, **kw)
+
+    def reorder(self, *axes: Any, **kw: Any) -> Any:
+        """Permute loops of one band; the first argument becomes the outermost."""
+        return self.apply("reorder", axes=list(axes), **kw)
+
+    def fuse(self, *axes: Any, **kw: Any) -> Any:
+        """Fuse consecutive perfectly nested loops into ``i_j_fused``."""
+        return self.apply("fuse", axes=list(axes), **kw)
+
+    def tile(self, *args: Any, **kw: Any) -> Any:
+        """Split + reorder: ``tile(x, y, xf, yf)`` -> loops x.outer, y.outer, x.inner, y.inner."""
+        return self.apply("tile", args=list(args), **kw)
+
+    def unroll(self, axis: Any, factor: int = 0, **kw: Any) -> Any:
+        """Unroll ``axis`` (``factor=0``: fully)."""
+        return self.apply("unroll", axis=axis, factor=factor, **kw)
+
+    def pipeline(self, axis: Any, initiation_interval: int = 1, rewind: bool = False, **kw: Any) -> Any:
+        """Pipeline loop ``axis`` with the given initiation interval."""
+        return self.apply("pipeline", axis=axis, initiation_interval=initiation_interval,
+                          rewind=rewind, **kw)
+
+    def parallel(self, axis: Any, **kw: Any) -> Any:
+        """Mark ``axis`` parallel (refused when it carries a dependence)."""
+        return self.apply("parallel", axis=axis, **kw)
+
+    def compute_at(self, producer: Any, consumer: Any, **kw: Any) -> Any:
+        """Move the producer loop into the consumer loop at the given level."""
+        return self.apply("compute_at", producer=producer, consumer=consumer, **kw)
+
+    def inline(self, func: Optional[str] = None, **kw: Any) -> Any:
+        """Inline function ``func`` (default: mark the top function inline)."""
+        return self.apply("inline", func=func, **kw)
+
+    def dataflow(self, target: Any, **kw: Any) -> Any:
+        """Mark a function or loop as a dataflow (task-level pipelining) region."""
+        return self.apply("dataflow", target=target, **kw)
+
+    def buffer_at(self, target: Any, axis: Any, **kw: Any) -> Any:
+        """Create an on-chip buffer for ``target`` at loop ``axis``; returns it."""
+        return self.apply("buffer_at", target=target, axis=axis, **kw)
+
+    def reuse_at(self, target: Any, axis: Any, **kw: Any) -> Any:
+        """Create a reuse (line/window) buffer for ``target`` at ``axis``; returns it."""
+        return self.apply("reuse_at", target=target, axis=axis, **kw)
+
+    def partition(self, target: Any, partition_type: Any = None, dim: Any = 0, factor: int = 0,
+                  **kw: Any) -> Any:
+        """Partition ``target`` (``dim`` 1-based, 0 = all dims, or a list of dims)."""
+        return self.apply("partition", target=target, partition_type=partition_type, dim=dim,
+                          factor=factor, **kw)
+
+    def reshape(self, target: Any, shape: Sequence[int], **kw: Any) -> Any:
+        """Change a buffer's logical shape (same number of elements)."""
+        return self.apply("reshape", target=target, shape=tuple(shape), **kw)
+
+    def to(self, target: Any, dst: Any, axis: Any = None, depth: int = -1, **kw: Any) -> Any:
+        """Turn ``target`` into a FIFO stream to ``dst``."""
+        return self.apply("to", target=target, dst=dst, axis=axis, depth=depth, **kw)
+
+    def relay(self, buffer: Any, pe: Any, axis: int, depth: int = 2, **kw: Any) -> Any:
+        """Pass ``buffer``'s data between neighbouring PEs along ``axis`` through FIFOs."""
+        return self.apply("relay", buffer=buffer, pe=pe, axis=axis, depth=depth, **kw)
+
+    def unfold(self, band: Any, axis: Sequence[int] = (0,), factor: Sequence[int] = (), **kw: Any) -> Any:
+        """Spatially unroll ``band`` into an array of processing elements; returns it."""
+        axis = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+        factor = list(factor) if isinstance(factor, (list, tuple)) else [factor]
+        return self.apply("unfold", band=band, axis=axis, factor=factor, **kw)
+
+    def compose(self, schs: Any, id: Optional[str] = None, instantiate: Optional[list] = None) -> None:
+        """Replay customized sub-kernel schedules into this design (checked by partition types)."""
+        from .primitives.compose import compose
+
+        compose(self, schs, id=id, instantiate=instantiate)
+
+    # ------------------------------------------------------------ verification and build
+    def verify(self, other: Any = None, **options: Any):
+        """Prove the current program equivalent to the original (or to ``other``).
+
+        Returns a verdict that is truthy only when equivalence is proved.
+        """
+        target = self._original if other is None else _as_module(other)
+        return _verify_modules(target, self._ir, **options)
+
+    def build(self, target: Optional[str] = None, mode: Optional[str] = None,
+              project: Optional[str] = None, **options: Any) -> Any:
+        """Build for ``"llvm"`` (default), ``"interp"`` (reference interpreter),
+        ``"vhls"`` or ``"vitis_hls"``."""
+        target = target or "llvm"
+        if target == "llvm":
+            from .backends.llvm import build as build_llvm
+
+            return build_llvm(self._ir, **options)
+        if target in ("interp", "interpreter", "reference"):
+            from .semantics.interpreter import Interpreter
+
+            return Interpreter(self._ir)
+        if target in ("vhls", "vitis_hls", "ihls"):
+            from .backends.hls import build as build_hls
+
+            return build_hls(self, target=target, mode=mode, project=project, **options)
+        raise AlloError(f"unknown build target {target!r}", where="build",
+                        hint="targets: \"llvm\", \"interp\", \"vhls\", \"vitis_hls\"")
+
+
+def _as_module(x: Any) -> Module:
+    if isinstance(x, Schedule):
+        return x.ir
+    if isinstance(x, Module):
+        return x
+    if callable(x):
+        from .frontend import parse
+
+        return parse(x, caller_frame=inspect.currentframe().f_back.f_back)
+    raise AlloError(f"cannot verify against {type(x).__name__}", where="verify",
+                    hint="pass a Schedule, a kernel function or an IR Module")
+
+
+def _verify_modules(a: Module, b: Module, **options: Any):
+    from .symexec import verify as symexec_verify
+
+    return symexec_verify(a, b, **options)
+
+
+def customize(fn: Callable[..., Any], instantiate: Optional[list] = None, *,
+              verify_each: bool = False) -> Schedule:
+    """Parse kernel ``fn`` (and the kernels it calls) into a :class:`Schedule`.
+
+    ``instantiate`` gives a template kernel's type/value arguments; ``verify_each=True``
+    proves the design equivalent to the original after every primitive.
+
+    Example: ``s = allo.customize(gemm); print(s.module)``.
+    """
+    from .frontend import parse
+
+    module = parse(fn, instantiate=instantiate, caller_frame=inspect.currentframe().f_back)
+    return Schedule(module, verify_each=verify_each)
+
+
+def verify(a: Any, b: Any, **options: Any):
+    """Compare two schedules, kernels or modules; truthy only when proved equivalent.
+
+    Example: ``assert allo.verify(s_reordered, gemm)``.
+    """
+    return _verify_modules(_as_module(a), _as_module(b), **options)

@@ -1,0 +1,130 @@
+"""Concrete inputs for counterexamples, and their replay on the reference interpreter.
+
+Input values live in the value representation of :mod:`allo.ir.types` (ints and fixed raw
+bits as Python ints, floats as numpy scalars), keyed by DAG input node. They become numpy
+arguments in the calling convention (docs/semantics.md) and run through
+``allo.semantics.interpreter.Interpreter`` for both programs.
+
+Example::
+
+    >>> args = make_args(func, dag, values, rng)          # doctest: +SKIP
+    >>> outs = run_interpreter(module, args)              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from ..ir.nodes import Func, Module
+from ..ir.types import AlloType, BufferType, Fixed, Float
+from ..semantics.values import float_bits, float_from_bits, make_float
+from .dag import Dag
+
+
+def random_value(t: AlloType, rng: np.random.Generator, trial: int) -> Any:
+    """A random value of ``t``: small values on early trials, the full range later."""
+    if isinstance(t, Float):
+        if trial % 4 == 3:  # raw patterns reach extremes, subnormals, inf and NaN
+            return float_from_bits(int(rng.integers(0, 1 << t.bits)), t.kind)
+        scale = 10.0 ** int(rng.integers(-2, 4))
+        return make_float(float(rng.standard_normal() * scale), t.kind)
+    bits, signed = t.bits, t.signed
+    if trial % 2 == 0 and bits > 4:
+        lo, hi = (-8, 8) if signed else (0, 16)
+        return int(rng.integers(lo, hi))
+    lo = -(1 << (bits - 1)) if signed else 0
+    v = int(rng.integers(0, 1 << min(bits, 62))) if bits > 62 else None
+    if v is not None:
+        v = v + (int(rng.integers(0, 1 << (bits - 62))) << 62)
+        return v + lo
+    return int(rng.integers(lo, lo + (1 << bits)))
+
+
+def _to_container(v: Any, t: AlloType) -> Any:
+    if isinstance(t, Fixed):
+        return float(v) / (1 << t.frac)
+    if isinstance(t, Float):
+        return v
+    return int(v)
+
+
+def make_args(func: Func, names: List[str], dag: Dag, values: Dict[int, Any]) -> List[Any]:
+    """Numpy arguments for ``func`` from input-node values (missing cells are zero)."""
+    args: List[Any] = []
+    for p, name in zip(func.params, names):
+        t = p.type
+        if isinstance(t, BufferType):
+            et = t.dtype
+            arr = np.zeros(t.shape, dtype=et.numpy_dtype())
+            flat = arr.reshape(-1)
+            for c in range(t.size):
+                nid = dag.ids.get((1, dag.tid(et), dag.name_ids.get(name, -1), c))
+                if nid is not None and nid in values:
+                    flat[c] = _to_container(values[nid], et)
+            args.append(arr)
+        else:
+            nid = dag.ids.get((1, dag.tid(t), dag.name_ids.get(name, -1), -1))
+            v = values.get(nid, 0) if nid is not None else 0
+            v = _to_container(v, t) if nid is not None and nid in values else \
+                (t.numpy_dtype().type(0))
+            args.append(v)
+    return args
+
+
+def copy_args(args: List[Any]) -> List[Any]:
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def run_interpreter(module: Module, args: List[Any]) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    """Live-outs (``return[i]`` then buffer arguments) of one interpreter run, or the error."""
+    from ..semantics.interpreter import Interpreter
+
+    func = module.top_func
+    mine = copy_args(args)
+    try:
+        with np.errstate(all="ignore"):
+            ret = Interpreter(module)(*mine)
+    except Exception as exc:  # the program failed on this input (e.g. a deadlock)
+        return None, f"{type(exc).__name__}: {exc}"
+    if len(func.results) == 0:
+        rets: List[Any] = []
+    elif len(func.results) == 1:
+        rets = [ret]
+    else:
+        rets = list(ret)
+    outs: Dict[str, Any] = {f"return[{i}]": np.asarray(r) for i, r in enumerate(rets)}
+    for p, a in zip(func.params, mine):
+        if isinstance(a, np.ndarray):
+            outs[p.name] = a
+    return outs, None
+
+
+def same_value(x: Any, y: Any) -> bool:
+    """Bit-exact equality, with every NaN equal to every NaN."""
+    if isinstance(x, (float, np.floating)) or isinstance(y, (float, np.floating)) or \
+            (hasattr(x, "dtype") and x.dtype.kind == "V"):
+        fx, fy = float(x), float(y)
+        if fx != fx and fy != fy:
+            return True
+        if fx == 0.0 and fy == 0.0:
+            return np.signbit(fx) == np.signbit(fy)
+        return fx == fy
+    return x == y
+
+
+def first_difference(outs_a: Dict[str, Any], outs_b: Dict[str, Any], order: List[str]):
+    """The first (name, index, a, b) where two runs differ, in live-out order, or None."""
+    for name in order:
+        a, b = np.asarray(outs_a[name]), np.asarray(outs_b[name])
+        if a.shape != b.shape:
+            return name, (), a, b
+        for idx in np.ndindex(a.shape):
+            if not same_value(a[idx], b[idx]):
+                return name, idx, a[idx], b[idx]
+    return None
+
+
+__all__ = ["random_value", "make_args", "run_interpreter", "first_difference", "same_value",
+           "copy_args"]

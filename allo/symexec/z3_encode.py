@@ -1,0 +1,110 @@
+"""DAG nodes -> z3 terms, through the z3 op table of :mod:`allo.semantics.z3_ops`.
+
+Two modes: ``"exact"`` (bit-vectors and IEEE floating point; only math intrinsics z3
+cannot state are uninterpreted, and :attr:`Encoder.approximations` says which) and
+``"uf"`` (every float-typed operation becomes an uninterpreted function: a sound
+abstraction for proving equality, useless for finding counterexamples).
+
+Example::
+
+    >>> enc = Encoder(dag)                      # doctest: +SKIP
+    >>> z3.Distinct(enc.term(a), enc.term(b))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Tuple
+
+import z3
+
+from ..ir.types import AlloType, Fixed, Float
+from ..semantics.values import float_bits
+from ..semantics.z3_ops import Z3Context, z3_apply, z3_sort
+from .dag import CONST, INPUT, OP_NAMES, Dag
+
+
+class Encoder:
+    """Translates nodes of one :class:`Dag` (memoized); ``mode`` is "exact" or "uf"."""
+
+    def __init__(self, dag: Dag, mode: str = "exact") -> None:
+        self.dag, self.mode = dag, mode
+        self.ctx = Z3Context()
+        self.memo: Dict[int, z3.ExprRef] = {}
+        self.leaves: Dict[int, z3.ExprRef] = {}  # input node id -> z3 constant
+
+    @property
+    def approximations(self) -> set:
+        return self.ctx.approximations
+
+    def _leaf(self, nid: int, t: AlloType) -> z3.ExprRef:
+        name, flat = self.dag.input_of(nid)
+        label = name if flat < 0 else f"{name}[{flat}]"
+        v = z3.Const(label, z3_sort(t))
+        self.leaves[nid] = v
+        return v
+
+    def _const(self, nid: int, t: AlloType) -> z3.ExprRef:
+        v = self.dag.values[nid]
+        if isinstance(t, Float):
+            sort = z3_sort(t)
+            bits = float_bits(v, t.kind)
+            return z3.fpBVToFP(z3.BitVecVal(bits, t.bits), sort)
+        return z3.BitVecVal(int(v) % (1 << t.bits), t.bits)
+
+    def term(self, root: int) -> z3.ExprRef:
+        """The z3 term of node ``root``."""
+        dag, memo = self.dag, self.memo
+        stack = [root]
+        while stack:
+            nid = stack[-1]
+            if nid in memo:
+                stack.pop()
+                continue
+            node = dag.nodes[nid]
+            t = dag.types[node[1]]
+            if node[0] == CONST:
+                memo[nid] = self._const(nid, t)
+                stack.pop()
+                continue
+            if node[0] == INPUT:
+                memo[nid] = self._leaf(nid, t)
+                stack.pop()
+                continue
+            pending = [c for c in node[2:] if c not in memo]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            op = OP_NAMES[node[0]]
+            kids = node[2:]
+            ats = tuple(dag.type_of(c) for c in kids)
+            args = tuple(memo[c] for c in kids)
+            if self.mode == "uf" and (isinstance(t, Float) or any(isinstance(a, Float) for a in ats)):
+                arity_types = ats
+                memo[nid] = self.ctx.uf(f"{op}{len(kids)}", t, arity_types)(*args)
+            else:
+                memo[nid] = z3_apply(self.ctx, op, t, ats, args)
+        return memo[root]
+
+    def differs(self, a: int, b: int) -> z3.BoolRef:
+        """``a`` and ``b`` differ (floats: SMT distinctness: NaN equals NaN, -0 != +0)."""
+        return z3.Distinct(self.term(a), self.term(b))
+
+    def model_value(self, model: z3.ModelRef, nid: int) -> Any:
+        """The value of input node ``nid`` in ``model``, in the value representation."""
+        t = self.dag.type_of(nid)
+        var = self.leaves.get(nid)
+        if var is None:
+            return None
+        if isinstance(t, Float):
+            bits = model.eval(z3.fpToIEEEBV(var), model_completion=True)
+            from ..semantics.values import float_from_bits
+            return float_from_bits(bits.as_long(), t.kind)
+        raw = model.eval(var, model_completion=True).as_long()
+        signed = t.signed
+        if signed and raw >> (t.bits - 1):
+            raw -= 1 << t.bits
+        return raw
+
+
+__all__ = ["Encoder"]

@@ -1,0 +1,85 @@
+"""The theorem registry and the z3 lemma checker every proof module uses."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+import z3
+
+LEMMA_TIMEOUT_MS = 20_000
+
+# proof modules, each registering theorems with @theorem when imported
+MODULES = ("proofs.loops", "proofs.lattice", "proofs.memory", "proofs.dataflow")
+
+
+@dataclass
+class Result:
+    rule: str
+    statement: str
+    ok: bool
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class Theorem:
+    rule: str
+    statement: str
+    lemmas: Callable[[], Iterable[Tuple[str, z3.BoolRef]]]
+
+
+THEOREMS: Dict[str, Theorem] = {}
+
+
+def theorem(rule: str) -> Callable[[Callable[[], Iterable[Tuple[str, z3.BoolRef]]]], Callable]:
+    """Register a theorem for ``rule``: the decorated function yields ``(lemma, claim)``
+    pairs, each claim a z3 formula that must be valid (its negation unsatisfiable); the
+    docstring's first paragraph is the statement in words."""
+
+    def register(fn):
+        statement = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
+        THEOREMS[rule] = Theorem(rule, statement, fn)
+        return fn
+
+    return register
+
+
+def valid(claim: z3.BoolRef, timeout_ms: int = LEMMA_TIMEOUT_MS) -> Tuple[bool, str]:
+    """Is ``claim`` valid? (``Not(claim)`` unsatisfiable within the timeout.)"""
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(z3.Not(claim))
+    result = solver.check()
+    if result == z3.unsat:
+        return True, ""
+    if result == z3.sat:
+        return False, f"counterexample: {solver.model()}"
+    return False, f"undecided: {solver.reason_unknown()}"
+
+
+def check(thm: Theorem) -> Result:
+    start = time.perf_counter()
+    for name, claim in thm.lemmas():
+        ok, detail = valid(claim)
+        if not ok:
+            return Result(thm.rule, thm.statement, False, time.perf_counter() - start,
+                          f"lemma '{name}' failed: {detail}")
+    return Result(thm.rule, thm.statement, True, time.perf_counter() - start)
+
+
+def load_all() -> None:
+    for name in MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as missing:
+            if missing.name != name:
+                raise
+
+
+def check_all(only: Optional[str] = None) -> List[Result]:
+    """Check every registered theorem (or the one for rule ``only``)."""
+    load_all()
+    return [check(t) for r, t in sorted(THEOREMS.items()) if only in (None, r)]
