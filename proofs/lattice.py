@@ -59,23 +59,34 @@ def _in(x, n):
 
 
 # ---------------------------------------------------------------- cyclic
+def _mod_lemmas():
+    """Lemma queries (each unsat) for: x - y == g*c  ==>  x % g == y % g  (g >= 1)."""
+    g, c, x, y, z, rx, ry = _ints("g c x y z rx ry")
+    bounds = [g >= 1, z3.Not(z3.And(0 <= x % g, x % g < g))]
+    # x % g - y % g == g*(c - x/g + y/g), an identity given x = g*(x/g) + x%g
+    identity = [g >= 1, x - y == g * c, z == c - x / g + y / g, (x % g) - (y % g) != g * z]
+    # two remainders in [0, g) that differ by a multiple of g are equal
+    remainders = [g >= 1, 0 <= rx, rx < g, 0 <= ry, ry < g, rx - ry == g * z, rx != ry]
+    return [bounds, identity, remainders]
+
+
 def _cyclic_refinement():
-    n, f, g, i, j, k = _ints("n f g i j k")
+    n, f, g, i, j, k, c, d = _ints("n f g i j k c d")
     ctx = [2 <= f, f < n, g >= 1]
     same_f = lambda a, b: a % f == b % f  # noqa: E731
     same_g = lambda a, b: a % g == b % g  # noqa: E731
-    # (<=) g | f (f = g*k): two indices in one f-bank are in one g-bank. Write i - j = f*m
-    # with m = (i/f - j/f); then i - j = g*(k*m), so i % g == j % g.
-    m = z3.Int("m")
-    t = z3.Int("t")
+    # (<=) g | f (f = g*k): two indices in one f-bank are in one g-bank. Lemmas:
+    diff = [f >= 1, same_f(i, j), i - j != f * (i / f - j / f)]   # i - j = f*d
+    regroup = [f == g * k, f * d != g * (k * d)]                    # f*d = g*(k*d)
+    # assembly from instances of the lemmas (each proved valid by its own query)
     back = [*ctx, k >= 1, f == g * k, _in(i, n), _in(j, n), same_f(i, j),
-            i - j == g * t, z3.Not(same_g(i, j))]
-    # the t above abstracts k*m: justify it in its own query
-    abstraction = [*ctx, k >= 1, f == g * k, _in(i, n), _in(j, n), same_f(i, j),
-                   m == i / f - j / f, z3.Not(i - j == g * (k * m))]
+            d == i / f - j / f, c == k * d,
+            i - j == f * d, f * d == g * c,
+            z3.Implies(i - j == g * c, same_g(i, j)),
+            z3.Not(same_g(i, j))]
     # (=>) the pair (0, f) is in one f-bank; if it is in one g-bank then g | f.
     forth = [*ctx, z3.Implies(same_f(0, f), same_g(0, f)), f % g != 0]
-    return [back, abstraction, forth]
+    return [*_mod_lemmas(), diff, regroup, back, forth]
 
 
 cyclic_refinement_iff_divides = _theorem(
@@ -102,11 +113,19 @@ cyclic_coincidences = _theorem(
 def _block_refinement():
     n, s, t, i, j, k = _ints("n s t i j k")
     ctx = [2 <= s, s < n, 2 <= t, t < n]
-    # (<=) t = s*k: i / t == (i / s) / k for i >= 0, so one s-block lies in one t-block.
-    back = [*ctx, k >= 1, t == s * k, _in(i, n), _in(j, n), i / s == j / s, i / t != j / t]
+    # (<=) t = s*k: lemma i / (s*k) == (i / s) / k for i >= 0; so one s-block lies in
+    # one t-block (assembled from the lemma's instances at i and j).
+    x = z3.Int("x")
+    nested = [s >= 1, k >= 1, x >= 0, x / (s * k) != (x / s) / k]
+    back = [*ctx, k >= 1, t == s * k, _in(i, n), _in(j, n), i / s == j / s,
+            i / t == (i / s) / k, j / t == (j / s) / k, i / t != j / t]
+    return [nested, back, *_forth_block(ctx, s, t)]
+
+
+def _forth_block(ctx, s, t):
     # (=>) if s does not divide t, the pair (t-1, t) is in one s-block and two t-blocks.
     forth = [*ctx, z3.Implies((t - 1) / s == t / s, (t - 1) / t == t / t), t % s != 0]
-    return [back, forth]
+    return [forth]
 
 
 block_refinement_iff_divides = _theorem(

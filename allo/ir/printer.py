@@ -58,8 +58,8 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
-from ..backends.mlir.affine_forms import Lin, affine_bound, affine_condition, linear_form
-from ..backends.mlir.values import ValueEmitter, attr_dict, float_literal, mlir_string
+from .mlir_affine import Lin, affine_bound, affine_condition, linear_form
+from .mlir_ops import ValueEmitter, attr_dict, float_literal, mlir_string
 from .nodes import (Alloc, BufRef, Call, Expr, For, Func, If, Load, Module, Return, Stmt, Store,
                     StreamGet, StreamPut, Var, While, walk_stmts)
 from .types import AlloType, BufferType, Int, StreamType, index

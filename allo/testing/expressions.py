@@ -111,7 +111,7 @@ def draw_index(draw, env: Env, extent: int) -> Expr:
     names = sorted(env.loop_vars)
     for v in names:
         lo, hi = env.loop_vars[v]
-        forms.append(("plus", (v,), -lo, extent - hi))
+        forms.append(("plus", (v,), -lo, extent - 1 - hi))
         forms.append(("minus", (v,), hi, extent - 1 + lo))
         forms.append(("twice", (v,), -2 * lo, extent - 1 - 2 * hi))
     for a_pos, a in enumerate(names):

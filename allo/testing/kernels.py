@@ -11,7 +11,7 @@ small so the reference interpreter runs a kernel in milliseconds.
 
 Example (a differential test of a backend that lacks ``While``)::
 
-    from hypothesis import given, settings
+    from hypothesis import given, settings, strategies as st
     from allo.testing import kernels, KernelFeatures, inputs_for, outputs_equal
 
     @settings(max_examples=50, deadline=None)

@@ -92,7 +92,8 @@ def _normalize(graph: DataflowGraph, requirements: Requirements
 
 
 def _initial(cells: _Cells, reqs: Dict[Node, Tuple[Layout, bool]]) -> List[DimLayout]:
-    values = [DimLayout.none(n) for n in cells.extent]
+    nones: Dict[int, DimLayout] = {}
+    values = [nones.get(n) or nones.setdefault(n, DimLayout.none(n)) for n in cells.extent]
     for node, (layout, _) in reqs.items():
         base = cells.base[node]
         for d, dim in enumerate(layout.dims):
@@ -174,7 +175,7 @@ def _solve(cells: _Cells, reqs: Dict[Node, Tuple[Layout, bool]],
     else:
         _propagate_naive(cells, values)
     shapes = cells.graph.shapes
-    return {node: Layout(tuple(values[base:base + len(shapes[node])]))
+    return {node: Layout.trusted(tuple(values[base:base + len(shapes[node])]))
             for node, base in cells.base.items()}
 
 

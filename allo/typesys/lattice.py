@@ -305,6 +305,13 @@ class Layout:
         object.__setattr__(self, "dims", dims)
 
     @staticmethod
+    def trusted(dims: Tuple[DimLayout, ...]) -> "Layout":
+        """Wrap a tuple already known to hold DimLayouts (no checks; for hot loops)."""
+        layout = object.__new__(Layout)
+        object.__setattr__(layout, "dims", dims)
+        return layout
+
+    @staticmethod
     def none(shape: Sequence[int]) -> "Layout":
         """No partitioning. Example: ``Layout.none((4, 4))``."""
         return Layout(tuple(DimLayout.none(n) for n in shape))

@@ -27,11 +27,11 @@ _state = {}
 
 
 def _init() -> llvm.TargetMachine:
-    """One-time LLVM setup; returns the host target machine."""
+    """One-time LLVM setup; returns a new host target machine (an MCJIT engine takes
+    ownership of its target machine and frees it with itself, so none is shared)."""
     with _lock:
-        tm = _state.get("tm")
-        if tm is not None:
-            return tm
+        if _state.get("ready"):
+            return _host_target_machine()
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
         # expand wide division in IR instead of calling libgcc's __divti3 & co., which the
@@ -46,12 +46,15 @@ def _init() -> llvm.TargetMachine:
         libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
         for name in LIBM_UNARY + ("pow",):
             llvm.add_symbol(LIBM_SYMBOL.format(name), ctypes.cast(getattr(libm, name), ctypes.c_void_p).value)
-        target = llvm.Target.from_default_triple()
-        tm = target.create_target_machine(cpu=llvm.get_host_cpu_name(),
-                                          features=llvm.get_host_cpu_features().flatten(),
-                                          opt=3, jit=True)
-        _state["tm"] = tm
-        return tm
+        _state["ready"] = True
+        return _host_target_machine()
+
+
+def _host_target_machine() -> llvm.TargetMachine:
+    target = llvm.Target.from_default_triple()
+    return target.create_target_machine(cpu=llvm.get_host_cpu_name(),
+                                        features=llvm.get_host_cpu_features().flatten(),
+                                        opt=3, jit=True)
 
 
 def optimize(mod: llvm.ModuleRef, tm: llvm.TargetMachine) -> None:

@@ -20,8 +20,8 @@ from typing import Any, Dict, List, Optional, Set
 
 import numpy as np
 
-from ...ir.nodes import Const, Expr, Load, Op, StreamGet, Var
-from ...ir.types import AlloType, Int, float64, index
+from .nodes import Const, Expr, Load, Op, StreamGet, Var
+from .types import AlloType, Int, float64, index
 
 _BARE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_$.]*$")
 _SSA_CHARS = re.compile(r"[^A-Za-z0-9_$.\-]")
@@ -66,8 +66,8 @@ def attr_dict(attrs: Dict[str, Any]) -> str:
 
 def float_literal(x: float, t: AlloType) -> str:
     """A float constant of type ``t``: decimal when finite (rounded to ``t`` first), the
-    bit pattern in hex for NaN/inf. Example: ``float_literal(1e-5, float32) == '1.0e-05'``
-    (after rounding to f32: ``'9.999999747378752e-06'``)."""
+    bit pattern in hex for NaN/inf (MLIR needs a ``.`` in decimal floats). Example:
+    ``float_literal(1e-5, float64) == '1.0e-05'``; NaN in f32 is ``'0x7FC00000'``."""
     v = np.asarray(x, dtype=np.float64).astype(t.numpy_dtype())
     if np.isfinite(v):
         text = repr(float(v))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
-from ...ir.nodes import Const, Expr, Op, Var
+from .nodes import Const, Expr, Op, Var
 
 Atom = Tuple  # ("var", name) or ("floordiv" | "mod", Lin, divisor)
 

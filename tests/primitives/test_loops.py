@@ -1,0 +1,251 @@
+"""Loop primitives: split, reorder, fuse, tile, unroll, pipeline, parallel."""
+
+import numpy as np
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+import allo
+from allo.errors import ScheduleError
+from allo.ir.nodes import For, If
+from allo.ir.types import float32, int32
+from allo.primitives.base import loop_sites
+from allo.semantics.interpreter import Interpreter
+from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs_equal
+
+M, N, K = 6, 5, 4
+
+
+def gemm(A: float32[M, K], B: float32[K, N]) -> float32[M, N]:
+    C: float32[M, N] = 0.0
+    for i, j, k in allo.grid(M, N, K):
+        C[i, j] += A[i, k] * B[k, j]
+    return C
+
+
+def shift(A: int32[8, 8]):
+    # A[i, j] depends on A[i - 1, j + 1]: interchanging i and j reverses it
+    for i, j in allo.grid(7, 7):
+        A[i + 1, j] = A[i, j + 1] + 1
+
+
+def gemm_inputs(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((M, K), dtype=np.float32), rng.random((K, N), dtype=np.float32)
+
+
+def run_same(s):
+    A, B = gemm_inputs()
+    expected = Interpreter(s.original)(A, B)
+    got = s.build(target="interp")(A, B)
+    assert np.array_equal(expected, got)
+    return got
+
+
+def loop_names(s):
+    return [site.loop.name for site in loop_sites(s.ir.top_func)]
+
+
+def test_split_names_guard_and_result():
+    s = allo.customize(gemm)
+    s.split("i", 4)  # 4 does not divide 6: a guard appears
+    assert loop_names(s) == ["i.outer", "i.inner", "j", "k"]
+    inner = next(site.loop for site in loop_sites(s.ir.top_func) if site.loop.name == "i.inner")
+    assert isinstance(inner.body[0], If)
+    run_same(s)
+    assert s.verify()
+    assert s.history[-1].rule == "loop.split"
+    assert all(c.status == "proved" for c in s.history[-1].conditions)
+    assert 'loop_name = "i.outer"' in str(s.module)
+
+
+def test_split_divisible_has_no_guard():
+    s = allo.customize(gemm)
+    s.split("i", 3)
+    inner = next(site.loop for site in loop_sites(s.ir.top_func) if site.loop.name == "i.inner")
+    assert isinstance(inner.body[0], For)
+    run_same(s)
+
+
+def test_seed_reorder_then_pipeline():
+    s = allo.customize(gemm)
+    s.reorder("k", "j")
+    assert loop_names(s) == ["i", "k", "j"]
+    s.pipeline("j")
+    assert "pipeline_ii = 1" in str(s.module)
+    run_same(s)
+    assert s.verify()
+
+
+def test_fuse_and_tile():
+    s = allo.customize(gemm)
+    s.fuse("i", "j")
+    assert loop_names(s) == ["i_j_fused", "k"]
+    run_same(s)
+    assert s.verify()
+    t = allo.customize(gemm)
+    t.tile("i", "j", 2, 3)
+    assert loop_names(t) == ["i.outer", "j.outer", "i.inner", "j.inner", "k"]
+    run_same(t)
+    assert t.verify()
+
+
+def test_parallel_and_unroll_annotations():
+    s = allo.customize(gemm)
+    s.parallel("j")
+    s.unroll("k", 2)
+    text = str(s.module)
+    assert "parallel" in text and "unroll = 2" in text
+    run_same(s)
+
+
+def test_loop_handles_from_get_loops():
+    s = allo.customize(gemm)
+    loops = s.get_loops()
+    s.split(loops["S_i_j_k_0"]["j"], 2)
+    assert "j.outer" in loop_names(s)
+
+
+# ------------------------------------------------------------------ refusals
+def test_reorder_reversing_a_dependence_is_refused_with_witness():
+    s = allo.customize(shift)
+    with pytest.raises(ScheduleError) as err:
+        s.reorder("j", "i")
+    msg = str(err.value)
+    assert "reorder(axes=['j', 'i'])" in msg and "no dependence reversed" in msg
+    assert "iteration (i=" in msg and "touch A[" in msg  # the witness iterations and element
+    assert loop_names(s) == ["i", "j"]  # the schedule is untouched
+
+
+def test_parallel_on_a_reduction_is_refused_with_witness():
+    s = allo.customize(gemm)
+    with pytest.raises(ScheduleError) as err:
+        s.parallel("k")
+    msg = str(err.value)
+    assert "loop-carried dependence" in msg and "C[" in msg and "k=" in msg
+
+
+@pytest.mark.parametrize("call, phrase", [
+    (lambda s: s.split("i", 0), "factor=0 must be a positive integer"),
+    (lambda s: s.split("q", 2), "no loop named 'q'"),
+    (lambda s: s.reorder("k"), "at least two loops"),
+    (lambda s: s.reorder("k", "k"), "named twice"),
+    (lambda s: s.fuse("i", "k"), "consecutive perfectly nested"),
+    (lambda s: s.fuse("j", "i"), "consecutive perfectly nested"),
+    (lambda s: s.pipeline("j", initiation_interval=0), "must be a positive integer"),
+    (lambda s: s.pipeline("z"), "loops that exist: gemm:i, gemm:j, gemm:k"),
+    (lambda s: s.unroll("k", -1), "non-negative integer"),
+    (lambda s: s.unroll(3), "is not a loop name"),
+    (lambda s: s.tile("i", "j", 2), "tile takes"),
+    (lambda s: s.parallel("nope"), "no loop named"),
+])
+def test_bad_arguments_are_refused(call, phrase):
+    s = allo.customize(gemm)
+    with pytest.raises(ScheduleError) as err:
+        call(s)
+    assert phrase in str(err.value)
+
+
+def test_reorder_of_imperfect_nest_is_refused():
+    def imperfect(A: int32[4, 4]):
+        for i in range(4):
+            A[i, 0] = 1
+            for j in range(4):
+                A[i, j] += 1
+
+    s = allo.customize(imperfect)
+    with pytest.raises(ScheduleError, match="not perfectly nested"):
+        s.reorder("j", "i")
+
+
+# ------------------------------------------------------------------ properties
+FEATURES = KernelFeatures(while_loops=False, calls=False, max_extent=5)
+
+
+def _chains(func):
+    """Pairs of directly nested loops (candidates for reorder/fuse)."""
+    out = []
+    for site in loop_sites(func):
+        loop = site.loop
+        if len(loop.body) == 1 and isinstance(loop.body[0], For):
+            out.append((loop.name, loop.body[0].name))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_random_loop_schedules_preserve_results(data):
+    module = data.draw(kernels(FEATURES))
+    s = allo.Schedule(module)
+    loops = [site.loop.name for site in loop_sites(s.ir.top_func)]
+    if not loops:
+        return
+    choice = data.draw(st.sampled_from(["split", "reorder", "fuse", "parallel", "unroll", "pipeline"]))
+    try:
+        if choice == "split":
+            s.split(data.draw(st.sampled_from(loops)), data.draw(st.integers(1, 4)))
+        elif choice in ("reorder", "fuse"):
+            pairs = _chains(s.ir.top_func)
+            if not pairs:
+                return
+            outer, inner = data.draw(st.sampled_from(pairs))
+            s.reorder(inner, outer) if choice == "reorder" else s.fuse(outer, inner)
+        elif choice == "parallel":
+            s.parallel(data.draw(st.sampled_from(loops)))
+        elif choice == "unroll":
+            s.unroll(data.draw(st.sampled_from(loops)), data.draw(st.integers(0, 3)))
+        else:
+            s.pipeline(data.draw(st.sampled_from(loops)))
+    except ScheduleError:
+        event(f"{choice} refused")
+        return  # refused (conservatively); the schedule is unchanged
+    event(f"{choice} applied")
+    args = data.draw(inputs_for(module.top_func))
+    a, b = copy_args(args), copy_args(args)
+    expected = Interpreter(s.original)(*a)
+    got = Interpreter(s.ir)(*b)
+    assert outputs_equal(expected, got) and outputs_equal(a, b)
+    verdict = s.verify()
+    assert verdict.status != "not equivalent", str(verdict)
+
+
+def _stencil_module(offsets, extent):
+    """``for i, j: A[i + a, j + b] = A[i + c, j + d] + B[i, j]`` as IR: reorder, fuse and
+    parallel are legal or not depending on the offsets."""
+    from allo.ir.nodes import Alloc, Const, Func, Load, Module, Op, Param, Store, Var
+    from allo.ir.types import index, int32
+
+    a, b, c, d = offsets
+    i, j = Var("i", index), Var("j", index)
+    at = lambda v, o: Op("add", (v, Const(o, index)), index)  # noqa: E731
+    value = Op("add", (Load("A", (at(i, c), at(j, d)), int32), Load("B", (i, j), int32)), int32)
+    inner = For("j", Const(0, index), Const(extent, index), 1, [Store("A", (at(i, a), at(j, b)), value)],
+                name="j", band="S_i_j_0")
+    outer = For("i", Const(0, index), Const(extent, index), 1, [inner], name="i", band="S_i_j_0")
+    size = extent + 1
+    f = Func("stencil", [Param("A", int32[size, size]), Param("B", int32[extent, extent])], [], [outer])
+    return Module({"stencil": f}, "stencil")
+
+
+@settings(max_examples=60, deadline=None)
+@given(offsets=st.tuples(*[st.integers(0, 1)] * 4), extent=st.integers(2, 4),
+       choice=st.sampled_from(["reorder", "fuse", "parallel_i", "parallel_j"]), seed=st.integers(0, 9))
+def test_dependence_checked_primitives_on_stencils(offsets, extent, choice, seed):
+    s = allo.Schedule(_stencil_module(offsets, extent))
+    try:
+        {"reorder": lambda: s.reorder("j", "i"), "fuse": lambda: s.fuse("i", "j"),
+         "parallel_i": lambda: s.parallel("i"), "parallel_j": lambda: s.parallel("j")}[choice]()
+    except ScheduleError as err:
+        assert choice != "fuse", "fusing a perfect rectangular nest is always legal"
+        assert "touch A[" in str(err)  # refusals name the conflicting element
+        event(f"{choice} refused")
+        return
+    event(f"{choice} applied")
+    rng = np.random.default_rng(seed)
+    A = rng.integers(-50, 50, (extent + 1, extent + 1)).astype(np.int32)
+    B = rng.integers(-50, 50, (extent, extent)).astype(np.int32)
+    A1, A2 = A.copy(), A.copy()
+    Interpreter(s.original)(A1, B)
+    Interpreter(s.ir)(A2, B)
+    assert np.array_equal(A1, A2)
+    assert s.verify()
