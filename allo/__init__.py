@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 # ``allo.ir`` alone stays light and the layers below the API never import the layers above.
 _LAZY = {
     "customize": "allo.schedule", "verify": "allo.schedule", "Schedule": "allo.schedule",
-    "Partition": "allo.typesys.lattice",
+    "Partition": "allo.typesys.partition",
 }
 
 

@@ -103,6 +103,7 @@ class Schedule:
         self.history: List[Certificate] = []
         self.verify_each = verify_each
         self._replay: List[tuple] = []  # (primitive, arguments, options) for compose()
+        self._fixed_layouts: set = set()  # (func, buffer) layouts the user set directly
 
     # ------------------------------------------------------------ views
     @property
@@ -159,21 +160,40 @@ class Schedule:
     # ------------------------------------------------------------ primitives
     def apply(self, primitive: str, *, unchecked: bool = False, **arguments: Any) -> Any:
         """Apply a registered primitive by name (every primitive method calls this)."""
+        return self._apply(primitive, arguments, {"unchecked": unchecked}, replayed=False)
+
+    def _apply_replayed(self, primitive: str, arguments: Dict[str, Any], options: Dict[str, Any]) -> Any:
+        """Apply a primitive recorded by another schedule (``compose``)."""
+        return self._apply(primitive, arguments, options, replayed=True)
+
+    def _apply(self, primitive: str, arguments: Dict[str, Any], options: Dict[str, Any],
+               replayed: bool) -> Any:
         import allo.primitives  # noqa: F401  (registers every primitive family)
-
-        module, cert, value = apply_primitive(self._ir, primitive, arguments, unchecked=unchecked)
         from .ir.verifier import verify_ir
+        from .primitives.compose import changed_layouts, reconcile_layouts
 
+        module, cert, value = apply_primitive(self._ir, primitive, arguments, **options)
         verify_ir(module)
+        fixed = self._fixed_layouts
+        if primitive == "partition":
+            if not replayed:  # the user's own layouts are fixed; replayed ones are needs
+                fixed = fixed | set(changed_layouts(self._ir, module))
+            module = reconcile_layouts(module, fixed)
         if self.verify_each:
             verdict = _verify_modules(self._original, module)
             if not verdict:
                 raise ScheduleError(f"after {primitive} the design is not proved equivalent:\n{verdict}",
                                     where=primitive)
         self._ir = module
+        self._fixed_layouts = fixed
         self.history.append(cert)
-        self._replay.append((primitive, dict(arguments), {"unchecked": unchecked}))
+        self._replay.append((primitive, dict(arguments), dict(options)))
         return value
+
+    def _reconcile_layouts(self) -> None:
+        from .primitives.compose import reconcile_layouts
+
+        self._ir = reconcile_layouts(self._ir, self._fixed_layouts)
 
     def split(self, axis: Any, factor: int, **kw: Any) -> Any:
         """Split loop ``axis`` into ``axis.outer``/``axis.inner`` (factor need not divide)."""

@@ -56,7 +56,7 @@ def main() -> None:
         module = random_module(rng, max(1, target // 6))
         t_build, graph = _best_of(lambda: build_graph(module), 1)
         reqs = random_requirements(rng, graph, density=0.2)
-        repeats = 5 if target <= 10_000 else 1
+        repeats = 5 if target <= 10_000 else 3
         t_infer, out = _best_of(lambda: infer_layouts(graph, reqs), repeats)
         t_gc, _ = _best_of(lambda: infer_layouts(graph, reqs), 1, collect=True)
         ratio = ""

@@ -86,6 +86,7 @@ class Dag:
         self._folded: Dict[Tuple, int] = {}
         self.shapes: Dict[str, Tuple[int, ...]] = {}  # input name -> shape (for printing)
         self.reassociated = False  # did a float reassociation actually fire?
+        self.canon_of: Dict[int, int] = {}  # raw node -> canonical node (see canon.py)
 
     # ------------------------------------------------------------ basics
     def tid(self, t: AlloType) -> int:

@@ -30,14 +30,20 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
-                        Return, Store, StreamGet, StreamPut, Var, While)
-from ..ir.types import AlloType, BufferType, Fixed, Float, StreamType, bool_, float64, index
+from ..ir.nodes import Module
+from ..ir.types import AlloType, BufferType, StreamType, bool_, wrap_int
+from .canon import canonical_value
+from .codegen import CompileNotSICF, ModuleCompiler
 from .dag import Dag
 
 
 class NotSICF(Exception):
     """The program's control flow or addressing depends on input data (or is unsupported)."""
+
+
+class OutOfBounds(NotSICF):
+    """An access outside its buffer at a concrete address (the program is wrong, not the
+    input: the checker confirms it on the reference interpreter)."""
 
 
 class BudgetExceeded(Exception):
@@ -117,11 +123,6 @@ class View:
         return self.store[self.offset:self.offset + n]
 
 
-class _ReturnSignal(Exception):
-    def __init__(self, values):
-        self.values = values
-
-
 @dataclass
 class _Fifo:
     name: str
@@ -136,34 +137,38 @@ class _Fifo:
 class SymbolicExecutor:
     """Runs ``module``'s top function on symbolic inputs, building nodes in ``dag``.
 
+    The IR is compiled once into Python functions (:mod:`allo.symexec.codegen`) that call
+    back into this object for the rare operations (FIFOs, concrete checks, budget).
     ``max_ops`` bounds the work (``BudgetExceeded``), ``max_while`` the iterations of one
-    ``While``. Example: ``SymbolicExecutor(mod, Dag()).run().outputs``.
+    ``While``; ``progress`` draws a progress line on stderr for runs longer than 2 s
+    (default: when stderr is a TTY), ``expected_ops`` turns it into a bar.
+    Example: ``SymbolicExecutor(mod, Dag()).run().outputs``.
     """
 
     def __init__(self, module: Module, dag: Dag, *, max_ops: int = 200_000_000,
                  max_while: int = 1_000_000, progress: Optional[bool] = None,
-                 input_names: Optional[List[str]] = None) -> None:
+                 input_names: Optional[List[str]] = None, label: str = "",
+                 expected_ops: Optional[int] = None) -> None:
         self.module, self.dag = module, dag
         # the leaves are named by these (by position), so two programs share their inputs
         self.input_names = input_names
         self.max_ops, self.max_while = max_ops, max_while
         self.ops = 0
-        self.pc: Optional[int] = None  # path condition (bool node) or None
+        self.limit = 1 << 16  # next ops count at which check() runs
         self.process: Any = ("top",)
         self.fifos: List[_Fifo] = []
-        self._compiled: Dict[int, Tuple[Expr, Callable]] = {}
+        self._tokens = 0
         self._t0 = 0.0
-        self._next_check = 1 << 16
         self._progress = sys.stderr.isatty() if progress is None else progress
         self._shown = False
-        self._true = dag.const(1, bool_)
+        self.label, self.expected_ops = label, expected_ops
 
     # ------------------------------------------------------------ entry
     def run(self) -> SymResult:
         """Execute the top function; returns live-outs, stream issues and statistics."""
         self._t0 = time.perf_counter()
         func = self.module.top_func
-        env: Dict[str, Any] = {}
+        args: List[Any] = []
         for k, p in enumerate(func.params):
             t = p.type
             leaf = self.input_names[k] if self.input_names else p.name
@@ -172,267 +177,148 @@ class SymbolicExecutor:
             if isinstance(t, BufferType):
                 store = [self.dag.input(leaf, c, t.dtype) for c in range(t.size)]
                 self.dag.shapes[leaf] = t.shape
-                env[p.name] = View(p.name, store, 0, t.shape, t.dtype)
+                args.append(View(p.name, store, 0, t.shape, t.dtype))
             else:
-                env[p.name] = self.dag.input(leaf, -1, t)
-        with np.errstate(all="ignore"):
-            returned = self._call_body(func, env)
+                args.append(self.dag.input(leaf, -1, t))
+        try:
+            unit = ModuleCompiler(self.module, self.dag, self)
+            top = unit.function(func.name)
+            with np.errstate(all="ignore"):
+                returned = top(None, *args)
+        except CompileNotSICF as e:
+            raise NotSICF(str(e)) from None
+        except RecursionError:
+            raise NotSICF("recursion too deep (recursive calls are not SICF)") from None
+        finally:
+            self._finish_progress()
         outputs: List[LiveOut] = []
         for i, (val, rtype) in enumerate(zip(returned, func.results)):
             if isinstance(val, View):
                 outputs.append(LiveOut(f"return[{i}]", val.shape, val.dtype, list(val.cells())))
             else:
                 outputs.append(LiveOut(f"return[{i}]", (), rtype, [val]))
-        for p in func.params:
-            v = env[p.name]
+        for p, v in zip(func.params, args):
             if isinstance(v, View):
                 outputs.append(LiveOut(p.name, v.shape, v.dtype, list(v.cells())))
-        issues = self._fifo_issues()
-        self._finish_progress()
-        return SymResult(outputs, issues, self.ops, time.perf_counter() - self._t0)
+        return SymResult(outputs, self._fifo_issues(), self.ops, time.perf_counter() - self._t0)
 
-    def _call_body(self, func: Func, env: Dict[str, Any]) -> List[Any]:
-        try:
-            if func.attrs.get("dataflow"):
-                self._exec_dataflow(func.body, env, func.name)
-            else:
-                self._exec_block(func.body, env)
-        except _ReturnSignal as r:
-            return r.values
-        return []
-
-    # ------------------------------------------------------------ bookkeeping
-    def _tick(self, n: int = 1) -> None:
-        self.ops += n
-        if self.ops >= self._next_check:
-            self._next_check = self.ops + (1 << 16)
-            if self.ops > self.max_ops:
-                raise BudgetExceeded(f"more than {self.max_ops} operations")
+    # ------------------------------------------------------------ callbacks of generated code
+    def check(self) -> None:
+        """Budget and progress, every 65536 ops or so."""
+        self.limit = self.ops + (1 << 16)
+        if self.ops > self.max_ops:
+            self.over()
+        if self._progress:
             elapsed = time.perf_counter() - self._t0
-            if self._progress and elapsed > 2.0:
+            if elapsed > 2.0:
                 self._shown = True
-                sys.stderr.write(f"\rsymexec: {self.ops:,} ops, {self.ops / elapsed:,.0f} ops/s")
+                sys.stderr.write("\r" + progress_line(self.label, self.ops, elapsed,
+                                                       self.expected_ops))
                 sys.stderr.flush()
 
-    def _finish_progress(self) -> None:
-        if self._shown:
-            sys.stderr.write("\n")
+    def over(self) -> None:
+        raise BudgetExceeded(f"more than {self.max_ops} operations")
+
+    def while_budget(self) -> None:
+        raise BudgetExceeded(f"while loop ran more than {self.max_while} iterations")
+
+    def token(self) -> int:
+        self._tokens += 1
+        return self._tokens
+
+    @staticmethod
+    def wrap64(v: int) -> int:
+        return v if -(1 << 63) <= v < (1 << 63) else wrap_int(v, 64, True)
+
+    @staticmethod
+    def not_sicf(msg: str) -> None:
+        raise NotSICF(msg)
+
+    @staticmethod
+    def oob(v: int, extent: int, what: str) -> int:
+        w = wrap_int(v, 64, True)
+        if 0 <= w < extent:
+            return w
+        raise OutOfBounds(f"out-of-bounds access: {what} is {w}, outside [0, {extent})")
 
     def concrete(self, nid: int, what: str) -> int:
         """The int value of a node that SICF requires to be constant."""
-        v = self.dag.values.get(nid)
+        v = canonical_value(self.dag, nid)
         if v is None:
             raise NotSICF(f"{what} depends on input data: {self.dag.pretty(nid, 80)}")
         return int(v)
 
-    # ------------------------------------------------------------ expressions
-    def compile(self, e: Expr) -> Callable[[Dict[str, Any]], int]:
-        hit = self._compiled.get(id(e))
-        if hit is not None:
-            return hit[1]
-        fn = self._compile(e)
-        self._compiled[id(e)] = (e, fn)  # keep e alive so its id stays unique
-        return fn
+    def cond(self, nid: int) -> Optional[int]:
+        v = canonical_value(self.dag, nid)
+        return None if v is None else int(v != 0)
 
-    def _compile(self, e: Expr) -> Callable[[Dict[str, Any]], int]:
+    def _as_bool(self, c: int) -> int:
         dag = self.dag
-        if isinstance(e, Const):
-            nid = dag.const(e.value, e.type)
-            return lambda env: nid
-        if isinstance(e, Var):
-            name = e.name
-            return lambda env: env[name]
-        if isinstance(e, Op):
-            fns, op, t = [self.compile(a) for a in e.args], e.op, e.type
-            tick, mk = self._tick, dag.op
-            if len(fns) == 2:
-                f0, f1 = fns
-                return lambda env: (tick(), mk(op, t, (f0(env), f1(env))))[1]
-            return lambda env: (tick(), mk(op, t, tuple(f(env) for f in fns)))[1]
-        if isinstance(e, Load):
-            buf, idx = e.buffer, [self.compile(i) for i in e.indices]
-            what = f"the address of a load from '{buf}'"
+        t = dag.type_of(c)
+        return c if t == bool_ else dag.op("ne", bool_, (c, dag.const(0, t)))
 
-            def load(env):
-                view = env[buf]
-                if not isinstance(view, View):  # a scalar parameter used as a 0-d buffer
-                    return view
-                self._tick()
-                k = view.flat(tuple(self.concrete(f(env), what) for f in idx))
-                return view.store[k]
-            return load
-        if isinstance(e, StreamGet):
-            name, idx = e.stream, [self.compile(i) for i in e.indices]
+    def guard(self, c: int, saved: Optional[int]) -> int:
+        cond = self._as_bool(c)
+        return cond if saved is None else self.dag.op("land", bool_, (saved, cond))
 
-            def get(env):
-                if self.pc is not None:
-                    raise NotSICF(f"read of stream '{name}' under a data-dependent condition")
-                view = env[name]
-                fifo = view.store[view.flat(tuple(self.concrete(f(env), "a stream index")
-                                                  for f in idx))]
-                fifo.getters.add(self.process)
-                if not fifo.items:
-                    raise Deadlock(f"read of empty FIFO '{fifo.name}' (sequential order)")
-                self._tick()
-                return fifo.items.popleft()
-            return get
-        raise NotSICF(f"unsupported expression {type(e).__name__}")
+    def guard_not(self, c: int, saved: Optional[int]) -> int:
+        cond = self.dag.op("lnot", bool_, (self._as_bool(c),))
+        return cond if saved is None else self.dag.op("land", bool_, (saved, cond))
 
-    # ------------------------------------------------------------ statements
-    def _exec_dataflow(self, body, env, name: str) -> None:
-        """A dataflow region: each top-level statement is its own process."""
-        saved = self.process
-        for k, s in enumerate(body):
-            self.process = (name, k, id(env))
-            self._exec(s, env)
-        self.process = saved
+    def view(self, name: str, store: List[Any], shape: Tuple[int, ...], dtype: AlloType,
+             depth: int) -> "View":
+        return View(name, store, 0, shape, dtype, depth or None)
 
-    def _exec_block(self, body, env) -> None:
-        for s in body:
-            self._exec(s, env)
+    @staticmethod
+    def check_view(view: "View", shape: Tuple[int, ...], param: str, func: str) -> None:
+        if view.shape != shape:
+            raise NotSICF(f"'{func}' parameter '{param}' has shape {shape} but is given a "
+                          f"view of shape {view.shape}")
 
-    def _exec(self, s, env) -> None:
-        dag = self.dag
-        if isinstance(s, Store):
-            view = env[s.buffer]
-            value = self.compile(s.value)(env)
-            k = view.flat(tuple(self.concrete(self.compile(i)(env), f"the address of a store to "
-                                              f"'{s.buffer}'") for i in s.indices))
-            if self.pc is not None:
-                value = dag.op("select", view.dtype, (self.pc, value, view.store[k]))
-            view.store[k] = value
-            self._tick()
-        elif isinstance(s, For):
-            lo = self.concrete(self.compile(s.lo)(env), f"the lower bound of loop '{s.name or s.var}'")
-            hi = self.concrete(self.compile(s.hi)(env), f"the upper bound of loop '{s.name or s.var}'")
-            if s.step == 0:
-                raise NotSICF(f"loop '{s.name or s.var}' has step 0")
-            body, var = s.body, s.var
-            if s.attrs.get("dataflow"):
-                for v in range(lo, hi, s.step):
-                    env[var] = dag.const(v, index)
-                    self._exec_dataflow(body, env, f"{s.name}:{v}")
-                return
-            for v in range(lo, hi, s.step):
-                env[var] = dag.const(v, index)
-                for c in body:
-                    self._exec(c, env)
-        elif isinstance(s, If):
-            c = self.compile(s.cond)(env)
-            if c in dag.values:
-                self._exec_block(s.then_body if dag.values[c] != 0 else s.else_body, env)
-                return
-            saved = self.pc
-            cond = dag.op("ne", bool_, (c, dag.const(0, dag.type_of(c)))) \
-                if dag.type_of(c) != bool_ else c
-            not_cond = dag.op("lnot", bool_, (cond,))
-            for branch, guard in ((s.then_body, cond), (s.else_body, not_cond)):
-                if not branch:
-                    continue
-                self.pc = guard if saved is None else dag.op("land", bool_, (saved, guard))
-                try:
-                    self._exec_block(branch, env)
-                finally:
-                    self.pc = saved
-        elif isinstance(s, Alloc):
-            env[s.name] = self._alloc(s, env)
-        elif isinstance(s, StreamPut):
-            if self.pc is not None:
-                raise NotSICF(f"write to stream '{s.stream}' under a data-dependent condition")
-            view = env[s.stream]
-            fifo = view.store[view.flat(tuple(self.concrete(self.compile(i)(env), "a stream index")
-                                              for i in s.indices))]
-            fifo.items.append(self.compile(s.value)(env))
-            fifo.putters.add(self.process)
-            fifo.max_fill = max(fifo.max_fill, len(fifo.items))
-            if len(fifo.items) > fifo.depth and fifo.overflow_by is None:
+    def bind(self, store: List[Any], off: int, size: int, val: Any, pc: Optional[int],
+             sel: Any, name: str) -> None:
+        """Copy a call result into the local buffer ``name`` (under ``pc``: a select)."""
+        src = val.cells() if isinstance(val, View) else [val]
+        if len(src) != size:
+            raise NotSICF(f"a call result does not fit '{name}'")
+        if pc is None:
+            store[off:off + size] = src
+        else:
+            for k, v in enumerate(src):
+                store[off + k] = sel(pc, v, store[off + k])
+
+    def fifo_alloc(self, name: str, shape: Tuple[int, ...], depth: int) -> List["_Fifo"]:
+        n = 1
+        for d in shape:
+            n *= d
+        store = [_Fifo(name + (f"[{k}]" if shape else ""), depth) for k in range(n)]
+        self.fifos.extend(store)
+        return store
+
+    def get(self, fifo: "_Fifo", pc: Optional[int]) -> int:
+        if pc is not None:
+            raise NotSICF(f"read of stream '{fifo.name}' under a data-dependent condition")
+        fifo.getters.add(self.process)
+        if not fifo.items:
+            raise Deadlock(f"read of empty FIFO '{fifo.name}' (sequential order)")
+        return fifo.items.popleft()
+
+    def put(self, fifo: "_Fifo", value: int, pc: Optional[int]) -> None:
+        if pc is not None:
+            raise NotSICF(f"write to stream '{fifo.name}' under a data-dependent condition")
+        items = fifo.items
+        items.append(value)
+        fifo.putters.add(self.process)
+        if len(items) > fifo.max_fill:
+            fifo.max_fill = len(items)
+            if fifo.max_fill > fifo.depth and fifo.overflow_by is None:
                 fifo.overflow_by = self.process
-            self._tick()
-        elif isinstance(s, Call):
-            self._call(s, env)
-        elif isinstance(s, Return):
-            if self.pc is not None:
-                raise NotSICF("return under a data-dependent condition")
-            vals = []
-            for a in s.values:
-                if isinstance(a, BufRef):
-                    vals.append(self._bufref(a, env))
-                else:
-                    vals.append(self.compile(a)(env))
-            raise _ReturnSignal(vals)
-        elif isinstance(s, While):
-            n = 0
-            while True:
-                c = self.concrete(self.compile(s.cond)(env), "a while condition")
-                if not c:
-                    break
-                n += 1
-                if n > self.max_while:
-                    raise BudgetExceeded(f"while loop ran more than {self.max_while} iterations")
-                self._exec_block(s.body, env)
-        else:
-            raise NotSICF(f"unsupported statement {type(s).__name__}")
 
-    def _bufref(self, a: BufRef, env) -> View:
-        view = env[a.buffer]
-        if not a.prefix:
-            return view
-        return view.sub(tuple(self.concrete(self.compile(p)(env), f"a sub-view of '{a.buffer}'")
-                              for p in a.prefix))
-
-    def _alloc(self, s: Alloc, env) -> View:
-        t = s.type
-        if isinstance(t, StreamType):
-            t = BufferType(t, ())
-        if t.is_stream:
-            st = t.dtype
-            store = [_Fifo(f"{s.name}" + (f"[{k}]" if t.shape else ""), st.depth)
-                     for k in range(t.size)]
-            self.fifos.extend(store)
-            return View(s.name, store, 0, t.shape, st.dtype, st.depth)
-        et = t.dtype
-        if s.init is None:
-            store = [self.dag.const(0, et)] * t.size
-        elif isinstance(s.init, Expr):
-            store = [self.compile(s.init)(env)] * t.size
-        else:
-            arr = np.asarray(s.init).reshape(-1)
-            if isinstance(et, Fixed) and arr.dtype.kind == "f":  # real values -> raw bits
-                from ..semantics import specialize
-                to_raw = specialize("cast", [float64], et)
-                store = [self.dag.const(to_raw(np.float64(x)), et) for x in arr]
-            else:
-                store = [self.dag.const(x.item() if not isinstance(et, Float) else x, et)
-                         for x in arr]
-        return View(s.name, store, 0, t.shape, et)
-
-    def _call(self, s: Call, env) -> None:
-        callee = self.module.funcs.get(s.callee)
-        if callee is None:
-            raise NotSICF(f"call to unknown function '{s.callee}'")
-        if len(s.args) != len(callee.params):
-            raise NotSICF(f"call to '{s.callee}' with {len(s.args)} arguments, expected "
-                          f"{len(callee.params)}")
-        inner: Dict[str, Any] = {}
-        for p, a in zip(callee.params, s.args):
-            if isinstance(a, BufRef):
-                inner[p.name] = self._bufref(a, env)
-            else:
-                v = self.compile(a)(env)
-                if isinstance(p.type, AlloType) and self.dag.type_of(v) != p.type:
-                    v = self.dag.op("cast", p.type, (v,))
-                inner[p.name] = v
-        returned = self._call_body(callee, inner)
-        for name, val in zip(s.results, returned):
-            dst = env[name]
-            if isinstance(val, View):
-                src = val.cells()
-                if len(src) != len(dst.cells()):
-                    raise NotSICF(f"result of '{s.callee}' does not fit '{name}'")
-                dst.store[dst.offset:dst.offset + len(src)] = src
-            else:
-                dst.store[dst.offset] = val if self.pc is None else self.dag.op(
-                    "select", dst.dtype, (self.pc, val, dst.store[dst.offset]))
+    def _finish_progress(self) -> None:
+        if self._shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self._shown = False
 
     # ------------------------------------------------------------ streams
     def _fifo_issues(self) -> List[FifoIssue]:
@@ -455,10 +341,23 @@ class SymbolicExecutor:
         return issues
 
 
+def progress_line(label: str, ops: int, elapsed: float, expected: Optional[int]) -> str:
+    """One progress line: a bar when the total is estimated, else a counter.
+
+    Example: ``progress_line("B", 500, 3.0, 1000)`` starts with ``"symexec B [#####"``.
+    """
+    rate = f"{ops:,} ops, {ops / max(elapsed, 1e-9):,.0f} ops/s, {elapsed:.0f} s"
+    if expected:
+        frac = min(ops / expected, 0.99)
+        fill = int(frac * 30)
+        return f"symexec {label} [{'#' * fill}{'.' * (30 - fill)}] {frac:4.0%} {rate}   "
+    return f"symexec {label}: {rate}   "
+
+
 def run_symbolic(module: Module, dag: Optional[Dag] = None, **opts: Any) -> SymResult:
     """Symbolically execute ``module``. Example: ``run_symbolic(mod).outputs[0].cells``."""
     return SymbolicExecutor(module, dag if dag is not None else Dag(), **opts).run()
 
 
-__all__ = ["SymbolicExecutor", "SymResult", "LiveOut", "FifoIssue", "NotSICF",
-           "BudgetExceeded", "Deadlock", "View", "run_symbolic"]
+__all__ = ["SymbolicExecutor", "SymResult", "LiveOut", "FifoIssue", "NotSICF", "OutOfBounds",
+           "BudgetExceeded", "Deadlock", "View", "run_symbolic", "progress_line"]

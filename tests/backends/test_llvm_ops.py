@@ -17,16 +17,6 @@ from allo.semantics.interpreter import Interpreter
 from allo.testing.compare import outputs_equal
 
 
-def elementwise(op, arg_types, rtype, extra=()):
-    """A kernel Y[i] = op(X0[i], X1[i], ..., *extra) over arrays of the given types."""
-    n = 1
-    i = Var("i", index)
-    args = tuple(Load(f"X{k}", (i,), t) for k, t in enumerate(arg_types)) + tuple(extra)
-    body = [For("i", Const(0, index), Const(n, index), 1, [])]
-    params = [Param(f"X{k}", t[n]) for k, t in enumerate(arg_types)]
-    return params, args, i
-
-
 def kernel(op, arg_types, rtype, n, extra=()):
     i = Var("i", index)
     args = tuple(Load(f"X{k}", (i,), t) for k, t in enumerate(arg_types)) + tuple(extra)
@@ -123,8 +113,6 @@ def test_bit_operations():
     assert [int(v) for v in got] == [setb(*x) for x in zip(vals, idx, bits)]
     got = run("get_slice", [t], UInt(5), [vals], extra=(Const(3, index), Const(8, index)))
     assert [int(v) for v in got] == [(v >> 3) & 31 for v in vals]
-    got = run("set_slice", [t, UInt(5)], t, [vals, [31, 0, 7, 16, 1, 2]],
-              extra=())  if False else None
     mod_vals = [31, 0, 7, 16, 1, 2]
     i = Var("i", index)
     e = Op("set_slice", (Load("X0", (i,), t), Const(3, index), Const(8, index), Load("X1", (i,), UInt(5))), t)

@@ -137,3 +137,52 @@ def rowsum_call(use_subview=True, n=4, m=3):
              loop("k", m, [st("acc", [], op("add", int32, acc, ld("A", int32, i, k)))]),
              st("out", [i], acc)]
     return module(func("top", [("A", int32[n, m]), ("out", int32[n])], [loop("i", n, inner)]))
+
+
+def systolic_gemm(M=4, N=4, K=4, depth_a=None, depth_b=None, pe_i=None, pe_j=None,
+                  relay_a=(0, 1), relay_b=(1, 0), acc_t=int16, swap_get=False, k_hi=None,
+                  drop_forward_a=False, load_a_idx="ik", pe_dataflow=True, c_idx="ij"):
+    """An output-stationary systolic GEMM like ``unfold`` + ``relay`` produce.
+
+    A enters PE row i from the left through FIFOs ``fa[i, j]`` (relayed to ``fa[i, j+1]``),
+    B enters column j from the top through ``fb[i, j]`` (relayed to ``fb[i+1, j]``); every
+    PE (i, j) is its own dataflow process: ``a = fa.get(); b = fb.get(); C[i, j] += a * b``.
+    Knobs corrupt one thing each (``relay_a=(1, 0)`` relays A in the wrong direction, ...).
+    """
+    depth_a = M + 1 if depth_a is None else depth_a
+    depth_b = N + 1 if depth_b is None else depth_b
+    i, j, k = V("i"), V("j"), V("k")
+    fa_t = BufferType(StreamType(int8, depth_a), (M + 1, N + 1))
+    fb_t = BufferType(StreamType(int8, depth_b), (M + 1, N + 1))
+    pick = {"i": i, "k": k}
+    load_a = loop("i", M, [loop("k", K, [StreamPut("fa", (i, c(0)), ld("A", int8, *[pick[x] for x in load_a_idx]))])])
+    load_b = loop("j", N, [loop("k", K, [StreamPut("fb", (c(0), j), ld("B", int8, k, j))])])
+    a, b = ld("a", int8), ld("b", int8)
+    gets = [st("a", [], StreamGet("fa", (i, j), int8)), st("b", [], StreamGet("fb", (i, j), int8))]
+    if swap_get:
+        gets = [st("a", [], StreamGet("fb", (i, j), int8)), st("b", [], StreamGet("fa", (i, j), int8))]
+    cidx = [i, j] if c_idx == "ij" else [j, i]
+    mac = st("C", cidx, cast(int16, op("add", acc_t, cast(acc_t, ld("C", int16, *cidx)),
+                                       op("mul", acc_t, cast(acc_t, a), cast(acc_t, b)))))
+    fwd_a = StreamPut("fa", (iadd(i, relay_a[0]), iadd(j, relay_a[1])), a)
+    fwd_b = StreamPut("fb", (iadd(i, relay_b[0]), iadd(j, relay_b[1])), b)
+    body = [*gets, mac, *([] if drop_forward_a else [fwd_a]), fwd_b]
+    pe = loop("i", pe_i or M, [loop("j", pe_j or N, [Alloc("a", BufferType(int8, ())),
+                                                     Alloc("b", BufferType(int8, ())),
+                                                     loop("k", k_hi or K, body)],
+                                    dataflow=pe_dataflow)], dataflow=pe_dataflow)
+    drain_a = loop("i", M, [loop("k", K, [st("sink", [], StreamGet("fa", (i, c(N)), int8))])])
+    drain_b = loop("j", N, [loop("k", K, [st("sink", [], StreamGet("fb", (c(M), j), int8))])])
+    top = func("systolic", [("A", int8[M, K]), ("B", int8[K, N]), ("C", int16[M, N])],
+               [Alloc("fa", fa_t), Alloc("fb", fb_t), Alloc("sink", BufferType(int8, ())),
+                load_a, load_b, pe, drain_a, drain_b], dataflow=True)
+    return module(top)
+
+
+def gemm_plain(M=4, N=4, K=4):
+    """The seed's triple loop ``C[i, j] += A[i, k] * B[k, j]`` (int8 -> int16)."""
+    i, j, k = V("i"), V("j"), V("k")
+    val = op("add", int16, ld("C", int16, i, j),
+             op("mul", int16, cast(int16, ld("A", int8, i, k)), cast(int16, ld("B", int8, k, j))))
+    body = [loop("i", M, [loop("j", N, [loop("k", K, [st("C", [i, j], val)])])])]
+    return module(func("gemm", [("A", int8[M, K]), ("B", int8[K, N]), ("C", int16[M, N])], body))

@@ -1,0 +1,113 @@
+"""``compute_at``: move a producer loop nest into a consumer nest at a given loop level.
+
+Semantics in :mod:`.dataflow` (rule ``loop.compute_at``).
+
+Example::
+
+    s.compute_at("S_i_j_0", "j1")    # producer band fused with the consumer's loops i1, j1
+"""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+from ..ir.nodes import For, Var, map_stmt_exprs, walk_stmts
+from .base import Context, LoopHandle, loop_sites, primitive
+from .deps import Instance, collect_accesses, lex_less, model_values, element_text, same_element
+
+
+def _resolve(ctx: Context, ref: Any, arg: str) -> For:
+    """A loop by name / handle, or a band name (its outermost loop)."""
+    if isinstance(ref, str) and ":" not in ref:
+        names = {s.loop.name for f in ctx.module.funcs.values() for s in loop_sites(f)}
+        if ref not in names:
+            band = [s.loop for f in ctx.module.funcs.values() for s in loop_sites(f) if s.loop.band == ref]
+            if band:
+                return band[0]
+    if isinstance(ref, (str, LoopHandle, For)):
+        return ctx.loop(ref, arg).loop
+    raise ctx.refuse(f"{arg}={ref!r} is not a loop or band name")
+
+
+@primitive("compute_at", rule="loop.compute_at")
+def compute_at(ctx: Context, producer: Any, consumer: Any) -> None:
+    """Fuse the producer nest into the consumer nest down to loop ``consumer``; the
+    producer's body runs first in each fused iteration. Example: ``s.compute_at("S_i_j_0", "j1")``."""
+    p_root = _resolve(ctx, producer, "producer")
+    c_loop = _resolve(ctx, consumer, "consumer")
+    p_site, c_site = ctx.loop_site_of(p_root), ctx.loop_site_of(c_loop)
+    if p_site.func is not c_site.func:
+        raise ctx.refuse("producer and consumer are in different functions")
+    parent = p_site.parent
+    c_pos = next((k for k, s in enumerate(parent) if any(x is c_loop for x in walk_stmts([s]))), None)
+    if c_pos is None:
+        raise ctx.refuse(f"consumer loop {c_loop.name!r} is not in the same block as producer {p_root.name!r}",
+                         hint="producer and consumer nests must be siblings")
+    p_pos = p_site.position
+    if p_pos >= c_pos:
+        raise ctx.refuse(f"producer {p_root.name!r} does not run before the consumer nest",
+                         hint="compute_at moves an earlier producer into a later consumer")
+    c_root = parent[c_pos]
+    c_chain = [l for l in c_site.enclosing if any(l is x for x in walk_stmts([c_root]))] + [c_loop]
+    for outer, inner in zip(c_chain, c_chain[1:]):
+        if len(outer.body) != 1 or outer.body[0] is not inner:
+            raise ctx.refuse(f"consumer loops {outer.name!r} and {inner.name!r} are not perfectly nested",
+                             hint="compute_at at a loop of a perfect nest")
+    p_chain: List[For] = [p_root]
+    while len(p_chain) < len(c_chain):
+        last = p_chain[-1]
+        if len(last.body) != 1 or not isinstance(last.body[0], For):
+            raise ctx.refuse(f"the producer nest has fewer than {len(c_chain)} perfectly nested loops "
+                             f"to fuse with {', '.join(l.name for l in c_chain)}")
+        p_chain.append(last.body[0])
+    rename = {p.var: Var(c.var, c.lo.type) for p, c in zip(p_chain, c_chain)}
+    from ..ir.nodes import substitute
+
+    for p, c in zip(p_chain, c_chain):
+        if (substitute(p.lo, rename), substitute(p.hi, rename), p.step) != (c.lo, c.hi, c.step):
+            raise ctx.refuse(f"loops {p.name!r} and {c.name!r} have different bounds",
+                             hint="compute_at fuses loops with identical iteration spaces")
+    # statements between the nests must not touch what the producer touches
+    p_acc = collect_accesses([p_root], tuple(p_site.enclosing))
+    for mid in parent[p_pos + 1:c_pos]:
+        for a in collect_accesses([mid], tuple(p_site.enclosing)):
+            clash = [b for b in p_acc if b.buffer == a.buffer and (a.write or b.write)]
+            if clash:
+                raise ctx.refuse(f"a statement between producer and consumer ({a.describe()}) conflicts "
+                                 f"with the producer's {clash[0].describe()}",
+                                 hint="move that statement or compute at another place")
+    c_acc = collect_accesses([c_root], tuple(c_site.enclosing[:len(c_site.enclosing) - len(c_chain) + 1]))
+    p_vars = [l.var for l in p_chain]
+    c_vars = [l.var for l in c_chain]
+    outer_vars = [l.var for l in p_site.enclosing]  # loops around both nests: same iteration
+    queries = 0
+    for a in p_acc:
+        for b in c_acc:
+            if a.buffer != b.buffer or not (a.write or b.write):
+                continue
+            ia = Instance(a, "p")
+            ib = Instance(b, "c", {v: ia.env[v] for v in outer_vars if v in ia.env})
+            if not all(v in ia.env for v in p_vars) or not all(v in ib.env for v in c_vars):
+                continue
+            queries += 1
+            constraints = [*ia.constraints, *ib.constraints, *same_element(ia, ib),
+                           lex_less([ib.env[v] for v in c_vars], [ia.env[v] for v in p_vars])]
+
+            def witness(m, ia=ia, ib=ib):
+                return (f"consumer iteration {model_values(m, ib, c_vars)} {ib.access.describe()} touches "
+                        f"{element_text(m, ib)}, which producer iteration {model_values(m, ia, p_vars)} "
+                        f"({ia.access.describe()}) would now reach only later")
+
+            ctx.prove(f"fused order keeps the dependence ({a.describe()} -> {b.describe()})", constraints,
+                      witness, hint="compute the producer at an outer loop, or not at all")
+    if not queries:
+        ctx.trivial("fused order keeps every dependence", "producer and consumer share no conflicting access")
+    # rewrite: the producer's remaining body runs first in the consumer loop's body
+    moved = p_chain[-1].body
+    for s in walk_stmts(moved):
+        map_stmt_exprs(s, lambda e: rename.get(e.name) if isinstance(e, Var) else None)
+    c_loop.body = list(moved) + c_loop.body
+    del parent[p_pos]
+
+
+__all__ = ["compute_at"]

@@ -1,0 +1,267 @@
+"""``relay``: pass a PE-local buffer from PE to PE through a chain of FIFOs.
+
+The semantics and side conditions are documented in :mod:`.dataflow` (rule
+``dataflow.relay``); this module holds the check and the rewrite.
+
+Example::
+
+    buf_A = s.buffer_at(s.A, "j")
+    pe = s.unfold("PE", axis=[0, 1], factor=[M, N])
+    s.relay(buf_A, pe, axis=0, depth=M + 1)      # A_buf flows along j
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import z3
+
+from ..ir.nodes import (Alloc, Expr, For, If, Load, Store, StreamGet, StreamPut, Var,
+                        substitute)
+from ..ir.types import BufferType, StreamType
+from .base import BufferHandle, Context, all_names, fresh_name, loop_sites, primitive
+from .dataflow_common import (CopyNest, PEArray, cmp, const_trips, copy_nest, find_loop, idx,
+                              ivar, minus_one, stmt_site, stmt_vars)
+from .deps import collect_accesses, to_affine
+
+
+def resolve_pe(ctx: Context, pe: Any) -> PEArray:
+    """A :class:`PEArray`, or a band name whose unfolded loops form one."""
+    if isinstance(pe, PEArray):
+        return pe
+    if isinstance(pe, str):
+        from .dataflow import band_loops
+
+        loops = band_loops(ctx, pe)
+        func = ctx.loop_site_of(loops[0]).func
+        spatial = tuple(l.name if l.attrs.get("unfold") else None for l in loops)
+        if not any(spatial):
+            raise ctx.refuse(f"band {pe!r} has no unfolded loops", hint="call s.unfold on it first")
+        return PEArray(func.name, loops[0].band, tuple((l.name,) for l in loops), spatial,
+                       tuple(const_trips(ctx, l, "pe")[3] if n else 1 for l, n in zip(loops, spatial)))
+    raise ctx.refuse(f"pe={pe!r} is not a PE array", hint="pass the value s.unfold(...) returned")
+
+
+def _affine_all(ctx: Context, exprs: Sequence[Expr], what: str) -> List:
+    forms = [to_affine(e) for e in exprs]
+    if any(f is None for f in forms):
+        ctx.assume_unchecked("relay delivers the values each PE would load",
+                             f"the {what} index is not affine")
+    return forms
+
+
+def _domain(loops: Sequence[For], env: Dict[str, z3.ArithRef]) -> List[z3.BoolRef]:
+    """Iteration-space constraints of ``loops`` (over-approximated when non-affine)."""
+    out: List[z3.BoolRef] = []
+    for loop in loops:
+        v = env[loop.var]
+        lo, hi = to_affine(loop.lo), to_affine(loop.hi)
+        if lo is not None:
+            out.append(v >= lo.to_z3(env))
+            if loop.step != 1:
+                t = z3.Int(f"{loop.var}_{id(env)}_t")
+                out += [t >= 0, v == lo.to_z3(env) + loop.step * t]
+        if hi is not None:
+            out.append(v < hi.to_z3(env))
+    return out
+
+
+def _z3_index(forms, env) -> List[z3.ArithRef]:
+    return [f.to_z3(env) for f in forms if f is not None]
+
+
+def _show(model, env, names) -> str:
+    return ", ".join(f"{n}={model.eval(env[n], model_completion=True)}" for n in names)
+
+
+def _elem(model, buffer: str, forms, env) -> str:
+    return f"{buffer}[{', '.join(str(model.eval(f.to_z3(env), model_completion=True)) for f in forms)}]"
+
+
+def _find_copy_nests(ctx: Context, body: List, start: int, buf: str) -> Tuple[CopyNest, Optional[CopyNest]]:
+    init: Optional[CopyNest] = None
+    back: Optional[CopyNest] = None
+    for s in body[start:]:
+        nest = copy_nest(s)
+        if nest is None:
+            continue
+        if nest.dest == buf and nest.source != buf and init is None:
+            init = nest
+        elif nest.source == buf and nest.dest != buf:
+            back = nest
+    if init is None:
+        raise ctx.refuse(f"buffer {buf!r} has no init copy nest (buf[x] = src[f(x)]) after its declaration",
+                         hint="relay takes a buffer created by s.buffer_at inside the PE array")
+    if back is not None and back.dest != init.source:
+        raise ctx.refuse(f"buffer {buf!r} is loaded from {init.source!r} but written back to {back.dest!r}")
+    return init, back
+
+
+@primitive("relay", rule="dataflow.relay")
+def relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int = 2) -> Optional[BufferHandle]:
+    """Relay ``buffer`` (made by ``buffer_at`` in the PE array) between neighbouring PEs
+    along the spatial axis other than ``axis``; returns the FIFO array's handle."""
+    site = ctx.buffer(buffer, "buffer")
+    if site.alloc is None:
+        raise ctx.refuse(f"buffer {site.name!r} is a function argument, not a PE-local buffer",
+                         hint="create the PE-local buffer with s.buffer_at(target, axis) first")
+    pe = resolve_pe(ctx, pe)
+    func = site.func
+    if isinstance(axis, bool) or not isinstance(axis, int) or not 0 <= axis < len(pe.positions):
+        raise ctx.refuse(f"axis={axis!r} is not a position of the PE array's band",
+                         hint=f"positions 0..{len(pe.positions) - 1}")
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ctx.refuse(f"depth={depth!r} must be a positive integer")
+    spatial: List[For] = []
+    for name in pe.spatial_loops:
+        loop = find_loop(func, name)
+        if loop is None or not loop.attrs.get("unfold"):
+            raise ctx.refuse(f"the PE array's spatial loop {name!r} no longer exists in {func.name!r}",
+                             hint="call s.unfold again and pass its result")
+        lo, _, step, _ = const_trips(ctx, loop, "pe")
+        if (lo, step) != (0, 1):
+            raise ctx.refuse(f"spatial loop {name!r} does not run 0, 1, 2, ...",
+                             hint="relay indexes FIFOs by PE index; unfold a normalized loop")
+        spatial.append(loop)
+    asite = stmt_site(func, site.alloc)
+    for loop in spatial:
+        if not any(loop is e for e in asite.enclosing):
+            raise ctx.refuse(f"buffer {site.name!r} is not declared inside the PE array's loop {loop.name!r}",
+                             hint="create it with s.buffer_at at a loop inside the PE band")
+    chains = [(k, find_loop(func, n)) for k, n in enumerate(pe.spatial) if n is not None and k != axis]
+    if not chains:
+        ctx.trivial("nothing to relay", f"{site.name!r} depends on every spatial axis of the PE array "
+                    f"(axis {axis}): each PE loads its own slice, no neighbour shares it")
+        return None
+    if len(chains) > 1:
+        raise ctx.refuse(f"the PE array has {len(chains)} other spatial axes "
+                         f"({', '.join(l.name for _, l in chains)}); relay passes data along one",
+                         hint="unfold fewer axes or relay a buffer that depends on all but one")
+    chain = chains[0][1]
+    P = const_trips(ctx, chain, "pe")[3]
+    if P == 1:
+        ctx.trivial("nothing to relay", f"the chain loop {chain.name!r} has a single PE")
+        return None
+    if asite.guarded:
+        raise ctx.refuse(f"buffer {site.name!r} is declared under a condition",
+                         hint="relay needs every PE to run the same copy sequence")
+    init, back = _find_copy_nests(ctx, asite.parent, asite.position + 1, site.name)
+    src = init.source
+    inside = asite.enclosing[[id(e) for e in asite.enclosing].index(id(chain)) + 1:]
+    p = chain.var
+    for loop in inside + init.loops + (back.loops if back else []):
+        if p in stmt_vars([For(loop.var, loop.lo, loop.hi, 1, [])]):
+            raise ctx.refuse(f"the bounds of loop {loop.name!r} depend on the PE index {p!r}: "
+                             "neighbouring PEs would copy different element sequences")
+    _check_shift(ctx, site.name, asite.enclosing, chain, P, init, back)
+    region = next(l for l in asite.enclosing if any(l is s for s in spatial))
+    _check_source_use(ctx, site.name, src, region, asite.enclosing, chain, init, back)
+
+    # ---------------------------------------------------------------- rewrite
+    elem = site.type.dtype
+    shape = tuple(P - 1 if l is chain else const_trips(ctx, l, "pe")[3] for l in spatial)
+    fifo = fresh_name(all_names(func), f"{site.name}_fifo")
+    rsite = stmt_site(func, region)
+    rsite.parent.insert(rsite.position, Alloc(fifo, BufferType(StreamType(elem, depth), shape),
+                                              loc=site.alloc.loc))
+    pv = ivar(p)
+    here = tuple(pv if l is chain else ivar(l.var) for l in spatial)
+    before = tuple(minus_one(pv) if l is chain else ivar(l.var) for l in spatial)
+    first, last = cmp("eq", pv, idx(0)), cmp("eq", pv, idx(P - 1))
+    store = init.store
+    new_init: List = [If(first, [store], [Store(site.name, store.indices, StreamGet(fifo, before, elem),
+                                                loc=store.loc)])]
+    if back is None:
+        new_init.append(If(cmp("lt", pv, idx(P - 1)),
+                           [StreamPut(fifo, here, Load(site.name, store.indices, elem), loc=store.loc)]))
+    init.loops[-1].body = new_init
+    if back is not None:
+        wb = back.store
+        back.loops[-1].body = [If(last, [wb], [StreamPut(fifo, here, back.load, loc=wb.loc)])]
+        if back.load.type != elem:
+            back.loops[-1].body[0].else_body[0] = StreamPut(fifo, here, Load(site.name, back.load.indices, elem))
+    return BufferHandle(func.name, fifo)
+
+
+def _check_shift(ctx: Context, buf: str, enclosing: Sequence[For], chain: For, P: int,
+                 init: CopyNest, back: Optional[CopyNest]) -> None:
+    """z3: PE p+1 copies (into each buffer element, at each step) the source element PE p
+    copied (read-only) or wrote back (partial sums)."""
+    names = [l.var for l in enclosing] + [l.var for l in init.loops]
+    a = {n: z3.Int(f"{n}_pe") for n in names}
+    b = dict(a)
+    b[chain.var] = z3.Int(f"{chain.var}_next")
+    base = _domain(list(enclosing) + init.loops, a) + [b[chain.var] == a[chain.var] + 1,
+                                                      b[chain.var] < P]
+    if back is None:
+        sent_src, sent_buf = init.load.indices, init.store.indices
+        verb = "loads"
+    else:
+        if len(back.loops) != len(init.loops):
+            raise ctx.refuse(f"the write-back nest of {buf!r} does not mirror its init nest")
+        rename = {wl.var: Var(il.var, wl.lo.type) for wl, il in zip(back.loops, init.loops)}
+        for wl, il in zip(back.loops, init.loops):
+            if (substitute(wl.lo, rename), substitute(wl.hi, rename), wl.step) != (il.lo, il.hi, il.step):
+                raise ctx.refuse(f"the write-back nest of {buf!r} does not mirror its init nest")
+        sent_src = [substitute(e, rename) for e in back.store.indices]
+        sent_buf = [substitute(e, rename) for e in back.load.indices]
+        verb = "writes back"
+    f_src = _affine_all(ctx, init.load.indices, "source")
+    f_buf = _affine_all(ctx, init.store.indices, "buffer")
+    g_src = _affine_all(ctx, sent_src, "source")
+    g_buf = _affine_all(ctx, sent_buf, "buffer")
+    if any(x is None for x in f_src + f_buf + g_src + g_buf):
+        return
+    differs = [x != y for x, y in zip(_z3_index(g_src, a), _z3_index(f_src, b))]
+    differs += [x != y for x, y in zip(_z3_index(g_buf, a), _z3_index(f_buf, b))]
+    src = init.source
+
+    def witness(m) -> str:
+        return (f"PE ({_show(m, a, [l.var for l in enclosing])}) {verb} {_elem(m, src, g_src, a)} "
+                f"as {_elem(m, buf, g_buf, a)} but its successor along {chain.name!r} "
+                f"({_show(m, b, [chain.var])}) needs {_elem(m, src, f_src, b)} there: the contents of "
+                f"{buf!r} change along {chain.name!r}, so they cannot be relayed along it")
+
+    ctx.prove("neighbouring PEs copy the same elements in the same order",
+              base + [z3.Or(*differs) if differs else z3.BoolVal(False)], witness,
+              hint="relay the buffer along an axis its contents do not depend on "
+                   "(axis = the band position the buffer depends on)")
+
+
+def _check_source_use(ctx: Context, buf: str, src: str, region: For, enclosing: Sequence[For],
+                      chain: For, init: CopyNest, back: Optional[CopyNest]) -> None:
+    """The relayed source elements are not changed behind the chain's back."""
+    rsite = ctx.loop_site_of(region)
+    region_acc = [x for x in collect_accesses([region], tuple(rsite.enclosing)) if x.buffer == src]
+    copy_acc = [x for x in collect_accesses([init.root] + ([back.root] if back else [])) if x.buffer == src]
+    if back is None:
+        writes = [x for x in region_acc if x.write]
+        if writes:
+            raise ctx.refuse(f"side condition 'relayed source is read-only in the PE array' fails: "
+                             f"{writes[0].describe()} inside loop {region.name!r}",
+                             hint="PEs further down the chain would receive stale values")
+        ctx.trivial("relayed source is read-only in the PE array", f"no write to {src!r} in {region.name!r}")
+        return
+    if len(region_acc) != len(copy_acc):
+        others = len(region_acc) - len(copy_acc)
+        raise ctx.refuse(f"side condition 'partial sums are private to the chain' fails: {others} other "
+                         f"access(es) to {src!r} inside loop {region.name!r}",
+                         hint="the relayed elements must be touched only by this buffer's copy nests")
+    names = [l.var for l in enclosing] + [l.var for l in init.loops]
+    a = {n: z3.Int(f"{n}_one") for n in names}
+    b = {n: z3.Int(f"{n}_two") for n in names}
+    off_chain = [l.var for l in enclosing if l is not chain]
+    fa = [to_affine(e) for e in init.load.indices]
+    same = [x == y for x, y in zip(_z3_index(fa, a), _z3_index(fa, b))]
+    split = z3.Or(*[a[n] != b[n] for n in off_chain]) if off_chain else z3.BoolVal(False)
+
+    def witness(m) -> str:
+        return (f"PEs ({_show(m, a, [l.var for l in enclosing])}) and ({_show(m, b, [l.var for l in enclosing])}) "
+                f"on different chains both use {_elem(m, src, fa, a)}")
+
+    ctx.prove("partial sums are private to the chain",
+              _domain(list(enclosing) + init.loops, a) + _domain(list(enclosing) + init.loops, b) + same + [split],
+              witness, hint="relay a buffer whose elements belong to one chain of PEs")
+
+
+__all__ = ["relay", "resolve_pe"]

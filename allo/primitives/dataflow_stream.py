@@ -1,0 +1,201 @@
+"""``to``: turn a local buffer between a producer nest and a consumer nest into a FIFO.
+
+Semantics in :mod:`.dataflow` (rule ``dataflow.stream``).
+
+Example::
+
+    s.to(s.B, "j2")       # B written by the first nest, read in the same order by loop j2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, List, Optional, Sequence, Tuple
+
+import z3
+
+from ..ir.nodes import (Expr, For, If, Load, Stmt, Store, StreamGet, StreamPut, Var,
+                        child_bodies, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
+from ..ir.types import BufferType, StreamType
+from .base import Context, primitive
+from .dataflow_common import const_trips, stmt_site
+from .deps import collect_accesses, to_affine
+
+
+@dataclass
+class _Use:
+    """One access to the streamed buffer: its node, the loops around it (inside the
+    producer/consumer statement), whether an ``If`` guards it, and the statement holding it."""
+
+    node: Any
+    loops: List[For]
+    guarded: bool
+    holder: Stmt
+    parent: List[Stmt]
+
+
+def _uses(top: Stmt, name: str) -> Tuple[List[_Use], List[_Use]]:
+    """(writes, reads) of buffer ``name`` inside statement ``top``."""
+    writes: List[_Use] = []
+    reads: List[_Use] = []
+
+    def visit(body: List[Stmt], loops: List[For], guarded: bool) -> None:
+        for s in body:
+            for e in stmt_exprs(s):
+                for x in walk_expr(e):
+                    if isinstance(x, Load) and x.buffer == name:
+                        in_bound = isinstance(s, For)
+                        reads.append(_Use(x, loops, guarded or in_bound, s, body))
+            if isinstance(s, Store) and s.buffer == name:
+                writes.append(_Use(s, loops, guarded, s, body))
+            inner = loops + [s] if isinstance(s, For) else loops
+            for child in child_bodies(s):
+                visit(child, inner, guarded or not isinstance(s, For))
+
+    visit([top], [], False)
+    return writes, reads
+
+
+def _resolve_consumer(ctx: Context, dst: Any, func) -> For:
+    if isinstance(dst, str) and dst in ctx.module.funcs:
+        raise ctx.refuse(f"dst={dst!r} is a function: streaming into a called function is not supported",
+                         hint="name the consumer loop (or band) inside this function instead")
+    if isinstance(dst, str) and ":" not in dst:
+        band = [s.loop for s in _sites(func) if s.loop.band == dst]
+        if band and not any(s.loop.name == dst for s in _sites(func)):
+            return band[0]
+    return ctx.loop(dst, "dst").loop
+
+
+def _sites(func):
+    from .base import loop_sites
+
+    return loop_sites(func)
+
+
+def _rank_digits(loops: Sequence[For], trips: Sequence[int], n: z3.ArithRef) -> dict:
+    """Loop variable values of the ``n``-th iteration (row-major, outermost first)."""
+    env = {}
+    below = 1
+    for loop, t in reversed(list(zip(loops, trips))):
+        digit = (n / below) % t
+        lo = int(loop.lo.value)
+        env[loop.var] = lo + loop.step * digit
+        below *= t
+    return env
+
+
+@primitive("to", rule="dataflow.stream")
+def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -> None:
+    """Stream local buffer ``target`` from its producer nest to consumer ``dst``.
+    Example: ``s.to(s.B, "consumer_loop", depth=4)``."""
+    site = ctx.buffer(target)
+    if site.alloc is None:
+        raise ctx.refuse(f"{site.name!r} is a function argument; to() streams local buffers",
+                         hint="stream a buffer declared inside the kernel")
+    if isinstance(site.type, BufferType) and site.type.is_stream:
+        raise ctx.refuse(f"{site.name!r} is already a stream")
+    if axis is not None:
+        raise ctx.refuse(f"axis={axis!r}: placing the stream at a loop level is not supported",
+                         hint="leave axis=None; the FIFO connects the two whole nests")
+    if isinstance(depth, bool) or not isinstance(depth, int) or (depth < 1 and depth != -1):
+        raise ctx.refuse(f"depth={depth!r} must be a positive integer or -1 (automatic)")
+    func = site.func
+    consumer_loop = _resolve_consumer(ctx, dst, func)
+    asite = stmt_site(func, site.alloc)
+    body = asite.parent
+    tops = [k for k, s in enumerate(body) if any(x is consumer_loop for x in walk_stmts([s]))]
+    if not tops:
+        raise ctx.refuse(f"consumer {consumer_loop.name!r} is not in the scope of {site.name!r}")
+    c_pos = tops[0]
+    touching = []
+    for k, s in enumerate(body):
+        if k == asite.position:
+            continue
+        acc = [a for a in collect_accesses([s]) if a.buffer == site.name]
+        if acc:
+            touching.append((k, s, acc))
+    writers = [(k, s) for k, s, acc in touching if any(a.write for a in acc)]
+    if len(writers) != 1:
+        names = ", ".join(getattr(s, "name", type(s).__name__) for _, s in writers) or "none"
+        raise ctx.refuse(f"{site.name!r} must be written by exactly one statement before the consumer "
+                         f"(writers: {names})")
+    p_pos, producer = writers[0]
+    if p_pos >= c_pos:
+        raise ctx.refuse(f"the producer of {site.name!r} does not run before consumer {consumer_loop.name!r}")
+    others = [s for k, s, _ in touching if k not in (p_pos, c_pos)]
+    if others:
+        raise ctx.refuse(f"{site.name!r} is also used by {getattr(others[0], 'name', type(others[0]).__name__)!r} "
+                         "besides the producer and the consumer", hint="a FIFO connects exactly two tasks")
+    w_list, w_reads = _uses(producer, site.name)
+    c_writes, r_list = _uses(body[c_pos], site.name)
+    if w_reads or c_writes:
+        raise ctx.refuse(f"the producer reads or the consumer writes {site.name!r}; a FIFO is one-way")
+    for role, lst in (("write", w_list), ("read", r_list)):
+        if len(lst) != 1:
+            raise ctx.refuse(f"{site.name!r} has {len(lst)} {role} sites in the {'producer' if role == 'write' else 'consumer'}; "
+                             "streaming needs exactly one", hint="one put and one get per element")
+        if lst[0].guarded:
+            raise ctx.refuse(f"the {role} of {site.name!r} is conditional; every iteration must {role} once")
+    w, r = w_list[0], r_list[0]
+    w_trips = [const_trips(ctx, l, "producer")[3] for l in w.loops]
+    r_trips = [const_trips(ctx, l, "consumer")[3] for l in r.loops]
+    total_w, total_r = _prod(w_trips), _prod(r_trips)
+    if total_w != total_r:
+        raise ctx.refuse(f"side condition 'same element sequence' fails: the producer writes {total_w} "
+                         f"elements of {site.name!r} but the consumer reads {total_r}")
+    w_forms = [to_affine(e) for e in w.node.indices]
+    r_forms = [to_affine(e) for e in r.node.indices]
+    if any(f is None for f in w_forms + r_forms):
+        ctx.assume_unchecked("same element sequence", f"an index of {site.name!r} is not affine")
+    else:
+        _prove_order(ctx, site.name, w, r, w_trips, r_trips, w_forms, r_forms, total_w)
+    # rewrite: the buffer becomes one FIFO; stores put, loads get
+    elem = site.type.dtype
+    site.alloc.type = BufferType(StreamType(elem, total_w if depth == -1 else depth), ())
+    site.alloc.init = None
+    w.parent[next(i for i, s in enumerate(w.parent) if s is w.node)] = \
+        StreamPut(site.name, (), w.node.value, loc=w.node.loc)
+    get = StreamGet(site.name, (), elem, loc=r.node.loc)
+    for s in walk_stmts([body[c_pos]]):
+        map_stmt_exprs(s, lambda e: get if isinstance(e, Load) and e.buffer == site.name else None)
+
+
+def _prove_order(ctx, name, w, r, w_trips, r_trips, w_forms, r_forms, total) -> None:
+    n, n2 = z3.Ints("rank rank2")
+    env_w = _rank_digits(w.loops, w_trips, n)
+    env_w2 = _rank_digits(w.loops, w_trips, n2)
+    env_r = _rank_digits(r.loops, r_trips, n)
+    wi = [f.to_z3(env_w) for f in w_forms]
+    wi2 = [f.to_z3(env_w2) for f in w_forms]
+    ri = [f.to_z3(env_r) for f in r_forms]
+    show = lambda m, xs: f"{name}[{', '.join(str(m.eval(x, model_completion=True)) for x in xs)}]"  # noqa: E731
+    ctx.prove("every element is written once",
+              [0 <= n, n < n2, n2 < total, *[a == b for a, b in zip(wi, wi2)]],
+              lambda m: f"writes number {m.eval(n)} and {m.eval(n2)} both write {show(m, wi)}",
+              hint="a FIFO element can be put only once")
+    # the first out-of-order element: minimize the rank of a mismatch
+    opt = z3.Optimize()
+    opt.set("timeout", ctx.timeout_ms)
+    opt.add(0 <= n, n < total, z3.Or(*[a != b for a, b in zip(wi, ri)]))
+    opt.minimize(n)
+    first = None
+    if opt.check() == z3.sat:
+        m = opt.model()
+        first = (m.eval(n), show(m, wi), show(m, ri))
+    ctx.prove("consumer reads in the producer's write order",
+              [0 <= n, n < total, z3.Or(*[a != b for a, b in zip(wi, ri)])],
+              lambda m: (f"first out-of-order element: write number {first[0]} puts {first[1]} but read "
+                         f"number {first[0]} expects {first[2]}") if first else
+              f"write number {m.eval(n)} puts {show(m, wi)} but the read expects {show(m, ri)}",
+              hint="the consumer must read the elements in the order the producer writes them")
+
+
+def _prod(xs: Sequence[int]) -> int:
+    out = 1
+    for x in xs:
+        out *= x
+    return out
+
+
+__all__ = ["to"]

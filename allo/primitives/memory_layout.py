@@ -1,0 +1,197 @@
+"""``partition`` (rule ``annotation.partition``) and ``reshape`` (rule ``memory.reshape``).
+
+* ``partition(target, partition_type=Partition.Complete, dim=0, factor=0)`` records a
+  partition type (a :class:`allo.typesys.Layout`) on the buffer's ``BufferType.layout``,
+  on the ``Param`` or ``Alloc`` that declares it. The program is unchanged: layouts have
+  no meaning in the semantics. A layout on a buffer type is by convention *explicit*
+  (user-fixed: :func:`allo.typesys.requirements_from_module` treats it as fixed); the
+  function's ``attrs["explicit_layouts"]`` also lists the buffer names, for tools that
+  read the function alone. ``dim`` is 1-based, 0 = every dimension, a list partitions
+  each listed dimension (a list containing 0 means all); repeated calls refine one
+  dimension at a time, keeping the others.
+* ``reshape(target, shape)``: a local buffer gets a new shape with the same element count;
+  every access ``A[i0, .., in]`` becomes ``A[delinearize(linearize(i))]`` (row-major both
+  ways); a constant init table is reshaped the same way. Side condition (z3, for the
+  concrete shapes): for every in-bounds old index, the new index is in bounds and has the
+  same linear (row-major) position.
+
+Example::
+
+    s.partition(s.A, dim=1)                                   # [complete, none]
+    s.partition(s.B, partition_type=Partition.Cyclic, dim=2, factor=4)
+    s.reshape(s.T, (4, 8))                                    # T: int32[32] -> int32[4, 8]
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Sequence, Tuple
+
+import numpy as np
+import z3
+
+from ..errors import AlloError
+from ..ir.nodes import Const, Expr, Op, Var
+from ..ir.types import BufferType, index
+from .base import BufferSite, Context, primitive
+from .memory_common import const, find_accesses, index_to_z3, rewrite_accesses
+
+
+# ------------------------------------------------------------------ partition
+def _layout_api():
+    """The typesys lattice's layout builder (the user-facing ``Partition`` enum)."""
+    from ..typesys.lattice import Layout
+    from ..typesys.partition import Partition, layout_from_partition
+
+    return Layout, Partition, layout_from_partition
+
+
+def set_buffer_type(site: BufferSite, new_type: BufferType) -> None:
+    """Replace the declared type of a buffer on its ``Param`` or ``Alloc``."""
+    if site.alloc is not None:
+        site.alloc.type = new_type
+    else:
+        site.func.param(site.name).type = new_type
+
+
+@primitive("partition", rule="annotation.partition")
+def partition(ctx: Context, target: Any, partition_type: Any = None, dim: Any = 0,
+              factor: Any = 0) -> None:
+    """Record a partition type on ``target``'s buffer type; the program is unchanged."""
+    Layout, Partition, layout_from_partition = _layout_api()
+    site = ctx.buffer(target)
+    btype = site.type
+    if not isinstance(btype, BufferType) or btype.rank == 0:
+        raise ctx.refuse(f"{site.name} (type {btype!r}) is not an array buffer",
+                         hint="partition applies to array arguments and local arrays")
+    if partition_type is None:
+        partition_type = Partition.Complete
+    try:
+        ptype = Partition.parse(partition_type)
+    except AlloError:
+        raise ctx.refuse(f"partition_type={partition_type!r} is not a partition type",
+                         hint="valid choices: Partition.Complete, Partition.Block, "
+                              "Partition.Cyclic (or their names as strings)") from None
+    dims = dim if isinstance(dim, (list, tuple)) else [dim]
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= btype.rank:
+            raise ctx.refuse(f"dim={dim!r} is invalid for {site.name} of rank {btype.rank}",
+                             hint=f"valid choices: 1..{btype.rank} (1-based), 0 for all "
+                                  f"dimensions, or a list of those")
+    if not dims:
+        raise ctx.refuse("dim=[] selects no dimension",
+                         hint=f"valid choices: 1..{btype.rank}, 0 for all dimensions")
+    if ptype is not Partition.Complete:
+        if isinstance(factor, bool) or not isinstance(factor, int) or factor < 1:
+            raise ctx.refuse(f"factor={factor!r} is invalid for Partition.{ptype.name}",
+                             hint="give the number of banks, a positive int no larger "
+                                  "than the dimension's extent")
+    base = btype.layout if isinstance(btype.layout, Layout) else None
+    try:
+        layout = layout_from_partition(btype.shape, ptype, dim, factor if ptype is not Partition.Complete
+                                       else 0, base=base, name=site.name)
+    except AlloError as err:
+        raise ctx.refuse(err.message, hint=err.hint) from None
+    set_buffer_type(site, btype.with_layout(layout))
+    marked = set(site.func.attrs.get("explicit_layouts", ()))
+    site.func.attrs["explicit_layouts"] = tuple(sorted(marked | {site.name}))
+    ctx.trivial("annotation only", f"{site.name} laid out as {layout}; layouts do not "
+                                   f"change the semantics")
+
+
+# ------------------------------------------------------------------ reshape
+def strides(shape: Sequence[int]) -> List[int]:
+    """Row-major strides. Example: ``strides((2, 3, 4)) == [12, 4, 1]``."""
+    out, step = [], 1
+    for extent in reversed(shape):
+        out.append(step)
+        step *= extent
+    return out[::-1]
+
+
+def linearize(indices: Sequence[Expr], shape: Sequence[int]) -> Expr:
+    """``sum(index_d * stride_d)`` as an ``index`` expression (row-major)."""
+    total: Expr = const(0)
+    for i, s in zip(indices, strides(shape)):
+        term = i if s == 1 else Op("mul", (i, const(s)), index)
+        total = term if isinstance(total, Const) and total.value == 0 else Op("add", (total, term), index)
+    return total
+
+
+def delinearize(linear: Expr, shape: Sequence[int]) -> Tuple[Expr, ...]:
+    """Row-major indices of position ``linear`` in ``shape`` (floordiv / mod by constants)."""
+    out = []
+    for d, s in enumerate(strides(shape)):
+        e = linear if s == 1 else Op("floordiv", (linear, const(s)), index)
+        if d > 0:
+            e = Op("mod", (e, const(shape[d])), index)
+        out.append(e)
+    return tuple(out)
+
+
+def _prod(xs: Sequence[int]) -> int:
+    p = 1
+    for x in xs:
+        p *= x
+    return p
+
+
+@primitive("reshape", rule="memory.reshape")
+def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
+    """Give local buffer ``target`` a new shape with the same number of elements."""
+    site = ctx.buffer(target)
+    btype = site.type
+    if site.is_param:
+        raise ctx.refuse(f"{site.name} is an argument of {site.func.name!r}; its shape is "
+                         f"part of the interface",
+                         hint="reshape a local buffer, or change the argument's annotation")
+    if not isinstance(btype, BufferType) or btype.is_stream:
+        raise ctx.refuse(f"{site.name} (type {btype!r}) is not an array buffer")
+    new_shape = tuple(shape)
+    if not new_shape or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1
+                            for d in new_shape):
+        raise ctx.refuse(f"shape={tuple(shape)!r} must be a non-empty tuple of positive ints")
+    new_shape = tuple(int(d) for d in new_shape)
+    if _prod(new_shape) != btype.size:
+        raise ctx.refuse(f"shape {new_shape} has {_prod(new_shape)} elements but {site.name} "
+                         f"{btype.shape} has {btype.size}",
+                         hint="the new shape must hold exactly the same number of elements")
+    if btype.layout is not None:
+        raise ctx.refuse(f"{site.name} already has the layout {btype.layout}, which is for "
+                         f"shape {btype.shape}",
+                         hint="reshape first, then partition")
+    for acc in find_accesses(site.func.body, site.name):
+        if acc.kind == "call":
+            raise ctx.refuse(f"cannot reshape {site.name}: {acc.describe(site.name)} would "
+                             f"see a different shape",
+                             hint="reshape a buffer used only by loads and stores")
+    old_shape = btype.shape
+    names = [f"_reshape_t{d}" for d in range(len(old_shape))]
+    symbolic = delinearize(linearize([Var(n, index) for n in names], old_shape), new_shape)
+
+    # side condition: new index in bounds with the same row-major position (z3 instance)
+    env = {n: z3.Int(n) for n in names}
+    old_pos = sum(env[n] * s for n, s in zip(names, strides(old_shape)))
+    new_idx = [index_to_z3(e, env) for e in symbolic]
+    new_pos = sum(i * s for i, s in zip(new_idx, strides(new_shape)))
+    in_old = [z3.And(0 <= env[n], env[n] < e) for n, e in zip(names, old_shape)]
+    outside = [z3.Or(i < 0, i >= e) for i, e in zip(new_idx, new_shape)]
+
+    def witness(m: z3.ModelRef) -> str:
+        old = ", ".join(str(m.eval(env[n])) for n in names)
+        new = ", ".join(str(m.eval(i, model_completion=True)) for i in new_idx)
+        return f"{site.name}[{old}] would map to [{new}]"
+
+    ctx.prove("reshape preserves the linear index",
+              [*in_old, z3.Or(new_pos != old_pos, *outside)], witness)
+
+    def index_fn(indices: Tuple[Expr, ...]) -> Tuple[Expr, ...]:
+        from ..ir.nodes import substitute
+
+        mapping = dict(zip(names, indices))
+        return tuple(substitute(e, mapping) for e in symbolic)
+
+    rewrite_accesses(site.func.body, site.name, site.name, index_fn)
+    alloc = site.alloc
+    if isinstance(alloc.init, np.ndarray):
+        alloc.init = alloc.init.reshape(new_shape)
+    alloc.type = BufferType(btype.dtype, new_shape)

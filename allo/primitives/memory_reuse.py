@@ -1,0 +1,169 @@
+"""``reuse_at(target, axis)`` (rule ``memory.reuse_at``): a reuse buffer for sliding-window
+reads of ``target`` along loop ``axis``.
+
+The window is the box of ``target`` one iteration of ``axis`` reads (see
+:mod:`.memory_common`). Exactly one dimension ``d`` slides: its index is ``axis + F + c``
+(``F`` over the loops around ``axis``, ``c`` over loops inside), so iteration ``x`` reads
+cells ``[x + F + lo, x + F + hi)`` of it; every other dimension must not depend on
+``axis``. Two shapes come out of this:
+
+* the 1-D window: ``for x: B[x] = A[x] + A[x+1] + A[x+2]`` -> ``A_reuse[3]``;
+* the line buffer: ``for y: for x: for r, c: ... A[y+r, x+c]`` reused at ``y`` ->
+  ``A_reuse[3, W]`` (3 rows); reused at ``x`` (with ``y`` fixed) -> a ``3 x 3`` window.
+
+Rewrite: before the loop, ``Alloc <target>_reuse`` (window shape, size-1 dimensions other
+than ``d`` dropped) and a *fill* nest loading cells ``1 .. W-1`` of dimension ``d`` with
+the first iteration's cells ``0 .. W-2``; at the start of each iteration a *shift* nest
+(cell ``w`` <- cell ``w + 1`` for ``w`` ascending) and a *load* nest (cell ``W-1`` <- the
+newly needed target slice); the body's reads go to the window. Invariant (theorem
+``memory.reuse_at``): after shift and load at iteration ``x``, cell ``w`` holds
+``target[x + F + lo + w]``.
+
+Side conditions: ``target`` is not written inside the loop (refused, naming the write); the
+window lies inside ``target`` at every iteration; every rewritten read addresses a window
+cell that holds the element the original read (z3, per read).
+
+Example::
+
+    s = allo.customize(blur)           # for x in range(8): B[x] = A[x] + A[x+1] + A[x+2]
+    win = s.reuse_at(s.A, "x")         # A_reuse: T[3]
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Tuple
+
+from ..ir.nodes import Alloc, Const, Expr, Load, Op, Store, Var, substitute
+from ..ir.types import BufferType, index
+from .base import BufferHandle, Context, all_names, fresh_name, primitive
+from .deps import Affine, to_affine
+from .memory_common import (affine_expr, compute_box, const, copy_nest, find_accesses,
+                            inner_ranges, prove_accesses_in_box, prove_box_in_bounds,
+                            refuse_if_declared_inside, rewrite_accesses, show_affine)
+
+
+def _plus(a: Expr, b: Expr) -> Expr:
+    if isinstance(b, Const) and b.value == 0:
+        return a
+    if isinstance(a, Const) and a.value == 0:
+        return b
+    return Op("add", (a, b), index)
+
+
+@primitive("reuse_at", rule="memory.reuse_at")
+def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
+    """Create a shifted reuse window of ``target`` along ``axis``; returns the window."""
+    site = ctx.loop(axis)
+    buf = ctx.buffer(target)
+    name, loop = buf.name, site.loop
+    if buf.func is not site.func:
+        raise ctx.refuse(f"buffer {name!r} belongs to function {buf.func.name!r} but loop "
+                         f"{loop.name!r} to {site.func.name!r}")
+    btype = buf.type
+    if not isinstance(btype, BufferType) or btype.is_stream or btype.rank == 0:
+        raise ctx.refuse(f"{name} is not an array buffer (type {btype!r})")
+    if not (isinstance(loop.lo, Const) and isinstance(loop.hi, Const)) or loop.step != 1:
+        raise ctx.refuse(f"loop {loop.name!r} must have constant bounds and step 1 to slide "
+                         f"a window along it")
+    x_lo, x_hi = int(loop.lo.value), int(loop.hi.value)
+    if x_hi <= x_lo:
+        raise ctx.refuse(f"loop {loop.name!r} runs no iteration; there is nothing to reuse")
+    refuse_if_declared_inside(ctx, buf.alloc, loop, name)
+    accesses = find_accesses(loop.body, name)
+    for acc in accesses:
+        if acc.kind != "read":
+            raise ctx.refuse(f"{name} is written inside loop {loop.name!r}: {acc.describe(name)}; "
+                             f"a reuse window would serve stale values",
+                             hint="reuse_at applies to buffers the loop only reads")
+    if not accesses:
+        raise ctx.refuse(f"{name} is not read inside loop {loop.name!r}")
+    outer = site.enclosing + [loop]
+    fixed = [l.var for l in outer]
+    box = compute_box(ctx, accesses, name, btype.shape, fixed, inner_ranges(loop.body),
+                      allow_full=False)
+    coef = {d: dict(b.fixed.coeffs).get(loop.var, 0) for d, b in enumerate(box)}
+    sliding = [d for d, c in coef.items() if c]
+    span = ", ".join(b.show() for b in box)
+    if not sliding:
+        raise ctx.refuse(f"the reads of {name} ({name}[{span}]) do not move with loop "
+                         f"{loop.name!r}: there is no sliding window to reuse",
+                         hint="use buffer_at to keep an iteration's elements on chip")
+    if len(sliding) > 1:
+        raise ctx.refuse(f"the reads of {name} ({name}[{span}]) move with loop {loop.name!r} in "
+                         f"{len(sliding)} dimensions; only windows sliding along one dimension "
+                         f"(1-D windows, line buffers) are supported")
+    d = sliding[0]
+    if coef[d] != 1:
+        raise ctx.refuse(f"the window of {name} moves by {coef[d]} per iteration of "
+                         f"{loop.name!r} (index {show_affine(box[d].fixed, box[d].lo)}); only "
+                         f"stride-1 windows are supported")
+    kept = [e for e, b in enumerate(box) if e == d or b.size > 1]
+    shape = tuple(box[e].size for e in kept)
+    pos = kept.index(d)
+    width = shape[pos]
+    names = all_names(site.func)
+    new_name = fresh_name(names, f"{name}_reuse")
+
+    def index_fn(indices: Tuple[Expr, ...]) -> Tuple[Expr, ...]:
+        out = []
+        for e in kept:
+            form = to_affine(indices[e])
+            rest = Affine(tuple((v, c) for v, c in form.coeffs if v not in fixed), form.const)
+            out.append(affine_expr(rest, -box[e].lo))
+        return tuple(out)
+
+    prove_box_in_bounds(ctx, box, name, btype.shape, outer, "reuse window")
+    prove_accesses_in_box(ctx, accesses, name, box, new_name, shape, kept, index_fn, outer,
+                          "reuse window")
+
+    taken = names + [new_name]
+
+    def loop_vars(kind: str) -> List[Tuple[str, int]]:
+        out = []
+        for n, e in enumerate(kept):
+            v = fresh_name(taken, f"{name}_{kind}_{n}")
+            taken.append(v)
+            out.append((v, width - 1 if e == d else shape[n]))
+        return out
+
+    fill_vars, shift_vars = loop_vars("fill"), loop_vars("shift")
+    load_vars = [lv for n, lv in enumerate(loop_vars("load")) if n != pos]  # one cell in dim d
+    dtype = btype.dtype
+
+    def target_index(vs: List[Expr], first_cell: int, at: Dict[str, Expr]) -> Tuple[Expr, ...]:
+        """Target element of window cell ``vs`` (+ ``first_cell`` in dim d), loop var
+        replaced per ``at`` (the fill runs before the loop, at its first iteration)."""
+        out: List[Expr] = []
+        for e, b in enumerate(box):
+            lower = substitute(b.lower(), at) if at else b.lower()
+            if e in kept:
+                v: Expr = vs[kept.index(e)]
+                if e == d and first_cell:
+                    v = _plus(v, const(first_cell))
+                out.append(_plus(lower, v))
+            else:
+                out.append(lower)
+        return tuple(out)
+
+    def cell(vs: List[Expr], shift: int) -> Tuple[Expr, ...]:
+        return tuple(_plus(v, const(shift)) if n == pos and shift else v for n, v in enumerate(vs))
+
+    first = {loop.var: const(x_lo)}
+    fill = copy_nest(fill_vars, f"{new_name}_fill",
+                     lambda vs: Store(new_name, cell(vs, 1), Load(name, target_index(vs, 0, first), dtype)))
+    shift = copy_nest(shift_vars, f"{new_name}_shift",
+                      lambda vs: Store(new_name, tuple(vs), Load(new_name, cell(vs, 1), dtype)))
+    def with_d(vs: List[Var]) -> List[Expr]:
+        return [*vs[:pos], const(0), *vs[pos:]]
+
+    load = copy_nest(load_vars, f"{new_name}_load",
+                     lambda vs: Store(new_name, cell(with_d(vs), width - 1),
+                                      Load(name, target_index(with_d(vs), width - 1, {}), dtype)))
+    rewrite_accesses(loop.body, name, new_name, index_fn)
+    loop.body[:] = [*shift, *load, *loop.body]
+    alloc = Alloc(new_name, BufferType(dtype, shape), None, loc=loop.loc)
+    at = site.position
+    site.parent[at:at] = [alloc, *fill]
+    ctx.trivial("shift then load keeps cell w equal to the element at window start + w",
+                "instance of theorem memory.reuse_at")
+    return BufferHandle(site.func.name, new_name)

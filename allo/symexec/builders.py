@@ -1,0 +1,129 @@
+"""Fast node builders for the symbolic executor's hot loop.
+
+The executor builds *raw* nodes: exactly the program's operations, with only two cheap,
+exact rewrites applied eagerly: constant folding (with the registry's concrete meaning)
+and sorting the operands of binary commutative ops. Everything else (flattening of integer
+sums, like-term collection, cast folding, ...) happens lazily in
+:mod:`allo.symexec.canon`, and only for output cells whose raw ids differ -- so the common
+case (both programs perform the same operations in the same order per cell) never pays for
+canonicalization, and a long accumulation chain is flattened once, not once per step.
+
+Each builder is a closure specialised to one (op, operand types, result type): no dispatch
+on the op name, no dataclass lookups, one tuple key per new node.
+
+Example::
+
+    >>> from allo.ir.types import int16
+    >>> from allo.symexec.dag import Dag
+    >>> d = Dag()
+    >>> add = make_builder(d, "add", int16, (int16, int16))
+    >>> x, y = d.input("x", -1, int16), d.input("y", -1, int16)
+    >>> add(x, y) == add(y, x)
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Sequence, Tuple
+
+from ..ir.types import AlloType, Float
+from ..semantics.symbolic_ops import SYMBOLIC_OPS
+from .dag import OPCODE, Dag
+
+
+def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) -> Callable[..., int]:
+    """A function ``f(*arg_ids) -> node id`` building ``op`` at these types.
+
+    Example: ``make_builder(dag, "cast", int16, (int8,))(x)``.
+    """
+    arg_types = tuple(arg_types)
+    code, tt = OPCODE[op], dag.tid(t)
+    values, ids, nodes, const = dag.values, dag.ids, dag.nodes, dag.const
+    fold = dag.impl(op, arg_types, t)
+    memo: Dict[Tuple[int, ...], int] = {}
+    n = len(arg_types)
+    if op == "cast" and arg_types[0] == t:
+        return lambda a: a
+    if op == "select":
+        def select(c: int, a: int, b: int) -> int:
+            if a == b:
+                return a
+            v = values.get(c)
+            if v is not None:
+                return a if v != 0 else b
+            key = (code, tt, c, a, b)
+            r = ids.get(key)
+            if r is None:
+                r = ids[key] = len(nodes)
+                nodes.append(key)
+            return r
+        return select
+    if n == 1:
+        def unary(a: int) -> int:
+            if a in values:
+                r = memo.get(a)
+                if r is None:
+                    r = memo[a] = const(fold(values[a]), t)
+                return r
+            key = (code, tt, a)
+            r = ids.get(key)
+            if r is None:
+                r = ids[key] = len(nodes)
+                nodes.append(key)
+            return r
+        return unary
+    if n == 2:
+        commutative = SYMBOLIC_OPS[op].commutative
+
+        def binary(a: int, b: int) -> int:
+            if a in values and b in values:
+                k = (a, b)
+                r = memo.get(k)
+                if r is None:
+                    r = memo[k] = const(fold(values[a], values[b]), t)
+                return r
+            if commutative and a > b:
+                a, b = b, a
+            key = (code, tt, a, b)
+            r = ids.get(key)
+            if r is None:
+                r = ids[key] = len(nodes)
+                nodes.append(key)
+            return r
+        return binary
+
+    def nary(*args: int) -> int:
+        if all(a in values for a in args):
+            r = memo.get(args)
+            if r is None:
+                r = memo[args] = const(fold(*(values[a] for a in args)), t)
+            return r
+        key = (code, tt, *args)
+        r = ids.get(key)
+        if r is None:
+            r = ids[key] = len(nodes)
+            nodes.append(key)
+        return r
+    return nary
+
+
+def make_const_converter(dag: Dag, t: AlloType) -> Callable[[Any], int]:
+    """``f(value) -> const node id`` for values of ``t`` (cached for non-float types).
+
+    Floats are not cached: ``-0.0 == 0.0`` and NaN keys would alias in a dict.
+    Example: ``make_const_converter(dag, index)(3) == dag.const(3, index)``.
+    """
+    const = dag.const
+    if isinstance(t, Float):
+        return lambda v: const(v, t)
+    cache: Dict[Any, int] = {}
+
+    def conv(v: Any) -> int:
+        r = cache.get(v)
+        if r is None:
+            r = cache[v] = const(v, t)
+        return r
+    return conv
+
+
+__all__ = ["make_builder", "make_const_converter"]

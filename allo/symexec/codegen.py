@@ -1,0 +1,546 @@
+"""Compile IR functions into Python source specialised for symbolic execution.
+
+Each IR function becomes one Python function (built with ``exec`` once per run): loops
+become Python ``for`` loops over ``range``, loop variables are Python ints, addresses are
+inline integer arithmetic on flat storage lists, and every data operation is a call to a
+node builder specialised to its op and types (:mod:`allo.symexec.builders`). Expressions
+that only involve loop variables and constants (*static* expressions) are evaluated on
+Python ints with the registry's concrete meaning; everything that touches buffer data is a
+DAG node id. No per-operation dispatch on node classes happens at run time.
+
+Exactness: index arithmetic (``add``/``sub``/``mul``/``neg`` on ``index``) is computed on
+unbounded Python ints and wrapped to 64 bits where it is used (the wrap is a ring
+homomorphism, so wrapping once equals wrapping per op); a bounds check that interval
+analysis cannot discharge statically is emitted inline, and its slow path wraps before
+deciding. Other static ops call the registry's concrete function.
+
+Every generated function takes ``pc`` (the path condition node, ``None`` when
+unconditional) first: stores under a data-dependent condition write
+``select(pc, new, old)``; streams and returns under one are not SICF.
+
+Example::
+
+    >>> unit = ModuleCompiler(module, dag, executor)          # doctest: +SKIP
+    >>> top = unit.function(module.top)                        # doctest: +SKIP
+    >>> top(None, view_A, view_B)                              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
+                        Return, Store, StreamGet, StreamPut, Var, While, walk_expr, walk_stmts)
+from ..ir.types import AlloType, BufferType, Fixed, Float, StreamType, bool_, float64, index
+from ..semantics.values import const_value
+from .builders import make_builder, make_const_converter
+from .dag import Dag
+
+_RING = {"add": "+", "sub": "-", "mul": "*"}
+
+
+class CompileNotSICF(Exception):
+    """A construct the symbolic executor cannot run (raised while generating code)."""
+
+
+@dataclass
+class _Buf:
+    name: str
+    shape: Tuple[int, ...]
+    dtype: AlloType
+    kind: str  # "param", "alloc" or "scalar" (a scalar parameter read as a 0-d buffer)
+    store: str = ""  # Python name of the flat storage list
+    off: str = ""  # Python name of the offset ("" means 0)
+    view: str = ""  # Python name of the View (parameters)
+    stream: bool = False
+    depth: int = 0
+
+    @property
+    def strides(self) -> Tuple[int, ...]:
+        out, acc = [], 1
+        for d in reversed(self.shape):
+            out.append(acc)
+            acc *= d
+        return tuple(reversed(out))
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+
+def expr_ops(e: Expr) -> int:
+    """Symbolic ops one evaluation of ``e`` counts: ops, loads and stream reads."""
+    return sum(1 for x in walk_expr(e) if isinstance(x, (Op, Load, StreamGet)))
+
+
+def stmt_cost(s: Any) -> int:
+    """The ops a statement counts itself (nested bodies count their own)."""
+    if isinstance(s, (Store, StreamPut)):
+        return 1 + expr_ops(s.value) + sum(expr_ops(i) for i in s.indices)
+    if isinstance(s, For):
+        return expr_ops(s.lo) + expr_ops(s.hi)
+    if isinstance(s, If):
+        return expr_ops(s.cond)
+    if isinstance(s, Alloc):
+        return expr_ops(s.init) if isinstance(s.init, Expr) else 0
+    if isinstance(s, (Call, Return)):
+        vals = s.args if isinstance(s, Call) else s.values
+        return sum(expr_ops(a) if isinstance(a, Expr) else sum(expr_ops(p) for p in a.prefix)
+                   for a in vals)
+    return 0
+
+
+def _as_buffer_type(t: Any, scalar_ok: bool = False) -> Optional[BufferType]:
+    if scalar_ok and isinstance(t, AlloType):  # a local scalar declared with its type
+        return BufferType(t, ())
+    if isinstance(t, StreamType):
+        return BufferType(t, ())
+    return t if isinstance(t, BufferType) else None
+
+
+class ModuleCompiler:
+    """Generates and caches one Python function per IR function of ``module``.
+
+    ``runtime`` is the executor object the generated code calls back (``X`` in the code).
+    """
+
+    def __init__(self, module: Module, dag: Dag, runtime: Any) -> None:
+        self.module, self.dag = module, dag
+        self.g: Dict[str, Any] = {"X": runtime, "range": range, "len": len}
+        self._glob_keys: Dict[Any, str] = {}
+        self._funcs: Dict[str, str] = {}
+        self.sources: Dict[str, str] = {}
+
+    def glob(self, key: Any, make: Callable[[], Any], prefix: str) -> str:
+        """The global name of a (cached) helper object."""
+        name = self._glob_keys.get(key)
+        if name is None:
+            name = f"{prefix}{len(self._glob_keys)}"
+            self._glob_keys[key] = name
+            self.g[name] = make()
+        return name
+
+    def builder(self, op: str, t: AlloType, ats: Tuple[AlloType, ...]) -> str:
+        return self.glob(("B", op, t, ats), lambda: make_builder(self.dag, op, t, ats), "_B")
+
+    def converter(self, t: AlloType) -> str:
+        return self.glob(("K", t), lambda: make_const_converter(self.dag, t), "_K")
+
+    def concrete_fn(self, op: str, ats: Tuple[AlloType, ...], t: AlloType) -> str:
+        return self.glob(("F", op, ats, t), lambda: self.dag.impl(op, ats, t), "_F")
+
+    def function(self, name: str) -> Callable:
+        """The compiled Python function of IR function ``name``."""
+        return self.g[self.func_name(name)]
+
+    def func_name(self, name: str) -> str:
+        py = self._funcs.get(name)
+        if py is None:
+            func = self.module.funcs.get(name)
+            if func is None:
+                raise CompileNotSICF(f"call to unknown function '{name}'")
+            py = self._funcs[name] = f"_fn{len(self._funcs)}"
+            src = _FunctionCompiler(self, func, py).source()
+            self.sources[name] = src
+            exec(compile(src, f"<symexec {name}>", "exec"), self.g)  # noqa: S102
+        return py
+
+
+class _FunctionCompiler:
+    def __init__(self, unit: ModuleCompiler, func: Func, pyname: str) -> None:
+        self.unit, self.func, self.pyname = unit, func, pyname
+        self.lines: List[str] = []
+        self.depth = 1
+        self.n = 0
+        self.bufs: Dict[str, _Buf] = {}
+        self.scalars: Dict[str, str] = {}
+        self.loops: List[Tuple[str, str, Optional[Tuple[int, int]]]] = []  # (var, py, range)
+
+    # ------------------------------------------------------------ helpers
+    def fresh(self, prefix: str = "_t") -> str:
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    def emit(self, line: str) -> None:
+        self.lines.append("    " * self.depth + line)
+
+    def source(self) -> str:
+        params = []
+        for p in self.func.params:
+            bt = _as_buffer_type(p.type)
+            if bt is not None:
+                v = self.fresh("_v")
+                info = _Buf(p.name, bt.shape, bt.dtype.dtype if bt.is_stream else bt.dtype,
+                            "param", self.fresh("_s"), self.fresh("_o"), v, bt.is_stream,
+                            bt.dtype.depth if bt.is_stream else 0)
+                self.bufs[p.name] = info
+                params.append(v)
+                self.emit(f"{info.store} = {v}.store; {info.off} = {v}.offset")
+                self.emit(f"X.check_view({v}, {bt.shape!r}, {p.name!r}, {self.func.name!r})")
+            else:
+                py = self.fresh("_p")
+                self.scalars[p.name] = py
+                params.append(py)
+        for s in walk_stmts(self.func.body):
+            if isinstance(s, Alloc):
+                self._declare(s)
+        dataflow = bool(self.func.attrs.get("dataflow"))
+        self.emit("_tok = X.token()")
+        if dataflow:
+            self.emit("_pp0 = X.process")
+        self.block(self.func.body, count=True, dataflow_label=self.func.name if dataflow else None)
+        if dataflow:
+            self.emit("X.process = _pp0")
+        self.emit("return []")
+        head = f"def {self.pyname}(pc{''.join(', ' + p for p in params)}):"
+        return "\n".join([head, *self.lines]) + "\n"
+
+    def _declare(self, s: Alloc) -> None:
+        bt = _as_buffer_type(s.type, scalar_ok=True)
+        prev = self.bufs.get(s.name)
+        if prev is not None and (prev.kind != "alloc" or prev.shape != bt.shape or
+                                 prev.dtype != (bt.dtype.dtype if bt.is_stream else bt.dtype)):
+            raise CompileNotSICF(f"buffer '{s.name}' of '{self.func.name}' is declared twice "
+                                 "with different types")
+        if prev is None:
+            et = bt.dtype.dtype if bt.is_stream else bt.dtype
+            self.bufs[s.name] = _Buf(s.name, bt.shape, et, "alloc", self.fresh("_s"),
+                                     stream=bt.is_stream, depth=bt.dtype.depth if bt.is_stream else 0)
+
+    def buf(self, name: str) -> _Buf:
+        info = self.bufs.get(name)
+        if info is None:
+            if name in self.scalars:
+                return _Buf(name, (), None, "scalar", self.scalars[name])
+            raise CompileNotSICF(f"'{self.func.name}' uses unknown buffer '{name}'")
+        return info
+
+    def loopvar(self, name: str) -> Optional[Tuple[str, Optional[Tuple[int, int]]]]:
+        for var, py, rng in reversed(self.loops):
+            if var == name:
+                return py, rng
+        return None
+
+    # ------------------------------------------------------------ static expressions
+    def is_static(self, e: Expr) -> bool:
+        if isinstance(e, Const):
+            return True
+        if isinstance(e, Var):
+            return self.loopvar(e.name) is not None
+        if isinstance(e, Op):
+            return all(self.is_static(a) for a in e.args)
+        return False
+
+    def static(self, e: Expr) -> Tuple[str, bool]:
+        """Python code of a static expression's value; ``raw`` means "wrap to int64 first"."""
+        if isinstance(e, Const):
+            v = const_value(e.value, e.type)
+            if isinstance(e.type, Float):
+                return self.unit.glob(("C", e.type, repr(v), float(v).hex()), lambda: v, "_c"), False
+            return repr(int(v)), False
+        if isinstance(e, Var):
+            return self.loopvar(e.name)[0], False
+        if e.type == index and e.op in _RING and all(a.type == index for a in e.args):
+            a, b = (self.static(x)[0] for x in e.args)
+            return f"({a} {_RING[e.op]} {b})", True
+        if e.type == index and e.op == "neg" and e.args[0].type == index:
+            return f"(-{self.static(e.args[0])[0]})", True
+        ats = tuple(a.type for a in e.args)
+        fn = self.unit.concrete_fn(e.op, ats, e.type)
+        return f"{fn}({', '.join(self.static_value(a) for a in e.args)})", False
+
+    def static_value(self, e: Expr) -> str:
+        code, raw = self.static(e)
+        return f"X.wrap64({code})" if raw else code
+
+    def affine(self, e: Expr) -> Optional[Tuple[Dict[str, int], int]]:
+        """``e`` as {loop var: coefficient} + constant, when it is index-affine."""
+        if isinstance(e, Const) and e.type == index:
+            return {}, int(e.value)
+        if isinstance(e, Var):
+            lv = self.loopvar(e.name)
+            return ({lv[0]: 1}, 0) if lv else None
+        if not isinstance(e, Op) or e.type != index:
+            return None
+        parts = [self.affine(a) for a in e.args]
+        if any(p is None for p in parts):
+            return None
+        if e.op == "neg":
+            return {k: -v for k, v in parts[0][0].items()}, -parts[0][1]
+        if e.op in ("add", "sub"):
+            sign = 1 if e.op == "add" else -1
+            (ca, ka), (cb, kb) = parts
+            out = dict(ca)
+            for k, v in cb.items():
+                out[k] = out.get(k, 0) + sign * v
+            return out, ka + sign * kb
+        if e.op == "mul":
+            (ca, ka), (cb, kb) = parts
+            if not ca:
+                ca, ka, cb, kb = cb, kb, ca, ka
+            if cb:
+                return None
+            return {k: v * kb for k, v in ca.items()}, ka * kb
+        return None
+
+    def provably_within(self, e: Expr, extent: int) -> bool:
+        form = self.affine(e)
+        if form is None:
+            return False
+        ranges = {py: rng for _, py, rng in self.loops}
+        lo = hi = form[1]
+        for var, k in form[0].items():
+            rng = ranges.get(var)
+            if rng is None:
+                return False
+            a, b = k * rng[0], k * rng[1]
+            lo, hi = lo + min(a, b), hi + max(a, b)
+        return 0 <= lo and hi < extent
+
+    # ------------------------------------------------------------ addresses and data
+    def address(self, info: _Buf, indices: Tuple[Expr, ...], what: str) -> str:
+        if len(indices) != len(info.shape):
+            raise CompileNotSICF(f"'{info.name}' has rank {len(info.shape)}, indexed with "
+                                 f"{len(indices)} indices")
+        parts = [info.off] if info.off else []
+        for ix, extent, stride in zip(indices, info.shape, info.strides):
+            if self.is_static(ix):
+                code, _ = self.static(ix)
+                checked = not self.provably_within(ix, extent)
+            else:
+                if any(isinstance(x, StreamGet) for x in walk_expr(ix)):
+                    raise CompileNotSICF(f"{what} reads a stream")
+                code, checked = f"X.concrete({self.dyn(ix)}, {what!r})", True
+            if checked:
+                t = self.fresh()
+                code = f"({t} if 0 <= ({t} := {code}) < {extent} else X.oob({t}, {extent}, {what!r}))"
+            parts.append(code if stride == 1 else f"{code} * {stride}")
+        return " + ".join(parts) if parts else "0"
+
+    def dyn(self, e: Expr) -> str:
+        """Python code producing the DAG node id of ``e``."""
+        if isinstance(e, Const):
+            return str(self.unit.dag.const(e.value, e.type))
+        if self.is_static(e):
+            return f"{self.unit.converter(e.type)}({self.static_value(e)})"
+        if isinstance(e, Var):
+            py = self.scalars.get(e.name)
+            if py is None:
+                raise CompileNotSICF(f"unbound variable '{e.name}' in '{self.func.name}'")
+            return py
+        if isinstance(e, Load):
+            info = self.buf(e.buffer)
+            if info.kind == "scalar":
+                if e.indices:
+                    raise CompileNotSICF(f"scalar '{e.buffer}' indexed")
+                return info.store
+            if info.stream:
+                raise CompileNotSICF(f"stream '{e.buffer}' read as a buffer")
+            return f"{info.store}[{self.address(info, e.indices, f'the address of a load from {e.buffer!r}')}]"
+        if isinstance(e, StreamGet):
+            info = self.buf(e.stream)
+            if not info.stream:
+                raise CompileNotSICF(f"'{e.stream}' is not a stream")
+            return f"X.get({info.store}[{self.address(info, e.indices, 'a stream index')}], pc)"
+        if isinstance(e, Op):
+            ats = tuple(a.type for a in e.args)
+            if e.op == "cast" and ats[0] == e.type:
+                return self.dyn(e.args[0])
+            b = self.unit.builder(e.op, e.type, ats)
+            return f"{b}({', '.join(self.dyn(a) for a in e.args)})"
+        raise CompileNotSICF(f"unsupported expression {type(e).__name__}")
+
+    def view(self, ref: BufRef) -> str:
+        info = self.buf(ref.buffer)
+        if info.kind == "scalar":
+            raise CompileNotSICF(f"scalar '{ref.buffer}' passed as a buffer")
+        base = info.view if info.kind == "param" else \
+            f"X.view({ref.buffer!r}, {info.store}, {info.shape!r}, {self.unit.glob(('T', info.dtype), lambda: info.dtype, '_ty')}, {info.depth})"
+        if not ref.prefix:
+            return base
+        idx = ", ".join(self.static_value(p) if self.is_static(p) else
+                        f"X.concrete({self.dyn(p)}, 'a sub-view of {ref.buffer}')" for p in ref.prefix)
+        return f"{base}.sub(({idx},))"
+
+    # ------------------------------------------------------------ statements
+    def block(self, body: List[Any], count: bool, dataflow_label: Optional[str] = None,
+              label_var: str = "None", parent: str = "_pp0") -> None:
+        cost = sum(stmt_cost(s) for s in body)
+        if count and cost:
+            self.emit(f"X.ops += {cost}")
+        if not body:
+            self.emit("pass")
+        for k, s in enumerate(body):
+            if dataflow_label is not None:
+                # a process is named by its parent process, so PE (1, 1) != PE (2, 1)
+                self.emit(f"X.process = ({parent}, {dataflow_label!r}, {label_var}, {k}, _tok)")
+            self.stmt(s)
+
+    def stmt(self, s: Any) -> None:
+        if isinstance(s, Store):
+            info = self.buf(s.buffer)
+            if info.kind == "scalar" or info.stream:
+                raise CompileNotSICF(f"store to '{s.buffer}', which is not a buffer")
+            v = self.dyn(s.value)
+            a = self.address(info, s.indices, f"the address of a store to {s.buffer!r}")
+            sel = self.unit.builder("select", info.dtype, (bool_, info.dtype, info.dtype))
+            self.emit(f"if pc is None: {info.store}[{a}] = {v}")
+            self.emit(f"else: _k = {a}; {info.store}[_k] = {sel}(pc, {v}, {info.store}[_k])")
+        elif isinstance(s, For):
+            self._for(s)
+        elif isinstance(s, If):
+            self._if(s)
+        elif isinstance(s, Alloc):
+            self._alloc(s)
+        elif isinstance(s, StreamPut):
+            info = self.buf(s.stream)
+            if not info.stream:
+                raise CompileNotSICF(f"'{s.stream}' is not a stream")
+            a = self.address(info, s.indices, "a stream index")
+            self.emit(f"X.put({info.store}[{a}], {self.dyn(s.value)}, pc)")
+        elif isinstance(s, Call):
+            self._call(s)
+        elif isinstance(s, Return):
+            vals = [self.view(a) if isinstance(a, BufRef) else self.dyn(a) for a in s.values]
+            self.emit("if pc is not None: X.not_sicf('return under a data-dependent condition')")
+            if self.func.attrs.get("dataflow"):
+                self.emit("X.process = _pp0")
+            self.emit(f"return [{', '.join(vals)}]")
+        elif isinstance(s, While):
+            self._while(s)
+        else:
+            raise CompileNotSICF(f"unsupported statement {type(s).__name__}")
+
+    def _bound(self, e: Expr, what: str) -> str:
+        return self.static_value(e) if self.is_static(e) else f"X.concrete({self.dyn(e)}, {what!r})"
+
+    def _for(self, s: For) -> None:
+        if s.step == 0:
+            raise CompileNotSICF(f"loop '{s.name or s.var}' has step 0")
+        r, py = self.fresh("_r"), self.fresh("_i")
+        self.emit(f"{r} = range({self._bound(s.lo, f'the lower bound of loop {s.name or s.var!r}')}, "
+                  f"{self._bound(s.hi, f'the upper bound of loop {s.name or s.var!r}')}, {s.step})")
+        rng = None
+        if isinstance(s.lo, Const) and isinstance(s.hi, Const):
+            vals = range(int(s.lo.value), int(s.hi.value), s.step)
+            rng = (min(vals[0], vals[-1]), max(vals[0], vals[-1])) if len(vals) else (0, -1)
+        nested = any(isinstance(x, (For, While, Call)) for x in walk_stmts(s.body))
+        cost = sum(stmt_cost(c) for c in s.body)
+        if not nested and cost:
+            self.emit(f"if X.ops + {cost} * len({r}) > X.max_ops: X.over()")
+        dataflow = bool(s.attrs.get("dataflow"))
+        if dataflow:
+            saved = self.fresh("_pp")
+            self.emit(f"{saved} = X.process")
+        self.emit(f"for {py} in {r}:")
+        self.depth += 1
+        self.loops.append((s.var, py, rng))
+        self.block(s.body, count=False, dataflow_label=(s.name or s.var) if dataflow else None,
+                   label_var=py, parent=saved if dataflow else "_pp0")
+        if nested:
+            self.emit("if X.ops > X.limit: X.check()")
+        self.loops.pop()
+        self.depth -= 1
+        if dataflow:
+            self.emit(f"X.process = {saved}")
+        if cost:
+            self.emit(f"X.ops += {cost} * len({r})")
+        self.emit("if X.ops > X.limit: X.check()")
+
+    def _if(self, s: If) -> None:
+        if self.is_static(s.cond):
+            self.emit(f"if {self.static_value(s.cond)}:")
+            self.depth += 1
+            self.block(s.then_body, count=True)
+            self.depth -= 1
+            if s.else_body:
+                self.emit("else:")
+                self.depth += 1
+                self.block(s.else_body, count=True)
+                self.depth -= 1
+            return
+        c, cv, saved = self.fresh("_c"), self.fresh("_cv"), self.fresh("_pc")
+        self.emit(f"{c} = {self.dyn(s.cond)}; {cv} = X.cond({c}); {saved} = pc")
+        for body, test, guard in ((s.then_body, f"{cv} is None or {cv}", "guard"),
+                                  (s.else_body, f"{cv} is None or not {cv}", "guard_not")):
+            if not body:
+                continue
+            self.emit(f"if {cv} is None: pc = X.{guard}({c}, {saved})")
+            self.emit(f"if {test}:")
+            self.depth += 1
+            self.block(body, count=True)
+            self.depth -= 1
+        self.emit(f"pc = {saved}")
+
+    def _alloc(self, s: Alloc) -> None:
+        info = self.bufs[s.name]
+        if info.stream:
+            self.emit(f"{info.store} = X.fifo_alloc({s.name!r}, {info.shape!r}, {info.depth})")
+        elif s.init is None:
+            self.emit(f"{info.store} = [{self.unit.dag.const(0, info.dtype)}] * {info.size}")
+        elif isinstance(s.init, Expr):
+            self.emit(f"{info.store} = [{self.dyn(s.init)}] * {info.size}")
+        else:
+            table = self._table(s.init, info.dtype)
+            name = self.unit.glob(("A", id(s)), lambda: table, "_tab")
+            self.emit(f"{info.store} = list({name})")
+
+    def _table(self, init: Any, et: AlloType) -> List[int]:
+        dag = self.unit.dag
+        arr = np.asarray(init).reshape(-1)
+        if isinstance(et, Fixed) and arr.dtype.kind == "f":  # real values -> raw bits
+            to_raw = dag.impl("cast", (float64,), et)
+            return [dag.const(to_raw(np.float64(x)), et) for x in arr]
+        return [dag.const(x.item() if not isinstance(et, Float) else x, et) for x in arr]
+
+    def _call(self, s: Call) -> None:
+        callee = self.unit.module.funcs.get(s.callee)
+        if callee is None:
+            raise CompileNotSICF(f"call to unknown function '{s.callee}'")
+        if len(s.args) != len(callee.params):
+            raise CompileNotSICF(f"call to '{s.callee}' with {len(s.args)} arguments, expected "
+                                 f"{len(callee.params)}")
+        args = []
+        for p, a in zip(callee.params, s.args):
+            if isinstance(a, BufRef):
+                args.append(self.view(a))
+                continue
+            code = self.dyn(a)
+            if isinstance(p.type, AlloType) and a.type != p.type:
+                code = f"{self.unit.builder('cast', p.type, (a.type,))}({code})"
+            args.append(code)
+        fn = self.unit.func_name(s.callee)
+        res = self.fresh("_res")
+        self.emit(f"{res} = {fn}(pc{''.join(', ' + a for a in args)})")
+        for k, name in enumerate(s.results):
+            info = self.buf(name)
+            if info.kind == "scalar":
+                raise CompileNotSICF(f"call result bound to scalar '{name}'")
+            sel = self.unit.builder("select", info.dtype, (bool_, info.dtype, info.dtype))
+            self.emit(f"X.bind({info.store}, {info.off or 0}, {info.size}, {res}[{k}], pc, {sel}, "
+                      f"{name!r})")
+
+    def _while(self, s: While) -> None:
+        n = self.fresh("_w")
+        cost = sum(stmt_cost(c) for c in s.body) + expr_ops(s.cond)
+        cond = self.static_value(s.cond) if self.is_static(s.cond) else \
+            f"X.concrete({self.dyn(s.cond)}, 'a while condition')"
+        self.emit(f"{n} = 0")
+        self.emit("while True:")
+        self.depth += 1
+        self.emit(f"if not {cond}: break")
+        self.emit(f"{n} += 1")
+        self.emit(f"if {n} > X.max_while: X.while_budget()")
+        self.emit(f"X.ops += {cost}")
+        self.emit("if X.ops > X.limit: X.check()")
+        self.block(s.body, count=False)
+        self.depth -= 1
+
+
+__all__ = ["ModuleCompiler", "CompileNotSICF", "expr_ops", "stmt_cost"]

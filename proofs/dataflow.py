@@ -1,0 +1,141 @@
+"""Theorems of the dataflow family: unfold, relay, to (stream), compute_at, dataflow, inline.
+
+FIFOs are modelled as z3 queues ``(data: Array Int -> BV32, head, tail)``: ``put`` stores at
+``tail`` and increments it, ``get`` reads at ``head`` and increments it. What is proved by
+z3 for symbolic lengths, indices and values is stated in each docstring; the inductive
+arguments (over the number of elements, the PEs of a chain, the instances of a fusion) are
+argued in words from the z3-checked base and step lemmas.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from .core import theorem
+from .loops import _commute_lemmas, split
+
+VAL = z3.BitVecSort(32)
+
+
+def _queue(name: str):
+    return z3.Array(f"{name}_data", z3.IntSort(), VAL), z3.Int(f"{name}_head"), z3.Int(f"{name}_tail")
+
+
+def _put(q, v):
+    data, head, tail = q
+    return z3.Store(data, tail, v), head, tail + 1
+
+
+def _get(q):
+    data, head, tail = q
+    return z3.Select(data, head), (data, head + 1, tail)
+
+
+def _queue_lemmas():
+    """A FIFO delivers the put sequence in order, under any interleaving of puts and gets.
+
+    Invariant I(q, X): head <= tail and data[t] == X[t] for every 0 <= t < tail, where X is
+    the sequence put so far (an array). Base: the empty queue (head = tail = 0) satisfies
+    I. Steps: put(X[tail]) preserves I; a get on a non-empty queue preserves I and returns
+    X[head]. By induction over the interleaving, the m-th get returns X[m] (m = head)."""
+    data, head, tail = q = _queue("q")
+    X = z3.Array("X", z3.IntSort(), VAL)
+    t = z3.Int("t")
+    inv = lambda q2: z3.And(q2[1] <= q2[2], z3.ForAll([t], z3.Implies(  # noqa: E731
+        z3.And(0 <= t, t < q2[2]), z3.Select(q2[0], t) == z3.Select(X, t))))
+    empty = (z3.K(z3.IntSort(), z3.BitVecVal(0, 32)), z3.IntVal(0), z3.IntVal(0))
+    yield "empty queue satisfies the invariant", inv(empty)
+    yield "put of the next element keeps the invariant", z3.Implies(
+        z3.And(inv(q), head >= 0), inv(_put(q, z3.Select(X, tail))))
+    value, after = _get(q)
+    yield "get on a non-empty queue returns the next element in order", z3.Implies(
+        z3.And(inv(q), head >= 0, head < tail), value == z3.Select(X, head))
+    yield "get keeps the invariant", z3.Implies(z3.And(inv(q), head >= 0, head < tail), inv(after))
+    v = z3.BitVec("v", 32)
+    yield "put then get on an empty queue returns the value", \
+        _get(_put((data, tail, tail), v))[0] == v
+
+
+@theorem("dataflow.unfold")
+def unfold():
+    """Unfolding keeps every loop of the band and only marks spatial loops (or splits a loop
+    first and marks the inner one), so the PE copies partition the band's iterations: the
+    identity when factor = extent, the split bijection of loop.split otherwise (its
+    lemmas, for all N and F, are re-checked here). Dependences between PEs keep their
+    sequential order because the loops still run in order.
+    """
+    N, t = z3.Ints("N t")
+    yield "identity: PE index = iteration, each iteration in one PE", z3.Implies(
+        z3.And(N >= 1, 0 <= t, t < N), z3.And(0 <= t, t < N))
+    yield from split()
+
+
+@theorem("dataflow.relay")
+def relay():
+    """A FIFO chain delivers to PE p+1 exactly the sequence PE p copied into its buffer, in
+    order (queue lemmas, any interleaving). With the side condition checked per design --
+    PE p+1 would load, at each step, the source element PE p loaded (or wrote back) -- PE
+    p+1's buffer equals what it would have loaded from the source; by induction along the
+    chain (PE 0 still loads from the source) every PE's buffer is unchanged, so the program
+    computes the same values. For written-back buffers, only the last PE writes the
+    source, with the value the sequential chain of write-back / reload would leave.
+    """
+    yield from _queue_lemmas()
+    # chain step: buf_p[x] = src[f_p(x)] and f_p = f_{p+1}  ==>  received = src[f_{p+1}(x)]
+    src = z3.Array("src", z3.IntSort(), VAL)
+    f_p = z3.Function("f_p", z3.IntSort(), z3.IntSort())
+    f_n = z3.Function("f_next", z3.IntSort(), z3.IntSort())
+    x = z3.Int("x")
+    sent = z3.Select(src, f_p(x))
+    yield "chain step: the forwarded element is the one the successor would load", z3.Implies(
+        f_p(x) == f_n(x), sent == z3.Select(src, f_n(x)))
+
+
+@theorem("dataflow.stream")
+def stream():
+    """Replacing a buffer written exactly once per element (injective write map W) and read
+    in the same order (R(n) = W(n)) by a single-producer single-consumer FIFO keeps every
+    read value: after the producer, mem[W(n)] = V(n) (a later write never overwrites an
+    earlier element, step lemma below, by induction over n), so the n-th read returns
+    V(n); the FIFO's n-th get returns V(n) too (queue lemmas).
+    """
+    yield from _queue_lemmas()
+    mem = z3.Array("mem", z3.IntSort(), VAL)
+    w_k, w_m = z3.Ints("w_k w_m")
+    v_k = z3.BitVec("v_k", 32)
+    after = z3.Store(mem, w_k, v_k)
+    yield "an injective write keeps earlier elements", z3.Implies(
+        w_k != w_m, z3.Select(after, w_m) == z3.Select(mem, w_m))
+    yield "the written element holds its value", z3.Select(after, w_k) == v_k
+
+
+@theorem("loop.compute_at")
+def compute_at():
+    """Fusing the producer nest into the consumer nest at a level whose loops have equal
+    bounds runs every producer and consumer instance exactly once (the fused loops are the
+    identity on the shared iteration variables) in an order that keeps the relative order
+    of every conflicting pair (the side condition ``compute_at`` checks per design); such an
+    order is reachable by swapping adjacent non-conflicting instances, and each swap keeps
+    memory (lemma below), so the final memory is unchanged.
+    """
+    yield from _commute_lemmas()
+
+
+@theorem("annotation.dataflow")
+def dataflow():
+    """A dataflow region is an annotation: the sequential program is unchanged. When every
+    stream has one producer task and one consumer task (checked), any concurrent
+    interleaving of the tasks delivers each FIFO's values in put order (queue lemmas), so
+    the consumers compute what the sequential order computes (Kahn-style determinism;
+    argued from the lemmas, per stream).
+    """
+    yield from _queue_lemmas()
+
+
+@theorem("annotation.inline")
+def inline():
+    """Inlining is an annotation for the HLS backend: the IR keeps the call, so the program
+    is identical; nothing is rewritten and the lemma is the identity of the program state.
+    """
+    mem = z3.Array("mem", z3.IntSort(), VAL)
+    yield "identity", mem == mem

@@ -1,0 +1,2 @@
+"""CLI fixture: a file that raises while loading."""
+raise RuntimeError("this design file is broken on purpose")
