@@ -1,59 +1,105 @@
-"""Symbolic-execution throughput: int8 -> int16 GEMM, plain i-j-k loop vs its i-k-j reordering.
+"""Symbolic-execution throughput and the seed's systolic GEMM, measured in one run.
 
-For each size: symbolic ops executed, seconds, ops/s of the equivalence check, and the
-reference interpreter's time on one concrete run of the same design (the peer measured
-in the same run; the ratio says what symbolic execution costs over concrete execution).
+Two tables (int8 -> int16 GEMM, sizes 8, 16, 32, 64 by default):
 
-Run: ``python bench/bench_symexec.py [sizes...]`` (default 8 16 32 64).
+1. *throughput*: the plain i-j-k triple loop against its i-k-j reordering: symbolic ops,
+   seconds, ops/s, and the reference interpreter's time on one concrete run of both
+   programs (the peer: the ratio says what symbolic execution costs over concrete
+   execution);
+2. *systolic*: an output-stationary systolic array of n x n PEs (A relayed along rows,
+   B along columns through FIFOs, every PE its own dataflow process, K = n) verified
+   against the plain triple loop: seconds, ops, ops/s, peak resident memory (each size
+   runs in a fresh process, so the peak belongs to that size alone), and the ratio of
+   time to the previous size's (8x more MACs per size doubling: linear growth gives ~8).
+
+Run: ``python bench/bench_symexec.py [sizes...]``.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import resource
+import subprocess
 import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "symexec"))
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "symexec"))
+sys.path.insert(0, os.path.join(HERE, ".."))
 
-from irb import V, cast, func, ld, loop, module, op, st  # noqa: E402
+from designs import gemm_int, gemm_plain, systolic_gemm  # noqa: E402,F401
 
-from allo.ir.types import int8, int16  # noqa: E402
+from allo.ir.nodes import For, walk_stmts  # noqa: E402
 from allo.semantics.interpreter import Interpreter  # noqa: E402
 from allo.symexec import verify  # noqa: E402
 
 
-def gemm(n: int, order: str):
-    i, j, k = V("i"), V("j"), V("k")
-    val = op("add", int16, ld("C", int16, i, j),
-             op("mul", int16, cast(int16, ld("A", int8, i, k)), cast(int16, ld("B", int8, k, j))))
-    body = [st("C", [i, j], val)]
-    for v in reversed(order):
-        body = [loop(v, n, body)]
-    return module(func("gemm", [("A", int8[n, n]), ("B", int8[n, n]), ("C", int16[n, n])], body))
+def reordered(n: int):
+    """The i-k-j order of the plain GEMM (loop headers j and k swapped)."""
+    mod = gemm_plain(n, n, n)
+    j = next(s for s in walk_stmts(mod.top_func.body) if isinstance(s, For) and s.var == "j")
+    k = j.body[0]
+    for attr in ("var", "lo", "hi", "name"):
+        a, b = getattr(j, attr), getattr(k, attr)
+        setattr(j, attr, b)
+        setattr(k, attr, a)
+    return mod
 
 
-def main(sizes) -> None:
-    print(f"{'size':>5} {'verdict':>11} {'ops':>12} {'seconds':>9} {'ops/s':>12} "
-          f"{'interp s':>9} {'symexec/interp':>14}")
-    for n in sizes:
-        a, b = gemm(n, "ijk"), gemm(n, "ikj")
-        v = verify(a, b)
-        ops = v.stats["ops_A"] + v.stats["ops_B"]
-        secs = v.stats["seconds"]
+def one(kind: str, n: int) -> dict:
+    """Measure one configuration (run in a child process for a clean memory peak)."""
+    a = gemm_plain(n, n, n)
+    b = reordered(n) if kind == "reorder" else systolic_gemm(n, n, n)
+    t = time.perf_counter()
+    v = verify(a, b, progress=False)
+    secs = time.perf_counter() - t
+    out = dict(status=v.status, ops=v.stats["ops_A"] + v.stats["ops_B"], seconds=secs,
+               peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+               nodes=v.stats["dag_nodes"])
+    if kind == "reorder":
         rng = np.random.default_rng(0)
         A = rng.integers(-128, 128, (n, n), dtype=np.int8)
         B = rng.integers(-128, 128, (n, n), dtype=np.int8)
-        C = np.zeros((n, n), dtype=np.int16)
         t = time.perf_counter()
-        Interpreter(a)(A, B, C)
-        Interpreter(b)(A, B, C.copy())
-        ti = time.perf_counter() - t
-        print(f"{n:>5} {v.status:>11} {ops:>12,} {secs:>9.3f} {ops / secs:>12,.0f} "
-              f"{ti:>9.3f} {secs / ti:>14.2f}")
+        Interpreter(a)(A, B, np.zeros((n, n), np.int16))
+        Interpreter(b)(A, B, np.zeros((n, n), np.int16))
+        out["interp"] = time.perf_counter() - t
+    return out
+
+
+def child(kind: str, n: int) -> dict:
+    res = subprocess.run([sys.executable, __file__, "--one", kind, str(n)], capture_output=True,
+                         text=True, check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main(sizes) -> None:
+    print("throughput: plain i-j-k GEMM vs its i-k-j reordering (int8 -> int16)")
+    print(f"{'n':>4} {'verdict':>11} {'ops':>11} {'seconds':>8} {'ops/s':>11} {'interp s':>9} "
+          f"{'symexec/interp':>14}")
+    for n in sizes:
+        r = child("reorder", n)
+        print(f"{n:>4} {r['status']:>11} {r['ops']:>11,} {r['seconds']:>8.3f} "
+              f"{r['ops'] / r['seconds']:>11,.0f} {r['interp']:>9.3f} "
+              f"{r['seconds'] / r['interp']:>14.2f}")
+    print()
+    print("systolic GEMM (n x n PEs, K = n, FIFO relays) vs the plain triple loop")
+    print(f"{'n':>4} {'verdict':>11} {'ops':>11} {'seconds':>8} {'ops/s':>11} {'peak MB':>8} "
+          f"{'DAG nodes':>10} {'t/t_prev':>8}")
+    prev = None
+    for n in sizes:
+        r = child("systolic", n)
+        growth = f"{r['seconds'] / prev:8.1f}" if prev else f"{'':>8}"
+        prev = r["seconds"]
+        print(f"{n:>4} {r['status']:>11} {r['ops']:>11,} {r['seconds']:>8.3f} "
+              f"{r['ops'] / r['seconds']:>11,.0f} {r['peak_mb']:>8.0f} {r['nodes']:>10,} {growth}")
 
 
 if __name__ == "__main__":
-    main([int(x) for x in sys.argv[1:]] or [8, 16, 32, 64])
+    if len(sys.argv) == 4 and sys.argv[1] == "--one":
+        print(json.dumps(one(sys.argv[2], int(sys.argv[3]))))
+    else:
+        main([int(x) for x in sys.argv[1:]] or [8, 16, 32, 64])

@@ -166,6 +166,7 @@ class Context:
         self.unchecked = unchecked
         self.timeout_ms = timeout_ms
         self.certificate = Certificate(name, rule, arguments)
+        self._z3: Optional[z3.Solver] = None
 
     # -------------------------------------------------------------- errors
     def refuse(self, message: str, hint: Optional[str] = None) -> "ScheduleError":
@@ -261,25 +262,36 @@ class Context:
         primitive was applied with ``unchecked=True`` (then recorded as unchecked).
         """
         start = time.perf_counter()
-        solver = z3.Solver()
-        solver.set("timeout", self.timeout_ms)
-        solver.add(*violation)
-        result = solver.check()
+        solver = self._solver()
+        solver.push()
+        try:
+            solver.add(*violation)
+            result = solver.check()
+            model = solver.model() if result == z3.sat else None
+            reason = solver.reason_unknown() if result == z3.unknown else ""
+        finally:
+            solver.pop()
         seconds = time.perf_counter() - start
         if result == z3.unsat:
             self.certificate.conditions.append(Condition(name, "proved", seconds))
             return
         if result == z3.sat:
-            raise self.refuse(f"side condition '{name}' fails: {witness(solver.model())}",
-                              hint=hint)
+            raise self.refuse(f"side condition '{name}' fails: {witness(model)}", hint=hint)
         if self.unchecked:
-            self.certificate.conditions.append(
-                Condition(name, "unchecked", seconds, f"z3: {solver.reason_unknown()}"))
+            self.certificate.conditions.append(Condition(name, "unchecked", seconds, f"z3: {reason}"))
             return
         raise self.refuse(
             f"side condition '{name}' could not be decided within {self.timeout_ms} ms "
-            f"(z3: {solver.reason_unknown()})",
+            f"(z3: {reason})",
             hint="pass unchecked=True to apply it anyway; the certificate will record it as unchecked")
+
+    def _solver(self) -> z3.Solver:
+        # one incremental solver per application (push/pop per condition): creating a
+        # solver with the default tactic costs several ms, a SimpleSolver scope far less
+        if self._z3 is None:
+            self._z3 = z3.SimpleSolver()
+            self._z3.set("timeout", self.timeout_ms)
+        return self._z3
 
     def assume_unchecked(self, name: str, reason: str) -> None:
         """A condition this primitive cannot decide (e.g. non-affine accesses): refuse

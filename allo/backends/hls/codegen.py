@@ -159,6 +159,10 @@ class FuncEmitter:
             self.lines.append(f"{INDENT}#pragma HLS dataflow")
         for p in f.params:
             self.buffer_pragmas(p.name, p.type, 1)
+        used = self.read_names | _written_names(f)
+        for p in f.params:
+            if p.name not in used:
+                self.lines.append(f"{INDENT}(void){self.names[p.name]};  // unused parameter")
         body = list(f.body)
         self.block(body, 1, last_in_func=True)
         self.lines.append("}")
@@ -341,6 +345,17 @@ def _read_names(func: Func) -> set:
             for x in walk_expr(e):
                 if isinstance(x, (Load, StreamGet)):
                     names.add(x.buffer if isinstance(x, Load) else x.stream)
+    return names
+
+
+def _written_names(func: Func) -> set:
+    """Buffers and scalars that are stored to, or read as variables."""
+    names = set()
+    for s in walk_stmts(func.body):
+        if isinstance(s, (Store, StreamPut)):
+            names.add(s.buffer if isinstance(s, Store) else s.stream)
+        for e in _stmt_exprs(s):
+            names.update(x.name for x in walk_expr(e) if isinstance(x, Var))
     return names
 
 
