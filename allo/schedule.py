@@ -25,6 +25,10 @@ from .primitives.base import (BufferHandle, Certificate, LoopHandle, apply_primi
                               loop_sites)
 
 
+class UnknownBufferError(ScheduleError, AttributeError):
+    """``s.X`` names no buffer (also an ``AttributeError``, so ``hasattr`` works)."""
+
+
 class MLIRText:
     """``s.module``: the current program; ``str()`` is its MLIR text."""
 
@@ -150,11 +154,11 @@ class Schedule:
         if len(owners) == 1:
             return BufferHandle(owners[0], name)
         if owners:
-            raise ScheduleError(f"buffer name {name!r} exists in several functions: "
+            raise UnknownBufferError(f"buffer name {name!r} exists in several functions: "
                                 f"{', '.join(owners)}",
                                 hint=f"use the string form, e.g. \"{owners[0]}:{name}\"")
         every = sorted({b for f in ir.funcs.values() for b in f.buffers()})
-        raise ScheduleError(f"the design has no buffer named {name!r}",
+        raise UnknownBufferError(f"the design has no buffer named {name!r}",
                             hint=f"buffers: {', '.join(every)}")
 
     # ------------------------------------------------------------ primitives

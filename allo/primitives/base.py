@@ -58,7 +58,7 @@ class Certificate:
         return all(c.status != "unchecked" for c in self.conditions)
 
     def __str__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+        args = ", ".join(f"{k}={_show(v)}" for k, v in self.arguments.items())
         conds = "; ".join(f"{c.name}: {c.status}" for c in self.conditions) or "no side condition"
         return f"{self.primitive}({args}) by rule {self.rule} [{conds}] in {self.seconds * 1e3:.1f} ms"
 
@@ -315,6 +315,11 @@ def _find_buffer(func: Func, name: str) -> Optional[BufferSite]:
 def _show(v: Any) -> str:
     if isinstance(v, (BufferHandle, LoopHandle)):
         return str(v)
+    if isinstance(v, (list, tuple)):
+        inner = ", ".join(_show(x) for x in v)
+        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
+    if hasattr(v, "band") and hasattr(v, "func") and not isinstance(v, type):
+        return f"<PE array {v.func}:{v.band}>"
     return repr(v)
 
 

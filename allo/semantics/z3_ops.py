@@ -99,7 +99,7 @@ def _int_floordiv(signed, a, b):
 
 
 def _int_mod(signed, a, b):
-    return z3.If(b == 0, a, z3.SMod(a, b) if signed else z3.URem(a, b))
+    return z3.If(b == 0, a, a % b if signed else z3.URem(a, b))  # z3py: % is bvsmod
 
 
 def _fixed_mul(t: Fixed, a, b):

@@ -1,5 +1,11 @@
 """Whole-design verification: symbolic execution of statically interpretable control flow.
 
+Pipeline: :mod:`.codegen` compiles each IR function once into Python source specialised
+per statement; running it builds raw hash-consed nodes (:mod:`.builders`, :mod:`.dag`);
+:mod:`.equiv` compares live-outs by node id, canonicalizes only differing cells
+(:mod:`.canon`), then searches concrete inputs and asks z3 (:mod:`.z3_encode`); every
+"not equivalent" is replayed on the reference interpreter (:mod:`.replay`).
+
 Example::
 
     >>> from allo.symexec import verify
@@ -16,7 +22,8 @@ from typing import Any
 from ..ir.nodes import Module
 from .dag import Dag
 from .equiv import check_equivalence
-from .executor import FifoIssue, NotSICF, SymbolicExecutor, run_symbolic
+from .canon import canonical
+from .executor import FifoIssue, NotSICF, OutOfBounds, SymbolicExecutor, run_symbolic
 from .verdict import Counterexample, Verdict
 
 
@@ -34,10 +41,10 @@ def verify(a: Any, b: Any, **opts: Any) -> Verdict:
     """Prove ``a`` and ``b`` equivalent, or show an input on which they differ.
 
     Options: ``fp="exact"|"reassoc"``, ``timeout_ms``, ``seed``, ``random_trials``,
-    ``max_ops``. Example: ``assert verify(mod, mod.copy())``.
+    ``max_ops``, ``progress`` (a progress bar on stderr for runs over 2 s; default: TTY). Example: ``assert verify(mod, mod.copy())``.
     """
     return check_equivalence(_as_module(a), _as_module(b), **opts)
 
 
 __all__ = ["verify", "check_equivalence", "Verdict", "Counterexample", "Dag",
-           "SymbolicExecutor", "run_symbolic", "NotSICF", "FifoIssue"]
+           "SymbolicExecutor", "run_symbolic", "NotSICF", "OutOfBounds", "FifoIssue", "canonical"]

@@ -262,7 +262,7 @@ class _FunctionCompiler:
     def affine(self, e: Expr) -> Optional[Tuple[Dict[str, int], int]]:
         """``e`` as {loop var: coefficient} + constant, when it is index-affine."""
         if isinstance(e, Const) and e.type == index:
-            return {}, int(e.value)
+            return {}, int(const_value(e.value, index))
         if isinstance(e, Var):
             lv = self.loopvar(e.name)
             return ({lv[0]: 1}, 0) if lv else None
@@ -435,11 +435,16 @@ class _FunctionCompiler:
         if not nested and cost:
             self.emit(f"if X.ops + {cost} * len({r}) > X.max_ops: X.over()")
         dataflow = bool(s.attrs.get("dataflow"))
-        if dataflow:
+        unfolded = bool(s.attrs.get("unfold")) and not dataflow
+        if dataflow or unfolded:
             saved = self.fresh("_pp")
             self.emit(f"{saved} = X.process")
         self.emit(f"for {py} in {r}:")
         self.depth += 1
+        if unfolded:
+            # each unfolded PE is a process of its own: hardware runs PEs concurrently,
+            # so a FIFO between two PEs only deadlocks if one PE both fills and drains it
+            self.emit(f"X.process = ({saved}, {(s.name or s.var)!r}, {py})")
         self.loops.append((s.var, py, rng))
         self.block(s.body, count=False, dataflow_label=(s.name or s.var) if dataflow else None,
                    label_var=py, parent=saved if dataflow else "_pp0")
@@ -447,7 +452,7 @@ class _FunctionCompiler:
             self.emit("if X.ops > X.limit: X.check()")
         self.loops.pop()
         self.depth -= 1
-        if dataflow:
+        if dataflow or unfolded:
             self.emit(f"X.process = {saved}")
         if cost:
             self.emit(f"X.ops += {cost} * len({r})")

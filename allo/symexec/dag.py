@@ -17,6 +17,11 @@ binary float ``add``/``mul`` are sorted (IEEE commutativity is exact); under
 verdict reports); casts fold where exact (same type, lossless widening followed by a cast).
 The laws come from :mod:`allo.semantics.symbolic_ops`.
 
+:meth:`Dag.op` applies these rules eagerly. The symbolic executor does not call it in its
+hot loop: it builds *raw* nodes (:mod:`allo.symexec.builders`: constant folding and
+commutative operand order only) and canonicalizes lazily, with these same rules, only the
+output cells whose raw ids differ (:mod:`allo.symexec.canon`).
+
 Example::
 
     >>> from allo.ir.types import int8

@@ -95,6 +95,7 @@ def test_matched_interfaces_reconcile_layouts_across_both_calls():
     assert "Y" in text
     X, WA, WB = inputs(1)
     assert np.array_equal(s_top.build(target="interp")(X, WA, WB), (X @ WA) @ WB)
+    assert s_top.verify()  # layouts never change values
 
 
 def test_explicit_layout_supplying_less_is_a_mismatch_naming_both_sides():

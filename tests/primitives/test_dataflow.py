@@ -12,9 +12,6 @@ from allo.ir.nodes import For, StreamGet, StreamPut, walk_stmts
 from allo.ir.types import int8, int16, int32
 from allo.primitives.dataflow_common import PEArray
 
-from dataflow_shims import install
-
-install()
 
 
 def make_matmul(M, N, K):

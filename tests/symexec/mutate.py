@@ -13,10 +13,10 @@ Example: ``for what, bad in mutants(mod): verify(mod, bad)``.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from allo.ir.nodes import (Const, Expr, For, If, Load, Module, Op, Store, child_bodies,
-                           map_stmt_exprs, walk_stmts)
+                           map_stmt_exprs)
 from allo.ir.types import Float, Int, index
 
 OP_SWAP = {"add": "sub", "sub": "add", "mul": "add", "max": "min", "min": "max", "lt": "le",

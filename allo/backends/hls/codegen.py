@@ -236,6 +236,8 @@ class FuncEmitter:
             self.out(depth, "}")
         elif isinstance(s, Alloc):
             self.alloc(s, depth)
+            if s.name not in self.read_names:
+                self.out(depth, f"(void){self.names[s.name]};  // never read")
         elif isinstance(s, Call):
             args = [self.arg(a, depth) for a in s.args]
             args += [self.names[r] for r in s.results]
@@ -293,8 +295,6 @@ class FuncEmitter:
             else zero_value(t.dtype)
         if not t.shape:
             self.out(depth, f"{self.declarator(name, t, False)} = {init};")
-            if s.name not in self.read_names:
-                self.out(depth, f"(void){name};  // never read")
             return
         self.out(depth, f"{self.declarator(name, t, False)};")
         self.buffer_pragmas(s.name, t, depth)

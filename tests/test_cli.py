@@ -1,0 +1,59 @@
+"""The ``allo`` command line: verify exit codes, JSON output, build."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from allo.cli import main
+
+HERE = Path(__file__).parent
+DESIGNS = HERE / "backends" / "hls_designs"
+EXAMPLES = HERE.parent / "examples" / "cli_designs.py"
+
+
+def test_verify_equivalent_file_exits_0(capsys):
+    assert main(["verify", str(DESIGNS / "equivalent.py")]) == 0
+    out = capsys.readouterr().out
+    assert "design_split" in out and "design_pipelined" in out and "equivalent" in out
+
+
+def test_verify_not_equivalent_exits_1(capsys):
+    assert main(["verify", str(DESIGNS / "not_equivalent.py")]) == 1
+    out = capsys.readouterr().out
+    assert "not equivalent" in out and "counterexample" in out
+    assert main(["verify", f"{DESIGNS / 'not_equivalent.py'}::ok"]) == 0  # one design by name
+
+
+def test_verify_unknown_and_load_failures_exit_2(capsys):
+    assert main(["verify", str(DESIGNS / "unknown.py")]) == 2
+    assert "unknown" in capsys.readouterr().out
+    assert main(["verify", str(DESIGNS / "fails_to_load.py")]) == 2
+    assert "broken on purpose" in capsys.readouterr().err
+    assert main(["verify", f"{DESIGNS / 'equivalent.py'}::nope"]) == 2
+
+
+def test_verify_json(capsys):
+    assert main(["verify", str(DESIGNS / "not_equivalent.py"), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    statuses = {d["design"]: d["status"] for d in data["designs"]}
+    assert statuses == {"design_ok": "equivalent", "design_broken": "not equivalent"}
+    assert data["exit_code"] == 1
+
+
+def test_examples_verify_and_build(capsys, tmp_path):
+    assert main(["verify", str(EXAMPLES)]) == 0
+    capsys.readouterr()
+    assert main(["build", f"{EXAMPLES}::gemm_stepwise", "--target", "vhls"]) == 0
+    assert "#pragma HLS pipeline II=1" in capsys.readouterr().out
+    prj = tmp_path / "mm.prj"
+    assert main(["build", f"{EXAMPLES}::matmul_int8", "--target", "vitis_hls", "--mode", "csim",
+                 "--project", str(prj)]) == 0
+    assert (prj / "kernel.cpp").exists()
+
+
+def test_build_refuses_unverified_design(capsys):
+    assert main(["build", f"{DESIGNS / 'not_equivalent.py'}::broken"]) == 1
+    assert "not proved equivalent" in capsys.readouterr().err
+    assert main(["build", f"{DESIGNS / 'not_equivalent.py'}::broken", "--no-verify"]) == 0
+    assert "UNVERIFIED" in capsys.readouterr().out

@@ -1,0 +1,96 @@
+"""The Schedule object: handles, loop listing, history, verify_each, build targets."""
+
+import numpy as np
+import pytest
+
+import allo
+from allo.errors import AlloError, ScheduleError
+from allo.ir.nodes import Const, Op, Store, map_stmt_exprs, walk_stmts
+from allo.ir.types import int32
+from allo.primitives.base import BufferHandle, primitive
+
+
+def add_one(A: int32[4, 4]) -> int32[4, 4]:
+    B: int32[4, 4] = 0
+    for i, j in allo.grid(4, 4, name="body"):
+        B[i, j] = A[i, j] + 1
+    return B
+
+
+def test_buffer_handles():
+    s = allo.customize(add_one)
+    assert s.A == BufferHandle("add_one", "A")
+    assert s.B == BufferHandle("add_one", "B")
+    assert not hasattr(s, "Q")
+    with pytest.raises(ScheduleError) as err:
+        s.Q
+    assert "no buffer named 'Q'" in str(err.value) and "A, B" in str(err.value)
+
+
+def test_get_loops_lists_bands_and_loops():
+    s = allo.customize(add_one)
+    loops = s.get_loops()
+    assert [band.name for band in loops] == ["body"]
+    assert [l.name for l in loops["body"]] == ["i", "j"]
+    assert loops.body.j.name == "j"
+    with pytest.raises(ScheduleError, match="no band named 'x'"):
+        loops["x"]
+    with pytest.raises(ScheduleError, match="no function named 'nope'"):
+        s.get_loops("nope")
+
+
+def test_history_records_certificates():
+    s = allo.customize(add_one)
+    s.split("i", 2)
+    s.pipeline("j")
+    assert [c.primitive for c in s.history] == ["split", "pipeline"]
+    assert s.history[0].rule == "loop.split" and s.history[0].checked
+    assert "split(axis='i', factor=2) by rule loop.split" in str(s.history[0])
+
+
+@primitive("_test_corrupt", rule="test.corrupt")
+def _corrupt(ctx):
+    """A deliberately wrong rewrite (test only): every constant 1 becomes 2."""
+    for func in ctx.module.funcs.values():
+        for s in walk_stmts(func.body):
+            if isinstance(s, Store):
+                map_stmt_exprs(s, lambda e: Const(2, e.type) if isinstance(e, Const) and e.value == 1 else None)
+
+
+def test_verify_each_rejects_a_wrong_rewrite_and_keeps_the_schedule():
+    s = allo.customize(add_one, verify_each=True)
+    s.split("i", 2)  # a correct rewrite passes
+    with pytest.raises(ScheduleError) as err:
+        s.apply("_test_corrupt")
+    assert "not proved equivalent" in str(err.value) and "not equivalent" in str(err.value)
+    assert [c.primitive for c in s.history] == ["split"]
+    A = np.arange(16, dtype=np.int32).reshape(4, 4)
+    assert np.array_equal(s.build(target="interp")(A), A + 1)
+
+
+def test_verify_reports_a_wrong_design():
+    s = allo.customize(add_one)
+    s.apply("_test_corrupt")
+    verdict = s.verify()
+    assert not verdict and verdict.status == "not equivalent"
+    assert allo.verify(s, add_one).status == "not equivalent"
+    t = allo.customize(add_one)
+    t.split("j", 3)
+    assert allo.verify(t, s.original)
+
+
+def test_build_targets_and_errors():
+    s = allo.customize(add_one)
+    A = np.ones((4, 4), np.int32)
+    assert np.array_equal(s.build()(A), A + 1)
+    assert np.array_equal(s.build(target="interp")(A), A + 1)
+    assert "add_one" in str(s.build(target="vhls", verify=False))
+    with pytest.raises(AlloError, match="unknown build target 'gpu'"):
+        s.build(target="gpu")
+
+
+def test_customize_rejects_non_kernels():
+    with pytest.raises(AlloError):
+        allo.customize(42)
+    with pytest.raises(AlloError):
+        allo.customize(len)
