@@ -82,7 +82,7 @@ def load_designs(spec: str) -> Dict[str, Callable[[], Any]]:
 def _verify_one(name: str, fn: Callable[[], Any]) -> Dict[str, Any]:
     start = time.perf_counter()
     try:
-        schedule = fn()
+        schedule = _call_design(name, fn)
         verdict = schedule.verify()
     except Exception as e:  # noqa: BLE001 - reported as a row, exit status 2
         detail = str(e) if isinstance(e, AlloError) else traceback.format_exc(limit=3)
@@ -93,12 +93,33 @@ def _verify_one(name: str, fn: Callable[[], Any]) -> Dict[str, Any]:
             "report": str(verdict)}
 
 
+def _call_design(name: str, fn: Callable[[], Any]) -> Any:
+    """Run a ``design_*`` function and check that it returned a Schedule."""
+    import inspect
+
+    from .schedule import Schedule
+
+    try:
+        inspect.signature(fn).bind()
+    except TypeError:
+        raise AlloError(f"{name} takes arguments", where=name,
+                        hint="designs are zero-argument functions returning a Schedule") from None
+    except ValueError:
+        pass  # no signature available (a builtin): just call it
+    schedule = fn()
+    if not isinstance(schedule, Schedule):
+        raise AlloError(f"{name} returned {type(schedule).__name__}, not a Schedule", where=name,
+                        hint="return the result of allo.customize(kernel) (after its primitives)")
+    return schedule
+
+
 def _exit_code(rows: Sequence[Dict[str, Any]]) -> int:
+    # a design proved wrong is the most important news: it wins over unknown/error
     statuses = {r["status"] for r in rows}
-    if statuses & {"unknown", "error"}:
-        return EXIT_UNKNOWN
     if "not equivalent" in statuses:
         return EXIT_NOT_EQUIVALENT
+    if statuses & {"unknown", "error"}:
+        return EXIT_UNKNOWN
     return EXIT_OK
 
 
@@ -145,12 +166,15 @@ def cmd_build(args: argparse.Namespace) -> int:
         return EXIT_UNKNOWN
     (name, fn), = designs.items()
     try:
-        schedule = fn()
+        schedule = _call_design(name, fn)
         mod = schedule.build(target=args.target_kind, mode=args.mode, project=args.project,
                              verify=not args.no_verify)
     except AlloError as e:
+        gate = type(e).__name__ == "VerificationError"
         print(f"allo build: {name}: {e}", file=sys.stderr)
-        return EXIT_NOT_EQUIVALENT if type(e).__name__ == "VerificationError" else EXIT_UNKNOWN
+        if gate:
+            print("allo build: to build an unverified design anyway, pass --no-verify", file=sys.stderr)
+        return EXIT_NOT_EQUIVALENT if gate else EXIT_UNKNOWN
     if args.target_kind == "vhls" and not args.project:
         print(mod)
     else:
@@ -189,7 +213,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     Example: ``main(["verify", "examples/cli_designs.py", "--json"])``.
     """
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) went away: stop quietly, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -345,6 +345,37 @@ def result_to_user(func: Func, values: Sequence[Any]) -> Any:
     return out[0] if len(out) == 1 else out
 
 
+def bind_arguments(func: Func, args: Sequence[Any], kwargs: Dict[str, Any]) -> Tuple[Any, ...]:
+    """Positional arguments from ``args`` plus keyword arguments named like the kernel's
+    parameters; :class:`CallError` for an unknown name, a parameter given twice, or a
+    missing one (when keywords are used).
+
+    Example: ``bind_arguments(f, (A,), {"B": B}) == (A, B)`` for a kernel ``f(A, B)``.
+    """
+    if not kwargs:
+        return tuple(args)
+    names = [p.name for p in func.params]
+    listing = ", ".join(names)
+    unknown = [k for k in kwargs if k not in names]
+    if unknown:
+        raise CallError(f"{func.name}() got unexpected keyword argument(s) "
+                        f"{', '.join(map(repr, unknown))}; its parameters are ({listing})",
+                        hint="use the kernel's parameter names, or pass arguments by position")
+    if len(args) > len(names):
+        raise CallError(f"{func.name}() takes {len(names)} argument(s) ({listing}), got "
+                        f"{len(args)} positional and {len(kwargs)} keyword argument(s)")
+    twice = [n for n in names[:len(args)] if n in kwargs]
+    if twice:
+        raise CallError(f"{func.name}() got several values for parameter(s) "
+                        f"{', '.join(map(repr, twice))}; its parameters are ({listing})")
+    missing = [n for n in names[len(args):] if n not in kwargs]
+    if missing:
+        raise CallError(f"{func.name}() is missing argument(s) {', '.join(map(repr, missing))}; "
+                        f"its parameters are ({listing})",
+                        hint="pass one value per kernel parameter")
+    return tuple(args) + tuple(kwargs[n] for n in names[len(args):])
+
+
 def invoke(func: Func, args: Sequence[Any], execute: Callable[[List[Any]], Sequence[Any]]) -> Any:
     """Run ``execute(container_args) -> container_results`` under the calling convention.
 
@@ -356,6 +387,6 @@ def invoke(func: Func, args: Sequence[Any], execute: Callable[[List[Any]], Seque
     return result_to_user(func, list(results or []))
 
 
-__all__ = ["AlloWarning", "PreparedCall", "prepare_args", "result_to_user", "invoke",
+__all__ = ["AlloWarning", "PreparedCall", "prepare_args", "result_to_user", "invoke", "bind_arguments",
            "to_container", "from_container", "scalar_to_value", "value_to_user",
            "user_dtype", "container_dtype"]

@@ -52,6 +52,9 @@ class LoopBand:
 
     def __getitem__(self, key: Union[str, int]) -> LoopHandle:
         if isinstance(key, int):
+            if not -len(self.loops) <= key < len(self.loops):
+                raise ScheduleError(f"band {self.name!r} has {len(self.loops)} loops, no loop {key}",
+                                    hint=f"its loops: {', '.join(self.loops)}")
             return list(self.loops.values())[key]
         if key not in self.loops:
             raise ScheduleError(f"band {self.name!r} has no loop {key!r}",
@@ -78,6 +81,9 @@ class LoopNest:
 
     def __getitem__(self, key: Union[str, int]) -> LoopBand:
         if isinstance(key, int):
+            if not -len(self.bands) <= key < len(self.bands):
+                raise ScheduleError(f"there are {len(self.bands)} bands, no band {key}",
+                                    hint=f"bands: {', '.join(self.bands)}")
             return list(self.bands.values())[key]
         if key not in self.bands:
             raise ScheduleError(f"no band named {key!r}", hint=f"bands: {', '.join(self.bands)}")
@@ -256,7 +262,8 @@ class Schedule:
 
     def reshape(self, target: Any, shape: Sequence[int], **kw: Any) -> Any:
         """Change a buffer's logical shape (same number of elements)."""
-        return self.apply("reshape", target=target, shape=tuple(shape), **kw)
+        shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
+        return self.apply("reshape", target=target, shape=shape, **kw)
 
     def to(self, target: Any, dst: Any, axis: Any = None, depth: int = -1, **kw: Any) -> Any:
         """Turn ``target`` into a FIFO stream to ``dst``."""

@@ -1,21 +1,30 @@
-"""``python -m proofs``: check every theorem and print a table; exit 1 if one fails."""
+"""``python -m proofs [RULE]``: check every theorem (or one) and print a table.
+
+Exit status: 0 when every theorem is proved (or definitional), 1 when one fails, 2 when
+RULE names no theorem.
+"""
 
 import sys
 
-from .core import check_all
+from .core import check_all, known_rules
 
 
-def main() -> int:
-    results = check_all(sys.argv[1] if len(sys.argv) > 1 else None)
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    only = argv[0] if argv else None
+    results = check_all(only)
+    if only is not None and not results:
+        print(f"no theorem for rule {only!r}; rules: {', '.join(known_rules())}", file=sys.stderr)
+        return 2
     width = max((len(r.rule) for r in results), default=4)
-    print(f"{'rule':<{width}}  result  time(s)  statement")
+    print(f"{'rule':<{width}}  {'result':<12}  time(s)  statement")
     for r in results:
-        status = "proved" if r.ok else "FAILED"
-        print(f"{r.rule:<{width}}  {status:<6}  {r.seconds:7.3f}  {r.statement}")
+        print(f"{r.rule:<{width}}  {r.status:<12}  {r.seconds:7.3f}  {r.statement}")
         if not r.ok:
             print(f"{'':<{width}}  {r.detail}")
     failed = sum(not r.ok for r in results)
-    print(f"{len(results) - failed} proved, {failed} failed")
+    defined = sum(r.status == "definitional" for r in results)
+    print(f"{len(results) - failed - defined} proved, {defined} definitional, {failed} failed")
     return 1 if failed else 0
 
 

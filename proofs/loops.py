@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import z3
 
-from .core import theorem
+from .core import definition, theorem
 
 
 def _ceil_div(n, f):
@@ -105,3 +105,18 @@ def parallel():
     interleaving reaches the same memory (instances commute, lemma below).
     """
     yield from _commute_lemmas()
+
+
+@definition("annotation.unroll")
+def unroll():
+    """Unrolling is an annotation: the loop's ``unroll`` attribute tells the HLS backend to
+    replicate the body, in order; the IR loop, and so the program's meaning, is unchanged.
+    """
+
+
+@definition("annotation.pipeline")
+def pipeline():
+    """Pipelining is an annotation: the loop's ``pipeline_ii`` attribute asks HLS for an
+    initiation interval; HLS pipelining preserves the sequential semantics, and the IR loop
+    is unchanged.
+    """

@@ -57,3 +57,16 @@ def test_build_refuses_unverified_design(capsys):
     assert "not proved equivalent" in capsys.readouterr().err
     assert main(["build", f"{DESIGNS / 'not_equivalent.py'}::broken", "--no-verify"]) == 0
     assert "UNVERIFIED" in capsys.readouterr().out
+
+
+def test_not_equivalent_wins_over_errors_and_malformed_designs_are_explained(capsys):
+    assert main(["verify", str(DESIGNS / "mixed.py")]) == 1
+    out = capsys.readouterr().out
+    assert "design_not_a_schedule returned int, not a Schedule" in out
+    assert "design_needs_arguments takes arguments" in out
+    assert "Traceback" not in out
+
+
+def test_gate_refusal_names_the_command_line_switch(capsys):
+    assert main(["build", f"{DESIGNS / 'not_equivalent.py'}::broken"]) == 1
+    assert "--no-verify" in capsys.readouterr().err

@@ -94,3 +94,46 @@ def test_customize_rejects_non_kernels():
         allo.customize(42)
     with pytest.raises(AlloError):
         allo.customize(len)
+
+
+def test_unknown_keyword_of_a_primitive_is_a_schedule_error():
+    s = allo.customize(add_one)
+    with pytest.raises(ScheduleError) as err:
+        s.split("i", 2, foo=1)
+    assert "foo" in str(err.value) and "split takes: axis, factor" in str(err.value)
+
+
+def test_loop_listing_indices_out_of_range():
+    loops = allo.customize(add_one).get_loops()
+    with pytest.raises(ScheduleError, match="there are 1 bands, no band 5"):
+        loops[5]
+    with pytest.raises(ScheduleError, match="has 2 loops, no loop 7"):
+        loops["body"][7]
+
+
+def twice(A: int32[4, 4], C: int32[4, 4]):
+    T: int32[4, 4] = 0
+    for i, j in allo.grid(4, 4):
+        T[i, j] = A[i, j] + 1
+    for p, q in allo.grid(4, 4):
+        C[p, q] = T[p, q] * 2
+
+
+def test_reshape_accepts_an_int_shape():
+    s = allo.customize(twice)
+    s.reshape(s.T, 16)
+    assert s.ir.top_func.buffers()["T"].shape == (16,)
+    A = np.arange(16, dtype=np.int32).reshape(4, 4)
+    C = np.zeros((4, 4), np.int32)
+    s.build(target="interp")(A, C)
+    assert np.array_equal(C, (A + 1) * 2)
+
+
+@pytest.mark.parametrize("call, phrase", [
+    (lambda s: s.partition(s.A, partition_type=allo.Partition.Complete, factor=3), "no meaning"),
+    (lambda s: s.pipeline("j", rewind="yes"), "rewind='yes' must be True or False"),
+])
+def test_argument_kinds_are_checked(call, phrase):
+    s = allo.customize(add_one)
+    with pytest.raises(ScheduleError, match=phrase):
+        call(s)

@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import builtins as _py
 import itertools
+import linecache
 import math as _math
+import sys
 from typing import Any, Callable, Iterator, Optional, Tuple
 
 import numpy as np
+
+from ..errors import AlloNameError, AlloTypeError, SourceLoc
 
 __all__ = [
     "grid", "reduction", "template",
@@ -65,13 +69,30 @@ def template(*names: str) -> Callable[[Callable], Callable]:
     """
     for n in names:
         if not isinstance(n, str) or not n.isidentifier():
-            raise TypeError(f"template parameter names must be identifiers, got {n!r}")
+            raise AlloTypeError(f"template parameter names must be identifier strings, got "
+                                f"{n!r}", loc=_caller_loc(),
+                                hint='write @allo.template("T", "M"): one string per parameter')
+    dups = sorted({n for n in names if names.count(n) > 1})
+    if dups:
+        raise AlloNameError(f"duplicate template parameter name(s): {', '.join(dups)}",
+                            loc=_caller_loc(), hint="give every template parameter its own name")
+    if not names:
+        raise AlloTypeError("allo.template(...) needs at least one parameter name",
+                            loc=_caller_loc(), hint='e.g. @allo.template("T", "M")')
 
     def mark(fn: Callable) -> Callable:
         fn.__allo_template__ = tuple(names)  # read by allo.frontend.templates
         return fn
 
     return mark
+
+
+def _caller_loc() -> Optional[SourceLoc]:
+    """The source position of the code that called ``template(...)`` (for errors)."""
+    frame = sys._getframe(2)
+    text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).rstrip("\n")
+    col = len(text) - len(text.lstrip())
+    return SourceLoc(frame.f_code.co_filename, frame.f_lineno, col, text, len(text))
 
 
 # ------------------------------------------------------------------ math functions

@@ -22,7 +22,7 @@ from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.nodes import BufRef, Call, Return
 from ..ir.types import AlloType, BufferType, StreamType
 from .exprs import BufView, TemplateInstance, fmt_type
-from .typing import cast, to_expr
+from .typing import convert, to_expr
 
 
 def as_buffer_type(t: Any) -> BufferType:
@@ -109,7 +109,7 @@ def lower_arg(fl: Any, node: ast.AST, param: Any, callee: str) -> Any:
                               "shape")
         return BufRef(v.name, v.prefix, loc=fl.info.loc(node))
     v = to_expr(fl.scalar(node))
-    return cast(v, pt)
+    return convert(v, pt)
 
 
 def lower_return(fl: Any, node: ast.Return) -> None:
@@ -153,5 +153,5 @@ def lower_return(fl: Any, node: ast.Return) -> None:
                 raise fl.err(AlloTypeError, f"returns buffer '{v.name}', but the kernel "
                              f"declares the scalar type {rt!r}", e,
                              hint="index the buffer or fix the annotation")
-            values.append(cast(to_expr(fl.require_scalar(v, e)), rt))
+            values.append(convert(to_expr(fl.require_scalar(v, e)), rt))
     fl.emit(Return(values, loc=loc))

@@ -23,12 +23,13 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var
+from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var, walk_expr
+from ..ir.verifier import static_index_range
 from ..ir.types import (AlloType, BufferType, Fixed, Float, Int, StreamType, UFixed, UInt,
                         float32, index, int32)
 from . import builtins as ab
 from .context import MISSING, Resolver, SourceInfo
-from .typing import BOOL, PyVal, cast, is_number, literal, to_expr, unify
+from .typing import BOOL, PyVal, cast, convert, is_number, literal, to_expr, unify
 
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
           ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.BitAnd: "and", ast.BitOr: "or",
@@ -93,10 +94,19 @@ class TemplateInstance:
     name: Optional[str]
 
 
+TYPE_CONSTRUCTORS = (Int, UInt, Fixed, UFixed, Float)
+
+
 def is_kernel_obj(obj: Any) -> bool:
+    """Is ``obj`` a kernel (a user function or a template instance)?
+
+    ``UInt``/``UFixed`` are plain Python functions too: they are type constructors, and
+    so are the other functions of :mod:`allo.ir.types`, never kernels.
+    """
     return isinstance(obj, TemplateInstance) or (
         isinstance(obj, types.FunctionType) and id(obj) not in ab.MATH_OPS
-        and not is_one_of(obj, ab.grid, ab.reduction, ab.template))
+        and not is_one_of(obj, ab.grid, ab.reduction, ab.template, *TYPE_CONSTRUCTORS)
+        and getattr(obj, "__module__", None) != "allo.ir.types")
 
 
 def is_one_of(obj: Any, *candidates: Any) -> bool:
@@ -133,6 +143,12 @@ class ExprLowerer:
     def err(self, cls: type, message: str, node: ast.AST, hint: Optional[str] = None) -> AlloError:
         """A located error (raise it): points at ``node`` (or the enclosing string annotation)."""
         return cls(message, loc=self.info.loc(self.loc_override or node), hint=hint)
+
+    def relocated(self, e: AlloError, node: ast.AST) -> AlloError:
+        """The same error (class, message, hint), located at ``node`` (raise it)."""
+        if e.loc is not None:
+            return e
+        return self.err(type(e), e.message, node, e.hint)
 
     # -- entry points
     def lower(self, node: ast.AST) -> Union[Expr, PyVal, BufView]:
@@ -220,7 +236,8 @@ class ExprLowerer:
 
     def symbol_value(self, name: str, sym: Symbol) -> Any:
         if sym.kind == "loop":
-            return Var(name, index)
+            bound = getattr(self, "loop_values", {}).get(name)
+            return bound if bound is not None else Var(name, index)
         t = sym.type
         if isinstance(t, AlloType):
             return Var(name, t)  # scalar parameter
@@ -271,6 +288,8 @@ class ExprLowerer:
         key = self.const(node.slice, "subscript")
         try:
             return PyVal(obj[key])
+        except AlloError as e:  # a bad type such as int32[0]: point at the user's code
+            raise self.relocated(e, node) from None
         except (ValueError, TypeError, IndexError, KeyError) as e:
             raise self.err(AlloTypeError, f"cannot evaluate this subscript at compile time: {e}",
                            node, hint="shapes are positive integer constants, "
@@ -289,10 +308,39 @@ class ExprLowerer:
                            f"{len(view.prefix) + len(elts)} given, rank is {view.type.rank}",
                            node, hint=f"'{view.name}' has shape {list(view.type.shape)}")
         idx = tuple(self.index(e, d) for e, d in zip(elts, shape))
+        for k, (e, i) in enumerate(zip(elts, idx)):
+            self.check_static_bounds(i, view, len(view.prefix) + k, e)
         full = BufView(view.name, view.prefix + idx, view.type)
         if full.shape or view.is_stream:
             return full
         return Load(view.name, full.prefix, view.type.dtype)
+
+    def check_static_bounds(self, i: Expr, view: BufView, dim: int, node: ast.AST) -> None:
+        """Reject an index that is affine in loop variables (constant loop bounds) and
+        provably leaves ``0 .. extent-1`` on some iteration. Conservative: accesses under a
+        runtime ``if``/``while`` or in a loop with non-constant bounds are not judged."""
+        if getattr(self, "guard_depth", 0) or isinstance(i, Const):
+            return  # constants were checked by index(); guarded code may never run
+        ranges = {}
+        for name, rng in getattr(self, "loop_ranges", ()):
+            if rng is None:
+                return  # an enclosing loop may run zero times, or its values are unknown
+            ranges[name] = rng
+        rng = static_index_range(i, ranges)
+        extent = view.type.shape[dim]
+        if rng is None or (rng[0] >= 0 and rng[1] < extent):
+            return
+        used = [n for n in ranges if any(isinstance(x, Var) and x.name == n
+                                         for x in walk_expr(i))]
+        values = getattr(self, "loop_values", {})
+        shown = [(n, static_index_range(values[n], ranges) if n in values else ranges[n])
+                 for n in used]  # a negative-step loop shows the values the user sees
+        loops = ", ".join(f"{n} in {lo_hi[0]} .. {lo_hi[1]}" for n, lo_hi in shown if lo_hi)
+        raise self.err(AlloTypeError, f"index '{ast.unparse(node)}' of '{view.name}' "
+                       f"(dimension {dim}) takes the values {rng[0]} .. {rng[1]} for "
+                       f"{loops}, but the extent is {extent}", node,
+                       hint=f"valid indices are 0 .. {extent - 1}: fix the offset or the loop "
+                            "bounds, or guard the access with an 'if'")
 
     def bit_read(self, x: Any, node: ast.Subscript) -> Expr:
         x = self.require_scalar(x, node.value)
@@ -349,13 +397,16 @@ class ExprLowerer:
         ea = to_expr(a, b if isinstance(b, Expr) else None)
         eb = to_expr(b, ea)
         ta, tb = ea.type, eb.type
-        if op in ("and", "or", "xor", "shl", "shr", "mod"):
-            bad = [t for t in (ta, tb) if t.is_float or (t.is_fixed and op != "mod")]
-            if op == "mod" and (ta.is_fixed or tb.is_fixed):
-                bad = [ta]
-            if bad:
-                raise self.err(AlloTypeError, f"operator '{op}' needs integer operands, got "
-                               f"{ta!r} and {tb!r}", node, hint="cast with int(...) first")
+        if op in ("and", "or", "xor", "shl", "shr") and any(
+                t.is_float or t.is_fixed for t in (ta, tb)):
+            raise self.err(AlloTypeError, f"operator '{op}' needs integer operands, got "
+                           f"{ta!r} and {tb!r}", node, hint="cast with int(...) first")
+        if op == "mod" and (ta.is_fixed or tb.is_fixed):
+            # docs/semantics.md: mod is defined on integers and floats, not fixed point
+            raise self.err(AlloTypeError, f"operator '%' needs integer or float operands, got "
+                           f"{ta!r} and {tb!r}", node,
+                           hint="mod is not defined on fixed point: cast with int(...) or "
+                                "float(...) first")
         if op in ("shl", "shr"):
             return Op(op, (ea, cast(eb, ta)), ta)
         if op == "div" and not (ta.is_float or tb.is_float or ta.is_fixed or tb.is_fixed):
@@ -493,6 +544,8 @@ class ExprLowerer:
                                node, hint="e.g. Fixed(8, 4)")
             try:
                 return PyVal(obj(*(a.value for a in args)))
+            except AlloError as e:
+                raise self.relocated(e, node) from None
             except (TypeError, ValueError) as e:
                 raise self.err(AlloTypeError, f"bad type {obj.__name__}(...): {e}", node,
                                hint="e.g. Int(12), Fixed(8, 4)") from None
@@ -525,7 +578,7 @@ class ExprLowerer:
             if isinstance(args[0], PyVal) and not isinstance(obj, AlloType):
                 return PyVal(obj(args[0].value))
             t = obj if isinstance(obj, AlloType) else (float32 if obj is py.float else int32)
-            return cast(to_expr(args[0]), t)
+            return convert(to_expr(args[0]), t)  # bool_(x) is truthiness, like bool(x)
         op = ab.MATH_OPS.get(id(obj))
         if op is None:
             raise self.err(AlloNameError, f"cannot call '{name}' in a kernel", node.func,

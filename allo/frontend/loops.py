@@ -5,6 +5,9 @@ Naming is API: each ``For`` is named by its variable; all loops of one ``grid`` 
 ``S_<vars>_<n>`` where ``n`` counts the bands (named or not) of the function in source
 order. Every ``range`` loop starts its own band (``name=`` names that band).
 
+IR loops have positive steps: ``range(hi, lo, -s)`` becomes a loop over a counter ``t`` in
+``0 .. trip_count`` (keeping the user's loop name) with the variable read as ``hi - s*t``.
+
 Example::
 
     for i, j in allo.grid(4, 4):     # For i (band S_i_j_0) { For j (band S_i_j_0) }
@@ -20,8 +23,9 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import Const, Expr, For
-from ..ir.types import index
+from ..ir.nodes import Const, Expr, For, Load, Op, Store, StreamGet, Var, walk_expr
+from ..ir.types import BufferType, index
+from ..ir.verifier import loop_value_range
 from . import builtins as ab
 from .exprs import Symbol, is_one_of
 from .typing import PyVal, cast
@@ -61,15 +65,20 @@ def lower_for(fl: Any, node: ast.For) -> None:
         bounds = [(Const(0, index), bound(fl, a), 1) for a in args]
     band = band_name or f"S_{'_'.join(names)}_{fl.band_count}"
     fl.band_count += 1
-    for n in names:
+    bounds = [normalize_step(fl, n, lo, hi, step, node) for n, (lo, hi, step) in
+              zip(names, bounds)]
+    for n, (lo, hi, step) in zip(names, bounds):
         fl.symbols[n] = Symbol("loop", index)
         fl.dead_loop_vars.discard(n)
+        fl.loop_ranges.append((n, loop_value_range(lo, hi, step)))
     try:
         body = fl.block(node.body)
     finally:
         for n in names:
             del fl.symbols[n]
+            fl.loop_values.pop(n, None)
             fl.dead_loop_vars.add(n)
+        del fl.loop_ranges[len(fl.loop_ranges) - len(names):]
     reduction = kind is ab.reduction
     for n, (lo, hi, step) in reversed(list(zip(names, bounds))):
         attrs = {"reduction": True} if reduction else {}
@@ -125,6 +134,40 @@ def range_bounds(fl: Any, it: ast.Call, names: List[str]) -> List[Tuple[Expr, Ex
                          args[2], hint="e.g. range(0, N, 2)")
         step = int(step)
     return [(lo, hi, step)]
+
+
+def normalize_step(fl: Any, name: str, lo: Expr, hi: Expr, step: int,
+                   node: ast.AST) -> Tuple[Expr, Expr, int]:
+    """Bounds of the IR loop for ``range(lo, hi, step)``; IR steps are positive.
+
+    A negative step counts a fresh counter ``t`` (the IR loop, still named ``name``) from
+    0 to the trip count and binds ``name`` to ``lo + step * t`` in the body
+    (``fl.loop_values``), so ``range(3, -1, -1)`` visits 3, 2, 1, 0 as in Python.
+    """
+    if step > 0:
+        return lo, hi, step
+    k = -step
+    if isinstance(lo, Const) and isinstance(hi, Const):
+        count: Expr = Const(len(range(int(lo.value), int(hi.value), step)), index)
+    else:
+        # ceil((lo - hi) / k) iterations; a count <= 0 runs no iteration, as in Python
+        diff = Op("sub", (lo, hi), index)
+        count = Op("floordiv", (Op("add", (diff, Const(k - 1, index)), index),
+                                Const(k, index)), index)
+        if any(isinstance(e, (Load, StreamGet)) for e in walk_expr(lo)):
+            lo = snapshot(fl, name, lo, node)  # the body must see the start value once
+    t = Var(name, index)
+    scaled = t if k == 1 else Op("mul", (Const(k, index), t), index)
+    fl.loop_values[name] = Op("sub", (lo, scaled), index)
+    return Const(0, index), count, 1
+
+
+def snapshot(fl: Any, name: str, value: Expr, node: ast.AST) -> Expr:
+    """Store ``value`` in a fresh local scalar before the loop and read it back."""
+    tmp = fl.fresh(f"{name}_start")
+    fl.declare(tmp, BufferType(index, ()), node)
+    fl.emit(Store(tmp, (), value, loc=fl.info.loc(node)))
+    return Load(tmp, (), index)
 
 
 def bound(fl: Any, node: ast.AST) -> Expr:

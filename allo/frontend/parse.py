@@ -21,7 +21,7 @@ from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Func, Module
 from .context import Resolver, SourceInfo
 from .stmts import FuncLowerer
-from .templates import bind, instance_key, template_params
+from .templates import bind, instance_key, param_kinds, template_params
 
 
 class ModuleBuilder:
@@ -63,7 +63,8 @@ class ModuleBuilder:
                         f"[{names}]; it needs template arguments",
                         f"instantiate it: {fn.__name__}[...](...) in a kernel, or "
                         "allo.customize(kernel, instantiate=[...])")
-        bindings = bind(fn.__name__, params, args, error) if params is not None else {}
+        kinds = param_kinds(info.func_def, [n for n, _ in params]) if params is not None else {}
+        bindings = bind(fn.__name__, params, args, error, kinds) if params is not None else {}
         key = (instance_key(fn, args), inst_name)  # a named instance is its own Func
         if key in self.in_progress:
             raise error(AlloSyntaxError, f"kernel '{fn.__name__}' calls itself (recursion is "
@@ -120,6 +121,12 @@ def parse(fn: Any, instantiate: Optional[List[Any]] = None, *, caller_frame: Any
     """
     if caller_frame is None:
         caller_frame = sys._getframe(1)
+    if instantiate is not None and not isinstance(instantiate, (list, tuple)):
+        name = getattr(fn, "__name__", repr(fn))
+        raise AlloTypeError(f"instantiate= must be a list of template arguments, got "
+                            f"{instantiate!r}", where=f"allo.customize({name})",
+                            hint=f"write instantiate=[{instantiate!r}] (one entry per "
+                                 "template parameter, in order)")
     mb = ModuleBuilder(caller_frame)
     args = list(instantiate) if instantiate is not None else None
     func = mb.get_func(fn, args, None, None, None, top=True)

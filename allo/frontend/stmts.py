@@ -23,7 +23,7 @@ Example::
 from __future__ import annotations
 
 import ast
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, Param, StreamPut, Stor
 from ..ir.types import AlloType, BufferType, Int, StreamType, UInt, index
 from .context import MISSING, Resolver, SourceInfo
 from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj
-from .typing import BOOL, PyVal, cast, literal, numpy_dtype_type, to_expr
+from .typing import BOOL, PyVal, cast, convert, literal, numpy_dtype_type, to_expr
 from .types_eval import TypeEvaluator
 
 UNSUPPORTED_STMT = {
@@ -74,6 +74,11 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
         self.band_count = 0
         self.temp_count = 0
         self.results: List[Any] = []
+        # loop variables bound to an expression of the IR counter (negative-step ranges)
+        self.loop_values: dict = {}
+        # enclosing loops for static bounds checks: (name, (first, last) or None)
+        self.loop_ranges: List[Any] = []
+        self.guard_depth = 0  # > 0 inside a runtime if/while: accesses may never run
 
     # ------------------------------------------------------------ driver
     def run(self) -> Func:
@@ -136,7 +141,7 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
         runtime = getattr(self.fn, "__annotations__", {}).get("return", MISSING)
         if self.use_runtime_annotations and isinstance(runtime, (AlloType, BufferType)):
             return [runtime]
-        elts = node.elts if isinstance(node, ast.Tuple) else [node]
+        elts = self.return_elements(node)
         out = []
         for e in elts:
             t = self.annotation_type(e, "return value")
@@ -145,6 +150,35 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                                hint="pass the stream as a parameter")
             out.append(t.dtype if isinstance(t, BufferType) and not t.shape else t)
         return out
+
+    def return_elements(self, node: ast.AST) -> List[ast.AST]:
+        """The annotations of each result: ``(T1, T2)``, ``tuple[T1, T2]`` or one ``T``.
+
+        A string annotation (``"tuple[T[M], T]"``) is split into one string per result so
+        errors still point at the string.
+        """
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                inner = ast.parse(node.value.strip(), mode="eval").body
+            except SyntaxError:
+                return [node]  # annotation_type reports the syntax error
+            parts = self.return_elements(inner)
+            if len(parts) == 1 and parts[0] is inner:
+                return [node]
+            return [ast.copy_location(ast.Constant(ast.unparse(p)), node) for p in parts]
+        if isinstance(node, ast.Tuple):
+            return list(node.elts)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            base = self.lower(node.value)
+            if isinstance(base, PyVal) and (base.value is tuple or base.value is Tuple):
+                s = node.slice
+                elts = list(s.elts) if isinstance(s, ast.Tuple) else [s]
+                if any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in elts):
+                    raise self.err(AlloTypeError, "a kernel returns a fixed number of values; "
+                                   "'...' is not allowed in its return annotation", node,
+                                   hint="list every result type: -> tuple[int32[4], int32]")
+                return elts
+        return [node]
 
     # ------------------------------------------------------------ helpers
     def emit(self, stmt: Any) -> None:
@@ -268,7 +302,7 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                            hint="write fifo.put(value)")
         v = to_expr(self.scalar(node.args[0]))
         elem = view.type.dtype.dtype
-        self.emit(StreamPut(view.name, view.prefix, cast(v, elem), loc=self.info.loc(node)))
+        self.emit(StreamPut(view.name, view.prefix, convert(v, elem), loc=self.info.loc(node)))
 
     def callee_object(self, call: ast.Call) -> Any:
         """The kernel a call node calls (function or template instance), else None."""
@@ -318,8 +352,10 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             return self.declare(name, t, node, init)
         init = self.require_scalar(init, v)
         if isinstance(init, PyVal):
+            if t.dtype == BOOL:
+                return self.declare(name, t, node, convert(init, BOOL))
             return self.declare(name, t, node, literal(init.value, t.dtype))
-        value = cast(init, t.dtype)
+        value = convert(init, t.dtype)
         if t.shape:
             return self.declare(name, t, node, value)
         self.declare(name, t, node)
@@ -377,7 +413,7 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                                target, hint="assign elements in a loop, e.g. "
                                             f"{name}[i] = ...")
             v = to_expr(self.scalar(value))
-            self.emit(Store(name, (), cast(v, t.dtype), loc=self.info.loc(node)))
+            self.emit(Store(name, (), convert(v, t.dtype), loc=self.info.loc(node)))
             return
         if callee is not None:
             self.call_kernel(value, callee, results=None, names=[name], node_for_names=target)
@@ -425,7 +461,7 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                 raise self.err(AlloTypeError, f"assignment to '{lhs.name}' needs all "
                                f"{lhs.type.rank} indices", target,
                                hint=f"'{lhs.name}' has shape {list(lhs.type.shape)}")
-            self.emit(Store(lhs.buffer, lhs.indices, cast(to_expr(rhs), lhs.type),
+            self.emit(Store(lhs.buffer, lhs.indices, convert(to_expr(rhs), lhs.type),
                             loc=self.info.loc(node)))
             return
         # bit assignment: x[k] = b / x[lo:hi] = v, where x is a local scalar or an element
@@ -480,7 +516,7 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             if sym.type.shape:
                 raise self.err(AlloTypeError, f"cannot update the whole buffer '{t.id}'", t,
                                hint=f"update elements, e.g. {t.id}[i] += ...")
-            self.emit(Store(t.id, (), cast(to_expr(value), sym.type.dtype),
+            self.emit(Store(t.id, (), convert(to_expr(value), sym.type.dtype),
                             loc=self.info.loc(node)))
         else:
             self.assign_subscript(t, value, node)
@@ -492,8 +528,12 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             for s in (node.body if c.value else node.orelse):
                 self.stmt(s)
             return
-        then = self.block(node.body)
-        other = self.block(node.orelse)
+        self.guard_depth += 1
+        try:
+            then = self.block(node.body)
+            other = self.block(node.orelse)
+        finally:
+            self.guard_depth -= 1
         self.emit(If(c, then, other, loc=self.info.loc(node)))
 
     def _stmt_While(self, node: ast.While) -> None:
@@ -507,7 +547,11 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
         c = self.cond(node.test)
         if isinstance(c, PyVal):
             c = to_expr(c)
-        body = self.block(node.body)
+        self.guard_depth += 1
+        try:
+            body = self.block(node.body)
+        finally:
+            self.guard_depth -= 1
         self.emit(While(c, body, loc=self.info.loc(node)))
 
     def _stmt_Return(self, node: ast.Return) -> None:

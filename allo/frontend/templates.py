@@ -42,11 +42,60 @@ def template_params(fn: Any, func_def: Optional[ast.FunctionDef]) -> Optional[Pa
     return None
 
 
+def param_kinds(func_def: Optional[ast.FunctionDef], names: List[str]) -> Dict[str, str]:
+    """How the kernel's annotations use each template parameter: ``"type"`` (``T``,
+    ``T[M]``, ``Stream[T, 2]``) or ``"value"`` (``[M]``, ``Fixed(W, F)``). Parameters used
+    both ways, or not at all, are left out.
+
+    Example: for ``def k(A: "T[M]")`` it gives ``{"T": "type", "M": "value"}``.
+    """
+    if func_def is None:
+        return {}
+    seen: Dict[str, set] = {n: set() for n in names}
+
+    def visit(node: Any, kind: str) -> None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value.strip(), mode="eval").body
+            except SyntaxError:
+                return
+        if isinstance(node, ast.Name):
+            if node.id in seen:
+                seen[node.id].add(kind)
+        elif isinstance(node, ast.Tuple):
+            for e in node.elts:
+                visit(e, kind)
+        elif isinstance(node, ast.Subscript):
+            base = node.value.attr if isinstance(node.value, ast.Attribute) else \
+                getattr(node.value, "id", None)
+            elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            visit(node.value, "type")
+            for k, e in enumerate(elts):  # Stream[T, depth]; tuple[T1, T2]; T[M, N]
+                is_type = base in ("tuple", "Tuple") or (base == "Stream" and k == 0)
+                visit(e, "type" if is_type else "value")
+        else:
+            for child in ast.iter_child_nodes(node):
+                visit(child, "value")  # Fixed(W, F), M * 2, ...
+
+    anns = [a.annotation for a in func_def.args.args if a.annotation is not None]
+    anns += [func_def.returns] if func_def.returns is not None else []
+    anns += [n.annotation for n in ast.walk(func_def) if isinstance(n, ast.AnnAssign)]
+    for a in anns:
+        visit(a, "type")
+    return {n: next(iter(k)) for n, k in seen.items() if len(k) == 1}
+
+
 def bind(kernel: str, params: Params, args: List[Any],
-         error: Callable[[type, str, str], Exception]) -> Dict[str, Any]:
-    """Map template parameter names to ``args``; ``error(cls, msg, hint)`` builds errors."""
+         error: Callable[[type, str, str], Exception],
+         kinds: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """Map template parameter names to ``args``; ``error(cls, msg, hint)`` builds errors.
+
+    ``kinds`` (from :func:`param_kinds`) lets a value given for a type parameter (or the
+    reverse, e.g. swapped arguments) be reported as such.
+    """
+    kinds = kinds or {}
+    names = ", ".join(n for n, _ in params)
     if len(args) != len(params):
-        names = ", ".join(n for n, _ in params)
         raise error(AlloTypeError, f"template kernel '{kernel}' takes {len(params)} "
                     f"argument(s) [{names}], {len(args)} given", f"instantiate as "
                     f"{kernel}[{names}]")
@@ -57,9 +106,15 @@ def bind(kernel: str, params: Params, args: List[Any],
         if not (is_type or is_num):
             raise error(AlloTypeError, f"template argument {name}={arg!r} of '{kernel}' is "
                         "neither a type nor a number", "pass types (int8, float32) or numbers")
-        if bound is not None and is_type:
-            raise error(AlloTypeError, f"template parameter '{name}' of '{kernel}' is a value "
-                        f"parameter, but the type {arg!r} was given", "pass a number")
+        if (bound is not None or kinds.get(name) == "value") and is_type:
+            raise error(AlloTypeError, f"template parameter '{name}' of '{kernel}' expects a "
+                        f"number (it is a value parameter), but the type {arg!r} was given",
+                        f"pass a number for {name}; the parameters are, in order: [{names}]")
+        if kinds.get(name) == "type" and not is_type:
+            raise error(AlloTypeError, f"template parameter '{name}' of '{kernel}' expects a "
+                        f"type (it is used as a type in the annotations), but {arg!r} was "
+                        "given", f"pass a type such as int32 or float32 for {name}; the "
+                                 f"parameters are, in order: [{names}]")
         out[name] = arg
     return out
 

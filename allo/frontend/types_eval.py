@@ -51,5 +51,8 @@ class TypeEvaluator:
             return obj
         if isinstance(obj, str):
             return self.annotation_type(ast.copy_location(ast.Constant(obj), node), what)
+        hint = "use e.g. int32, float32[M, N] or Stream[int8, 4]"
+        if what == "return value":
+            hint += "; several results: -> (int32[M], int32) or -> tuple[int32[M], int32]"
         raise self.err(AlloTypeError, f"the annotation of {what} is not an Allo type", node,
-                       hint="use e.g. int32, float32[M, N] or Stream[int8, 4]")
+                       hint=hint)

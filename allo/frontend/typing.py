@@ -10,7 +10,13 @@ Rules (documented choices):
 * Arithmetic uses :func:`allo.ir.types.binary_result_type`; both operands are cast to
   the result type, so every ``Op`` is homogeneous. ``int / int`` is a ``float32``
   division. Comparisons cast both sides to :func:`common_type` and yield ``bool``.
-* Assignments cast the value to the declared type.
+* Assignments cast the value to the declared type (:func:`convert`), except that a
+  conversion *to* ``bool`` (``t: bool = x``, storing into a ``bool`` buffer, passing or
+  returning a ``bool``, ``bool(x)``, ``bool_(x)``) is Python truthiness, ``x != 0``: the
+  frontend emits ``ne(x, 0)``. The IR ``cast`` op keeps its meaning (wrap to the low bit,
+  docs/semantics.md); ``bool`` is ``UInt(1)``, so this also holds for ``uint1`` — write
+  ``x & 1`` (or a bit read ``x[0]``) for the low bit. Bit assignment ``x[k] = v`` keeps
+  ``set_bit``'s meaning (the low bit of ``v``).
 
 Example::
 
@@ -110,6 +116,25 @@ def cast(e: Expr, t: AlloType) -> Expr:
     if isinstance(e, Const) and e.type.is_int and t.is_index:
         return Const(e.value, t, e.loc)
     return Op("cast", (e,), t, e.loc)
+
+
+def convert(e: Any, t: AlloType) -> Expr:
+    """``e`` (an Expr or a compile-time PyVal) converted to ``t`` as an *assignment* does.
+
+    Like :func:`cast`, except that converting to ``bool`` means Python truthiness,
+    ``x != 0`` (NaN is true), not the IR ``cast``'s wrap to the low bit.
+    Example: ``convert(Const(2, int32), bool_) == Const(1, bool_)``.
+    """
+    if isinstance(e, PyVal):
+        if t == BOOL:
+            return Const(int(bool(e.value)), BOOL)
+        e = to_expr(e)
+    if t == BOOL and e.type != BOOL:
+        if isinstance(e, Const):
+            return Const(int(e.value != 0), BOOL, e.loc)
+        zero = Const(0.0 if e.type.is_float else 0, e.type)
+        return Op("ne", (e, zero), BOOL, e.loc)
+    return cast(e, t)
 
 
 def to_expr(v: Any, other: Optional[Expr] = None) -> Expr:

@@ -32,6 +32,20 @@ from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
+from ..errors import AlloTypeError
+
+
+class TypeArgumentError(AlloTypeError, ValueError, TypeError):
+    """A type constructor got bad arguments (``Int(0)``, ``Fixed(8, 10)``, ``int32[4.5]``).
+
+    It is an :class:`~allo.errors.AlloTypeError`; it also derives from ``ValueError`` and
+    ``TypeError`` so code written against the old plain exceptions keeps working.
+    """
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
 
 class AlloType:
     """Base of scalar element types. ``T[d0, d1, ...]`` builds a :class:`BufferType`."""
@@ -81,8 +95,10 @@ class Int(AlloType):
     is_signed: bool = True
 
     def __post_init__(self):
-        if not isinstance(self.bits, (int, np.integer)) or self.bits < 1:
-            raise ValueError(f"integer width must be a positive int, got {self.bits!r}")
+        if not _is_int(self.bits) or self.bits < 1:
+            kind = "Int" if self.is_signed else "UInt"
+            raise TypeArgumentError(f"bad integer type {kind}({self.bits!r}): the width must be "
+                                    "a positive int", hint=f"e.g. {kind}(12)")
 
     @property
     def is_int(self) -> bool:
@@ -130,8 +146,12 @@ class Fixed(AlloType):
     is_signed: bool = True
 
     def __post_init__(self):
-        if self.bits < 1 or self.frac < 0 or self.frac > self.bits:
-            raise ValueError(f"bad fixed-point format Fixed({self.bits}, {self.frac})")
+        if not (_is_int(self.bits) and _is_int(self.frac)) or self.bits < 1 \
+                or self.frac < 0 or self.frac > self.bits:
+            kind = "Fixed" if self.is_signed else "UFixed"
+            raise TypeArgumentError(f"bad fixed-point type {kind}({self.bits!r}, {self.frac!r})",
+                                    hint=f"{kind}(W, F) needs ints with W >= 1 and "
+                                         "0 <= F <= W, e.g. Fixed(16, 8)")
 
     @property
     def is_fixed(self) -> bool:
@@ -250,11 +270,14 @@ class _StreamMeta(type):
     def __getitem__(cls, params: Any) -> StreamType:
         if not isinstance(params, tuple):
             params = (params,)
-        if len(params) == 1:
-            return StreamType(params[0])
-        if len(params) == 2:
-            return StreamType(params[0], int(params[1]))
-        raise TypeError("Stream takes [dtype] or [dtype, depth]")
+        if len(params) in (1, 2) and isinstance(params[0], AlloType):
+            if len(params) == 1:
+                return StreamType(params[0])
+            if _is_int(params[1]) and params[1] >= 1:
+                return StreamType(params[0], int(params[1]))
+        raise TypeArgumentError(f"bad stream type Stream[{', '.join(map(repr, params))}]",
+                                hint="write Stream[dtype] or Stream[dtype, depth] with a scalar "
+                                     "type and a positive int depth, e.g. Stream[int8, 4]")
 
 
 class Stream(metaclass=_StreamMeta):
@@ -275,8 +298,12 @@ class BufferType:
 
     def __post_init__(self):
         for d in self.shape:
-            if not isinstance(d, (int, np.integer)) or isinstance(d, bool) or d < 1:
-                raise ValueError(f"buffer dimensions must be positive ints, got {self.shape!r}")
+            if not _is_int(d) or d < 1:
+                dims = ", ".join(map(repr, self.shape))
+                raise TypeArgumentError(f"bad buffer type {self.dtype!r}[{dims}]: buffer "
+                                        f"dimensions must be positive ints, got {d!r}",
+                                        hint="write e.g. int32[4] or float32[M, N] with "
+                                             "integer sizes >= 1")
         object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
 
     @property

@@ -14,6 +14,10 @@ the function, the statement and the rule. Rules checked:
 * ops: known op (:data:`allo.ir.nodes.OPS`), right arity, homogeneous operand types
   (comparisons give ``bool``; ``select``'s condition is ``bool``; float-only math, int-only
   bitwise ops, ``get_slice`` bounds constant and in range);
+* static bounds: an index that is affine in loop variables whose loops have constant
+  bounds (or a constant) must stay within the dimension's extent over the whole iteration
+  box; accesses under an ``If``/``While``, or inside a loop with non-constant bounds, are
+  not judged (they might never run) — see :func:`static_index_range`;
 * control flow: positive integer loop steps, integer bounds, ``bool`` conditions;
 * calls: known callee, argument count, argument types/shapes (sub-views by prefix),
   result buffers matching the callee's result types;
@@ -47,6 +51,107 @@ _BITWISE = {"and", "or", "xor", "not", "shl", "shr"}
 _LOGICAL = {"land", "lor", "lnot"}
 _COMPARE = {"eq", "ne", "lt", "le", "gt", "ge"}
 _MATH = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "floor", "ceil", "pow"}
+
+
+# -------------------------------------------------------------- static index ranges
+# A loop variable's known values: (first, last) for a loop with constant bounds that runs
+# at least once; None when unknown (non-constant bounds) or when the loop never runs.
+LoopRange = Optional[Tuple[int, int]]
+
+
+def loop_value_range(lo: Any, hi: Any, step: int) -> LoopRange:
+    """``(first, last)`` value of ``for v in range(lo, hi, step)`` with constant bounds.
+
+    None if a bound is not a constant or the loop runs zero times.
+    Example: ``loop_value_range(Const(0, index), Const(10, index), 3) == (0, 9)``.
+    """
+    if not (isinstance(lo, Const) and isinstance(hi, Const) and isinstance(step, (int, np.integer))):
+        return None
+    if isinstance(lo.value, float) or isinstance(hi.value, float) or step <= 0:
+        return None
+    first, stop = int(lo.value), int(hi.value)
+    if stop <= first:
+        return None
+    return first, first + ((stop - 1 - first) // int(step)) * int(step)
+
+
+def _type_range(t: AlloType) -> Optional[Tuple[int, int]]:
+    if t.is_index:
+        return -(1 << 63), (1 << 63) - 1
+    if isinstance(t, Int):
+        return t.min, t.max
+    return None
+
+
+def static_index_range(e: Expr, ranges: Dict[str, Tuple[int, int]]) -> Optional[Tuple[int, int]]:
+    """The exact ``(min, max)`` of ``e`` over the box of loop-variable ``ranges``, when ``e``
+    is affine in them (``Const``, ``Var``, ``add``/``sub``/``neg``, ``mul`` by a constant,
+    integer ``cast``) and no sub-expression can wrap; None otherwise (non-affine, reads
+    data, unknown variables). Conservative by construction: None never rejects anything.
+
+    Example: with ``ranges={"i": (0, 3)}``, ``i + 2`` gives ``(2, 5)``.
+    """
+    form = _affine(e, ranges)
+    return None if form is None else _form_range(form, ranges)
+
+
+_Form = Tuple[int, Dict[str, int]]  # c0 + sum(coeff * var)
+
+
+def _form_range(form: _Form, ranges: Dict[str, Tuple[int, int]]) -> Tuple[int, int]:
+    c0, coeffs = form
+    lo = hi = c0
+    for name, a in coeffs.items():
+        x0, x1 = ranges[name]
+        lo += min(a * x0, a * x1)
+        hi += max(a * x0, a * x1)
+    return lo, hi
+
+
+def _affine(e: Expr, ranges: Dict[str, Tuple[int, int]]) -> Optional[_Form]:
+    tr = _type_range(e.type) if isinstance(getattr(e, "type", None), AlloType) else None
+    if tr is None:
+        return None
+    form: Optional[_Form] = None
+    if isinstance(e, Const):
+        if isinstance(e.value, (int, np.integer)) and not isinstance(e.value, bool):
+            form = (int(e.value), {})
+    elif isinstance(e, Var):
+        if e.name in ranges:
+            form = (0, {e.name: 1})
+    elif isinstance(e, Op) and e.op in ("add", "sub", "neg", "mul", "cast"):
+        if e.op != "cast" and any(a.type != e.type for a in e.args):
+            return None  # not homogeneous: leave it to the type rules
+        args = [_affine(a, ranges) for a in e.args]
+        if any(a is None for a in args):
+            return None
+        if e.op == "cast":  # integer -> integer, exact when no wrap (checked below)
+            form = args[0]
+        elif e.op == "neg":
+            form = _scale(args[0], -1)
+        elif e.op in ("add", "sub"):
+            sign = 1 if e.op == "add" else -1
+            (c0, f0), (c1, f1) = args[0], _scale(args[1], sign)
+            coeffs = dict(f0)
+            for k, a in f1.items():
+                coeffs[k] = coeffs.get(k, 0) + a
+            form = (c0 + c1, {k: a for k, a in coeffs.items() if a})
+        else:  # mul: affine only when one side is a constant
+            (c0, f0), (c1, f1) = args
+            if f0 and f1:
+                return None
+            form = _scale(args[1], c0) if not f0 else _scale(args[0], c1)
+    if form is None:
+        return None
+    lo, hi = _form_range(form, ranges)
+    if lo < tr[0] or hi > tr[1]:
+        return None  # the value may wrap in its type: not a plain affine value any more
+    return form
+
+
+def _scale(form: _Form, k: int) -> _Form:
+    c0, coeffs = form
+    return c0 * k, {n: a * k for n, a in coeffs.items() if a * k}
 
 
 class IRError(AlloError):
@@ -89,6 +194,9 @@ class _FuncVerifier:
         self.where = f"function {func.name!r}"
         self.scopes: List[Dict[str, Any]] = []  # name -> ("buf", info) | ("var", type)
         self.declared: set = set()
+        # static bounds checking: known loop ranges; > 0 while under a guard/unknown loop
+        self.loop_ranges: Dict[str, Tuple[int, int]] = {}
+        self.unjudged = 0
 
     def fail(self, msg: str, node: Any = None, hint: Optional[str] = None) -> None:
         loc = getattr(node, "loc", None)
@@ -152,11 +260,15 @@ class _FuncVerifier:
             self.loop(s)
         elif isinstance(s, If):
             self.condition(s.cond, s)
+            self.unjudged += 1  # a guarded access may never run: do not judge its bounds
             self.block(s.then_body)
             self.block(s.else_body)
+            self.unjudged -= 1
         elif isinstance(s, While):
             self.condition(s.cond, s)
+            self.unjudged += 1
             self.block(s.body)
+            self.unjudged -= 1
         elif isinstance(s, (Store, StreamPut)):
             name = s.buffer if isinstance(s, Store) else s.stream
             shape, elem, _ = self.buffer(name, s, isinstance(s, StreamPut))
@@ -184,7 +296,16 @@ class _FuncVerifier:
                 self.fail(f"loop {s.var!r} bound has type {t!r}; bounds must be integers", s)
         if not isinstance(s.step, (int, np.integer)) or isinstance(s.step, bool) or s.step <= 0:
             self.fail(f"loop {s.var!r} has step {s.step!r}; steps must be positive integers", s)
+        known = loop_value_range(s.lo, s.hi, s.step)
+        if known is None:
+            self.unjudged += 1
+        else:
+            self.loop_ranges[s.var] = known
         self.block(s.body, scope={s.var: ("var", index)})
+        if known is None:
+            self.unjudged -= 1
+        else:
+            del self.loop_ranges[s.var]
 
     def condition(self, cond: Expr, s: Stmt) -> None:
         t = self.expr(cond)
@@ -219,8 +340,9 @@ class _FuncVerifier:
             shape, elem, stream = entry[1]
             if len(a.prefix) > len(shape):
                 self.fail(f"sub-view of {a.buffer!r} has {len(a.prefix)} indices for rank {len(shape)}", node)
-            for i in a.prefix:
+            for dim, i in enumerate(a.prefix):
                 self.index_expr(i, a.buffer, node)
+                self.index_in_bounds(i, a.buffer, dim, shape[dim], node)
             return shape[len(a.prefix):], elem, stream
         if isinstance(a, Expr):
             return self.expr(a)
@@ -267,8 +389,20 @@ class _FuncVerifier:
     def indices(self, name: str, shape: Tuple[int, ...], idx: Tuple[Expr, ...], node: Any) -> None:
         if len(idx) != len(shape):
             self.fail(f"{name!r} has rank {len(shape)} but is accessed with {len(idx)} index(es)", node)
-        for i in idx:
+        for dim, (i, extent) in enumerate(zip(idx, shape)):
             self.index_expr(i, name, node)
+            self.index_in_bounds(i, name, dim, extent, node)
+
+    def index_in_bounds(self, i: Expr, name: str, dim: int, extent: int, node: Any) -> None:
+        """Reject an index provably outside ``0 .. extent-1`` on some executed iteration."""
+        if self.unjudged:
+            return
+        rng = static_index_range(i, self.loop_ranges)
+        if rng is not None and (rng[0] < 0 or rng[1] >= extent):
+            span = f"{rng[0]}" if rng[0] == rng[1] else f"{rng[0]} .. {rng[1]}"
+            self.fail(f"index {dim} of {name!r} takes the values {span}, outside the "
+                      f"dimension's extent {extent} (valid: 0 .. {extent - 1})", node,
+                      "the rewrite (or the kernel) reads/writes out of bounds")
 
     def index_expr(self, i: Expr, name: str, node: Any) -> None:
         t = self.expr(i)

@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -182,29 +183,47 @@ class Context:
         if isinstance(ref, For):
             return self.loop_site_of(ref)
         if isinstance(ref, LoopHandle):
-            ref = f"{ref.func}:{ref.name}"
+            ref = f"{ref.func}:{ref.band}:{ref.name}"
         if not isinstance(ref, str):
             raise self.refuse(f"argument {arg}={ref!r} is not a loop name",
                               hint="pass a loop name such as \"i\" or \"gemm:i\", or a loop from s.get_loops()")
-        qualifier, _, name = ref.rpartition(":")
+        parts = ref.split(":")
+        if len(parts) > 3:
+            raise self.refuse(f"loop name {ref!r} ({arg}) has too many qualifiers",
+                              hint="write \"i\", \"func:i\", \"band:i\" or \"func:band:i\"")
+        name = parts[-1]
+        func_q, band_q = (parts[0], parts[1]) if len(parts) == 3 else (None, None)
+        qualifier = parts[0] if len(parts) == 2 else None
         candidates = []
         for func in self.module.funcs.values():
+            if func_q is not None and func.name != func_q:
+                continue
             for site in loop_sites(func):
                 if site.loop.name != name:
                     continue
-                if qualifier and qualifier not in (func.name, site.loop.band):
+                if band_q is not None and site.loop.band != band_q:
+                    continue
+                if qualifier is not None and qualifier not in (func.name, site.loop.band):
                     continue
                 candidates.append(site)
         if len(candidates) == 1:
             return candidates[0]
-        every = sorted({f"{f.name}:{s.loop.name}" for f in self.module.funcs.values()
-                        for s in loop_sites(f)})
         if not candidates:
             raise self.refuse(f"no loop named {ref!r} ({arg})",
-                              hint=f"loops that exist: {', '.join(every) or 'none'}")
-        options = ", ".join(f"{c.func.name}:{c.loop.name} (band {c.loop.band})" for c in candidates)
+                              hint=f"loops that exist: {', '.join(self.loop_names()) or 'none'}")
+        options = ", ".join(self.display_name(c) for c in candidates)
         raise self.refuse(f"loop name {ref!r} ({arg}) is ambiguous: {options}",
-                          hint="qualify it with its function or band, e.g. \"func:i\"")
+                          hint="qualify it with its function and/or band, e.g. \"func:band:i\"")
+
+    def display_name(self, site: LoopSite) -> str:
+        """The shortest qualified name that identifies a loop of the design."""
+        same = [s for s in loop_sites(site.func) if s.loop.name == site.loop.name]
+        if len(same) == 1:
+            return f"{site.func.name}:{site.loop.name}"
+        return f"{site.func.name}:{site.loop.band}:{site.loop.name}"
+
+    def loop_names(self) -> List[str]:
+        return [self.display_name(s) for f in self.module.funcs.values() for s in loop_sites(f)]
 
     def loop_site_of(self, loop: For) -> LoopSite:
         """The site of a ``For`` node of the working module."""
@@ -317,7 +336,9 @@ def _show(v: Any) -> str:
         return str(v)
     if isinstance(v, (list, tuple)):
         inner = ", ".join(_show(x) for x in v)
-        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
+        if isinstance(v, list):
+            return f"[{inner}]"
+        return f"({inner},)" if len(v) == 1 else f"({inner})"
     if hasattr(v, "band") and hasattr(v, "func") and not isinstance(v, type):
         return f"<PE array {v.func}:{v.band}>"
     return repr(v)
@@ -355,6 +376,12 @@ def apply_primitive(module: Module, name: str, arguments: Dict[str, Any], *,
         raise ScheduleError(f"unknown primitive {name!r}",
                             hint=f"primitives: {', '.join(sorted(PRIMITIVES))}")
     definition = PRIMITIVES[name]
+    try:
+        inspect.signature(definition.fn).bind(None, **arguments)
+    except TypeError as exc:
+        params = [p for p in inspect.signature(definition.fn).parameters][1:]
+        raise ScheduleError(f"{name}: {exc}", where=name,
+                            hint=f"{name} takes: {', '.join(params) or 'no arguments'}") from None
     work = module.copy()
     ctx = Context(work, name, definition.rule, dict(arguments), unchecked=unchecked,
                   timeout_ms=timeout_ms)

@@ -53,21 +53,26 @@ def matching_functions(module: Module, sub_module: Module, id: Optional[str],
     return found
 
 
-def remap(value: Any, old: str, new: str) -> Any:
-    """Re-aim a recorded primitive argument from function ``old`` to function ``new``."""
+def remap(value: Any, old: str, new: str, funcs: Iterable[str] = ()) -> Any:
+    """Re-aim a recorded primitive argument from function ``old`` to function ``new``
+    (``funcs``: the other functions of the sub-schedule's design, whose names stay)."""
     if isinstance(value, str):
-        qualifier, sep, name = value.rpartition(":")
-        if not sep:
+        parts = value.split(":")
+        if len(parts) == 1:
             return f"{new}:{value}"
-        return f"{new}:{name}" if qualifier == old else value
+        if len(parts) == 2:  # "func:i" or "band:i"
+            if parts[0] == old:
+                return f"{new}:{parts[1]}"
+            return value if parts[0] in funcs else f"{new}:{value}"
+        return f"{new}:{parts[1]}:{parts[2]}" if parts[0] == old else value
     if isinstance(value, BufferHandle):
         return BufferHandle(new, value.name) if value.func == old else value
     if isinstance(value, LoopHandle):
         return LoopHandle(new, value.band, value.name) if value.func == old else value
     if isinstance(value, list):
-        return [remap(v, old, new) for v in value]
+        return [remap(v, old, new, funcs) for v in value]
     if isinstance(value, tuple):
-        return tuple(remap(v, old, new) for v in value)
+        return tuple(remap(v, old, new, funcs) for v in value)
     if is_dataclass(value) and not isinstance(value, type) and any(f.name == "func" for f in fields(value)):
         return replace(value, func=new) if getattr(value, "func") == old else value
     return value
@@ -78,14 +83,15 @@ _NAMED_ARGUMENTS = {"axis", "axes", "target", "buffer", "pe", "band", "producer"
                     "dst", "func", "args"}
 
 
-def remap_arguments(arguments: Dict[str, Any], old: str, new: str) -> Dict[str, Any]:
+def remap_arguments(arguments: Dict[str, Any], old: str, new: str,
+                    funcs: Iterable[str] = ()) -> Dict[str, Any]:
     out = {}
     for key, value in arguments.items():
         if key == "args":  # tile(x, y, xf, yf): loops first, factors after
-            out[key] = [remap(v, old, new) if isinstance(v, (str, LoopHandle)) else v for v in value]
+            out[key] = [remap(v, old, new, funcs) if isinstance(v, (str, LoopHandle)) else v for v in value]
         elif key in _NAMED_ARGUMENTS and not (key == "axis" and isinstance(value, (int, list)) and
                                                all(isinstance(v, int) for v in (value if isinstance(value, list) else [value]))):
-            out[key] = remap(value, old, new)
+            out[key] = remap(value, old, new, funcs)
         else:
             out[key] = value
     return out
@@ -101,6 +107,20 @@ def compose(schedule: Any, schs: Any, id: Optional[str] = None,
         if not isinstance(sub, Schedule):
             raise ScheduleError(f"compose expects schedules, got {type(sub).__name__}",
                                 where="compose", hint="pass the result of allo.customize(kernel)")
+        if sub is schedule:
+            raise ScheduleError("a schedule cannot be composed into itself", where="compose",
+                                hint="compose the schedules of the kernels this design calls")
+    # all or nothing: a refused replay leaves the schedule as it was
+    saved = (schedule._ir, list(schedule.history), list(schedule._replay), set(schedule._fixed_layouts))
+    try:
+        _replay_all(schedule, subs, id, instantiate)
+    except BaseException:
+        schedule._ir, schedule.history, schedule._replay, schedule._fixed_layouts = saved
+        raise
+
+
+def _replay_all(schedule: Any, subs: List[Any], id: Optional[str], instantiate: Optional[list]) -> None:
+    for sub in subs:
         targets = matching_functions(schedule.ir, sub.ir, id, instantiate)
         if not targets:
             wanted = sub.ir.top + (f" (id={id!r})" if id else "") + \
@@ -110,7 +130,8 @@ def compose(schedule: Any, schs: Any, id: Optional[str] = None,
                                 hint=f"functions of this design: {', '.join(schedule.ir.funcs)}")
         for target in targets:
             for primitive, arguments, options in sub._replay:
-                schedule._apply_replayed(primitive, remap_arguments(arguments, sub.ir.top, target),
+                others = [f for f in sub.ir.funcs if f != sub.ir.top]
+                schedule._apply_replayed(primitive, remap_arguments(arguments, sub.ir.top, target, others),
                                          options)
     schedule._reconcile_layouts()
 

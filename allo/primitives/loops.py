@@ -29,7 +29,7 @@ import z3
 
 from ..ir.nodes import Const, Expr, For, If, Op, Var, map_stmt_exprs, substitute, walk_stmts
 from ..ir.types import bool_, index
-from .base import Context, LoopSite, all_names, fresh_name, primitive
+from .base import Context, LoopSite, all_names, fresh_name, loop_sites, primitive
 from .deps import carried_dependence_queries, collect_accesses, lex_less, order_reversal_queries
 
 
@@ -60,6 +60,10 @@ def rename_var(body: List, old: str, new_expr: Expr) -> None:
     mapping = {old: new_expr}
     for s in walk_stmts(body):
         map_stmt_exprs(s, lambda e: mapping.get(e.name) if isinstance(e, Var) else None)
+
+
+def band_loop_names(func, band: str) -> List[str]:
+    return [s.loop.name for s in loop_sites(func) if s.loop.band == band]
 
 
 def positive_int(ctx: Context, value: Any, arg: str, allow_zero: bool = False) -> int:
@@ -95,8 +99,10 @@ def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
     names = all_names(site.func)
     outer_var = fresh_name(names, f"{loop.var}_outer")
     inner_var = fresh_name(names + [outer_var], f"{loop.var}_inner")
-    outer_name = fresh_name(names, f"{loop.name}.outer")
-    inner_name = fresh_name(names, f"{loop.name}.inner")
+    # loop names are unique within a band (qualify as "band:i.outer"); variables per function
+    band_names = band_loop_names(site.func, loop.band)
+    outer_name = fresh_name(band_names, f"{loop.name}.outer")
+    inner_name = fresh_name(band_names, f"{loop.name}.inner")
     ov, iv = Var(outer_var, index), Var(inner_var, index)
     linear = add(mul(ov, idx(factor)), iv)  # the original trip number
     body = loop.body
@@ -222,7 +228,7 @@ def fuse(ctx: Context, axes: Sequence[Any]) -> None:
               lambda m: f"fused iterations {m.eval(f)} and {m.eval(f2)} run out of order")
     names = all_names(sites[0].func)
     var = fresh_name(names, "_".join(c.var for c in chain) + "_fused")
-    name = fresh_name(names, "_".join(c.name for c in chain) + "_fused")
+    name = fresh_name(band_loop_names(sites[0].func, chain[0].band), "_".join(c.name for c in chain) + "_fused")
     fv = Var(var, index)
     body = chain[-1].body
     for n, (loop, (lo, _, step, _)) in enumerate(zip(chain, bounds)):
@@ -271,6 +277,8 @@ def pipeline(ctx: Context, axis: Any, initiation_interval: Any = 1, rewind: bool
     """Mark ``axis`` as pipelined with initiation interval ``initiation_interval``."""
     site = ctx.loop(axis)
     ii = positive_int(ctx, initiation_interval, "initiation_interval")
+    if not isinstance(rewind, bool):
+        raise ctx.refuse(f"rewind={rewind!r} must be True or False")
     site.loop.attrs["pipeline_ii"] = ii
     if rewind:
         site.loop.attrs["rewind"] = True

@@ -80,6 +80,9 @@ def partition(ctx: Context, target: Any, partition_type: Any = None, dim: Any = 
     if not dims:
         raise ctx.refuse("dim=[] selects no dimension",
                          hint=f"valid choices: 1..{btype.rank}, 0 for all dimensions")
+    if ptype is Partition.Complete and factor not in (0, None):
+        raise ctx.refuse(f"factor={factor!r} has no meaning for Partition.Complete",
+                         hint="drop the factor, or use Partition.Block / Partition.Cyclic")
     if ptype is not Partition.Complete:
         if isinstance(factor, bool) or not isinstance(factor, int) or factor < 1:
             raise ctx.refuse(f"factor={factor!r} is invalid for Partition.{ptype.name}",

@@ -33,6 +33,7 @@ from ..errors import AlloError
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
                         Return, Stmt, Store, StreamGet, StreamPut, Var, While)
 from ..ir.types import AlloType, BufferType, Fixed, Float, StreamType
+from ..ir.verifier import verify_ir
 from ..runtime import container_dtype, invoke, to_container
 from .casts import float_to_fixed_raw
 from .registry import specialize
@@ -370,6 +371,7 @@ class Interpreter:
     """
 
     def __init__(self, module: Module):
+        verify_ir(module)  # ill-typed IR has no meaning to run: raise the IRError up front
         self.module = module
         self._compiled: Dict[str, Callable[[Sequence[Any]], list]] = {}
 

@@ -29,13 +29,16 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 import z3
 
-from ..ir.nodes import Module
+from ..errors import AlloError, VerificationError
+from ..ir.nodes import Alloc, Module, walk_stmts
+from ..ir.verifier import verify_ir
 from ..ir.types import BufferType, Float
 from .canon import canonical
 from .dag import INPUT, Dag
-from .executor import (BudgetExceeded, Deadlock, NotSICF, OutOfBounds, SymbolicExecutor,
+from .executor import (BudgetExceeded, Deadlock, FifoIssue, NotSICF, OutOfBounds, SymbolicExecutor,
                        SymResult)
-from .replay import first_difference, make_args, random_value, run_interpreter
+from .replay import (SPECIAL_TRIALS, first_difference, make_args, random_value, run_interpreter,
+                     same_value, special_value)
 from .verdict import EQUIVALENT, NOT_EQUIVALENT, UNKNOWN, Counterexample, Verdict
 from .z3_encode import Encoder
 
@@ -99,11 +102,12 @@ class _Checker:
                 res = ex.run()
                 results.append(res)
                 errors.append(None)
-                self.issues += [f"{label}: {i}" for i in res.issues]
+                self.issues += [_fifo_note(label, i) for i in res.issues]
             except OutOfBounds as e:
                 results.append(None)
                 errors.append(str(e))
-                self.issues.append(f"{label}: {e}")
+                self.issues.append(f"out-of-bounds: program {label}: "
+                                   f"{str(e).replace('out-of-bounds access: ', '', 1)}")
             except NotSICF as e:
                 return self.verdict(UNKNOWN, "symbolic execution", f"not SICF: program {label}: {e}")
             except BudgetExceeded as e:
@@ -112,7 +116,7 @@ class _Checker:
             except Deadlock as e:
                 results.append(None)
                 errors.append(str(e))
-                self.issues.append(f"{label}: deadlock: {e}")
+                self.issues.append(f"deadlock: program {label}: {e}")
             finally:
                 self.stats[f"ops_{label}"] = ex.ops
         if errors[0] or errors[1]:
@@ -179,18 +183,35 @@ class _Checker:
             return self.verdict(UNKNOWN, "symbolic execution + z3",
                                 f"z3 encoding failed: {type(e).__name__}: {e}")
 
+    def _candidate_envs(self, leaves: List[int]):
+        """Input assignments to try before z3, each as ``(env, special)``: first every input
+        at the same special value (signed zeros, infinities, NaN, extremes: where float
+        identities fail), then inputs that are all equal, then random ones."""
+        type_of = self.dag.type_of
+        for k in range(SPECIAL_TRIALS if self.trials > 0 else 0):
+            yield {n: special_value(type_of(n), k) for n in leaves}, True
+        for trial in range(min(self.trials, 2)):  # equal inputs: x - y, x == y, max(x, y)
+            shared: Dict[Any, Any] = {}
+            for n in leaves:
+                t = type_of(n)
+                if t not in shared:
+                    shared[t] = random_value(t, self.rng, trial)
+            yield {n: shared[type_of(n)] for n in leaves}, True
+        for trial in range(self.trials):
+            yield {n: random_value(type_of(n), self.rng, trial) for n in leaves}, False
+
     def _random_search(self, diffs: List[Diff]) -> Optional[Counterexample]:
         roots = [d[2] for d in diffs] + [d[3] for d in diffs]
         leaves = _inputs_of(self.dag, roots)
-        for trial in range(self.trials):
-            env = {n: random_value(self.dag.type_of(n), self.rng, trial) for n in leaves}
+        for env, special in self._candidate_envs(leaves):
             with np.errstate(all="ignore"):
                 try:
                     va = self.dag.evaluate([d[2] for d in diffs], env)
                     vb = self.dag.evaluate([d[3] for d in diffs], env)
                 except Exception:  # e.g. an op undefined on these values: let z3 decide
+                    if special:
+                        continue
                     return None
-            from .replay import same_value
             if any(not same_value(x, y) for x, y in zip(va, vb)):
                 cex = self._confirm(env)
                 if cex is not None:
@@ -268,26 +289,95 @@ class _Checker:
                               outs_a, outs_b)
 
 
+def _fifo_note(label: str, issue: FifoIssue) -> str:
+    """One line of the verdict's issues, starting with its kind (``note:`` if uncertain)."""
+    note = "" if issue.certain else "note: "
+    return f"{note}{issue.kind}: program {label}: {issue.message}"
+
+
 def _named(names: List[str], args: List[Any]) -> Dict[str, Any]:
     return dict(zip(names, args))
 
 
+_FP_MODES = ("exact", "reassoc")
+_OPTIONS = ("fp", "timeout_ms", "seed", "random_trials", "max_ops", "progress")
+
+
+def _bad_option(what: str, hint: str) -> VerificationError:
+    return VerificationError(what, where="verify", hint=hint)
+
+
+def check_options(fp: Any, timeout_ms: Any, seed: Any, random_trials: Any, max_ops: Any,
+                  progress: Any, unknown: Dict[str, Any]) -> None:
+    """Raise :class:`~allo.errors.VerificationError` for an unknown or ill-typed option.
+
+    Example: ``check_options("fast", 1000, 0, 12, 10**6, None, {})`` raises (fp is
+    "exact" or "reassoc").
+    """
+    valid = ", ".join(_OPTIONS)
+    if unknown:
+        names = ", ".join(repr(k) for k in sorted(unknown))
+        raise _bad_option(f"unknown verify option(s) {names}", f"valid options: {valid}")
+    if fp not in _FP_MODES:
+        raise _bad_option(f"option fp={fp!r} is not a float mode",
+                          "use fp=\"exact\" (bit-exact floats) or fp=\"reassoc\" "
+                          "(float add/mul chains may be reordered)")
+    for name, value, least in (("timeout_ms", timeout_ms, 1), ("seed", seed, 0),
+                               ("random_trials", random_trials, 0), ("max_ops", max_ops, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise _bad_option(f"option {name}={value!r} must be an integer >= {least}",
+                              f"valid options: {valid}")
+    if progress is not None and not isinstance(progress, bool):
+        raise _bad_option(f"option progress={progress!r} must be True, False or None",
+                          f"valid options: {valid}")
+
+
+def structural_key(mod: Module) -> str:
+    """A serialization that is equal only for structurally identical modules.
+
+    Node ``repr`` covers every field but source locations; constant tables are added by
+    content because numpy abbreviates large arrays in ``repr``. Example:
+    ``structural_key(m) == structural_key(m.copy())``.
+    """
+    parts = [f"top={mod.top!r}"]
+    for name in sorted(mod.funcs):
+        f = mod.funcs[name]
+        parts.append(f"{name!r}: {f!r}")
+        for st in walk_stmts(f.body):
+            if isinstance(st, Alloc) and isinstance(st.init, np.ndarray):
+                init = st.init
+                parts.append(f"{st.name}: {init.dtype} {init.shape} " + (
+                    repr(init.tolist()) if init.dtype == object else
+                    np.ascontiguousarray(init).tobytes().hex()))
+    return "\n".join(parts)
+
+
 def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
                       timeout_ms: int = 10_000, seed: int = 0, random_trials: int = 12,
-                      max_ops: int = 200_000_000, progress: Optional[bool] = None) -> Verdict:
+                      max_ops: int = 200_000_000, progress: Optional[bool] = None,
+                      **unknown: Any) -> Verdict:
     """Decide whether two IR modules compute the same live-outs for every input.
 
     ``fp="exact"`` compares floats bit-exactly; ``fp="reassoc"`` also accepts reordered
     float add/mul chains (and says so). ``timeout_ms`` bounds each z3 query, ``max_ops``
     the symbolic work; ``progress`` (default: stderr is a TTY) draws a progress bar for
-    runs longer than 2 s. Example::
+    runs longer than 2 s. A bad option raises :class:`~allo.errors.VerificationError`;
+    an ill-formed module gives "unknown" with the IR error. Example::
 
         v = check_equivalence(mod_a, mod_b)
         if not v: print(v.report())
     """
-    if fp not in ("exact", "reassoc"):
-        raise ValueError(f"fp must be 'exact' or 'reassoc', got {fp!r}")
-    return _Checker(mod_a, mod_b, fp, timeout_ms, seed, random_trials, max_ops, progress).run()
+    check_options(fp, timeout_ms, seed, random_trials, max_ops, progress, unknown)
+    checker = _Checker(mod_a, mod_b, fp, timeout_ms, seed, random_trials, max_ops, progress)
+    for label, mod in (("A", mod_a), ("B", mod_b)):
+        try:  # never reason about (let alone call equivalent) IR that breaks the IR rules
+            verify_ir(mod)
+        except AlloError as e:
+            return checker.verdict(UNKNOWN, "IR verification",
+                                   f"program {label} is ill-formed IR: {e}")
+    if structural_key(mod_a) == structural_key(mod_b):
+        return checker.verdict(EQUIVALENT, "identical programs")
+    return checker.run()
 
 
-__all__ = ["check_equivalence"]
+__all__ = ["check_equivalence", "check_options", "structural_key"]

@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -27,7 +28,8 @@ def random_value(t: AlloType, rng: np.random.Generator, trial: int) -> Any:
     """A random value of ``t``: small values on early trials, the full range later."""
     if isinstance(t, Float):
         if trial % 4 == 3:  # raw patterns reach extremes, subnormals, inf and NaN
-            return float_from_bits(int(rng.integers(0, 1 << t.bits)), t.kind)
+            # uint64 draws: int64 cannot represent the 2**64 bound of float64 patterns
+            return float_from_bits(int(rng.integers(0, 1 << t.bits, dtype=np.uint64)), t.kind)
         scale = 10.0 ** int(rng.integers(-2, 4))
         return make_float(float(rng.standard_normal() * scale), t.kind)
     bits, signed = t.bits, t.signed
@@ -40,6 +42,32 @@ def random_value(t: AlloType, rng: np.random.Generator, trial: int) -> Any:
         v = v + (int(rng.integers(0, 1 << (bits - 62))) << 62)
         return v + lo
     return int(rng.integers(lo, lo + (1 << bits)))
+
+
+# Values where arithmetic identities most often fail: signed zeros, infinities, NaN, the
+# extremes. Trial k of the special search gives every input its k-th special value.
+_FLOAT_SPECIALS = (0.0, -0.0, math.inf, -math.inf, math.nan, 1.0, -1.0, "max", "tiny")
+SPECIAL_TRIALS = len(_FLOAT_SPECIALS)
+
+
+def special_value(t: AlloType, k: int) -> Any:
+    """The ``k``-th special value of ``t`` (``0 <= k < SPECIAL_TRIALS``).
+
+    Floats: +0, -0, +inf, -inf, NaN, 1, -1, the largest finite value, the smallest
+    subnormal. Integers / fixed raw bits: 0, 0, max, min, 1, 1, -1 (or max), max, min.
+    Example: ``special_value(float32, 1)`` is ``-0.0``.
+    """
+    if isinstance(t, Float):
+        v = _FLOAT_SPECIALS[k]
+        if v == "max":  # the pattern just below +inf
+            return float_from_bits(float_bits(make_float(math.inf, t.kind), t.kind) - 1, t.kind)
+        if v == "tiny":
+            return float_from_bits(1, t.kind)
+        return make_float(v, t.kind)
+    lo = -(1 << (t.bits - 1)) if t.signed else 0
+    hi = lo + (1 << t.bits) - 1
+    return (0, 0, hi, lo, 1 if hi >= 1 else 0, 1 if hi >= 1 else 0,
+            -1 if t.signed else hi, hi, lo)[k]
 
 
 def _to_container(v: Any, t: AlloType) -> Any:
@@ -126,5 +154,5 @@ def first_difference(outs_a: Dict[str, Any], outs_b: Dict[str, Any], order: List
     return None
 
 
-__all__ = ["random_value", "make_args", "run_interpreter", "first_difference", "same_value",
+__all__ = ["random_value", "special_value", "SPECIAL_TRIALS", "make_args", "run_interpreter", "first_difference", "same_value",
            "copy_args"]

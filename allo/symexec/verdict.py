@@ -76,7 +76,8 @@ class Verdict:
     reason: str = ""
     counterexample: Optional[Counterexample] = None
     stats: Dict[str, Any] = field(default_factory=dict)
-    issues: List[str] = field(default_factory=list)  # stream problems and notes
+    # problems and notes, each labelled by kind: out-of-bounds, deadlock, leftover, overflow
+    issues: List[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.status not in (EQUIVALENT, NOT_EQUIVALENT, UNKNOWN):
@@ -98,8 +99,7 @@ class Verdict:
             lines.append(f"method: {self.method}")
         if self.reason:
             lines.append(f"reason: {self.reason}")
-        for issue in self.issues:
-            lines.append(f"stream: {issue}")
+        lines += self.issues  # each starts with its kind: "deadlock: ...", "leftover: ..."
         if self.counterexample is not None:
             lines.append(str(self.counterexample))
         if self.stats:

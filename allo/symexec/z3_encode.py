@@ -13,12 +13,13 @@ Example::
 
 from __future__ import annotations
 
+import math
 from typing import Any, Dict, List, Tuple
 
 import z3
 
 from ..ir.types import AlloType, Fixed, Float
-from ..semantics.values import float_bits
+from ..semantics.values import float_bits, float_from_bits, make_float
 from ..semantics.z3_ops import Z3Context, z3_apply, z3_sort
 from .dag import CONST, INPUT, OP_NAMES, Dag
 
@@ -97,8 +98,13 @@ class Encoder:
         if var is None:
             return None
         if isinstance(t, Float):
+            # fpToIEEEBV is unspecified on NaN (z3 evaluates it to 0): ask for the class first
+            if z3.is_true(model.eval(z3.fpIsNaN(var), model_completion=True)):
+                return make_float(math.nan, t.kind)
+            if z3.is_true(model.eval(z3.fpIsInf(var), model_completion=True)):
+                neg = z3.is_true(model.eval(z3.fpIsNegative(var), model_completion=True))
+                return make_float(-math.inf if neg else math.inf, t.kind)
             bits = model.eval(z3.fpToIEEEBV(var), model_completion=True)
-            from ..semantics.values import float_from_bits
             return float_from_bits(bits.as_long(), t.kind)
         raw = model.eval(var, model_completion=True).as_long()
         signed = t.signed

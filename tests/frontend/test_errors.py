@@ -454,7 +454,7 @@ CASES = [
     (e_walrus, AlloSyntaxError, ":="),
     (e_loop_var_outside, AlloNameError, "'i' is not defined outside its loop"),
     (e_slice_buffer, AlloSyntaxError, "slicing buffer"),
-    (e_mod_fixed, AlloTypeError, "needs integer operands"),
+    (e_mod_fixed, AlloTypeError, "needs integer or float operands"),
     (e_fstring, AlloSyntaxError, "f-strings"),
     (e_string_value, AlloTypeError, "cannot be used as a value"),
     (e_scope, AlloNameError, "outside the block"),

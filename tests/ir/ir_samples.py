@@ -212,7 +212,7 @@ def non_affine() -> Module:
     idx32 = Load("idx", (i,), int32)
     body = [Store("B", (i,), Load("A", (cast(idx32, I),), float32)),
             Store("B", (op("mod", op("mul", i, i), c(8)),), Const(2.0, float32)),
-            Store("B", (cast(op("add", cast(i, int8), c(1, int8)), I),), Const(3.0, float32)),
+            Store("B", (cast(op("add", cast(i, int8), c(0, int8)), I),), Const(3.0, float32)),  # in bounds: 0..7
             Store("B", (idx32,), Const(4.0, float32))]
     dyn = loop("j", cast(Load("idx", (c(0),), int32), I), [Store("B", (j,), Const(5.0, float32))])
     f = Func("gather", [Param("A", float32[8]), Param("idx", int32[8]), Param("B", float32[8])], [],

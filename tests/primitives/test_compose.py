@@ -166,3 +166,22 @@ def test_compose_refuses_unrelated_kernel():
         s_top.compose(s_scale)
     with pytest.raises(ScheduleError, match="expects schedules"):
         s_top.compose(matmul)
+
+
+def test_refused_replay_leaves_the_schedule_unchanged():
+    s_mm = allo.customize(matmul)
+    s_mm.split("i", 2)
+    s_mm.partition(s_mm.A, dim=2)
+    s_top = allo.customize(one_call)
+    s_top.pipeline("matmul:k")
+    s_top.partition(s_top.X, partition_type=allo.Partition.Cyclic, dim=2, factor=2)
+    before = (str(s_top.module), len(s_top.history))
+    with pytest.raises(AlloTypeError):
+        s_top.compose(s_mm)  # the split replays, then the layouts mismatch: all undone
+    assert (str(s_top.module), len(s_top.history)) == before
+
+
+def test_compose_into_itself_is_refused():
+    s = allo.customize(one_call)
+    with pytest.raises(ScheduleError, match="cannot be composed into itself"):
+        s.compose(s)

@@ -15,6 +15,8 @@ from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs
 
 M, N, K = 6, 5, 4
 
+from property_runs import Applied, checked_property
+
 
 def gemm(A: float32[M, K], B: float32[K, N]) -> float32[M, N]:
     C: float32[M, N] = 0.0
@@ -172,41 +174,46 @@ def _chains(func):
     return out
 
 
-@settings(max_examples=40, deadline=None)
-@given(data=st.data())
-def test_random_loop_schedules_preserve_results(data):
-    module = data.draw(kernels(FEATURES))
-    s = allo.Schedule(module)
-    loops = [site.loop.name for site in loop_sites(s.ir.top_func)]
-    if not loops:
-        return
-    choice = data.draw(st.sampled_from(["split", "reorder", "fuse", "parallel", "unroll", "pipeline"]))
-    try:
-        if choice == "split":
-            s.split(data.draw(st.sampled_from(loops)), data.draw(st.integers(1, 4)))
-        elif choice in ("reorder", "fuse"):
-            pairs = _chains(s.ir.top_func)
-            if not pairs:
-                return
-            outer, inner = data.draw(st.sampled_from(pairs))
-            s.reorder(inner, outer) if choice == "reorder" else s.fuse(outer, inner)
-        elif choice == "parallel":
-            s.parallel(data.draw(st.sampled_from(loops)))
-        elif choice == "unroll":
-            s.unroll(data.draw(st.sampled_from(loops)), data.draw(st.integers(0, 3)))
-        else:
-            s.pipeline(data.draw(st.sampled_from(loops)))
-    except ScheduleError:
-        event(f"{choice} refused")
-        return  # refused (conservatively); the schedule is unchanged
-    event(f"{choice} applied")
-    args = data.draw(inputs_for(module.top_func))
-    a, b = copy_args(args), copy_args(args)
-    expected = Interpreter(s.original)(*a)
-    got = Interpreter(s.ir)(*b)
-    assert outputs_equal(expected, got) and outputs_equal(a, b)
-    verdict = s.verify()
-    assert verdict.status != "not equivalent", str(verdict)
+def test_random_loop_schedules_preserve_results():
+    applied = Applied()
+
+    @given(data=st.data())
+    def prop(data):
+        module = data.draw(kernels(FEATURES))
+        s = allo.Schedule(module)
+        loops = [site.loop.name for site in loop_sites(s.ir.top_func)]
+        if not loops:
+            return
+        choice = data.draw(st.sampled_from(["split", "reorder", "fuse", "parallel", "unroll", "pipeline"]))
+        try:
+            if choice == "split":
+                s.split(data.draw(st.sampled_from(loops)), data.draw(st.integers(1, 4)))
+            elif choice in ("reorder", "fuse"):
+                pairs = _chains(s.ir.top_func)
+                if not pairs:
+                    return
+                outer, inner = data.draw(st.sampled_from(pairs))
+                s.reorder(inner, outer) if choice == "reorder" else s.fuse(outer, inner)
+            elif choice == "parallel":
+                s.parallel(data.draw(st.sampled_from(loops)))
+            elif choice == "unroll":
+                s.unroll(data.draw(st.sampled_from(loops)), data.draw(st.integers(0, 3)))
+            else:
+                s.pipeline(data.draw(st.sampled_from(loops)))
+        except ScheduleError:
+            event(f"{choice} refused")
+            return  # refused (conservatively); the schedule is unchanged
+        event(f"{choice} applied")
+        applied()
+        args = data.draw(inputs_for(module.top_func))
+        a, b = copy_args(args), copy_args(args)
+        expected = Interpreter(s.original)(*a)
+        got = Interpreter(s.ir)(*b)
+        assert outputs_equal(expected, got) and outputs_equal(a, b)
+        verdict = s.verify()
+        assert verdict, str(verdict)
+
+    checked_property(prop, applied, max_examples=60, at_least=20)
 
 
 def _stencil_module(offsets, extent):

@@ -14,6 +14,8 @@ from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs
 
 FEATURES = KernelFeatures(while_loops=False, max_extent=5, max_loop_depth=3, expr_depth=2)
 
+from property_runs import Applied, checked_property
+
 
 def same_results(original, rewritten, args):
     a, b = copy_args(args), copy_args(args)
@@ -34,28 +36,33 @@ def candidates(func):
     return out
 
 
-@settings(max_examples=60, deadline=None)
-@given(data=st.data())
-def test_buffer_at_on_random_kernels(data):
-    module = data.draw(kernels(FEATURES))
-    func = module.top_func
-    pairs = candidates(func)
-    if not pairs:
-        event("no buffer accessed in a loop")
-        return
-    axis, name = data.draw(st.sampled_from(pairs))
-    unchecked = data.draw(st.booleans())
-    try:
-        new, cert, handle = apply_primitive(module, "buffer_at",
-                                            {"target": BufferHandle(func.name, name), "axis": axis},
-                                            unchecked=unchecked)
-    except ScheduleError as err:
-        event(f"refused: {err.message.split(':')[0][:40]}")
-        return
-    event("applied" + (" (unchecked)" if not cert.checked else ""))
-    assert isinstance(handle, BufferHandle) and handle.name in new.top_func.buffers()
-    args = data.draw(inputs_for(func))
-    same_results(module, new, args)
+def test_buffer_at_on_random_kernels():
+    applied = Applied()
+
+    @given(data=st.data())
+    def prop(data):
+        module = data.draw(kernels(FEATURES))
+        func = module.top_func
+        pairs = candidates(func)
+        if not pairs:
+            event("no buffer accessed in a loop")
+            return
+        axis, name = data.draw(st.sampled_from(pairs))
+        unchecked = data.draw(st.booleans())
+        try:
+            new, cert, handle = apply_primitive(module, "buffer_at",
+                                                {"target": BufferHandle(func.name, name), "axis": axis},
+                                                unchecked=unchecked)
+        except ScheduleError as err:
+            event(f"refused: {err.message.split(':')[0][:40]}")
+            return
+        event("applied" + (" (unchecked)" if not cert.checked else ""))
+        applied()
+        assert isinstance(handle, BufferHandle) and handle.name in new.top_func.buffers()
+        args = data.draw(inputs_for(func))
+        same_results(module, new, args)
+
+    checked_property(prop, applied, max_examples=60, at_least=10)
 
 
 def _factorizations(n):
@@ -66,49 +73,59 @@ def _factorizations(n):
     return out
 
 
-@settings(max_examples=30, deadline=None)
-@given(data=st.data())
-def test_reshape_on_random_kernels(data):
-    module = data.draw(kernels(KernelFeatures(while_loops=False, max_extent=5, local_buffers=True)))
-    func = module.top_func
-    locals_ = [s for s in walk_stmts(func.body) if isinstance(s, Alloc) and s.type.rank > 0]
-    if not locals_:
-        event("no local array")
-        return
-    alloc = data.draw(st.sampled_from(locals_))
-    shape = data.draw(st.sampled_from(_factorizations(alloc.type.size)))
-    try:
-        new, cert, _ = apply_primitive(module, "reshape",
-                                       {"target": BufferHandle(func.name, alloc.name), "shape": shape})
-    except ScheduleError as err:
-        event(f"refused: {err.message[:40]}")
-        return
-    event("applied")
-    assert cert.checked
-    args = data.draw(inputs_for(func))
-    same_results(module, new, args)
+def test_reshape_on_random_kernels():
+    applied = Applied()
+
+    @given(data=st.data())
+    def prop(data):
+        module = data.draw(kernels(KernelFeatures(while_loops=False, max_extent=5, local_buffers=True)))
+        func = module.top_func
+        locals_ = [s for s in walk_stmts(func.body) if isinstance(s, Alloc) and s.type.rank > 0]
+        if not locals_:
+            event("no local array")
+            return
+        alloc = data.draw(st.sampled_from(locals_))
+        shape = data.draw(st.sampled_from(_factorizations(alloc.type.size)))
+        try:
+            new, cert, _ = apply_primitive(module, "reshape",
+                                           {"target": BufferHandle(func.name, alloc.name), "shape": shape})
+        except ScheduleError as err:
+            event(f"refused: {err.message[:40]}")
+            return
+        event("applied")
+        applied()
+        assert cert.checked
+        args = data.draw(inputs_for(func))
+        same_results(module, new, args)
+
+    checked_property(prop, applied, max_examples=30, at_least=5)
 
 
-@settings(max_examples=30, deadline=None)
-@given(data=st.data())
-def test_partition_on_random_kernels_changes_only_layouts(data):
-    module = data.draw(kernels(FEATURES))
-    func = module.top_func
-    arrays = [n for n, t in func.buffers().items() if isinstance(t, BufferType) and t.rank]
-    name = data.draw(st.sampled_from(arrays))
-    kind = data.draw(st.sampled_from([None, "complete", "block", "cyclic"]))
-    dim = data.draw(st.one_of(st.integers(0, 3), st.lists(st.integers(0, 3), max_size=2)))
-    factor = data.draw(st.integers(0, 4))
-    arguments = {"target": BufferHandle(func.name, name), "partition_type": kind, "dim": dim,
-                 "factor": factor}
-    try:
-        new, _, _ = apply_primitive(module, "partition", arguments)
-    except ScheduleError as err:
-        event("refused")
-        assert any(word in err.message for word in ("dim", "factor", "partition"))
-        return
-    event("applied")
-    layout = new.top_func.buffers()[name].layout
-    assert layout is not None and layout.shape == func.buffers()[name].shape
-    args = data.draw(inputs_for(func))
-    same_results(module, new, args)
+def test_partition_on_random_kernels_changes_only_layouts():
+    applied = Applied()
+
+    @given(data=st.data())
+    def prop(data):
+        module = data.draw(kernels(FEATURES))
+        func = module.top_func
+        arrays = [n for n, t in func.buffers().items() if isinstance(t, BufferType) and t.rank]
+        name = data.draw(st.sampled_from(arrays))
+        kind = data.draw(st.sampled_from([None, "complete", "block", "cyclic"]))
+        dim = data.draw(st.one_of(st.integers(0, 3), st.lists(st.integers(0, 3), max_size=2)))
+        factor = data.draw(st.integers(0, 4))
+        arguments = {"target": BufferHandle(func.name, name), "partition_type": kind, "dim": dim,
+                     "factor": factor}
+        try:
+            new, _, _ = apply_primitive(module, "partition", arguments)
+        except ScheduleError as err:
+            event("refused")
+            assert any(word in err.message for word in ("dim", "factor", "partition"))
+            return
+        event("applied")
+        applied()
+        layout = new.top_func.buffers()[name].layout
+        assert layout is not None and layout.shape == func.buffers()[name].shape
+        args = data.draw(inputs_for(func))
+        same_results(module, new, args)
+
+    checked_property(prop, applied, max_examples=30, at_least=5)

@@ -8,6 +8,7 @@ from designs import (fifo_pipeline, gemm_float, gemm_int, gemm_plain, relu, rows
                      systolic_gemm)
 from fe_kernels import FORCED, SCHEDULES, build
 
+from allo.errors import VerificationError
 from allo.symexec import verify
 
 SCHEDULED = [(k, s) for k, scheds in SCHEDULES.items() for s in ["", *scheds]]
@@ -80,8 +81,14 @@ def test_long_reversed_integer_reduction_canonicalizes():
 def test_schedule_verify_passes_fp_and_timeout_through():
     _, _, s = build("fgemm", "split_k")
     assert s.verify(fp="reassoc", timeout_ms=500).status == "equivalent"
-    with pytest.raises(ValueError):
+    with pytest.raises(VerificationError, match="fp='fast'") as err:
         s.verify(fp="fast")
+    assert "reassoc" in str(err.value)
+    with pytest.raises(VerificationError, match="'foo'") as err:
+        s.verify(foo=1)
+    assert "timeout_ms" in str(err.value) and "random_trials" in str(err.value)
+    with pytest.raises(VerificationError, match="timeout_ms"):
+        s.verify(timeout_ms="soon")
 
 
 def test_progress_bar_is_drawn_for_long_runs(capsys, monkeypatch):

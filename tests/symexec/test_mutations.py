@@ -128,5 +128,7 @@ def test_dropped_split_guard_is_caught():
     original, scheduled, _ = build("gemm", "split_k")  # 8 = 3 + 3 + 2: the split has a guard
     (what, bad), = mutants(scheduled, kinds=("guard",))
     v = verify(original, bad)
-    assert_confirmed(original, bad, v)
-    assert "out-of-bounds" in v.method
+    # the unguarded tail reads past the end at a statically known address: the IR verifier
+    # rejects the module, so the verdict is "unknown" with that error (never equivalent)
+    assert v.status == "unknown" and v.method == "IR verification", v.report()
+    assert "program B is ill-formed IR" in v.reason and "outside" in v.reason

@@ -17,6 +17,8 @@ Example::
 
 from __future__ import annotations
 
+import re
+import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
@@ -51,10 +53,10 @@ class HLSModule:
 
     __repr__ = __str__
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._csim is None:
             self._csim = compile_designs([self.module], [self.design])[0]
-        return self._csim(*args)
+        return self._csim(*args, **kwargs)
 
 
 def _header_comment(schedule: Any, verdict: Any, verified: bool) -> str:
@@ -71,20 +73,32 @@ def _header_comment(schedule: Any, verdict: Any, verified: bool) -> str:
     return "\n".join(lines)
 
 
+def default_project_dir(top: str) -> Path:
+    """A fresh temporary directory for a project built without ``project=`` (never the
+    current directory, which a library must not litter); ``mod.project`` reports it.
+
+    Example: ``default_project_dir("gemm").name == "gemm.prj"``.
+    """
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", top)
+    return Path(tempfile.mkdtemp(prefix=f"allo-{safe}-")) / f"{safe}.prj"
+
+
 def build(schedule: Any, target: str = "vhls", mode: Optional[str] = None,
           project: Optional[str] = None, verify: bool = True, **options: Any) -> Any:
     """Build ``schedule`` (a :class:`allo.schedule.Schedule`) for an HLS target.
 
     ``target="vhls"``: an :class:`HLSModule` (``str()`` is the C++). ``target="vitis_hls"``:
-    ``mode="csim"`` (default) writes ``project`` (if given) and returns a callable C
-    simulation; other modes write the project and need Vitis. ``verify=False`` skips the
+    ``mode="csim"`` (default) writes the project and returns a callable C simulation; other
+    modes write the project and need Vitis. Without ``project`` the project goes into a fresh
+    temporary directory (``mod.project`` says where), never the current directory. ``verify=False`` skips the
     equivalence gate (the code then says UNVERIFIED).
 
     Example: ``mod = build(s, "vitis_hls", mode="csim", project="gemm.prj")``.
     """
     if options:
-        raise BackendError(f"unknown HLS build option(s): {', '.join(sorted(options))}",
-                           where="build", hint="options: mode, project, verify")
+        raise BackendError(f"unknown HLS build option(s): {', '.join(map(repr, sorted(options)))}",
+                           where=f"build(target={target!r})",
+                           hint="valid options: mode, project, verify")
     verdict = require_equivalent(schedule) if verify else None
     module = schedule.ir
     design = emit_design(module, _header_comment(schedule, verdict, verify))
@@ -95,7 +109,7 @@ def build(schedule: Any, target: str = "vhls", mode: Optional[str] = None,
     if mode not in MODES:
         raise BackendError(f"unknown mode {mode!r}", where="build(target='vitis_hls')",
                            hint=f"modes: {', '.join(MODES)}")
-    path = write_project(design, module, project or f"{module.top}.prj", mode)
+    path = write_project(design, module, project or default_project_dir(module.top), mode)
     if mode == "csim":
         hls = HLSModule(module, design, path)
         hls._csim = compile_designs([module], [design])[0]

@@ -282,7 +282,9 @@ class FuncEmitter:
         t = s.type if isinstance(s.type, BufferType) else BufferType(s.type, ())
         name = self.names[s.name]
         if t.is_stream:
-            self.out(depth, self.declarator(name, t, False) + ";")
+            # a named FIFO: C simulation's "read of empty stream" error can say which one
+            label = f'("{_c_string(s.name)}")' if not t.shape else ""
+            self.out(depth, self.declarator(name, t, False) + label + ";")
             self.buffer_pragmas(s.name, t, depth)
             return
         if isinstance(s.init, np.ndarray):
@@ -388,3 +390,8 @@ def emit_design(module: Module, header_comment: str = "") -> EmittedDesign:
 
 
 __all__ = ["emit_design", "EmittedDesign", "layouts_of", "FuncEmitter"]
+
+
+def _c_string(text: str) -> str:
+    """``text`` escaped for a C string literal."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')

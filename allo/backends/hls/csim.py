@@ -27,10 +27,10 @@ from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
-from ...errors import BackendError, CallError
+from ...errors import AlloError, BackendError, CallError
 from ...ir.nodes import Func, Module
 from ...ir.types import AlloType, BufferType, Fixed, Float, Int
-from ...runtime import container_dtype, invoke
+from ...runtime import bind_arguments, container_dtype, invoke
 from .codegen import EmittedDesign, emit_design
 from .ctypes_map import c_type, identifier, is_native_int
 from .prelude import HELPERS_H, HLS_STREAM_H
@@ -141,7 +141,8 @@ template <int NB> static inline void allo_bits_to_words(ap_uint<NB> p, uint64_t*
 
 
 def wrapper(func: Func, entry: str) -> str:
-    """The ``extern "C" void entry(void** args)`` that runs ``func`` on containers."""
+    """The ``extern "C" int entry(void** args)`` that runs ``func`` on containers; it
+    returns 1 when the simulation recorded a design error (see :data:`ERROR_MESSAGE_FN`)."""
     pre, call, post = [], [], []
     slots = [(p.name, p.type, False) for p in func.params]
     slots += [(f"out{k}", t, True) for k, t in enumerate(func.results)]
@@ -174,9 +175,17 @@ def wrapper(func: Func, entry: str) -> str:
             call.append(v)
         else:
             call.append(f"*{v}")
-    lines = [f'extern "C" void {entry}(void** args) {{', *pre,
-             f"  {identifier(func.name)}({', '.join(call)});", *post, "}"]
+    lines = [f'extern "C" int {entry}(void** args) {{', "  hls::allo_csim_error().clear();", *pre,
+             f"  {identifier(func.name)}({', '.join(call)});", *post,
+             "  return hls::allo_csim_error().empty() ? 0 : 1;", "}"]
     return "\n".join(lines)
+
+
+ERROR_MESSAGE_FN = "allo_csim_error_message"
+_ERROR_MESSAGE = f'''extern "C" const char* {ERROR_MESSAGE_FN}() {{
+  return hls::allo_csim_error().c_str();
+}}
+'''
 
 
 # ------------------------------------------------------------------ modules
@@ -194,22 +203,34 @@ class CsimModule:
         self.func = module.top_func
         self._fn = getattr(lib, entry)
         self._fn.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
-        self._fn.restype = None
+        self._fn.restype = ctypes.c_int
+        self._error_message = getattr(lib, ERROR_MESSAGE_FN)
+        self._error_message.restype = ctypes.c_char_p
         self._lib = lib
         self.library_path = library_path
         self.design = design
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         f = self.func
+        if kwargs:  # keywords name parameters; outputs can only be passed by position
+            args = bind_arguments(f, args, kwargs)
         n_in, n_out = len(f.params), len(f.results)
         if n_out and len(args) == n_in + n_out:
+            for k, (dst, t) in enumerate(zip(args[n_in:], f.results)):
+                shape = t.shape if isinstance(t, BufferType) else ()
+                if not isinstance(dst, np.ndarray) or dst.shape != shape:
+                    got = (f"an array of shape {dst.shape}" if isinstance(dst, np.ndarray)
+                           else f"{type(dst).__name__} {dst!r}")
+                    raise CallError(f"{f.name}() takes {n_in} argument(s) "
+                                    f"({', '.join(p.name for p in f.params)}), got {len(args)}: "
+                                    f"argument {n_in + k} would be the preallocated output array "
+                                    f"of result {k}, but it is {got}, not an array of shape "
+                                    f"{shape}",
+                                    hint="pass one value per kernel parameter (and optionally "
+                                         "one preallocated numpy array per kernel result)")
             results = invoke(f, args[:n_in], self._execute)
             results = [results] if n_out == 1 else results
-            for k, (dst, val, t) in enumerate(zip(args[n_in:], results, f.results)):
-                if not isinstance(dst, np.ndarray) or dst.shape != np.shape(val):
-                    raise CallError(f"output argument {k}: expected an array of shape "
-                                    f"{np.shape(val)}, got {type(dst).__name__}",
-                                    hint="pass a preallocated numpy array per kernel result")
+            for dst, val in zip(args[n_in:], results):
                 dst[...] = val
             return None
         return invoke(f, args, self._execute)
@@ -220,9 +241,9 @@ class CsimModule:
         for p, a in zip(f.params, cargs):
             t = p.type
             if isinstance(t, BufferType):
-                arr, back = self._container(a, t.dtype)
-                if back is not None:
-                    wide_back.append((a, back, t.dtype))
+                arr, wide = self._container(a, t.dtype)
+                if wide:  # the kernel wrote words: convert them back into the object array
+                    wide_back.append((a, arr, t.dtype))
             else:
                 arr, _ = self._container(np.array(a, dtype=container_dtype(t)), t)
             keep.append(arr)
@@ -236,7 +257,13 @@ class CsimModule:
             keep.append(words)
             ptrs.append(words.ctypes.data)
         argv = (ctypes.c_void_p * max(len(ptrs), 1))(*ptrs)
-        self._fn(argv)
+        failed = self._fn(argv)
+        if failed:
+            message = self._error_message().decode(errors="replace")
+            raise AlloError(f"{f.name}: {message}", where="C simulation",
+                            hint="a consumer reads a stream before its producer writes it (or "
+                                 "reads more than is written); reorder the processes or fix "
+                                 "the counts; verify the design to locate the FIFO")
         for user, words, t in wide_back:
             user[...] = _from_words(words, t)
         results = []
@@ -248,10 +275,11 @@ class CsimModule:
 
     @staticmethod
     def _container(a: np.ndarray, t: AlloType):
+        """The memory passed to C++ and whether it is a word array (wide integers)."""
         if _is_wide(t):
             return _to_words(a, t), True
         arr = np.ascontiguousarray(a)
-        return arr, None
+        return arr, False
 
 
 def _to_words(a: np.ndarray, t: AlloType) -> np.ndarray:
@@ -292,6 +320,7 @@ def translation_unit(designs: Sequence[EmittedDesign], modules: Sequence[Module]
     for k, (d, m) in enumerate(zip(designs, modules)):
         parts.append(f"namespace allo_d{k} {{\n{d.prototypes}\n{d.body}\n"
                      f"{wrapper(m.top_func, f'allo_entry_{k}')}\n}}  // namespace allo_d{k}\n")
+    parts.append(_ERROR_MESSAGE)
     return "\n".join(parts)
 
 

@@ -179,7 +179,7 @@ class ExprEmitter:
             return f"std::{fn}({a[0]})" if native else f"allo_fcast<{ct}>(std::{fn}((double){a[0]}))"
         if op in _MATH or op == "pow":
             args = ", ".join(f"(double){x}" for x in a)
-            inner = f"std::{op}({args})"
+            inner = f"allo_{op}({args})"  # libm, with domain-error NaNs made positive
             return f"({ct}){inner}" if native or t.kind == "f16" else f"allo_fcast<{ct}>({inner})"
         raise BackendError(f"op '{op}' is not defined on {t!r}")
 

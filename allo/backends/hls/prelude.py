@@ -19,8 +19,10 @@ Example::
 """
 
 HLS_STREAM_H = r"""// hls_stream.h: a minimal software model of Vitis HLS's hls::stream<T>, written for
-// Allo's C simulation. A stream is an unbounded FIFO (std::deque); reading an empty
-// stream is a design error and aborts with a message, as Vitis csim reports it.
+// Allo's C simulation. A stream is an unbounded FIFO (std::deque). Reading an empty
+// stream is a design error (hardware would deadlock): instead of aborting the process
+// that loaded the simulation, the first such read is recorded in allo_csim_error()
+// (which Allo's wrapper reports back to Python) and the read yields T().
 #ifndef ALLO_HLS_STREAM_H
 #define ALLO_HLS_STREAM_H
 #include <cstdio>
@@ -29,6 +31,12 @@ HLS_STREAM_H = r"""// hls_stream.h: a minimal software model of Vitis HLS's hls:
 #include <string>
 
 namespace hls {
+// The first design error of the current simulation run ("" = none).
+inline std::string& allo_csim_error() {
+  static std::string error;
+  return error;
+}
+
 template <typename T>
 class stream {
  public:
@@ -39,9 +47,9 @@ class stream {
   void write(const T& v) { q_.push_back(v); }
   T read() {
     if (q_.empty()) {
-      std::fprintf(stderr, "hls::stream '%s': read while empty (the design would deadlock)\n",
-                   name_.c_str());
-      std::abort();
+      if (allo_csim_error().empty())
+        allo_csim_error() = "read of empty stream " + name_ + ": deadlock in C simulation";
+      return T();
     }
     T v = q_.front();
     q_.pop_front();
@@ -62,7 +70,7 @@ class stream {
 
  private:
   std::deque<T> q_;
-  std::string name_ = "stream";
+  std::string name_ = "(an unnamed stream, e.g. an element of a stream array)";
 };
 }  // namespace hls
 #endif
@@ -78,6 +86,7 @@ HELPERS_H = r"""// ---- Allo helpers: the exact meaning of each non-trivial op (
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #if defined(__SYNTHESIS__) || defined(__VITIS_HLS__)
@@ -372,6 +381,20 @@ template <typename T> static inline T allo_f2fx(double x) {  // floor(x * 2**F),
 }
 
 // ---- floats: casts round once; IEEE 754-2019 minimum/maximum; Python's float mod
+// Math intrinsics: the C library's double function, except that a NaN produced from
+// non-NaN operands (a domain error: log(-1), sqrt(-1), sin(inf), pow(-2, 0.5)) is the
+// positive quiet NaN, as in the reference interpreter (docs/semantics.md, "NaN").
+static inline double allo_domain_nan(double r, bool operands_nan) {
+  return (r != r && !operands_nan) ? std::numeric_limits<double>::quiet_NaN() : r;
+}
+#define ALLO_MATH1(fn) \
+  static inline double allo_##fn(double x) { return allo_domain_nan(std::fn(x), x != x); }
+ALLO_MATH1(exp) ALLO_MATH1(log) ALLO_MATH1(log2) ALLO_MATH1(log10) ALLO_MATH1(sqrt)
+ALLO_MATH1(sin) ALLO_MATH1(cos) ALLO_MATH1(tan) ALLO_MATH1(tanh)
+#undef ALLO_MATH1
+static inline double allo_pow(double x, double y) {
+  return allo_domain_nan(std::pow(x, y), x != x || y != y);
+}
 template <typename F> static inline F allo_fcast(double x) { return (F)x; }
 template <> inline allo_bf16 allo_fcast<allo_bf16>(double x) { return allo_bf16::from_double(x); }
 template <typename F> static inline F allo_fmin(F a, F b) {

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 import numpy as np
 
+from ...errors import AlloError
 from ...ir.nodes import Alloc, Module, walk_stmts
-from .codegen import emit_module
+from ...ir.verifier import verify_ir
+from .codegen import ModuleCodegen, emit_module
 from .jit import compile_ir
 from .module import LLVMModule
 
@@ -43,7 +45,30 @@ def module_key(module: Module, options: Tuple) -> str:
     return h.hexdigest()
 
 
-def build(module: Module, *, fma: bool = False, fast_math: bool = False) -> LLVMModule:
+BUILD_OPTIONS = ("fma", "fast_math")
+
+
+def check_options(options: Dict[str, Any]) -> None:
+    """Refuse build options the LLVM backend does not know (a typo must not pass silently).
+
+    Example: ``check_options({"fma": True})`` passes; ``check_options({"foo": 1})`` raises.
+    """
+    unknown = sorted(set(options) - set(BUILD_OPTIONS))
+    if unknown:
+        raise AlloError(f"unknown LLVM build option(s): {', '.join(map(repr, unknown))}",
+                        where="build(target='llvm')",
+                        hint=f"valid options: {', '.join(BUILD_OPTIONS)}")
+
+
+def _compile(module: Module, flags: Tuple[str, ...]) -> LLVMModule:
+    """Emit, optimise and JIT ``module`` (no caching)."""
+    codegen = ModuleCodegen(module, flags)
+    text = codegen.emit()
+    engine, address = compile_ir(text)
+    return LLVMModule(module, engine, address, text, codegen.sites)
+
+
+def build(module: Module, **options: Any) -> LLVMModule:
     """Compile ``module`` to a callable :class:`LLVMModule` (numpy calling convention).
 
     ``fma`` allows contracting float ``a * b + c``; ``fast_math`` allows every fast-math
@@ -52,6 +77,8 @@ def build(module: Module, *, fma: bool = False, fast_math: bool = False) -> LLVM
         mod = build(module)
         out = mod(np.ones((4, 4), np.float32))
     """
+    check_options(options)
+    fma, fast_math = bool(options.get("fma", False)), bool(options.get("fast_math", False))
     flags: Tuple[str, ...] = ("fast",) if fast_math else ("contract",) if fma else ()
     key = module_key(module, ("llvm", flags))
     with _cache_lock:
@@ -60,11 +87,11 @@ def build(module: Module, *, fma: bool = False, fast_math: bool = False) -> LLVM
             cache_stats["hits"] += 1
             return hit
         cache_stats["misses"] += 1
-        text = emit_module(module, flags)
-        engine, address = compile_ir(text)
-        mod = LLVMModule(module, engine, address, text)
+        verify_ir(module)  # ill-typed IR would crash llvmlite: raise the IRError instead
+        mod = _compile(module, flags)
         _cache[key] = mod
         return mod
 
 
-__all__ = ["build", "LLVMModule", "cache_stats", "module_key"]
+__all__ = ["build", "LLVMModule", "cache_stats", "module_key", "check_options", "BUILD_OPTIONS",
+           "emit_module"]

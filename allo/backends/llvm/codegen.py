@@ -34,15 +34,27 @@ from ...errors import BackendError
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op, Return,
                          Store, StreamGet, StreamPut, Var, While, walk_stmts)
 from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
+from .bounds import IndexRanges
 from .casts import cast
 from .emitbase import I1, I8, I32, I64, EmitBase, int_const
 from .lltypes import PTR, from_storage, storage_bytes, storage_type, to_storage, value_type
 from .ops import emit_op
-from .streams import QUEUE, QUEUE_BYTES, StreamSupport, error_flag
+from .streams import ERR_BOUNDS, QUEUE, QUEUE_BYTES, StreamSupport, error_flag, error_globals
 
 ENTRY = "__allo_entry"
 STACK_BUFFER_LIMIT = 16 * 1024
 STACK_FUNC_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class BoundsSite:
+    """One run-time index check: reported when the index is out of range."""
+
+    func: str
+    buffer: str
+    dim: int          # 0-based
+    extent: int
+    loc: object = None
 
 
 @dataclass
@@ -94,7 +106,10 @@ class ModuleCodegen(EmitBase):
         self.fp_flags = fp_flags
         self.streams = StreamSupport(self)
         self.functions: Dict[str, ir.Function] = {}
+        self.sites: List[BoundsSite] = []       # site id -> what failed
+        self.may_fail: Dict[str, bool] = {}     # function -> can it set the error flag?
         error_flag(self.module)
+        error_globals(self.module)
 
     def emit(self) -> str:
         for name, f in self.ir.funcs.items():
@@ -102,10 +117,29 @@ class ModuleCodegen(EmitBase):
             fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), params), name=_fn_name(name))
             fn.linkage = "internal"
             self.functions[name] = fn
-        for name, f in self.ir.funcs.items():
-            FuncCodegen(self, f, self.functions[name]).emit()
+        for name in self._callees_first():
+            FuncCodegen(self, self.ir.funcs[name], self.functions[name]).emit()
         self._entry(self.ir.top_func)
         return str(self.module)
+
+    def _callees_first(self) -> List[str]:
+        """Function names with callees before callers, so a caller knows whether a callee
+        can fail (and needs no flag test after calls that cannot)."""
+        order: List[str] = []
+        seen = set()
+
+        def visit(name: str) -> None:
+            if name in seen or name not in self.ir.funcs:
+                return
+            seen.add(name)
+            for s in walk_stmts(self.ir.funcs[name].body):
+                if isinstance(s, Call):
+                    visit(s.callee)
+            order.append(name)
+
+        for name in self.ir.funcs:
+            visit(name)
+        return order
 
     def _entry(self, f: Func) -> None:
         fn = ir.Function(self.module, ir.FunctionType(I32, [PTR]), name=ENTRY)
@@ -139,6 +173,9 @@ class FuncCodegen:
         self.storage: Dict[int, _Buf] = {}    # id(Alloc) -> hoisted storage
         self.heap: List[ir.Value] = []
         self.queues: List[Tuple[ir.Value, int]] = []
+        self.ranges = IndexRanges()
+        self.stmt_loc = None
+        mg.may_fail[f.name] = False
 
     @property
     def b(self) -> ir.IRBuilder:
@@ -251,10 +288,12 @@ class FuncCodegen:
 
     def stmt(self, s) -> None:
         b = self.b
+        self.stmt_loc = getattr(s, "loc", None)  # where an index check without its own loc fails
         if isinstance(s, Store):
             buf = self._buf(s.buffer)
             v = self._coerce(self.expr(s.value), s.value.type, buf.elem)
-            b.store(to_storage(b, v, buf.elem), self._address(buf, s.indices))
+            addr = self._address(buf, s.indices, s.buffer, s.loc)
+            self.b.store(to_storage(self.b, v, buf.elem), addr)
         elif isinstance(s, For):
             self._for(s)
         elif isinstance(s, If):
@@ -289,7 +328,8 @@ class FuncCodegen:
             buf = self._buf(s.stream)
             elem = buf.stream.dtype
             v = self._coerce(self.expr(s.value), s.value.type, elem)
-            self.mg.streams.push(b, self._queue(buf, s.indices), to_storage(b, v, elem))
+            q = self._queue(buf, s.indices, s.stream, s.loc)
+            self.mg.streams.push(self.b, q, to_storage(self.b, v, elem))
         elif isinstance(s, Return):
             self._return(s)
         else:
@@ -311,7 +351,9 @@ class FuncCodegen:
         i = b.load(slot, typ=I64)
         b.cbranch(b.icmp_signed("<" if s.step > 0 else ">", i, hi), body_bb, end_bb)
         b.position_at_end(body_bb)
+        outer = self.ranges.bind(s.var, self.ranges.loop_range(s))
         self.block(s.body)
+        self.ranges.bind(s.var, outer)
         if not b.block.is_terminated:
             i = b.load(slot, typ=I64)
             b.store(b.add(i, int_const(I64, s.step)), slot)
@@ -355,20 +397,28 @@ class FuncCodegen:
         for p, a in zip(callee.params, s.args):
             if isinstance(a, BufRef):
                 buf = self._buf(a.buffer)
-                args.append(self._queue(buf, a.prefix) if buf.stream is not None
-                            else self._address(buf, a.prefix))
+                args.append(self._queue(buf, a.prefix, a.buffer, a.loc or s.loc)
+                            if buf.stream is not None
+                            else self._address(buf, a.prefix, a.buffer, a.loc or s.loc))
             else:
                 args.append(self._coerce(self.expr(a), a.type, p.type))
         for r in s.results:
             args.append(self._buf(r).ptr)
         self.b.call(self.mg.functions[s.callee], args)
+        if self.mg.may_fail.get(s.callee, True):  # stop as soon as the callee failed
+            self._note_may_fail()
+            flag = self.b.load(error_flag(self.mg.module), typ=I32)
+            cont = self.fn.append_basic_block("call.ok")
+            br = self.b.cbranch(self.b.icmp_signed("==", flag, int_const(I32, 0)), cont, self.exit)
+            br.set_weights([1 << 20, 1])
+            self.b.position_at_end(cont)
 
     def _return(self, s: Return) -> None:
         b = self.b
         outs = self.fn.args[len(self.f.params):]
         for out, t, v in zip(outs, self.f.results, s.values):
             if isinstance(v, BufRef):
-                src = self._address(self._buf(v.buffer), v.prefix)
+                src = self._address(self._buf(v.buffer), v.prefix, v.buffer, v.loc or s.loc)
                 if isinstance(t, BufferType):
                     self._memcpy(out, src, t.size * storage_bytes(t.dtype))
                 else:
@@ -392,13 +442,16 @@ class FuncCodegen:
             return from_storage(b, b.load(slot, typ=storage_type(t)), t)
         if isinstance(e, Load):
             buf = self._buf(e.buffer)
-            raw = b.load(self._address(buf, e.indices), typ=storage_type(buf.elem))
-            return self._coerce(from_storage(b, raw, buf.elem), buf.elem, e.type)
+            addr = self._address(buf, e.indices, e.buffer, e.loc)
+            raw = self.b.load(addr, typ=storage_type(buf.elem))
+            return self._coerce(from_storage(self.b, raw, buf.elem), buf.elem, e.type)
         if isinstance(e, StreamGet):
             buf = self._buf(e.stream)
             elem = buf.stream.dtype
-            raw = self.mg.streams.pop(b, self._queue(buf, e.indices), storage_type(elem))
-            return self._coerce(from_storage(b, raw, elem), elem, e.type)
+            q = self._queue(buf, e.indices, e.stream, e.loc)
+            self._note_may_fail()  # an empty queue sets the flag
+            raw = self.mg.streams.pop(self.b, q, storage_type(elem))
+            return self._coerce(from_storage(self.b, raw, elem), elem, e.type)
         if isinstance(e, Op):
             return self._op(e)
         raise BackendError(f"LLVM backend: unsupported expression {type(e).__name__}", loc=e.loc)
@@ -449,25 +502,57 @@ class FuncCodegen:
             raise BackendError(f"LLVM backend: unknown buffer '{name}' in function '{self.f.name}'")
         return buf
 
-    def _offset(self, buf: _Buf, indices) -> Optional[ir.Value]:
+    def _offset(self, buf: _Buf, indices, name: str, loc=None) -> Optional[ir.Value]:
         if not indices:
             return None
         strides = _strides(buf.shape)
         total = None
-        for idx, stride in zip(indices, strides):
-            v = self._as_i64(self.expr(idx), idx.type)
+        for dim, (idx, stride) in enumerate(zip(indices, strides)):
+            v = self._checked_index(idx, buf.shape[dim], name, dim, loc)
             term = v if stride == 1 else self.b.mul(v, int_const(I64, stride))
             total = term if total is None else self.b.add(total, term)
         return total
 
-    def _address(self, buf: _Buf, indices) -> ir.Value:
-        off = self._offset(buf, indices)
+    def _checked_index(self, idx: Expr, extent: int, name: str, dim: int, loc) -> ir.Value:
+        """The index as i64; unless provably in ``[0, extent)``, a failed test records the
+        site and the index in the module's error globals and leaves the function."""
+        raw = self.expr(idx)
+        wide = isinstance(raw.type, ir.IntType) and raw.type.width > 64 \
+            and not isinstance(idx.type, (Float, Fixed))
+        v = raw if wide else self._as_i64(raw, idx.type)
+        if self.ranges.within(idx, extent):
+            return self.mg.resize(v, v.type.width, False, 64) if wide else v
+        b = self.b
+        # unsigned compare: a negative index is a huge unsigned number
+        ok = b.icmp_unsigned("<", v, int_const(v.type, extent))
+        if wide:
+            v = b.trunc(v, I64)
+        fail = self.fn.append_basic_block(f"oob.{name}")
+        cont = self.fn.append_basic_block("inbounds")
+        br = b.cbranch(ok, cont, fail)
+        br.set_weights([1 << 20, 1])
+        b.position_at_end(fail)
+        site_g, index_g = error_globals(self.mg.module)
+        b.store(int_const(I32, ERR_BOUNDS), error_flag(self.mg.module))
+        b.store(int_const(I32, len(self.mg.sites)), site_g)
+        b.store(v, index_g)
+        b.branch(self.exit)
+        self.mg.sites.append(BoundsSite(self.f.name, name, dim, extent, loc or self.stmt_loc))
+        self._note_may_fail()
+        b.position_at_end(cont)
+        return v
+
+    def _note_may_fail(self) -> None:
+        self.mg.may_fail[self.f.name] = True
+
+    def _address(self, buf: _Buf, indices, name: str, loc=None) -> ir.Value:
+        off = self._offset(buf, indices, name, loc)
         if off is None:
             return buf.ptr
         return self.b.gep(buf.ptr, [off], inbounds=True, source_etype=storage_type(buf.elem))
 
-    def _queue(self, buf: _Buf, indices) -> ir.Value:
-        off = self._offset(buf, indices)
+    def _queue(self, buf: _Buf, indices, name: str, loc=None) -> ir.Value:
+        off = self._offset(buf, indices, name, loc)
         if off is None:
             return buf.ptr
         return self.b.gep(buf.ptr, [off], inbounds=True, source_etype=QUEUE)

@@ -15,15 +15,16 @@ Example::
 from __future__ import annotations
 
 import ctypes
-from typing import Any, List, Sequence
+from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
 from ...errors import AlloError
 from ...ir.nodes import Module
 from ...ir.types import AlloType, BufferType, Float
-from ...runtime import container_dtype, invoke
+from ...runtime import bind_arguments, container_dtype, invoke
 from .lltypes import storage_bytes
+from .streams import ERR_BOUNDS, ERROR_INDEX, ERROR_SITE
 
 _ENTRY_TYPE = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
 
@@ -83,15 +84,17 @@ class _Slot:
 class LLVMModule:
     """A JIT-compiled design: call it like the kernel. ``llvm_ir`` holds the optimised IR."""
 
-    def __init__(self, module: Module, engine: Any, address: int, llvm_ir: str):
+    def __init__(self, module: Module, engine: Any, address: int, llvm_ir: str,
+                 sites: Optional[Sequence[Any]] = None):
         self.module = module
+        self._sites = list(sites or [])  # bounds-check site id -> BoundsSite
         self.func = module.top_func
         self.llvm_ir = llvm_ir
         self._engine = engine  # keeps the machine code alive
         self._entry = _ENTRY_TYPE(address)
 
-    def __call__(self, *args: Any) -> Any:
-        return invoke(self.func, args, self._execute)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return invoke(self.func, bind_arguments(self.func, args, kwargs), self._execute)
 
     def _execute(self, cargs: Sequence[Any]) -> List[Any]:
         f = self.func
@@ -109,10 +112,22 @@ class LLVMModule:
         status = self._entry(ctypes.cast(argv, ctypes.c_void_p))
         for s in slots:
             s.write_back()
+        if status == ERR_BOUNDS:
+            raise self._bounds_error()
         if status != 0:
             raise AlloError(f"{f.name}: a stream was read while empty (FIFO underflow)",
                             hint="make every stream get match an earlier put in program order")
         return [s.read() for s in outs]
+
+    def _bounds_error(self) -> AlloError:
+        """The error a failed index check left in the module's globals."""
+        site_id = ctypes.c_int32.from_address(self._engine.get_global_value_address(ERROR_SITE)).value
+        index = ctypes.c_int64.from_address(self._engine.get_global_value_address(ERROR_INDEX)).value
+        site = self._sites[site_id]
+        return AlloError(f"index {index} out of range for {site.buffer} of extent {site.extent} "
+                         f"(dim {site.dim + 1}) in function '{site.func}'", loc=site.loc,
+                         hint="check the loop bounds and the index values (e.g. data-dependent "
+                              "indices read from an input array)")
 
     def __repr__(self) -> str:
         return f"<LLVMModule {self.func.name}>"

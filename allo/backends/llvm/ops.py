@@ -166,11 +166,22 @@ def _libm(e: EmitBase, name: str, args: List[ir.Value]) -> ir.Value:
     return e.call(LIBM_SYMBOL.format(name), DOUBLE, args)
 
 
+def _domain_nan(e: EmitBase, r: ir.Value, operands: List[ir.Value]) -> ir.Value:
+    """``r``, except that a NaN computed from non-NaN operands (a domain error such as
+    ``log(-1)``; glibc returns a negative NaN) is the positive quiet NaN, as in the
+    reference interpreter (docs/semantics.md, "NaN")."""
+    b = e.b
+    made_nan = b.fcmp_unordered("uno", r, r)
+    for x in operands:
+        made_nan = b.and_(made_nan, b.fcmp_ordered("ord", x, x))
+    return b.select(made_nan, ir.Constant(DOUBLE, float("nan")), r)
+
+
 def _float_op(e: EmitBase, op: str, args: List[ir.Value], kind: str) -> ir.Value:
     b = e.b
     if op in LIBM_UNARY or op == "pow":
         wide = [to_f64(e, x, kind) for x in args]
-        return from_f64(e, _libm(e, op, wide), kind)
+        return from_f64(e, _domain_nan(e, _libm(e, op, wide), wide), kind)
     if kind == "bf16":
         if op == "neg":
             return b.xor(args[0], int_const(args[0].type, 0x8000))

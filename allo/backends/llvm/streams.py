@@ -25,6 +25,9 @@ QUEUE = ir.LiteralStructType([PTR, I64, I64, I64])
 QUEUE_BYTES = 32
 ERROR_FLAG = "__allo_error_flag"
 ERR_UNDERFLOW = 1
+ERR_BOUNDS = 2          # an index was out of range: see ERROR_SITE / ERROR_INDEX
+ERROR_SITE = "__allo_error_site"
+ERROR_INDEX = "__allo_error_index"
 
 
 def error_flag(module: ir.Module) -> ir.GlobalVariable:
@@ -34,6 +37,18 @@ def error_flag(module: ir.Module) -> ir.GlobalVariable:
         g = ir.GlobalVariable(module, I32, ERROR_FLAG)
         g.initializer = ir.Constant(I32, 0)
     return g
+
+
+def error_globals(module: ir.Module):
+    """The globals a failed bounds check fills: (site id ``i32``, offending index ``i64``)."""
+    out = []
+    for name, t in ((ERROR_SITE, I32), (ERROR_INDEX, I64)):
+        g = module.globals.get(name)
+        if g is None:
+            g = ir.GlobalVariable(module, t, name)
+            g.initializer = ir.Constant(t, 0)
+        out.append(g)
+    return tuple(out)
 
 
 def _field(b: ir.IRBuilder, q: ir.Value, k: int) -> ir.Value:
