@@ -55,7 +55,13 @@ class SourceInfo:
         text = "".join(lines)
         dedented = textwrap.dedent(text)
         indent = _indent_of(lines[0]) - _indent_of(dedented.splitlines()[0] + "\n")
-        tree = ast.parse(dedented)
+        try:
+            tree = ast.parse(dedented)
+        except SyntaxError as e:  # e.g. a def sharing its line with other code
+            raise AlloSyntaxError(f"cannot parse the source of kernel '{fn.__name__}' ({e.msg})",
+                                  where=f"{file}:{first}",
+                                  hint="define the kernel with 'def' on lines of its own") \
+                from None
         func_def = tree.body[0]
         if not isinstance(func_def, ast.FunctionDef):
             loc = SourceLoc(file, first, indent, lines[0].rstrip("\n"))

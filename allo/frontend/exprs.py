@@ -23,11 +23,11 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var, walk_expr
-from ..ir.verifier import static_index_range
+from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var
 from ..ir.types import (AlloType, BufferType, Fixed, Float, Int, StreamType, UFixed, UInt,
                         float32, index, int32)
 from . import builtins as ab
+from .bounds import check_static_bounds
 from .context import MISSING, Resolver, SourceInfo
 from .typing import BOOL, PyVal, cast, convert, is_number, literal, to_expr, unify
 
@@ -52,6 +52,9 @@ UNSUPPORTED_EXPR = {
     ast.NamedExpr: "assignment expressions (:=)", ast.Yield: "'yield'",
     ast.YieldFrom: "'yield from'", ast.Await: "'await'", ast.Starred: "star expressions",
 }
+
+
+MAX_CONST_BITS = 1 << 16  # compile-time integers beyond this are surely mistakes
 
 
 @dataclass(frozen=True)
@@ -309,38 +312,12 @@ class ExprLowerer:
                            node, hint=f"'{view.name}' has shape {list(view.type.shape)}")
         idx = tuple(self.index(e, d) for e, d in zip(elts, shape))
         for k, (e, i) in enumerate(zip(elts, idx)):
-            self.check_static_bounds(i, view, len(view.prefix) + k, e)
+            check_static_bounds(self, i, view.name, view.type.shape[len(view.prefix) + k],
+                                len(view.prefix) + k, e)
         full = BufView(view.name, view.prefix + idx, view.type)
         if full.shape or view.is_stream:
             return full
         return Load(view.name, full.prefix, view.type.dtype)
-
-    def check_static_bounds(self, i: Expr, view: BufView, dim: int, node: ast.AST) -> None:
-        """Reject an index that is affine in loop variables (constant loop bounds) and
-        provably leaves ``0 .. extent-1`` on some iteration. Conservative: accesses under a
-        runtime ``if``/``while`` or in a loop with non-constant bounds are not judged."""
-        if getattr(self, "guard_depth", 0) or isinstance(i, Const):
-            return  # constants were checked by index(); guarded code may never run
-        ranges = {}
-        for name, rng in getattr(self, "loop_ranges", ()):
-            if rng is None:
-                return  # an enclosing loop may run zero times, or its values are unknown
-            ranges[name] = rng
-        rng = static_index_range(i, ranges)
-        extent = view.type.shape[dim]
-        if rng is None or (rng[0] >= 0 and rng[1] < extent):
-            return
-        used = [n for n in ranges if any(isinstance(x, Var) and x.name == n
-                                         for x in walk_expr(i))]
-        values = getattr(self, "loop_values", {})
-        shown = [(n, static_index_range(values[n], ranges) if n in values else ranges[n])
-                 for n in used]  # a negative-step loop shows the values the user sees
-        loops = ", ".join(f"{n} in {lo_hi[0]} .. {lo_hi[1]}" for n, lo_hi in shown if lo_hi)
-        raise self.err(AlloTypeError, f"index '{ast.unparse(node)}' of '{view.name}' "
-                       f"(dimension {dim}) takes the values {rng[0]} .. {rng[1]} for "
-                       f"{loops}, but the extent is {extent}", node,
-                       hint=f"valid indices are 0 .. {extent - 1}: fix the offset or the loop "
-                            "bounds, or guard the access with an 'if'")
 
     def bit_read(self, x: Any, node: ast.Subscript) -> Expr:
         x = self.require_scalar(x, node.value)
@@ -389,6 +366,7 @@ class ExprLowerer:
     def binop(self, op: str, a: Any, b: Any, node: ast.AST) -> Any:
         """Apply arithmetic/bitwise ``op`` with Allo's typing rules (PyVals fold)."""
         if isinstance(a, PyVal) and isinstance(b, PyVal):
+            self.check_const_operands(op, a.value, b.value, node)
             try:
                 return PyVal(PYOPS[op](a.value, b.value))
             except (ZeroDivisionError, TypeError, ValueError, OverflowError) as e:
@@ -408,6 +386,9 @@ class ExprLowerer:
                            hint="mod is not defined on fixed point: cast with int(...) or "
                                 "float(...) first")
         if op in ("shl", "shr"):
+            if isinstance(b, PyVal) and b.value < 0:  # Python raises on this, so do we
+                raise self.err(AlloTypeError, f"negative shift count {b.value}", node,
+                               hint=f"shift the other way: use {'>>' if op == 'shl' else '<<'}")
             return Op(op, (ea, cast(eb, ta)), ta)
         if op == "div" and not (ta.is_float or tb.is_float or ta.is_fixed or tb.is_fixed):
             return Op("div", (cast(ea, float32), cast(eb, float32)), float32)
@@ -420,6 +401,20 @@ class ExprLowerer:
         ea, eb, t = unify(ea, eb, op)
         return Op(op, (ea, eb), t)
 
+    def check_const_operands(self, op: str, a: Any, b: Any, node: ast.AST) -> None:
+        """Refuse constant folding that would build an absurdly large Python int (and
+        hang the compiler): ``1 << 10**9``, ``10 ** 10**9``."""
+        if not all(isinstance(x, (int, np.integer)) for x in (a, b)):
+            return
+        a, b = int(a), int(b)
+        big = (op == "shl" and b > MAX_CONST_BITS) or (
+            op == "pow" and abs(a) > 1 and b * max(abs(a).bit_length() - 1, 1) > MAX_CONST_BITS)
+        if big:
+            raise self.err(AlloTypeError, "this constant expression has more than "
+                           f"{MAX_CONST_BITS} bits", node,
+                           hint="use a smaller constant; kernel values are at most a few "
+                                "hundred bits wide")
+
     def _lower_UnaryOp(self, node: ast.UnaryOp) -> Any:
         v = self.scalar(node.operand)
         if isinstance(node.op, ast.Not):
@@ -427,7 +422,11 @@ class ExprLowerer:
             return PyVal(not b.value) if isinstance(b, PyVal) else Op("lnot", (b,), BOOL)
         if isinstance(v, PyVal):
             fn = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
-            return PyVal(fn[type(node.op)](v.value))
+            try:
+                return PyVal(fn[type(node.op)](v.value))
+            except TypeError:  # ~1.5
+                raise self.err(AlloTypeError, f"'~' needs an integer, got {v.value!r}", node,
+                               hint="bitwise not applies to integers") from None
         if isinstance(node.op, ast.UAdd):
             return v
         if isinstance(node.op, ast.USub):

@@ -176,6 +176,9 @@ def bound(fl: Any, node: ast.AST) -> Expr:
         if not isinstance(v.value, (int, np.integer)):
             raise fl.err(AlloTypeError, f"loop bound {v.value!r} is not an integer", node,
                          hint="loop bounds are integers")
+        if not -(1 << 63) <= int(v.value) < (1 << 63):
+            raise fl.err(AlloTypeError, f"loop bound {v.value} does not fit the 64-bit index "
+                         "type", node, hint="loop bounds are 64-bit signed integers")
         return Const(int(v.value), index)
     if v.type.is_float or v.type.is_fixed:
         raise fl.err(AlloTypeError, f"loop bound has type {v.type!r}, not an integer", node,

@@ -83,8 +83,8 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
     # ------------------------------------------------------------ driver
     def run(self) -> Func:
         fd = self.info.func_def
-        params = self.lower_params(fd)
-        self.results = self.lower_returns(fd)
+        params = self.guarded(fd, self.lower_params, fd)
+        self.results = self.guarded(fd.returns or fd, self.lower_returns, fd)
         body = fd.body
         for k, stmt in enumerate(body):
             if isinstance(stmt, ast.Return) and k != len(body) - 1:
@@ -239,8 +239,12 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
 
     # ------------------------------------------------------------ statements
     def stmt(self, node: ast.stmt, top_level: bool = False) -> None:
+        self.guarded(node, self._stmt, node, top_level)
+
+    def guarded(self, node: ast.AST, fn: Any, *args: Any) -> Any:
+        """Run ``fn(*args)``; any non-Allo exception becomes an AlloError at ``node``."""
         try:
-            self._stmt(node, top_level)
+            return fn(*args)
         except AlloError:
             raise
         except RecursionError:
@@ -248,8 +252,8 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                            hint="split it into several statements") from None
         except Exception as e:  # a frontend bug must still point at the user's line
             raise self.err(AlloError, f"internal frontend error ({type(e).__name__}: {e}) "
-                           "while lowering this statement", node,
-                           hint="please report this; rewriting the statement may avoid it") from e
+                           "while lowering this code", node,
+                           hint="please report this; rewriting the code may avoid it") from e
 
     def _stmt(self, node: ast.stmt, top_level: bool) -> None:
         if type(node) in UNSUPPORTED_STMT:

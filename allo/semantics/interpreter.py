@@ -34,7 +34,7 @@ from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, M
                         Return, Stmt, Store, StreamGet, StreamPut, Var, While)
 from ..ir.types import AlloType, BufferType, Fixed, Float, StreamType
 from ..ir.verifier import verify_ir
-from ..runtime import container_dtype, invoke, to_container
+from ..runtime import bind_arguments, container_dtype, invoke, to_container
 from .casts import float_to_fixed_raw
 from .registry import specialize
 from .values import const_value
@@ -375,8 +375,9 @@ class Interpreter:
         self.module = module
         self._compiled: Dict[str, Callable[[Sequence[Any]], list]] = {}
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         top = self.module.top_func
+        args = bind_arguments(top, args, kwargs) if kwargs else args
         return invoke(top, args, lambda cargs: self.run(top.name, cargs))
 
     def compiled(self, func_name: str) -> Callable[[Sequence[Any]], list]:

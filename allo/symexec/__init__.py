@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import VerificationError
 from ..ir.nodes import Module
 from .dag import Dag
 from .equiv import check_equivalence
@@ -34,14 +35,19 @@ def _as_module(x: Any) -> Module:
         m = getattr(x, attr, None)
         if isinstance(m, Module):
             return m
-    raise TypeError(f"verify() takes IR Modules (or objects holding one), got {type(x).__name__}")
+    raise VerificationError(f"verify() takes IR Modules (or objects holding one), got "
+                            f"{type(x).__name__}", where="verify",
+                            hint="pass allo.customize(kernel) schedules or allo.ir Modules")
 
 
 def verify(a: Any, b: Any, **opts: Any) -> Verdict:
     """Prove ``a`` and ``b`` equivalent, or show an input on which they differ.
 
     Options: ``fp="exact"|"reassoc"``, ``timeout_ms``, ``seed``, ``random_trials``,
-    ``max_ops``, ``progress`` (a progress bar on stderr for runs over 2 s; default: TTY). Example: ``assert verify(mod, mod.copy())``.
+    ``max_ops``, ``progress`` (a progress bar on stderr for runs over 2 s; default: TTY).
+    An unknown or ill-typed option raises :class:`~allo.errors.VerificationError`;
+    structurally identical programs are "equivalent" at once; ill-formed IR is "unknown".
+    Example: ``assert verify(mod, mod.copy())``.
     """
     return check_equivalence(_as_module(a), _as_module(b), **opts)
 

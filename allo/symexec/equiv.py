@@ -1,11 +1,13 @@
 """Whole-design equivalence: symbolic execution of both programs, cell-by-cell comparison.
 
 Both programs run in one :class:`~allo.symexec.dag.Dag` on the same symbolic inputs
-(matched by parameter position). Live-outs (returned values, then buffer arguments) are
+(matched by parameter position), after both modules pass the IR verifier (ill-formed IR
+gives "unknown") and unless they are structurally identical ("equivalent" at once). Live-outs (returned values, then buffer arguments) are
 compared cell by cell; equal node ids are equal values. Cells whose ids differ go
 through, in order:
 
-1. a cheap random concrete search on the DAG (registry meaning);
+1. a cheap concrete search on the DAG (registry meaning): every input at one special
+   value (+-0, +-inf, NaN, extremes), all inputs equal, then random inputs;
 2. z3: bit-vectors for integers/fixed point, IEEE floating-point theory for floats
    ("unsat" proves equivalence; "sat" yields a model);
 3. on a z3 timeout with floats involved, z3 again with every float operation
@@ -188,8 +190,13 @@ class _Checker:
         at the same special value (signed zeros, infinities, NaN, extremes: where float
         identities fail), then inputs that are all equal, then random ones."""
         type_of = self.dag.type_of
+        seen = set()
         for k in range(SPECIAL_TRIALS if self.trials > 0 else 0):
-            yield {n: special_value(type_of(n), k) for n in leaves}, True
+            env = {n: special_value(type_of(n), k) for n in leaves}
+            key = tuple(repr(v) for v in env.values())  # ints repeat some specials
+            if key not in seen:
+                seen.add(key)
+                yield env, True
         for trial in range(min(self.trials, 2)):  # equal inputs: x - y, x == y, max(x, y)
             shared: Dict[Any, Any] = {}
             for n in leaves:

@@ -14,11 +14,11 @@ Example::
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict
 
 import z3
 
-from ..ir.types import AlloType, Fixed, Float
+from ..ir.types import AlloType, Float
 from ..semantics.values import float_bits, float_from_bits, make_float
 from ..semantics.z3_ops import Z3Context, z3_apply, z3_sort
 from .dag import CONST, INPUT, OP_NAMES, Dag

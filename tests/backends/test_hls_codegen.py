@@ -68,7 +68,7 @@ def test_partition_and_stream_pragmas(tmp_path):
     a.type = a.type.with_layout(Layout.parse("[cyclic(4), complete]", (8, 8)))
     mod = stream_design()
     stream_code = emit_design(mod).source
-    assert "hls::stream<int32_t> S;" in stream_code
+    assert 'hls::stream<int32_t> S("S");' in stream_code  # named: csim errors say which FIFO
     assert "#pragma HLS stream variable=S depth=4" in stream_code
     assert "#pragma HLS dataflow" in stream_code
     assert "S.write(" in stream_code and "S.read()" in stream_code

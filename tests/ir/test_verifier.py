@@ -197,3 +197,65 @@ def test_top_and_registration():
     m.funcs["other"] = m.funcs.pop("gemm")
     m.top = "other"
     rejects(m, "registered as 'other'")
+
+
+# ---------------------------------------------------------------- static index ranges
+def store_at(idx, buf="A"):
+    return Store(buf, (idx,), c(1, int32))
+
+
+def test_affine_index_out_of_range_is_rejected():
+    i = v("i")
+    msg = rejects(one([loop("i", 4, [store_at(op("add", i, c(2)))])]), "index 0 of 'A'",
+                  "2 .. 5", "extent 4")
+    assert "function 'f'" in msg
+    rejects(one([loop("i", 4, [store_at(op("add", i, c(100000)))])]), "100000 .. 100003")
+    rejects(one([loop("i", 4, [store_at(op("sub", c(2), i))])]), "-1 .. 2")
+    rejects(one([loop("i", 8, [store_at(op("mul", c(2), i))], step=3)]), "0 .. 12")  # i = 0, 3, 6
+    rejects(one([store_at(c(4))]), "takes the values 4")
+    load = Load("A", (op("add", v("i"), c(1)),), int32)
+    rejects(one([loop("i", 4, [Store("A", (v("i"),), load)])]), "1 .. 4")
+
+
+def test_in_range_or_undecidable_indices_are_accepted():
+    i, j = v("i"), v("j")
+    ok = [
+        loop("i", 3, [store_at(op("add", i, c(1)))]),  # 1 .. 3
+        loop("i", 4, [store_at(op("sub", c(3), i))]),
+        loop("i", 4, [store_at(i)], lo=1),
+        loop("i", 4, [If(op("lt", i, c(2), t=bool_), [store_at(op("add", i, c(2)))])]),
+        loop("i", 4, [While(op("lt", v("x", int32), c(0, int32), t=bool_), [store_at(c(9))])]),
+        loop("i", 4, [store_at(op("mod", op("mul", i, i), c(4)))]),  # not affine: not judged
+        loop("i", 0, [store_at(op("add", i, c(9)))]),  # never runs
+        loop("i", cast(v("x", int32), index), [store_at(op("add", i, c(9)))]),  # unknown count
+        loop("i", 4, [loop("j", 3, [store_at(op("add", j, c(1)))], lo=i)]),  # triangular
+        loop("i", 4, [store_at(cast(op("add", cast(i, int8), c(0, int8)), index))]),
+    ]
+    for stmt in ok:
+        verify_ir(one([stmt]))
+
+
+def test_index_that_may_wrap_is_not_judged():
+    # i + 126 in int8 wraps for i >= 2, so the value is not i + 126: leave it to run time
+    i = v("i")
+    wrapped = cast(op("add", cast(i, int8), c(126, int8)), index)
+    verify_ir(one([loop("i", 4, [store_at(wrapped)])], params=[Param("A", int32[200]), Param("x", int32)]))
+    # without wrap, the same shape of index is judged
+    exact = cast(op("add", cast(i, int16), c(126, int16)), index)
+    rejects(one([loop("i", 4, [store_at(exact)])]), "126 .. 129")
+
+
+def test_subview_prefix_out_of_range_is_rejected():
+    two_d = [Param("M", int32[2, 4]), Param("A", int32[4]), Param("x", int32)]
+    bad = loop("i", 3, [Alloc("r", int32[()]), Call("g", [BufRef("M", (v("i"),)), v("x", int32)], ["r"])])
+    rejects(one([bad], params=two_d, extra=[callee()]), "index 0 of 'M'", "0 .. 2", "extent 2")
+
+
+def test_static_index_range_helper():
+    from allo.ir.verifier import loop_value_range, static_index_range
+    i = v("i")
+    assert static_index_range(op("add", i, c(2)), {"i": (0, 3)}) == (2, 5)
+    assert static_index_range(op("mul", i, i), {"i": (0, 3)}) is None
+    assert static_index_range(v("k"), {"i": (0, 3)}) is None
+    assert loop_value_range(c(0), c(10), 3) == (0, 9)
+    assert loop_value_range(c(5), c(5), 1) is None

@@ -133,13 +133,19 @@ def test_alloc_constant_table_and_fixed_point_buffers():
 
 
 def test_out_of_bounds_index_is_an_error():
+    # provably out-of-range affine indices are ill-formed IR (rejected before running)
     f = Func("f", [Param("A", int32[4])], [], [loop("i", 5, [Store("A", (i,), Const(1, int32))])])
+    with pytest.raises(AlloError, match="outside the dimension's extent 4"):
+        Interpreter(Module({"f": f}, "f"))
+    # a non-affine index is checked when it runs: i*i reaches 4 at i = 2
+    square = Op("mul", (i, i), index)
+    g = Func("g", [Param("A", int32[4])], [], [loop("i", 3, [Store("A", (square,), Const(1, int32))])])
     with pytest.raises(AlloError, match="out of bounds for buffer 'A'"):
-        Interpreter(Module({"f": f}, "f"))(np.zeros(4, np.int32))
-    g = Func("g", [Param("A", int32[4])], [int32],
-             [Return([Load("A", (Op("sub", (C0, C1), index),), int32)])])
-    with pytest.raises(AlloError, match=r"index \(-1,\)"):
         Interpreter(Module({"g": g}, "g"))(np.zeros(4, np.int32))
+    h = Func("h", [Param("A", int32[4]), Param("k", index)], [int32],
+             [Return([Load("A", (Op("sub", (Var("k", index), C1), index),), int32)])])
+    with pytest.raises(AlloError, match=r"index \(-1,\)"):
+        Interpreter(Module({"h": h}, "h"))(np.zeros(4, np.int32), 0)
 
 
 def test_run_func_works_on_containers_in_place():

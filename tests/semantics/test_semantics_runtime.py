@@ -133,3 +133,17 @@ def test_bfloat16_buffers_and_scalar_parameters():
         scalar_to_value(1.5, int32, "n")
     with pytest.raises(CallError, match="argument 'n'"):
         scalar_to_value("7", Int(8), "n")
+
+
+def test_bind_arguments_maps_keywords_to_parameter_positions():
+    from allo.runtime import bind_arguments
+
+    f = Func("f", [Param("A", int8[2]), Param("x", int8), Param("y", int8)], [], [])
+    assert bind_arguments(f, (1,), {"y": 3, "x": 2}) == (1, 2, 3)
+    assert bind_arguments(f, (1, 2, 3), {}) == (1, 2, 3)
+    for args, kwargs, words in [((), {"z": 1}, "'z'"), ((1,), {"A": 1}, "several values"),
+                                ((1,), {"y": 1}, "missing argument(s) 'x'"),
+                                ((1, 2, 3, 4), {"y": 1}, "takes 3 argument(s)")]:
+        with pytest.raises(CallError) as err:
+            bind_arguments(f, args, kwargs)
+        assert words in str(err.value) and "A, x, y" in str(err.value)

@@ -23,12 +23,24 @@ Example::
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple
 
 from ...ir.nodes import Const, Expr, For, Op, Var
 from ...ir.types import AlloType, Fixed, Float
 
 Interval = Tuple[int, int]
+
+
+@dataclass(frozen=True)
+class BoundsSite:
+    """One run-time index check, reported (buffer, 0-based dim, extent) when it fails."""
+
+    func: str
+    buffer: str
+    dim: int
+    extent: int
+    loc: Any = None
 
 
 def _int_range(t: AlloType) -> Optional[Interval]:
@@ -119,4 +131,4 @@ class IndexRanges:
         return rng is not None and 0 <= rng[0] and rng[1] < extent
 
 
-__all__ = ["IndexRanges", "Interval"]
+__all__ = ["BoundsSite", "IndexRanges", "Interval"]

@@ -17,7 +17,7 @@ Example::
     >>> i = Var("i", index)
     >>> f = Func("f", [Param("A", int32[4])], [], [For("i", Const(0, index), Const(4, index), 1,
     ...     [Store("A", (i,), Op("cast", (i,), int32))])])
-    >>> "define i32 @__allo_entry" in emit_module(Module({"f": f}, "f"))
+    >>> "__allo_entry" in emit_module(Module({"f": f}, "f"))
     True
 """
 
@@ -34,7 +34,7 @@ from ...errors import BackendError
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op, Return,
                          Store, StreamGet, StreamPut, Var, While, walk_stmts)
 from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
-from .bounds import IndexRanges
+from .bounds import BoundsSite, IndexRanges
 from .casts import cast
 from .emitbase import I1, I8, I32, I64, EmitBase, int_const
 from .lltypes import PTR, from_storage, storage_bytes, storage_type, to_storage, value_type
@@ -44,17 +44,6 @@ from .streams import ERR_BOUNDS, QUEUE, QUEUE_BYTES, StreamSupport, error_flag, 
 ENTRY = "__allo_entry"
 STACK_BUFFER_LIMIT = 16 * 1024
 STACK_FUNC_LIMIT = 64 * 1024
-
-
-@dataclass(frozen=True)
-class BoundsSite:
-    """One run-time index check: reported when the index is out of range."""
-
-    func: str
-    buffer: str
-    dim: int          # 0-based
-    extent: int
-    loc: object = None
 
 
 @dataclass
