@@ -203,7 +203,7 @@ def _op_families(t: AlloType) -> List[Tuple[str, ...]]:
     if not t.signed:
         fams.append(("get_slice",))
     if t == bool_:
-        fams += [COMPARISONS, COMPARISONS, LOGICAL + ("lnot", "get_bit")]
+        fams += [COMPARISONS, COMPARISONS, LOGICAL + ("get_bit",), ("lnot",)]
     return fams
 
 
