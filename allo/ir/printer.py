@@ -213,6 +213,8 @@ class _FuncPrinter(ValueEmitter):
                 ty, ta = buf.mlir, type_attr(buf.elem)
                 if buf.depth is not None:
                     attrs["allo.stream"] = buf.depth
+                if getattr(p.type, "layout", None) is not None:
+                    attrs["allo.partition"] = str(p.type.layout)
             if ta:
                 attrs["allo.type"] = ta
             params.append(f"{ssa}: {ty}" + (f" {attr_dict(attrs)}" if attrs else ""))
@@ -314,6 +316,8 @@ class _FuncPrinter(ValueEmitter):
             attrs["allo.type"] = type_attr(elem)
         if depth is not None:
             attrs["allo.stream"] = depth
+        if s.type.layout is not None:  # the partition type (memory layout) of the buffer
+            attrs["allo.partition"] = str(s.type.layout)
         self.emit(f"{ssa} = memref.alloc() {attr_dict(attrs)} : {buf.mlir}")
         self.bufs[s.name] = buf
         if depth is not None:

@@ -91,11 +91,16 @@ def test_matched_interfaces_reconcile_layouts_across_both_calls():
     assert layout_of(s_top, "matmul", "A").dims == (complete, complete)
     assert layout_of(s_top, "top", "W_A") is None  # B had no need
     assert none != complete
-    text = str(s_top.module)
-    assert "Y" in text
+    text = str(s_top.module)  # the reconciled layouts are printed, and upstream MLIR accepts it
+    assert '%Y = memref.alloc() {name = "Y", allo.partition = "[complete, complete]"}' in text
+    from iree.compiler import ir
+    assert ir.Module.parse(text, ir.Context()).operation.verify()
     X, WA, WB = inputs(1)
     assert np.array_equal(s_top.build(target="interp")(X, WA, WB), (X @ WA) @ WB)
     assert s_top.verify()  # layouts never change values
+    code = str(s_top.build(target="vhls"))  # and code generation reads the reconciled ones
+    assert "#pragma HLS array_partition variable=Y complete dim=0" in code
+    assert "variable=W_A" not in code
 
 
 def test_explicit_layout_supplying_less_is_a_mismatch_naming_both_sides():
