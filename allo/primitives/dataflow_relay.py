@@ -19,7 +19,7 @@ import z3
 from ..ir.nodes import (Alloc, Expr, For, If, Load, Store, StreamGet, StreamPut, Var,
                         substitute)
 from ..ir.types import BufferType, StreamType
-from .base import BufferHandle, Context, all_names, fresh_name, loop_sites, primitive
+from .base import BufferHandle, Context, all_names, fresh_name, primitive
 from .dataflow_common import (CopyNest, PEArray, cmp, const_trips, copy_nest, find_loop, idx,
                               ivar, minus_one, stmt_site, stmt_vars)
 from .deps import collect_accesses, to_affine

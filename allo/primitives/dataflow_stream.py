@@ -10,12 +10,11 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Sequence, Tuple
 
 import z3
 
-from ..ir.nodes import (Expr, For, If, Load, Stmt, Store, StreamGet, StreamPut, Var,
-                        child_bodies, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
+from ..ir.nodes import (For, Load, Stmt, Store, StreamGet, StreamPut, child_bodies, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
 from .base import Context, primitive
 from .dataflow_common import const_trips, stmt_site

@@ -27,7 +27,7 @@ from typing import Any, List, Sequence
 
 import z3
 
-from ..ir.nodes import Const, Expr, For, If, Op, Var, map_stmt_exprs, substitute, walk_stmts
+from ..ir.nodes import Const, Expr, For, If, Op, Var, map_stmt_exprs, walk_stmts
 from ..ir.types import bool_, index
 from .base import Context, LoopSite, all_names, fresh_name, loop_sites, primitive
 from .deps import carried_dependence_queries, collect_accesses, lex_less, order_reversal_queries

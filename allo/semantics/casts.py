@@ -24,7 +24,6 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable
 
-import numpy as np
 
 from ..ir.types import AlloType, Fixed, Float, wrap_int
 from .values import int_to_float, make_float, round_rational

@@ -33,10 +33,10 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from ..ir.nodes import OPS
-from ..ir.types import AlloType, Fixed, Float, Int, wrap_int
+from ..ir.types import AlloType, Fixed, Float, wrap_int
 from ..semantics.symbolic_ops import SYMBOLIC_OPS
 from ..semantics.values import const_value, float_bits, float_from_bits
 

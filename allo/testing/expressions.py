@@ -22,7 +22,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Collection, Dict, FrozenSet, List, Mapping, Optional, Tuple
+from typing import Collection, FrozenSet, List, Mapping, Optional, Tuple
 
 from hypothesis import strategies as st
 

@@ -25,13 +25,13 @@ Example (a differential test of a backend that lacks ``While``)::
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Collection, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from hypothesis import strategies as st
 
 from ..ir.nodes import (OPS, Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module,
                         Op, Param, Return, Stmt, Store, Var, While)
-from ..ir.types import AlloType, BufferType, Fixed, Float, Int, bool_, index, int32
+from ..ir.types import AlloType, BufferType, Int, bool_, index, int32
 from .expressions import COMPARISONS, Env, draw_expr, draw_indices
 from .scalars import scalar_types, scalar_values
 

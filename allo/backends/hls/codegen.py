@@ -6,7 +6,10 @@ become trailing output parameters (``out0``, ``out1``, ...; a function's ``Retur
 into them), as Vitis HLS top functions cannot return arrays. Loops carry labels from their
 names and the pragmas their attributes ask for; buffers carry ``array_partition`` pragmas
 from their partition types (inferred across calls by :mod:`allo.typesys.infer` when it
-can, else read from ``BufferType.layout``) and streams ``stream depth`` pragmas.
+can, else read from ``BufferType.layout``) and streams ``stream depth`` pragmas. The body
+of a band's innermost unfolded loop becomes a ``static`` PE function called once per PE
+inside the unrolled loops (:mod:`.pe_outline`); PEs that talk through FIFOs make the
+region around them ``#pragma HLS dataflow``.
 
 Example::
 
@@ -30,6 +33,7 @@ from ...ir.types import AlloType, BufferType, Fixed, StreamType
 from ...semantics.interpreter import constant_table
 from .ctypes_map import c_type, identifier, label
 from .exprs import ExprEmitter, bare, zero_value
+from .pe_outline import PEOutline, is_pe_leaf, is_pe_loop, outline_pe
 from .prelude import HELPERS_H
 
 INDENT = "  "
@@ -100,8 +104,17 @@ def _call_order(module: Module) -> List[str]:
 class FuncEmitter:
     """Emits one function: signature, local declarations, statements, pragmas."""
 
-    def __init__(self, func: Func, module: Module, layouts: Dict[Tuple[str, str], Any]):
+    def __init__(self, func: Func, module: Module, layouts: Dict[Tuple[str, str], Any],
+                 function_names: Optional[set] = None, narrow_vars: Sequence[str] = ()):
         self.func, self.module, self.layouts = func, module, layouts
+        # C++ function names taken module-wide (PE functions get fresh ones)
+        self.function_names = function_names if function_names is not None else \
+            {identifier(n) for n in module.funcs}
+        self.narrow_vars = set(narrow_vars)  # index parameters declared ``int``
+        self.pe_functions: List[str] = []  # PE function definitions, callees first
+        self.pe_streams = False  # PEs talk through FIFOs at the top: a dataflow function
+        self.dataflow_loops: set = set()  # ids of loops whose body holds such PE calls
+        self.loop_stack: List[For] = []
         self.lines: List[str] = []
         self.used_names = set()
         self.names: Dict[str, str] = {}
@@ -136,6 +149,8 @@ class FuncEmitter:
         """``float A[8][8]``, ``int8_t &x``, ``hls::stream<int8_t> S[4]``..."""
         if isinstance(t, StreamType):
             return f"hls::stream<{c_type(t.dtype)}> &{name}"
+        if param and name in self.narrow_vars:
+            return f"int {name}"  # a PE coordinate / small loop variable
         if isinstance(t, BufferType):
             elem = f"hls::stream<{c_type(t.dtype.dtype)}>" if t.is_stream else c_type(t.dtype)
             if not t.shape:
@@ -148,17 +163,26 @@ class FuncEmitter:
         for name, t in zip(self.out_names, self.func.results):
             bt = t if isinstance(t, BufferType) else BufferType(t, ())
             parts.append(self.declarator(name, bt, True))
-        return f"void {identifier(self.func.name)}({', '.join(parts)})"
+        static = "static " if self.is_pe else ""
+        return f"{static}void {identifier(self.func.name)}({', '.join(parts)})"
+
+    @property
+    def is_pe(self) -> bool:
+        return bool(self.func.attrs.get("pe_function"))
 
     def emit(self) -> str:
         f = self.func
         self.lines = [self.signature() + " {"]
-        if f.attrs.get("inline"):
+        if self.is_pe:
+            self.lines.append(f"{INDENT}#pragma HLS inline off")  # one instance per PE
+        elif f.attrs.get("inline"):
             self.lines.append(f"{INDENT}#pragma HLS inline")
         if f.attrs.get("dataflow"):
             self.lines.append(f"{INDENT}#pragma HLS dataflow")
+        pragma_at = len(self.lines)
         for p in f.params:
-            self.buffer_pragmas(p.name, p.type, 1)
+            if not (self.is_pe and _is_stream_type(p.type)):  # depth is declared at the FIFO
+                self.buffer_pragmas(p.name, p.type, 1)
         used = self.read_names | _written_names(f)
         for p in f.params:
             if p.name not in used:
@@ -166,6 +190,9 @@ class FuncEmitter:
         body = list(f.body)
         self.block(body, 1, last_in_func=True)
         self.lines.append("}")
+        if self.pe_streams and not f.attrs.get("dataflow"):
+            # PE instances connected by FIFOs run concurrently in hardware
+            self.lines.insert(pragma_at, f"{INDENT}#pragma HLS dataflow")
         return "\n".join(self.lines)
 
     def buffer_pragmas(self, name: str, t: Any, depth: int) -> None:
@@ -275,8 +302,53 @@ class FuncEmitter:
             self.out(depth + 1, "#pragma HLS dataflow")
         if attrs.get("parallel"):
             self.out(depth + 1, "// parallel: iterations are independent")
-        self.block(s.body, depth + 1)
+        pragma_at = len(self.lines)
+        self.loop_stack.append(s)
+        if is_pe_leaf(s):
+            self.pe_call(s, depth + 1)
+        else:
+            self.block(s.body, depth + 1)
+        self.loop_stack.pop()
+        if id(s) in self.dataflow_loops and not attrs.get("dataflow"):
+            self.lines.insert(pragma_at, INDENT * (depth + 1) + "#pragma HLS dataflow")
         self.out(depth, "}")
+
+    def pe_call(self, leaf: For, depth: int) -> None:
+        """Emit the PE function for ``leaf``'s body (kept for the caller to print first)
+        and call it here, once per PE of the unrolled loops around."""
+        base = identifier(f"{self.func.name}_{leaf.band or leaf.name}_PE")
+        name, k = base, 1
+        while name in self.function_names:
+            name, k = f"{base}_{k}", k + 1
+        self.function_names.add(name)
+        pe: PEOutline = outline_pe(self.func, leaf, list(self.loop_stack), name)
+        layouts = dict(self.layouts)
+        layouts.update({(name, b): lay for (fn, b), lay in self.layouts.items()
+                        if fn == self.func.name})
+        sub = FuncEmitter(pe.func, self.module, layouts, self.function_names, pe.narrow_vars)
+        text = sub.emit()
+        self.pe_functions += sub.pe_functions + [text]
+        if pe.uses_streams:
+            # the region whose tasks are the PE instances: the loop around the band's
+            # outermost spatial loop (a temporal loop, e.g. 1-D arrays), else the function
+            spatial = [k for k, l in enumerate(self.loop_stack)
+                       if l.band == leaf.band and is_pe_loop(l)]
+            if spatial[0] > 0:
+                self.dataflow_loops.add(id(self.loop_stack[spatial[0] - 1]))
+            else:
+                self.pe_streams = True
+        args = []
+        for a in pe.args:
+            if a.kind != "fifo":
+                args.append(self.names[a.name])
+                continue
+            subs = []
+            for d, e in enumerate(a.indices):
+                text_e = bare(self.ex.expr(e))
+                subs.append(f"[allo_pe_index({text_e}, {a.shape[d]})]" if d in a.clamp
+                            else f"[{text_e}]")
+            args.append(self.names[a.name] + "".join(subs))
+        self.out(depth, f"{name}({', '.join(args)});")
 
     def alloc(self, s: Alloc, depth: int) -> None:
         t = s.type if isinstance(s.type, BufferType) else BufferType(s.type, ())
@@ -335,6 +407,10 @@ class FuncEmitter:
             self.out(depth, "return;")
 
 
+def _is_stream_type(t: Any) -> bool:
+    return isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream)
+
+
 def _read_names(func: Func) -> set:
     """Buffers whose value is read somewhere (loads, call arguments, returned buffers)."""
     names = set()
@@ -374,10 +450,12 @@ def emit_design(module: Module, header_comment: str = "") -> EmittedDesign:
     """
     layouts = layouts_of(module)
     funcs, protos = [], []
+    function_names = {identifier(n) for n in module.funcs}
     for name in _call_order(module):
-        fe = FuncEmitter(module.funcs[name], module, layouts)
+        fe = FuncEmitter(module.funcs[name], module, layouts, function_names)
         protos.append(fe.signature() + ";")
-        funcs.append(fe.emit())
+        text = fe.emit()
+        funcs += fe.pe_functions + [text]  # static PE functions precede their caller
     body = "\n\n".join(funcs) + "\n"
     prototypes = "\n".join(protos) + "\n"
     comment = header_comment.rstrip() + "\n" if header_comment else ""

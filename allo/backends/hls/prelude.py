@@ -175,6 +175,10 @@ static inline T allo_wrap64(long long v) {  // a native value modulo 2**W
   return allo_wrap<T>(ap_int<64>(v));
 }
 
+// a FIFO index clamped into [0, n): a border PE that never touches the FIFO element
+// (e.g. fifo[j - 1] at j == 0) still needs a valid reference to be called with
+static inline int64_t allo_pe_index(int64_t i, int64_t n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
+
 template <typename T> static inline T allo_div(T a, T b) {  // C division, b == 0 gives 0
   ap_int<allo_int<T>::W + 2> x = allo_val(a), y = allo_val(b);
   if (y == 0) return allo_wrap64<T>(0);

@@ -7,8 +7,9 @@ The entry wrapper ``__allo_entry(ptr argv) -> i32`` takes an array of pointers (
 then results; scalars by pointer too) and returns the error flag.
 
 Local buffers are hoisted to the function entry (their initialisation stays in place): up
-to 16 KiB each / 64 KiB per function on the stack, larger ones on the heap, freed at the
-single exit block.
+to 16 KiB each / 64 KiB per function on the stack, larger ones on the 64-byte aligned heap,
+freed at the single exit block. A top-function buffer that is simply returned lives in the
+caller's (fresh, aligned) result storage instead (:mod:`.direct_results`).
 
 Example::
 
@@ -36,14 +37,17 @@ from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, 
 from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
 from .bounds import BoundsSite, IndexRanges
 from .casts import cast
+from .direct_results import direct_result_allocs, top_is_private
 from .emitbase import I1, I8, I32, I64, EmitBase, int_const
+from .entry import ENTRY, emit_entry, mark_fresh_results  # noqa: F401 (ENTRY re-exported)
 from .lltypes import PTR, from_storage, storage_bytes, storage_type, to_storage, value_type
 from .ops import emit_op
 from .streams import ERR_BOUNDS, QUEUE, QUEUE_BYTES, StreamSupport, error_flag, error_globals
+from .tables import pack_elements, table_bytes  # noqa: F401 (pack_elements re-exported)
 
-ENTRY = "__allo_entry"
 STACK_BUFFER_LIMIT = 16 * 1024
 STACK_FUNC_LIMIT = 64 * 1024
+HEAP_ALIGN = 64    # cache-line aligned heap buffers: no split vector loads/stores
 
 
 @dataclass
@@ -97,6 +101,8 @@ class ModuleCodegen(EmitBase):
         self.functions: Dict[str, ir.Function] = {}
         self.sites: List[BoundsSite] = []       # site id -> what failed
         self.may_fail: Dict[str, bool] = {}     # function -> can it set the error flag?
+        self.private_top = top_is_private(module)
+        self.direct_results = direct_result_allocs(module)  # top-function alloc -> result index
         error_flag(self.module)
         error_globals(self.module)
 
@@ -106,9 +112,11 @@ class ModuleCodegen(EmitBase):
             fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), params), name=_fn_name(name))
             fn.linkage = "internal"
             self.functions[name] = fn
+        if self.private_top:
+            mark_fresh_results(self.ir.top_func, self.functions[self.ir.top])
         for name in self._callees_first():
             FuncCodegen(self, self.ir.funcs[name], self.functions[name]).emit()
-        self._entry(self.ir.top_func)
+        self.b = emit_entry(self.module, self.ir.top_func, self.functions[self.ir.top])
         return str(self.module)
 
     def _callees_first(self) -> List[str]:
@@ -129,22 +137,6 @@ class ModuleCodegen(EmitBase):
         for name in self.ir.funcs:
             visit(name)
         return order
-
-    def _entry(self, f: Func) -> None:
-        fn = ir.Function(self.module, ir.FunctionType(I32, [PTR]), name=ENTRY)
-        b = self.b = ir.IRBuilder(fn.append_basic_block("entry"))
-        flag = error_flag(self.module)
-        b.store(int_const(I32, 0), flag)
-        args = []
-        n_in = len(f.params)
-        for k in range(n_in + len(f.results)):
-            p = b.load(b.gep(fn.args[0], [int_const(I64, k)], source_etype=PTR), typ=PTR)
-            if k < n_in and not isinstance(f.params[k].type, (BufferType, StreamType)):
-                t = f.params[k].type
-                p = from_storage(b, b.load(p, typ=storage_type(t)), t)
-            args.append(p)
-        b.call(self.functions[f.name], args)
-        b.ret(b.load(flag, typ=I32))
 
 
 def emit_module(module: Module, fp_flags: Tuple[str, ...] = ()) -> str:
@@ -210,6 +202,7 @@ class FuncCodegen:
     def _hoist_allocs(self) -> None:
         stack_used = 0
         malloc = self.mg.intrinsic("malloc", PTR, [I64])
+        direct = self.mg.direct_results if self.f is self.mg.ir.top_func else {}
         for s in walk_stmts(self.f.body):
             if not isinstance(s, Alloc):
                 continue
@@ -226,12 +219,16 @@ class FuncCodegen:
                 self.storage[id(s)] = _Buf(ptr, t.shape, None, t.dtype)
                 continue
             nbytes = n * storage_bytes(t.dtype)
-            if nbytes <= STACK_BUFFER_LIMIT and stack_used + nbytes <= STACK_FUNC_LIMIT:
+            if s.name in direct:  # computed in place in the result array (no copy at return)
+                ptr = self.fn.args[len(self.f.params) + direct[s.name]]
+            elif nbytes <= STACK_BUFFER_LIMIT and stack_used + nbytes <= STACK_FUNC_LIMIT:
                 stack_used += nbytes
                 ptr = _alloca(self.b, ir.ArrayType(storage_type(t.dtype), n), s.name)
                 ptr.align = 64
             else:
-                ptr = self.b.call(malloc, [int_const(I64, max(nbytes, 1))])
+                aligned_alloc = self.mg.intrinsic("aligned_alloc", PTR, [I64, I64])
+                size = -(-max(nbytes, 1) // HEAP_ALIGN) * HEAP_ALIGN  # C11: a multiple of the alignment
+                ptr = self.b.call(aligned_alloc, [int_const(I64, HEAP_ALIGN), int_const(I64, size)])
                 self.heap.append(ptr)
             self.storage[id(s)] = _Buf(ptr, t.shape, t.dtype)
 
@@ -345,7 +342,10 @@ class FuncCodegen:
         self.ranges.bind(s.var, outer)
         if not b.block.is_terminated:
             i = b.load(slot, typ=I64)
-            b.store(b.add(i, int_const(I64, s.step)), slot)
+            nxt = b.add(i, int_const(I64, s.step))
+            if _step_cannot_wrap(s):
+                nxt.flags.append("nsw")
+            b.store(nxt, slot)
             b.branch(cond_bb)
         b.position_at_end(end_bb)
 
@@ -370,7 +370,7 @@ class FuncCodegen:
             else:
                 self._counted_loop(n, lambda k: self.b.store(v, self.b.gep(buf.ptr, [k], source_etype=st)))
         else:
-            data = _table_bytes(np.asarray(init), buf.elem, buf.shape, s)
+            data = table_bytes(np.asarray(init), buf.elem, buf.shape, s)
             g = ir.GlobalVariable(self.mg.module, ir.ArrayType(I8, len(data)),
                                   name=f"__allo_table_{len(self.mg.module.globals)}")
             g.global_constant = True
@@ -408,7 +408,9 @@ class FuncCodegen:
         for out, t, v in zip(outs, self.f.results, s.values):
             if isinstance(v, BufRef):
                 src = self._address(self._buf(v.buffer), v.prefix, v.buffer, v.loc or s.loc)
-                if isinstance(t, BufferType):
+                if src is out:  # the buffer was computed in place (direct result)
+                    pass
+                elif isinstance(t, BufferType):
                     self._memcpy(out, src, t.size * storage_bytes(t.dtype))
                 else:
                     self._memcpy(out, src, storage_bytes(t))
@@ -498,8 +500,10 @@ class FuncCodegen:
         total = None
         for dim, (idx, stride) in enumerate(zip(indices, strides)):
             v = self._checked_index(idx, buf.shape[dim], name, dim, loc)
-            term = v if stride == 1 else self.b.mul(v, int_const(I64, stride))
-            total = term if total is None else self.b.add(total, term)
+            # v is in [0, extent) here (proved or tested), so the offset is below the
+            # buffer's element count: no wrap, signed or unsigned
+            term = v if stride == 1 else _no_wrap(self.b.mul(v, int_const(I64, stride)))
+            total = term if total is None else _no_wrap(self.b.add(total, term))
         return total
 
     def _checked_index(self, idx: Expr, extent: int, name: str, dim: int, loc) -> ir.Value:
@@ -566,6 +570,20 @@ class FuncCodegen:
 from ...ir.types import index as _INDEX  # noqa: E402
 
 
+def _no_wrap(v: ir.Instruction) -> ir.Instruction:
+    v.flags.extend(("nuw", "nsw"))
+    return v
+
+
+def _step_cannot_wrap(s: For) -> bool:
+    """True when ``var + step`` stays in i64 for every iteration: constant bounds whose
+    last value plus the step is representable (the counter never passes ``hi + step``)."""
+    if not all(isinstance(e, Const) and not isinstance(e.type, (Float, Fixed)) for e in (s.lo, s.hi)):
+        return False
+    lo, hi = int(s.lo.value), int(s.hi.value)
+    return all(-(1 << 63) <= v + s.step < (1 << 63) for v in (lo, hi))
+
+
 def _const_int(a: Expr, where: Op) -> int:
     if not isinstance(a, Const):
         raise BackendError(f"LLVM backend: '{where.op}' needs constant bounds", loc=where.loc)
@@ -582,33 +600,3 @@ def _constant(e: Const) -> ir.Constant:
             return int_const(ir.IntType(16), float_bits(v, "bf16"))
         return ir.Constant(value_type(t), float(v))
     return int_const(ir.IntType(t.bits), int(e.value))
-
-
-def _table_bytes(arr: np.ndarray, elem: AlloType, shape, s: Alloc) -> bytes:
-    """A constant table's bytes in the storage layout."""
-    from ...runtime import container_dtype, to_container
-
-    if arr.shape != tuple(shape):
-        raise BackendError(f"LLVM backend: constant table for '{s.name}' has shape {arr.shape}, "
-                           f"expected {tuple(shape)}", loc=s.loc)
-    if isinstance(elem, Fixed) and arr.dtype.kind in "iuO":
-        raw = arr  # already raw values
-    elif isinstance(elem, Fixed):
-        raw = to_container(arr.astype(np.float64), elem)
-    else:
-        raw = arr
-    return pack_elements(raw, elem)
-
-
-def pack_elements(arr: np.ndarray, elem: AlloType) -> bytes:
-    """Values of ``elem`` (container representation) as bytes in storage layout."""
-    nbytes = storage_bytes(elem)
-    if isinstance(elem, Float):
-        return np.ascontiguousarray(arr, dtype=elem.numpy_dtype()).tobytes()
-    if nbytes <= 8:
-        dt = np.dtype(f"{'i' if elem.signed else 'u'}{nbytes}")
-        return np.ascontiguousarray(np.asarray(arr).astype(dt, casting="unsafe")
-                                    if arr.dtype != object else
-                                    np.array([int(v) for v in arr.reshape(-1)], dtype=dt)).tobytes()
-    mask = (1 << (8 * nbytes)) - 1
-    return b"".join((int(v) & mask).to_bytes(nbytes, "little") for v in np.asarray(arr).reshape(-1))

@@ -3,7 +3,10 @@
 Arguments are validated and converted by :mod:`allo.runtime` (shared by every backend);
 this module only moves containers in and out of the JIT-compiled entry point: native
 arrays by pointer, integers wider than 64 bits through a little-endian byte buffer of the
-padded width, scalars through one-element buffers, results into freshly allocated ones.
+padded width, scalars through one-element buffers, results into freshly allocated,
+zeroed, 64-byte aligned ones (the generated code declares them ``noalias align 64``; see
+:mod:`.direct_results`). An array passed for several parameters is one buffer for all of
+them, exactly as the interpreter sees it (writes through one are seen through the others).
 
 Example::
 
@@ -23,10 +26,23 @@ from ...errors import AlloError
 from ...ir.nodes import Module
 from ...ir.types import AlloType, BufferType, Float
 from ...runtime import bind_arguments, container_dtype, invoke
+from .entry import RESULT_ALIGN
 from .lltypes import storage_bytes
 from .streams import ERR_BOUNDS, ERROR_INDEX, ERROR_SITE
 
 _ENTRY_TYPE = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p)
+
+
+def aligned_zeros(shape, dtype, align: int = RESULT_ALIGN) -> np.ndarray:
+    """A zero-filled C-contiguous array whose data starts on an ``align``-byte boundary.
+
+    Example: ``aligned_zeros((4, 4), np.float32).ctypes.data % 64 == 0``.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize if shape else dtype.itemsize
+    raw = np.zeros(nbytes + align, dtype=np.uint8)
+    start = (-raw.ctypes.data) % align
+    return raw[start:start + nbytes].view(dtype).reshape(shape)
 
 
 def _is_wide(t: AlloType) -> bool:
@@ -40,14 +56,14 @@ class _Slot:
         self.t, self.shape, self.value = t, shape, value
         n = int(np.prod(shape)) if shape else 1
         if _is_wide(t):
-            self.mem = np.zeros(n * storage_bytes(t), dtype=np.uint8)
+            self.mem = aligned_zeros((n * storage_bytes(t),), np.uint8)
             if value is not None:
                 flat = np.asarray(value, dtype=object).reshape(-1)
                 nb, mask = storage_bytes(t), (1 << (8 * storage_bytes(t))) - 1
                 self.mem[:] = np.frombuffer(b"".join((int(v) & mask).to_bytes(nb, "little")
                                                      for v in flat), dtype=np.uint8)
         elif value is None:
-            self.mem = np.zeros(shape, dtype=container_dtype(t))
+            self.mem = aligned_zeros(shape, container_dtype(t))
         elif isinstance(value, np.ndarray):
             self.mem = value  # contiguous container: used in place
         else:
@@ -99,10 +115,14 @@ class LLVMModule:
     def _execute(self, cargs: Sequence[Any]) -> List[Any]:
         f = self.func
         slots = []
+        shared = {}  # id(container) -> its slot: one array passed twice stays one buffer
         for p, v in zip(f.params, cargs):
             t = p.type
             if isinstance(t, BufferType):
-                slots.append(_Slot(t.dtype, t.shape, v))
+                key = (id(v), t.dtype, t.shape)
+                if key not in shared:
+                    shared[key] = _Slot(t.dtype, t.shape, v)
+                slots.append(shared[key])
             else:
                 slots.append(_Slot(t, (), v))
         outs = [_Slot(t.dtype, t.shape) if isinstance(t, BufferType) else _Slot(t, ())
@@ -110,7 +130,7 @@ class LLVMModule:
         argv = (ctypes.c_void_p * max(len(slots) + len(outs), 1))(
             *[s.address for s in slots + outs])
         status = self._entry(ctypes.cast(argv, ctypes.c_void_p))
-        for s in slots:
+        for s in {id(s): s for s in slots}.values():
             s.write_back()
         if status == ERR_BOUNDS:
             raise self._bounds_error()
