@@ -24,7 +24,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import z3
 
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, If, Load, Op, Return, Stmt,
-                        Store, StreamGet, StreamPut, Var, While, walk_stmts)
+                        Store, StreamGet, StreamPut, Var, While, stmt_exprs, walk_stmts)
 from ..ir.types import index
 from .base import Context
 from .deps import Affine, to_affine
@@ -102,23 +102,7 @@ def find_accesses(body: Sequence[Stmt], target: str) -> List[TargetAccess]:
     return out
 
 
-def direct_exprs(s: Stmt) -> List[Expr]:
-    """The expressions a statement holds directly (call/return arguments' prefixes too)."""
-    if isinstance(s, For):
-        return [s.lo, s.hi]
-    if isinstance(s, (If, While)):
-        return [s.cond]
-    if isinstance(s, (Store, StreamPut)):
-        return [*s.indices, s.value]
-    if isinstance(s, Alloc):
-        return [s.init] if isinstance(s.init, Expr) else []
-    if isinstance(s, (Call, Return)):
-        vals = s.args if isinstance(s, Call) else s.values
-        out: List[Expr] = []
-        for a in vals:
-            out.extend(a.prefix if isinstance(a, BufRef) else [a])
-        return out
-    return []
+direct_exprs = stmt_exprs  # the expressions a statement holds directly
 
 
 def refuse_if_declared_inside(ctx: Context, alloc: Optional[Alloc], loop: For, name: str) -> None:
