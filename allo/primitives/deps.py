@@ -56,6 +56,16 @@ def _combine(a: Affine, b: Affine, sign: int) -> Affine:
     return Affine(tuple(sorted((v, c) for v, c in coeffs.items() if c)), a.const + sign * b.const)
 
 
+def _widens(src, dst) -> bool:
+    """Every value of integer type ``src`` is representable in ``dst``."""
+    if src == dst:
+        return True
+    if src.signed and not dst.signed:
+        return False
+    # same signedness: at least as wide; unsigned into signed: strictly wider
+    return dst.bits >= src.bits if src.signed == dst.signed else dst.bits > src.bits
+
+
 def to_affine(e: Expr) -> Optional[Affine]:
     """The affine form of an index expression, or ``None`` when it is not affine."""
     if isinstance(e, Const) and isinstance(e.value, int):
@@ -65,9 +75,9 @@ def to_affine(e: Expr) -> Optional[Affine]:
     if isinstance(e, Op):
         if e.op == "cast" and (e.type.is_int or e.type.is_index):
             inner = e.args[0]
-            if inner.type.is_int or inner.type.is_index:
-                return to_affine(inner)  # indices are small: casts between int types are exact
-            return None
+            if (inner.type.is_int or inner.type.is_index) and _widens(inner.type, e.type):
+                return to_affine(inner)  # a widening cast keeps every value
+            return None  # a narrowing cast may wrap: not an affine function of the loop vars
         if e.op in ("add", "sub"):
             a, b = to_affine(e.args[0]), to_affine(e.args[1])
             if a is None or b is None:

@@ -256,3 +256,19 @@ def test_dependence_checked_primitives_on_stencils(offsets, extent, choice, seed
     Interpreter(s.ir)(A2, B)
     assert np.array_equal(A1, A2)
     assert s.verify()
+
+
+def test_narrowing_cast_in_an_index_is_not_taken_as_affine():
+    """A[uint8(i)] for i in 0..511 touches each element twice (i and i + 256): parallel
+    must see the loop-carried dependence, not an injective index i."""
+    from allo.ir.nodes import Const, Func, Load, Module, Op, Param, Store, Var
+    from allo.ir.types import index, uint8
+
+    i = Var("i", index)
+    wrapped = Op("cast", (Op("cast", (i,), uint8),), index)
+    value = Op("add", (Load("A", (wrapped,), int32), Const(1, int32)), int32)
+    loop = For("i", Const(0, index), Const(512, index), 1, [Store("A", (wrapped,), value)],
+               name="i", band="S_i_0")
+    s = allo.Schedule(Module({"k": Func("k", [Param("A", int32[256])], [], [loop])}, "k"))
+    with pytest.raises(ScheduleError, match="loop-carried dependence"):
+        s.parallel("i")
