@@ -10,12 +10,12 @@ Run: ``python examples/polybench.py`` or ``allo verify examples/polybench.py``.
 from __future__ import annotations
 
 import sys
-import time
 from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 
 import allo
+from allo.testing.designs import check_designs, max_difference
 from allo.ir.types import float32, int32
 
 # Small sizes: verification is exact symbolic execution of every cell, so the designs stay
@@ -439,42 +439,15 @@ def random_inputs(shapes: Inputs, seed: int = 0) -> List[np.ndarray]:
 def run_and_compare(s, reference: Callable, shapes: Inputs, target: str = "llvm", seed: int = 0,
                     **build_options) -> float:
     """Build ``s`` for ``target`` (``build_options`` such as ``mode="csim", project=DIR`` are
-    passed on), run it and ``reference`` on the same random inputs and return
-    the largest absolute difference over every output (returned values and updated arrays).
-
-    Example: ``run_and_compare(design_gemm(), ref_gemm, KERNELS["gemm"][2])`` -> ``~1e-7``
-    """
-    inputs = random_inputs(shapes, seed)
-    ours, theirs = [a.copy() for a in inputs], [a.copy() for a in inputs]
-    got = s.build(target=target, **build_options)(*ours)
-    want = reference(*theirs)
-    got = [] if got is None else (list(got) if isinstance(got, (list, tuple)) else [got])
-    want = [] if want is None else (list(want) if isinstance(want, (list, tuple)) else [want])
-    if len(got) != len(want):
-        raise AssertionError(f"{len(got)} results, numpy gives {len(want)}")
-    diff = 0.0
-    for a, b in zip(got + ours, want + theirs):
-        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        diff = max(diff, float(np.abs(a - b).max()) if a.size else 0.0)
-    return diff
+    passed on), run it and ``reference`` on the same random inputs and return the largest
+    absolute difference over every output.
+    Example: ``run_and_compare(design_gemm(), ref_gemm, KERNELS["gemm"][2])``."""
+    return max_difference(s, reference, random_inputs(shapes, seed), target, **build_options)
 
 
 def main() -> int:
     """Verify, build and check every kernel; print a table. Returns the process exit code."""
-    print(f"{'kernel':<16} {'verdict':<12} {'method':<52} {'verify s':>8} {'llvm vs numpy':>14}")
-    failures = 0
-    for name, (design, reference, shapes) in KERNELS.items():
-        s = design()
-        start = time.perf_counter()
-        verdict = s.verify()
-        seconds = time.perf_counter() - start
-        diff = run_and_compare(s, reference, shapes)
-        ok = bool(verdict) and diff <= 1e-4
-        failures += not ok
-        print(f"{name:<16} {verdict.status:<12} {str(verdict.method)[:52]:<52} {seconds:8.2f} "
-              f"{diff:14.2e}{'' if ok else '  <-- FAILED'}")
-    print(f"{len(KERNELS) - failures}/{len(KERNELS)} kernels proved equivalent and equal to numpy")
-    return 1 if failures else 0
+    return check_designs("kernel", KERNELS, random_inputs, tolerance=1e-4)
 
 
 if __name__ == "__main__":

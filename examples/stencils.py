@@ -11,12 +11,12 @@ Run: ``python examples/stencils.py`` or ``allo verify examples/stencils.py``.
 from __future__ import annotations
 
 import sys
-import time
 from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 
 import allo
+from allo.testing.designs import check_designs, max_difference
 from allo.ir.types import float32, int32
 
 L = 16          # 1-D signal length
@@ -140,32 +140,15 @@ def random_inputs(shapes: Inputs, seed: int = 0) -> List[np.ndarray]:
 def run_and_compare(s, reference: Callable, shapes: Inputs, target: str = "llvm", seed: int = 0,
                     **build_options) -> float:
     """Build ``s`` for ``target`` (``build_options`` such as ``mode="csim", project=DIR`` are
-    passed on) and return the largest absolute difference from ``reference``.
+    passed on), run it and ``reference`` on the same random inputs and return the largest
+    absolute difference over every output.
     Example: ``run_and_compare(design_blur1d(), ref_blur1d, [((16,), np.float32)])``."""
-    inputs = random_inputs(shapes, seed)
-    got = np.asarray(s.build(target=target, **build_options)(*[a.copy() for a in inputs]), dtype=np.float64)
-    want = np.asarray(reference(*inputs), dtype=np.float64)
-    if got.shape != want.shape:
-        raise AssertionError(f"result shape {got.shape}, numpy gives {want.shape}")
-    return float(np.abs(got - want).max())
+    return max_difference(s, reference, random_inputs(shapes, seed), target, **build_options)
 
 
 def main() -> int:
     """Verify, build and check every stencil; print a table. Returns the process exit code."""
-    print(f"{'stencil':<10} {'verdict':<12} {'method':<52} {'verify s':>8} {'llvm vs numpy':>14}")
-    failures = 0
-    for name, (design, reference, shapes) in STENCILS.items():
-        s = design()
-        start = time.perf_counter()
-        verdict = s.verify()
-        seconds = time.perf_counter() - start
-        diff = run_and_compare(s, reference, shapes)
-        ok = bool(verdict) and diff <= 1e-5
-        failures += not ok
-        print(f"{name:<10} {verdict.status:<12} {str(verdict.method)[:52]:<52} {seconds:8.2f} "
-              f"{diff:14.2e}{'' if ok else '  <-- FAILED'}")
-    print(f"{len(STENCILS) - failures}/{len(STENCILS)} stencils proved equivalent and equal to numpy")
-    return 1 if failures else 0
+    return check_designs("stencil", STENCILS, random_inputs, tolerance=1e-5)
 
 
 if __name__ == "__main__":

@@ -301,12 +301,7 @@ class ValueEmitter:
             return self.op(f"math.floor {self.op(f'arith.divf {a[0]}, {a[1]} : {ty}')} : {ty}")
         if name == "mod":  # Python %: fmod, then add the divisor when the signs differ
             r = self.op(f"arith.remf {a[0]}, {a[1]} : {ty}")
-            zero = self.const(0.0, t)
-            nonzero = self.op(f"arith.cmpf one, {r}, {zero} : {ty}")
-            rneg = self.op(f"arith.cmpf olt, {r}, {zero} : {ty}")
-            bneg = self.op(f"arith.cmpf olt, {a[1]}, {zero} : {ty}")
-            fix = self.op(f"arith.andi {nonzero}, {self.op(f'arith.xori {rneg}, {bneg} : i1')} : i1")
-            return self.op(f"arith.select {fix}, {self.op(f'arith.addf {r}, {a[1]} : {ty}')}, {r} : {ty}")
+            return self._python_sign_fix(r, a[1], t, ("cmpf one", "cmpf olt", "addf"))
         raise TypeError(f"printer: op {name!r} is not defined on {t!r}")
 
     def _int_op(self, name: str, a: List[str], t: AlloType) -> str:
@@ -333,13 +328,20 @@ class ValueEmitter:
             if not s:
                 return self.op(f"arith.remui {a[0]}, {a[1]} : {ty}")
             r = self.op(f"arith.remsi {a[0]}, {a[1]} : {ty}")
-            zero = self.const(0, t)
-            nonzero = self.op(f"arith.cmpi ne, {r}, {zero} : {ty}")
-            rneg = self.op(f"arith.cmpi slt, {r}, {zero} : {ty}")
-            bneg = self.op(f"arith.cmpi slt, {a[1]}, {zero} : {ty}")
-            fix = self.op(f"arith.andi {nonzero}, {self.op(f'arith.xori {rneg}, {bneg} : i1')} : i1")
-            return self.op(f"arith.select {fix}, {self.op(f'arith.addi {r}, {a[1]} : {ty}')}, {r} : {ty}")
+            return self._python_sign_fix(r, a[1], t, ("cmpi ne", "cmpi slt", "addi"))
         raise TypeError(f"printer: op {name!r} is not defined on {t!r}")
+
+    def _python_sign_fix(self, r: str, divisor: str, t: AlloType, ops: tuple) -> str:
+        """Python's ``%`` from a C remainder ``r``: add the divisor when ``r`` is non-zero
+        and its sign differs from the divisor's. ``ops`` = (not-equal, less-than, add)."""
+        ne, lt, add = ops
+        ty = t.mlir() if t.is_float else _ity(t)
+        zero = self.const(0.0 if t.is_float else 0, t)
+        nonzero = self.op(f"arith.{ne}, {r}, {zero} : {ty}")
+        rneg = self.op(f"arith.{lt}, {r}, {zero} : {ty}")
+        bneg = self.op(f"arith.{lt}, {divisor}, {zero} : {ty}")
+        fix = self.op(f"arith.andi {nonzero}, {self.op(f'arith.xori {rneg}, {bneg} : i1')} : i1")
+        return self.op(f"arith.select {fix}, {self.op(f'arith.{add} {r}, {divisor} : {ty}')}, {r} : {ty}")
 
     def _fixed_op(self, name: str, a: List[str], t: AlloType) -> str:
         s, w, f = t.signed, t.bits, t.frac

@@ -9,7 +9,9 @@ case (both programs perform the same operations in the same order per cell) neve
 canonicalization, and a long accumulation chain is flattened once, not once per step.
 
 Each builder is a closure specialised to one (op, operand types, result type): no dispatch
-on the op name, no dataclass lookups, one tuple key per new node.
+on the op name, no dataclass lookups, one tuple key per new node. The hash-consing lines
+are repeated in each arity's closure on purpose: a shared helper would add a Python call
+per symbolic op on the hottest path.
 
 Example::
 

@@ -222,7 +222,6 @@ class Dag:
     def _linear(self, t: AlloType, items: List[Tuple[int, int]]) -> int:
         add_code, mul_code, tt = OPCODE["add"], OPCODE["mul"], self.tid(t)
         terms: Dict[Tuple[int, ...], int] = {}
-        consts: List[int] = []
         coeff_consts: List[Tuple[int, int]] = []
         stack = list(items)
         while stack:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ...errors import AlloError, BackendError, CallError
 from ...ir.nodes import Func, Module
-from ...ir.types import AlloType, BufferType, Fixed, Float, Int
+from ...ir.types import AlloType, BufferType, Fixed, Float
 from ...runtime import bind_arguments, container_dtype, invoke
 from .codegen import EmittedDesign, emit_design
 from .ctypes_map import c_type, identifier, is_native_int

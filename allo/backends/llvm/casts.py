@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
+from ...errors import BackendError
 from ...ir.types import AlloType, Fixed, Float
 from .emitbase import DOUBLE, FLOAT, HALF, I16, I32, I64, EmitBase, int_const
 from .lltypes import value_type
@@ -264,4 +265,5 @@ def cast(e: EmitBase, v: ir.Value, src: AlloType, dst: AlloType) -> ir.Value:
             x = e.resize(v, src.bits, src.signed, width)
             x = b.ashr(x, int_const(ir.IntType(width), -d))  # floor (x is extended)
         return e.resize(x, width, True, dst.bits)
-    raise TypeError(f"cast: unsupported conversion {src!r} -> {dst!r}")
+    raise BackendError(f"internal: cast {src!r} -> {dst!r} reached the LLVM backend unsupported",
+                       hint="verify_ir admits no such cast; please report this as a compiler bug")

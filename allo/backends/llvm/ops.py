@@ -17,6 +17,7 @@ from typing import List, Sequence
 
 from llvmlite import ir
 
+from ...errors import BackendError
 from ...ir.types import AlloType, Fixed, Float
 from .casts import from_f32, to_f32, to_f64, from_f64
 from .emitbase import DOUBLE, I1, EmitBase, int_const
@@ -78,7 +79,7 @@ def _int_op(e: EmitBase, op: str, args: List[ir.Value], t: AlloType) -> ir.Value
     a = args[0]
     it = a.type
     signed = t.signed
-    zero, one = int_const(it, 0), int_const(it, 1)
+    zero = int_const(it, 0)
     if op == "add":
         return b.add(a, args[1])
     if op == "sub":
@@ -111,7 +112,8 @@ def _int_op(e: EmitBase, op: str, args: List[ir.Value], t: AlloType) -> ir.Value
         return b.select(too_far, zero, b.lshr(a, b.select(too_far, zero, k)))
     if op in ("div", "floordiv", "mod"):
         return _int_division(e, op, a, args[1], signed)
-    raise NotImplementedError(f"LLVM backend: op '{op}' on {t!r}")
+    raise BackendError(f"internal: op '{op}' on {t!r} reached the LLVM backend",
+                       hint="verify_ir admits no such op; please report this as a compiler bug")
 
 
 def _int_division(e: EmitBase, op: str, a: ir.Value, d: ir.Value, signed: bool) -> ir.Value:
@@ -137,11 +139,6 @@ def _int_division(e: EmitBase, op: str, a: ir.Value, d: ir.Value, signed: bool) 
         return b.select(is_zero, zero, b.select(is_m1, b.neg(a), q))
     r = b.select(fix, b.add(r, d), r)
     return b.select(is_zero, a, b.select(is_m1, zero, r))
-
-
-def floor_div_wide(e: EmitBase, a: ir.Value, d: ir.Value, signed: bool) -> ir.Value:
-    """Python floor division without the ``b == 0`` guard's result (caller selects)."""
-    return _int_division(e, "floordiv", a, d, signed)
 
 
 def _fixed_op(e: EmitBase, op: str, a: ir.Value, d: ir.Value, t: Fixed) -> ir.Value:
@@ -218,7 +215,8 @@ def _float_op(e: EmitBase, op: str, args: List[ir.Value], kind: str) -> ir.Value
         return e.call(f"llvm.maximum.{sfx}", ft, args)
     if op == "mod":
         return _py_mod(e, args[0], args[1], kind)
-    raise NotImplementedError(f"LLVM backend: op '{op}' on floats")
+    raise BackendError(f"internal: op '{op}' on floats reached the LLVM backend",
+                       hint="verify_ir admits no such op; please report this as a compiler bug")
 
 
 def _py_mod(e: EmitBase, a: ir.Value, d: ir.Value, kind: str) -> ir.Value:
