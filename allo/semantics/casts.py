@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from ..ir.types import AlloType, Fixed, Float, wrap_int
 from .values import int_to_float, make_float, round_rational
+from .values import wrapper as _wrapper
 
 Cast = Callable[[Any], Any]
 
@@ -39,11 +40,6 @@ def _family(t: AlloType) -> str:
     if t.is_int:
         return "int"
     raise TypeError(f"cast: unsupported type {t!r}")
-
-
-def _wrapper(t: AlloType) -> Callable[[int], int]:
-    bits, signed = t.bits, t.signed
-    return lambda v: wrap_int(v, bits, signed)
 
 
 def float_to_int_sat(x: Any, bits: int, signed: bool) -> int:

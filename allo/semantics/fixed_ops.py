@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Dict
 
-from .int_ops import INT_OPS, Factory, _wrapper
+from .int_ops import INT_OPS, Factory
+from .values import wrapper as _wrapper
 
 
 def _make_mul(arg_types, rt):

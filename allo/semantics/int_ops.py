@@ -18,17 +18,9 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List
 
 from ..ir.types import AlloType, wrap_int
+from .values import wrapper as _wrapper
 
 Factory = Callable[[List[AlloType], AlloType], Callable[..., Any]]
-
-
-def _wrapper(t: AlloType) -> Callable[[int], int]:
-    bits, signed = t.bits, t.signed
-    if signed:
-        mask, sign = (1 << bits) - 1, 1 << (bits - 1)
-        return lambda v: ((v & mask) ^ sign) - sign
-    mask = (1 << bits) - 1
-    return lambda v: v & mask
 
 
 def _pattern(t: AlloType) -> Callable[[int], int]:

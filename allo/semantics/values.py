@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any, Dict, Tuple
+from typing import Any, Callable, Dict, Tuple
 
 import ml_dtypes
 import numpy as np
@@ -146,3 +146,16 @@ def const_value(value: Any, t: AlloType) -> Any:
 
 __all__ = ["FLOAT_FORMATS", "float_dtype", "float_from_bits", "float_bits", "round_rational",
            "make_float", "int_to_float", "float_to_fraction", "const_value"]
+
+
+def wrapper(t: AlloType) -> Callable[[int], int]:
+    """A fast function wrapping a Python int into integer type ``t`` (modulo ``2**bits``).
+
+    Example: ``wrapper(int8)(200) == -56``.
+    """
+    bits, signed = t.bits, t.signed
+    mask = (1 << bits) - 1
+    if signed:
+        sign = 1 << (bits - 1)
+        return lambda v: ((v & mask) ^ sign) - sign
+    return lambda v: v & mask
