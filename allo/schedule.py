@@ -285,6 +285,16 @@ class Schedule:
 
         compose(self, schs, id=id, instantiate=instantiate)
 
+    # ------------------------------------------------------------ estimates
+    def report(self, clock_mhz: float = 300.0, part: str = "xcu280") -> Any:
+        """Estimate latency and resources as Vitis HLS would report them (``allo.qor``).
+
+        Example: ``print(s.report(clock_mhz=300, part="xcu280"))``.
+        """
+        from .qor import estimate
+
+        return estimate(self._ir, clock_mhz=clock_mhz, part=part)
+
     # ------------------------------------------------------------ verification and build
     def verify(self, other: Any = None, **options: Any):
         """Prove the current program equivalent to the original (or to ``other``).
