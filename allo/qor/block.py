@@ -29,7 +29,7 @@ from ..ir.nodes import (Alloc, Call, Const, Expr, For, If, Load, Op, Return, Stm
                         StreamGet, StreamPut, Var, While, substitute)
 from ..ir.types import index
 from ..primitives.deps import Affine, to_affine
-from .operators import op_cost
+from .operators import OpCost, op_cost
 from .resources import Resources
 
 #: at most this many unrolled copies are enumerated one by one; beyond, one copy is
@@ -149,6 +149,10 @@ def bank_of(info: BufferInfo, key: Any, rep: Dict[str, int]) -> Optional[Tuple[i
     return tuple(bank)
 
 
+def _width(t: Any) -> int:
+    return 32 if getattr(t, "is_index", False) else int(getattr(t, "bits", 32))
+
+
 def _operand_bits(e: Expr) -> int:
     """Meaningful bits of a multiply operand: the source width of a widening cast."""
     if isinstance(e, Op) and e.op == "cast" and e.args and getattr(e.args[0].type, "is_int", False) \
@@ -197,6 +201,8 @@ class _Scheduler:
             else:
                 self.access(e.buffer, key, False, start, env)
                 t = start + self.info(e.buffer).read_latency
+                if t > start:  # the RAM's output register
+                    self.block.resources = self.block.resources + Resources(ff=_width(e.type))
                 if self.info(e.buffer).read_latency == 0:
                     self.block.accesses[-1].issue = -1
                     self.register_reads[id(e)] = self.block.accesses[-1]
@@ -208,7 +214,15 @@ class _Scheduler:
             start = max([self.expr(a, env, memo) for a in e.args] or [0])
             self.consume(e.args, start)
             bits = max((_operand_bits(a) for a in e.args), default=0) if e.op == "mul" else 0
-            cost = op_cost(e.op, e.type, bits)
+            const = [a for a in e.args if isinstance(a, Const)]
+            if e.op == "mul" and const and not e.type.is_float and isinstance(const[0].value, int):
+                # a constant multiplier is shift-and-add logic (no DSP)
+                other = min(_operand_bits(a) for a in e.args if not isinstance(a, Const)) \
+                    if len(const) < len(e.args) else 1
+                ones = bin(abs(int(const[0].value))).count("1")
+                cost = OpCost(0, 0, 0, other * max(0, ones - 1))
+            else:
+                cost = op_cost(e.op, e.type, bits)
             self.block.resources = self.block.resources + Resources(
                 dsp=0 if cost.packable else cost.dsp, ff=cost.ff, lut=cost.lut,
                 packable=1 if cost.packable else 0)

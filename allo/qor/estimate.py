@@ -169,6 +169,8 @@ class _FuncEstimator:
                 stages.append(self.loop(s, level, rep, env))
             elif isinstance(s, Call) and not _scalar_call(s):
                 stages.append(self.call(s, level))
+            elif isinstance(s, Alloc) and s.init is not None and s.type.shape:
+                stages.append(Cost(self._fill(s), depth=1))  # the fill is a process too
             elif not isinstance(s, (Alloc, Return)):
                 rest.append(s)
         glue = self.region(rest, level, rep, env) if rest else Cost()
@@ -214,6 +216,7 @@ class _FuncEstimator:
             row.notes.append(f"unrolled by {factor}")
             body = Cost(body.latency, body.formula, block_copies, body.depth)
         latency = sequential_loop_latency(trip, body.latency)
+        body = Cost(body.latency, body.formula, body.resources + loop_control(trip), body.depth)
         row.trip, row.depth, row.latency = trip, body.latency + 1, latency
         row.resources = body.resources
         formula = F.mul(trip_f, F.add(body.formula, F.num(1)))
@@ -283,6 +286,7 @@ class _FuncEstimator:
         for c in chain:
             rep2[c.var] = evaluate_index(c.lo, {**rep2, **env}) or 0
         block = schedule_block(inner.body, self.buffers, env, rep2, self.est.callee_latency)
+        block.resources = block.resources + loop_control(trip, pipeline_depth=block.depth)
         limits: List[IILimit] = []
         limits += port_limits(block, self.buffers)
         limits += recurrence_limits(block, self.buffers, [(c.var, t) for c, t in zip(chain, trips)],
@@ -416,6 +420,13 @@ class _FuncEstimator:
         else:
             body = self.region(self.func.body, level + 1, {}, {})
         return Cost(body.latency, body.formula, body.resources + self.storage, depth=body.depth)
+
+
+def loop_control(trip: int, pipeline_depth: int = 0) -> Resources:
+    """A loop's counter and exit test (``bits`` FF, 2 x ``bits`` LUT), and for a pipeline
+    one valid bit per stage (Vitis ``ap_enable_reg_pp0_iterN``)."""
+    bits = max(1, math.ceil(math.log2(trip + 1)))
+    return Resources(ff=bits + pipeline_depth, lut=2 * bits)
 
 
 def _const_bounds(loop: For) -> bool:

@@ -108,9 +108,13 @@ class Report:
         """
         return F.to_sympy(self._formula, names)
 
-    def trip_symbols(self) -> Dict[str, int]:
-        """The symbols of :meth:`formula` with the values of this design."""
-        return F.symbols(self._formula)
+    def trip_symbols(self) -> Dict[Any, int]:
+        """The sympy symbols of :meth:`formula` with their values in this design
+        (``r.formula().subs(r.trip_symbols()) == r.latency``)."""
+        import sympy
+
+        return {sympy.Symbol(k, positive=True, integer=True): v
+                for k, v in F.symbols(self._formula).items()}
 
     def loop(self, name: str) -> Row:
         """The row of loop ``name`` (a flattened pipeline answers to any of its loops)."""
