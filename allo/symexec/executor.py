@@ -197,9 +197,10 @@ class SymbolicExecutor:
                 outputs.append(LiveOut(f"return[{i}]", val.shape, val.dtype, list(val.cells())))
             else:
                 outputs.append(LiveOut(f"return[{i}]", (), rtype, [val]))
-        for p, v in zip(func.params, args):
-            if isinstance(v, View):
-                outputs.append(LiveOut(p.name, v.shape, v.dtype, list(v.cells())))
+        for k, (p, v) in enumerate(zip(func.params, args)):
+            if isinstance(v, View):  # named by position, as the inputs are
+                name = self.input_names[k] if self.input_names else p.name
+                outputs.append(LiveOut(name, v.shape, v.dtype, list(v.cells())))
         return SymResult(outputs, self._fifo_issues(), self.ops, time.perf_counter() - self._t0)
 
     # ------------------------------------------------------------ callbacks of generated code
