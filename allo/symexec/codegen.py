@@ -208,7 +208,8 @@ class _FunctionCompiler:
         self.emit("_tok = X.token()")
         if dataflow:
             self.emit("_pp0 = X.process")
-        self.block(self.func.body, count=True, dataflow_label=self.func.name if dataflow else None)
+        self.block(self.func.body, count=True, dataflow_label=self.func.name if dataflow else None,
+                   region="_tok")
         if dataflow:
             self.emit("X.process = _pp0")
         self.emit("return []")
@@ -384,7 +385,7 @@ class _FunctionCompiler:
 
     # ------------------------------------------------------------ statements
     def block(self, body: List[Any], count: bool, dataflow_label: Optional[str] = None,
-              label_var: str = "None", parent: str = "_pp0") -> None:
+              label_var: str = "None", parent: str = "_pp0", region: str = "_tok") -> None:
         cost = sum(stmt_cost(s) for s in body)
         if count and cost:
             self.emit(f"X.ops += {cost}")
@@ -392,8 +393,9 @@ class _FunctionCompiler:
             self.emit("pass")
         for k, s in enumerate(body):
             if dataflow_label is not None:
-                # a process is named by its parent process, so PE (1, 1) != PE (2, 1)
-                self.emit(f"X.process = ({parent}, {dataflow_label!r}, {label_var}, {k}, _tok)")
+                # a process is (parent process, region instance, *label): PE (1, 1) != PE
+                # (2, 1), and two runs of one region are two regions (fifo_schedule)
+                self.emit(f"X.process = ({parent}, {region}, {dataflow_label!r}, {label_var}, {k})")
             self.stmt(s)
 
     def stmt(self, s: Any) -> None:
@@ -473,18 +475,19 @@ class _FunctionCompiler:
         dataflow = bool(s.attrs.get("dataflow"))
         unfolded = bool(s.attrs.get("unfold")) and not dataflow
         if dataflow or unfolded:
-            saved = self.fresh("_pp")
-            self.emit(f"{saved} = X.process")
+            saved, region = self.fresh("_pp"), self.fresh("_rg")
+            self.emit(f"{saved} = X.process; {region} = X.token()")
         self.emit(f"for {py} in {r}:")
         self.depth += 1
         self.blocks += 1
         if unfolded:
             # each unfolded PE is a process of its own: hardware runs PEs concurrently,
             # so a FIFO between two PEs only deadlocks if one PE both fills and drains it
-            self.emit(f"X.process = ({saved}, {(s.name or s.var)!r}, {py})")
+            self.emit(f"X.process = ({saved}, {region}, {(s.name or s.var)!r}, {py})")
         self.loops.append((s.var, py, rng))
         self.block(s.body, count=False, dataflow_label=(s.name or s.var) if dataflow else None,
-                   label_var=py, parent=saved if dataflow else "_pp0")
+                   label_var=py, parent=saved if dataflow else "_pp0",
+                   region=region if dataflow else "_tok")
         if nested:
             self.emit("if X.ops > X.limit: X.check()")
         self.loops.pop()
