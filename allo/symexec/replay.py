@@ -3,7 +3,7 @@
 Input values live in the value representation of :mod:`allo.ir.types` (ints and fixed raw
 bits as Python ints, floats as numpy scalars), keyed by DAG input node. They become numpy
 arguments in the calling convention (docs/semantics.md) and run through
-``allo.semantics.interpreter.Interpreter`` for both programs.
+``allo.backends.interp.Interpreter`` for both programs.
 
 Example::
 
@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..backends.interp import Interpreter
 from ..ir.nodes import Func, Module
 from ..ir.types import AlloType, BufferType, Fixed, Float
 from ..semantics.values import float_bits, float_from_bits, make_float
@@ -120,8 +121,6 @@ def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] 
     Buffer arguments are keyed by ``names`` (by position) when given: two programs are
     compared parameter by parameter in order, whatever their parameters are called.
     Example: ``run_interpreter(mod_b, args, names=["A", "B"])[0]["A"]``."""
-    from ..semantics.interpreter import Interpreter
-
     func = module.top_func
     mine = copy_args(args)
     try:
