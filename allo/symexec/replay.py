@@ -3,7 +3,7 @@
 Input values live in the value representation of :mod:`allo.ir.types` (ints and fixed raw
 bits as Python ints, floats as numpy scalars), keyed by DAG input node. They become numpy
 arguments in the calling convention (docs/semantics.md) and run through
-``allo.semantics.interpreter.Interpreter`` for both programs.
+``allo.backends.interp.Interpreter`` for both programs.
 
 Example::
 
@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..backends.interp import Interpreter
 from ..ir.nodes import Func, Module
 from ..ir.types import AlloType, BufferType, Fixed, Float
 from ..semantics.values import float_bits, float_from_bits, make_float
@@ -107,8 +108,6 @@ def copy_args(args: List[Any]) -> List[Any]:
 
 def run_interpreter(module: Module, args: List[Any]) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
     """Live-outs (``return[i]`` then buffer arguments) of one interpreter run, or the error."""
-    from ..semantics.interpreter import Interpreter
-
     func = module.top_func
     mine = copy_args(args)
     try:
