@@ -135,6 +135,11 @@ class Schedule:
     def top_func_name(self) -> str:
         return self._ir.top
 
+    @property
+    def top_func(self) -> Any:
+        """The top function of the current IR (a :class:`~allo.ir.nodes.Func`)."""
+        return self._ir.top_func
+
     def get_loops(self, func: Optional[str] = None) -> LoopNest:
         """The loops of ``func`` (default: the top function), grouped by band."""
         name = func or self._ir.top
