@@ -237,8 +237,9 @@ class FuncCodegen:
                      [ptr, ir.Constant(I8, 0), int_const(I64, nbytes), ir.Constant(I1, 0)])
 
     def _memcpy(self, dst: ir.Value, src: ir.Value, nbytes: int) -> None:
-        self.mg.call("llvm.memcpy.p0.p0.i64", ir.VoidType(),
-                     [dst, src, int_const(I64, nbytes), ir.Constant(I1, 0)])
+        # declared with opaque pointers: sources are tables of different array types
+        fn = self.mg.intrinsic("llvm.memcpy.p0.p0.i64", ir.VoidType(), [PTR, PTR, I64, I1])
+        self.b.call(fn, [dst, src, int_const(I64, nbytes), ir.Constant(I1, 0)])
 
     def _for_each_queue(self, base: ir.Value, n: int, action) -> None:
         b = self.b
