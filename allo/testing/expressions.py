@@ -28,15 +28,17 @@ from hypothesis import strategies as st
 
 from ..ir.nodes import OPS, Const, Expr, Load, Op, Var
 from ..ir.types import AlloType, BufferType, Fixed, Float, Int, UInt, bool_, index
+from ..semantics.registry import ops
 from .scalars import scalar_types, scalar_values
 
-ARITH_BINARY = ("add", "sub", "mul", "div", "floordiv", "min", "max")
-ARITH_UNARY = ("neg", "abs")
-BITWISE = ("and", "or", "xor", "shl", "shr")
-COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
-LOGICAL = ("land", "lor")
-MATH_UNARY = ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh",
-              "floor", "ceil")
+# Op groups drawn from, read from the op registry (definition order). Binary arithmetic
+# defined on every type family (``mod`` is not on fixed point: drawn separately).
+ARITH_BINARY = ops(group="arith", arity=2, family="fixed")
+ARITH_UNARY = ops(group="arith", arity=1)
+BITWISE = ops(group="bitwise", arity=2)
+COMPARISONS = ops(group="compare")
+LOGICAL = ops(group="logical", arity=2)
+MATH_UNARY = ops(group="math", arity=1)
 # The type of get_bit/set_bit positions and get_slice/set_slice bounds.
 BIT_POSITION_TYPE = index
 
