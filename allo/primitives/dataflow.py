@@ -83,7 +83,7 @@ import z3
 from ..ir.nodes import (BufRef, Call, Alloc, For, Func, StreamGet, StreamPut, stmt_exprs,
                         walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
-from .base import Condition, Context, LoopHandle, loop_sites, primitive
+from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, loop_sites, primitive
 from .dataflow_common import PEArray, const_trips
 from .deps import carried_dependence_queries, collect_accesses
 from .loops import split_loop
@@ -130,7 +130,7 @@ def _dependence_note(ctx: Context, loop: For) -> str:
     return ""
 
 
-@primitive("unfold", rule="dataflow.unfold")
+@primitive("unfold", rule="dataflow.unfold", kinds={"band": LOOP, "axis": VALUE, "factor": VALUE})
 def unfold(ctx: Context, band: Any, axis: Sequence[int] = (0,), factor: Sequence[int] = ()) -> PEArray:
     """Make band positions ``axis`` spatial (a PE array); split first when ``factor``
     is a proper divisor of the trip count. Example: ``s.unfold("PE", axis=[0, 1], factor=[4, 4])``."""
@@ -212,7 +212,7 @@ def _task_name(k: int, s) -> str:
     return f"task {k} ({type(s).__name__})"
 
 
-@primitive("dataflow", rule="annotation.dataflow")
+@primitive("dataflow", rule="annotation.dataflow", kinds={"target": TARGET})
 def dataflow(ctx: Context, target: Any) -> None:
     """Mark a function or loop as a dataflow region; every stream between its tasks
     needs one producer and one consumer task. Example: ``s.dataflow("top")``."""

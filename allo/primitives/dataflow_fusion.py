@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, List
 
 from ..ir.nodes import For, Var, map_stmt_exprs, walk_stmts
-from .base import Context, LoopHandle, loop_sites, primitive
+from .base import LOOP, Context, LoopHandle, loop_sites, primitive
 from .deps import Instance, collect_accesses, lex_less, model_values, element_text, same_element
 
 
@@ -29,7 +29,7 @@ def _resolve(ctx: Context, ref: Any, arg: str) -> For:
     raise ctx.refuse(f"{arg}={ref!r} is not a loop or band name")
 
 
-@primitive("compute_at", rule="loop.compute_at")
+@primitive("compute_at", rule="loop.compute_at", kinds={"producer": LOOP, "consumer": LOOP})
 def compute_at(ctx: Context, producer: Any, consumer: Any) -> None:
     """Fuse the producer nest into the consumer nest down to loop ``consumer``; the
     producer's body runs first in each fused iteration. Example: ``s.compute_at("S_i_j_0", "j1")``."""

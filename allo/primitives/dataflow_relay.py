@@ -19,7 +19,7 @@ import z3
 from ..ir.nodes import (Alloc, Expr, For, If, Load, Store, StreamGet, StreamPut, Var,
                         substitute)
 from ..ir.types import BufferType, StreamType
-from .base import BufferHandle, Context, all_names, fresh_name, primitive
+from .base import BUFFER, LOOP, VALUE, BufferHandle, Context, all_names, fresh_name, primitive
 from .dataflow_common import (CopyNest, PEArray, cmp, const_trips, copy_nest, find_loop, idx,
                               ivar, minus_one, stmt_site, stmt_vars)
 from .deps import collect_accesses, to_affine
@@ -97,7 +97,7 @@ def _find_copy_nests(ctx: Context, body: List, start: int, buf: str) -> Tuple[Co
     return init, back
 
 
-@primitive("relay", rule="dataflow.relay")
+@primitive("relay", rule="dataflow.relay", kinds={"buffer": BUFFER, "pe": LOOP, "axis": VALUE, "depth": VALUE})
 def relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int = 2) -> Optional[BufferHandle]:
     """Relay ``buffer`` (made by ``buffer_at`` in the PE array) between neighbouring PEs
     along the spatial axis other than ``axis``; returns the FIFO array's handle."""

@@ -16,7 +16,7 @@ import z3
 
 from ..ir.nodes import (For, Load, Stmt, Store, StreamGet, StreamPut, child_bodies, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
-from .base import Context, primitive
+from .base import BUFFER, LOOP, VALUE, Context, primitive
 from .dataflow_common import const_trips, stmt_site
 from .deps import collect_accesses, to_affine
 
@@ -84,7 +84,7 @@ def _rank_digits(loops: Sequence[For], trips: Sequence[int], n: z3.ArithRef) -> 
     return env
 
 
-@primitive("to", rule="dataflow.stream")
+@primitive("to", rule="dataflow.stream", kinds={"target": BUFFER, "dst": LOOP, "axis": VALUE, "depth": VALUE})
 def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -> None:
     """Stream local buffer ``target`` from its producer nest to consumer ``dst``.
     Example: ``s.to(s.B, "consumer_loop", depth=4)``."""

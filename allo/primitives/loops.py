@@ -29,7 +29,7 @@ import z3
 
 from ..ir.nodes import Const, Expr, For, If, Op, Var, map_stmt_exprs, walk_stmts
 from ..ir.types import bool_, index
-from .base import Context, LoopSite, all_names, fresh_name, loop_sites, primitive
+from .base import LOOP, VALUE, Context, LoopSite, all_names, fresh_name, loop_sites, primitive
 from .deps import carried_dependence_queries, collect_accesses, lex_less, order_reversal_queries
 
 
@@ -119,7 +119,7 @@ def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
     return outer, inner
 
 
-@primitive("split", rule="loop.split")
+@primitive("split", rule="loop.split", kinds={"axis": LOOP, "factor": VALUE})
 def split(ctx: Context, axis: Any, factor: Any) -> None:
     """Tile one loop into ``axis.outer``/``axis.inner``; guarded when F does not divide N."""
     split_loop(ctx, axis, factor)
@@ -149,7 +149,7 @@ def perfect_chain(ctx: Context, sites: Sequence[LoopSite], arg: str) -> List[For
     return chain
 
 
-@primitive("reorder", rule="loop.reorder")
+@primitive("reorder", rule="loop.reorder", kinds={"axes": LOOP})
 def reorder(ctx: Context, axes: Sequence[Any]) -> None:
     """Permute the named loops among their positions; the first becomes outermost."""
     if len(axes) < 2:
@@ -205,7 +205,7 @@ def _parent_of(ctx: Context, loop: For) -> List:
 
 
 # ------------------------------------------------------------------ fuse
-@primitive("fuse", rule="loop.fuse")
+@primitive("fuse", rule="loop.fuse", kinds={"axes": LOOP})
 def fuse(ctx: Context, axes: Sequence[Any]) -> None:
     """Fuse consecutive perfectly nested loops ``i, j`` into ``i_j_fused``."""
     if len(axes) < 2:
@@ -251,7 +251,7 @@ def _prod(xs: Sequence[int]) -> int:
 
 
 # ------------------------------------------------------------------ tile
-@primitive("tile", rule="loop.tile")
+@primitive("tile", rule="loop.tile", kinds={"args": LOOP})  # loops, then factors (values)
 def tile(ctx: Context, args: Sequence[Any]) -> None:
     """``tile(x, y, x_factor, y_factor)``: split both, then order x.outer, y.outer, x.inner, y.inner."""
     if len(args) != 4:
@@ -263,7 +263,7 @@ def tile(ctx: Context, args: Sequence[Any]) -> None:
 
 
 # ------------------------------------------------------------------ annotations
-@primitive("unroll", rule="annotation.unroll")
+@primitive("unroll", rule="annotation.unroll", kinds={"axis": LOOP, "factor": VALUE})
 def unroll(ctx: Context, axis: Any, factor: Any = 0) -> None:
     """Mark ``axis`` for unrolling by ``factor`` (0 = fully); the program is unchanged."""
     site = ctx.loop(axis)
@@ -272,7 +272,8 @@ def unroll(ctx: Context, axis: Any, factor: Any = 0) -> None:
     ctx.trivial("annotation only", "unrolling replicates the body in order; semantics unchanged")
 
 
-@primitive("pipeline", rule="annotation.pipeline")
+@primitive("pipeline", rule="annotation.pipeline",
+           kinds={"axis": LOOP, "initiation_interval": VALUE, "rewind": VALUE})
 def pipeline(ctx: Context, axis: Any, initiation_interval: Any = 1, rewind: bool = False) -> None:
     """Mark ``axis`` as pipelined with initiation interval ``initiation_interval``."""
     site = ctx.loop(axis)
@@ -285,7 +286,7 @@ def pipeline(ctx: Context, axis: Any, initiation_interval: Any = 1, rewind: bool
     ctx.trivial("annotation only", "HLS pipelining preserves the sequential semantics")
 
 
-@primitive("parallel", rule="annotation.parallel")
+@primitive("parallel", rule="annotation.parallel", kinds={"axis": LOOP})
 def parallel(ctx: Context, axis: Any) -> None:
     """Mark ``axis`` parallel; refused when an iteration depends on another."""
     site = ctx.loop(axis)

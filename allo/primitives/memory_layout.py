@@ -32,7 +32,7 @@ import z3
 from ..errors import AlloError
 from ..ir.nodes import Const, Expr, Op, Var
 from ..ir.types import BufferType, index
-from .base import BufferSite, Context, primitive
+from .base import BUFFER, VALUE, BufferSite, Context, primitive
 from .memory_common import const, find_accesses, index_to_z3, rewrite_accesses
 
 
@@ -53,7 +53,8 @@ def set_buffer_type(site: BufferSite, new_type: BufferType) -> None:
         site.func.param(site.name).type = new_type
 
 
-@primitive("partition", rule="annotation.partition")
+@primitive("partition", rule="annotation.partition", fixes_layouts=True,
+           kinds={"target": BUFFER, "partition_type": VALUE, "dim": VALUE, "factor": VALUE})
 def partition(ctx: Context, target: Any, partition_type: Any = None, dim: Any = 0,
               factor: Any = 0) -> None:
     """Record a partition type on ``target``'s buffer type; the program is unchanged."""
@@ -138,7 +139,7 @@ def _prod(xs: Sequence[int]) -> int:
     return p
 
 
-@primitive("reshape", rule="memory.reshape")
+@primitive("reshape", rule="memory.reshape", kinds={"target": BUFFER, "shape": VALUE})
 def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
     """Give local buffer ``target`` a new shape with the same number of elements."""
     site = ctx.buffer(target)

@@ -35,7 +35,7 @@ from typing import Any, Dict, List, Tuple
 
 from ..ir.nodes import Alloc, Const, Expr, Load, Op, Store, Var, substitute
 from ..ir.types import BufferType, index
-from .base import BufferHandle, Context, all_names, fresh_name, primitive
+from .base import BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive
 from .deps import Affine, to_affine
 from .memory_common import (affine_expr, compute_box, const, copy_nest, find_accesses,
                             inner_ranges, prove_accesses_in_box, prove_box_in_bounds,
@@ -50,7 +50,7 @@ def _plus(a: Expr, b: Expr) -> Expr:
     return Op("add", (a, b), index)
 
 
-@primitive("reuse_at", rule="memory.reuse_at")
+@primitive("reuse_at", rule="memory.reuse_at", kinds={"target": BUFFER, "axis": LOOP})
 def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     """Create a shifted reuse window of ``target`` along ``axis``; returns the window."""
     site = ctx.loop(axis)
