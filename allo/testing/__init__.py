@@ -16,7 +16,7 @@ mutation tests; public so users can property-test their own backends and rewrite
 A user property test: a backend agrees with the reference interpreter on random kernels::
 
     from hypothesis import given, settings, strategies as st
-    from allo.semantics.interpreter import Interpreter
+    from allo.backends.interp import Interpreter
     from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs_equal
 
     @settings(max_examples=50, deadline=None)
