@@ -258,7 +258,8 @@ class Context:
             for site in loop_sites(func):
                 if site.loop is loop:
                     return site
-        raise self.refuse(f"loop {loop.name!r} is not part of the design")
+        raise self.refuse(f"loop {loop.name!r} is not part of the design",
+                          hint="pass a loop of this schedule, e.g. from s.get_loops()")
 
     # -------------------------------------------------------------- buffers
     def buffer(self, ref: Any, arg: str = "target") -> BufferSite:
@@ -365,6 +366,24 @@ def plain_value(value: Any) -> Any:
     return value
 
 
+INDEX_BITS = 64  # ``index`` is a 64-bit signed integer (allo.ir.types.Index)
+INDEX_MAX = 2 ** (INDEX_BITS - 1) - 1
+
+
+def prove_index_fits(ctx: Context, what: str, largest: int, detail: str) -> None:
+    """Side condition of every rule that builds index arithmetic: the largest value the
+    rewritten loops compute (``largest``, exact integer arithmetic) fits in ``index``.
+
+    Example: ``prove_index_fits(ctx, "the fused trip count", 64, "8 x 8")``.
+    """
+    if largest > INDEX_MAX:
+        raise ctx.refuse(f"side condition 'index arithmetic fits in {INDEX_BITS} bits' fails: {what} "
+                         f"reaches {largest} > 2**{INDEX_BITS - 1} - 1",
+                         hint="use smaller loops or factors; index values are 64-bit signed integers")
+    ctx.certificate.conditions.append(Condition(f"index arithmetic fits in {INDEX_BITS} bits", "proved",
+                                                0.0, f"exact arithmetic: {what} <= {largest} ({detail})"))
+
+
 def _find_buffer(func: Func, name: str) -> Optional[BufferSite]:
     param = func.param(name)
     if param is not None:
@@ -440,5 +459,5 @@ __all__ = [
     "BufferHandle", "BufferSite", "Certificate", "Condition", "Context", "LoopHandle",
     "LoopSite", "PRIMITIVES", "apply_primitive", "all_names", "fresh_name", "loop_sites",
     "primitive", "BufferType", "plain_value", "LOOP", "BUFFER", "FUNCTION", "TARGET", "VALUE",
-    "PrimitiveDef",
+    "PrimitiveDef", "INDEX_BITS", "INDEX_MAX", "prove_index_fits",
 ]

@@ -141,7 +141,8 @@ def unfold(ctx: Context, band: Any, axis: Sequence[int] = (0,), factor: Sequence
             raise ctx.refuse(f"axis {a!r} is not a position of band {band!r}",
                              hint=f"positions 0..{len(loops) - 1}: {', '.join(l.name for l in loops)}")
     if len(set(axis)) != len(axis) or not axis:
-        raise ctx.refuse("axis must list distinct band positions (at least one)")
+        raise ctx.refuse("axis must list distinct band positions (at least one)",
+                         hint=f"positions 0..{len(loops) - 1}: {', '.join(l.name for l in loops)}")
     if not factor:
         factor = [const_trips(ctx, loops[a], f"axis {a}")[3] for a in axis]
     if len(factor) != len(axis):
@@ -155,7 +156,8 @@ def unfold(ctx: Context, band: Any, axis: Sequence[int] = (0,), factor: Sequence
         loop = loops[a]
         lo, hi, step, trips = const_trips(ctx, loop, f"axis {a}")
         if isinstance(f, bool) or not isinstance(f, int) or f < 1:
-            raise ctx.refuse(f"factor {f!r} for axis {a} must be a positive integer")
+            raise ctx.refuse(f"factor {f!r} for axis {a} must be a positive integer",
+                             hint=f"use a divisor of the loop's {trips} iterations")
         if f > trips:
             raise ctx.refuse(f"factor {f} for axis {a} exceeds the {trips} iterations of loop {loop.name!r}",
                              hint=f"use a factor that divides {trips}")

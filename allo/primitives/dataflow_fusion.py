@@ -26,7 +26,8 @@ def _resolve(ctx: Context, ref: Any, arg: str) -> For:
                 return band[0]
     if isinstance(ref, (str, LoopHandle, For)):
         return ctx.loop(ref, arg).loop
-    raise ctx.refuse(f"{arg}={ref!r} is not a loop or band name")
+    raise ctx.refuse(f"{arg}={ref!r} is not a loop or band name",
+                     hint="pass a loop name such as \"j1\", a band name, or a loop from s.get_loops()")
 
 
 @primitive("compute_at", rule="loop.compute_at", kinds={"producer": LOOP, "consumer": LOOP})
@@ -37,7 +38,8 @@ def compute_at(ctx: Context, producer: Any, consumer: Any) -> None:
     c_loop = _resolve(ctx, consumer, "consumer")
     p_site, c_site = ctx.loop_site_of(p_root), ctx.loop_site_of(c_loop)
     if p_site.func is not c_site.func:
-        raise ctx.refuse("producer and consumer are in different functions")
+        raise ctx.refuse("producer and consumer are in different functions",
+                         hint="compute_at moves a nest within one function; qualify the names as \"func:loop\"")
     parent = p_site.parent
     c_pos = next((k for k, s in enumerate(parent) if any(x is c_loop for x in walk_stmts([s]))), None)
     if c_pos is None:
@@ -58,7 +60,8 @@ def compute_at(ctx: Context, producer: Any, consumer: Any) -> None:
         last = p_chain[-1]
         if len(last.body) != 1 or not isinstance(last.body[0], For):
             raise ctx.refuse(f"the producer nest has fewer than {len(c_chain)} perfectly nested loops "
-                             f"to fuse with {', '.join(l.name for l in c_chain)}")
+                             f"to fuse with {', '.join(l.name for l in c_chain)}",
+                             hint="compute the producer at an outer consumer loop")
         p_chain.append(last.body[0])
     rename = {p.var: Var(c.var, c.lo.type) for p, c in zip(p_chain, c_chain)}
     from ..ir.nodes import substitute

@@ -1,6 +1,7 @@
 """Every schedule error carries a hint line (what to do), as kernel errors do.
 
-The check reads the source: each ``ctx.refuse(...)``/``self.refuse(...)`` and each
+The check reads the source: each ``ctx.refuse(...)``/``self.refuse(...)``, each side
+condition ``ctx.prove(...)`` (its failure is a refusal) and each
 ``ScheduleError(...)`` built in ``allo/`` must pass ``hint=``; a refusal raised at run time
 must then print a ``hint:`` line.
 """
@@ -27,7 +28,7 @@ def _error_sites():
                 continue
             fn = node.func
             name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
-            is_refuse = isinstance(fn, ast.Attribute) and name == "refuse"
+            is_refuse = isinstance(fn, ast.Attribute) and name in ("refuse", "prove")
             is_schedule_error = name in ("ScheduleError", "UnknownBufferError")
             if not (is_refuse or is_schedule_error):
                 continue
