@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, List, Tuple
 
-from ..ir.nodes import Alloc, Const, Expr, Load, Op, Store, Var
+from ..ir.nodes import Alloc, Const, Expr, For, Load, Op, Store, Var
 from ..ir.types import BufferType, index
 from .base import BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive
 from .deps import Affine, to_affine
@@ -131,6 +131,9 @@ def buffer_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     write_back = copy_nest(wb_vars, f"{new_name}_wb",
                            lambda vs: Store(name, target_index(vs), Load(new_name, tuple(vs), dtype))
                            ) if writes else []
+    for nest, role in ((init, "init"), (write_back, "write_back")):
+        if nest and isinstance(nest[0], For):  # the tag relay finds the nests by, not their shape
+            nest[0].attrs.update({"copy_of": new_name, "copy_role": role})
     alloc = Alloc(new_name, BufferType(dtype, shape), None, loc=loop.loc)
     loop.body[:] = [alloc, *init, *loop.body, *write_back]
     ctx.trivial("init copies the box, write-back restores it" if writes else
