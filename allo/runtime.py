@@ -35,7 +35,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .errors import CallError
+from .errors import AlloError, CallError
 from .ir.nodes import Func
 from .ir.types import AlloType, BufferType, Fixed, Float, StreamType, wrap_int
 from .semantics.casts import fixed_raw_to_float, float_to_fixed_raw
@@ -376,6 +376,29 @@ def bind_arguments(func: Func, args: Sequence[Any], kwargs: Dict[str, Any]) -> T
     return tuple(args) + tuple(kwargs[n] for n in names[len(args):])
 
 
+def constant_table(init: Any, t: BufferType) -> np.ndarray:
+    """An ``Alloc`` constant table as a container: float data for a fixed-point buffer is
+    taken as real values, integer data as raw values.
+
+    Example: ``constant_table(np.array([0.5]), Fixed(8, 4)[1])`` is ``array([8], dtype=int8)``.
+    """
+    data = np.asarray(init)
+    if data.shape != t.shape:
+        raise AlloError(f"constant table of shape {data.shape} for a buffer of shape {t.shape}")
+    elem = t.dtype
+    if isinstance(elem, Fixed):
+        if data.dtype.kind == "f":
+            return to_container(data.astype(np.float64), elem)
+        raw = data.astype(object) if container_dtype(elem) == np.dtype(object) else data
+        return to_container(np.asarray(raw).astype(container_dtype(elem)), elem.raw)
+    dtype = container_dtype(elem)
+    if dtype == np.dtype(object):
+        return to_container(np.array([int(v) for v in data.reshape(-1)], dtype=object)
+                            .reshape(data.shape), elem)
+    with np.errstate(all="ignore"):
+        return np.ascontiguousarray(to_container(data.astype(dtype), elem))
+
+
 def invoke(func: Func, args: Sequence[Any], execute: Callable[[List[Any]], Sequence[Any]]) -> Any:
     """Run ``execute(container_args) -> container_results`` under the calling convention.
 
@@ -389,4 +412,4 @@ def invoke(func: Func, args: Sequence[Any], execute: Callable[[List[Any]], Seque
 
 __all__ = ["AlloWarning", "PreparedCall", "prepare_args", "result_to_user", "invoke", "bind_arguments",
            "to_container", "from_container", "scalar_to_value", "value_to_user",
-           "user_dtype", "container_dtype"]
+           "user_dtype", "container_dtype", "constant_table"]

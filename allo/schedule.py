@@ -304,7 +304,7 @@ class Schedule:
 
             return build_llvm(self._ir, **options)
         if target in ("interp", "interpreter", "reference"):
-            from .semantics.interpreter import Interpreter
+            from .backends.interp import Interpreter
 
             return Interpreter(self._ir)
         if target in ("vhls", "vitis_hls", "ihls"):

@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 from designs import gemm_int, gemm_plain, systolic_gemm  # noqa: E402,F401
 
 from allo.ir.nodes import For, walk_stmts  # noqa: E402
-from allo.semantics.interpreter import Interpreter  # noqa: E402
+from allo.backends.interp import Interpreter  # noqa: E402
 from allo.symexec import verify  # noqa: E402
 
 

@@ -1,8 +1,9 @@
 """The meaning of every IR operation, defined once (docs/semantics.md).
 
 * :mod:`allo.semantics.registry`: one entry per op of :data:`allo.ir.nodes.OPS` with its
-  concrete (bit-exact) meaning and the symbolic / z3 hooks;
-* :mod:`allo.semantics.interpreter`: the reference interpreter built on it.
+  concrete (bit-exact) meaning and the symbolic / z3 hooks.
+
+The reference interpreter built on it is an executor: :mod:`allo.backends.interp`.
 
 Example::
 
@@ -16,14 +17,5 @@ from .registry import (REGISTRY, MissingHookError, OpSemantics, UnknownOpError, 
                        get_symbolic, get_z3, register_symbolic, register_z3, specialize)
 
 
-def __getattr__(name):  # the interpreter imports allo.runtime, which imports this package
-    if name in ("Interpreter", "run_func"):
-        from . import interpreter
-
-        return getattr(interpreter, name)
-    raise AttributeError(name)
-
-
 __all__ = ["REGISTRY", "OpSemantics", "UnknownOpError", "MissingHookError", "evaluate",
-           "specialize", "register_symbolic", "register_z3", "get_symbolic", "get_z3",
-           "Interpreter", "run_func"]
+           "specialize", "register_symbolic", "register_z3", "get_symbolic", "get_z3"]

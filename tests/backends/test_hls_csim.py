@@ -11,7 +11,7 @@ from allo.backends.hls.csim import compile_designs
 from allo.errors import AlloError
 from allo.ir.nodes import Const, Func, Load, Module, Op, Param, Store, For, Var
 from allo.ir.types import Fixed, Int, float32, index, int8, int16, int32, uint8
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs_equal
 
 from hls_helpers import gxx_warnings, stream_design

@@ -14,7 +14,7 @@ from allo.backends.hls.csim import compile_designs
 from allo.ir.nodes import (Alloc, Const, For, Func, If, Load, Module, Op, Param, Store, StreamGet,
                            StreamPut, Var)
 from allo.ir.types import BufferType, StreamType, index, int8, int16, int32
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 
 from hls_helpers import gxx_warnings
 

@@ -17,7 +17,7 @@ from allo.backends.llvm.jit import host_function_attributes, with_function_attri
 from allo.ir.nodes import (Alloc, BufRef, Call, Const, For, Func, If, Load, Module, Op, Param,
                            Return, Store, Var)
 from allo.ir.types import Int, bool_, float32, index, int32
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 
 I, J, K = (Var(n, index) for n in "ijk")
 

@@ -12,7 +12,7 @@ from allo.ir.nodes import (Alloc, BufRef, Call, Const, For, Func, If, Load, Modu
                            Return, Store, StreamGet, StreamPut, Var, While)
 from allo.ir.types import Stream, bool_, float32, index, int8, int16, int32, int64, uint512
 from allo.runtime import AlloWarning
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 
 I, J, K = (Var(n, index) for n in "ijk")
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allo.backends.llvm import build
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.testing.compare import outputs_equal
 from allo.testing.inputs import copy_args
 from allo.testing.strategies import KernelFeatures, inputs_for, kernels

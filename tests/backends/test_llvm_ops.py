@@ -13,7 +13,7 @@ from allo.backends.llvm import build
 from allo.ir.nodes import Alloc, BufRef, Const, For, Func, Load, Module, Op, Param, Return, Store, Var
 from allo.ir.types import (Fixed, Float, Int, UFixed, UInt, bfloat16, bool_, float16, float32,
                            float64, index, wrap_int)
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.testing.compare import outputs_equal
 
 

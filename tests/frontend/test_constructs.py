@@ -8,7 +8,7 @@ from allo.ir.nodes import (Alloc, Call, Const, For, If, Load, Op, Store, StreamG
                            Var, While, walk_expr, walk_stmts)
 from allo.ir.types import (BufferType, Fixed, Int, Stream, StreamType, UInt, bool_, float32,
                            float64, index, int8, int16, int32, uint8)
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 
 TABLE = np.array([3, 1, 4, 1], dtype=np.int32)
 

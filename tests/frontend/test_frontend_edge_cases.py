@@ -16,7 +16,7 @@ from allo.frontend import parse
 from allo.ir.nodes import Op, stmt_exprs, walk_expr, walk_stmts
 from allo.ir.types import Fixed, Int, UFixed, UInt, bool_, float32, index, int8, int32
 from allo.ir.verifier import verify_ir
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 
 FILE = __file__
 

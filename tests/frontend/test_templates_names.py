@@ -14,7 +14,7 @@ import allo.frontend.builtins as allo
 from allo.frontend import parse
 from allo.ir.nodes import Call, Const, Load, Op, Store, walk_stmts
 from allo.ir.types import float32, index, int8, int16, int32
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 
 ALPHA = 3
 SIZE = 4

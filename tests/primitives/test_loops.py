@@ -10,7 +10,7 @@ from allo.errors import ScheduleError
 from allo.ir.nodes import For, If
 from allo.ir.types import float32, int32
 from allo.primitives.base import loop_sites
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs_equal
 
 M, N, K = 6, 5, 4

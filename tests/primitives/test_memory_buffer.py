@@ -8,7 +8,7 @@ from allo.errors import ScheduleError
 from allo.ir.nodes import Alloc, For, Store, Var, walk_stmts
 from allo.ir.types import float32, index, int8, int16, int32
 from allo.primitives.base import BufferHandle, loop_sites
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 
 M, N, K = 4, 5, 3
 

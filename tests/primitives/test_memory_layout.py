@@ -9,7 +9,7 @@ import allo
 from allo.errors import ScheduleError
 from allo.ir.nodes import Alloc, walk_stmts
 from allo.ir.types import int8, int16, int32
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.typesys.lattice import Layout
 from allo.typesys.partition import Partition
 

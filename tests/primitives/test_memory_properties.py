@@ -9,7 +9,7 @@ from allo.ir.nodes import Alloc, walk_stmts
 from allo.ir.types import BufferType
 from allo.primitives.base import BufferHandle, apply_primitive, loop_sites
 from allo.primitives.memory_common import find_accesses
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs_equal
 
 FEATURES = KernelFeatures(while_loops=False, max_extent=5, max_loop_depth=3, expr_depth=2)

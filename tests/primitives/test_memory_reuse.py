@@ -10,7 +10,7 @@ from allo.errors import ScheduleError
 from allo.ir.nodes import Alloc, Load, stmt_exprs, walk_expr, walk_stmts
 from allo.ir.types import int32
 from allo.primitives.base import BufferHandle, loop_sites
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 
 W, H = 10, 7
 

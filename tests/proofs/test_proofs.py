@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import allo.primitives  # noqa: F401  (registers every primitive)
 from allo.primitives.base import PRIMITIVES
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.symexec import verify
 from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs_equal
 from proofs import check_all

@@ -10,7 +10,8 @@ from hypothesis import given, settings, strategies as st
 from allo.errors import AlloTypeError
 from allo.ir.nodes import Const, Op, Var
 from allo.ir.types import Fixed, Int, UFixed, bool_, float32, float64, int8, int16
-from allo.semantics import evaluate, run_func
+from allo.backends.interp import run_func
+from allo.semantics import evaluate
 from semantics_models import nearest, reduce_int, same_float, scalar_module
 
 

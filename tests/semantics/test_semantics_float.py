@@ -11,7 +11,8 @@ from hypothesis import given, settings, strategies as st
 from allo.ir.nodes import Op, Var
 from allo.ir.types import (Float, Int, bfloat16, bool_, float16, float32, float64, int8,
                            uint8)
-from allo.semantics import evaluate, run_func
+from allo.backends.interp import run_func
+from allo.semantics import evaluate
 from semantics_models import KINDS, bits_of, from_bits, nearest, same_float, scalar_module
 
 F32, F64 = np.float32, np.float64

@@ -5,7 +5,7 @@ import numpy as np
 import allo
 from allo.frontend import parse
 from allo.ir.types import float32, int8, int16, int32
-from allo.semantics import Interpreter
+from allo.backends.interp import Interpreter
 
 M, N, K = 8, 6, 40
 

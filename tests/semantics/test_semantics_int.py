@@ -7,7 +7,8 @@ from hypothesis import given, settings, strategies as st
 
 from allo.ir.nodes import Const, Op, Var
 from allo.ir.types import Int, UInt, bool_, index, int8, int32, uint8
-from allo.semantics import evaluate, run_func
+from allo.backends.interp import run_func
+from allo.semantics import evaluate
 from semantics_models import reduce_int, scalar_module
 
 # ------------------------------------------------------------------ edge cases

@@ -12,7 +12,7 @@ from allo.ir.types import (Fixed, Int, UInt, bfloat16, float32, float64, index, 
                            int32, int128)
 from allo.runtime import (AlloWarning, from_container, prepare_args, scalar_to_value,
                           to_container)
-from allo.semantics import Interpreter
+from allo.backends.interp import Interpreter
 
 i = Var("i", index)
 

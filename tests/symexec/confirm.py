@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.testing import copy_args, outputs_equal
 
 

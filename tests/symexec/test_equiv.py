@@ -7,7 +7,7 @@ from designs import (fifo_pipeline, fifo_single_process, gemm_float, gemm_int, r
 from irb import c, op
 
 from allo.ir.types import int8, int16, uint8
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.symexec import verify
 
 

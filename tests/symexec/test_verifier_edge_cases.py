@@ -12,7 +12,7 @@ from allo.errors import AlloError, VerificationError
 from allo.ir.nodes import Alloc, Op
 from allo.ir.types import Fixed, float16, float32, float64, index, int8, int32
 from allo.ir.verifier import IRError
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.symexec import check_equivalence, verify
 from allo.symexec.dag import Dag
 from allo.symexec.equiv import structural_key

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from allo.frontend.parse import parse
 from allo.ir.verifier import verify_ir
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.testing import inputs_for, kernel_sources
 
 _counter = itertools.count()

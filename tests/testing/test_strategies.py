@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from allo.ir.nodes import OPS, Call, For, If, Load, Module, Op, While, walk_expr, walk_stmts, stmt_exprs
 from allo.ir.types import BufferType, Fixed, Float, Int, bool_, float32, index, int8, int32
 from allo.ir.verifier import verify_ir
-from allo.semantics.interpreter import Interpreter
+from allo.backends.interp import Interpreter
 from allo.testing import (Env, KernelFeatures, copy_args, exprs, inputs_for, kernels,
                           outputs_equal, scalar_types)
 from testing_wellformed import Checker, check_module

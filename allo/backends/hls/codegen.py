@@ -30,7 +30,7 @@ from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, 
                          Stmt, Store, StreamGet, StreamPut, Var, While, map_expr, walk_expr,
                          walk_stmts)
 from ...ir.types import AlloType, BufferType, Fixed, StreamType
-from ...semantics.interpreter import constant_table
+from ...runtime import constant_table
 from .ctypes_map import c_type, identifier, label, unique_identifiers
 from .exprs import ExprEmitter, bare, zero_value
 from .pe_outline import PEOutline, is_pe_leaf, is_pe_loop, outline_pe

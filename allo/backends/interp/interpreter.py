@@ -29,15 +29,15 @@ from typing import Any, Callable, Dict, Optional, Sequence
 
 import numpy as np
 
-from ..errors import AlloError
-from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
+from ...errors import AlloError
+from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
                         Return, Stmt, Store, StreamGet, StreamPut, Var, While)
-from ..ir.types import AlloType, BufferType, Fixed, Float, StreamType
-from ..ir.verifier import verify_ir
-from ..runtime import bind_arguments, container_dtype, invoke, to_container
-from .casts import float_to_fixed_raw
-from .registry import specialize
-from .values import const_value
+from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
+from ...ir.verifier import verify_ir
+from ...runtime import bind_arguments, constant_table, container_dtype, invoke
+from ...semantics.casts import float_to_fixed_raw
+from ...semantics.registry import specialize
+from ...semantics.values import const_value
 
 ExprFn = Callable[["_Frame"], Any]
 StmtFn = Callable[["_Frame"], Optional[list]]  # returns the results when a Return ran
@@ -331,29 +331,6 @@ def new_streams(shape: tuple) -> np.ndarray:
     return arr
 
 
-def constant_table(init: Any, t: BufferType) -> np.ndarray:
-    """An ``Alloc`` constant table as a container: float data for a fixed-point buffer is
-    taken as real values, integer data as raw values.
-
-    Example: ``constant_table(np.array([0.5]), Fixed(8, 4)[1])`` is ``array([8], dtype=int8)``.
-    """
-    data = np.asarray(init)
-    if data.shape != t.shape:
-        raise AlloError(f"constant table of shape {data.shape} for a buffer of shape {t.shape}")
-    elem = t.dtype
-    if isinstance(elem, Fixed):
-        if data.dtype.kind == "f":
-            return to_container(data.astype(np.float64), elem)
-        raw = data.astype(object) if container_dtype(elem) == np.dtype(object) else data
-        return to_container(np.asarray(raw).astype(container_dtype(elem)), elem.raw)
-    dtype = container_dtype(elem)
-    if dtype == np.dtype(object):
-        return to_container(np.array([int(v) for v in data.reshape(-1)], dtype=object)
-                            .reshape(data.shape), elem)
-    with np.errstate(all="ignore"):
-        return np.ascontiguousarray(to_container(data.astype(dtype), elem))
-
-
 def bind_result(fr: _Frame, name: str, value: Any) -> None:
     """Store a callee's result into the caller's result buffer (copying: value semantics)."""
     dest = fr.bufs.get(name)
@@ -410,4 +387,4 @@ def run_func(module: Module, func_name: str, container_args: Sequence[Any]) -> l
     return Interpreter(module).run(func_name, container_args)
 
 
-__all__ = ["Interpreter", "run_func", "new_streams", "constant_table", "bind_result"]
+__all__ = ["Interpreter", "run_func", "new_streams", "bind_result"]

@@ -7,7 +7,7 @@ from allo.errors import AlloError
 from allo.ir.nodes import (Alloc, BufRef, Call, Const, For, Func, If, Load, Module, Op, Param,
                            Return, Store, StreamGet, StreamPut, Var, While)
 from allo.ir.types import (Fixed, Int, Stream, bool_, float32, index, int8, int16, int32)
-from allo.semantics import Interpreter, run_func
+from allo.backends.interp import Interpreter, run_func
 
 i, j, k = Var("i", index), Var("j", index), Var("k", index)
 C0, C1 = Const(0, index), Const(1, index)
