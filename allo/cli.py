@@ -131,7 +131,15 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("proofs", help="check the rewrite-rule theorems (python -m proofs)")
     r.add_argument("rule", nargs="?", default=None)
     r.set_defaults(run=cmd_proofs)
+    _register_qor(sub)
     return p
+
+
+def _register_qor(sub: Any) -> None:
+    """``allo report`` and ``allo dse`` live in :mod:`allo.qor.commands`."""
+    from .qor.commands import register
+
+    register(sub)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

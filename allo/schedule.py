@@ -135,6 +135,11 @@ class Schedule:
     def top_func_name(self) -> str:
         return self._ir.top
 
+    @property
+    def top_func(self) -> Any:
+        """The top function of the current IR (a :class:`~allo.ir.nodes.Func`)."""
+        return self._ir.top_func
+
     def get_loops(self, func: Optional[str] = None) -> LoopNest:
         """The loops of ``func`` (default: the top function), grouped by band."""
         name = func or self._ir.top
@@ -285,6 +290,16 @@ class Schedule:
 
         compose(self, schs, id=id, instantiate=instantiate)
 
+    # ------------------------------------------------------------ estimates
+    def report(self, clock_mhz: float = 300.0, part: str = "xcu280") -> Any:
+        """Estimate latency and resources as Vitis HLS would report them (``allo.qor``).
+
+        Example: ``print(s.report(clock_mhz=300, part="xcu280"))``.
+        """
+        from .qor import estimate
+
+        return estimate(self._ir, clock_mhz=clock_mhz, part=part)
+
     # ------------------------------------------------------------ verification and build
     def verify(self, other: Any = None, **options: Any):
         """Prove the current program equivalent to the original (or to ``other``).
@@ -335,18 +350,40 @@ def _verify_modules(a: Module, b: Module, **options: Any):
 
 
 def customize(fn: Callable[..., Any], instantiate: Optional[list] = None, *,
-              verify_each: bool = False) -> Schedule:
+              verify_each: bool = False, verbose: bool = False, global_vars: Optional[dict] = None,
+              enable_tensor: bool = False, lower_linalg: bool = False, context: Any = None,
+              typing_rule_set: str = "default", unroll: bool = True) -> Schedule:
     """Parse kernel ``fn`` (and the kernels it calls) into a :class:`Schedule`.
 
     ``instantiate`` gives a template kernel's type/value arguments; ``verify_each=True``
-    proves the design equivalent to the original after every primitive.
+    proves the design equivalent to the original after every primitive;
+    ``global_vars`` maps names the kernel reads to values (ahead of its globals);
+    ``verbose=True`` prints the parsed design.
+
+    Public Allo's representation switches are accepted and change nothing here, because
+    this project has one IR: ``enable_tensor`` and ``lower_linalg`` (whole-array operations
+    are always lowered to loop nests), ``context`` (no MLIR context is shared), ``unroll``
+    (``meta_for`` is always unrolled). ``typing_rule_set`` must be ``"default"``.
 
     Example: ``s = allo.customize(gemm); print(s.module)``.
     """
     from .frontend import parse
 
-    module = parse(fn, instantiate=instantiate, caller_frame=inspect.currentframe().f_back)
-    return Schedule(module, verify_each=verify_each)
+    if typing_rule_set != "default":
+        raise AlloError(f"typing_rule_set={typing_rule_set!r} is not supported",
+                        where=f"allo.customize({getattr(fn, '__name__', fn)!r})",
+                        hint="this project has one set of typing rules (docs/semantics.md); "
+                             "leave typing_rule_set at \"default\"")
+    if unroll is not True:
+        raise AlloError("unroll=False (keeping meta_for as loops) is not supported",
+                        where=f"allo.customize({getattr(fn, '__name__', fn)!r})",
+                        hint="meta_for is always unrolled; use a plain for loop to keep a loop")
+    module = parse(fn, instantiate=instantiate, caller_frame=inspect.currentframe().f_back,
+                   global_vars=global_vars)
+    sched = Schedule(module, verify_each=verify_each)
+    if verbose:
+        print(sched.module)
+    return sched
 
 
 def verify(a: Any, b: Any, **options: Any):
