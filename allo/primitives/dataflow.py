@@ -83,7 +83,7 @@ import z3
 from ..ir.nodes import (BufRef, Call, Alloc, For, Func, StreamGet, StreamPut, stmt_exprs,
                         walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
-from .base import Condition, Context, LoopHandle, loop_sites, primitive
+from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, loop_sites, primitive
 from .dataflow_common import PEArray, const_trips
 from .deps import carried_dependence_queries, collect_accesses
 from .loops import split_loop
@@ -130,7 +130,7 @@ def _dependence_note(ctx: Context, loop: For) -> str:
     return ""
 
 
-@primitive("unfold", rule="dataflow.unfold")
+@primitive("unfold", rule="dataflow.unfold", kinds={"band": LOOP, "axis": VALUE, "factor": VALUE})
 def unfold(ctx: Context, band: Any, axis: Sequence[int] = (0,), factor: Sequence[int] = ()) -> PEArray:
     """Make band positions ``axis`` spatial (a PE array); split first when ``factor``
     is a proper divisor of the trip count. Example: ``s.unfold("PE", axis=[0, 1], factor=[4, 4])``."""
@@ -141,7 +141,8 @@ def unfold(ctx: Context, band: Any, axis: Sequence[int] = (0,), factor: Sequence
             raise ctx.refuse(f"axis {a!r} is not a position of band {band!r}",
                              hint=f"positions 0..{len(loops) - 1}: {', '.join(l.name for l in loops)}")
     if len(set(axis)) != len(axis) or not axis:
-        raise ctx.refuse("axis must list distinct band positions (at least one)")
+        raise ctx.refuse("axis must list distinct band positions (at least one)",
+                         hint=f"positions 0..{len(loops) - 1}: {', '.join(l.name for l in loops)}")
     if not factor:
         factor = [const_trips(ctx, loops[a], f"axis {a}")[3] for a in axis]
     if len(factor) != len(axis):
@@ -155,7 +156,8 @@ def unfold(ctx: Context, band: Any, axis: Sequence[int] = (0,), factor: Sequence
         loop = loops[a]
         lo, hi, step, trips = const_trips(ctx, loop, f"axis {a}")
         if isinstance(f, bool) or not isinstance(f, int) or f < 1:
-            raise ctx.refuse(f"factor {f!r} for axis {a} must be a positive integer")
+            raise ctx.refuse(f"factor {f!r} for axis {a} must be a positive integer",
+                             hint=f"use a divisor of the loop's {trips} iterations")
         if f > trips:
             raise ctx.refuse(f"factor {f} for axis {a} exceeds the {trips} iterations of loop {loop.name!r}",
                              hint=f"use a factor that divides {trips}")
@@ -212,7 +214,7 @@ def _task_name(k: int, s) -> str:
     return f"task {k} ({type(s).__name__})"
 
 
-@primitive("dataflow", rule="annotation.dataflow")
+@primitive("dataflow", rule="annotation.dataflow", kinds={"target": TARGET})
 def dataflow(ctx: Context, target: Any) -> None:
     """Mark a function or loop as a dataflow region; every stream between its tasks
     needs one producer and one consumer task. Example: ``s.dataflow("top")``."""

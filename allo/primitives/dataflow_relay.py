@@ -19,7 +19,7 @@ import z3
 from ..ir.nodes import (Alloc, Expr, For, If, Load, Store, StreamGet, StreamPut, Var,
                         substitute)
 from ..ir.types import BufferType, StreamType
-from .base import BufferHandle, Context, all_names, fresh_name, primitive
+from .base import BUFFER, LOOP, VALUE, BufferHandle, Context, all_names, fresh_name, primitive
 from .dataflow_common import (CopyNest, PEArray, cmp, const_trips, copy_nest, find_loop, idx,
                               ivar, minus_one, stmt_site, stmt_vars)
 from .deps import collect_accesses, to_affine
@@ -93,11 +93,12 @@ def _find_copy_nests(ctx: Context, body: List, start: int, buf: str) -> Tuple[Co
         raise ctx.refuse(f"buffer {buf!r} has no init copy nest (buf[x] = src[f(x)]) after its declaration",
                          hint="relay takes a buffer created by s.buffer_at inside the PE array")
     if back is not None and back.dest != init.source:
-        raise ctx.refuse(f"buffer {buf!r} is loaded from {init.source!r} but written back to {back.dest!r}")
+        raise ctx.refuse(f"buffer {buf!r} is loaded from {init.source!r} but written back to {back.dest!r}",
+                         hint="relay takes a buffer created by s.buffer_at, whose nests copy one source")
     return init, back
 
 
-@primitive("relay", rule="dataflow.relay")
+@primitive("relay", rule="dataflow.relay", kinds={"buffer": BUFFER, "pe": LOOP, "axis": VALUE, "depth": VALUE})
 def relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int = 2) -> Optional[BufferHandle]:
     """Relay ``buffer`` (made by ``buffer_at`` in the PE array) between neighbouring PEs
     along the spatial axis other than ``axis``; returns the FIFO array's handle."""
@@ -111,7 +112,8 @@ def relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int = 2) -> Opti
         raise ctx.refuse(f"axis={axis!r} is not a position of the PE array's band",
                          hint=f"positions 0..{len(pe.positions) - 1}")
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-        raise ctx.refuse(f"depth={depth!r} must be a positive integer")
+        raise ctx.refuse(f"depth={depth!r} must be a positive integer",
+                         hint="depth is the FIFO capacity, e.g. depth=2")
     spatial: List[For] = []
     for name in pe.spatial_loops:
         loop = find_loop(func, name)
@@ -152,7 +154,8 @@ def relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int = 2) -> Opti
     for loop in inside + init.loops + (back.loops if back else []):
         if p in stmt_vars([For(loop.var, loop.lo, loop.hi, 1, [])]):
             raise ctx.refuse(f"the bounds of loop {loop.name!r} depend on the PE index {p!r}: "
-                             "neighbouring PEs would copy different element sequences")
+                             "neighbouring PEs would copy different element sequences",
+                             hint="buffer at a loop whose inner bounds do not depend on the PE index")
     _check_shift(ctx, site.name, asite.enclosing, chain, P, init, back)
     region = next(l for l in asite.enclosing if any(l is s for s in spatial))
     _check_source_use(ctx, site.name, src, region, asite.enclosing, chain, init, back)
@@ -198,11 +201,13 @@ def _check_shift(ctx: Context, buf: str, enclosing: Sequence[For], chain: For, P
         verb = "loads"
     else:
         if len(back.loops) != len(init.loops):
-            raise ctx.refuse(f"the write-back nest of {buf!r} does not mirror its init nest")
+            raise ctx.refuse(f"the write-back nest of {buf!r} does not mirror its init nest",
+                             hint="relay takes a buffer created by s.buffer_at and not rewritten since")
         rename = {wl.var: Var(il.var, wl.lo.type) for wl, il in zip(back.loops, init.loops)}
         for wl, il in zip(back.loops, init.loops):
             if (substitute(wl.lo, rename), substitute(wl.hi, rename), wl.step) != (il.lo, il.hi, il.step):
-                raise ctx.refuse(f"the write-back nest of {buf!r} does not mirror its init nest")
+                raise ctx.refuse(f"the write-back nest of {buf!r} does not mirror its init nest",
+                             hint="relay takes a buffer created by s.buffer_at and not rewritten since")
         sent_src = [substitute(e, rename) for e in back.store.indices]
         sent_buf = [substitute(e, rename) for e in back.load.indices]
         verb = "writes back"

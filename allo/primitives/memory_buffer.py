@@ -26,7 +26,7 @@ from typing import Any, List, Tuple
 
 from ..ir.nodes import Alloc, Const, Expr, Load, Op, Store, Var
 from ..ir.types import BufferType, index
-from .base import BufferHandle, Context, all_names, fresh_name, primitive
+from .base import BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive
 from .deps import Affine, to_affine
 from .memory_common import (DimBox, IndexFn, TargetAccess, affine_expr, compute_box, copy_nest,
                             find_accesses, inner_ranges, prove_accesses_in_box,
@@ -62,7 +62,7 @@ def check_accessible(ctx: Context, accesses: List[TargetAccess], name: str, axis
                 hint="inline the callee first, or buffer at a loop that does not contain the call")
 
 
-@primitive("buffer_at", rule="memory.buffer_at")
+@primitive("buffer_at", rule="memory.buffer_at", kinds={"target": BUFFER, "axis": LOOP})
 def buffer_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     """Buffer the box of ``target`` one iteration of ``axis`` touches; returns the buffer."""
     site = ctx.loop(axis)

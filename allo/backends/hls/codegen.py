@@ -66,33 +66,18 @@ class IndexSite:
 
 
 def layouts_of(module: Module) -> Dict[Tuple[str, str], Any]:
-    """Partition layout of every buffer, ``{(func, buffer): Layout}`` (non-trivial ones).
+    """Partition layout of every buffer the recorded layouts reach, ``{(func, buffer): Layout}``
+    (:func:`allo.typesys.layouts.inferred_layouts`, every recorded layout fixed). A failure
+    to infer them raises: a partition pragma must never disappear silently."""
+    from ...typesys.layouts import inferred_layouts
 
-    Uses :func:`allo.typesys.infer.infer_layouts` when available, else ``BufferType.layout``.
-    """
-    out: Dict[Tuple[str, str], Any] = {}
-    for fname, f in module.funcs.items():
-        for name, t in f.buffers().items():
-            if isinstance(t, BufferType) and t.layout is not None:
-                out[(fname, name)] = t.layout
-    if not out:
-        return out  # nothing partitioned: inference could only say "none"
-    try:
-        from ...typesys.infer import infer_layouts
-
-        out.update(infer_layouts(module))
-    except Exception:  # noqa: BLE001 - inference is an optional refinement here
-        pass
-    return out
+    return inferred_layouts(module)
 
 
 def _partition_pragmas(var: str, layout: Any) -> List[str]:
-    try:
-        from ...typesys.partition import hls_pragmas
+    from ...typesys.partition import hls_pragmas
 
-        return hls_pragmas(var, layout)
-    except Exception:  # noqa: BLE001 - an unknown layout object: no pragma
-        return []
+    return hls_pragmas(var, layout)
 
 
 def _call_order(module: Module) -> List[str]:
