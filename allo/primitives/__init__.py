@@ -4,7 +4,7 @@
 * :mod:`.memory`: buffer_at, reuse_at, partition, reshape
 * :mod:`.dataflow`: to, relay, unfold, dataflow, compute_at
 * :mod:`.functions`: inline
-* :mod:`.compose`: compose (replay of sub-schedules, checked by partition types)
+(``compose``, the replay of sub-schedules, is the schedule layer's: :mod:`allo.compose`.)
 """
 
 import importlib

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, List
 
 from ..ir.nodes import For, Var, map_stmt_exprs, walk_stmts
-from .base import Context, LoopHandle, loop_sites, primitive
+from .base import LOOP, Context, LoopHandle, loop_sites, primitive
 from .deps import Instance, collect_accesses, lex_less, model_values, element_text, same_element
 
 
@@ -26,10 +26,11 @@ def _resolve(ctx: Context, ref: Any, arg: str) -> For:
                 return band[0]
     if isinstance(ref, (str, LoopHandle, For)):
         return ctx.loop(ref, arg).loop
-    raise ctx.refuse(f"{arg}={ref!r} is not a loop or band name")
+    raise ctx.refuse(f"{arg}={ref!r} is not a loop or band name",
+                     hint="pass a loop name such as \"j1\", a band name, or a loop from s.get_loops()")
 
 
-@primitive("compute_at", rule="loop.compute_at")
+@primitive("compute_at", rule="loop.compute_at", kinds={"producer": LOOP, "consumer": LOOP})
 def compute_at(ctx: Context, producer: Any, consumer: Any) -> None:
     """Fuse the producer nest into the consumer nest down to loop ``consumer``; the
     producer's body runs first in each fused iteration. Example: ``s.compute_at("S_i_j_0", "j1")``."""
@@ -37,7 +38,8 @@ def compute_at(ctx: Context, producer: Any, consumer: Any) -> None:
     c_loop = _resolve(ctx, consumer, "consumer")
     p_site, c_site = ctx.loop_site_of(p_root), ctx.loop_site_of(c_loop)
     if p_site.func is not c_site.func:
-        raise ctx.refuse("producer and consumer are in different functions")
+        raise ctx.refuse("producer and consumer are in different functions",
+                         hint="compute_at moves a nest within one function; qualify the names as \"func:loop\"")
     parent = p_site.parent
     c_pos = next((k for k, s in enumerate(parent) if any(x is c_loop for x in walk_stmts([s]))), None)
     if c_pos is None:
@@ -58,7 +60,8 @@ def compute_at(ctx: Context, producer: Any, consumer: Any) -> None:
         last = p_chain[-1]
         if len(last.body) != 1 or not isinstance(last.body[0], For):
             raise ctx.refuse(f"the producer nest has fewer than {len(c_chain)} perfectly nested loops "
-                             f"to fuse with {', '.join(l.name for l in c_chain)}")
+                             f"to fuse with {', '.join(l.name for l in c_chain)}",
+                             hint="compute the producer at an outer consumer loop")
         p_chain.append(last.body[0])
     rename = {p.var: Var(c.var, c.lo.type) for p, c in zip(p_chain, c_chain)}
     from ..ir.nodes import substitute

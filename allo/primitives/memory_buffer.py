@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from typing import Any, List, Tuple
 
-from ..ir.nodes import Alloc, Const, Expr, Load, Op, Store, Var
+from ..ir.nodes import Alloc, Const, Expr, For, Load, Op, Store, Var
 from ..ir.types import BufferType, index
-from .base import BufferHandle, Context, all_names, fresh_name, primitive
+from .base import BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive
 from .deps import Affine, to_affine
 from .memory_common import (DimBox, IndexFn, TargetAccess, affine_expr, compute_box, copy_nest,
                             find_accesses, inner_ranges, prove_accesses_in_box,
@@ -62,7 +62,7 @@ def check_accessible(ctx: Context, accesses: List[TargetAccess], name: str, axis
                 hint="inline the callee first, or buffer at a loop that does not contain the call")
 
 
-@primitive("buffer_at", rule="memory.buffer_at")
+@primitive("buffer_at", rule="memory.buffer_at", kinds={"target": BUFFER, "axis": LOOP})
 def buffer_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     """Buffer the box of ``target`` one iteration of ``axis`` touches; returns the buffer."""
     site = ctx.loop(axis)
@@ -131,6 +131,9 @@ def buffer_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     write_back = copy_nest(wb_vars, f"{new_name}_wb",
                            lambda vs: Store(name, target_index(vs), Load(new_name, tuple(vs), dtype))
                            ) if writes else []
+    for nest, role in ((init, "init"), (write_back, "write_back")):
+        if nest and isinstance(nest[0], For):  # the tag relay finds the nests by, not their shape
+            nest[0].attrs.update({"copy_of": new_name, "copy_role": role})
     alloc = Alloc(new_name, BufferType(dtype, shape), None, loc=loop.loc)
     loop.body[:] = [alloc, *init, *loop.body, *write_back]
     ctx.trivial("init copies the box, write-back restores it" if writes else

@@ -35,7 +35,7 @@ from typing import Any, Dict, List, Tuple
 
 from ..ir.nodes import Alloc, Const, Expr, Load, Op, Store, Var, substitute
 from ..ir.types import BufferType, index
-from .base import BufferHandle, Context, all_names, fresh_name, primitive
+from .base import BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive
 from .deps import Affine, to_affine
 from .memory_common import (affine_expr, compute_box, const, copy_nest, find_accesses,
                             inner_ranges, prove_accesses_in_box, prove_box_in_bounds,
@@ -50,7 +50,7 @@ def _plus(a: Expr, b: Expr) -> Expr:
     return Op("add", (a, b), index)
 
 
-@primitive("reuse_at", rule="memory.reuse_at")
+@primitive("reuse_at", rule="memory.reuse_at", kinds={"target": BUFFER, "axis": LOOP})
 def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     """Create a shifted reuse window of ``target`` along ``axis``; returns the window."""
     site = ctx.loop(axis)
@@ -58,16 +58,19 @@ def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     name, loop = buf.name, site.loop
     if buf.func is not site.func:
         raise ctx.refuse(f"buffer {name!r} belongs to function {buf.func.name!r} but loop "
-                         f"{loop.name!r} to {site.func.name!r}")
+                         f"{loop.name!r} to {site.func.name!r}",
+                         hint="pass a buffer of the loop's function (\"func:name\")")
     btype = buf.type
     if not isinstance(btype, BufferType) or btype.is_stream or btype.rank == 0:
-        raise ctx.refuse(f"{name} is not an array buffer (type {btype!r})")
+        raise ctx.refuse(f"{name} is not an array buffer (type {btype!r})",
+                         hint="reuse_at applies to array arguments and local arrays")
     if not (isinstance(loop.lo, Const) and isinstance(loop.hi, Const)) or loop.step != 1:
         raise ctx.refuse(f"loop {loop.name!r} must have constant bounds and step 1 to slide "
-                         f"a window along it")
+                         f"a window along it", hint="reuse at a normalized loop (range(lo, hi))")
     x_lo, x_hi = int(loop.lo.value), int(loop.hi.value)
     if x_hi <= x_lo:
-        raise ctx.refuse(f"loop {loop.name!r} runs no iteration; there is nothing to reuse")
+        raise ctx.refuse(f"loop {loop.name!r} runs no iteration; there is nothing to reuse",
+                         hint="reuse at a loop that runs")
     refuse_if_declared_inside(ctx, buf.alloc, loop, name)
     accesses = find_accesses(loop.body, name)
     for acc in accesses:
@@ -76,7 +79,8 @@ def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
                              f"a reuse window would serve stale values",
                              hint="reuse_at applies to buffers the loop only reads")
     if not accesses:
-        raise ctx.refuse(f"{name} is not read inside loop {loop.name!r}")
+        raise ctx.refuse(f"{name} is not read inside loop {loop.name!r}",
+                         hint="choose a loop whose body reads the buffer")
     outer = site.enclosing + [loop]
     fixed = [l.var for l in outer]
     box = compute_box(ctx, accesses, name, btype.shape, fixed, inner_ranges(loop.body),
@@ -91,12 +95,13 @@ def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     if len(sliding) > 1:
         raise ctx.refuse(f"the reads of {name} ({name}[{span}]) move with loop {loop.name!r} in "
                          f"{len(sliding)} dimensions; only windows sliding along one dimension "
-                         f"(1-D windows, line buffers) are supported")
+                         f"(1-D windows, line buffers) are supported",
+                         hint="reuse at an inner loop, where the window slides in one dimension")
     d = sliding[0]
     if coef[d] != 1:
         raise ctx.refuse(f"the window of {name} moves by {coef[d]} per iteration of "
                          f"{loop.name!r} (index {show_affine(box[d].fixed, box[d].lo)}); only "
-                         f"stride-1 windows are supported")
+                         f"stride-1 windows are supported", hint="use buffer_at for strided accesses")
     kept = [e for e, b in enumerate(box) if e == d or b.size > 1]
     shape = tuple(box[e].size for e in kept)
     pos = kept.index(d)

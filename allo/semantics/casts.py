@@ -66,10 +66,9 @@ def float_to_fixed_raw(x: Any, frac: int, bits: int, signed: bool) -> int:
     v = float(x)
     if not math.isfinite(v):
         return 0
-    scaled = math.ldexp(v, frac)  # exact: scaling up by a power of two cannot round
-    if math.isfinite(scaled):
-        raw = math.floor(scaled)
-    else:
+    try:  # exact: scaling up by a power of two cannot round (ldexp raises past DBL_MAX)
+        raw = math.floor(math.ldexp(v, frac))
+    except OverflowError:
         raw = math.floor(Fraction(v) * (1 << frac))
     return wrap_int(raw, bits, signed)
 

@@ -224,7 +224,7 @@ _DEFINITIONS: List[OpSemantics] = [
     OpSemantics("cast", 1, "cast", _NUM, rules.cast_rule),
     # math intrinsics (floats): libm in double, then one rounding; floor/ceil are exact
     *[OpSemantics(name, 1, **_MATH, libm=True)
-      for name in ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh")],
+      for name in ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf")],
     OpSemantics("floor", 1, **_MATH),
     OpSemantics("ceil", 1, **_MATH),
     OpSemantics("pow", 2, **_MATH, libm=True),

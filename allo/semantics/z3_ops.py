@@ -190,13 +190,17 @@ def _float_to_int(x, src: Float, dst: AlloType):
         hi, lo = _fp_threshold(n - 1, False, x.sort()), _fp_threshold(n - 1, True, x.sort())
         maxv, minv = z3.BitVecVal(2 ** (n - 1) - 1, n), z3.BitVecVal(-(2 ** (n - 1)), n)
         conv = z3.fpToSBV(z3.RTZ(), x, z3.BitVecSort(n))
+        # an infinity is tested on its own: when +-2**(n-1) is out of the float's range
+        # the thresholds are infinities themselves, and fp.to_sbv(-inf) is unspecified
+        too_big = z3.Or(z3.And(z3.fpIsInf(x), z3.fpIsPositive(x)), z3.fpGEQ(t, hi))
+        too_small = z3.Or(z3.And(z3.fpIsInf(x), z3.fpIsNegative(x)), z3.fpLT(t, lo))
         return z3.If(z3.fpIsNaN(x), z3.BitVecVal(0, n),
-                     z3.If(z3.fpGEQ(t, hi), maxv, z3.If(z3.fpLT(t, lo), minv, conv)))
+                     z3.If(too_big, maxv, z3.If(too_small, minv, conv)))
     hi = _fp_threshold(n, False, x.sort())
     conv = z3.fpToUBV(z3.RTZ(), x, z3.BitVecSort(n))
     return z3.If(z3.Or(z3.fpIsNaN(x), z3.fpLEQ(t, z3.fpNeg(z3.FPVal(1.0, x.sort())))),
                  z3.BitVecVal(0, n),
-                 z3.If(z3.fpGEQ(t, hi), z3.BitVecVal(2 ** n - 1, n),
+                 z3.If(z3.Or(z3.fpIsInf(x), z3.fpGEQ(t, hi)), z3.BitVecVal(2 ** n - 1, n),
                        z3.If(z3.fpIsNegative(t), z3.BitVecVal(0, n), conv)))
 
 

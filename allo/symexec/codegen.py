@@ -40,6 +40,9 @@ from .builders import make_builder, make_const_converter
 from .dag import Dag
 
 _RING = {"add": "+", "sub": "-", "mul": "*"}
+# CPython's limits per function: 20 nested loop blocks, 100 indentation levels
+_MAX_BLOCKS = 16
+_MAX_INDENT = 60
 
 
 class CompileNotSICF(Exception):
@@ -146,9 +149,15 @@ class ModuleCompiler:
             if func is None:
                 raise CompileNotSICF(f"call to unknown function '{name}'")
             py = self._funcs[name] = f"_fn{len(self._funcs)}"
-            src = _FunctionCompiler(self, func, py).source()
-            self.sources[name] = src
-            exec(compile(src, f"<symexec {name}>", "exec"), self.g)  # noqa: S102
+            try:
+                src = _FunctionCompiler(self, func, py).source()
+                self.sources[name] = src
+                code = compile(src, f"<symexec {name}>", "exec")
+            except (RecursionError, SyntaxError, MemoryError) as e:
+                # CPython's own limits (expression nesting, parentheses): not a verdict
+                raise CompileNotSICF(f"'{name}' is nested too deeply for the symbolic "
+                                     f"executor ({type(e).__name__}: {e})") from None
+            exec(code, self.g)  # noqa: S102
         return py
 
 
@@ -161,6 +170,8 @@ class _FunctionCompiler:
         self.bufs: Dict[str, _Buf] = {}
         self.scalars: Dict[str, str] = {}
         self.loops: List[Tuple[str, str, Optional[Tuple[int, int]]]] = []  # (var, py, range)
+        self.blocks = 0  # Python loop blocks open in the current (possibly nested) def
+        self.stores: List[str] = []  # Python names of local buffers' storage lists
 
     # ------------------------------------------------------------ helpers
     def fresh(self, prefix: str = "_t") -> str:
@@ -190,11 +201,15 @@ class _FunctionCompiler:
         for s in walk_stmts(self.func.body):
             if isinstance(s, Alloc):
                 self._declare(s)
+        self.stores = [b.store for b in self.bufs.values() if b.kind == "alloc"]
+        if self.stores:  # bound here so outlined nested defs can rebind them (nonlocal)
+            self.emit(" = ".join(self.stores) + " = None")
         dataflow = bool(self.func.attrs.get("dataflow"))
         self.emit("_tok = X.token()")
         if dataflow:
             self.emit("_pp0 = X.process")
-        self.block(self.func.body, count=True, dataflow_label=self.func.name if dataflow else None)
+        self.block(self.func.body, count=True, dataflow_label=self.func.name if dataflow else None,
+                   region="_tok")
         if dataflow:
             self.emit("X.process = _pp0")
         self.emit("return []")
@@ -370,7 +385,7 @@ class _FunctionCompiler:
 
     # ------------------------------------------------------------ statements
     def block(self, body: List[Any], count: bool, dataflow_label: Optional[str] = None,
-              label_var: str = "None", parent: str = "_pp0") -> None:
+              label_var: str = "None", parent: str = "_pp0", region: str = "_tok") -> None:
         cost = sum(stmt_cost(s) for s in body)
         if count and cost:
             self.emit(f"X.ops += {cost}")
@@ -378,11 +393,16 @@ class _FunctionCompiler:
             self.emit("pass")
         for k, s in enumerate(body):
             if dataflow_label is not None:
-                # a process is named by its parent process, so PE (1, 1) != PE (2, 1)
-                self.emit(f"X.process = ({parent}, {dataflow_label!r}, {label_var}, {k}, _tok)")
+                # a process is (parent process, region instance, *label): PE (1, 1) != PE
+                # (2, 1), and two runs of one region are two regions (fifo_schedule)
+                self.emit(f"X.process = ({parent}, {region}, {dataflow_label!r}, {label_var}, {k})")
             self.stmt(s)
 
     def stmt(self, s: Any) -> None:
+        if isinstance(s, (For, While, If)) and (self.blocks >= _MAX_BLOCKS or
+                                                self.depth >= _MAX_INDENT):
+            self._outlined(s)
+            return
         if isinstance(s, Store):
             info = self.buf(s.buffer)
             if info.kind == "scalar" or info.stream:
@@ -417,6 +437,24 @@ class _FunctionCompiler:
         else:
             raise CompileNotSICF(f"unsupported statement {type(s).__name__}")
 
+    def _outlined(self, s: Any) -> None:
+        """Emit ``s`` inside a nested def called at once: CPython allows only 20 nested
+        loop blocks and 100 indentation levels per function, and a deep loop nest (e.g.
+        after repeated ``split``) would exceed them. The def reads the enclosing loop
+        variables through its closure and rebinds local buffers as ``nonlocal``."""
+        if any(isinstance(x, Return) for x in walk_stmts([s])):
+            raise CompileNotSICF("a return inside a loop nest more than "
+                                 f"{_MAX_BLOCKS} loops deep")
+        name = self.fresh("_outl")
+        self.emit(f"def {name}(pc):")
+        saved_depth, saved_blocks = self.depth, self.blocks
+        self.depth, self.blocks = self.depth + 1, 0
+        if self.stores:
+            self.emit("nonlocal " + ", ".join(self.stores))
+        self.stmt(s)
+        self.depth, self.blocks = saved_depth, saved_blocks
+        self.emit(f"{name}(pc)")
+
     def _bound(self, e: Expr, what: str) -> str:
         return self.static_value(e) if self.is_static(e) else f"X.concrete({self.dyn(e)}, {what!r})"
 
@@ -437,21 +475,24 @@ class _FunctionCompiler:
         dataflow = bool(s.attrs.get("dataflow"))
         unfolded = bool(s.attrs.get("unfold")) and not dataflow
         if dataflow or unfolded:
-            saved = self.fresh("_pp")
-            self.emit(f"{saved} = X.process")
+            saved, region = self.fresh("_pp"), self.fresh("_rg")
+            self.emit(f"{saved} = X.process; {region} = X.token()")
         self.emit(f"for {py} in {r}:")
         self.depth += 1
+        self.blocks += 1
         if unfolded:
             # each unfolded PE is a process of its own: hardware runs PEs concurrently,
             # so a FIFO between two PEs only deadlocks if one PE both fills and drains it
-            self.emit(f"X.process = ({saved}, {(s.name or s.var)!r}, {py})")
+            self.emit(f"X.process = ({saved}, {region}, {(s.name or s.var)!r}, {py})")
         self.loops.append((s.var, py, rng))
         self.block(s.body, count=False, dataflow_label=(s.name or s.var) if dataflow else None,
-                   label_var=py, parent=saved if dataflow else "_pp0")
+                   label_var=py, parent=saved if dataflow else "_pp0",
+                   region=region if dataflow else "_tok")
         if nested:
             self.emit("if X.ops > X.limit: X.check()")
         self.loops.pop()
         self.depth -= 1
+        self.blocks -= 1
         if dataflow or unfolded:
             self.emit(f"X.process = {saved}")
         if cost:
@@ -539,6 +580,7 @@ class _FunctionCompiler:
         self.emit(f"{n} = 0")
         self.emit("while True:")
         self.depth += 1
+        self.blocks += 1
         self.emit(f"if not {cond}: break")
         self.emit(f"{n} += 1")
         self.emit(f"if {n} > X.max_while: X.while_budget()")
@@ -546,6 +588,7 @@ class _FunctionCompiler:
         self.emit("if X.ops > X.limit: X.check()")
         self.block(s.body, count=False)
         self.depth -= 1
+        self.blocks -= 1
 
 
 __all__ = ["ModuleCompiler", "CompileNotSICF", "expr_ops", "stmt_cost"]

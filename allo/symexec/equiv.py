@@ -141,8 +141,8 @@ class _Checker:
             env = {} if trial == 0 else \
                 {n: random_value(self.dag.type_of(n), self.rng, trial) for n in leaves}
             args = make_args(self.a.top_func, self.names, self.dag, env)
-            outs_a, err_a = run_interpreter(self.a, args)
-            outs_b, err_b = run_interpreter(self.b, args)
+            outs_a, err_a = run_interpreter(self.a, args, self.names)
+            outs_b, err_b = run_interpreter(self.b, args, self.names)
             if (err_a is None) != (err_b is None):
                 cex = Counterexample(_named(self.names, args), error_a=err_a, error_b=err_b,
                                      outputs_a=outs_a or {}, outputs_b=outs_b or {})
@@ -274,8 +274,8 @@ class _Checker:
     # -------------------------------------------------------------- confirmation
     def _confirm(self, env: Dict[int, Any]) -> Optional[Counterexample]:
         args = make_args(self.a.top_func, self.names, self.dag, env)
-        outs_a, err_a = run_interpreter(self.a, args)
-        outs_b, err_b = run_interpreter(self.b, args)
+        outs_a, err_a = run_interpreter(self.a, args, self.names)
+        outs_b, err_b = run_interpreter(self.b, args, self.names)
         inputs = _named(self.names, args)
         if err_a or err_b:
             if (err_a is None) != (err_b is None):

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import sys
 import time
+from array import array
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -35,6 +36,7 @@ from ..ir.types import AlloType, BufferType, StreamType, bool_, wrap_int
 from .canon import canonical_value
 from .codegen import CompileNotSICF, ModuleCompiler
 from .dag import Dag
+from .fifo_schedule import ROOT, find_deadlock
 
 
 class NotSICF(Exception):
@@ -127,6 +129,7 @@ class View:
 class _Fifo:
     name: str
     depth: int
+    index: int = 0
     items: deque = field(default_factory=deque)
     max_fill: int = 0
     putters: set = field(default_factory=set)
@@ -155,8 +158,12 @@ class SymbolicExecutor:
         self.max_ops, self.max_while = max_ops, max_while
         self.ops = 0
         self.limit = 1 << 16  # next ops count at which check() runs
-        self.process: Any = ("top",)
+        self.process: Any = ROOT
         self.fifos: List[_Fifo] = []
+        # every put/get as (process id << 32 | fifo index << 1 | is_put), for the
+        # bounded-FIFO deadlock check (fifo_schedule) when a FIFO exceeds its depth
+        self.trace = array("q")
+        self._pids: Dict[Any, int] = {}
         self._tokens = 0
         self._t0 = 0.0
         self._progress = sys.stderr.isatty() if progress is None else progress
@@ -197,9 +204,10 @@ class SymbolicExecutor:
                 outputs.append(LiveOut(f"return[{i}]", val.shape, val.dtype, list(val.cells())))
             else:
                 outputs.append(LiveOut(f"return[{i}]", (), rtype, [val]))
-        for p, v in zip(func.params, args):
-            if isinstance(v, View):
-                outputs.append(LiveOut(p.name, v.shape, v.dtype, list(v.cells())))
+        for k, (p, v) in enumerate(zip(func.params, args)):
+            if isinstance(v, View):  # named by position, as the inputs are
+                name = self.input_names[k] if self.input_names else p.name
+                outputs.append(LiveOut(name, v.shape, v.dtype, list(v.cells())))
         return SymResult(outputs, self._fifo_issues(), self.ops, time.perf_counter() - self._t0)
 
     # ------------------------------------------------------------ callbacks of generated code
@@ -291,7 +299,8 @@ class SymbolicExecutor:
         n = 1
         for d in shape:
             n *= d
-        store = [_Fifo(name + (f"[{k}]" if shape else ""), depth) for k in range(n)]
+        base = len(self.fifos)
+        store = [_Fifo(name + (f"[{k}]" if shape else ""), depth, base + k) for k in range(n)]
         self.fifos.extend(store)
         return store
 
@@ -299,6 +308,7 @@ class SymbolicExecutor:
         if pc is not None:
             raise NotSICF(f"read of stream '{fifo.name}' under a data-dependent condition")
         fifo.getters.add(self.process)
+        self.trace.append(self._pid() << 32 | fifo.index << 1)
         if not fifo.items:
             raise Deadlock(f"read of empty FIFO '{fifo.name}' (sequential order)")
         return fifo.items.popleft()
@@ -309,10 +319,17 @@ class SymbolicExecutor:
         items = fifo.items
         items.append(value)
         fifo.putters.add(self.process)
+        self.trace.append(self._pid() << 32 | fifo.index << 1 | 1)
         if len(items) > fifo.max_fill:
             fifo.max_fill = len(items)
             if fifo.max_fill > fifo.depth and fifo.overflow_by is None:
                 fifo.overflow_by = self.process
+
+    def _pid(self) -> int:
+        pid = self._pids.get(self.process)
+        if pid is None:
+            pid = self._pids[self.process] = len(self._pids)
+        return pid
 
     def _finish_progress(self) -> None:
         if self._shown:
@@ -323,22 +340,34 @@ class SymbolicExecutor:
     # ------------------------------------------------------------ streams
     def _fifo_issues(self) -> List[FifoIssue]:
         issues: List[FifoIssue] = []
+        over = [f for f in self.fifos if f.overflow_by is not None]
+        # sequential order that never exceeds a depth is itself a legal bounded schedule;
+        # otherwise decide deadlock over all concurrent schedules from the traces
+        blocked = self._bounded_fifo_deadlock() if over else None
         for f in self.fifos:
             if f.items:
                 issues.append(FifoIssue("leftover", f.name, f"{len(f.items)} element(s) left in "
                                         f"FIFO '{f.name}' at the end"))
-            if f.overflow_by is not None:
-                same = f.getters <= {f.overflow_by}
-                msg = (f"FIFO '{f.name}' holds up to {f.max_fill} elements under sequential order "
-                       f"but its depth is {f.depth}")
-                if same:
-                    issues.append(FifoIssue("overflow", f.name, msg + "; the same sequential "
-                                            "process fills and drains it, so hardware blocks "
-                                            "forever on the full FIFO"))
-                else:
-                    issues.append(FifoIssue("overflow", f.name, msg + "; fine only if producer "
-                                            "and consumer run concurrently", certain=False))
+        if blocked:
+            over_by = ", ".join(f"'{f.name}' holds up to {f.max_fill} (depth {f.depth})" for f in over)
+            issues.append(FifoIssue("overflow", over[0].name, f"under sequential order FIFO {over_by}; "
+                                    f"{blocked}"))
+            return issues
+        for f in over:
+            issues.append(FifoIssue("overflow", f.name, f"FIFO '{f.name}' holds up to {f.max_fill} "
+                                    f"elements under sequential order but its depth is {f.depth}; "
+                                    "the concurrent processes complete with these depths "
+                                    "(bounded-FIFO check of every put/get)", certain=False))
         return issues
+
+    def _bounded_fifo_deadlock(self) -> Optional[str]:
+        procs = [None] * len(self._pids)
+        for proc, pid in self._pids.items():
+            procs[pid] = proc
+        events = [(procs[code >> 32], (code >> 1) & 0x7FFFFFFF, bool(code & 1))
+                  for code in self.trace]
+        return find_deadlock(events, [f.depth for f in self.fifos],
+                             [f.name for f in self.fifos])
 
 
 def progress_line(label: str, ops: int, elapsed: float, expected: Optional[int]) -> str:

@@ -38,11 +38,19 @@ def random_value(t: AlloType, rng: np.random.Generator, trial: int) -> Any:
         lo, hi = (-8, 8) if signed else (0, 16)
         return int(rng.integers(lo, hi))
     lo = -(1 << (bits - 1)) if signed else 0
-    v = int(rng.integers(0, 1 << min(bits, 62))) if bits > 62 else None
-    if v is not None:
-        v = v + (int(rng.integers(0, 1 << (bits - 62))) << 62)
-        return v + lo
-    return int(rng.integers(lo, lo + (1 << bits)))
+    return lo + random_bits(bits, rng)
+
+
+def random_bits(bits: int, rng: np.random.Generator) -> int:
+    """A uniform random integer in ``[0, 2**bits)`` for any width, drawn 62 bits at a time
+    (numpy's int64 draws cannot reach ``2**63`` and above). Example:
+    ``0 <= random_bits(200, np.random.default_rng(0)) < 2**200``."""
+    v, filled = 0, 0
+    while filled < bits:
+        chunk = min(62, bits - filled)
+        v |= int(rng.integers(0, 1 << chunk)) << filled
+        filled += chunk
+    return v
 
 
 # Values where arithmetic identities most often fail: signed zeros, infinities, NaN, the
@@ -106,8 +114,13 @@ def copy_args(args: List[Any]) -> List[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
 
-def run_interpreter(module: Module, args: List[Any]) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
-    """Live-outs (``return[i]`` then buffer arguments) of one interpreter run, or the error."""
+def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] = None
+                    ) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    """Live-outs (``return[i]`` then buffer arguments) of one interpreter run, or the error.
+
+    Buffer arguments are keyed by ``names`` (by position) when given: two programs are
+    compared parameter by parameter in order, whatever their parameters are called.
+    Example: ``run_interpreter(mod_b, args, names=["A", "B"])[0]["A"]``."""
     func = module.top_func
     mine = copy_args(args)
     try:
@@ -122,9 +135,9 @@ def run_interpreter(module: Module, args: List[Any]) -> Tuple[Optional[Dict[str,
     else:
         rets = list(ret)
     outs: Dict[str, Any] = {f"return[{i}]": np.asarray(r) for i, r in enumerate(rets)}
-    for p, a in zip(func.params, mine):
+    for k, (p, a) in enumerate(zip(func.params, mine)):
         if isinstance(a, np.ndarray):
-            outs[p.name] = a
+            outs[names[k] if names else p.name] = a
     return outs, None
 
 
