@@ -39,6 +39,7 @@ BITWISE = ops(group="bitwise", arity=2)
 COMPARISONS = ops(group="compare")
 LOGICAL = ops(group="logical", arity=2)
 MATH_UNARY = ops(group="math", arity=1)
+_LIBM_UNARY = ops(group="math", arity=1, libm=True)
 # The type of get_bit/set_bit positions and get_slice/set_slice bounds.
 BIT_POSITION_TYPE = index
 
@@ -196,7 +197,9 @@ def _op_families(t: AlloType) -> List[Tuple[str, ...]]:
     rare families such as math intrinsics or logical ops still show up often)."""
     fams: List[Tuple[str, ...]] = [ARITH_BINARY, ARITH_UNARY, ("select", "cast")]
     if isinstance(t, Float):
-        return fams + [MATH_UNARY[:5], MATH_UNARY[5:9], ("floor", "ceil", "pow", "mod")]
+        half = (len(_LIBM_UNARY) + 1) // 2  # libm intrinsics in two families, then the rest
+        return fams + [_LIBM_UNARY[:half], _LIBM_UNARY[half:],
+                       ops(group="math", libm=False) + ops(group="math", arity=2) + ("mod",)]
     if isinstance(t, Fixed):
         return fams
     if t.is_index:
