@@ -29,6 +29,9 @@ import numpy as np
 from ...errors import AlloError
 
 _COUNTER = itertools.count()
+# Verdicts of library schedules already proved in this process, by (kernel, instance):
+# the library and its schedules are fixed code, so one proof per instance suffices.
+_PROVED: Dict[tuple, Any] = {}
 
 
 def require_torch() -> Any:
@@ -132,7 +135,11 @@ def from_pytorch(model: Any, example_inputs: Sequence[Any], leaf_modules: Option
             continue
         seen.add(key)
         sched = KERNEL2SCHEDULE[kernel](allo.customize(kernel, instantiate=list(inst)))
-        verdict = sched.verify()
+        verdict = _PROVED.get(key)
+        if verdict is None:
+            verdict = sched.verify()
+            if verdict:
+                _PROVED[key] = verdict
         label = f"{kernel.__name__}[{', '.join(str(a) for a in inst)}]"
         verdicts[label] = verdict
         if not verdict:
@@ -149,7 +156,9 @@ def from_pytorch(model: Any, example_inputs: Sequence[Any], leaf_modules: Option
         s.kernel_verdicts = verdicts
         s.source = source
         return s
-    options = {} if mode is None else {"mode": mode}
+    options: Dict[str, Any] = {} if mode is None else {"mode": mode}
+    if target == "llvm":
+        options["unroll"] = False  # many small loop nests: unrolling costs compile time
     if project is not None:
         options["project"] = project
     module = s.build(target=target, **options)

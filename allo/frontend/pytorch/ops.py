@@ -307,6 +307,12 @@ def _identity(ctx, node, op, x, *rest, **kw):
     return x
 
 
+@handles("_assert_tensor_metadata")
+def _assert_metadata(ctx, node, op, *args, **kw):
+    """torch.export's dtype/shape assertion: shapes are static here, nothing to compute."""
+    return None
+
+
 @handles("dropout")
 def _dropout(ctx, node, op, x, p=0.0, train=False, *rest, **kw):
     if train and p:

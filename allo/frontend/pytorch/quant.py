@@ -107,10 +107,12 @@ def quantized_linear(ctx: Any, node: Any, x2: TVal, w: TVal, b: Optional[TVal], 
                   node.name + "_acc", (M, N), int32)
     y = em.declare(node.name + "_deq", (M, N), float32)
 
+    scalar = em.fresh(f"s_{node.name}")  # names are unique per kernel, across scopes
+
     def body(i):
         bias = f" + {em.element(b, (M, N), i)}" if b is not None else ""
-        return [f"a: float32 = {acc.name}[{i[0]}, {i[1]}]",
-                f"{y.name}[{i[0]}, {i[1]}] = a * {literal(out_scale)}{bias}"]
+        return [f"{scalar}: float32 = {acc.name}[{i[0]}, {i[1]}]",
+                f"{y.name}[{i[0]}, {i[1]}] = {scalar} * {literal(out_scale)}{bias}"]
 
     em.loop(y.name, (M, N), body)
     ctx.quantized[node.name] = {"bits": bits, "x_scale": x_scale, "w_scale": w_scale,

@@ -174,9 +174,14 @@ def source_location(node: Any) -> Optional[SourceLoc]:
     trace_text = node.meta.get("stack_trace") if hasattr(node, "meta") else None
     if not trace_text:
         return None
+    import os
+
+    import torch
+
+    torch_dir = os.path.dirname(torch.__file__) + os.sep
     frames = _FRAME.findall(trace_text)
     for file, line, _fn, text in reversed(frames):
-        if "/torch/" in file or "site-packages/torch" in file:
+        if file.startswith(torch_dir) or file.startswith("<"):
             continue
         full = linecache.getline(file, int(line)).rstrip("\n") or text
         col = len(full) - len(full.lstrip())
