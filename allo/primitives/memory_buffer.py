@@ -27,7 +27,8 @@ from typing import Any, List, Tuple
 
 from ..ir.nodes import Alloc, Const, Expr, For, Func, Load, Op, Store, Var
 from ..ir.types import BufferType, index
-from .base import BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive
+from .base import (BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive,
+                   prove_index_fits)
 from .deps import Affine, to_affine
 from .memory_common import (DimBox, IndexFn, TargetAccess, affine_expr, compute_box, copy_nest,
                             find_accesses, inner_ranges, prove_accesses_in_box,
@@ -113,6 +114,7 @@ def plan_buffer_at(ctx: Context, target: Any, axis: Any) -> BufferPlan:
     shape = tuple(btype.shape[d] if box[d].full else box[d].size for d in kept)
     new_name = fresh_name(all_names(site.func), f"{name}_buf")
     index_fn = buffer_index_fn(box, kept, fixed)
+    prove_index_fits(ctx, f"an index of {name}", max(btype.shape) - 1, f"shape {list(btype.shape)}")
     prove_box_in_bounds(ctx, box, name, btype.shape, outer, "buffered box")
     prove_accesses_in_box(ctx, accesses, name, box, new_name, shape, kept, index_fn, outer,
                           "buffered box")

@@ -36,7 +36,8 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from ..ir.nodes import Alloc, Const, Expr, For, Func, Load, Op, Stmt, Store, Var, substitute
 from ..ir.types import BufferType, index
-from .base import BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive
+from .base import (BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive,
+                   prove_index_fits)
 from .deps import Affine, to_affine
 from .memory_common import (affine_expr, compute_box, const, copy_nest, find_accesses,
                             inner_ranges, prove_accesses_in_box, prove_box_in_bounds,
@@ -140,6 +141,7 @@ def plan_reuse_at(ctx: Context, target: Any, axis: Any) -> ReusePlan:
             out.append(affine_expr(rest, -box[e].lo))
         return tuple(out)
 
+    prove_index_fits(ctx, f"an index of {name}", max(btype.shape) - 1, f"shape {list(btype.shape)}")
     prove_box_in_bounds(ctx, box, name, btype.shape, outer, "reuse window")
     prove_accesses_in_box(ctx, accesses, name, box, new_name, shape, kept, index_fn, outer,
                           "reuse window")
