@@ -59,10 +59,12 @@ MAX_CONST_BITS = 1 << 16  # compile-time integers beyond this are surely mistake
 
 @dataclass(frozen=True)
 class Symbol:
-    """A kernel-level name: ``kind`` is "param", "local" or "loop"."""
+    """A kernel-level name: ``kind`` is "param", "local", "loop" or "const" (a
+    compile-time constant: ``ConstExpr`` or a ``meta_for`` variable, with its ``value``)."""
 
     kind: str
     type: Any  # BufferType | AlloType | StreamType
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,8 @@ class ExprLowerer:
         return PyVal(obj)
 
     def symbol_value(self, name: str, sym: Symbol) -> Any:
+        if sym.kind == "const":
+            return PyVal(sym.value)
         if sym.kind == "loop":
             bound = getattr(self, "loop_values", {}).get(name)
             return bound if bound is not None else Var(name, index)

@@ -53,6 +53,15 @@ class HLSModule:
 
     __repr__ = __str__
 
+    def report(self, clock_mhz: float = 300.0, part: str = "xcu280") -> Any:
+        """The QoR estimate of this design (``allo.qor``), without running Vitis.
+
+        Example: ``print(s.build(target="vhls").report())``.
+        """
+        from ...qor import estimate
+
+        return estimate(self.module, clock_mhz=clock_mhz, part=part)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._csim is None:
             self._csim = compile_designs([self.module], [self.design])[0]
