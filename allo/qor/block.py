@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -29,7 +30,7 @@ from ..ir.nodes import (Alloc, Call, Const, Expr, For, If, Load, Op, Return, Stm
                         StreamGet, StreamPut, Var, While, substitute)
 from ..ir.types import index
 from ..primitives.deps import Affine, to_affine
-from .operators import OpCost, op_cost
+from .operators import FREE_OPS, OpCost, op_cost
 from .resources import Resources
 
 #: at most this many unrolled copies are enumerated one by one; beyond, one copy is
@@ -212,6 +213,11 @@ class _Scheduler:
             t = start
         elif isinstance(e, Op):
             start = max([self.expr(a, env, memo) for a in e.args] or [0])
+            if e.op in FREE_OPS and len(e.args) == 1 and id(e.args[0]) in self.register_reads:
+                # a cast of a register read is wiring: the read happens at the cast's user
+                self.register_reads[id(e)] = self.register_reads[id(e.args[0])]
+                memo[id(e)] = start
+                return start
             self.consume(e.args, start)
             bits = max((_operand_bits(a) for a in e.args), default=0) if e.op == "mul" else 0
             const = [a for a in e.args if isinstance(a, Const)]
@@ -427,10 +433,12 @@ def recurrence_limits(block: Block, buffers: Dict[str, BufferInfo], chain: Seque
         for w in writes:
             if w.buffer != r.buffer:
                 continue
-            d = dependence_distance(w.key, r.key, chain, max_distance)
+            cycles = w.issue - r.issue + (1 if info.read_latency else 0)
+            if cycles <= 1:
+                continue  # even distance 1 allows II = 1
+            d = dependence_distance(w.key, r.key, chain, min(max_distance, cycles - 1))
             if d is None:
                 continue
-            cycles = w.issue - r.issue + (1 if info.read_latency else 0)
             ii = recurrence_mii(cycles, d)
             if ii > 1:
                 limits.append(IILimit(
@@ -494,9 +502,18 @@ def dependence_distance(write_key: Any, read_key: Any, chain: Sequence[Tuple[str
                 return 1  # coupled to an outer loop in a non-uniform way: assume dependent
         if any(cw.get(v, 0) != cr.get(v, 0) for v in names):
             return 1  # non-uniform in the pipelined loops: assume dependent
-        rows.append(([cw.get(v, 0) for v in names], w.const - r.const))
+        coefs = [cw.get(v, 0) for v in names]
+        if not any(coefs) and w.const != r.const:
+            return None  # this dimension never coincides
+        rows.append((coefs, w.const - r.const))
+    return _smallest_distance(tuple((tuple(c), k) for c, k in rows), tuple(strides),
+                              tuple(trips), max_distance)
+
+
+@functools.lru_cache(maxsize=4096)
+def _smallest_distance(rows, strides, trips, max_distance) -> Optional[int]:
     for delta in range(1, max_distance + 1):
-        for vec in _digit_vectors(delta, strides, trips):
+        for vec in _digit_vectors(delta, list(strides), list(trips)):
             if all(sum(c * x for c, x in zip(coefs, vec)) == rhs for coefs, rhs in rows):
                 return delta
     return None
