@@ -29,7 +29,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..ir.nodes import (Alloc, Call, Const, Expr, For, If, Load, Op, Return, Stmt, Store,
                         StreamGet, StreamPut, Var, While, substitute)
 from ..ir.types import index
-from ..primitives.deps import Affine, to_affine
+from ..ir.index import IndexForm, affine_form
 from .operators import FREE_OPS, OpCost, op_cost
 from .resources import Resources
 
@@ -126,7 +126,7 @@ def access_key(buffer: str, indices: Sequence[Expr], env: Dict[str, int]) -> Any
     """The element an access touches: affine forms after binding the unrolled variables."""
     forms = []
     for i in indices:
-        a = to_affine(_bind(i, env))
+        a = affine_form(_bind(i, env))
         if a is None:
             return _Opaque(f"{buffer}[?]")
         forms.append(a)
@@ -328,6 +328,9 @@ def schedule_block(body: Sequence[Stmt], buffers: Dict[str, BufferInfo],
     for a in block.accesses:
         a.issue = max(0, a.issue)
     block.depth = max(1, sched.end) if block.accesses or block.calls else max(0, sched.end)
+    # accesses beyond a bank's ports wait for later cycles (the schedule above assumed
+    # unlimited ports): each extra port cycle delays the iteration by one
+    block.depth += max([lim.ii for lim in port_limits(block, buffers)] + [1]) - 1
     return block
 
 
@@ -406,7 +409,7 @@ def _partition_fix(info: BufferInfo, block: Block, accesses: int) -> str:
     return f"partition {info.name} dim={best_dim + 1} {kind} factor={factor}"
 
 
-def _stride(forms: List[Affine]) -> Optional[int]:
+def _stride(forms: List[IndexForm]) -> Optional[int]:
     consts = sorted({f.const for f in forms})
     if len(consts) < 2:
         return None
@@ -457,9 +460,7 @@ def _show_key(key: Any) -> str:
         return "[?]"
     if not key:
         return ""
-    from ..primitives.deps import _show_affine
-
-    return "[" + ", ".join(_show_affine(a) for a in key) + "]"
+    return "[" + ", ".join(str(a) for a in key) + "]"
 
 
 def _recurrence_fix(buffer: str, distance: int, cycles: int, chain: Sequence[Tuple[str, int]],
