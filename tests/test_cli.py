@@ -70,3 +70,40 @@ def test_not_equivalent_wins_over_errors_and_malformed_designs_are_explained(cap
 def test_gate_refusal_names_the_command_line_switch(capsys):
     assert main(["build", f"{DESIGNS / 'not_equivalent.py'}::broken"]) == 1
     assert "--no-verify" in capsys.readouterr().err
+
+
+def test_a_design_that_exits_cannot_hide_a_wrong_one(capsys):
+    # regression: sys.exit(0) in a design_* made `allo verify` exit 0
+    assert main(["verify", str(DESIGNS / "exits_in_design.py")]) == 1
+    out = capsys.readouterr()
+    rows = {line.split()[0]: line.split()[1] for line in out.out.splitlines()[1:5]}
+    assert rows == {"design_exits": "error", "design_ends_process": "error",
+                    "design_prints": "equivalent", "design_wrong": "not"}
+    table = out.out.split("\n\n")[0]
+    assert "stray output" not in table and "raw bytes" not in table
+    assert "raw bytes on fd 1" in out.err  # the design's output is kept, on stderr
+    assert main(["verify", f"{DESIGNS / 'exits_in_design.py'}::exits"]) == 2
+
+
+@pytest.mark.parametrize("name", ["exits_at_import.py", "ends_at_import.py"])
+def test_a_file_that_exits_at_import_is_a_load_failure(capsys, name):
+    assert main(["verify", str(DESIGNS / name), "--json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["designs"] == [] and "exit" in report["error"].lower()
+
+
+def test_printing_designs_keep_the_json_clean(capsys):
+    assert main(["verify", str(DESIGNS / "exits_in_design.py"), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)  # used to fail: the design's prints
+    assert report["exit_code"] == 1
+    assert [r["status"] for r in report["designs"]] == ["error", "error", "equivalent",
+                                                         "not equivalent"]
+    assert main(["verify", str(DESIGNS / "prints_only.py"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["designs"][0]["status"] == "equivalent"
+
+
+def test_build_output_is_only_the_code(capsys):
+    assert main(["build", f"{DESIGNS / 'prints_only.py'}::prints", "--target", "vhls"]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("//") and "hello from the design" in out.err
+    assert main(["build", f"{DESIGNS / 'exits_in_design.py'}::exits"]) == 2

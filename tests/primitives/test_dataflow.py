@@ -308,3 +308,84 @@ def test_inline_marks_function_and_refuses_unknown():
         s.inline("other")
     with pytest.raises(ScheduleError, match="not a function name"):
         s.inline(42)
+
+
+# ------------------------------------------------------------------ element types and writers
+def make_narrowing_accumulator(M, N, K):
+    # a hand-written PE buffer: int32 partial sums written back into an int8 array
+    def narrowing(A: int8[M, K], B: int8[K, N], C: int8[M, N]):
+        for k, j in allo.grid(K, N, "PE"):
+            acc: int32[M] = 0
+            for t in range(M):
+                acc[t] = C[t, j]
+            for i in range(M):
+                acc[i] = acc[i] // 2 + A[i, k] * B[k, j]
+            for t2 in range(M):
+                C[t2, j] = acc[t2]
+    return narrowing
+
+
+def test_relay_refuses_a_pe_buffer_whose_write_back_narrows():
+    s = allo.customize(make_narrowing_accumulator(2, 2, 3))
+    pe = s.unfold("PE", axis=[0, 1], factor=[3, 2])
+    with pytest.raises(ScheduleError) as err:
+        s.relay("acc", pe, axis=1)  # the FIFO would carry acc before narrowing to int8
+    assert "hint:" in str(err.value)
+    assert "acc_fifo" not in s.ir.top_func.buffers()
+
+
+def test_relay_finds_the_copy_nests_by_the_tag_buffer_at_leaves():
+    s = allo.customize(make_matmul(2, 3, 2))
+    s.reorder("k", "j", "i")
+    buf_C = s.buffer_at(s.C, "j")
+    roles = {l.attrs.get("copy_role") for l in s.ir.top_func.loops() if l.attrs.get("copy_of") == buf_C.name}
+    assert roles == {"init", "write_back"}
+    pe = s.unfold("PE", axis=[0, 1], factor=[2, 3])
+    s.relay(buf_C, pe, axis=1)
+    same_as_original(s, *MM(2, 3, 2))
+
+
+def two_writers(A: int32[4], B: int32[4], C: int32[4]):
+    T: int32[4] = 0
+    for i in range(4):
+        T[i] = A[i] + 1
+    for i2 in range(4):
+        T[i2] = T[i2] + B[i2]
+    for i3 in range(4):
+        C[i3] = T[i3]
+
+
+def fill(X: int32[4], Y: int32[4]):
+    for i in range(4):
+        Y[i] = X[i] * 2
+
+
+def read_then_written(A: int32[4], C: int32[4]):
+    T: int32[4] = 0
+    for i in range(4):
+        C[i] = T[i]
+    fill(A, T)
+
+
+def two_readers(A: int32[4], B: int32[4], C: int32[4]):
+    fill(A, B)
+    fill(A, C)
+
+
+def test_dataflow_refuses_two_tasks_writing_one_plain_buffer():
+    s = allo.customize(two_writers)
+    with pytest.raises(ScheduleError, match="buffer 'T' is written by 2 tasks") as err:
+        s.dataflow("two_writers")
+    assert "hint:" in str(err.value) and not s.ir.top_func.attrs.get("dataflow")
+
+
+def test_dataflow_refuses_a_read_before_the_writer_task_through_a_call():
+    s = allo.customize(read_then_written)
+    with pytest.raises(ScheduleError, match="task 1 \\(loop 'i'\\) reads buffer 'T' before task 2 \\(call 'fill'\\) writes it"):
+        s.dataflow("read_then_written")
+
+
+def test_dataflow_accepts_tasks_that_only_share_an_input():
+    s = allo.customize(two_readers)
+    s.dataflow("two_readers")  # the callee only reads X: A has no writer task
+    assert s.ir.top_func.attrs["dataflow"]
