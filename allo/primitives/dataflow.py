@@ -1,5 +1,6 @@
-"""Dataflow and communication primitives: ``unfold``, ``relay``, ``to``, ``compute_at``,
-``dataflow`` (``inline`` lives in :mod:`.functions`).
+"""Dataflow and communication primitives: ``unfold``, ``relay``, ``to``, ``dataflow``
+(``inline`` lives in :mod:`.functions`, ``compute_at`` beside the loop primitives in
+:mod:`.loops_compute_at`).
 
 Every FIFO in the IR executes, in the interpreter, the LLVM backend and the symbolic
 executor, as an unbounded queue in *sequential program order*; a stream's depth is a
@@ -54,14 +55,6 @@ fills and drains the FIFO, as a hardware deadlock).
     ranks of the two nests' iterations; the first out-of-order element is named in the
     refusal). Stores become ``StreamPut``, loads ``StreamGet``. ``depth=-1`` picks the
     element count (never overfills in sequential order).
-
-``compute_at(producer, consumer)`` (rule ``loop.compute_at``)
-    The producer nest (its outermost loop or band name) moves into the consumer loop's
-    body: the loops from the consumer nest's root to ``consumer`` are fused with the
-    producer's outer loops of the same depth (equal constant bounds, perfectly nested),
-    the producer's remaining body runs first in each fused iteration. Side condition: no
-    conflicting pair (producer instance, consumer instance) runs in the reverse order
-    after fusion (z3 dependence queries), witnessed by the two iterations and element.
 
 ``dataflow(target)`` (rule ``annotation.dataflow``)
     Marks a function or loop ``attrs["dataflow"] = True``; its top-level statements are
@@ -320,6 +313,6 @@ def dataflow(ctx: Context, target: Any) -> None:
 
 
 # register the rest of the family
-from . import dataflow_relay, dataflow_stream, dataflow_fusion  # noqa: E402,F401
+from . import dataflow_relay, dataflow_stream  # noqa: E402,F401
 
 __all__ = ["PEArray", "unfold", "dataflow", "band_loops"]

@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -28,8 +29,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..ir.nodes import (Alloc, Call, Const, Expr, For, If, Load, Op, Return, Stmt, Store,
                         StreamGet, StreamPut, Var, While, substitute)
 from ..ir.types import index
-from ..primitives.deps import Affine, to_affine
-from .operators import OpCost, op_cost
+from ..ir.index import IndexForm, affine_form
+from .operators import FREE_OPS, OpCost, op_cost
 from .resources import Resources
 
 #: at most this many unrolled copies are enumerated one by one; beyond, one copy is
@@ -125,7 +126,7 @@ def access_key(buffer: str, indices: Sequence[Expr], env: Dict[str, int]) -> Any
     """The element an access touches: affine forms after binding the unrolled variables."""
     forms = []
     for i in indices:
-        a = to_affine(_bind(i, env))
+        a = affine_form(_bind(i, env))
         if a is None:
             return _Opaque(f"{buffer}[?]")
         forms.append(a)
@@ -212,6 +213,11 @@ class _Scheduler:
             t = start
         elif isinstance(e, Op):
             start = max([self.expr(a, env, memo) for a in e.args] or [0])
+            if e.op in FREE_OPS and len(e.args) == 1 and id(e.args[0]) in self.register_reads:
+                # a cast of a register read is wiring: the read happens at the cast's user
+                self.register_reads[id(e)] = self.register_reads[id(e.args[0])]
+                memo[id(e)] = start
+                return start
             self.consume(e.args, start)
             bits = max((_operand_bits(a) for a in e.args), default=0) if e.op == "mul" else 0
             const = [a for a in e.args if isinstance(a, Const)]
@@ -322,6 +328,9 @@ def schedule_block(body: Sequence[Stmt], buffers: Dict[str, BufferInfo],
     for a in block.accesses:
         a.issue = max(0, a.issue)
     block.depth = max(1, sched.end) if block.accesses or block.calls else max(0, sched.end)
+    # accesses beyond a bank's ports wait for later cycles (the schedule above assumed
+    # unlimited ports): each extra port cycle delays the iteration by one
+    block.depth += max([lim.ii for lim in port_limits(block, buffers)] + [1]) - 1
     return block
 
 
@@ -400,7 +409,7 @@ def _partition_fix(info: BufferInfo, block: Block, accesses: int) -> str:
     return f"partition {info.name} dim={best_dim + 1} {kind} factor={factor}"
 
 
-def _stride(forms: List[Affine]) -> Optional[int]:
+def _stride(forms: List[IndexForm]) -> Optional[int]:
     consts = sorted({f.const for f in forms})
     if len(consts) < 2:
         return None
@@ -427,10 +436,12 @@ def recurrence_limits(block: Block, buffers: Dict[str, BufferInfo], chain: Seque
         for w in writes:
             if w.buffer != r.buffer:
                 continue
-            d = dependence_distance(w.key, r.key, chain, max_distance)
+            cycles = w.issue - r.issue + (1 if info.read_latency else 0)
+            if cycles <= 1:
+                continue  # even distance 1 allows II = 1
+            d = dependence_distance(w.key, r.key, chain, min(max_distance, cycles - 1))
             if d is None:
                 continue
-            cycles = w.issue - r.issue + (1 if info.read_latency else 0)
             ii = recurrence_mii(cycles, d)
             if ii > 1:
                 limits.append(IILimit(
@@ -449,9 +460,7 @@ def _show_key(key: Any) -> str:
         return "[?]"
     if not key:
         return ""
-    from ..primitives.deps import _show_affine
-
-    return "[" + ", ".join(_show_affine(a) for a in key) + "]"
+    return "[" + ", ".join(str(a) for a in key) + "]"
 
 
 def _recurrence_fix(buffer: str, distance: int, cycles: int, chain: Sequence[Tuple[str, int]],
@@ -494,9 +503,18 @@ def dependence_distance(write_key: Any, read_key: Any, chain: Sequence[Tuple[str
                 return 1  # coupled to an outer loop in a non-uniform way: assume dependent
         if any(cw.get(v, 0) != cr.get(v, 0) for v in names):
             return 1  # non-uniform in the pipelined loops: assume dependent
-        rows.append(([cw.get(v, 0) for v in names], w.const - r.const))
+        coefs = [cw.get(v, 0) for v in names]
+        if not any(coefs) and w.const != r.const:
+            return None  # this dimension never coincides
+        rows.append((coefs, w.const - r.const))
+    return _smallest_distance(tuple((tuple(c), k) for c, k in rows), tuple(strides),
+                              tuple(trips), max_distance)
+
+
+@functools.lru_cache(maxsize=4096)
+def _smallest_distance(rows, strides, trips, max_distance) -> Optional[int]:
     for delta in range(1, max_distance + 1):
-        for vec in _digit_vectors(delta, strides, trips):
+        for vec in _digit_vectors(delta, list(strides), list(trips)):
             if all(sum(c * x for c, x in zip(coefs, vec)) == rhs for coefs, rhs in rows):
                 return delta
     return None

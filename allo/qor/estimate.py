@@ -215,21 +215,21 @@ class _FuncEstimator:
             block_copies = body.resources.scaled(factor)
             row.notes.append(f"unrolled by {factor}")
             body = Cost(body.latency, body.formula, block_copies, body.depth)
-        latency = sequential_loop_latency(trip, body.latency)
+        latency = sequential_loop_latency(trip, body.latency) if body.latency else 0
         body = Cost(body.latency, body.formula, body.resources + loop_control(trip), body.depth)
         row.trip, row.depth, row.latency = trip, body.latency + 1, latency
         row.resources = body.resources
-        formula = F.mul(trip_f, F.add(body.formula, F.num(1)))
+        formula = F.mul(trip_f, F.add(body.formula, F.num(1))) if latency else F.num(0)
         row.formula = formula
         return Cost(latency, formula, body.resources, depth=body.depth + 1)
 
     def _enter(self, loop: For, point: Dict[str, int]) -> None:
         lo, hi = evaluate_index(loop.lo, point), evaluate_index(loop.hi, point)
         if lo is None or hi is None:
-            from .trips import _value
+            from .trips import value_at
 
             mid = {v: (a + b - 1) / 2 for v, (a, b) in self.ranges.items()}
-            lo_f, hi_f = _value(loop.lo, mid), _value(loop.hi, mid)
+            lo_f, hi_f = value_at(loop.lo, mid), value_at(loop.hi, mid)
             lo, hi = (int(lo_f), int(hi_f)) if lo_f is not None and hi_f is not None else (0, 1)
         self.ranges[loop.var] = (lo, hi)
 
@@ -286,6 +286,11 @@ class _FuncEstimator:
         for c in chain:
             rep2[c.var] = evaluate_index(c.lo, {**rep2, **env}) or 0
         block = schedule_block(inner.body, self.buffers, env, rep2, self.est.callee_latency)
+        if not block.accesses and not block.calls:
+            # nothing observable happens: HLS removes the loop
+            self.est.add_row(Row(name="_".join(c.name or c.var for c in chain), kind="loop",
+                                 level=level, trip=trip, latency=0, notes=["empty: removed"]))
+            return Cost(0, F.num(0))
         block.resources = block.resources + loop_control(trip, pipeline_depth=block.depth)
         limits: List[IILimit] = []
         limits += port_limits(block, self.buffers)
@@ -333,8 +338,7 @@ class _FuncEstimator:
             row.formula = F.mul(F.sym(_trip_symbol(loop), trip), body.formula)
             return Cost(latency, row.formula, row.resources, depth=body.depth)
         block = schedule_block([loop], self.buffers, env, rep, self.est.callee_latency)
-        extra = max([lim.ii for lim in port_limits(block, self.buffers)] + [1]) - 1
-        latency = block.depth + extra
+        latency = block.depth
         row.depth, row.latency, row.resources = latency, latency, block.resources
         row.notes.append("fully unrolled")
         return Cost(latency, F.num(latency), block.resources, depth=latency)
