@@ -17,8 +17,11 @@ from mlir_check import upstream_verify
 import allo.frontend as frontend
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
-SOURCES = sorted(glob.glob(os.path.join(ROOT, "tests", "**", "*.py"), recursive=True) +
-                 glob.glob(os.path.join(ROOT, "examples", "**", "*.py"), recursive=True))
+# tests/backends/hls_designs holds CLI fixtures that end their process when imported
+# (os._exit): executing them here would end the pytest run itself, with status 0.
+SOURCES = sorted(p for p in glob.glob(os.path.join(ROOT, "tests", "**", "*.py"), recursive=True) +
+                 glob.glob(os.path.join(ROOT, "examples", "**", "*.py"), recursive=True)
+                 if "hls_designs" not in p.split(os.sep))
 
 
 def _kernels():

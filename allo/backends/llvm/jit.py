@@ -28,7 +28,7 @@ from typing import Tuple
 
 import llvmlite.binding as llvm
 
-from .ops import LIBM_SYMBOL, LIBM_UNARY
+from .ops import LIBM_OPS, LIBM_SYMBOL
 
 _lock = threading.Lock()
 _state = {}
@@ -52,7 +52,7 @@ def _init() -> llvm.TargetMachine:
             except RuntimeError:
                 pass
         libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-        for name in LIBM_UNARY + ("pow",):
+        for name in LIBM_OPS:
             llvm.add_symbol(LIBM_SYMBOL.format(name), ctypes.cast(getattr(libm, name), ctypes.c_void_p).value)
         _state["ready"] = True
         return _host_target_machine()
