@@ -24,18 +24,20 @@ EXIT_OK, EXIT_ERROR = 0, 2
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ..cli import _call_design, _LoadError, load_designs
+    from ..design_runner import LoadError, call_design, load_designs, quarantined
 
     try:
-        designs = load_designs(args.target)
-    except _LoadError as e:
+        with quarantined():
+            designs = load_designs(args.target)
+    except LoadError as e:
         print(f"allo report: {e}", file=sys.stderr)
         return EXIT_ERROR
     code = EXIT_OK
     out = []
     for name, fn in designs.items():
         try:
-            report = _call_design(name, fn).report(clock_mhz=args.clock, part=args.part)
+            with quarantined():
+                report = call_design(name, fn).report(clock_mhz=args.clock, part=args.part)
         except AlloError as e:
             print(f"allo report: {name}: {e}", file=sys.stderr)
             code = EXIT_ERROR
