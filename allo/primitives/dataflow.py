@@ -83,29 +83,6 @@ from .loops import split_loop
 
 
 # ------------------------------------------------------------------ unfold
-def band_loops(ctx: Context, band: Any) -> List[For]:
-    """The loops of band ``band`` (``"PE"`` or ``"func:PE"``), outermost first."""
-    if not isinstance(band, str):
-        raise ctx.refuse(f"band={band!r} is not a band name",
-                         hint="pass the band's name, e.g. \"PE\" from allo.grid(M, N, \"PE\")")
-    qualifier, _, name = band.rpartition(":")
-    found: Dict[str, List[For]] = {}
-    for func in ctx.module.funcs.values():
-        if qualifier and func.name != qualifier:
-            continue
-        loops = [s.loop for s in loop_sites(func) if s.loop.band == name]
-        if loops:
-            found[func.name] = loops
-    if not found:
-        bands = sorted({f"{f.name}:{s.loop.band}" for f in ctx.module.funcs.values()
-                        for s in loop_sites(f) if s.loop.band})
-        raise ctx.refuse(f"no band named {band!r}", hint=f"bands that exist: {', '.join(bands) or 'none'}")
-    if len(found) > 1:
-        raise ctx.refuse(f"band name {band!r} is ambiguous: functions {', '.join(sorted(found))}",
-                         hint="qualify it as \"func:band\"")
-    return next(iter(found.values()))
-
-
 def _dependence_note(ctx: Context, loop: For) -> str:
     """Describe the first dependence carried by ``loop`` ('' when there is none)."""
     site = ctx.loop_site_of(loop)
@@ -127,7 +104,7 @@ def _dependence_note(ctx: Context, loop: For) -> str:
 def unfold(ctx: Context, band: Any, axis: Sequence[int] = (0,), factor: Sequence[int] = ()) -> PEArray:
     """Make band positions ``axis`` spatial (a PE array); split first when ``factor``
     is a proper divisor of the trip count. Example: ``s.unfold("PE", axis=[0, 1], factor=[4, 4])``."""
-    loops = band_loops(ctx, band)
+    loops = ctx.band_loops(band)
     axis, factor = list(axis), list(factor)
     for a in axis:
         if isinstance(a, bool) or not isinstance(a, int) or not 0 <= a < len(loops):
@@ -312,7 +289,4 @@ def dataflow(ctx: Context, target: Any) -> None:
     holder.attrs["dataflow"] = True
 
 
-# register the rest of the family
-from . import dataflow_relay, dataflow_stream  # noqa: E402,F401
-
-__all__ = ["PEArray", "unfold", "dataflow", "band_loops"]
+__all__ = ["PEArray", "unfold", "dataflow"]

@@ -31,9 +31,7 @@ def resolve_pe(ctx: Context, pe: Any) -> PEArray:
     if isinstance(pe, PEArray):
         return pe
     if isinstance(pe, str):
-        from .dataflow import band_loops
-
-        loops = band_loops(ctx, pe)
+        loops = ctx.band_loops(pe)
         func = ctx.loop_site_of(loops[0]).func
         spatial = tuple(l.name if l.attrs.get("unfold") else None for l in loops)
         if not any(spatial):
