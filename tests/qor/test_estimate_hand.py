@@ -186,3 +186,20 @@ def test_dataflow_region():
     assert df.latency == max(fill_b, stage1, stage2) + 1 + 2
     assert df.latency < seq.latency
     assert df.dsp == 0
+
+
+def test_allo_report_cli(capsys):
+    import json
+    import os
+
+    from allo.cli import main
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    target = os.path.join(root, "examples", "qor_validation.py") + "::mem_bottleneck_resolved"
+    assert main(["report", target, "--clock", "250"]) == 0
+    out = capsys.readouterr().out
+    assert "mem_bottleneck_resolved:" in out and "at 250 MHz" in out
+    assert main(["report", target, "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["totals"]["DSP"] == 0 and row["rows"][1]["trip"] == 126
+    assert main(["report", target + "_missing"]) == 2
