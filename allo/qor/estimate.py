@@ -294,7 +294,8 @@ class _FuncEstimator:
         block.resources = block.resources + loop_control(trip, pipeline_depth=block.depth)
         limits: List[IILimit] = []
         limits += port_limits(block, self.buffers)
-        limits += recurrence_limits(block, self.buffers, [(c.var, t) for c, t in zip(chain, trips)],
+        limits += recurrence_limits(block, self.buffers,
+                                    [(c.var, t, rep2[c.var], c.step) for c, t in zip(chain, trips)],
                                     max_distance=max(64, block.depth + 8))
         target = int(inner.attrs.get("pipeline_ii") or 1)
         auto = id(inner) in self.auto
