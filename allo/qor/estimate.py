@@ -18,12 +18,11 @@ import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..errors import AlloError
-from ..ir.nodes import (Alloc, Call, For, Func, If, Module, Return, Stmt, Store, StreamPut,
-                        While)
+from ..ir.nodes import Alloc, Call, For, Func, If, Module, Return, Stmt, While
 from ..ir.types import BufferType
 from . import formula as F
-from .block import (BufferInfo, IILimit, evaluate_index, port_limits, recurrence_limits,
-                    schedule_block)
+from .block import BufferInfo, evaluate_index, schedule_block
+from .ii import IILimit, port_limits, recurrence_limits
 from .model import (CALL_OVERHEAD, FIFO_HOP_LATENCY, PIPELINE_CALL_OVERHEAD, dataflow_latency,
                     pipelined_latency, sequential_loop_latency)
 from .report import Report, Row
