@@ -326,11 +326,6 @@ def schedule_block(body: Sequence[Stmt], buffers: Dict[str, BufferInfo],
     for a in block.accesses:
         a.issue = max(0, a.issue)
     block.depth = max(1, sched.end) if block.accesses or block.calls else max(0, sched.end)
-    # accesses beyond a bank's ports wait for later cycles (the schedule above assumed
-    # unlimited ports): each extra port cycle delays the iteration by one
-    from .ii import port_limits
-
-    block.depth += max([lim.ii for lim in port_limits(block, buffers)] + [1]) - 1
     return block
 
 

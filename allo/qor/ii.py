@@ -250,4 +250,11 @@ def _digit_vectors(delta: int, strides: List[int], trips: List[int]) -> List[Lis
 
 
 
-__all__ = ["IILimit", "port_limits", "recurrence_limits", "dependence_distance"]
+def with_port_cycles(block: Block, buffers: Dict[str, BufferInfo]) -> Block:
+    """``block`` with its depth lengthened by the port cycles it needs beyond one: the
+    ASAP schedule assumed unlimited ports, and accesses beyond a bank's ports wait."""
+    block.depth += max([lim.ii for lim in port_limits(block, buffers)] + [1]) - 1
+    return block
+
+
+__all__ = ["IILimit", "with_port_cycles", "port_limits", "recurrence_limits", "dependence_distance"]
