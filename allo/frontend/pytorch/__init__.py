@@ -123,8 +123,6 @@ def from_pytorch(model: Any, example_inputs: Sequence[Any], leaf_modules: Option
     from .emit import TVal
 
     for name, array in zip(conv.weight_names, conv.weight_args):
-        from .emit import torch_dtype_to_allo  # noqa: F401
-
         params.append((name, TVal(name, tuple(array.shape), _allo_type(array.dtype))))
     top_name = _top_name(model)
     source = conv.em.source(top_name, params, results)
