@@ -61,7 +61,9 @@ def matching_functions(module: Module, sub_module: Module, id: Optional[str],
         same = func.name == sub_top.name or func.attrs.get("template") == template
         if not same:
             continue
-        if id is not None and func.name != id:
+        # id names an instance ("ln1") or numbers an unnamed one ("1": linear2d_1, as
+        # public Allo numbers the instances of a template)
+        if id is not None and func.name not in (id, f"{template}_{id}"):
             continue
         if instantiate is not None and list(func.attrs.get("instance_args", [])) != list(instantiate):
             continue

@@ -18,8 +18,8 @@ A candidate is a replayable list of primitive calls.
 Example::
 
     >>> space = Space({"split": {"i": [1, 2]}, "pipeline": ["j", None]})
-    >>> [c.script() for c in space.candidates()][:2]
-    ['s.pipeline("j")', 's.split("i", 2)\\ns.pipeline("j")']
+    >>> [c.script() for c in space.candidates()]
+    ['s.pipeline("j")', '', 's.split("i", 2)\\ns.pipeline("j")', 's.split("i", 2)']
     >>> len(space)
     4
 """

@@ -463,11 +463,11 @@ def _show_key(key: Any) -> str:
     return "[" + ", ".join(str(a) for a in key) + "]"
 
 
-def _recurrence_fix(buffer: str, distance: int, cycles: int, chain: Sequence[Tuple[str, int]],
+def _recurrence_fix(buffer: str, distance: int, cycles: int, chain: Sequence[tuple],
                     key: Any = None) -> str:
     need = math.ceil(cycles / max(1, distance))
     used = set() if isinstance(key, _Opaque) or key is None else {v for a in key for v, _ in a.coeffs}
-    names = [v for v, _ in chain]
+    names = [c[0] for c in chain]
     if len(names) > 1 and names[-1] not in used:
         outer = [v for v in names[:-1] if v in used]
         if outer:
@@ -492,23 +492,45 @@ def dependence_distance(write_key: Any, read_key: Any, chain: Sequence[Tuple[str
     """
     if isinstance(write_key, _Opaque) or isinstance(read_key, _Opaque):
         return 1
-    names = [v for v, _ in chain]
-    trips = [max(1, t) for _, t in chain]
+    chain = [tuple(c) + (0, 1)[len(c) - 2:] if len(c) < 4 else tuple(c) for c in chain]
+    names = [c[0] for c in chain]
+    trips = [max(1, c[1]) for c in chain]
     strides = [math.prod(trips[m + 1:]) for m in range(len(trips))]
     rows = []
     for w, r in zip(write_key, read_key):
         cw, cr = dict(w.coeffs), dict(r.coeffs)
-        for v in set(cw) | set(cr):
-            if v not in names and cw.get(v, 0) != cr.get(v, 0):
-                return 1  # coupled to an outer loop in a non-uniform way: assume dependent
-        if any(cw.get(v, 0) != cr.get(v, 0) for v in names):
-            return 1  # non-uniform in the pipelined loops: assume dependent
+        if any(cw.get(v, 0) != cr.get(v, 0) for v in set(cw) | set(cr)):
+            # non-uniform: ask z3 whether any later iteration reads what an earlier one
+            # wrote (deps' formulation); if it may, assume the worst distance, 1
+            return 1 if _may_depend(write_key, read_key, chain) else None
         coefs = [cw.get(v, 0) for v in names]
         if not any(coefs) and w.const != r.const:
             return None  # this dimension never coincides
         rows.append((coefs, w.const - r.const))
     return _smallest_distance(tuple((tuple(c), k) for c, k in rows), tuple(strides),
                               tuple(trips), max_distance)
+
+
+def _may_depend(write_key: Any, read_key: Any, chain: Sequence[tuple]) -> bool:
+    """z3: an iteration of the flattened nest ``chain`` ((var, trip, lo, step), outermost
+    first) reads an element an earlier iteration wrote (loops outside the chain fixed)."""
+    import z3
+
+    from ..primitives.deps import lex_less
+    from ..primitives.index_z3 import form_term
+
+    wx = {v: z3.Int(f"{v}_w") for v, *_ in chain}
+    ry = {v: z3.Int(f"{v}_r") for v, *_ in chain}
+    solver = z3.Solver()
+    solver.set("timeout", 200)
+    for (v, trip, lo, step) in chain:
+        for var in (wx[v], ry[v]):
+            t = z3.FreshInt(f"{v}_t")
+            solver.add(t >= 0, t < trip, var == lo + step * t)
+    for w, r in zip(write_key, read_key):
+        solver.add(form_term(w, wx) == form_term(r, ry))
+    solver.add(lex_less([wx[v] for v, *_ in chain], [ry[v] for v, *_ in chain]))
+    return solver.check() != z3.unsat
 
 
 @functools.lru_cache(maxsize=4096)

@@ -60,12 +60,12 @@ class _FuncEstimator:
         self.auto: set = set()  # innermost loops Vitis pipelines without a directive
         for p in func.params:
             self._add_buffer(p.name, p.type, is_argument=True)
-        for s in _walk(func.body):
-            if isinstance(s, Alloc):
-                self._add_buffer(s.name, s.type, is_argument=False)
+        for s, copies in _allocs(func.body, 1):
+            self._add_buffer(s.name, s.type, is_argument=False, copies=copies)
 
     # ---------------------------------------------------------------- buffers
-    def _add_buffer(self, name: str, btype: Any, is_argument: bool) -> None:
+    def _add_buffer(self, name: str, btype: Any, is_argument: bool, copies: int = 1) -> None:
+        """Record a buffer's storage; ``copies``: one per PE of the unfolded loops around it."""
         if not isinstance(btype, BufferType):
             self.buffers[name] = BufferInfo(name, "registers", 0, None)
             return
@@ -75,7 +75,7 @@ class _FuncEstimator:
             n = max(1, btype.size)
             bram, ff, lut = fifo_cost(depth, width)
             if not is_argument:
-                self.storage = self.storage + Resources(bram=bram * n, ff=ff * n, lut=lut * n)
+                self.storage = self.storage + Resources(bram=bram * n, ff=ff * n, lut=lut * n).scaled(copies)
             self.buffers[name] = BufferInfo(name, "stream", 0, 1, None, btype.shape)
             return
         banks, _ = banks_of(btype)
@@ -83,7 +83,7 @@ class _FuncEstimator:
         if not btype.shape:
             kind = "registers"
         bram, uram, ff, lut = storage_cost(btype, kind, banks)
-        self.storage = self.storage + Resources(bram=bram, uram=uram, ff=ff, lut=lut)
+        self.storage = self.storage + Resources(bram=bram, uram=uram, ff=ff, lut=lut).scaled(copies)
         ports = None if kind == "registers" else RAM_PORTS
         latency = 0 if kind == "registers" else RAM_READ_LATENCY
         self.buffers[name] = BufferInfo(name, kind, latency, ports, btype.layout, btype.shape)
@@ -294,7 +294,8 @@ class _FuncEstimator:
         block.resources = block.resources + loop_control(trip, pipeline_depth=block.depth)
         limits: List[IILimit] = []
         limits += port_limits(block, self.buffers)
-        limits += recurrence_limits(block, self.buffers, [(c.var, t) for c, t in zip(chain, trips)],
+        limits += recurrence_limits(block, self.buffers,
+                                    [(c.var, t, rep2[c.var], c.step) for c, t in zip(chain, trips)],
                                     max_distance=max(64, block.depth + 8))
         target = int(inner.attrs.get("pipeline_ii") or 1)
         auto = id(inner) in self.auto
@@ -431,6 +432,24 @@ def loop_control(trip: int, pipeline_depth: int = 0) -> Resources:
     one valid bit per stage (Vitis ``ap_enable_reg_pp0_iterN``)."""
     bits = max(1, math.ceil(math.log2(trip + 1)))
     return Resources(ff=bits + pipeline_depth, lut=2 * bits)
+
+
+def _allocs(body: Sequence[Stmt], copies: int):
+    """Every ``Alloc`` with the number of hardware copies: one per PE of the unfolded loops
+    around it (a sequential or pipelined loop reuses one array)."""
+    for s in body:
+        if isinstance(s, Alloc):
+            yield s, copies
+        elif isinstance(s, For):
+            n = 1
+            if s.attrs.get("unfold"):
+                n = max(1, trip_count(s, {}, {})[0])
+            yield from _allocs(s.body, copies * n)
+        elif isinstance(s, If):
+            yield from _allocs(s.then_body, copies)
+            yield from _allocs(s.else_body, copies)
+        elif isinstance(s, While):
+            yield from _allocs(s.body, copies)
 
 
 def _const_bounds(loop: For) -> bool:

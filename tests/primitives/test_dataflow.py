@@ -3,23 +3,16 @@ results (interpreter) and verify; illegal uses are refused with a witness."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import allo
 from allo.errors import ScheduleError
 from allo.ir.nodes import For, StreamGet, StreamPut, walk_stmts
-from allo.ir.types import int8, int16, int32
+from allo.ir.types import int8, int32
 from allo.primitives.dataflow_common import PEArray
-
-
-
-def make_matmul(M, N, K):
-    def matmul(A: int8[M, K], B: int8[K, N], C: int16[M, N]):
-        for i, j in allo.grid(M, N, "PE"):
-            for k in range(K):
-                C[i, j] += A[i, k] * B[k, j]
-    return matmul
+from property_runs import Applied, checked_property
+from seed_kernels import make_matmul
 
 
 def same_as_original(s, *shapes_dtypes, seed=0):
@@ -87,15 +80,20 @@ def test_unfold_unknown_band_lists_bands():
         s.unfold("PX", axis=[0], factor=[2])
 
 
-@settings(max_examples=12, deadline=None)
-@given(M=st.sampled_from([2, 4, 6]), N=st.sampled_from([2, 3, 6]), which=st.integers(0, 1),
-       pick=st.integers(0, 5))
-def test_unfold_property_keeps_results(M, N, which, pick):
-    s = allo.customize(make_matmul(M, N, 2))
-    extent = (M, N)[which]
-    divisors = [d for d in range(1, extent + 1) if extent % d == 0]
-    s.unfold("PE", axis=[which], factor=[divisors[pick % len(divisors)]])
-    same_as_original(s, *MM(M, N, 2), seed=M * 10 + N)
+def test_unfold_property_keeps_results():
+    applied = Applied()
+
+    @given(M=st.sampled_from([2, 4, 6]), N=st.sampled_from([2, 3, 6]), which=st.integers(0, 1),
+           pick=st.integers(0, 5))
+    def prop(M, N, which, pick):
+        s = allo.customize(make_matmul(M, N, 2))
+        extent = (M, N)[which]
+        divisors = [d for d in range(1, extent + 1) if extent % d == 0]
+        s.unfold("PE", axis=[which], factor=[divisors[pick % len(divisors)]])
+        same_as_original(s, *MM(M, N, 2), seed=M * 10 + N)
+        applied()
+
+    checked_property(prop, applied, max_examples=12, at_least=6)
 
 
 # ------------------------------------------------------------------ relay
@@ -199,12 +197,17 @@ def test_to_refuses_double_writes_and_arguments():
         s.to(s.B, "i2", depth=0)
 
 
-@settings(max_examples=10, deadline=None)
-@given(M=st.integers(1, 4), N=st.integers(1, 4), depth=st.sampled_from([-1, 1, 3]))
-def test_to_property_keeps_results(M, N, depth):
-    s = allo.customize(make_pipe(M, N))
-    s.to(s.B, "i2", depth=depth)
-    same_as_original(s, ((M, N), np.int32), ((M, N), np.int32), seed=M + N)
+def test_to_property_keeps_results():
+    applied = Applied()
+
+    @given(M=st.integers(1, 4), N=st.integers(1, 4), depth=st.sampled_from([-1, 1, 3]))
+    def prop(M, N, depth):
+        s = allo.customize(make_pipe(M, N))
+        s.to(s.B, "i2", depth=depth)
+        same_as_original(s, ((M, N), np.int32), ((M, N), np.int32), seed=M + N)
+        applied()
+
+    checked_property(prop, applied, max_examples=10, at_least=5)
 
 
 # ------------------------------------------------------------------ compute_at
@@ -247,12 +250,17 @@ def test_compute_at_refuses_mismatched_levels():
         s.compute_at("S0", "zz")
 
 
-@settings(max_examples=10, deadline=None)
-@given(M=st.integers(1, 4), N=st.integers(1, 4), level=st.sampled_from(["i1", "j1"]))
-def test_compute_at_property(M, N, level):
-    s = allo.customize(make_stages(M, N))
-    s.compute_at("S0", level)
-    same_as_original(s, ((M, N), np.int32), ((M, N), np.int32), seed=M * N)
+def test_compute_at_property():
+    applied = Applied()
+
+    @given(M=st.integers(1, 4), N=st.integers(1, 4), level=st.sampled_from(["i1", "j1"]))
+    def prop(M, N, level):
+        s = allo.customize(make_stages(M, N))
+        s.compute_at("S0", level)
+        same_as_original(s, ((M, N), np.int32), ((M, N), np.int32), seed=M * N)
+        applied()
+
+    checked_property(prop, applied, max_examples=10, at_least=5)
 
 
 # ------------------------------------------------------------------ dataflow / inline

@@ -195,3 +195,10 @@ def test_every_libm_op_has_a_helper_in_every_backend():
     assert LIBM_OPS == ops(libm=True)
     for name in ops(libm=True):
         assert f"allo_{name}(" in HELPERS_H or f"ALLO_MATH1({name})" in HELPERS_H, name
+
+
+def test_every_math_op_is_reachable_from_kernel_code():
+    """Each math intrinsic of the registry has a frontend builtin that lowers to it."""
+    from allo.frontend.builtins import MATH_OPS
+
+    assert set(ops(group="math")) <= set(MATH_OPS.values())

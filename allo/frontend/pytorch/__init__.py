@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import linecache
+import time
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -53,7 +54,8 @@ class PyTorchModule:
     Attributes: ``schedule`` (the composed :class:`allo.Schedule`), ``source`` (the
     generated top kernel), ``kernel_verdicts`` (each library instance's schedule verdict),
     ``weights`` (weight arrays, in argument order, when they are arguments), ``quantized``
-    (scales and integer weights of quantized layers), ``module`` (the backend module).
+    (scales and integer weights of quantized layers), ``module`` (the backend module),
+    ``timings`` (seconds per import stage).
     """
 
     def __init__(self, module: Any, schedule: Any, source: str, verdicts: Dict[str, Any],
@@ -105,6 +107,7 @@ def from_pytorch(model: Any, example_inputs: Sequence[Any], leaf_modules: Option
     if tracer not in ("auto", "export", "fx"):
         raise AlloError(f"tracer={tracer!r} is not a tracer", where="from_pytorch",
                         hint="use 'auto', 'export' or 'fx'")
+    clock = _Clock()
     was_training = getattr(model, "training", False)
     if was_training:
         model.eval()
@@ -113,20 +116,20 @@ def from_pytorch(model: Any, example_inputs: Sequence[Any], leaf_modules: Option
     finally:
         if was_training:
             model.train()
+    clock.lap("trace")
     conv = Converter(traced, weights_as_args, QuantSpec(op_dtypes) if op_dtypes else None)
     results = conv.run()
     params = list(conv.args)
     from .emit import TVal
 
     for name, array in zip(conv.weight_names, conv.weight_args):
-        from .emit import torch_dtype_to_allo  # noqa: F401
-
         params.append((name, TVal(name, tuple(array.shape), _allo_type(array.dtype))))
     top_name = _top_name(model)
     source = conv.em.source(top_name, params, results)
     fn = _compile(top_name, source, conv.em.globals)
 
     s = allo.customize(fn)
+    clock.lap("lower")
     verdicts: Dict[str, Any] = {}
     seen = set()
     for kernel, inst in conv.em.calls:
@@ -146,15 +149,19 @@ def from_pytorch(model: Any, example_inputs: Sequence[Any], leaf_modules: Option
             raise AlloError(f"the default schedule of {label} was not proved equivalent: "
                             f"{verdict}", where="from_pytorch",
                             hint="report this: library schedules must verify")
+        clock.lap("kernel schedules + verify")
         s.compose(sched, instantiate=list(inst))
+        clock.lap("compose")
     if verify:
         verdict = s.verify()
         if not verdict:
             raise AlloError(f"the composed design of {top_name} was not proved equivalent to "
                             f"its un-customized hierarchy: {verdict}", where="from_pytorch")
+        clock.lap("verify design")
     if target == "mlir":
         s.kernel_verdicts = verdicts
         s.source = source
+        s.timings = clock.laps
         return s
     options: Dict[str, Any] = {} if mode is None else {"mode": mode}
     if target == "llvm":
@@ -162,8 +169,24 @@ def from_pytorch(model: Any, example_inputs: Sequence[Any], leaf_modules: Option
     if project is not None:
         options["project"] = project
     module = s.build(target=target, **options)
-    return PyTorchModule(module, s, source, verdicts, conv.weight_args, conv.weight_names,
-                         conv.quantized)
+    clock.lap("build")
+    built = PyTorchModule(module, s, source, verdicts, conv.weight_args, conv.weight_names,
+                          conv.quantized)
+    built.timings = clock.laps
+    return built
+
+
+class _Clock:
+    """Seconds spent per stage of the import (``timings`` on the result)."""
+
+    def __init__(self) -> None:
+        self.laps: Dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.laps[stage] = self.laps.get(stage, 0.0) + now - self._last
+        self._last = now
 
 
 def _allo_type(dtype: Any) -> Any:
