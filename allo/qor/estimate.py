@@ -18,12 +18,11 @@ import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..errors import AlloError
-from ..ir.nodes import (Alloc, Call, For, Func, If, Module, Return, Stmt, Store, StreamPut,
-                        While)
+from ..ir.nodes import Alloc, Call, For, Func, If, Module, Return, Stmt, While
 from ..ir.types import BufferType
 from . import formula as F
-from .block import (BufferInfo, IILimit, evaluate_index, port_limits, recurrence_limits,
-                    schedule_block)
+from .block import BufferInfo, evaluate_index, schedule_block
+from .ii import IILimit, port_limits, recurrence_limits, with_port_cycles
 from .model import (CALL_OVERHEAD, FIFO_HOP_LATENCY, PIPELINE_CALL_OVERHEAD, dataflow_latency,
                     pipelined_latency, sequential_loop_latency)
 from .report import Report, Row
@@ -88,6 +87,11 @@ class _FuncEstimator:
         latency = 0 if kind == "registers" else RAM_READ_LATENCY
         self.buffers[name] = BufferInfo(name, kind, latency, ports, btype.layout, btype.shape)
 
+    def _schedule(self, body: Sequence[Stmt], env: Dict[str, int], rep: Dict[str, int]) -> Any:
+        """One iteration of ``body`` scheduled ASAP, with the cycles its ports cost."""
+        block = schedule_block(body, self.buffers, env, rep, self.est.callee_latency)
+        return with_port_cycles(block, self.buffers)
+
     # ---------------------------------------------------------------- regions
     def region(self, body: Sequence[Stmt], level: int, rep: Dict[str, int],
                env: Dict[str, int]) -> Cost:
@@ -99,7 +103,7 @@ class _FuncEstimator:
 
         def flush():
             if straight:
-                block = schedule_block(straight, self.buffers, env, rep, self.est.callee_latency)
+                block = self._schedule(straight, env, rep)
                 total.latency += block.depth
                 total.formula = F.add(total.formula, F.num(block.depth))
                 nonlocal shared
@@ -285,7 +289,7 @@ class _FuncEstimator:
         rep2 = dict(rep)
         for c in chain:
             rep2[c.var] = evaluate_index(c.lo, {**rep2, **env}) or 0
-        block = schedule_block(inner.body, self.buffers, env, rep2, self.est.callee_latency)
+        block = self._schedule(inner.body, env, rep2)
         if not block.accesses and not block.calls:
             # nothing observable happens: HLS removes the loop
             self.est.add_row(Row(name="_".join(c.name or c.var for c in chain), kind="loop",
@@ -338,7 +342,7 @@ class _FuncEstimator:
             row.notes.append("fully unrolled; inner loops replicated")
             row.formula = F.mul(F.sym(_trip_symbol(loop), trip), body.formula)
             return Cost(latency, row.formula, row.resources, depth=body.depth)
-        block = schedule_block([loop], self.buffers, env, rep, self.est.callee_latency)
+        block = self._schedule([loop], env, rep)
         latency = block.depth
         row.depth, row.latency, row.resources = latency, latency, block.resources
         row.notes.append("fully unrolled")
