@@ -48,7 +48,10 @@ class Step:
 
 def matching_functions(module: Module, sub_module: Module, id: Optional[str],
                        instantiate: Optional[list]) -> List[str]:
-    """Functions of ``module`` that are the kernel ``sub_module`` customizes."""
+    """Functions of ``module`` that are the kernel ``sub_module`` customizes.
+
+    Example: ``matching_functions(s_top.ir, s_mm.ir, None, None) == ["matmul"]``.
+    """
     sub_top = sub_module.top_func
     template = sub_top.attrs.get("template", sub_top.name)
     found = []
@@ -73,7 +76,10 @@ def remap(value: Any, old: str, new: str, funcs: Iterable[str] = (),
     """Re-aim a loop or buffer reference from function ``old`` to function ``new``
     (``funcs``: the other functions of the sub-schedule's design, whose names stay unless
     ``renames`` maps them to the target's instance of that callee).
-    Numbers (a tile factor among its loops) pass unchanged."""
+    Numbers (a tile factor among its loops) pass unchanged.
+
+    Example: ``remap("i", "matmul", "matmul_0") == "matmul_0:i"``.
+    """
     names = {**(renames or {}), old: new}
 
     def fn(name: str) -> str:
@@ -134,7 +140,10 @@ def callee_renames(sub_module: Module, sub_func: str, module: Module, target: st
 
 def remap_argument(kind: str, value: Any, old: str, new: str, funcs: Sequence[str],
                    renames: Optional[Dict[str, str]] = None) -> Any:
-    """Re-aim one argument of the given kind (see :mod:`allo.primitives.base`)."""
+    """Re-aim one argument of the given kind (see :mod:`allo.primitives.base`).
+
+    Example: ``remap_argument(FUNCTION, None, "scale", "second", []) == "second"``.
+    """
     renames = renames or {}
     if kind == FUNCTION and value is None:
         return new  # the sub-schedule's default function is its top: the kernel itself
@@ -156,7 +165,10 @@ def remap_argument(kind: str, value: Any, old: str, new: str, funcs: Sequence[st
 def remap_step(step: Step, old: str, new: str, funcs: Sequence[str],
                renames: Optional[Dict[str, str]] = None) -> Step:
     """``step`` re-aimed from kernel ``old`` to its instance ``new`` (and the kernels it
-    calls to the target's instances of them, ``renames``)."""
+    calls to the target's instances of them, ``renames``).
+
+    Example: ``remap_step(Step("split", {"axis": "i", "factor": 2}), "mm", "mm_1", [])``.
+    """
     kinds = PRIMITIVES[step.primitive].kinds
     arguments = {k: remap_argument(kinds[k], v, old, new, funcs, renames)
                  for k, v in step.arguments.items()}
@@ -166,7 +178,10 @@ def remap_step(step: Step, old: str, new: str, funcs: Sequence[str],
 def replay_plan(module: Module, sub_module: Module, steps: Sequence[Step], id: Optional[str],
                 instantiate: Optional[list]) -> List[Step]:
     """The steps that replay ``steps`` (recorded on ``sub_module``) onto every matching
-    function of ``module``; refuses when no function matches."""
+    function of ``module``; refuses when no function matches.
+
+    Example: ``for step in replay_plan(s_top.ir, s_mm.ir, s_mm.steps, None, None): ...``.
+    """
     targets = matching_functions(module, sub_module, id, instantiate)
     if not targets:
         wanted = sub_module.top + (f" (id={id!r})" if id else "") + \
