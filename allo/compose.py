@@ -112,7 +112,11 @@ def callee_renames(sub_module: Module, sub_func: str, module: Module, target: st
     the function called at the same call site in the target instance: a composed
     schedule that itself composed a callee (a systolic tile) replays onto the target's
     own instance of that callee, not onto a function of the same name. A callee the
-    two call graphs do not pair one to one keeps its name."""
+    two call graphs do not pair one to one keeps its name.
+
+    Example: ``callee_renames(s_sys.ir, "systolic", s_top.ir, "FFN2") ==
+    {"systolic_tile_0": "systolic_tile_1"}``.
+    """
     pairs: Dict[str, str] = {}
     clash: set = set()
 
