@@ -311,6 +311,7 @@ class Schedule:
         Example: ``s_top.compose(s_matmul)``.
         """
         subs = list(schs) if isinstance(schs, (list, tuple)) else [schs]
+        subs = [_library_default(sub, instantiate) for sub in subs]
         for sub in subs:
             if not isinstance(sub, Schedule):
                 raise ScheduleError(f"compose expects schedules, got {type(sub).__name__}",
@@ -397,6 +398,20 @@ def _verify_modules(a: Module, b: Module, **options: Any):
     from .symexec import verify as symexec_verify
 
     return symexec_verify(a, b, **options)
+
+
+def _library_default(sub: Any, instantiate: Optional[list]) -> Any:
+    """``compose(nn.linear2d, instantiate=[...])``: a library kernel given as a function
+    stands for its instance customized with the library's default schedule (as public
+    Allo does); any other value is returned unchanged."""
+    if isinstance(sub, Schedule) or not callable(sub):
+        return sub
+    from .library import KERNEL2SCHEDULE
+
+    default = KERNEL2SCHEDULE.get(sub)
+    if default is None:
+        return sub
+    return default(customize(sub, instantiate=instantiate))
 
 
 def customize(fn: Callable[..., Any], instantiate: Optional[list] = None, *,

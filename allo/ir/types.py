@@ -417,7 +417,6 @@ def is_scalar_type(t: Any) -> bool:
 
 
 # ---------------------------------------------------------------- width growth
-_ARITH = {"add", "sub", "mul", "div", "floordiv", "mod"}
 
 
 def common_type(a: AlloType, b: AlloType) -> AlloType:

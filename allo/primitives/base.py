@@ -261,6 +261,28 @@ class Context:
         raise self.refuse(f"loop {loop.name!r} is not part of the design",
                           hint="pass a loop of this schedule, e.g. from s.get_loops()")
 
+    def band_loops(self, band: Any) -> List[For]:
+        """The loops of band ``band`` (``"PE"`` or ``"func:PE"``), outermost first."""
+        if not isinstance(band, str):
+            raise self.refuse(f"band={band!r} is not a band name",
+                              hint="pass the band's name, e.g. \"PE\" from allo.grid(M, N, \"PE\")")
+        qualifier, _, name = band.rpartition(":")
+        found: Dict[str, List[For]] = {}
+        for func in self.module.funcs.values():
+            if qualifier and func.name != qualifier:
+                continue
+            loops = [s.loop for s in loop_sites(func) if s.loop.band == name]
+            if loops:
+                found[func.name] = loops
+        if not found:
+            bands = sorted({f"{f.name}:{s.loop.band}" for f in self.module.funcs.values()
+                            for s in loop_sites(f) if s.loop.band})
+            raise self.refuse(f"no band named {band!r}", hint=f"bands that exist: {', '.join(bands) or 'none'}")
+        if len(found) > 1:
+            raise self.refuse(f"band name {band!r} is ambiguous: functions {', '.join(sorted(found))}",
+                              hint="qualify it as \"func:band\"")
+        return next(iter(found.values()))
+
     # -------------------------------------------------------------- buffers
     def buffer(self, ref: Any, arg: str = "target") -> BufferSite:
         """Resolve a buffer given as ``s.A`` (a :class:`BufferHandle`), ``"A"`` or ``"func:A"``."""

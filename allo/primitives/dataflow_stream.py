@@ -14,7 +14,7 @@ from typing import Any, List, Sequence, Tuple
 
 import z3
 
-from ..ir.nodes import (For, Load, Stmt, Store, StreamGet, StreamPut, child_bodies, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
+from ..ir.nodes import (Alloc, For, Load, Stmt, Store, StreamGet, StreamPut, child_bodies, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
 from .base import BUFFER, LOOP, VALUE, Context, primitive
 from .dataflow_common import const_trips, stmt_site
@@ -84,10 +84,23 @@ def _rank_digits(loops: Sequence[For], trips: Sequence[int], n: z3.ArithRef) -> 
     return env
 
 
-@primitive("to", rule="dataflow.stream", kinds={"target": BUFFER, "dst": LOOP, "axis": VALUE, "depth": VALUE})
-def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -> None:
-    """Stream local buffer ``target`` from its producer nest to consumer ``dst``.
-    Example: ``s.to(s.B, "consumer_loop", depth=4)``."""
+@dataclass
+class StreamPlan:
+    """The proved conversion: the buffer's declaration, its one write and one read site,
+    the consumer statement whose loads become gets, and the FIFO depth."""
+
+    alloc: Alloc
+    write: _Use
+    read: _Use
+    consumer: Stmt
+    depth: int
+
+
+def plan_stream(ctx: Context, target: Any, dst: Any, axis: Any, depth: int) -> StreamPlan:
+    """Validate, find the producer and consumer, and prove the FIFO order.
+
+    Example: ``plan = plan_stream(ctx, "B", "i2", axis=None, depth=-1)``.
+    """
     site = ctx.buffer(target)
     if site.alloc is None:
         raise ctx.refuse(f"{site.name!r} is a function argument; to() streams local buffers",
@@ -156,15 +169,30 @@ def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -
         ctx.assume_unchecked("same element sequence", f"an index of {site.name!r} is not affine")
     else:
         _prove_order(ctx, site.name, w, r, w_trips, r_trips, w_forms, r_forms, total_w)
-    # rewrite: the buffer becomes one FIFO; stores put, loads get
-    elem = site.type.dtype
-    site.alloc.type = BufferType(StreamType(elem, total_w if depth == -1 else depth), ())
-    site.alloc.init = None
+    return StreamPlan(site.alloc, w, r, body[c_pos], total_w if depth == -1 else depth)
+
+
+def emit_stream(ctx: Context, plan: StreamPlan) -> None:
+    """The buffer becomes one FIFO: its store puts, its consumer's loads get.
+
+    Example: ``emit_stream(ctx, plan_stream(ctx, "B", "i2", None, -1))``.
+    """
+    alloc, w = plan.alloc, plan.write
+    elem = alloc.type.dtype
+    alloc.type = BufferType(StreamType(elem, plan.depth), ())
+    alloc.init = None
     w.parent[next(i for i, s in enumerate(w.parent) if s is w.node)] = \
-        StreamPut(site.name, (), w.node.value, loc=w.node.loc)
-    get = StreamGet(site.name, (), elem, loc=r.node.loc)
-    for s in walk_stmts([body[c_pos]]):
-        map_stmt_exprs(s, lambda e: get if isinstance(e, Load) and e.buffer == site.name else None)
+        StreamPut(alloc.name, (), w.node.value, loc=w.node.loc)
+    get = StreamGet(alloc.name, (), elem, loc=plan.read.node.loc)
+    for s in walk_stmts([plan.consumer]):
+        map_stmt_exprs(s, lambda e: get if isinstance(e, Load) and e.buffer == alloc.name else None)
+
+
+@primitive("to", rule="dataflow.stream", kinds={"target": BUFFER, "dst": LOOP, "axis": VALUE, "depth": VALUE})
+def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -> None:
+    """Stream local buffer ``target`` from its producer nest to consumer ``dst``.
+    Example: ``s.to(s.B, "consumer_loop", depth=4)``."""
+    emit_stream(ctx, plan_stream(ctx, target, dst, axis, depth))
 
 
 def _prove_order(ctx, name, w, r, w_trips, r_trips, w_forms, r_forms, total) -> None:
@@ -204,4 +232,4 @@ def _prod(xs: Sequence[int]) -> int:
     return out
 
 
-__all__ = ["to"]
+__all__ = ["to", "plan_stream", "emit_stream", "StreamPlan"]

@@ -31,7 +31,8 @@ from ..ir.nodes import Const, Expr, For, If, Op, Var, map_stmt_exprs, walk_stmts
 from ..ir.types import bool_, index
 from .base import (LOOP, VALUE, Context, LoopSite, all_names, fresh_name, loop_sites, primitive,
                    prove_index_fits)
-from .deps import carried_dependence_queries, collect_accesses, lex_less, order_reversal_queries
+from .deps import (carried_dependence_queries, collect_accesses, lex_less, order_reversal_queries,
+                   private_buffers)
 
 
 def idx(v: int) -> Const:
@@ -188,7 +189,11 @@ def reorder(ctx: Context, axes: Sequence[Any]) -> None:
                                  f"{', '.join(sorted(used & inner_vars))}, which would move outside it",
                                  hint="keep the loops its bounds use outside it")
     innermost = chain[-1]
-    accesses = collect_accesses(innermost.body, tuple(chain))
+    private = private_buffers(sites[0].func, innermost)  # a fresh copy per iteration: no conflict
+    accesses = [a for a in collect_accesses(innermost.body, tuple(chain)) if a.buffer not in private]
+    if private:
+        ctx.trivial("private buffers carry no dependence",
+                    f"{', '.join(sorted(private))} declared in the body and used only there")
     old_order = [c.var for c in chain]
     new_order = [c.var for c in new_chain]
     queries = list(order_reversal_queries(accesses, old_order, new_order))
@@ -308,7 +313,12 @@ def pipeline(ctx: Context, axis: Any, initiation_interval: Any = 1, rewind: bool
 def parallel(ctx: Context, axis: Any) -> None:
     """Mark ``axis`` parallel; refused when an iteration depends on another."""
     site = ctx.loop(axis)
-    accesses = collect_accesses(site.loop.body, tuple(site.enclosing) + (site.loop,))
+    private = private_buffers(site.func, site.loop)  # a fresh copy per iteration: no conflict
+    accesses = [a for a in collect_accesses(site.loop.body, tuple(site.enclosing) + (site.loop,))
+                if a.buffer not in private]
+    if private:
+        ctx.trivial("private buffers carry no dependence",
+                    f"{', '.join(sorted(private))} declared in the body and used only there")
     outer = [l.var for l in site.enclosing]
     queries = list(carried_dependence_queries(accesses, site.loop, outer))
     if not queries:

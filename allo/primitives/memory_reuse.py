@@ -31,11 +31,13 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Tuple
 
-from ..ir.nodes import Alloc, Const, Expr, Load, Op, Store, Var, substitute
+from ..ir.nodes import Alloc, Const, Expr, For, Func, Load, Op, Stmt, Store, Var, substitute
 from ..ir.types import BufferType, index
-from .base import BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive
+from .base import (BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive,
+                   prove_index_fits)
 from .deps import Affine, to_affine
 from .memory_common import (affine_expr, compute_box, const, copy_nest, find_accesses,
                             inner_ranges, prove_accesses_in_box, prove_box_in_bounds,
@@ -50,9 +52,34 @@ def _plus(a: Expr, b: Expr) -> Expr:
     return Op("add", (a, b), index)
 
 
-@primitive("reuse_at", rule="memory.reuse_at", kinds={"target": BUFFER, "axis": LOOP})
-def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
-    """Create a shifted reuse window of ``target`` along ``axis``; returns the window."""
+@dataclass
+class ReusePlan:
+    """The proved window: the loop it slides along (at ``position`` of ``parent``), the
+    target, the window box, the kept dimensions and the window's ``shape``, the sliding
+    dimension ``d`` (position ``pos`` among the kept ones, ``width`` cells), the window's
+    name and the index map of the rewritten reads."""
+
+    func: Func
+    parent: List[Stmt]
+    position: int
+    loop: For
+    target: str
+    dtype: Any
+    box: List[Any]
+    kept: List[int]
+    shape: Tuple[int, ...]
+    d: int
+    pos: int
+    width: int
+    name: str
+    index_fn: Callable[[Tuple[Expr, ...]], Tuple[Expr, ...]]
+
+
+def plan_reuse_at(ctx: Context, target: Any, axis: Any) -> ReusePlan:
+    """Validate, find the sliding dimension and prove the window serves every read.
+
+    Example: ``plan = plan_reuse_at(ctx, "A", "x")`` (``plan.width == 3`` for a 3-tap blur).
+    """
     site = ctx.loop(axis)
     buf = ctx.buffer(target)
     name, loop = buf.name, site.loop
@@ -117,11 +144,24 @@ def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
             out.append(affine_expr(rest, -box[e].lo))
         return tuple(out)
 
+    prove_index_fits(ctx, f"an index of {name}", max(btype.shape) - 1, f"shape {list(btype.shape)}")
     prove_box_in_bounds(ctx, box, name, btype.shape, outer, "reuse window")
     prove_accesses_in_box(ctx, accesses, name, box, new_name, shape, kept, index_fn, outer,
                           "reuse window")
+    return ReusePlan(site.func, site.parent, site.position, loop, name, btype.dtype, box, kept,
+                     shape, d, pos, width, new_name, index_fn)
 
-    taken = names + [new_name]
+
+def emit_reuse_at(ctx: Context, plan: ReusePlan) -> BufferHandle:
+    """Declare the window and its fill before the loop, shift and load at the start of
+    each iteration, and redirect the reads.
+
+    Example: ``window = emit_reuse_at(ctx, plan_reuse_at(ctx, "A", "x"))``.
+    """
+    name, new_name, loop = plan.target, plan.name, plan.loop
+    box, kept, shape, d, pos, width = plan.box, plan.kept, plan.shape, plan.d, plan.pos, plan.width
+    x_lo = int(loop.lo.value)
+    taken = all_names(plan.func) + [new_name]
 
     def loop_vars(kind: str) -> List[Tuple[str, int]]:
         out = []
@@ -133,7 +173,7 @@ def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
 
     fill_vars, shift_vars = loop_vars("fill"), loop_vars("shift")
     load_vars = [lv for n, lv in enumerate(loop_vars("load")) if n != pos]  # one cell in dim d
-    dtype = btype.dtype
+    dtype = plan.dtype
 
     def target_index(vs: List[Expr], first_cell: int, at: Dict[str, Expr]) -> Tuple[Expr, ...]:
         """Target element of window cell ``vs`` (+ ``first_cell`` in dim d), loop var
@@ -164,11 +204,20 @@ def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     load = copy_nest(load_vars, f"{new_name}_load",
                      lambda vs: Store(new_name, cell(with_d(vs), width - 1),
                                       Load(name, target_index(with_d(vs), width - 1, {}), dtype)))
-    rewrite_accesses(loop.body, name, new_name, index_fn)
+    rewrite_accesses(loop.body, name, new_name, plan.index_fn)
     loop.body[:] = [*shift, *load, *loop.body]
     alloc = Alloc(new_name, BufferType(dtype, shape), None, loc=loop.loc)
-    at = site.position
-    site.parent[at:at] = [alloc, *fill]
+    plan.parent[plan.position:plan.position] = [alloc, *fill]
     ctx.trivial("shift then load keeps cell w equal to the element at window start + w",
                 "instance of theorem memory.reuse_at")
-    return BufferHandle(site.func.name, new_name)
+    return BufferHandle(plan.func.name, new_name)
+
+
+@primitive("reuse_at", rule="memory.reuse_at", kinds={"target": BUFFER, "axis": LOOP})
+def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
+    """Create a shifted reuse window of ``target`` along ``axis``; returns the window.
+    Example: ``win = s.reuse_at(s.A, "x")``."""
+    return emit_reuse_at(ctx, plan_reuse_at(ctx, target, axis))
+
+
+__all__ = ["reuse_at", "plan_reuse_at", "emit_reuse_at", "ReusePlan"]

@@ -21,7 +21,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -125,6 +125,7 @@ class FuncEmitter:
         self.used_names = set(self.function_names)
         self.names: Dict[str, str] = {}
         self.labels: Dict[str, int] = {}
+        self.emitted_labels: Set[str] = set()
         self.temp = 0
         for p in func.params:
             self.names[p.name] = self.fresh(identifier(p.name))
@@ -162,8 +163,13 @@ class FuncEmitter:
 
     def label(self, base: str) -> str:
         n = self.labels.get(base, 0)
+        name = base if n == 0 else f"{base}_{n}"
+        while name in self.emitted_labels:  # "A" dim 1 and "A_1" dim 0 would both be l_A_1
+            n += 1
+            name = f"{base}_{n}"
         self.labels[base] = n + 1
-        return base if n == 0 else f"{base}_{n}"
+        self.emitted_labels.add(name)
+        return name
 
     # ------------------------------------------------------------ declarations
     def declarator(self, name: str, t: Any, param: bool) -> str:

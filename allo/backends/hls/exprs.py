@@ -24,12 +24,13 @@ from ...errors import BackendError
 from ...ir.nodes import Const, Expr, Load, Op, StreamGet, Var
 from ...ir.types import AlloType, Fixed, Float, Index, Int
 from ...semantics.casts import float_to_fixed_raw
+from ...semantics.registry import ops
 from .ctypes_map import c_type, identifier, is_native_int
 
 _CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 _ARITH = {"add": "+", "sub": "-", "mul": "*"}
 _BITWISE = {"and": "&", "or": "|", "xor": "^"}
-_MATH = ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf")
+_LIBM = ops(libm=True)
 
 
 def _is_bool(t: AlloType) -> bool:
@@ -190,7 +191,7 @@ class ExprEmitter:
         if op in ("abs", "floor", "ceil"):
             fn = "fabs" if op == "abs" else op
             return f"std::{fn}({a[0]})" if native else f"allo_fcast<{ct}>(std::{fn}((double){a[0]}))"
-        if op in _MATH or op == "pow":
+        if op in _LIBM:
             args = ", ".join(f"(double){x}" for x in a)
             inner = f"allo_{op}({args})"  # libm, with domain-error NaNs made positive
             return f"({ct}){inner}" if native or t.kind == "f16" else f"allo_fcast<{ct}>({inner})"

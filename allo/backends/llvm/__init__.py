@@ -39,7 +39,7 @@ def module_key(module: Module, options: Tuple) -> Optional[str]:
         return None
 
 
-BUILD_OPTIONS = ("fma", "fast_math")
+BUILD_OPTIONS = ("fma", "fast_math", "unroll")
 
 
 def check_options(options: Dict[str, Any]) -> None:
@@ -54,11 +54,11 @@ def check_options(options: Dict[str, Any]) -> None:
                         hint=f"valid options: {', '.join(BUILD_OPTIONS)}")
 
 
-def _compile(module: Module, flags: Tuple[str, ...]) -> LLVMModule:
+def _compile(module: Module, flags: Tuple[str, ...], unroll: bool = True) -> LLVMModule:
     """Emit, optimise and JIT ``module`` (no caching)."""
     codegen = ModuleCodegen(module, flags)
     text = codegen.emit()
-    engine, address = compile_ir(text)
+    engine, address = compile_ir(text, unroll=unroll)
     return LLVMModule(module, engine, address, text, codegen.sites)
 
 
@@ -66,7 +66,9 @@ def build(module: Module, **options: Any) -> LLVMModule:
     """Compile ``module`` to a callable :class:`LLVMModule` (numpy calling convention).
 
     ``fma`` allows contracting float ``a * b + c``; ``fast_math`` allows every fast-math
-    rewrite (results may then differ from the interpreter). Example::
+    rewrite (results may then differ from the interpreter). ``unroll=False`` skips LLVM's
+    loop unrolling: large designs with many small loop nests (an imported transformer)
+    compile several times faster. Example::
 
         mod = build(module)
         out = mod(np.ones((4, 4), np.float32))
@@ -74,7 +76,8 @@ def build(module: Module, **options: Any) -> LLVMModule:
     check_options(options)
     fma, fast_math = bool(options.get("fma", False)), bool(options.get("fast_math", False))
     flags: Tuple[str, ...] = ("fast",) if fast_math else ("contract",) if fma else ()
-    key = module_key(module, ("llvm", flags))
+    unroll = bool(options.get("unroll", True))
+    key = module_key(module, ("llvm", flags, unroll))
     with _cache_lock:
         hit = _cache.get(key) if key is not None else None
         if hit is not None:
@@ -83,7 +86,7 @@ def build(module: Module, **options: Any) -> LLVMModule:
         cache_stats["misses"] += 1
         verify_ir(module)  # ill-typed IR would crash llvmlite: raise the IRError instead
         check_widths(module)
-        mod = _compile(module, flags)
+        mod = _compile(module, flags, unroll)
         if key is not None:
             _cache[key] = mod
         return mod

@@ -1,6 +1,15 @@
-"""``compute_at``: move a producer loop nest into a consumer nest at a given loop level.
+"""``compute_at(producer, consumer)`` (rule ``loop.compute_at``): move a producer loop nest
+into a consumer nest at a given loop level.
 
-Semantics in :mod:`.dataflow` (rule ``loop.compute_at``).
+The producer nest (its outermost loop or band name) moves into the consumer loop's body:
+the loops from the consumer nest's root to ``consumer`` are fused with the producer's
+outer loops of the same depth (equal bounds, perfectly nested), and the producer's
+remaining body runs first in each fused iteration. Side conditions: no statement between
+the two nests touches what the producer touches, and no conflicting pair (producer
+instance, consumer instance) runs in the reverse order after fusion (z3 dependence
+queries), witnessed by the two iterations and the element.
+
+:func:`plan_compute_at` validates and proves; :func:`emit_compute_at` rewrites.
 
 Example::
 
@@ -9,11 +18,12 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, List
+from dataclasses import dataclass
+from typing import Any, Dict, List
 
-from ..ir.nodes import For, Var, map_stmt_exprs, walk_stmts
+from ..ir.nodes import Expr, For, Stmt, Var, map_stmt_exprs, substitute, walk_stmts
 from .base import LOOP, Context, LoopHandle, loop_sites, primitive
-from .deps import Instance, collect_accesses, lex_less, model_values, element_text, same_element
+from .deps import Instance, collect_accesses, element_text, lex_less, model_values, same_element
 
 
 def _resolve(ctx: Context, ref: Any, arg: str) -> For:
@@ -30,10 +40,24 @@ def _resolve(ctx: Context, ref: Any, arg: str) -> For:
                      hint="pass a loop name such as \"j1\", a band name, or a loop from s.get_loops()")
 
 
-@primitive("compute_at", rule="loop.compute_at", kinds={"producer": LOOP, "consumer": LOOP})
-def compute_at(ctx: Context, producer: Any, consumer: Any) -> None:
-    """Fuse the producer nest into the consumer nest down to loop ``consumer``; the
-    producer's body runs first in each fused iteration. Example: ``s.compute_at("S_i_j_0", "j1")``."""
+@dataclass
+class ComputeAtPlan:
+    """The proved move: the producer's root (at ``position`` of ``parent``), the producer
+    loops fused with the consumer loops ``consumer_chain`` (``rename`` maps their
+    variables), and the consumer loop whose body receives the producer's body."""
+
+    parent: List[Stmt]
+    position: int
+    producer_chain: List[For]
+    consumer_chain: List[For]
+    rename: Dict[str, Expr]
+
+
+def plan_compute_at(ctx: Context, producer: Any, consumer: Any) -> ComputeAtPlan:
+    """Resolve the nests, check they can fuse and prove every dependence keeps its order.
+
+    Example: ``plan = plan_compute_at(ctx, "S0", "j1")``.
+    """
     p_root = _resolve(ctx, producer, "producer")
     c_loop = _resolve(ctx, consumer, "consumer")
     p_site, c_site = ctx.loop_site_of(p_root), ctx.loop_site_of(c_loop)
@@ -63,26 +87,57 @@ def compute_at(ctx: Context, producer: Any, consumer: Any) -> None:
                              f"to fuse with {', '.join(l.name for l in c_chain)}",
                              hint="compute the producer at an outer consumer loop")
         p_chain.append(last.body[0])
-    rename = {p.var: Var(c.var, c.lo.type) for p, c in zip(p_chain, c_chain)}
-    from ..ir.nodes import substitute
-
+    rename: Dict[str, Expr] = {p.var: Var(c.var, c.lo.type) for p, c in zip(p_chain, c_chain)}
     for p, c in zip(p_chain, c_chain):
         if (substitute(p.lo, rename), substitute(p.hi, rename), p.step) != (c.lo, c.hi, c.step):
             raise ctx.refuse(f"loops {p.name!r} and {c.name!r} have different bounds",
                              hint="compute_at fuses loops with identical iteration spaces")
-    # statements between the nests must not touch what the producer touches
-    p_acc = collect_accesses([p_root], tuple(p_site.enclosing))
+    _check_between(ctx, parent, p_pos, c_pos, p_root, p_site.enclosing)
+    _prove_order_kept(ctx, p_root, c_root, p_chain, c_chain, p_site.enclosing, c_site.enclosing)
+    return ComputeAtPlan(parent, p_pos, p_chain, c_chain, rename)
+
+
+def emit_compute_at(ctx: Context, plan: ComputeAtPlan) -> None:
+    """The producer's remaining body runs first in the consumer loop's body.
+
+    Example: ``emit_compute_at(ctx, plan_compute_at(ctx, "S0", "j1"))``.
+    """
+    moved = plan.producer_chain[-1].body
+    for s in walk_stmts(moved):
+        map_stmt_exprs(s, lambda e: plan.rename.get(e.name) if isinstance(e, Var) else None)
+    target = plan.consumer_chain[-1]
+    target.body = list(moved) + target.body
+    del plan.parent[plan.position]
+
+
+@primitive("compute_at", rule="loop.compute_at", kinds={"producer": LOOP, "consumer": LOOP})
+def compute_at(ctx: Context, producer: Any, consumer: Any) -> None:
+    """Fuse the producer nest into the consumer nest down to loop ``consumer``; the
+    producer's body runs first in each fused iteration. Example: ``s.compute_at("S_i_j_0", "j1")``."""
+    emit_compute_at(ctx, plan_compute_at(ctx, producer, consumer))
+
+
+def _check_between(ctx: Context, parent: List[Stmt], p_pos: int, c_pos: int, p_root: For,
+                   enclosing: List[For]) -> None:
+    """Statements between the nests must not touch what the producer touches."""
+    p_acc = collect_accesses([p_root], tuple(enclosing))
     for mid in parent[p_pos + 1:c_pos]:
-        for a in collect_accesses([mid], tuple(p_site.enclosing)):
+        for a in collect_accesses([mid], tuple(enclosing)):
             clash = [b for b in p_acc if b.buffer == a.buffer and (a.write or b.write)]
             if clash:
                 raise ctx.refuse(f"a statement between producer and consumer ({a.describe()}) conflicts "
                                  f"with the producer's {clash[0].describe()}",
                                  hint="move that statement or compute at another place")
-    c_acc = collect_accesses([c_root], tuple(c_site.enclosing[:len(c_site.enclosing) - len(c_chain) + 1]))
+
+
+def _prove_order_kept(ctx: Context, p_root: For, c_root: Stmt, p_chain: List[For], c_chain: List[For],
+                      p_enclosing: List[For], c_enclosing: List[For]) -> None:
+    """No conflicting (producer, consumer) pair runs consumer-first after the fusion."""
+    p_acc = collect_accesses([p_root], tuple(p_enclosing))
+    c_acc = collect_accesses([c_root], tuple(c_enclosing[:len(c_enclosing) - len(c_chain) + 1]))
     p_vars = [l.var for l in p_chain]
     c_vars = [l.var for l in c_chain]
-    outer_vars = [l.var for l in p_site.enclosing]  # loops around both nests: same iteration
+    outer_vars = [l.var for l in p_enclosing]  # loops around both nests: same iteration
     queries = 0
     for a in p_acc:
         for b in c_acc:
@@ -105,12 +160,6 @@ def compute_at(ctx: Context, producer: Any, consumer: Any) -> None:
                       witness, hint="compute the producer at an outer loop, or not at all")
     if not queries:
         ctx.trivial("fused order keeps every dependence", "producer and consumer share no conflicting access")
-    # rewrite: the producer's remaining body runs first in the consumer loop's body
-    moved = p_chain[-1].body
-    for s in walk_stmts(moved):
-        map_stmt_exprs(s, lambda e: rename.get(e.name) if isinstance(e, Var) else None)
-    c_loop.body = list(moved) + c_loop.body
-    del parent[p_pos]
 
 
-__all__ = ["compute_at"]
+__all__ = ["compute_at", "plan_compute_at", "emit_compute_at", "ComputeAtPlan"]
