@@ -48,7 +48,10 @@ class Step:
 
 def matching_functions(module: Module, sub_module: Module, id: Optional[str],
                        instantiate: Optional[list]) -> List[str]:
-    """Functions of ``module`` that are the kernel ``sub_module`` customizes."""
+    """Functions of ``module`` that are the kernel ``sub_module`` customizes.
+
+    Example: ``matching_functions(s_top.ir, s_mm.ir, None, None) == ["matmul"]``.
+    """
     sub_top = sub_module.top_func
     template = sub_top.attrs.get("template", sub_top.name)
     found = []
@@ -71,7 +74,10 @@ def matching_functions(module: Module, sub_module: Module, id: Optional[str],
 def remap(value: Any, old: str, new: str, funcs: Iterable[str] = ()) -> Any:
     """Re-aim a loop or buffer reference from function ``old`` to function ``new``
     (``funcs``: the other functions of the sub-schedule's design, whose names stay).
-    Numbers (a tile factor among its loops) pass unchanged."""
+    Numbers (a tile factor among its loops) pass unchanged.
+
+    Example: ``remap("i", "matmul", "matmul_0") == "matmul_0:i"``.
+    """
     if isinstance(value, str):
         parts = value.split(":")
         if len(parts) == 1:
@@ -95,7 +101,10 @@ def remap(value: Any, old: str, new: str, funcs: Iterable[str] = ()) -> Any:
 
 
 def remap_argument(kind: str, value: Any, old: str, new: str, funcs: Sequence[str]) -> Any:
-    """Re-aim one argument of the given kind (see :mod:`allo.primitives.base`)."""
+    """Re-aim one argument of the given kind (see :mod:`allo.primitives.base`).
+
+    Example: ``remap_argument(FUNCTION, None, "scale", "second", []) == "second"``.
+    """
     if kind == FUNCTION and value is None:
         return new  # the sub-schedule's default function is its top: the kernel itself
     if value is None:
@@ -112,7 +121,10 @@ def remap_argument(kind: str, value: Any, old: str, new: str, funcs: Sequence[st
 
 
 def remap_step(step: Step, old: str, new: str, funcs: Sequence[str]) -> Step:
-    """``step`` re-aimed from kernel ``old`` to its instance ``new``."""
+    """``step`` re-aimed from kernel ``old`` to its instance ``new``.
+
+    Example: ``remap_step(Step("split", {"axis": "i", "factor": 2}), "mm", "mm_1", [])``.
+    """
     kinds = PRIMITIVES[step.primitive].kinds
     arguments = {k: remap_argument(kinds[k], v, old, new, funcs) for k, v in step.arguments.items()}
     return Step(step.primitive, arguments, dict(step.options))
@@ -121,7 +133,10 @@ def remap_step(step: Step, old: str, new: str, funcs: Sequence[str]) -> Step:
 def replay_plan(module: Module, sub_module: Module, steps: Sequence[Step], id: Optional[str],
                 instantiate: Optional[list]) -> List[Step]:
     """The steps that replay ``steps`` (recorded on ``sub_module``) onto every matching
-    function of ``module``; refuses when no function matches."""
+    function of ``module``; refuses when no function matches.
+
+    Example: ``for step in replay_plan(s_top.ir, s_mm.ir, s_mm.steps, None, None): ...``.
+    """
     targets = matching_functions(module, sub_module, id, instantiate)
     if not targets:
         wanted = sub_module.top + (f" (id={id!r})" if id else "") + \
