@@ -37,6 +37,7 @@ class Converter:
         self.weight_args: List[np.ndarray] = []          # values of weight parameters
         self.weight_names: List[str] = []
         self.quantized: Dict[str, Dict[str, Any]] = {}  # node name -> quantization record
+        self.expected: List[Any] = []                    # torch's value of each result
         self._param_ids: Dict[int, TVal] = {}
         self.node: Any = None
 
@@ -176,6 +177,7 @@ class Converter:
                             or t.name in self.weight_names:
                         t = ops.elementwise(self, a, "{a}", t)
                     results.append(t)
+                    self.expected.append(self.traced.values[a])
             elif isinstance(a, (list, tuple)):
                 for x in a:
                     visit(x)

@@ -264,3 +264,14 @@ def test_gpt2_block_hls_csim_equals_torch(tmp_path):
     mod(x.numpy(), out)
     close(out, block(x))
     assert (tmp_path / "gpt2_block.prj" / "kernel.cpp").exists()
+
+
+def test_a_wrong_lowering_is_caught_by_the_check_against_torch(monkeypatch):
+    """The built design runs once on the example inputs; a lowering bug (here: relu
+    lowered as the identity) is an error, never a silently wrong module."""
+    from allo.frontend.pytorch import ops
+
+    monkeypatch.setitem(ops.HANDLERS, "relu", lambda ctx, node, op, x, *a, **k: x)
+    model, x = mlp(), torch.randn(2, 8)
+    with pytest.raises(AlloError, match="differs from torch on the example inputs"):
+        allo.frontend.from_pytorch(model, [x])
