@@ -44,8 +44,8 @@ import numpy as np
 
 from ..errors import AlloError
 from ..semantics.registry import REGISTRY
-from .nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op, Return,
-                    Stmt, Store, StreamGet, StreamPut, Var, While)
+from .nodes import (MAX_EXPR_DEPTH, Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module,
+                    Op, Return, Stmt, Store, StreamGet, StreamPut, Var, While, too_deep)
 from .types import AlloType, BufferType, Int, StreamType, bool_, index
 
 
@@ -168,6 +168,11 @@ def verify_ir(module: Module) -> None:
     for name, f in module.funcs.items():
         if f.name != name:
             raise IRError(f"function registered as {name!r} is named {f.name!r}")
+        deep = too_deep(f)  # checked first: the rules below walk expressions recursively
+        if deep is not None:
+            raise IRError(f"expression nested too deeply ({deep[1]} levels; the limit is "
+                          f"{MAX_EXPR_DEPTH})", loc=deep[0].loc, where=f"function {name!r}",
+                          hint="split it into several statements with temporaries")
         _FuncVerifier(module, f).run()
 
 
