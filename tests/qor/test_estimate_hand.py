@@ -247,3 +247,21 @@ def test_a_non_uniform_read_of_a_written_array_is_a_dependence():
     # dependence (assumed at distance 1) gives II = 6
     assert r.loop("i").ii == 6
     assert any("dependence on A" in e for e in r.explanations())
+
+
+def test_bad_report_arguments_are_alloerrors():
+    import pytest
+
+    from allo.errors import AlloError
+
+    def one(A: int32[4]):
+        for i in range(4):
+            A[i] = A[i] + 1
+
+    s = allo.customize(one)
+    with pytest.raises(AlloError, match="clock_mhz"):
+        s.report(clock_mhz=0)
+    with pytest.raises(AlloError, match="unknown FPGA part"):
+        s.report(part="xc9999")
+    with pytest.raises(AlloError, match="no loop 'nope'"):
+        s.report().loop("nope")
