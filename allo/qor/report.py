@@ -67,6 +67,7 @@ class Report:
         self.resources = resources
         self.clock_mhz = clock_mhz
         self.part = part
+        self.sizes: Dict[str, Any] = {}  # trip symbol -> expression in size names
 
     # ------------------------------------------------------------------ numbers
     @property
@@ -107,6 +108,18 @@ class Report:
         Example: ``s.report().formula({"N_i": "M", "N_j": "N", "N_k": "K"})``.
         """
         return F.to_sympy(self._formula, names)
+
+    def formula_in_sizes(self) -> Any:
+        """The latency formula in the kernel's size names where the loop headers give them
+        (``for i, j in allo.grid(M, N)``): e.g. ``M*N*K + 13*M + 1028`` for a GEMM; other
+        loops keep their trip symbols ``N_<loop>``.
+
+        Example: ``s.report().formula_in_sizes()``.
+        """
+        import sympy
+
+        subs = {sympy.Symbol(k, positive=True, integer=True): v for k, v in self.sizes.items()}
+        return sympy.expand(self.formula().subs(subs))
 
     def trip_symbols(self) -> Dict[Any, int]:
         """The sympy symbols of :meth:`formula` with their values in this design
@@ -200,7 +213,7 @@ class Report:
                 "latency": self.latency, "ms": self.seconds * 1e3,
                 "totals": {k: v for k, v in self.metrics().items() if k != "BRAM"},
                 "rows": [r.as_dict() for r in self.rows], "explanations": self.explanations(),
-                "formula": str(self.formula())}
+                "formula": str(self.formula()), "formula_in_sizes": str(self.formula_in_sizes())}
 
 
 __all__ = ["Report", "Row"]

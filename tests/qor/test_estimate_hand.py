@@ -108,6 +108,14 @@ def test_stepwise_gemm():
     # the latency formula in the loops' trip counts evaluates to the same number
     f = r.formula()
     assert int(f.subs(r.trip_symbols())) == r.latency
+    # and in the kernel's size names (M for i and j, K for k, from the loop headers):
+    # 1028 + M * (96 + (M*K - 1 + 9 + 4) + 96 + 1), the copy loops keeping their symbols
+    import sympy
+
+    Ms, Ks = sympy.symbols("M K", positive=True, integer=True)
+    c_init, c_wb = sympy.symbols("N_C_init_0 N_C_wb_0", positive=True, integer=True)
+    expected = 1028 + Ms * (3 * c_init + (Ms * Ks - 1 + 9 + 4) + 3 * c_wb + 1)
+    assert sympy.expand(r.formula_in_sizes() - expected) == 0
 
 
 def test_partitioned_unrolled_gemm():
