@@ -67,7 +67,8 @@ class Report:
         self.resources = resources
         self.clock_mhz = clock_mhz
         self.part = part
-        self.sizes: Dict[str, Any] = {}  # trip symbol -> expression in size names
+        self.module: Any = None  # the estimated IR (for size names, computed on demand)
+        self._sizes: Optional[Dict[str, Any]] = None
 
     # ------------------------------------------------------------------ numbers
     @property
@@ -108,6 +109,17 @@ class Report:
         Example: ``s.report().formula({"N_i": "M", "N_j": "N", "N_k": "K"})``.
         """
         return F.to_sympy(self._formula, names)
+
+    @property
+    def sizes(self) -> Dict[str, Any]:
+        """``{trip symbol: expression in the kernel's size names}`` (see
+        :mod:`allo.qor.sizes`), computed on first use (sympy is slow to start)."""
+        if self._sizes is None:
+            from .sizes import size_symbols
+
+            self._sizes = size_symbols(self.module, F.symbols(self._formula)) \
+                if self.module is not None else {}
+        return self._sizes
 
     def formula_in_sizes(self) -> Any:
         """The latency formula in the kernel's size names where the loop headers give them
