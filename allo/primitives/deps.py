@@ -24,12 +24,13 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import z3
 
-from ..ir.nodes import (BufRef, Call, Const, Expr, For, If, Load, Op, Return, Stmt, Store,
-                        StreamGet, StreamPut, Var, While, stmt_exprs, walk_expr)
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Op, Return, Stmt,
+                        Store, StreamGet, StreamPut, Var, While, child_bodies, stmt_exprs,
+                        walk_expr, walk_stmts)
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,41 @@ def collect_accesses(body: Sequence[Stmt], loops: Tuple[For, ...] = ()) -> List[
 
     visit(body, tuple(loops))
     return out
+
+
+def private_buffers(func: Func, region: For) -> Set[str]:
+    """Local buffers private to each iteration of ``region``: declared (``Alloc``) inside
+    its body and touched only by the statements after that declaration in the same block.
+
+    Every execution of an ``Alloc`` makes fresh storage (zero-filled or initialized), so
+    two iterations of ``region`` touch two different copies: their accesses never conflict
+    across iterations, and within one iteration their order is the body's own. A buffer
+    also used outside its block (a scalar read after the loop sees the last iteration's
+    copy) or declared twice is not private.
+
+    Example: ``for i: acc = 0; for k: acc += A[i, k]; B[i] = acc`` -> ``{"acc"}``.
+    """
+    everywhere: Dict[str, int] = {}
+    for acc in collect_accesses(func.body):
+        everywhere[acc.buffer] = everywhere.get(acc.buffer, 0) + 1
+    declared: Dict[str, int] = {}
+    for st in walk_stmts(func.body):
+        if isinstance(st, Alloc):
+            declared[st.name] = declared.get(st.name, 0) + 1
+    params = {p.name for p in func.params}
+    private: Set[str] = set()
+
+    def visit(body: Sequence[Stmt]) -> None:
+        for k, st in enumerate(body):
+            if isinstance(st, Alloc) and declared[st.name] == 1 and st.name not in params:
+                scope = [a for a in collect_accesses(body[k + 1:]) if a.buffer == st.name]
+                if len(scope) == everywhere.get(st.name, 0):
+                    private.add(st.name)
+            for child in child_bodies(st):
+                visit(child)
+
+    visit(region.body)
+    return private
 
 
 class Instance:

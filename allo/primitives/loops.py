@@ -29,8 +29,10 @@ import z3
 
 from ..ir.nodes import Const, Expr, For, If, Op, Var, map_stmt_exprs, walk_stmts
 from ..ir.types import bool_, index
-from .base import Context, LoopSite, all_names, fresh_name, loop_sites, primitive
-from .deps import carried_dependence_queries, collect_accesses, lex_less, order_reversal_queries
+from .base import (LOOP, VALUE, Context, LoopSite, all_names, fresh_name, loop_sites, primitive,
+                   prove_index_fits)
+from .deps import (carried_dependence_queries, collect_accesses, lex_less, order_reversal_queries,
+                   private_buffers)
 
 
 def idx(v: int) -> Const:
@@ -69,7 +71,7 @@ def band_loop_names(func, band: str) -> List[str]:
 def positive_int(ctx: Context, value: Any, arg: str, allow_zero: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
         need = "a non-negative" if allow_zero else "a positive"
-        raise ctx.refuse(f"{arg}={value!r} must be {need} integer")
+        raise ctx.refuse(f"{arg}={value!r} must be {need} integer", hint=f"pass {arg} as a Python or numpy int")
     return value
 
 
@@ -79,15 +81,17 @@ def prove_split_bijection(ctx: Context, trips: int, factor: int) -> None:
     outer_trips = -(-trips // factor)
     o, i, o2, i2, t = z3.Ints("outer inner outer2 inner2 t")
     in_new = lambda a, b: z3.And(0 <= a, a < outer_trips, 0 <= b, b < factor, a * factor + b < trips)  # noqa: E731
+    hint = "split a loop with constant bounds; report this as a bug if it persists"
     ctx.prove("split covers every iteration",
               [0 <= t, t < trips, z3.Not(in_new(t / factor, t % factor))],
-              lambda m: f"iteration {m.eval(t)} of the original loop is not covered")
+              lambda m: f"iteration {m.eval(t)} of the original loop is not covered", hint=hint)
     ctx.prove("split runs each iteration once",
               [in_new(o, i), in_new(o2, i2), z3.Or(o != o2, i != i2), o * factor + i == o2 * factor + i2],
-              lambda m: f"({m.eval(o)}, {m.eval(i)}) and ({m.eval(o2)}, {m.eval(i2)}) run the same iteration")
+              lambda m: f"({m.eval(o)}, {m.eval(i)}) and ({m.eval(o2)}, {m.eval(i2)}) run the same iteration",
+              hint=hint)
     ctx.prove("split preserves iteration order",
               [in_new(o, i), in_new(o2, i2), lex_less([o, i], [o2, i2]), o * factor + i >= o2 * factor + i2],
-              lambda m: "order changes")
+              lambda m: "order changes", hint=hint)
 
 
 def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
@@ -95,7 +99,18 @@ def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
     factor = positive_int(ctx, factor, "factor")
     lo, hi, step, trips = constant_bounds(ctx, site, "axis")
     loop = site.loop
+    if factor > max(trips, 1):
+        # a factor past the extent only adds guarded-off iterations (and index values far
+        # beyond the loop's): the inner loop runs the whole extent once
+        ctx.trivial("factor clamped to the extent",
+                    f"factor {factor} > {trips} iterations of {loop.name!r}: split by {max(trips, 1)}")
+        factor = max(trips, 1)
     prove_split_bijection(ctx, trips, factor)
+    outer_trips = -(-trips // factor)
+    # the guard computes outer * F + inner for every (outer, inner); lo + t * step only
+    # under the guard, where it is an original iteration's value
+    prove_index_fits(ctx, "the trip number outer * factor + inner",
+                     max(outer_trips * factor - 1, abs(lo) + abs(trips * step)), f"{trips} x {factor}")
     names = all_names(site.func)
     outer_var = fresh_name(names, f"{loop.var}_outer")
     inner_var = fresh_name(names + [outer_var], f"{loop.var}_inner")
@@ -119,7 +134,7 @@ def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
     return outer, inner
 
 
-@primitive("split", rule="loop.split")
+@primitive("split", rule="loop.split", kinds={"axis": LOOP, "factor": VALUE})
 def split(ctx: Context, axis: Any, factor: Any) -> None:
     """Tile one loop into ``axis.outer``/``axis.inner``; guarded when F does not divide N."""
     split_loop(ctx, axis, factor)
@@ -131,7 +146,8 @@ def perfect_chain(ctx: Context, sites: Sequence[LoopSite], arg: str) -> List[For
     nested (each loop's body is exactly the next loop)."""
     funcs = {s.func.name for s in sites}
     if len(funcs) != 1:
-        raise ctx.refuse(f"{arg}: the loops belong to different functions ({', '.join(sorted(funcs))})")
+        raise ctx.refuse(f"{arg}: the loops belong to different functions ({', '.join(sorted(funcs))})",
+                         hint="name loops of one nest, qualified as \"func:loop\" if needed")
     deepest = max(sites, key=lambda s: len(s.enclosing))
     chain = deepest.enclosing + [deepest.loop]
     named = {id(s.loop) for s in sites}
@@ -149,14 +165,14 @@ def perfect_chain(ctx: Context, sites: Sequence[LoopSite], arg: str) -> List[For
     return chain
 
 
-@primitive("reorder", rule="loop.reorder")
+@primitive("reorder", rule="loop.reorder", kinds={"axes": LOOP})
 def reorder(ctx: Context, axes: Sequence[Any]) -> None:
     """Permute the named loops among their positions; the first becomes outermost."""
     if len(axes) < 2:
-        raise ctx.refuse("reorder needs at least two loops")
+        raise ctx.refuse("reorder needs at least two loops", hint="e.g. s.reorder(\"k\", \"j\"): the first becomes outermost")
     sites = [ctx.loop(a, f"axes[{n}]") for n, a in enumerate(axes)]
     if len({id(s.loop) for s in sites}) != len(sites):
-        raise ctx.refuse("axes: a loop is named twice")
+        raise ctx.refuse("axes: a loop is named twice", hint="name each loop once")
     chain = perfect_chain(ctx, sites, "axes")
     named_ids = [id(s.loop) for s in sites]
     slots = [i for i, c in enumerate(chain) if id(c) in named_ids]
@@ -170,9 +186,14 @@ def reorder(ctx: Context, axes: Sequence[Any]) -> None:
             used = {e.name for e in _vars(bound)}
             if used & inner_vars:
                 raise ctx.refuse(f"the bounds of loop {loop.name!r} depend on "
-                                 f"{', '.join(sorted(used & inner_vars))}, which would move outside it")
+                                 f"{', '.join(sorted(used & inner_vars))}, which would move outside it",
+                                 hint="keep the loops its bounds use outside it")
     innermost = chain[-1]
-    accesses = collect_accesses(innermost.body, tuple(chain))
+    private = private_buffers(sites[0].func, innermost)  # a fresh copy per iteration: no conflict
+    accesses = [a for a in collect_accesses(innermost.body, tuple(chain)) if a.buffer not in private]
+    if private:
+        ctx.trivial("private buffers carry no dependence",
+                    f"{', '.join(sorted(private))} declared in the body and used only there")
     old_order = [c.var for c in chain]
     new_order = [c.var for c in new_chain]
     queries = list(order_reversal_queries(accesses, old_order, new_order))
@@ -205,11 +226,11 @@ def _parent_of(ctx: Context, loop: For) -> List:
 
 
 # ------------------------------------------------------------------ fuse
-@primitive("fuse", rule="loop.fuse")
+@primitive("fuse", rule="loop.fuse", kinds={"axes": LOOP})
 def fuse(ctx: Context, axes: Sequence[Any]) -> None:
     """Fuse consecutive perfectly nested loops ``i, j`` into ``i_j_fused``."""
     if len(axes) < 2:
-        raise ctx.refuse("fuse needs at least two loops")
+        raise ctx.refuse("fuse needs at least two loops", hint="e.g. s.fuse(\"i\", \"j\") for consecutive nested loops")
     sites = [ctx.loop(a, f"axes[{n}]") for n, a in enumerate(axes)]
     chain = perfect_chain(ctx, sites, "axes")
     if len(chain) != len(sites) or any(c is not s.loop for c, s in zip(chain, sites)):
@@ -223,9 +244,11 @@ def fuse(ctx: Context, axes: Sequence[Any]) -> None:
     # instance of loop.fuse: mixed-radix decoding is an order-preserving bijection
     f, f2 = z3.Ints("f f2")
     digits = lambda x: [(x / _prod(trips[n + 1:])) % trips[n] for n in range(len(trips))]  # noqa: E731
+    prove_index_fits(ctx, "the fused loop's trip count", total, " x ".join(map(str, trips)))
     ctx.prove("fuse preserves iteration order",
               [0 <= f, f < f2, f2 < total, z3.Not(lex_less(digits(f), digits(f2)))],
-              lambda m: f"fused iterations {m.eval(f)} and {m.eval(f2)} run out of order")
+              lambda m: f"fused iterations {m.eval(f)} and {m.eval(f2)} run out of order",
+              hint="fuse loops with constant bounds; report this as a bug if it persists")
     names = all_names(sites[0].func)
     var = fresh_name(names, "_".join(c.var for c in chain) + "_fused")
     name = fresh_name(band_loop_names(sites[0].func, chain[0].band), "_".join(c.name for c in chain) + "_fused")
@@ -251,11 +274,11 @@ def _prod(xs: Sequence[int]) -> int:
 
 
 # ------------------------------------------------------------------ tile
-@primitive("tile", rule="loop.tile")
+@primitive("tile", rule="loop.tile", kinds={"args": LOOP})  # loops, then factors (values)
 def tile(ctx: Context, args: Sequence[Any]) -> None:
     """``tile(x, y, x_factor, y_factor)``: split both, then order x.outer, y.outer, x.inner, y.inner."""
     if len(args) != 4:
-        raise ctx.refuse("tile takes (x_axis, y_axis, x_factor, y_factor)")
+        raise ctx.refuse("tile takes (x_axis, y_axis, x_factor, y_factor)", hint="e.g. s.tile(\"i\", \"j\", 4, 4)")
     x, y, xf, yf = args
     xo, xi = split_loop(ctx, x, xf)
     yo, yi = split_loop(ctx, y, yf)
@@ -263,7 +286,7 @@ def tile(ctx: Context, args: Sequence[Any]) -> None:
 
 
 # ------------------------------------------------------------------ annotations
-@primitive("unroll", rule="annotation.unroll")
+@primitive("unroll", rule="annotation.unroll", kinds={"axis": LOOP, "factor": VALUE})
 def unroll(ctx: Context, axis: Any, factor: Any = 0) -> None:
     """Mark ``axis`` for unrolling by ``factor`` (0 = fully); the program is unchanged."""
     site = ctx.loop(axis)
@@ -272,24 +295,30 @@ def unroll(ctx: Context, axis: Any, factor: Any = 0) -> None:
     ctx.trivial("annotation only", "unrolling replicates the body in order; semantics unchanged")
 
 
-@primitive("pipeline", rule="annotation.pipeline")
+@primitive("pipeline", rule="annotation.pipeline",
+           kinds={"axis": LOOP, "initiation_interval": VALUE, "rewind": VALUE})
 def pipeline(ctx: Context, axis: Any, initiation_interval: Any = 1, rewind: bool = False) -> None:
     """Mark ``axis`` as pipelined with initiation interval ``initiation_interval``."""
     site = ctx.loop(axis)
     ii = positive_int(ctx, initiation_interval, "initiation_interval")
     if not isinstance(rewind, bool):
-        raise ctx.refuse(f"rewind={rewind!r} must be True or False")
+        raise ctx.refuse(f"rewind={rewind!r} must be True or False", hint="pass rewind=True or leave it out")
     site.loop.attrs["pipeline_ii"] = ii
     if rewind:
         site.loop.attrs["rewind"] = True
     ctx.trivial("annotation only", "HLS pipelining preserves the sequential semantics")
 
 
-@primitive("parallel", rule="annotation.parallel")
+@primitive("parallel", rule="annotation.parallel", kinds={"axis": LOOP})
 def parallel(ctx: Context, axis: Any) -> None:
     """Mark ``axis`` parallel; refused when an iteration depends on another."""
     site = ctx.loop(axis)
-    accesses = collect_accesses(site.loop.body, tuple(site.enclosing) + (site.loop,))
+    private = private_buffers(site.func, site.loop)  # a fresh copy per iteration: no conflict
+    accesses = [a for a in collect_accesses(site.loop.body, tuple(site.enclosing) + (site.loop,))
+                if a.buffer not in private]
+    if private:
+        ctx.trivial("private buffers carry no dependence",
+                    f"{', '.join(sorted(private))} declared in the body and used only there")
     outer = [l.var for l in site.enclosing]
     queries = list(carried_dependence_queries(accesses, site.loop, outer))
     if not queries:

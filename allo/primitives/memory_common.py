@@ -463,7 +463,7 @@ def prove_accesses_in_box(ctx: Context, accesses: Sequence[TargetAccess], name: 
                     f"outside the {what} {name}[{span}]")
 
         ctx.prove(f"{acc.describe(name)} served by {new_name}", [*it.constraints, z3.Or(*bad)],
-                  witness)
+                  witness, hint="buffer at a loop whose iterations touch a fixed box of the array")
 
 
 # ------------------------------------------------------------------ copy nests

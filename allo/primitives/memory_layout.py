@@ -32,7 +32,7 @@ import z3
 from ..errors import AlloError
 from ..ir.nodes import Const, Expr, Op, Var
 from ..ir.types import BufferType, index
-from .base import BufferSite, Context, primitive
+from .base import BUFFER, VALUE, BufferSite, Context, primitive, prove_index_fits
 from .memory_common import const, find_accesses, index_to_z3, rewrite_accesses
 
 
@@ -53,7 +53,8 @@ def set_buffer_type(site: BufferSite, new_type: BufferType) -> None:
         site.func.param(site.name).type = new_type
 
 
-@primitive("partition", rule="annotation.partition")
+@primitive("partition", rule="annotation.partition", fixes_layouts=True,
+           kinds={"target": BUFFER, "partition_type": VALUE, "dim": VALUE, "factor": VALUE})
 def partition(ctx: Context, target: Any, partition_type: Any = None, dim: Any = 0,
               factor: Any = 0) -> None:
     """Record a partition type on ``target``'s buffer type; the program is unchanged."""
@@ -138,7 +139,7 @@ def _prod(xs: Sequence[int]) -> int:
     return p
 
 
-@primitive("reshape", rule="memory.reshape")
+@primitive("reshape", rule="memory.reshape", kinds={"target": BUFFER, "shape": VALUE})
 def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
     """Give local buffer ``target`` a new shape with the same number of elements."""
     site = ctx.buffer(target)
@@ -148,11 +149,13 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
                          f"part of the interface",
                          hint="reshape a local buffer, or change the argument's annotation")
     if not isinstance(btype, BufferType) or btype.is_stream:
-        raise ctx.refuse(f"{site.name} (type {btype!r}) is not an array buffer")
+        raise ctx.refuse(f"{site.name} (type {btype!r}) is not an array buffer",
+                         hint="reshape applies to local arrays")
     new_shape = tuple(shape)
     if not new_shape or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1
                             for d in new_shape):
-        raise ctx.refuse(f"shape={tuple(shape)!r} must be a non-empty tuple of positive ints")
+        raise ctx.refuse(f"shape={tuple(shape)!r} must be a non-empty tuple of positive ints",
+                         hint=f"e.g. a shape with {btype.size} elements in all")
     new_shape = tuple(int(d) for d in new_shape)
     if _prod(new_shape) != btype.size:
         raise ctx.refuse(f"shape {new_shape} has {_prod(new_shape)} elements but {site.name} "
@@ -168,6 +171,7 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
                              f"see a different shape",
                              hint="reshape a buffer used only by loads and stores")
     old_shape = btype.shape
+    prove_index_fits(ctx, "the linear position of an element", btype.size - 1, f"{btype.size} elements")
     names = [f"_reshape_t{d}" for d in range(len(old_shape))]
     symbolic = delinearize(linearize([Var(n, index) for n in names], old_shape), new_shape)
 
@@ -185,7 +189,8 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
         return f"{site.name}[{old}] would map to [{new}]"
 
     ctx.prove("reshape preserves the linear index",
-              [*in_old, z3.Or(new_pos != old_pos, *outside)], witness)
+              [*in_old, z3.Or(new_pos != old_pos, *outside)], witness,
+              hint="choose a shape with the same number of elements")
 
     def index_fn(indices: Tuple[Expr, ...]) -> Tuple[Expr, ...]:
         from ..ir.nodes import substitute
