@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from .errors import ScheduleError
-from .ir.nodes import Module
+from .ir.nodes import Call, Module, walk_stmts
 from .primitives.base import (BUFFER, FUNCTION, LOOP, PRIMITIVES, TARGET, BufferHandle,
                               LoopHandle)
 
@@ -48,7 +48,10 @@ class Step:
 
 def matching_functions(module: Module, sub_module: Module, id: Optional[str],
                        instantiate: Optional[list]) -> List[str]:
-    """Functions of ``module`` that are the kernel ``sub_module`` customizes."""
+    """Functions of ``module`` that are the kernel ``sub_module`` customizes.
+
+    Example: ``matching_functions(s_top.ir, s_mm.ir, None, None) == ["matmul"]``.
+    """
     sub_top = sub_module.top_func
     template = sub_top.attrs.get("template", sub_top.name)
     found = []
@@ -68,60 +71,121 @@ def matching_functions(module: Module, sub_module: Module, id: Optional[str],
     return found
 
 
-def remap(value: Any, old: str, new: str, funcs: Iterable[str] = ()) -> Any:
+def remap(value: Any, old: str, new: str, funcs: Iterable[str] = (),
+          renames: Optional[Dict[str, str]] = None) -> Any:
     """Re-aim a loop or buffer reference from function ``old`` to function ``new``
-    (``funcs``: the other functions of the sub-schedule's design, whose names stay).
-    Numbers (a tile factor among its loops) pass unchanged."""
+    (``funcs``: the other functions of the sub-schedule's design, whose names stay unless
+    ``renames`` maps them to the target's instance of that callee).
+    Numbers (a tile factor among its loops) pass unchanged.
+
+    Example: ``remap("i", "matmul", "matmul_0") == "matmul_0:i"``.
+    """
+    names = {**(renames or {}), old: new}
+
+    def fn(name: str) -> str:
+        return names.get(name, name)
+
     if isinstance(value, str):
         parts = value.split(":")
         if len(parts) == 1:
             return f"{new}:{value}"
         if len(parts) == 2:  # "func:i" or "band:i"
-            if parts[0] == old:
-                return f"{new}:{parts[1]}"
+            if parts[0] in names:
+                return f"{fn(parts[0])}:{parts[1]}"
             return value if parts[0] in funcs else f"{new}:{value}"
-        return f"{new}:{parts[1]}:{parts[2]}" if parts[0] == old else value
+        return f"{fn(parts[0])}:{parts[1]}:{parts[2]}" if parts[0] in names else value
     if isinstance(value, BufferHandle):
-        return BufferHandle(new, value.name) if value.func == old else value
+        return BufferHandle(fn(value.func), value.name)
     if isinstance(value, LoopHandle):
-        return LoopHandle(new, value.band, value.name) if value.func == old else value
+        return LoopHandle(fn(value.func), value.band, value.name)
     if isinstance(value, list):
-        return [remap(v, old, new, funcs) for v in value]
+        return [remap(v, old, new, funcs, renames) for v in value]
     if isinstance(value, tuple):
-        return tuple(remap(v, old, new, funcs) for v in value)
+        return tuple(remap(v, old, new, funcs, renames) for v in value)
     if is_dataclass(value) and not isinstance(value, type) and any(f.name == "func" for f in fields(value)):
-        return replace(value, func=new) if getattr(value, "func") == old else value
+        return replace(value, func=fn(getattr(value, "func")))
     return value
 
 
-def remap_argument(kind: str, value: Any, old: str, new: str, funcs: Sequence[str]) -> Any:
-    """Re-aim one argument of the given kind (see :mod:`allo.primitives.base`)."""
+def callee_renames(sub_module: Module, sub_func: str, module: Module, target: str) -> Dict[str, str]:
+    """The functions the sub-schedule's kernel calls (directly or not), each mapped to
+    the function called at the same call site in the target instance: a composed
+    schedule that itself composed a callee (a systolic tile) replays onto the target's
+    own instance of that callee, not onto a function of the same name. A callee the
+    two call graphs do not pair one to one keeps its name.
+
+    Example: ``callee_renames(s_sys.ir, "systolic", s_top.ir, "FFN2") ==
+    {"systolic_tile_0": "systolic_tile_1"}``.
+    """
+    pairs: Dict[str, str] = {}
+    clash: set = set()
+
+    def calls(mod: Module, name: str) -> List[str]:
+        return [s.callee for s in walk_stmts(mod.funcs[name].body) if isinstance(s, Call)]
+
+    def visit(a: str, b: str) -> None:
+        mine, theirs = calls(sub_module, a), calls(module, b)
+        if len(mine) != len(theirs):
+            return
+        for x, y in zip(mine, theirs):
+            if x in clash or x not in sub_module.funcs or y not in module.funcs:
+                continue
+            if x in pairs:
+                if pairs[x] != y:
+                    clash.add(x)
+                    del pairs[x]
+                continue
+            pairs[x] = y
+            visit(x, y)
+
+    visit(sub_func, target)
+    return pairs
+
+
+def remap_argument(kind: str, value: Any, old: str, new: str, funcs: Sequence[str],
+                   renames: Optional[Dict[str, str]] = None) -> Any:
+    """Re-aim one argument of the given kind (see :mod:`allo.primitives.base`).
+
+    Example: ``remap_argument(FUNCTION, None, "scale", "second", []) == "second"``.
+    """
+    renames = renames or {}
     if kind == FUNCTION and value is None:
         return new  # the sub-schedule's default function is its top: the kernel itself
     if value is None:
         return None
     if kind in (LOOP, BUFFER):
-        return remap(value, old, new, funcs)
+        return remap(value, old, new, funcs, renames)
     if kind == FUNCTION:
-        return new if value == old else value
+        return new if value == old else renames.get(value, value)
     if kind == TARGET:  # a function name, else a loop
         if value == old:
             return new
-        return value if isinstance(value, str) and value in funcs else remap(value, old, new, funcs)
+        if isinstance(value, str) and value in funcs:
+            return renames.get(value, value)
+        return remap(value, old, new, funcs, renames)
     return value
 
 
-def remap_step(step: Step, old: str, new: str, funcs: Sequence[str]) -> Step:
-    """``step`` re-aimed from kernel ``old`` to its instance ``new``."""
+def remap_step(step: Step, old: str, new: str, funcs: Sequence[str],
+               renames: Optional[Dict[str, str]] = None) -> Step:
+    """``step`` re-aimed from kernel ``old`` to its instance ``new`` (and the kernels it
+    calls to the target's instances of them, ``renames``).
+
+    Example: ``remap_step(Step("split", {"axis": "i", "factor": 2}), "mm", "mm_1", [])``.
+    """
     kinds = PRIMITIVES[step.primitive].kinds
-    arguments = {k: remap_argument(kinds[k], v, old, new, funcs) for k, v in step.arguments.items()}
+    arguments = {k: remap_argument(kinds[k], v, old, new, funcs, renames)
+                 for k, v in step.arguments.items()}
     return Step(step.primitive, arguments, dict(step.options))
 
 
 def replay_plan(module: Module, sub_module: Module, steps: Sequence[Step], id: Optional[str],
                 instantiate: Optional[list]) -> List[Step]:
     """The steps that replay ``steps`` (recorded on ``sub_module``) onto every matching
-    function of ``module``; refuses when no function matches."""
+    function of ``module``; refuses when no function matches.
+
+    Example: ``for step in replay_plan(s_top.ir, s_mm.ir, s_mm.steps, None, None): ...``.
+    """
     targets = matching_functions(module, sub_module, id, instantiate)
     if not targets:
         wanted = sub_module.top + (f" (id={id!r})" if id else "") + \
@@ -129,7 +193,9 @@ def replay_plan(module: Module, sub_module: Module, steps: Sequence[Step], id: O
         raise ScheduleError(f"no function of this design is the kernel {wanted}", where="compose",
                             hint=f"functions of this design: {', '.join(module.funcs)}")
     others = [f for f in sub_module.funcs if f != sub_module.top]
-    return [remap_step(step, sub_module.top, target, others) for target in targets for step in steps]
+    return [remap_step(step, sub_module.top, target, others,
+                       callee_renames(sub_module, sub_module.top, module, target))
+            for target in targets for step in steps]
 
 
 __all__ = ["Step", "matching_functions", "remap", "remap_argument", "remap_step", "replay_plan"]

@@ -349,12 +349,28 @@ class Schedule:
         """Build for ``"llvm"`` (default), ``"interp"`` (reference interpreter),
         ``"vhls"`` or ``"vitis_hls"``."""
         target = target or "llvm"
+        if not isinstance(target, str):
+            raise AlloError(f"build target must be a string, got {type(target).__name__} "
+                            f"{target!r}", where="build",
+                            hint="targets: \"llvm\", \"interp\", \"vhls\", \"vitis_hls\"")
+        if target in ("llvm", "interp", "interpreter", "reference"):
+            given = [k for k, v in (("mode", mode), ("project", project)) if v is not None]
+            if given:
+                raise AlloError(f"{' and '.join(f'{k}=' for k in given)} only apply to HLS "
+                                f"targets, not target={target!r}", where="build",
+                                hint="for C simulation use build(target=\"vitis_hls\", "
+                                     "mode=\"csim\")")
         if target == "llvm":
             from .backends.llvm import build as build_llvm
 
             return build_llvm(self._ir, **options)
         if target in ("interp", "interpreter", "reference"):
             from .backends.interp import Interpreter
+
+            if options:
+                raise AlloError(f"unknown option(s) for target={target!r}: "
+                                f"{', '.join(map(repr, sorted(options)))}", where="build",
+                                hint="the interpreter takes no options")
 
             return Interpreter(self._ir)
         if target in ("vhls", "vitis_hls", "ihls"):

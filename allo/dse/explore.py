@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from ..errors import AlloError
-from .evaluate import (ESTIMATED, NOT_EQUIVALENT, REFUSED, TIMEOUT, UNKNOWN, VERIFIED,
+from .evaluate import (ESTIMATED, NOT_EQUIVALENT, TIMEOUT, UNKNOWN, VERIFIED,
                        WORKER_DIED, apply_calls, evaluate, verify_candidate)
 from .runner import Runner
 from .space import Candidate, Space, call_text

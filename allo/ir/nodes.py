@@ -361,6 +361,45 @@ def substitute(e: Expr, mapping: Dict[str, Expr]) -> Expr:
     return map_expr(e, lambda x: mapping.get(x.name) if isinstance(x, Var) else None)
 
 
+# The deepest expression tree the IR admits. Every pass, backend and printer walks
+# expressions recursively; 128 levels (a sum of ~64 integer or ~128 float terms in one
+# expression) leave them ample Python stack. The frontend refuses deeper expressions at
+# their source line, and verify_ir refuses them in IR built by hand.
+MAX_EXPR_DEPTH = 128
+
+
+def expr_depth(e: Expr) -> int:
+    """Levels of the expression tree ``e`` (a leaf is 1); iterative, for any depth.
+
+    Example: ``expr_depth(Op("neg", (Var("x", int32),), int32)) == 2``.
+    """
+    deepest, stack = 0, [(e, 1)]
+    while stack:
+        x, d = stack.pop()
+        deepest = max(deepest, d)
+        kids = x.args if isinstance(x, Op) else x.indices if isinstance(x, (Load, StreamGet)) else ()
+        stack.extend((k, d + 1) for k in kids)
+    return deepest
+
+
+def too_deep(func: "Func") -> Optional[Tuple[Stmt, int]]:
+    """The first statement of ``func`` holding an expression deeper than
+    :data:`MAX_EXPR_DEPTH`, with that depth; None when there is none.
+
+    Example: ``too_deep(parse(gemm).top_func) is None``.
+    """
+    stack: List[Stmt] = list(reversed(func.body))
+    while stack:  # pre-order, iterative (statements may nest deeply too)
+        s = stack.pop()
+        for e in stmt_exprs(s):
+            d = expr_depth(e)
+            if d > MAX_EXPR_DEPTH:
+                return s, d
+        for body in reversed(child_bodies(s)):
+            stack.extend(reversed(body))
+    return None
+
+
 def copy_stmt(s: Stmt) -> Stmt:
     """Deep-copy a statement tree (expressions are immutable and shared)."""
     if isinstance(s, For):
@@ -387,4 +426,5 @@ __all__ = [
     "Stmt", "For", "If", "While", "Store", "Alloc", "Call", "StreamPut", "Return",
     "Param", "Func", "Module", "walk_stmts", "child_bodies", "stmt_exprs", "walk_expr",
     "map_expr", "map_stmt_exprs", "substitute", "copy_stmt", "copy_func",
+    "MAX_EXPR_DEPTH", "expr_depth", "too_deep",
 ]

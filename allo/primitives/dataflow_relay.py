@@ -127,7 +127,10 @@ class RelayPlan:
 
 def plan_relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int) -> Optional[RelayPlan]:
     """Validate the arguments and discharge every side condition; ``None`` when there is
-    nothing to relay (recorded in the certificate)."""
+    nothing to relay (recorded in the certificate).
+
+    Example: ``plan = plan_relay(ctx, "A_buf", pe, axis=0, depth=2)``.
+    """
     site = ctx.buffer(buffer, "buffer")
     if site.alloc is None:
         raise ctx.refuse(f"buffer {site.name!r} is a function argument, not a PE-local buffer",
@@ -191,7 +194,10 @@ def plan_relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int) -> Opt
 
 def emit_relay(ctx: Context, plan: RelayPlan) -> BufferHandle:
     """Add the FIFO array and rewrite the copy nests (first PE loads, the others receive;
-    read-only: all but the last forward; written: the last writes back, the others forward)."""
+    read-only: all but the last forward; written: the last writes back, the others forward).
+
+    Example: ``fifo = emit_relay(ctx, plan)`` (a handle to ``A_buf_fifo``).
+    """
     elem = plan.alloc.type.dtype
     chain, P = plan.chain, plan.P
     shape = tuple(P - 1 if l is chain else const_trips(ctx, l, "pe")[3] for l in plan.spatial)

@@ -97,7 +97,10 @@ class StreamPlan:
 
 
 def plan_stream(ctx: Context, target: Any, dst: Any, axis: Any, depth: int) -> StreamPlan:
-    """Validate, find the producer and consumer, and prove the FIFO order."""
+    """Validate, find the producer and consumer, and prove the FIFO order.
+
+    Example: ``plan = plan_stream(ctx, "B", "i2", axis=None, depth=-1)``.
+    """
     site = ctx.buffer(target)
     if site.alloc is None:
         raise ctx.refuse(f"{site.name!r} is a function argument; to() streams local buffers",
@@ -170,7 +173,10 @@ def plan_stream(ctx: Context, target: Any, dst: Any, axis: Any, depth: int) -> S
 
 
 def emit_stream(ctx: Context, plan: StreamPlan) -> None:
-    """The buffer becomes one FIFO: its store puts, its consumer's loads get."""
+    """The buffer becomes one FIFO: its store puts, its consumer's loads get.
+
+    Example: ``emit_stream(ctx, plan_stream(ctx, "B", "i2", None, -1))``.
+    """
     alloc, w = plan.alloc, plan.write
     elem = alloc.type.dtype
     alloc.type = BufferType(StreamType(elem, plan.depth), ())

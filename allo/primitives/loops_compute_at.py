@@ -54,7 +54,10 @@ class ComputeAtPlan:
 
 
 def plan_compute_at(ctx: Context, producer: Any, consumer: Any) -> ComputeAtPlan:
-    """Resolve the nests, check they can fuse and prove every dependence keeps its order."""
+    """Resolve the nests, check they can fuse and prove every dependence keeps its order.
+
+    Example: ``plan = plan_compute_at(ctx, "S0", "j1")``.
+    """
     p_root = _resolve(ctx, producer, "producer")
     c_loop = _resolve(ctx, consumer, "consumer")
     p_site, c_site = ctx.loop_site_of(p_root), ctx.loop_site_of(c_loop)
@@ -95,7 +98,10 @@ def plan_compute_at(ctx: Context, producer: Any, consumer: Any) -> ComputeAtPlan
 
 
 def emit_compute_at(ctx: Context, plan: ComputeAtPlan) -> None:
-    """The producer's remaining body runs first in the consumer loop's body."""
+    """The producer's remaining body runs first in the consumer loop's body.
+
+    Example: ``emit_compute_at(ctx, plan_compute_at(ctx, "S0", "j1"))``.
+    """
     moved = plan.producer_chain[-1].body
     for s in walk_stmts(moved):
         map_stmt_exprs(s, lambda e: plan.rename.get(e.name) if isinstance(e, Var) else None)

@@ -83,7 +83,10 @@ class BufferPlan:
 
 
 def plan_buffer_at(ctx: Context, target: Any, axis: Any) -> BufferPlan:
-    """Validate, compute the box and prove it in bounds and serving every access."""
+    """Validate, compute the box and prove it in bounds and serving every access.
+
+    Example: ``plan = plan_buffer_at(ctx, "C", "i")`` (``plan.shape == (N,)`` for gemm).
+    """
     site = ctx.loop(axis)
     buf = ctx.buffer(target)
     name, loop = buf.name, site.loop
@@ -123,7 +126,10 @@ def plan_buffer_at(ctx: Context, target: Any, axis: Any) -> BufferPlan:
 
 
 def emit_buffer_at(ctx: Context, plan: BufferPlan) -> BufferHandle:
-    """Declare the buffer, copy the box in (and back out when written), redirect accesses."""
+    """Declare the buffer, copy the box in (and back out when written), redirect accesses.
+
+    Example: ``handle = emit_buffer_at(ctx, plan_buffer_at(ctx, "C", "i"))``.
+    """
     name, new_name, kept, shape, box = plan.target, plan.name, plan.kept, plan.shape, plan.box
     taken = all_names(plan.func) + [new_name]
     init_vars, wb_vars = [], []

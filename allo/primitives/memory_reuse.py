@@ -76,7 +76,10 @@ class ReusePlan:
 
 
 def plan_reuse_at(ctx: Context, target: Any, axis: Any) -> ReusePlan:
-    """Validate, find the sliding dimension and prove the window serves every read."""
+    """Validate, find the sliding dimension and prove the window serves every read.
+
+    Example: ``plan = plan_reuse_at(ctx, "A", "x")`` (``plan.width == 3`` for a 3-tap blur).
+    """
     site = ctx.loop(axis)
     buf = ctx.buffer(target)
     name, loop = buf.name, site.loop
@@ -151,7 +154,10 @@ def plan_reuse_at(ctx: Context, target: Any, axis: Any) -> ReusePlan:
 
 def emit_reuse_at(ctx: Context, plan: ReusePlan) -> BufferHandle:
     """Declare the window and its fill before the loop, shift and load at the start of
-    each iteration, and redirect the reads."""
+    each iteration, and redirect the reads.
+
+    Example: ``window = emit_reuse_at(ctx, plan_reuse_at(ctx, "A", "x"))``.
+    """
     name, new_name, loop = plan.target, plan.name, plan.loop
     box, kept, shape, d, pos, width = plan.box, plan.kept, plan.shape, plan.d, plan.pos, plan.width
     x_lo = int(loop.lo.value)

@@ -27,7 +27,10 @@ Node = Tuple[str, str]  # (function, buffer)
 
 
 def layouts_of(module: Module) -> Dict[Node, Any]:
-    """Every buffer layout recorded on the IR's types: ``{(func, buffer): Layout}``."""
+    """Every buffer layout recorded on the IR's types: ``{(func, buffer): Layout}``.
+
+    Example: after ``s.partition(s.A, dim=1)``, ``layouts_of(s.ir)[("gemm", "A")]``.
+    """
     found: Dict[Node, Any] = {}
     for func in module.funcs.values():
         for p in func.params:
@@ -40,7 +43,10 @@ def layouts_of(module: Module) -> Dict[Node, Any]:
 
 
 def changed_layouts(before: Module, after: Module) -> List[Node]:
-    """The buffers whose recorded layout differs between ``before`` and ``after``."""
+    """The buffers whose recorded layout differs between ``before`` and ``after``.
+
+    Example: ``changed_layouts(s.ir, partitioned) == [("gemm", "A")]``.
+    """
     old, new = layouts_of(before), layouts_of(after)
     return [node for node, layout in new.items() if old.get(node) != layout]
 
@@ -48,7 +54,10 @@ def changed_layouts(before: Module, after: Module) -> List[Node]:
 def inferred_layouts(module: Module, fixed: Optional[Iterable[Node]] = None) -> Dict[Node, Any]:
     """The layout of every buffer the recorded layouts reach (empty when none is
     recorded); raises ``AlloTypeError`` when a fixed layout supplies less than a bound
-    kernel needs. ``fixed=None``: every recorded layout is fixed (the built design)."""
+    kernel needs. ``fixed=None``: every recorded layout is fixed (the built design).
+
+    Example: ``inferred_layouts(s.ir)[("top", "X")]`` (the layout a callee's partition implies).
+    """
     recorded = layouts_of(module)
     if not recorded:
         return {}
@@ -61,7 +70,10 @@ def inferred_layouts(module: Module, fixed: Optional[Iterable[Node]] = None) -> 
 
 def reconcile_layouts(module: Module, fixed: Set[Node]) -> Module:
     """A copy of ``module`` whose buffer types carry the inferred layouts (``fixed``: the
-    user's own); ``module`` itself when nothing is recorded."""
+    user's own); ``module`` itself when nothing is recorded.
+
+    Example: ``module = reconcile_layouts(module, {("top", "X")})``.
+    """
     inferred = inferred_layouts(module, fixed)
     if not inferred:
         return module

@@ -29,6 +29,10 @@ def _kernels():
     (kernels written to provoke errors, and templates, are left out by the parse)."""
     found = []
     for path in SOURCES:
+        # Executing this file again would collect it recursively until a RecursionError
+        # struck whatever import ran that deep (sympy's, leaving it half-loaded).
+        if os.path.samefile(path, __file__):
+            continue
         spec = importlib.util.spec_from_file_location(f"_k_{abs(hash(path))}", path)
         mod = importlib.util.module_from_spec(spec)
         try:

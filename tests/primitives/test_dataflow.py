@@ -397,3 +397,32 @@ def test_dataflow_accepts_tasks_that_only_share_an_input():
     s = allo.customize(two_readers)
     s.dataflow("two_readers")  # the callee only reads X: A has no writer task
     assert s.ir.top_func.attrs["dataflow"]
+
+
+def test_relay_side_condition_covers_element_types_of_tagged_nests():
+    # IR surgery: buffer_at's tagged nests, but the buffer widened to int32 (casts around
+    # every use), so the write-back into the int16 array narrows
+    from allo.ir.nodes import Alloc, Load, Op, Store, map_stmt_exprs
+    from allo.ir.types import BufferType
+
+    s = allo.customize(make_matmul(2, 3, 2))
+    s.reorder("k", "j", "i")
+    buf_C = s.buffer_at(s.C, "j")
+    module = s.ir.copy()
+    name = buf_C.name
+
+    def widen(e):
+        if isinstance(e, Load) and e.buffer == name:
+            return Op("cast", (Load(name, e.indices, int32),), e.type)
+        return None
+
+    for st in walk_stmts(module.top_func.body):
+        if isinstance(st, Alloc) and st.name == name:
+            st.type = BufferType(int32, st.type.shape)
+        map_stmt_exprs(st, widen)
+        if isinstance(st, Store) and st.buffer == name:
+            st.value = Op("cast", (st.value,), int32)
+    widened = allo.Schedule(module)
+    pe = widened.unfold("PE", axis=[0, 1], factor=[2, 3])
+    with pytest.raises(ScheduleError, match="the FIFO carries what each PE would load"):
+        widened.relay(buf_C, pe, axis=1)

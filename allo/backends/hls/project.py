@@ -13,10 +13,12 @@ Example::
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
-from typing import List, Union
+from typing import Any, List, Union
 
 from ...errors import BackendError
 from ...ir.nodes import Module
@@ -91,13 +93,43 @@ def write_project(design: EmittedDesign, module: Module, path: Union[str, Path],
 
     Example: ``write_project(emit_design(m), m, "gemm.prj", "csyn")``.
     """
-    d = Path(path)
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "kernel.cpp").write_text(design.source)
-    (d / "kernel.h").write_text(design.header)
-    (d / "host.cpp").write_text(_host_cpp(design, module))
-    (d / "run.tcl").write_text(_run_tcl(design.top, mode, part, clock_ns))
-    (d / "Makefile").write_text(_makefile(design.top, mode))
+    d = project_path(path)
+    files = {"kernel.cpp": design.source, "kernel.h": design.header,
+             "host.cpp": _host_cpp(design, module), "run.tcl": _run_tcl(design.top, mode, part, clock_ns),
+             "Makefile": _makefile(design.top, mode)}
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (d / name).write_text(text)
+    except OSError as e:
+        raise BackendError(f"cannot write the project directory {str(d)!r}: "
+                           f"{e.strerror or e}", where="build(project=...)",
+                           hint="pass project= a directory you can write to (it is created "
+                                "if missing)") from None
+    return d
+
+
+def project_path(project: Any) -> Path:
+    """``project=`` checked: a string or path, without NUL, not naming an existing file.
+
+    Example: ``project_path("gemm.prj") == Path("gemm.prj")``.
+    """
+    if not isinstance(project, (str, os.PathLike)):
+        raise BackendError(f"project= must be a directory path (a string), got "
+                           f"{type(project).__name__} {project!r}", where="build(project=...)",
+                           hint='e.g. project="gemm.prj"')
+    text = os.fspath(project)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if not text or "\0" in text:
+        raise BackendError(f"project= {text!r} is not a valid path"
+                           f"{' (it contains a NUL character)' if text else ' (it is empty)'}",
+                           where="build(project=...)", hint='e.g. project="gemm.prj"')
+    d = Path(text)
+    if d.exists() and not d.is_dir():
+        raise BackendError(f"project= {text!r} names an existing file, not a directory",
+                           where="build(project=...)",
+                           hint="choose another name, e.g. the file's name with '.prj'")
     return d
 
 
@@ -121,7 +153,7 @@ def run_vendor_mode(path: Path, mode: str) -> Path:
             f"mode '{mode}' needs {' and '.join(sorted(set(missing)))}, which is not on PATH. "
             f"The project was written to {path} (kernel.cpp, kernel.h, host.cpp, run.tcl, "
             f"Makefile)", where=f"build(target='vitis_hls', mode='{mode}')",
-            hint=f"on a machine with Vitis installed, run: cd {path} && {shown}")
+            hint=f"on a machine with Vitis installed, run: cd {shlex.quote(str(path))} && {shown}")
     for c in cmds:
         proc = subprocess.run(c, cwd=path, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -130,4 +162,4 @@ def run_vendor_mode(path: Path, mode: str) -> Path:
     return path
 
 
-__all__ = ["write_project", "run_vendor_mode", "vendor_commands", "MODES"]
+__all__ = ["write_project", "project_path", "run_vendor_mode", "vendor_commands", "MODES"]

@@ -32,10 +32,11 @@ import numpy as np
 from llvmlite import ir
 
 from ...errors import BackendError
+from ...ir.index import IndexRanges
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op, Return,
                          Store, StreamGet, StreamPut, Var, While, walk_stmts)
 from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
-from .bounds import BoundsSite, IndexRanges
+from .bounds import BoundsSite
 from .casts import cast
 from .direct_results import direct_result_allocs, top_is_private
 from .emitbase import I1, I8, I32, I64, EmitBase, int_const
@@ -232,13 +233,16 @@ class FuncCodegen:
                 self.heap.append(ptr)
             self.storage[id(s)] = _Buf(ptr, t.shape, t.dtype)
 
+    # memset/memcpy are declared with opaque pointers (PTR), never with the type of the
+    # first argument they see: a table global is a typed pointer ([32 x i8]*), and a later
+    # table of another size would not match that signature
     def _memset(self, ptr: ir.Value, nbytes: int) -> None:
-        self.mg.call("llvm.memset.p0.i64", ir.VoidType(),
-                     [ptr, ir.Constant(I8, 0), int_const(I64, nbytes), ir.Constant(I1, 0)])
+        fn = self.mg.intrinsic("llvm.memset.p0.i64", ir.VoidType(), [PTR, I8, I64, I1])
+        self.b.call(fn, [ptr, ir.Constant(I8, 0), int_const(I64, nbytes), ir.Constant(I1, 0)])
 
     def _memcpy(self, dst: ir.Value, src: ir.Value, nbytes: int) -> None:
-        self.mg.call("llvm.memcpy.p0.p0.i64", ir.VoidType(),
-                     [dst, src, int_const(I64, nbytes), ir.Constant(I1, 0)])
+        fn = self.mg.intrinsic("llvm.memcpy.p0.p0.i64", ir.VoidType(), [PTR, PTR, I64, I1])
+        self.b.call(fn, [dst, src, int_const(I64, nbytes), ir.Constant(I1, 0)])
 
     def _for_each_queue(self, base: ir.Value, n: int, action) -> None:
         b = self.b

@@ -92,7 +92,9 @@ def from_pytorch(model: Any, example_inputs: Sequence[Any], leaf_modules: Option
     when ``target="mlir"``. ``op_dtypes`` quantizes layers (``{"linear": "int8"}``: W8A8;
     ``"int4"``: W4A8); ``weights_as_args`` makes parameters arguments instead of constants;
     ``verify=True`` also proves the composed design against its un-customized hierarchy
-    before building (HLS targets always require a proof, as every HLS build does).
+    before building (HLS targets always require a proof, as every HLS build does). An
+    LLVM or interpreter build is run once on the example inputs and must agree with torch
+    (within 1e-4 of the output's scale; quantized imports are exempt), or the import fails.
 
     Example: ``mod = from_pytorch(mlp, [torch.randn(2, 8)]); mod(x.numpy())``.
     """
@@ -123,8 +125,6 @@ def from_pytorch(model: Any, example_inputs: Sequence[Any], leaf_modules: Option
     from .emit import TVal
 
     for name, array in zip(conv.weight_names, conv.weight_args):
-        from .emit import torch_dtype_to_allo  # noqa: F401
-
         params.append((name, TVal(name, tuple(array.shape), _allo_type(array.dtype))))
     top_name = _top_name(model)
     source = conv.em.source(top_name, params, results)
@@ -172,10 +172,29 @@ def from_pytorch(model: Any, example_inputs: Sequence[Any], leaf_modules: Option
         options["project"] = project
     module = s.build(target=target, **options)
     clock.lap("build")
+    if target in ("llvm", "interp") and not op_dtypes:
+        _check_against_torch(module, traced, conv, top_name)
+        clock.lap("check vs torch")
     built = PyTorchModule(module, s, source, verdicts, conv.weight_args, conv.weight_names,
                           conv.quantized)
     built.timings = clock.laps
     return built
+
+
+def _check_against_torch(module: Any, traced: Any, conv: Any, top_name: str) -> None:
+    """Run the built design once on the example inputs and compare with what torch
+    computed for them: an import that is wrong for this input never comes back."""
+    inputs = [traced.values[n].detach().cpu().numpy() for n in traced.user_inputs]
+    got = module(*inputs, *conv.weight_args)
+    got = list(got) if isinstance(got, (list, tuple)) else [got]
+    for k, (out, ref) in enumerate(zip(got, conv.expected)):
+        ref = ref.detach().cpu().numpy()
+        scale = max(1.0, float(np.abs(ref).max())) if ref.size else 1.0
+        diff = float(np.abs(np.asarray(out, dtype=np.float64) - ref).max()) if ref.size else 0.0
+        if not diff <= 1e-4 * scale:
+            raise AlloError(f"the imported {top_name} differs from torch on the example inputs "
+                            f"(output {k}: max |difference| {diff:.3g})", where="from_pytorch",
+                            hint="this is a bug of the importer; please report the model")
 
 
 class _Clock:
