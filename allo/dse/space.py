@@ -5,6 +5,8 @@ choices, applied in this order (so later choices may name loops earlier ones cre
 
 * ``"reorder"``: a list of loop orders, ``None`` meaning "keep": ``[None, ["k", "j"]]``;
 * ``"split"``: ``{loop: [factors]}``, factor 1 meaning "no split": ``{"i": [1, 2, 4]}``;
+* ``"tile"``: a list of ``(x, y, x_factor, y_factor)`` (``s.tile``), ``None`` meaning "keep":
+  ``[None, ("i", "j", 4, 4)]``;
 * ``"buffer_at"``: ``{buffer: [axes]}``, ``None`` meaning "no buffer": ``{"C": [None, "i"]}``;
 * ``"pipeline"``: a list of loops, ``None`` meaning "no pipeline": ``["j", "k"]``;
 * ``"unroll"``: ``{loop: [factors]}``, ``None`` meaning "keep", 0 fully: ``{"k": [None, 2, 0]}``;
@@ -34,7 +36,7 @@ from ..errors import AlloError
 
 Call = Any  # (primitive, args tuple, kwargs dict) or a callable(schedule)
 
-KEYS = ("reorder", "split", "buffer_at", "pipeline", "unroll", "partition", "steps")
+KEYS = ("reorder", "split", "tile", "buffer_at", "pipeline", "unroll", "partition", "steps")
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class Space:
             axes.append([[] if o is None else [("reorder", tuple(o), {})] for o in s["reorder"]])
         for loop, factors in _items(s.get("split")):
             axes.append([[] if f in (None, 1) else [("split", (loop, int(f)), {})] for f in factors])
+        if "tile" in s:
+            axes.append([[] if t is None else [("tile", tuple(t), {})] for t in s["tile"]])
         for buf, axes_ in _items(s.get("buffer_at")):
             axes.append([[] if a is None else [("buffer_at", (buf, a), {})] for a in axes_])
         if "pipeline" in s:

@@ -550,9 +550,11 @@ def estimate(design: Any, clock_mhz: float = 300.0, part: str = "xcu280") -> Rep
     info = part_info(part)
     est = _Estimator(module)
     top = est.function(module.top, 0)
-    return Report(top=module.top, rows=est.rows, limits=est.limits, notes=est.notes,
-                  latency=top.latency, formula=top.formula, resources=top.resources,
-                  clock_mhz=float(clock_mhz), part=info)
+    report = Report(top=module.top, rows=est.rows, limits=est.limits, notes=est.notes,
+                    latency=top.latency, formula=top.formula, resources=top.resources,
+                    clock_mhz=float(clock_mhz), part=info)
+    report.module = module
+    return report
 
 
 def _module_of(design: Any) -> Module:

@@ -188,7 +188,7 @@ def dependence_distance(write_key: Any, read_key: Any, chain: Sequence[Tuple[str
         if any(cw.get(v, 0) != cr.get(v, 0) for v in set(cw) | set(cr)):
             # non-uniform: ask z3 whether any later iteration reads what an earlier one
             # wrote (deps' formulation); if it may, assume the worst distance, 1
-            return 1 if _may_depend(write_key, read_key, chain) else None
+            return 1 if _may_depend(tuple(write_key), tuple(read_key), tuple(chain)) else None
         coefs = [cw.get(v, 0) for v in names]
         if not any(coefs) and w.const != r.const:
             return None  # this dimension never coincides
@@ -197,7 +197,8 @@ def dependence_distance(write_key: Any, read_key: Any, chain: Sequence[Tuple[str
                               tuple(trips), max_distance)
 
 
-def _may_depend(write_key: Any, read_key: Any, chain: Sequence[tuple]) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _may_depend(write_key: tuple, read_key: tuple, chain: tuple) -> bool:
     """z3: an iteration of the flattened nest ``chain`` ((var, trip, lo, step), outermost
     first) reads an element an earlier iteration wrote (loops outside the chain fixed)."""
     import z3

@@ -40,6 +40,15 @@ def test_space_enumerates_the_product():
     assert c.script().splitlines()[0] == 's.reorder("k", "j")'
 
 
+def test_tile_and_unroll_keys_apply_the_real_primitives():
+    result = explore(gemm, {"tile": [None, ("i", "j", 4, 4)], "pipeline": ["j.inner"],
+                            "unroll": {"k": [None, 2]}}, workers=0, progress=False, verify=False)
+    statuses = {r.script(): r.status for r in result.rows}
+    assert statuses['s.tile("i", "j", 4, 4)\ns.pipeline("j.inner")'] == "estimated"
+    assert statuses['s.tile("i", "j", 4, 4)\ns.pipeline("j.inner")\ns.unroll("k", 2)'] == "estimated"
+    assert statuses['s.pipeline("j.inner")'] == "refused"  # no tile, no j.inner
+
+
 @pytest.fixture(scope="module")
 def serial():
     return explore(gemm, GEMM_SPACE, workers=0, progress=False)

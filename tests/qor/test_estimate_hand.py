@@ -108,6 +108,14 @@ def test_stepwise_gemm():
     # the latency formula in the loops' trip counts evaluates to the same number
     f = r.formula()
     assert int(f.subs(r.trip_symbols())) == r.latency
+    # and in the kernel's size names (M for i and j, K for k, from the loop headers):
+    # 1028 + M * (96 + (M*K - 1 + 9 + 4) + 96 + 1), the copy loops keeping their symbols
+    import sympy
+
+    Ms, Ks = sympy.symbols("M K", positive=True, integer=True)
+    c_init, c_wb = sympy.symbols("N_C_init_0 N_C_wb_0", positive=True, integer=True)
+    expected = 1028 + Ms * (3 * c_init + (Ms * Ks - 1 + 9 + 4) + 3 * c_wb + 1)
+    assert sympy.expand(r.formula_in_sizes() - expected) == 0
 
 
 def test_partitioned_unrolled_gemm():
@@ -247,3 +255,21 @@ def test_a_non_uniform_read_of_a_written_array_is_a_dependence():
     # dependence (assumed at distance 1) gives II = 6
     assert r.loop("i").ii == 6
     assert any("dependence on A" in e for e in r.explanations())
+
+
+def test_bad_report_arguments_are_alloerrors():
+    import pytest
+
+    from allo.errors import AlloError
+
+    def one(A: int32[4]):
+        for i in range(4):
+            A[i] = A[i] + 1
+
+    s = allo.customize(one)
+    with pytest.raises(AlloError, match="clock_mhz"):
+        s.report(clock_mhz=0)
+    with pytest.raises(AlloError, match="unknown FPGA part"):
+        s.report(part="xc9999")
+    with pytest.raises(AlloError, match="no loop 'nope'"):
+        s.report().loop("nope")

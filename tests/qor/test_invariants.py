@@ -95,3 +95,12 @@ def _gemm_stages(n):
 def test_latency_decreases_across_the_four_gemm_stages(n):
     latencies = [s.report().latency for s in _gemm_stages(n)]
     assert all(a > b for a, b in zip(latencies, latencies[1:])), latencies
+
+
+@settings(**SETTINGS)
+@given(module=kernels(KernelFeatures()))
+def test_every_random_kernel_gets_a_report(module):
+    # calls, while loops, ifs on data, sub-views, local buffers: never an internal error
+    r = estimate(module)
+    assert r.latency >= 0 and r.dsp >= 0 and r.rows[0].kind == "function"
+    assert int(r.formula().subs(r.trip_symbols())) == r.latency

@@ -16,6 +16,7 @@ from ...errors import AlloError
 from ...ir.types import AlloType, bool_, float32, int64
 from . import ops
 from .emit import Emitter, TVal, torch_dtype_to_allo
+from .patterns import find_gelu_tanh
 from .quant import QuantSpec, quantized_linear
 from .trace import Traced, source_location
 
@@ -96,12 +97,18 @@ class Converter:
     # ---------------------------------------------------------------- the graph
     def run(self) -> List[TVal]:
         traced = self.traced
+        gelus, absorbed = find_gelu_tanh(traced.graph, lambda n: ops.normalize(n, traced.modules))
         for node in traced.graph.nodes:
             self.node = node
             if node.op == "placeholder":
                 self._placeholder(node)
             elif node.op == "output":
                 return self._outputs(node)
+            elif node in absorbed and not self._foldable(node):
+                continue  # inside a recognized pattern, lowered with its root
+            elif node in gelus and not self._foldable(node):
+                self.vals[node] = ops.HANDLERS["gelu"](self, node, "gelu", self.vals[gelus[node]],
+                                                       approximate="tanh")
             elif self._foldable(node):
                 self.vals[node] = self._fold(node, traced.values.get(node))
             else:

@@ -167,9 +167,9 @@ def test_gpt2_block_equals_torch():
     mod = allo.frontend.from_pytorch(block, [x])
     close(mod(x), block(x))
     # a standalone block runs transformers' eager attention: matmuls, a folded causal mask
-    # and a softmax; its gelu_new is elementwise tanh arithmetic
+    # and a softmax; its gelu_new arithmetic (eight aten nodes) is recognized as GeLU
     assert "nn.bmm[" in mod.source and "nn.softmax_rows[" in mod.source
-    assert "allo.tanh(" in mod.source
+    assert "nn.GeLU[" in mod.source and "allo.tanh(" not in mod.source
 
 
 def test_gpt2_model_two_layers_from_token_ids():
@@ -275,3 +275,26 @@ def test_a_wrong_lowering_is_caught_by_the_check_against_torch(monkeypatch):
     model, x = mlp(), torch.randn(2, 8)
     with pytest.raises(AlloError, match="differs from torch on the example inputs"):
         allo.frontend.from_pytorch(model, [x])
+
+
+def test_gelu_tanh_arithmetic_becomes_the_library_kernel_only_when_private():
+    """The tanh-GELU written out as arithmetic maps to nn.GeLU; when an inner value is
+    also used elsewhere, the arithmetic is kept (absorbing it would lose that value)."""
+    c = math.sqrt(2.0 / math.pi)
+
+    class Gelu(tnn.Module):
+        def forward(self, x):
+            return 0.5 * x * (1.0 + torch.tanh(c * (x + 0.044715 * torch.pow(x, 3.0))))
+
+    class Shared(tnn.Module):
+        def forward(self, x):
+            t = torch.tanh(c * (x + 0.044715 * torch.pow(x, 3.0)))
+            return 0.5 * x * (1.0 + t) + t
+
+    x = torch.randn(2, 3, 4)
+    mod = allo.frontend.from_pytorch(Gelu(), [x])
+    assert "nn.GeLU[" in mod.source and "allo.tanh(" not in mod.source
+    close(mod(x), Gelu()(x))
+    mod = allo.frontend.from_pytorch(Shared(), [x])
+    assert "nn.GeLU[" not in mod.source
+    close(mod(x), Shared()(x))

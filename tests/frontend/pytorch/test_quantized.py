@@ -74,3 +74,20 @@ def test_bad_scheme_is_an_error():
     model, x = model_and_input()
     with pytest.raises(AlloError, match="not a quantization scheme"):
         allo.frontend.from_pytorch(model, [x], op_dtypes={"linear": "int3"})
+
+
+def test_w4a8_gpt2_imports_verifies_and_approximates():
+    """The paper's data-type customization on a (tiny) GPT2Model: every linear layer W4A8."""
+    transformers = pytest.importorskip("transformers")
+    torch.manual_seed(13)
+    config = transformers.GPT2Config(n_layer=1, n_head=2, n_embd=16, n_positions=8, vocab_size=16,
+                                     use_cache=False, bos_token_id=0, eos_token_id=0)
+    model = transformers.GPT2Model(config).eval()
+    ids = torch.randint(0, 16, (1, 8))
+    mod = allo.frontend.from_pytorch(model, [ids], op_dtypes={"linear": "w4a8"}, verify=True)
+    assert len(mod.quantized) == 4 and all(r["bits"] == 4 for r in mod.quantized.values())
+    assert all(np.abs(r["w_q"]).max() <= 8 for r in mod.quantized.values())
+    assert mod.source.count("nn.linear2d[int8, int4, int32, ") == 4
+    ref = model(ids).last_hidden_state.detach().numpy()
+    out = mod(ids)
+    assert np.abs(out - ref).max() < 0.25 * np.abs(ref).max()
