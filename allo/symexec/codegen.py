@@ -17,7 +17,9 @@ static ops call the registry's concrete function.
 
 Every generated function takes ``pc`` (the path condition node, ``None`` when
 unconditional) first: stores under a data-dependent condition write
-``select(pc, new, old)``; streams and returns under one are not SICF.
+``select(pc, new, old)``; streams under one are not SICF, nor a return under a condition
+of its own function (a callee's return under its caller's condition binds the results with
+a select).
 
 Example::
 
@@ -208,6 +210,7 @@ class _FunctionCompiler:
             self.emit(" = ".join(self.stores) + " = None")
         dataflow = bool(self.func.attrs.get("dataflow"))
         self.emit("_tok = X.token()")
+        self.emit("_pc0 = pc")  # the caller's path condition: call results bind under it
         if dataflow:
             self.emit("_pp0 = X.process")
         self.block(self.func.body, count=True, dataflow_label=self.func.name if dataflow else None,
@@ -391,7 +394,9 @@ class _FunctionCompiler:
             self._call(s)
         elif isinstance(s, Return):
             vals = [self.view(a) if isinstance(a, BufRef) else self.dyn(a) for a in s.values]
-            self.emit("if pc is not None: X.not_sicf('return under a data-dependent condition')")
+            # a return under the caller's condition is fine (the call binds its results with
+            # select(pc, ...)); one under a condition of this function's own is not SICF
+            self.emit("if pc != _pc0: X.not_sicf('return under a data-dependent condition')")
             if self.func.attrs.get("dataflow"):
                 self.emit("X.process = _pp0")
             self.emit(f"return [{', '.join(vals)}]")
