@@ -24,8 +24,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import z3
 
 from ..ir.index import IndexForm, affine_form, constant_trips
-from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, If, Load, Op, Return, Stmt,
-                        Store, StreamGet, StreamPut, Var, While, stmt_exprs, walk_stmts)
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, If, Load, Op, Return, Stmt, Store,
+                        StreamGet, StreamPut, Var, While, index_const, stmt_exprs, walk_stmts)
 from ..ir.types import index
 from .base import Context
 from .index_z3 import guard_term, index_term
@@ -169,25 +169,21 @@ def rewrite_accesses(body: Sequence[Stmt], target: str, new_name: str, index_fn:
 
 
 # ------------------------------------------------------------------ index expressions
-def const(v: int) -> Const:
-    return Const(int(v), index)
-
-
 def affine_expr(form: IndexForm, offset: int = 0) -> Expr:
     """IR expression (type ``index``) of ``form + offset``. Example: ``i + 2``."""
     total: Optional[Expr] = None
     for var, coef in form.coeffs:
         term: Expr = Var(var, index)
         if coef != 1:
-            term = Op("mul", (const(coef), term), index)
+            term = Op("mul", (index_const(coef), term), index)
         total = term if total is None else Op("add", (total, term), index)
     c = form.const + offset
     if total is None:
-        return const(c)
+        return index_const(c)
     if c > 0:
-        return Op("add", (total, const(c)), index)
+        return Op("add", (total, index_const(c)), index)
     if c < 0:
-        return Op("sub", (total, const(-c)), index)
+        return Op("sub", (total, index_const(-c)), index)
     return total
 
 
@@ -252,7 +248,7 @@ class DimBox:
         return self.hi - self.lo
 
     def lower(self) -> Expr:
-        return const(0) if self.full else affine_expr(self.fixed, self.lo)
+        return index_const(0) if self.full else affine_expr(self.fixed, self.lo)
 
     def show(self) -> str:
         if self.full:
@@ -390,7 +386,7 @@ def prove_accesses_in_box(ctx: Context, accesses: Sequence[TargetAccess], name: 
 
 
 # ------------------------------------------------------------------ copy nests
-def copy_nest(vars_and_extents: Sequence[Tuple[str, int]], band: str,
+def build_copy_nest(vars_and_extents: Sequence[Tuple[str, int]], band: str,
               make: Callable[[List[Var]], Stmt]) -> List[Stmt]:
     """``for v0 in range(e0): for v1 ...: make([v0, v1, ...])`` (no loops when empty;
     nothing at all when an extent is 0)."""
@@ -399,5 +395,5 @@ def copy_nest(vars_and_extents: Sequence[Tuple[str, int]], band: str,
     vs = [Var(v, index) for v, _ in vars_and_extents]
     body: List[Stmt] = [make(vs)]
     for v, e in reversed(vars_and_extents):
-        body = [For(v, const(0), const(e), 1, body, name=v, band=band)]
+        body = [For(v, index_const(0), index_const(e), 1, body, name=v, band=band)]
     return body
