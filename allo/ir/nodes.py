@@ -30,11 +30,13 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
+from typing import (Any, Callable, Container, Dict, Iterable, Iterator, List, Optional, Tuple,
+                    Union)
 
 from ..errors import SourceLoc
 from ..semantics.registry import REGISTRY
 from .types import AlloType, BufferType, StreamType
+from .types import index as _index
 
 # Every op the IR knows, with its arity: derived from the op registry, where each op is
 # defined once (group, type families, result typing, laws and meanings).
@@ -262,6 +264,28 @@ class Module:
     def top_func(self) -> Func:
         return self.funcs[self.top]
 
+    def call_order(self) -> List[str]:
+        """Function names with callees before callers: post-order of the call graph from
+        the top function, then the functions it does not reach.
+
+        Example: for ``top`` calling ``pe``, ``m.call_order() == ["pe", "top"]``.
+        """
+        order: List[str] = []
+        seen = set()
+
+        def visit(name: str) -> None:
+            if name in seen or name not in self.funcs:
+                return
+            seen.add(name)
+            for s in walk_stmts(self.funcs[name].body):
+                if isinstance(s, Call):
+                    visit(s.callee)
+            order.append(name)
+
+        for name in [self.top, *self.funcs]:
+            visit(name)
+        return order
+
     def copy(self) -> "Module":
         """A deep copy (expressions are immutable and shared)."""
         return Module({n: copy_func(f) for n, f in self.funcs.items()}, self.top)
@@ -316,6 +340,36 @@ def walk_expr(e: Expr) -> Iterator[Expr]:
             yield from walk_expr(a)
 
 
+def postorder(roots: Iterable[Any], children: Callable[[Any], Iterable[Any]],
+              done: Container[Any]) -> Iterator[Any]:
+    """Every node reachable from ``roots`` and not in ``done``, each after its children,
+    iteratively (deep expression DAGs do not hit the recursion limit). The caller marks a
+    yielded node done (stores its result in the memo ``done``) before taking the next;
+    ``children`` is asked once per node.
+
+    Example (values of a DAG given as ``{node: children}``)::
+
+        memo = {}
+        for n in postorder([root], kids.__getitem__, memo):
+            memo[n] = f(n, [memo[c] for c in kids[n]])
+    """
+    stack = list(roots)
+    expanded = set()
+    while stack:
+        n = stack[-1]
+        if n in done:
+            stack.pop()
+            continue
+        if n not in expanded:
+            expanded.add(n)
+            pending = [c for c in children(n) if c not in done]
+            if pending:
+                stack.extend(pending)
+                continue
+        stack.pop()
+        yield n
+
+
 def map_expr(e: Expr, fn: Callable[[Expr], Optional[Expr]]) -> Expr:
     """Rebuild ``e`` bottom-up; ``fn`` returns a replacement or ``None`` to keep a node."""
     if isinstance(e, Op):
@@ -354,6 +408,11 @@ def map_stmt_exprs(s: Stmt, fn: Callable[[Expr], Optional[Expr]]) -> None:
             s.args = new
         else:
             s.values = new
+
+
+def index_const(v: int) -> Const:
+    """An ``index`` constant. Example: ``index_const(4) == Const(4, index)``."""
+    return Const(int(v), _index)
 
 
 def substitute(e: Expr, mapping: Dict[str, Expr]) -> Expr:
@@ -425,6 +484,6 @@ __all__ = [
     "OPS", "Expr", "Const", "Var", "Load", "StreamGet", "Op", "BufRef", "Arg",
     "Stmt", "For", "If", "While", "Store", "Alloc", "Call", "StreamPut", "Return",
     "Param", "Func", "Module", "walk_stmts", "child_bodies", "stmt_exprs", "walk_expr",
-    "map_expr", "map_stmt_exprs", "substitute", "copy_stmt", "copy_func",
+    "postorder", "map_expr", "map_stmt_exprs", "index_const", "substitute", "copy_stmt", "copy_func",
     "MAX_EXPR_DEPTH", "expr_depth", "too_deep",
 ]

@@ -28,7 +28,9 @@ import numpy as np
 import z3
 
 from ..errors import ScheduleError
+from ..ir.index import ConstantLoop, constant_trips
 from ..ir.nodes import Alloc, For, Func, Module, Stmt, child_bodies, walk_stmts
+from ..ir.sites import stmt_sites
 from ..ir.types import BufferType
 
 DEFAULT_TIMEOUT_MS = 2000
@@ -168,19 +170,8 @@ class BufferSite:
 
 def loop_sites(func: Func) -> List[LoopSite]:
     """Every loop of ``func`` with its parent body and enclosing loops, in program order."""
-    out: List[LoopSite] = []
-
-    def visit(body: List[Stmt], enclosing: List[For]) -> None:
-        for s in body:
-            if isinstance(s, For):
-                out.append(LoopSite(func, s, body, list(enclosing)))
-                visit(s.body, enclosing + [s])
-            else:
-                for child in child_bodies(s):
-                    visit(child, enclosing)
-
-    visit(func.body, [])
-    return out
+    return [LoopSite(func, site.stmt, site.parent, site.enclosing)
+            for site in stmt_sites(func) if isinstance(site.stmt, For)]
 
 
 # ------------------------------------------------------------------ context
@@ -203,6 +194,15 @@ class Context:
         return ScheduleError(message, where=f"{self.name}({args})", hint=hint)
 
     # -------------------------------------------------------------- loops
+    def constant_loop(self, loop: For, what: str) -> ConstantLoop:
+        """``(lo, hi, step, trips)`` of ``loop`` (the argument ``what``); refuses when its
+        bounds are not constants. Example: ``lo, hi, step, trips = ctx.constant_loop(l, "axis")``."""
+        c = constant_trips(loop)
+        if c is None:
+            raise self.refuse(f"loop {loop.name!r} ({what}) has non-constant bounds",
+                              hint="this primitive needs loops with constant bounds")
+        return c
+
     def loop(self, ref: Any, arg: str = "axis") -> LoopSite:
         """Resolve a loop given as ``"j"``, ``"gemm:j"``, ``"band:j"`` or a :class:`LoopHandle`."""
         if isinstance(ref, LoopSite):

@@ -17,7 +17,9 @@ static ops call the registry's concrete function.
 
 Every generated function takes ``pc`` (the path condition node, ``None`` when
 unconditional) first: stores under a data-dependent condition write
-``select(pc, new, old)``; streams and returns under one are not SICF.
+``select(pc, new, old)``; streams under one are not SICF, nor a return under a condition
+of its own function (a callee's return under its caller's condition binds the results with
+a select).
 
 Example::
 
@@ -28,6 +30,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -36,7 +39,8 @@ import numpy as np
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
                         Return, Store, StreamGet, StreamPut, Var, While, walk_expr, walk_stmts)
 from ..ir.index import interval, loop_interval
-from ..ir.types import AlloType, BufferType, Fixed, Float, StreamType, bool_, float64, index
+from ..ir.types import (AlloType, BufferType, Fixed, Float, StreamType, bool_, float64, index,
+                        row_major_strides)
 from ..semantics.values import const_value
 from .builders import make_builder, make_const_converter
 from .dag import Dag
@@ -65,18 +69,11 @@ class _Buf:
 
     @property
     def strides(self) -> Tuple[int, ...]:
-        out, acc = [], 1
-        for d in reversed(self.shape):
-            out.append(acc)
-            acc *= d
-        return tuple(reversed(out))
+        return row_major_strides(self.shape)
 
     @property
     def size(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
 
 def expr_ops(e: Expr) -> int:
@@ -208,6 +205,7 @@ class _FunctionCompiler:
             self.emit(" = ".join(self.stores) + " = None")
         dataflow = bool(self.func.attrs.get("dataflow"))
         self.emit("_tok = X.token()")
+        self.emit("_pc0 = pc")  # the caller's path condition: call results bind under it
         if dataflow:
             self.emit("_pp0 = X.process")
         self.block(self.func.body, count=True, dataflow_label=self.func.name if dataflow else None,
@@ -391,7 +389,9 @@ class _FunctionCompiler:
             self._call(s)
         elif isinstance(s, Return):
             vals = [self.view(a) if isinstance(a, BufRef) else self.dyn(a) for a in s.values]
-            self.emit("if pc is not None: X.not_sicf('return under a data-dependent condition')")
+            # a return under the caller's condition is fine (the call binds its results with
+            # select(pc, ...)); one under a condition of this function's own is not SICF
+            self.emit("if pc != _pc0: X.not_sicf('return under a data-dependent condition')")
             if self.func.attrs.get("dataflow"):
                 self.emit("X.process = _pp0")
             self.emit(f"return [{', '.join(vals)}]")
