@@ -7,8 +7,8 @@ needs only g++, so it does not depend on the answer.
 Example::
 
     >>> from allo.backend import hls
-    >>> hls.is_available("no-such-tool")
-    False
+    >>> hls.is_available("vitis_hls") in (True, False)   # True where Vitis HLS is installed
+    True
 """
 
 from __future__ import annotations

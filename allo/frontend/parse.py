@@ -18,7 +18,7 @@ import sys
 from typing import Any, Dict, List, Optional
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import Func, Module
+from ..ir.nodes import MAX_EXPR_DEPTH, Func, Module, too_deep
 from .context import Resolver, SourceInfo
 from .stmts import FuncLowerer
 from .templates import bind, instance_key, param_kinds, template_params
@@ -137,4 +137,11 @@ def parse(fn: Any, instantiate: Optional[List[Any]] = None, *, caller_frame: Any
     mb = ModuleBuilder(caller_frame, global_vars)
     args = list(instantiate) if instantiate is not None else None
     func = mb.get_func(fn, args, None, None, None, top=True)
-    return Module({n: f for n, f in mb.funcs.items() if f is not None}, func.name)
+    module = Module({n: f for n, f in mb.funcs.items() if f is not None}, func.name)
+    for f in module.funcs.values():
+        deep = too_deep(f)
+        if deep is not None:
+            raise AlloSyntaxError(f"expression nested too deeply ({deep[1]} levels; the limit "
+                                  f"is {MAX_EXPR_DEPTH})", loc=deep[0].loc,
+                                  hint="split it into several statements with temporaries")
+    return module

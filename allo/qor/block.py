@@ -21,15 +21,14 @@ Example::
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..ir.nodes import (Alloc, Call, Const, Expr, For, If, Load, Op, Return, Stmt, Store,
                         StreamGet, StreamPut, Var, While, substitute)
 from ..ir.types import index
-from ..primitives.deps import Affine, to_affine
-from .operators import OpCost, op_cost
+from ..ir.index import affine_form
+from .operators import FREE_OPS, OpCost, op_cost
 from .resources import Resources
 
 #: at most this many unrolled copies are enumerated one by one; beyond, one copy is
@@ -125,7 +124,7 @@ def access_key(buffer: str, indices: Sequence[Expr], env: Dict[str, int]) -> Any
     """The element an access touches: affine forms after binding the unrolled variables."""
     forms = []
     for i in indices:
-        a = to_affine(_bind(i, env))
+        a = affine_form(_bind(i, env))
         if a is None:
             return _Opaque(f"{buffer}[?]")
         forms.append(a)
@@ -212,6 +211,11 @@ class _Scheduler:
             t = start
         elif isinstance(e, Op):
             start = max([self.expr(a, env, memo) for a in e.args] or [0])
+            if e.op in FREE_OPS and len(e.args) == 1 and id(e.args[0]) in self.register_reads:
+                # a cast of a register read is wiring: the read happens at the cast's user
+                self.register_reads[id(e)] = self.register_reads[id(e.args[0])]
+                memo[id(e)] = start
+                return start
             self.consume(e.args, start)
             bits = max((_operand_bits(a) for a in e.args), default=0) if e.op == "mul" else 0
             const = [a for a in e.args if isinstance(a, Const)]
@@ -325,204 +329,5 @@ def schedule_block(body: Sequence[Stmt], buffers: Dict[str, BufferInfo],
     return block
 
 
-# ------------------------------------------------------------------ initiation interval
-@dataclass
-class IILimit:
-    """Why a loop cannot start an iteration every cycle."""
-
-    ii: int
-    cause: str                # "memory ports" | "dependence" | "stream" | "directive"
-    buffer: str
-    detail: str
-    fix: str
-
-
-def port_limits(block: Block, buffers: Dict[str, BufferInfo]) -> List[IILimit]:
-    """Resource MII per buffer: distinct elements accessed per bank and iteration against
-    the bank's ports (streams: one read and one write per cycle)."""
-    from .model import resource_mii
-
-    per_bank: Dict[Tuple[str, Any], Dict[str, set]] = {}
-    for a in block.accesses:
-        info = buffers.get(a.buffer)
-        if info is None or (info.ports is None and not info.is_stream):
-            continue
-        banks = [a.bank] if a.bank is not None else _all_banks(info)
-        for b in banks:
-            slot = per_bank.setdefault((a.buffer, b), {"r": set(), "w": set()})
-            slot["w" if a.write else "r"].add(_hashable(a.key))
-    limits = []
-    for (buf, bank), slot in per_bank.items():
-        info = buffers[buf]
-        if info.is_stream:
-            n = max(len(slot["r"]), len(slot["w"]))
-            ii = max(1, n)
-            if ii > 1:
-                limits.append(IILimit(ii, "stream", buf,
-                                      f"{n} accesses to one FIFO of {buf} per iteration",
-                                      f"unroll less, or widen {buf}'s elements"))
-            continue
-        n = len(slot["r"]) + len(slot["w"])
-        ii = resource_mii(n, info.ports or 1)
-        if ii > 1:
-            limits.append(IILimit(ii, "memory ports", buf,
-                                  f"{n} accesses per iteration to one bank of {buf} "
-                                  f"({info.kind}, {info.ports} ports)",
-                                  _partition_fix(info, block, n)))
-    return limits
-
-
-def _all_banks(info: BufferInfo) -> List[Tuple[int, ...]]:
-    if info.layout is None:
-        return [()]
-    import itertools
-
-    return list(itertools.product(*(range(d.factor) for d in info.layout.dims)))
-
-
-def _partition_fix(info: BufferInfo, block: Block, accesses: int) -> str:
-    """The partition call that spreads the accesses over enough banks: the dimension along
-    which the accessed elements of one iteration differ most."""
-    keys = {a.key for a in block.accesses if a.buffer == info.name and not isinstance(a.key, _Opaque)}
-    if not keys or not info.shape:
-        return f"partition {info.name} (its index is not affine: use Complete)"
-    best_dim, best_distinct = 0, 0
-    for d in range(len(info.shape)):
-        distinct = len({k[d] for k in keys})
-        if distinct > best_distinct:
-            best_dim, best_distinct = d, distinct
-    factor = min(info.shape[best_dim], 1 << max(0, math.ceil(math.log2(max(1, math.ceil(accesses / 2))))))
-    forms = sorted({k[best_dim] for k in keys}, key=lambda f: f.const)
-    stride = _stride(forms)
-    kind = "cyclic" if stride == 1 else "block" if stride and stride >= info.shape[best_dim] // max(1, factor) else "cyclic"
-    if factor >= info.shape[best_dim]:
-        return f"partition {info.name} dim={best_dim + 1} complete"
-    return f"partition {info.name} dim={best_dim + 1} {kind} factor={factor}"
-
-
-def _stride(forms: List[Affine]) -> Optional[int]:
-    consts = sorted({f.const for f in forms})
-    if len(consts) < 2:
-        return None
-    return min(b - a for a, b in zip(consts, consts[1:]))
-
-
-def recurrence_limits(block: Block, buffers: Dict[str, BufferInfo], chain: Sequence[Tuple[str, int]],
-                      max_distance: int = 256) -> List[IILimit]:
-    """Recurrence MII: for each read that may see a value written ``d`` iterations earlier
-    (``chain``: the pipelined, flattened loops as ``(var, trip)``, outermost first),
-    ``ceil(cycles from the read to the write / d)``."""
-    from .model import recurrence_mii
-
-    limits = []
-    writes = [a for a in block.accesses if a.write and not buffers.get(a.buffer, _REG).is_stream]
-    written = {a.buffer for a in writes}
-    for r in block.accesses:
-        if r.write or r.buffer not in written:
-            continue
-        if any(w.buffer == r.buffer and w.order < r.order and _hashable(w.key) == _hashable(r.key)
-               for w in writes):
-            continue  # the read sees this iteration's own write
-        info = buffers.get(r.buffer, _REG)
-        for w in writes:
-            if w.buffer != r.buffer:
-                continue
-            d = dependence_distance(w.key, r.key, chain, max_distance)
-            if d is None:
-                continue
-            cycles = w.issue - r.issue + (1 if info.read_latency else 0)
-            ii = recurrence_mii(cycles, d)
-            if ii > 1:
-                limits.append(IILimit(
-                    ii, "dependence", r.buffer,
-                    f"{r.buffer}{_show_key(r.key)} is read {d} iteration(s) after "
-                    f"{r.buffer}{_show_key(w.key)} is written, {cycles} cycles apart",
-                    _recurrence_fix(r.buffer, d, cycles, chain, w.key)))
-    return limits
-
-
-_REG = BufferInfo("", "registers", 0, None)
-
-
-def _show_key(key: Any) -> str:
-    if isinstance(key, _Opaque):
-        return "[?]"
-    if not key:
-        return ""
-    from ..primitives.deps import _show_affine
-
-    return "[" + ", ".join(_show_affine(a) for a in key) + "]"
-
-
-def _recurrence_fix(buffer: str, distance: int, cycles: int, chain: Sequence[Tuple[str, int]],
-                    key: Any = None) -> str:
-    need = math.ceil(cycles / max(1, distance))
-    used = set() if isinstance(key, _Opaque) or key is None else {v for a in key for v, _ in a.coeffs}
-    names = [v for v, _ in chain]
-    if len(names) > 1 and names[-1] not in used:
-        outer = [v for v in names[:-1] if v in used]
-        if outer:
-            return (f"reorder the loops so {names[-1]!r} (not in {buffer}'s index) is outside "
-                    f"{outer[-1]!r}: s.reorder({names[-1]!r}, {outer[-1]!r})")
-    if chain:
-        inner = chain[-1][0]
-        return (f"interleave {need} independent accumulations: split the reduction loop by "
-                f"{need} and reorder its inner part inside {inner!r} (partial sums in {buffer}), "
-                f"or pipeline an outer loop")
-    return f"break the recurrence on {buffer}"
-
-
-def dependence_distance(write_key: Any, read_key: Any, chain: Sequence[Tuple[str, int]],
-                        max_distance: int = 256) -> Optional[int]:
-    """The smallest number of flattened iterations ``d >= 1`` after which the read touches
-    the element the write touched, or ``None`` if none up to ``max_distance``.
-
-    Non-affine accesses are assumed dependent at distance 1 (conservative).
-
-    Example: a write ``x[i]`` and a read ``x[i - 1]`` over ``chain=[("i", 10)]`` have distance 1.
-    """
-    if isinstance(write_key, _Opaque) or isinstance(read_key, _Opaque):
-        return 1
-    names = [v for v, _ in chain]
-    trips = [max(1, t) for _, t in chain]
-    strides = [math.prod(trips[m + 1:]) for m in range(len(trips))]
-    rows = []
-    for w, r in zip(write_key, read_key):
-        cw, cr = dict(w.coeffs), dict(r.coeffs)
-        for v in set(cw) | set(cr):
-            if v not in names and cw.get(v, 0) != cr.get(v, 0):
-                return 1  # coupled to an outer loop in a non-uniform way: assume dependent
-        if any(cw.get(v, 0) != cr.get(v, 0) for v in names):
-            return 1  # non-uniform in the pipelined loops: assume dependent
-        rows.append(([cw.get(v, 0) for v in names], w.const - r.const))
-    for delta in range(1, max_distance + 1):
-        for vec in _digit_vectors(delta, strides, trips):
-            if all(sum(c * x for c, x in zip(coefs, vec)) == rhs for coefs, rhs in rows):
-                return delta
-    return None
-
-
-def _digit_vectors(delta: int, strides: List[int], trips: List[int]) -> List[List[int]]:
-    """Iteration differences (one per flattened loop) whose flattened distance is ``delta``."""
-    out: List[List[int]] = []
-
-    def go(m: int, rest: int, acc: List[int]) -> None:
-        if m == len(strides):
-            if rest == 0:
-                out.append(list(acc))
-            return
-        s = strides[m]
-        base = rest // s
-        for digit in {base, base + 1, base - 1}:
-            if abs(digit) <= trips[m] - 1 and abs(rest - digit * s) <= s - 1 + (0 if m + 1 < len(strides) else 0):
-                go(m + 1, rest - digit * s, acc + [digit])
-
-    if not strides:
-        return []
-    go(0, delta, [])
-    return out
-
-
-__all__ = ["BufferInfo", "AccessEvent", "Block", "IILimit", "schedule_block", "port_limits",
-           "recurrence_limits", "dependence_distance", "evaluate_index", "access_key",
-           "bank_of", "ENUMERATION_LIMIT"]
+__all__ = ["BufferInfo", "AccessEvent", "Block", "schedule_block", "evaluate_index",
+           "access_key", "bank_of", "ENUMERATION_LIMIT"]

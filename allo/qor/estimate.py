@@ -18,12 +18,11 @@ import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..errors import AlloError
-from ..ir.nodes import (Alloc, Call, For, Func, If, Module, Return, Stmt, Store, StreamPut,
-                        While)
+from ..ir.nodes import Alloc, Call, For, Func, If, Module, Return, Stmt, While
 from ..ir.types import BufferType
 from . import formula as F
-from .block import (BufferInfo, IILimit, evaluate_index, port_limits, recurrence_limits,
-                    schedule_block)
+from .block import BufferInfo, evaluate_index, schedule_block
+from .ii import IILimit, port_limits, recurrence_limits, with_port_cycles
 from .model import (CALL_OVERHEAD, FIFO_HOP_LATENCY, PIPELINE_CALL_OVERHEAD, dataflow_latency,
                     pipelined_latency, sequential_loop_latency)
 from .report import Report, Row
@@ -60,12 +59,12 @@ class _FuncEstimator:
         self.auto: set = set()  # innermost loops Vitis pipelines without a directive
         for p in func.params:
             self._add_buffer(p.name, p.type, is_argument=True)
-        for s in _walk(func.body):
-            if isinstance(s, Alloc):
-                self._add_buffer(s.name, s.type, is_argument=False)
+        for s, copies in _allocs(func.body, 1):
+            self._add_buffer(s.name, s.type, is_argument=False, copies=copies)
 
     # ---------------------------------------------------------------- buffers
-    def _add_buffer(self, name: str, btype: Any, is_argument: bool) -> None:
+    def _add_buffer(self, name: str, btype: Any, is_argument: bool, copies: int = 1) -> None:
+        """Record a buffer's storage; ``copies``: one per PE of the unfolded loops around it."""
         if not isinstance(btype, BufferType):
             self.buffers[name] = BufferInfo(name, "registers", 0, None)
             return
@@ -75,7 +74,7 @@ class _FuncEstimator:
             n = max(1, btype.size)
             bram, ff, lut = fifo_cost(depth, width)
             if not is_argument:
-                self.storage = self.storage + Resources(bram=bram * n, ff=ff * n, lut=lut * n)
+                self.storage = self.storage + Resources(bram=bram * n, ff=ff * n, lut=lut * n).scaled(copies)
             self.buffers[name] = BufferInfo(name, "stream", 0, 1, None, btype.shape)
             return
         banks, _ = banks_of(btype)
@@ -83,10 +82,15 @@ class _FuncEstimator:
         if not btype.shape:
             kind = "registers"
         bram, uram, ff, lut = storage_cost(btype, kind, banks)
-        self.storage = self.storage + Resources(bram=bram, uram=uram, ff=ff, lut=lut)
+        self.storage = self.storage + Resources(bram=bram, uram=uram, ff=ff, lut=lut).scaled(copies)
         ports = None if kind == "registers" else RAM_PORTS
         latency = 0 if kind == "registers" else RAM_READ_LATENCY
         self.buffers[name] = BufferInfo(name, kind, latency, ports, btype.layout, btype.shape)
+
+    def _schedule(self, body: Sequence[Stmt], env: Dict[str, int], rep: Dict[str, int]) -> Any:
+        """One iteration of ``body`` scheduled ASAP, with the cycles its ports cost."""
+        block = schedule_block(body, self.buffers, env, rep, self.est.callee_latency)
+        return with_port_cycles(block, self.buffers)
 
     # ---------------------------------------------------------------- regions
     def region(self, body: Sequence[Stmt], level: int, rep: Dict[str, int],
@@ -99,7 +103,7 @@ class _FuncEstimator:
 
         def flush():
             if straight:
-                block = schedule_block(straight, self.buffers, env, rep, self.est.callee_latency)
+                block = self._schedule(straight, env, rep)
                 total.latency += block.depth
                 total.formula = F.add(total.formula, F.num(block.depth))
                 nonlocal shared
@@ -215,21 +219,21 @@ class _FuncEstimator:
             block_copies = body.resources.scaled(factor)
             row.notes.append(f"unrolled by {factor}")
             body = Cost(body.latency, body.formula, block_copies, body.depth)
-        latency = sequential_loop_latency(trip, body.latency)
+        latency = sequential_loop_latency(trip, body.latency) if body.latency else 0
         body = Cost(body.latency, body.formula, body.resources + loop_control(trip), body.depth)
         row.trip, row.depth, row.latency = trip, body.latency + 1, latency
         row.resources = body.resources
-        formula = F.mul(trip_f, F.add(body.formula, F.num(1)))
+        formula = F.mul(trip_f, F.add(body.formula, F.num(1))) if latency else F.num(0)
         row.formula = formula
         return Cost(latency, formula, body.resources, depth=body.depth + 1)
 
     def _enter(self, loop: For, point: Dict[str, int]) -> None:
         lo, hi = evaluate_index(loop.lo, point), evaluate_index(loop.hi, point)
         if lo is None or hi is None:
-            from .trips import _value
+            from .trips import value_at
 
             mid = {v: (a + b - 1) / 2 for v, (a, b) in self.ranges.items()}
-            lo_f, hi_f = _value(loop.lo, mid), _value(loop.hi, mid)
+            lo_f, hi_f = value_at(loop.lo, mid), value_at(loop.hi, mid)
             lo, hi = (int(lo_f), int(hi_f)) if lo_f is not None and hi_f is not None else (0, 1)
         self.ranges[loop.var] = (lo, hi)
 
@@ -285,11 +289,17 @@ class _FuncEstimator:
         rep2 = dict(rep)
         for c in chain:
             rep2[c.var] = evaluate_index(c.lo, {**rep2, **env}) or 0
-        block = schedule_block(inner.body, self.buffers, env, rep2, self.est.callee_latency)
+        block = self._schedule(inner.body, env, rep2)
+        if not block.accesses and not block.calls:
+            # nothing observable happens: HLS removes the loop
+            self.est.add_row(Row(name="_".join(c.name or c.var for c in chain), kind="loop",
+                                 level=level, trip=trip, latency=0, notes=["empty: removed"]))
+            return Cost(0, F.num(0))
         block.resources = block.resources + loop_control(trip, pipeline_depth=block.depth)
         limits: List[IILimit] = []
         limits += port_limits(block, self.buffers)
-        limits += recurrence_limits(block, self.buffers, [(c.var, t) for c, t in zip(chain, trips)],
+        limits += recurrence_limits(block, self.buffers,
+                                    [(c.var, t, rep2[c.var], c.step) for c, t in zip(chain, trips)],
                                     max_distance=max(64, block.depth + 8))
         target = int(inner.attrs.get("pipeline_ii") or 1)
         auto = id(inner) in self.auto
@@ -332,9 +342,8 @@ class _FuncEstimator:
             row.notes.append("fully unrolled; inner loops replicated")
             row.formula = F.mul(F.sym(_trip_symbol(loop), trip), body.formula)
             return Cost(latency, row.formula, row.resources, depth=body.depth)
-        block = schedule_block([loop], self.buffers, env, rep, self.est.callee_latency)
-        extra = max([lim.ii for lim in port_limits(block, self.buffers)] + [1]) - 1
-        latency = block.depth + extra
+        block = self._schedule([loop], env, rep)
+        latency = block.depth
         row.depth, row.latency, row.resources = latency, latency, block.resources
         row.notes.append("fully unrolled")
         return Cost(latency, F.num(latency), block.resources, depth=latency)
@@ -427,6 +436,24 @@ def loop_control(trip: int, pipeline_depth: int = 0) -> Resources:
     one valid bit per stage (Vitis ``ap_enable_reg_pp0_iterN``)."""
     bits = max(1, math.ceil(math.log2(trip + 1)))
     return Resources(ff=bits + pipeline_depth, lut=2 * bits)
+
+
+def _allocs(body: Sequence[Stmt], copies: int):
+    """Every ``Alloc`` with the number of hardware copies: one per PE of the unfolded loops
+    around it (a sequential or pipelined loop reuses one array)."""
+    for s in body:
+        if isinstance(s, Alloc):
+            yield s, copies
+        elif isinstance(s, For):
+            n = 1
+            if s.attrs.get("unfold"):
+                n = max(1, trip_count(s, {}, {})[0])
+            yield from _allocs(s.body, copies * n)
+        elif isinstance(s, If):
+            yield from _allocs(s.then_body, copies)
+            yield from _allocs(s.else_body, copies)
+        elif isinstance(s, While):
+            yield from _allocs(s.body, copies)
 
 
 def _const_bounds(loop: For) -> bool:
@@ -523,9 +550,11 @@ def estimate(design: Any, clock_mhz: float = 300.0, part: str = "xcu280") -> Rep
     info = part_info(part)
     est = _Estimator(module)
     top = est.function(module.top, 0)
-    return Report(top=module.top, rows=est.rows, limits=est.limits, notes=est.notes,
-                  latency=top.latency, formula=top.formula, resources=top.resources,
-                  clock_mhz=float(clock_mhz), part=info)
+    report = Report(top=module.top, rows=est.rows, limits=est.limits, notes=est.notes,
+                    latency=top.latency, formula=top.formula, resources=top.resources,
+                    clock_mhz=float(clock_mhz), part=info)
+    report.module = module
+    return report
 
 
 def _module_of(design: Any) -> Module:

@@ -67,6 +67,8 @@ class Report:
         self.resources = resources
         self.clock_mhz = clock_mhz
         self.part = part
+        self.module: Any = None  # the estimated IR (for size names, computed on demand)
+        self._sizes: Optional[Dict[str, Any]] = None
 
     # ------------------------------------------------------------------ numbers
     @property
@@ -107,6 +109,29 @@ class Report:
         Example: ``s.report().formula({"N_i": "M", "N_j": "N", "N_k": "K"})``.
         """
         return F.to_sympy(self._formula, names)
+
+    @property
+    def sizes(self) -> Dict[str, Any]:
+        """``{trip symbol: expression in the kernel's size names}`` (see
+        :mod:`allo.qor.sizes`), computed on first use (sympy is slow to start)."""
+        if self._sizes is None:
+            from .sizes import size_symbols
+
+            self._sizes = size_symbols(self.module, F.symbols(self._formula)) \
+                if self.module is not None else {}
+        return self._sizes
+
+    def formula_in_sizes(self) -> Any:
+        """The latency formula in the kernel's size names where the loop headers give them
+        (``for i, j in allo.grid(M, N)``): e.g. ``M*N*K + 13*M + 1028`` for a GEMM; other
+        loops keep their trip symbols ``N_<loop>``.
+
+        Example: ``s.report().formula_in_sizes()``.
+        """
+        import sympy
+
+        subs = {sympy.Symbol(k, positive=True, integer=True): v for k, v in self.sizes.items()}
+        return sympy.expand(self.formula().subs(subs))
 
     def trip_symbols(self) -> Dict[Any, int]:
         """The sympy symbols of :meth:`formula` with their values in this design
@@ -200,7 +225,7 @@ class Report:
                 "latency": self.latency, "ms": self.seconds * 1e3,
                 "totals": {k: v for k, v in self.metrics().items() if k != "BRAM"},
                 "rows": [r.as_dict() for r in self.rows], "explanations": self.explanations(),
-                "formula": str(self.formula())}
+                "formula": str(self.formula()), "formula_in_sizes": str(self.formula_in_sizes())}
 
 
 __all__ = ["Report", "Row"]

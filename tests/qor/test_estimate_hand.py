@@ -37,6 +37,14 @@ def test_pipelined_vector_add():
     assert r.lut == 33 + 16
     assert r.ff == 8 + 2 + 64
     assert r.explanations() == []
+    # the HLS module reports the same estimate, and so does the model's loop timing
+    mod = s.build(target="vhls")
+    assert mod.report().latency == r.latency
+    from allo.qor import loop_timing
+
+    t = loop_timing(s, "i")
+    assert (t.trip, t.ii, t.depth, t.pipelined) == (N, 1, 2, True)
+    assert t.time_of_iteration(N - 1) == row.latency
 
 
 def test_float_reduction_is_recurrence_limited():
@@ -100,6 +108,14 @@ def test_stepwise_gemm():
     # the latency formula in the loops' trip counts evaluates to the same number
     f = r.formula()
     assert int(f.subs(r.trip_symbols())) == r.latency
+    # and in the kernel's size names (M for i and j, K for k, from the loop headers):
+    # 1028 + M * (96 + (M*K - 1 + 9 + 4) + 96 + 1), the copy loops keeping their symbols
+    import sympy
+
+    Ms, Ks = sympy.symbols("M K", positive=True, integer=True)
+    c_init, c_wb = sympy.symbols("N_C_init_0 N_C_wb_0", positive=True, integer=True)
+    expected = 1028 + Ms * (3 * c_init + (Ms * Ks - 1 + 9 + 4) + 3 * c_wb + 1)
+    assert sympy.expand(r.formula_in_sizes() - expected) == 0
 
 
 def test_partitioned_unrolled_gemm():
@@ -112,10 +128,11 @@ def test_partitioned_unrolled_gemm():
     r = s.report()
     # per iteration 8 reads of A (one bank, 2 ports) -> II 4; same for B.
     # depth: loads at 0 -> 1; 8 fmuls 1 -> 4; the 8 fadds chain through C[i, j] (forwarded
-    # in a register after the first load): 4 -> 8, 12, ..., 36; store at 36 -> depth 37
+    # in a register after the first load): 4 -> 8, 12, ..., 36; store at 36 -> 37; the
+    # 8 reads of one bank take 4 port cycles: 3 more -> depth 40
     row = r.loop("j")
-    assert (row.trip, row.depth, row.ii) == (64, 37, 4)
-    assert row.latency == 63 * 4 + 37
+    assert (row.trip, row.depth, row.ii) == (64, 40, 4)
+    assert row.latency == 63 * 4 + 40
     why = r.explanations()
     assert any("memory ports on A" in w and "partition A dim=2" in w for w in why)
     assert any("memory ports on B" in w and "partition B dim=1" in w for w in why)
@@ -158,6 +175,16 @@ def test_systolic_8x8():
     # 64 int8 multiplies, two per DSP48E2
     assert r.dsp == 32
     assert r.bram == 0
+    # the relay FIFOs: 8 x 7 for A and 7 x 8 for B, depth 9, 8 bits: SRL FIFOs of
+    # 2 * ceil(log2 9) + 4 = 12 FF and 12 + 8 * ceil(9 / 32) = 20 LUT each
+    from allo.qor.storage import fifo_cost
+
+    assert fifo_cost(9, 8) == (0, 12, 20)
+    # storage: A, B, C are the top's arguments (outside the kernel); every PE has its
+    # A_buf and B_buf (8 x int8 = 64 bits: LUTRAM, 8 LUT each) -> 64 x 2 x 8 LUT
+    pe_array = next(x for x in r.rows if x.kind == "pe").resources
+    assert r.ff == pe_array.ff + 2 * 56 * 12
+    assert r.lut == pe_array.lut + 64 * 2 * 8 + 2 * 56 * 20
 
 
 def test_dataflow_region():
@@ -185,3 +212,64 @@ def test_dataflow_region():
     assert df.latency == max(fill_b, stage1, stage2) + 1 + 2
     assert df.latency < seq.latency
     assert df.dsp == 0
+
+
+def test_allo_report_cli(capsys):
+    import json
+    import os
+
+    from allo.cli import main
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    target = os.path.join(root, "examples", "qor_validation.py") + "::mem_bottleneck_resolved"
+    assert main(["report", target, "--clock", "250"]) == 0
+    out = capsys.readouterr().out
+    assert "mem_bottleneck_resolved:" in out and "at 250 MHz" in out
+    assert main(["report", target, "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["totals"]["DSP"] == 0 and row["rows"][1]["trip"] == 126
+    assert main(["report", target + "_missing"]) == 2
+
+
+def test_non_uniform_accesses_without_a_carried_dependence_keep_ii_1():
+    def mirror(A: float32[16]):
+        for i in range(8):
+            A[i] = A[15 - i] + 1.0   # writes 0..7, reads 8..15: never the same element
+
+    s = allo.customize(mirror)
+    s.pipeline("i")
+    r = s.report()
+    # the index forms differ (i vs 15 - i): z3 shows no iteration reads what another wrote
+    assert r.loop("i").ii == 1 and r.explanations() == []
+
+
+def test_a_non_uniform_read_of_a_written_array_is_a_dependence():
+    def shift(A: float32[16]):
+        for i in range(1, 16):
+            A[i] = A[16 - i] + 1.0   # reads what earlier iterations wrote (i' = 16 - i)
+
+    s = allo.customize(shift)
+    s.pipeline("i")
+    r = s.report()
+    # read A[16 - i] (1 cycle), fadd 4, store: 1 + 4 = 5, +1 for the RAM write -> the
+    # dependence (assumed at distance 1) gives II = 6
+    assert r.loop("i").ii == 6
+    assert any("dependence on A" in e for e in r.explanations())
+
+
+def test_bad_report_arguments_are_alloerrors():
+    import pytest
+
+    from allo.errors import AlloError
+
+    def one(A: int32[4]):
+        for i in range(4):
+            A[i] = A[i] + 1
+
+    s = allo.customize(one)
+    with pytest.raises(AlloError, match="clock_mhz"):
+        s.report(clock_mhz=0)
+    with pytest.raises(AlloError, match="unknown FPGA part"):
+        s.report(part="xc9999")
+    with pytest.raises(AlloError, match="no loop 'nope'"):
+        s.report().loop("nope")
