@@ -184,23 +184,3 @@ def test_dropping_an_engine_does_not_break_later_builds():
     engine, address = compile_ir(text)
     assert address != 0
 
-
-def test_two_constant_tables_of_different_sizes():
-    # regression: llvm.memcpy was declared with the first table's pointer type
-    import numpy as np
-
-    import allo
-    from allo.ir.types import float32
-
-    small = np.arange(4, dtype=np.float64).reshape(2, 2)
-    big = np.arange(6, dtype=np.float64).reshape(2, 3)
-
-    def k() -> float32[2, 3]:
-        S: float32[2, 2] = small
-        B: float32[2, 3] = big
-        B[0, 0] = S[1, 1]
-        return B
-
-    want = big.astype(np.float32)
-    want[0, 0] = 3.0
-    np.testing.assert_array_equal(allo.customize(k).build()(), want)
