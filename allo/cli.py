@@ -9,7 +9,7 @@ names start with ``design_``**, each returning a :class:`allo.schedule.Schedule`
   is unknown or fails to load/run. The file runs in a child process
   (:mod:`allo.design_runner`): what it prints goes to standard error, and a design that
   calls ``sys.exit`` or ends its process is an "error" row, so neither can change the exit
-  status or the JSON.
+  status or the JSON. ``allo build`` runs the design the same way.
 * ``allo build FILE::NAME --target vhls|vitis_hls [--mode csim] [--project DIR]
   [--no-verify]``: prints the C++ (vhls) or writes the project.
 * ``allo proofs [RULE]`` checks the rewrite-rule theorems (``python -m proofs``).
@@ -29,9 +29,7 @@ import subprocess
 import sys
 from typing import Any, Dict, List, Optional, Sequence
 
-from .design_runner import (DESIGN_PREFIX, LoadError, call_design, load_designs,
-                            quarantined, verify_designs)
-from .errors import AlloError
+from .design_runner import DESIGN_PREFIX, build_design, load_designs, verify_designs
 
 EXIT_OK, EXIT_NOT_EQUIVALENT, EXIT_UNKNOWN = 0, 1, 2
 
@@ -80,32 +78,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    try:
-        with quarantined():
-            designs = load_designs(args.target)
-    except LoadError as e:
-        print(f"allo build: {e}", file=sys.stderr)
-        return EXIT_UNKNOWN
-    if len(designs) != 1:
-        print(f"allo build: name one design with FILE::NAME (found: {', '.join(designs)})",
-              file=sys.stderr)
-        return EXIT_UNKNOWN
-    (name, fn), = designs.items()
-    try:
-        with quarantined():  # what the design prints must not mix with the C++ we print
-            schedule = call_design(name, fn)
-            mod = schedule.build(target=args.target_kind, mode=args.mode, project=args.project,
-                                 verify=not args.no_verify)
-    except AlloError as e:
-        gate = type(e).__name__ == "VerificationError"
-        print(f"allo build: {name}: {e}", file=sys.stderr)
+    # built in a child process, like `allo verify`: standard output is only the result
+    options = {"target": args.target_kind, "mode": args.mode, "project": args.project,
+               "verify": not args.no_verify}
+    status, text, gate = build_design(args.target, options, echo=sys.stderr.write)
+    if status != "built":
+        print(f"allo build: {text}", file=sys.stderr)
         if gate:
             print("allo build: to build an unverified design anyway, pass --no-verify", file=sys.stderr)
         return EXIT_NOT_EQUIVALENT if gate else EXIT_UNKNOWN
-    if args.target_kind == "vhls" and not args.project:
-        print(mod)
-    else:
-        print(f"{name}: wrote {getattr(mod, 'project', None) or args.project}")
+    print(text)
     return EXIT_OK
 
 

@@ -9,8 +9,7 @@ an "error" row; the child is restarted for the designs after it, so every other 
 still verified. The command line's own output is therefore exactly the table or the JSON.
 
 :func:`load_designs` and :func:`call_design` are the in-process pieces (the child uses
-them; ``allo build`` uses them inside :func:`quarantined`, which routes stray output to
-standard error and turns ``SystemExit``/``BaseException`` into an :class:`AlloError`).
+them; ``allo build`` runs the same way through :func:`build_design`).
 
 Example::
 
@@ -171,14 +170,75 @@ def _child(results_path: str, spec: str, skip: Sequence[str]) -> None:
             emit({"event": "row", "row": verify_one(name, fn)})
 
 
-def _run_child(spec: str, skip: Sequence[str]) -> Tuple[List[Dict[str, Any]], int, str]:
+def _child_build(results_path: str, spec: str, options_json: str) -> None:
+    """Build the one design of ``spec``; emits ``built`` (what to print) or ``build_error``."""
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    opts = json.loads(options_json)
+    with open(results_path, "a", encoding="utf-8") as out:
+        def emit(event: Dict[str, Any]) -> None:
+            out.write(json.dumps(event) + "\n")
+            out.flush()
+
+        try:
+            designs = load_designs(spec)
+        except LoadError as e:
+            emit({"event": "load_error", "error": str(e)})
+            return
+        emit({"event": "designs", "names": list(designs)})
+        if len(designs) != 1:
+            emit({"event": "load_error", "error": "name one design with FILE::NAME (found: "
+                                                  f"{', '.join(designs)})"})
+            return
+        (name, fn), = designs.items()
+        emit({"event": "start", "design": name})
+        try:
+            mod = call_design(name, fn).build(**opts)
+            if opts["target"] == "vhls" and not opts["project"]:
+                text = str(mod)
+            else:
+                text = f"{name}: wrote {getattr(mod, 'project', None) or opts['project']}"
+            emit({"event": "built", "output": text})
+        except BaseException as e:  # noqa: BLE001 - reported, exit status 2 (1 for the gate)
+            gate = type(e).__name__ == "VerificationError"
+            detail = str(e) if isinstance(e, AlloError) else traceback.format_exc(limit=3)
+            emit({"event": "build_error", "message": f"{name}: {detail.strip()}", "gate": gate})
+
+
+def build_design(spec: str, options: Dict[str, Any],
+                 echo: Optional[Callable[[str], Any]] = None) -> Tuple[str, str, bool]:
+    """Build the design ``spec`` names with ``schedule.build(**options)`` in a child process.
+
+    Returns ``(status, text, gate)``: status ``"built"`` with the text to print, or
+    ``"error"`` with the message (``gate`` when the equivalence gate refused the design).
+
+    Example: ``build_design("d.py::gemm", {"target": "vhls", "mode": None, "project": None,
+    "verify": True})``.
+    """
+    events, status, output = _run_child(spec, [], job="build", extra=[json.dumps(options)])
+    if output and echo is not None:
+        echo(output)
+    for ev in events:
+        if ev["event"] == "load_error":
+            return "error", ev["error"], False
+        if ev["event"] == "built":
+            return "built", ev["output"], False
+        if ev["event"] == "build_error":
+            return "error", ev["message"], bool(ev["gate"])
+    started = next((ev["design"] for ev in events if ev["event"] == "start"), None)
+    what = started or f"loading {split_target(spec)[0]}"
+    return "error", f"{what} ended the building process (exit status {status})", False
+
+
+def _run_child(spec: str, skip: Sequence[str], job: str = "verify",
+               extra: Sequence[str] = ()) -> Tuple[List[Dict[str, Any]], int, str]:
     package_root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
     with tempfile.TemporaryDirectory(prefix="allo-verify-") as tmp:
         results = os.path.join(tmp, "results.jsonl")
         open(results, "w").close()
-        cmd = [sys.executable, "-m", "allo.design_runner", results, spec, *skip]
+        cmd = [sys.executable, "-m", "allo.design_runner", job, results, spec, *extra, *skip]
         proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
                               text=True, errors="replace")
         with open(results, encoding="utf-8") as f:
@@ -232,6 +292,9 @@ def verify_designs(spec: str, echo: Optional[Callable[[str], Any]] = None
 
 
 if __name__ == "__main__":
-    _child(sys.argv[1], sys.argv[2], sys.argv[3:])
+    if sys.argv[1] == "build":
+        _child_build(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        _child(sys.argv[2], sys.argv[3], sys.argv[4:])
     sys.stdout.flush()
     os._exit(0)  # skip atexit hooks a design file may have registered

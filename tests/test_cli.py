@@ -124,3 +124,7 @@ def test_build_output_is_only_the_code(capsys, hostile):
     out = capsys.readouterr()
     assert out.out.startswith("//") and "hello from the design" in out.err
     assert main(["build", f"{hostile / 'exits_in_design.py'}::exits"]) == 2
+    # a design that ends its process cannot make `allo build` look successful
+    assert main(["build", f"{hostile / 'exits_in_design.py'}::ends_process"]) == 2
+    assert "ended the building process" in capsys.readouterr().err
+    assert main(["build", f"{hostile / 'exits_in_design.py'}::wrong"]) == 1  # the gate

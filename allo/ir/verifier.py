@@ -44,111 +44,11 @@ import numpy as np
 
 from ..errors import AlloError
 from ..semantics.registry import REGISTRY
+from .index import loop_value_range, static_index_range
 from .nodes import (MAX_EXPR_DEPTH, Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module,
                     Op, Return, Stmt, Store, StreamGet, StreamPut, Var, While, too_deep)
 from .types import AlloType, BufferType, Int, StreamType, bool_, index
 
-
-
-# -------------------------------------------------------------- static index ranges
-# A loop variable's known values: (first, last) for a loop with constant bounds that runs
-# at least once; None when unknown (non-constant bounds) or when the loop never runs.
-LoopRange = Optional[Tuple[int, int]]
-
-
-def loop_value_range(lo: Any, hi: Any, step: int) -> LoopRange:
-    """``(first, last)`` value of ``for v in range(lo, hi, step)`` with constant bounds.
-
-    None if a bound is not a constant or the loop runs zero times.
-    Example: ``loop_value_range(Const(0, index), Const(10, index), 3) == (0, 9)``.
-    """
-    if not (isinstance(lo, Const) and isinstance(hi, Const) and isinstance(step, (int, np.integer))):
-        return None
-    if isinstance(lo.value, float) or isinstance(hi.value, float) or step <= 0:
-        return None
-    first, stop = int(lo.value), int(hi.value)
-    if stop <= first:
-        return None
-    return first, first + ((stop - 1 - first) // int(step)) * int(step)
-
-
-def _type_range(t: AlloType) -> Optional[Tuple[int, int]]:
-    if t.is_index:
-        return -(1 << 63), (1 << 63) - 1
-    if isinstance(t, Int):
-        return t.min, t.max
-    return None
-
-
-def static_index_range(e: Expr, ranges: Dict[str, Tuple[int, int]]) -> Optional[Tuple[int, int]]:
-    """The exact ``(min, max)`` of ``e`` over the box of loop-variable ``ranges``, when ``e``
-    is affine in them (``Const``, ``Var``, ``add``/``sub``/``neg``, ``mul`` by a constant,
-    integer ``cast``) and no sub-expression can wrap; None otherwise (non-affine, reads
-    data, unknown variables). Conservative by construction: None never rejects anything.
-
-    Example: with ``ranges={"i": (0, 3)}``, ``i + 2`` gives ``(2, 5)``.
-    """
-    form = _affine(e, ranges)
-    return None if form is None else _form_range(form, ranges)
-
-
-_Form = Tuple[int, Dict[str, int]]  # c0 + sum(coeff * var)
-
-
-def _form_range(form: _Form, ranges: Dict[str, Tuple[int, int]]) -> Tuple[int, int]:
-    c0, coeffs = form
-    lo = hi = c0
-    for name, a in coeffs.items():
-        x0, x1 = ranges[name]
-        lo += min(a * x0, a * x1)
-        hi += max(a * x0, a * x1)
-    return lo, hi
-
-
-def _affine(e: Expr, ranges: Dict[str, Tuple[int, int]]) -> Optional[_Form]:
-    tr = _type_range(e.type) if isinstance(getattr(e, "type", None), AlloType) else None
-    if tr is None:
-        return None
-    form: Optional[_Form] = None
-    if isinstance(e, Const):
-        if isinstance(e.value, (int, np.integer)) and not isinstance(e.value, bool):
-            form = (int(e.value), {})
-    elif isinstance(e, Var):
-        if e.name in ranges:
-            form = (0, {e.name: 1})
-    elif isinstance(e, Op) and e.op in ("add", "sub", "neg", "mul", "cast"):
-        if e.op != "cast" and any(a.type != e.type for a in e.args):
-            return None  # not homogeneous: leave it to the type rules
-        args = [_affine(a, ranges) for a in e.args]
-        if any(a is None for a in args):
-            return None
-        if e.op == "cast":  # integer -> integer, exact when no wrap (checked below)
-            form = args[0]
-        elif e.op == "neg":
-            form = _scale(args[0], -1)
-        elif e.op in ("add", "sub"):
-            sign = 1 if e.op == "add" else -1
-            (c0, f0), (c1, f1) = args[0], _scale(args[1], sign)
-            coeffs = dict(f0)
-            for k, a in f1.items():
-                coeffs[k] = coeffs.get(k, 0) + a
-            form = (c0 + c1, {k: a for k, a in coeffs.items() if a})
-        else:  # mul: affine only when one side is a constant
-            (c0, f0), (c1, f1) = args
-            if f0 and f1:
-                return None
-            form = _scale(args[1], c0) if not f0 else _scale(args[0], c1)
-    if form is None:
-        return None
-    lo, hi = _form_range(form, ranges)
-    if lo < tr[0] or hi > tr[1]:
-        return None  # the value may wrap in its type: not a plain affine value any more
-    return form
-
-
-def _scale(form: _Form, k: int) -> _Form:
-    c0, coeffs = form
-    return c0 * k, {n: a * k for n, a in coeffs.items() if a * k}
 
 
 class IRError(AlloError):

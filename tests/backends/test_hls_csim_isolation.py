@@ -146,3 +146,20 @@ def test_kernel_names_that_sanitize_alike_stay_distinct():
     A = np.zeros(4, np.int32)
     mod(A)
     assert list(A) == [2, 2, 2, 2]
+
+
+@pytest.mark.parametrize("kernel", ["arg0", "checksum", "main", "p"])
+def test_the_test_bench_compiles_whatever_the_kernel_is_called(tmp_path, kernel):
+    import subprocess
+
+    from allo.backends.hls.csim import ap_types_dir, compiler, support_dir
+    from allo.backends.hls.project import write_project
+
+    m = _named_kernel(kernel, "n")
+    prj = write_project(emit_design(m), m, tmp_path / "k.prj", "csim")
+    exe = tmp_path / "tb"
+    proc = subprocess.run([compiler(), "-std=c++17", "-O1", "-isystem", str(ap_types_dir()),
+                           "-I", str(support_dir()), "-I", str(prj), str(prj / "host.cpp"),
+                           str(prj / "kernel.cpp"), "-o", str(exe)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert subprocess.run([str(exe)], capture_output=True, text=True).stdout.startswith("checksum")

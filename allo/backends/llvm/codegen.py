@@ -32,10 +32,11 @@ import numpy as np
 from llvmlite import ir
 
 from ...errors import BackendError
+from ...ir.index import IndexRanges
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op, Return,
                          Store, StreamGet, StreamPut, Var, While, walk_stmts)
 from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
-from .bounds import BoundsSite, IndexRanges
+from .bounds import BoundsSite
 from .casts import cast
 from .direct_results import direct_result_allocs, top_is_private
 from .emitbase import I1, I8, I32, I64, EmitBase, int_const

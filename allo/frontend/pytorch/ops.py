@@ -542,4 +542,4 @@ def _sdpa(ctx, node, op, q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False
     return ctx.em.reshape(r, shape, node.name + "_out")
 
 
-SUPPORTED = sorted(HANDLERS)
+SUPPORTED = sorted(n for n in HANDLERS if not n.startswith("_"))  # user-facing names
