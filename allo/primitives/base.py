@@ -28,6 +28,7 @@ import numpy as np
 import z3
 
 from ..errors import ScheduleError
+from ..ir.index import ConstantLoop, constant_trips
 from ..ir.nodes import Alloc, For, Func, Module, Stmt, child_bodies, walk_stmts
 from ..ir.types import BufferType
 
@@ -203,6 +204,15 @@ class Context:
         return ScheduleError(message, where=f"{self.name}({args})", hint=hint)
 
     # -------------------------------------------------------------- loops
+    def constant_loop(self, loop: For, what: str) -> ConstantLoop:
+        """``(lo, hi, step, trips)`` of ``loop`` (the argument ``what``); refuses when its
+        bounds are not constants. Example: ``lo, hi, step, trips = ctx.constant_loop(l, "axis")``."""
+        c = constant_trips(loop)
+        if c is None:
+            raise self.refuse(f"loop {loop.name!r} ({what}) has non-constant bounds",
+                              hint="this primitive needs loops with constant bounds")
+        return c
+
     def loop(self, ref: Any, arg: str = "axis") -> LoopSite:
         """Resolve a loop given as ``"j"``, ``"gemm:j"``, ``"band:j"`` or a :class:`LoopHandle`."""
         if isinstance(ref, LoopSite):

@@ -77,7 +77,7 @@ from ..ir.nodes import (Alloc, BufRef, Call, For, Func, Load, Return, Store, Str
                         StreamPut, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
 from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, loop_sites, primitive
-from .dataflow_common import PEArray, const_trips
+from .dataflow_common import PEArray
 from .deps import carried_dependence_queries, collect_accesses
 from .loops import split_loop
 
@@ -114,7 +114,7 @@ def unfold(ctx: Context, band: Any, axis: Sequence[int] = (0,), factor: Sequence
         raise ctx.refuse("axis must list distinct band positions (at least one)",
                          hint=f"positions 0..{len(loops) - 1}: {', '.join(l.name for l in loops)}")
     if not factor:
-        factor = [const_trips(ctx, loops[a], f"axis {a}")[3] for a in axis]
+        factor = [ctx.constant_loop(loops[a], f"axis {a}")[3] for a in axis]
     if len(factor) != len(axis):
         raise ctx.refuse(f"axis has {len(axis)} entries but factor has {len(factor)}",
                          hint="give one factor per unfolded axis")
@@ -124,7 +124,7 @@ def unfold(ctx: Context, band: Any, axis: Sequence[int] = (0,), factor: Sequence
     factors = [1] * len(loops)
     for dim, (a, f) in enumerate(sorted(zip(axis, factor))):
         loop = loops[a]
-        lo, hi, step, trips = const_trips(ctx, loop, f"axis {a}")
+        lo, hi, step, trips = ctx.constant_loop(loop, f"axis {a}")
         if isinstance(f, bool) or not isinstance(f, int) or f < 1:
             raise ctx.refuse(f"factor {f!r} for axis {a} must be a positive integer",
                              hint=f"use a divisor of the loop's {trips} iterations")

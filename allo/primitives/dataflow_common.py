@@ -166,16 +166,6 @@ def minus_one(e: Expr) -> Expr:
     return Op("sub", (e, idx(1)), index)
 
 
-def const_trips(ctx: Context, loop: For, what: str) -> Tuple[int, int, int, int]:
-    """``(lo, hi, step, trips)`` of a loop with constant bounds (refuse otherwise)."""
-    if not (isinstance(loop.lo, Const) and isinstance(loop.hi, Const)):
-        raise ctx.refuse(f"loop {loop.name!r} ({what}) has non-constant bounds",
-                         hint="this primitive needs loops with constant bounds")
-    lo, hi, step = int(loop.lo.value), int(loop.hi.value), loop.step
-    trips = max(0, -(-(hi - lo) // step)) if step > 0 else 0
-    return lo, hi, step, trips
-
-
 def var_env(names: Sequence[str], tag: str) -> Dict[str, object]:
     import z3
 
@@ -183,4 +173,4 @@ def var_env(names: Sequence[str], tag: str) -> Dict[str, object]:
 
 
 __all__ = ["PEArray", "StmtSite", "stmt_site", "find_loop", "expr_vars", "stmt_vars", "CopyNest",
-           "copy_nest", "idx", "ivar", "cmp", "minus_one", "const_trips", "var_env"]
+           "copy_nest", "idx", "ivar", "cmp", "minus_one", "var_env"]

@@ -17,13 +17,15 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import z3
 
+from ..ir.index import affine_form
 from ..ir.nodes import (Alloc, Expr, For, Func, If, Load, Store, StreamGet, StreamPut, Var,
                         substitute)
 from ..ir.types import BufferType, StreamType
 from .base import BUFFER, LOOP, VALUE, BufferHandle, Context, all_names, fresh_name, primitive
-from .dataflow_common import (CopyNest, PEArray, cmp, const_trips, copy_nest, find_loop, idx,
+from .dataflow_common import (CopyNest, PEArray, cmp, copy_nest, find_loop, idx,
                               ivar, minus_one, stmt_site, stmt_vars)
-from .deps import collect_accesses, to_affine
+from .deps import collect_accesses
+from .index_z3 import form_term
 
 
 def resolve_pe(ctx: Context, pe: Any) -> PEArray:
@@ -37,12 +39,12 @@ def resolve_pe(ctx: Context, pe: Any) -> PEArray:
         if not any(spatial):
             raise ctx.refuse(f"band {pe!r} has no unfolded loops", hint="call s.unfold on it first")
         return PEArray(func.name, loops[0].band, tuple((l.name,) for l in loops), spatial,
-                       tuple(const_trips(ctx, l, "pe")[3] if n else 1 for l, n in zip(loops, spatial)))
+                       tuple(ctx.constant_loop(l, "pe")[3] if n else 1 for l, n in zip(loops, spatial)))
     raise ctx.refuse(f"pe={pe!r} is not a PE array", hint="pass the value s.unfold(...) returned")
 
 
 def _affine_all(ctx: Context, exprs: Sequence[Expr], what: str) -> List:
-    forms = [to_affine(e) for e in exprs]
+    forms = [affine_form(e) for e in exprs]
     if any(f is None for f in forms):
         ctx.assume_unchecked("relay delivers the values each PE would load",
                              f"the {what} index is not affine")
@@ -54,19 +56,19 @@ def _domain(loops: Sequence[For], env: Dict[str, z3.ArithRef]) -> List[z3.BoolRe
     out: List[z3.BoolRef] = []
     for loop in loops:
         v = env[loop.var]
-        lo, hi = to_affine(loop.lo), to_affine(loop.hi)
+        lo, hi = affine_form(loop.lo), affine_form(loop.hi)
         if lo is not None:
-            out.append(v >= lo.to_z3(env))
+            out.append(v >= form_term(lo, env))
             if loop.step != 1:
                 t = z3.Int(f"{loop.var}_{id(env)}_t")
-                out += [t >= 0, v == lo.to_z3(env) + loop.step * t]
+                out += [t >= 0, v == form_term(lo, env) + loop.step * t]
         if hi is not None:
-            out.append(v < hi.to_z3(env))
+            out.append(v < form_term(hi, env))
     return out
 
 
 def _z3_index(forms, env) -> List[z3.ArithRef]:
-    return [f.to_z3(env) for f in forms if f is not None]
+    return [form_term(f, env) for f in forms if f is not None]
 
 
 def _show(model, env, names) -> str:
@@ -74,7 +76,7 @@ def _show(model, env, names) -> str:
 
 
 def _elem(model, buffer: str, forms, env) -> str:
-    return f"{buffer}[{', '.join(str(model.eval(f.to_z3(env), model_completion=True)) for f in forms)}]"
+    return f"{buffer}[{', '.join(str(model.eval(form_term(f, env), model_completion=True)) for f in forms)}]"
 
 
 COPY_OF, COPY_ROLE = "copy_of", "copy_role"  # the tag buffer_at leaves on its copy nests
@@ -149,7 +151,7 @@ def plan_relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int) -> Opt
         if loop is None or not loop.attrs.get("unfold"):
             raise ctx.refuse(f"the PE array's spatial loop {name!r} no longer exists in {func.name!r}",
                              hint="call s.unfold again and pass its result")
-        lo, _, step, _ = const_trips(ctx, loop, "pe")
+        lo, _, step, _ = ctx.constant_loop(loop, "pe")
         if (lo, step) != (0, 1):
             raise ctx.refuse(f"spatial loop {name!r} does not run 0, 1, 2, ...",
                              hint="relay indexes FIFOs by PE index; unfold a normalized loop")
@@ -169,7 +171,7 @@ def plan_relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int) -> Opt
                          f"({', '.join(l.name for _, l in chains)}); relay passes data along one",
                          hint="unfold fewer axes or relay a buffer that depends on all but one")
     chain = chains[0][1]
-    P = const_trips(ctx, chain, "pe")[3]
+    P = ctx.constant_loop(chain, "pe")[3]
     if P == 1:
         ctx.trivial("nothing to relay", f"the chain loop {chain.name!r} has a single PE")
         return None
@@ -200,7 +202,7 @@ def emit_relay(ctx: Context, plan: RelayPlan) -> BufferHandle:
     """
     elem = plan.alloc.type.dtype
     chain, P = plan.chain, plan.P
-    shape = tuple(P - 1 if l is chain else const_trips(ctx, l, "pe")[3] for l in plan.spatial)
+    shape = tuple(P - 1 if l is chain else ctx.constant_loop(l, "pe")[3] for l in plan.spatial)
     rsite = stmt_site(plan.func, plan.region)
     rsite.parent.insert(rsite.position, Alloc(plan.fifo, BufferType(StreamType(elem, plan.depth), shape),
                                               loc=plan.alloc.loc))
@@ -319,7 +321,7 @@ def _check_source_use(ctx: Context, buf: str, src: str, region: For, enclosing: 
     a = {n: z3.Int(f"{n}_one") for n in names}
     b = {n: z3.Int(f"{n}_two") for n in names}
     off_chain = [l.var for l in enclosing if l is not chain]
-    fa = [to_affine(e) for e in init.load.indices]
+    fa = [affine_form(e) for e in init.load.indices]
     same = [x == y for x, y in zip(_z3_index(fa, a), _z3_index(fa, b))]
     split = z3.Or(*[a[n] != b[n] for n in off_chain]) if off_chain else z3.BoolVal(False)
 

@@ -14,11 +14,13 @@ from typing import Any, List, Sequence, Tuple
 
 import z3
 
+from ..ir.index import affine_form
 from ..ir.nodes import (Alloc, For, Load, Stmt, Store, StreamGet, StreamPut, child_bodies, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
 from .base import BUFFER, LOOP, VALUE, Context, primitive
-from .dataflow_common import const_trips, stmt_site
-from .deps import collect_accesses, to_affine
+from .dataflow_common import stmt_site
+from .deps import collect_accesses
+from .index_z3 import form_term
 
 
 @dataclass
@@ -156,15 +158,15 @@ def plan_stream(ctx: Context, target: Any, dst: Any, axis: Any, depth: int) -> S
             raise ctx.refuse(f"the {role} of {site.name!r} is conditional; every iteration must {role} once",
                              hint="move the access out of the condition, or keep the array")
     w, r = w_list[0], r_list[0]
-    w_trips = [const_trips(ctx, l, "producer")[3] for l in w.loops]
-    r_trips = [const_trips(ctx, l, "consumer")[3] for l in r.loops]
+    w_trips = [ctx.constant_loop(l, "producer")[3] for l in w.loops]
+    r_trips = [ctx.constant_loop(l, "consumer")[3] for l in r.loops]
     total_w, total_r = _prod(w_trips), _prod(r_trips)
     if total_w != total_r:
         raise ctx.refuse(f"side condition 'same element sequence' fails: the producer writes {total_w} "
                          f"elements of {site.name!r} but the consumer reads {total_r}",
                          hint="a FIFO needs one read per write")
-    w_forms = [to_affine(e) for e in w.node.indices]
-    r_forms = [to_affine(e) for e in r.node.indices]
+    w_forms = [affine_form(e) for e in w.node.indices]
+    r_forms = [affine_form(e) for e in r.node.indices]
     if any(f is None for f in w_forms + r_forms):
         ctx.assume_unchecked("same element sequence", f"an index of {site.name!r} is not affine")
     else:
@@ -200,9 +202,9 @@ def _prove_order(ctx, name, w, r, w_trips, r_trips, w_forms, r_forms, total) -> 
     env_w = _rank_digits(w.loops, w_trips, n)
     env_w2 = _rank_digits(w.loops, w_trips, n2)
     env_r = _rank_digits(r.loops, r_trips, n)
-    wi = [f.to_z3(env_w) for f in w_forms]
-    wi2 = [f.to_z3(env_w2) for f in w_forms]
-    ri = [f.to_z3(env_r) for f in r_forms]
+    wi = [form_term(f, env_w) for f in w_forms]
+    wi2 = [form_term(f, env_w2) for f in w_forms]
+    ri = [form_term(f, env_r) for f in r_forms]
     show = lambda m, xs: f"{name}[{', '.join(str(m.eval(x, model_completion=True)) for x in xs)}]"  # noqa: E731
     ctx.prove("every element is written once",
               [0 <= n, n < n2, n2 < total, *[a == b for a, b in zip(wi, wi2)]],

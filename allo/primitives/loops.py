@@ -47,16 +47,6 @@ def mul(a: Expr, b: Expr) -> Expr:
     return Op("mul", (a, b), index)
 
 
-def constant_bounds(ctx: Context, site: LoopSite, arg: str) -> tuple:
-    """``(lo, hi, step, trip_count)`` of a loop whose bounds are constants."""
-    lo, hi = site.loop.lo, site.loop.hi
-    if not (isinstance(lo, Const) and isinstance(hi, Const)):
-        raise ctx.refuse(f"loop {site.loop.name!r} ({arg}) has non-constant bounds",
-                         hint="this primitive needs a loop with constant bounds")
-    trips = max(0, -(-(int(hi.value) - int(lo.value)) // site.loop.step))
-    return int(lo.value), int(hi.value), site.loop.step, trips
-
-
 def rename_var(body: List, old: str, new_expr: Expr) -> None:
     """Replace loop variable ``old`` by ``new_expr`` in every statement of ``body``."""
     mapping = {old: new_expr}
@@ -97,7 +87,7 @@ def prove_split_bijection(ctx: Context, trips: int, factor: int) -> None:
 def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
     site = ctx.loop(axis)
     factor = positive_int(ctx, factor, "factor")
-    lo, hi, step, trips = constant_bounds(ctx, site, "axis")
+    lo, hi, step, trips = ctx.constant_loop(site.loop, "axis")
     loop = site.loop
     if factor > max(trips, 1):
         # a factor past the extent only adds guarded-off iterations (and index values far
@@ -236,7 +226,7 @@ def fuse(ctx: Context, axes: Sequence[Any]) -> None:
     if len(chain) != len(sites) or any(c is not s.loop for c, s in zip(chain, sites)):
         raise ctx.refuse("axes must be consecutive perfectly nested loops, outermost first",
                          hint=f"nest order here: {', '.join(c.name for c in chain)}")
-    bounds = [constant_bounds(ctx, s, f"axes[{n}]") for n, s in enumerate(sites)]
+    bounds = [ctx.constant_loop(s.loop, f"axes[{n}]") for n, s in enumerate(sites)]
     trips = [b[3] for b in bounds]
     total = 1
     for t in trips:

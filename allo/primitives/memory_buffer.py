@@ -29,7 +29,7 @@ from ..ir.nodes import Alloc, Const, Expr, For, Func, Load, Op, Store, Var
 from ..ir.types import BufferType, index
 from .base import (BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive,
                    prove_index_fits)
-from .deps import Affine, to_affine
+from ..ir.index import affine_form
 from .memory_common import (DimBox, IndexFn, TargetAccess, affine_expr, compute_box, copy_nest,
                             find_accesses, inner_ranges, prove_accesses_in_box,
                             prove_box_in_bounds, refuse_if_declared_inside, rewrite_accesses)
@@ -46,8 +46,8 @@ def buffer_index_fn(box: List[DimBox], kept: List[int], fixed: List[str]) -> Ind
             if b.full:
                 out.append(indices[d])
                 continue
-            form = to_affine(indices[d])  # affine: not full, so every access was analysed
-            rest = Affine(tuple((v, c) for v, c in form.coeffs if v not in fixed), form.const)
+            form = affine_form(indices[d])  # affine: not full, so every access was analysed
+            rest = form.split(fixed)[1]
             out.append(affine_expr(rest, -b.lo))
         return tuple(out)
 

@@ -33,7 +33,8 @@ from ..errors import AlloError
 from ..ir.nodes import Const, Expr, Op, Var
 from ..ir.types import BufferType, index
 from .base import BUFFER, VALUE, BufferSite, Context, primitive, prove_index_fits
-from .memory_common import const, find_accesses, index_to_z3, rewrite_accesses
+from .index_z3 import index_term
+from .memory_common import const, find_accesses, rewrite_accesses
 
 
 # ------------------------------------------------------------------ partition
@@ -178,7 +179,7 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
     # side condition: new index in bounds with the same row-major position (z3 instance)
     env = {n: z3.Int(n) for n in names}
     old_pos = sum(env[n] * s for n, s in zip(names, strides(old_shape)))
-    new_idx = [index_to_z3(e, env) for e in symbolic]
+    new_idx = [index_term(e, env) for e in symbolic]
     new_pos = sum(i * s for i, s in zip(new_idx, strides(new_shape)))
     in_old = [z3.And(0 <= env[n], env[n] < e) for n, e in zip(names, old_shape)]
     outside = [z3.Or(i < 0, i >= e) for i, e in zip(new_idx, new_shape)]

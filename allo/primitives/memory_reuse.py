@@ -38,10 +38,10 @@ from ..ir.nodes import Alloc, Const, Expr, For, Func, Load, Op, Stmt, Store, Var
 from ..ir.types import BufferType, index
 from .base import (BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive,
                    prove_index_fits)
-from .deps import Affine, to_affine
+from ..ir.index import affine_form
 from .memory_common import (affine_expr, compute_box, const, copy_nest, find_accesses,
                             inner_ranges, prove_accesses_in_box, prove_box_in_bounds,
-                            refuse_if_declared_inside, rewrite_accesses, show_affine)
+                            refuse_if_declared_inside, rewrite_accesses)
 
 
 def _plus(a: Expr, b: Expr) -> Expr:
@@ -127,7 +127,7 @@ def plan_reuse_at(ctx: Context, target: Any, axis: Any) -> ReusePlan:
     d = sliding[0]
     if coef[d] != 1:
         raise ctx.refuse(f"the window of {name} moves by {coef[d]} per iteration of "
-                         f"{loop.name!r} (index {show_affine(box[d].fixed, box[d].lo)}); only "
+                         f"{loop.name!r} (index {box[d].fixed.show(box[d].lo)}); only "
                          f"stride-1 windows are supported", hint="use buffer_at for strided accesses")
     kept = [e for e, b in enumerate(box) if e == d or b.size > 1]
     shape = tuple(box[e].size for e in kept)
@@ -139,8 +139,8 @@ def plan_reuse_at(ctx: Context, target: Any, axis: Any) -> ReusePlan:
     def index_fn(indices: Tuple[Expr, ...]) -> Tuple[Expr, ...]:
         out = []
         for e in kept:
-            form = to_affine(indices[e])
-            rest = Affine(tuple((v, c) for v, c in form.coeffs if v not in fixed), form.const)
+            form = affine_form(indices[e])
+            rest = form.split(fixed)[1]
             out.append(affine_expr(rest, -box[e].lo))
         return tuple(out)
 
