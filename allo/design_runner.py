@@ -9,7 +9,8 @@ an "error" row; the child is restarted for the designs after it, so every other 
 still verified. The command line's own output is therefore exactly the table or the JSON.
 
 :func:`load_designs` and :func:`call_design` are the in-process pieces (the child uses
-them; ``allo build`` runs the same way through :func:`build_design`).
+them; ``allo build`` runs the same way through :func:`build_design`); :func:`quarantined`
+routes stray output to standard error for in-process callers (``allo report``, ``allo dse``).
 
 Example::
 

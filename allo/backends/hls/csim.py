@@ -243,7 +243,10 @@ class CsimWorker:
 
     @classmethod
     def for_library(cls, path: str) -> "CsimWorker":
-        """The live worker for library ``path`` (a new one if it has none or it died)."""
+        """The live worker for library ``path`` (a new one if it has none or it died).
+
+        Example: ``CsimWorker.for_library(str(mod.library_path)).proc.poll() is None``.
+        """
         with cls._pool_lock:
             w = cls._pool.pop(path, None)
             if w is None or w.proc.poll() is not None:
@@ -362,7 +365,10 @@ def stack_budget() -> int:
 
 def stack_need(module: Module) -> Tuple[int, Optional[Tuple[str, str, int, Any]]]:
     """Bytes of stack the design's local buffers take (every function's locals at once,
-    an upper bound), and the largest one as ``(func, buffer, bytes, loc)``."""
+    an upper bound), and the largest one as ``(func, buffer, bytes, loc)``.
+
+    Example: ``stack_need(allo.customize(gemm).ir)[0] >= 64 << 20``.
+    """
     total, largest = _STACK_BASE, None
     for fname, f in module.funcs.items():
         for st in walk_stmts(f.body):
