@@ -53,28 +53,10 @@ def buffer_effects(func: Func, modes: Dict[str, List[str]]) -> Tuple[Set[str], S
     return read, written
 
 
-def _callees_first(module: Module) -> List[str]:
-    order: List[str] = []
-    seen: Set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in seen or name not in module.funcs:
-            return
-        seen.add(name)
-        for s in walk_stmts(module.funcs[name].body):
-            if isinstance(s, Call):
-                visit(s.callee)
-        order.append(name)
-
-    for name in module.funcs:
-        visit(name)
-    return order
-
-
 def param_modes(module: Module) -> Dict[str, List[str]]:
     """Per function, the mode of each parameter: "in", "out", "both" or "none"."""
     modes: Dict[str, List[str]] = {}
-    for name in _callees_first(module):
+    for name in module.call_order():
         func = module.funcs[name]
         read, written = buffer_effects(func, modes)
         out = []

@@ -35,6 +35,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 from ..errors import SourceLoc
 from ..semantics.registry import REGISTRY
 from .types import AlloType, BufferType, StreamType
+from .types import index as _index
 
 # Every op the IR knows, with its arity: derived from the op registry, where each op is
 # defined once (group, type families, result typing, laws and meanings).
@@ -262,6 +263,28 @@ class Module:
     def top_func(self) -> Func:
         return self.funcs[self.top]
 
+    def call_order(self) -> List[str]:
+        """Function names with callees before callers: post-order of the call graph from
+        the top function, then the functions it does not reach.
+
+        Example: for ``top`` calling ``pe``, ``m.call_order() == ["pe", "top"]``.
+        """
+        order: List[str] = []
+        seen = set()
+
+        def visit(name: str) -> None:
+            if name in seen or name not in self.funcs:
+                return
+            seen.add(name)
+            for s in walk_stmts(self.funcs[name].body):
+                if isinstance(s, Call):
+                    visit(s.callee)
+            order.append(name)
+
+        for name in [self.top, *self.funcs]:
+            visit(name)
+        return order
+
     def copy(self) -> "Module":
         """A deep copy (expressions are immutable and shared)."""
         return Module({n: copy_func(f) for n, f in self.funcs.items()}, self.top)
@@ -356,6 +379,11 @@ def map_stmt_exprs(s: Stmt, fn: Callable[[Expr], Optional[Expr]]) -> None:
             s.values = new
 
 
+def index_const(v: int) -> Const:
+    """An ``index`` constant. Example: ``index_const(4) == Const(4, index)``."""
+    return Const(int(v), _index)
+
+
 def substitute(e: Expr, mapping: Dict[str, Expr]) -> Expr:
     """Replace variables by name. Example: ``substitute(i + 1, {"i": j})``."""
     return map_expr(e, lambda x: mapping.get(x.name) if isinstance(x, Var) else None)
@@ -425,6 +453,6 @@ __all__ = [
     "OPS", "Expr", "Const", "Var", "Load", "StreamGet", "Op", "BufRef", "Arg",
     "Stmt", "For", "If", "While", "Store", "Alloc", "Call", "StreamPut", "Return",
     "Param", "Func", "Module", "walk_stmts", "child_bodies", "stmt_exprs", "walk_expr",
-    "map_expr", "map_stmt_exprs", "substitute", "copy_stmt", "copy_func",
+    "map_expr", "map_stmt_exprs", "index_const", "substitute", "copy_stmt", "copy_func",
     "MAX_EXPR_DEPTH", "expr_depth", "too_deep",
 ]

@@ -351,6 +351,11 @@ class BufferType:
         return n
 
     @property
+    def strides(self) -> Tuple[int, ...]:
+        """Row-major strides. Example: ``int8[2, 3, 4].strides == (12, 4, 1)``."""
+        return row_major_strides(self.shape)
+
+    @property
     def is_stream(self) -> bool:
         return isinstance(self.dtype, StreamType)
 
@@ -403,6 +408,15 @@ def wrap_int(value: int, bits: int, signed: bool) -> int:
     if signed and value >> (bits - 1):
         value -= 1 << bits
     return value
+
+
+def row_major_strides(shape: Tuple[int, ...]) -> Tuple[int, ...]:
+    """Row-major strides of ``shape``. Example: ``row_major_strides((2, 3, 4)) == (12, 4, 1)``."""
+    out, step = [], 1
+    for extent in reversed(shape):
+        out.append(step)
+        step *= extent
+    return tuple(reversed(out))
 
 
 def _int_container(bits: int, signed: bool) -> np.dtype:

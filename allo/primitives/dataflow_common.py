@@ -4,7 +4,7 @@ nests (the init / write-back loop nests ``buffer_at`` creates) and small IR buil
 Example::
 
     site = stmt_site(func, alloc)          # parent body, position, enclosing loops
-    nest = copy_nest(stmt)                 # CopyNest(loops, store, source) or None
+    nest = match_copy_nest(stmt)                 # CopyNest(loops, store, source) or None
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..ir.nodes import (Const, Expr, For, Func, If, Load, Op, Stmt, Store, Var, child_bodies,
-                        walk_expr)
+                        index_const, walk_expr, walk_stmts)
+from ..ir.sites import StmtSite, stmt_site  # noqa: F401 (re-exported)
 from ..ir.types import bool_, index
 from .base import Context
 
@@ -50,50 +51,14 @@ class PEArray:
 
 
 # ------------------------------------------------------------------ sites
-@dataclass
-class StmtSite:
-    """Where a statement sits: the body list holding it and the loops around it."""
-
-    func: Func
-    stmt: Stmt
-    parent: List[Stmt]
-    enclosing: List[For]
-    guarded: bool  # some If lies between the function body and the statement
-
-    @property
-    def position(self) -> int:
-        return next(i for i, s in enumerate(self.parent) if s is self.stmt)
-
-
-def stmt_site(func: Func, target: Stmt) -> Optional[StmtSite]:
-    """The site of statement ``target`` in ``func`` (``None`` if absent)."""
-
-    def visit(body: List[Stmt], enclosing: List[For], guarded: bool) -> Optional[StmtSite]:
-        for s in body:
-            if s is target:
-                return StmtSite(func, s, body, list(enclosing), guarded)
-            inner = enclosing + [s] if isinstance(s, For) else enclosing
-            for child in child_bodies(s):
-                found = visit(child, inner, guarded or isinstance(s, If))
-                if found is not None:
-                    return found
-        return None
-
-    return visit(func.body, [], False)
+# StmtSite / stmt_site: the IR's one site walker (allo.ir.sites)
 
 
 def find_loop(func: Func, name: str) -> Optional[For]:
-    for s in _walk(func.body):
+    for s in walk_stmts(func.body):
         if isinstance(s, For) and s.name == name:
             return s
     return None
-
-
-def _walk(body: Sequence[Stmt]):
-    for s in body:
-        yield s
-        for child in child_bodies(s):
-            yield from _walk(child)
 
 
 def expr_vars(e: Expr) -> List[str]:
@@ -105,7 +70,7 @@ def stmt_vars(stmts: Sequence[Stmt]) -> set:
     from ..ir.nodes import stmt_exprs
 
     used = set()
-    for s in _walk(stmts):
+    for s in walk_stmts(stmts):
         for e in stmt_exprs(s):
             used.update(expr_vars(e))
     return used
@@ -131,7 +96,7 @@ class CopyNest:
         return self.store.buffer
 
 
-def copy_nest(stmt: Stmt) -> Optional[CopyNest]:
+def match_copy_nest(stmt: Stmt) -> Optional[CopyNest]:
     """Recognize ``stmt`` as a :class:`CopyNest`, else ``None``."""
     if not isinstance(stmt, For):
         return None
@@ -150,10 +115,6 @@ def copy_nest(stmt: Stmt) -> Optional[CopyNest]:
 
 
 # ------------------------------------------------------------------ builders
-def idx(v: int) -> Const:
-    return Const(int(v), index)
-
-
 def ivar(name: str) -> Var:
     return Var(name, index)
 
@@ -163,7 +124,7 @@ def cmp(op: str, a: Expr, b: Expr) -> Expr:
 
 
 def minus_one(e: Expr) -> Expr:
-    return Op("sub", (e, idx(1)), index)
+    return Op("sub", (e, index_const(1)), index)
 
 
 def var_env(names: Sequence[str], tag: str) -> Dict[str, object]:
@@ -173,4 +134,4 @@ def var_env(names: Sequence[str], tag: str) -> Dict[str, object]:
 
 
 __all__ = ["PEArray", "StmtSite", "stmt_site", "find_loop", "expr_vars", "stmt_vars", "CopyNest",
-           "copy_nest", "idx", "ivar", "cmp", "minus_one", "var_env"]
+           "match_copy_nest", "ivar", "cmp", "minus_one", "var_env"]

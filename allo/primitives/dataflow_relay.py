@@ -19,10 +19,10 @@ import z3
 
 from ..ir.index import affine_form
 from ..ir.nodes import (Alloc, Expr, For, Func, If, Load, Store, StreamGet, StreamPut, Var,
-                        substitute)
+                        index_const, substitute)
 from ..ir.types import BufferType, StreamType
 from .base import BUFFER, LOOP, VALUE, BufferHandle, Context, all_names, fresh_name, primitive
-from .dataflow_common import (CopyNest, PEArray, cmp, copy_nest, find_loop, idx,
+from .dataflow_common import (CopyNest, PEArray, cmp, match_copy_nest, find_loop,
                               ivar, minus_one, stmt_site, stmt_vars)
 from .deps import collect_accesses
 from .index_z3 import form_term
@@ -88,7 +88,7 @@ def _find_copy_nests(ctx: Context, body: List, start: int, buf: str) -> Tuple[Co
     found: Dict[str, List[CopyNest]] = {"init": [], "write_back": []}
     for s in body[start:]:
         if isinstance(s, For) and s.attrs.get(COPY_OF) == buf:
-            nest = copy_nest(s)
+            nest = match_copy_nest(s)
             role = s.attrs.get(COPY_ROLE)
             if nest is None or role not in found:
                 raise ctx.refuse(f"the {role or 'copy'} nest buffer_at made for {buf!r} was rewritten since",
@@ -209,12 +209,12 @@ def emit_relay(ctx: Context, plan: RelayPlan) -> BufferHandle:
     pv = ivar(chain.var)
     here = tuple(pv if l is chain else ivar(l.var) for l in plan.spatial)
     before = tuple(minus_one(pv) if l is chain else ivar(l.var) for l in plan.spatial)
-    first, last = cmp("eq", pv, idx(0)), cmp("eq", pv, idx(P - 1))
+    first, last = cmp("eq", pv, index_const(0)), cmp("eq", pv, index_const(P - 1))
     store = plan.init.store
     received = Store(plan.buffer, store.indices, StreamGet(plan.fifo, before, elem), loc=store.loc)
     new_init: List = [If(first, [store], [received])]
     if plan.back is None:
-        new_init.append(If(cmp("lt", pv, idx(P - 1)),
+        new_init.append(If(cmp("lt", pv, index_const(P - 1)),
                            [StreamPut(plan.fifo, here, Load(plan.buffer, store.indices, elem), loc=store.loc)]))
     plan.init.loops[-1].body = new_init
     if plan.back is not None:

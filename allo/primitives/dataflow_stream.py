@@ -10,6 +10,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from typing import Any, List, Sequence, Tuple
 
 import z3
@@ -160,7 +161,7 @@ def plan_stream(ctx: Context, target: Any, dst: Any, axis: Any, depth: int) -> S
     w, r = w_list[0], r_list[0]
     w_trips = [ctx.constant_loop(l, "producer")[3] for l in w.loops]
     r_trips = [ctx.constant_loop(l, "consumer")[3] for l in r.loops]
-    total_w, total_r = _prod(w_trips), _prod(r_trips)
+    total_w, total_r = math.prod(w_trips), math.prod(r_trips)
     if total_w != total_r:
         raise ctx.refuse(f"side condition 'same element sequence' fails: the producer writes {total_w} "
                          f"elements of {site.name!r} but the consumer reads {total_r}",
@@ -225,13 +226,6 @@ def _prove_order(ctx, name, w, r, w_trips, r_trips, w_forms, r_forms, total) -> 
                          f"number {first[0]} expects {first[2]}") if first else
               f"write number {m.eval(n)} puts {show(m, wi)} but the read expects {show(m, ri)}",
               hint="the consumer must read the elements in the order the producer writes them")
-
-
-def _prod(xs: Sequence[int]) -> int:
-    out = 1
-    for x in xs:
-        out *= x
-    return out
 
 
 __all__ = ["to", "plan_stream", "emit_stream", "StreamPlan"]

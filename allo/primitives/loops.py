@@ -23,20 +23,17 @@ Example::
 
 from __future__ import annotations
 
+import math
 from typing import Any, List, Sequence
 
 import z3
 
-from ..ir.nodes import Const, Expr, For, If, Op, Var, map_stmt_exprs, walk_stmts
+from ..ir.nodes import Const, Expr, For, If, Op, Var, index_const, map_stmt_exprs, walk_stmts
 from ..ir.types import bool_, index
 from .base import (LOOP, VALUE, Context, LoopSite, all_names, fresh_name, loop_sites, primitive,
                    prove_index_fits)
 from .deps import (carried_dependence_queries, collect_accesses, lex_less, order_reversal_queries,
                    private_buffers)
-
-
-def idx(v: int) -> Const:
-    return Const(int(v), index)
 
 
 def add(a: Expr, b: Expr) -> Expr:
@@ -109,14 +106,14 @@ def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
     outer_name = fresh_name(band_names, f"{loop.name}.outer")
     inner_name = fresh_name(band_names, f"{loop.name}.inner")
     ov, iv = Var(outer_var, index), Var(inner_var, index)
-    linear = add(mul(ov, idx(factor)), iv)  # the original trip number
+    linear = add(mul(ov, index_const(factor)), iv)  # the original trip number
     body = loop.body
-    rename_var(body, loop.var, add(idx(lo), mul(linear, idx(step))) if (lo, step) != (0, 1) else linear)
+    rename_var(body, loop.var, add(index_const(lo), mul(linear, index_const(step))) if (lo, step) != (0, 1) else linear)
     if trips % factor:
-        body = [If(Op("lt", (linear, idx(trips)), bool_), body, [], loc=loop.loc)]
-    inner = For(inner_var, idx(0), idx(factor), 1, body, name=inner_name, band=loop.band,
+        body = [If(Op("lt", (linear, index_const(trips)), bool_), body, [], loc=loop.loc)]
+    inner = For(inner_var, index_const(0), index_const(factor), 1, body, name=inner_name, band=loop.band,
                 attrs=dict(loop.attrs), loc=loop.loc)
-    outer = For(outer_var, idx(0), idx(-(-trips // factor)), 1, [inner], name=outer_name,
+    outer = For(outer_var, index_const(0), index_const(-(-trips // factor)), 1, [inner], name=outer_name,
                 band=loop.band, attrs={k: v for k, v in loop.attrs.items() if k == "reduction"},
                 loc=loop.loc)
     inner.attrs.pop("pipeline_ii", None)
@@ -233,7 +230,7 @@ def fuse(ctx: Context, axes: Sequence[Any]) -> None:
         total *= t
     # instance of loop.fuse: mixed-radix decoding is an order-preserving bijection
     f, f2 = z3.Ints("f f2")
-    digits = lambda x: [(x / _prod(trips[n + 1:])) % trips[n] for n in range(len(trips))]  # noqa: E731
+    digits = lambda x: [(x / math.prod(trips[n + 1:])) % trips[n] for n in range(len(trips))]  # noqa: E731
     prove_index_fits(ctx, "the fused loop's trip count", total, " x ".join(map(str, trips)))
     ctx.prove("fuse preserves iteration order",
               [0 <= f, f < f2, f2 < total, z3.Not(lex_less(digits(f), digits(f2)))],
@@ -245,22 +242,15 @@ def fuse(ctx: Context, axes: Sequence[Any]) -> None:
     fv = Var(var, index)
     body = chain[-1].body
     for n, (loop, (lo, _, step, _)) in enumerate(zip(chain, bounds)):
-        below = _prod(trips[n + 1:])
-        digit: Expr = fv if below == 1 else Op("floordiv", (fv, idx(below)), index)
+        below = math.prod(trips[n + 1:])
+        digit: Expr = fv if below == 1 else Op("floordiv", (fv, index_const(below)), index)
         if n > 0:
-            digit = Op("mod", (digit, idx(trips[n])), index)
-        rename_var(body, loop.var, add(idx(lo), mul(digit, idx(step))) if (lo, step) != (0, 1) else digit)
+            digit = Op("mod", (digit, index_const(trips[n])), index)
+        rename_var(body, loop.var, add(index_const(lo), mul(digit, index_const(step))) if (lo, step) != (0, 1) else digit)
     attrs = {k: v for k, v in chain[0].attrs.items() if k == "reduction" and all(c.attrs.get(k) for c in chain)}
-    fused = For(var, idx(0), idx(total), 1, body, name=name, band=chain[0].band, attrs=attrs, loc=chain[0].loc)
+    fused = For(var, index_const(0), index_const(total), 1, body, name=name, band=chain[0].band, attrs=attrs, loc=chain[0].loc)
     parent = _parent_of(ctx, chain[0])
     parent[next(i for i, s in enumerate(parent) if s is chain[0])] = fused
-
-
-def _prod(xs: Sequence[int]) -> int:
-    p = 1
-    for x in xs:
-        p *= x
-    return p
 
 
 # ------------------------------------------------------------------ tile

@@ -30,7 +30,7 @@ from ..ir.types import BufferType, index
 from .base import (BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive,
                    prove_index_fits)
 from ..ir.index import affine_form
-from .memory_common import (DimBox, IndexFn, TargetAccess, affine_expr, compute_box, copy_nest,
+from .memory_common import (DimBox, IndexFn, TargetAccess, affine_expr, compute_box, build_copy_nest,
                             find_accesses, inner_ranges, prove_accesses_in_box,
                             prove_box_in_bounds, refuse_if_declared_inside, rewrite_accesses)
 
@@ -154,9 +154,9 @@ def emit_buffer_at(ctx: Context, plan: BufferPlan) -> BufferHandle:
 
     dtype = plan.dtype
     rewrite_accesses(plan.loop.body, name, new_name, plan.index_fn)
-    init = copy_nest(init_vars, f"{new_name}_init",
+    init = build_copy_nest(init_vars, f"{new_name}_init",
                      lambda vs: Store(new_name, tuple(vs), Load(name, target_index(vs), dtype)))
-    write_back = copy_nest(wb_vars, f"{new_name}_wb",
+    write_back = build_copy_nest(wb_vars, f"{new_name}_wb",
                            lambda vs: Store(name, target_index(vs), Load(new_name, tuple(vs), dtype))
                            ) if plan.writes else []
     for nest, role in ((init, "init"), (write_back, "write_back")):

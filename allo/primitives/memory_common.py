@@ -24,9 +24,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import z3
 
 from ..ir.index import IndexForm, affine_form, constant_trips
-from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, If, Load, Op, Return, Stmt,
-                        Store, StreamGet, StreamPut, Var, While, stmt_exprs, walk_stmts)
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, If, Load, Op, Return, Stmt, Store,
+                        StreamGet, StreamPut, Var, While, index_const, stmt_exprs, walk_stmts)
 from ..ir.types import index
+from ..ir.sites import access_sites
 from .base import Context
 from .index_z3 import guard_term, index_term
 
@@ -58,49 +59,15 @@ class TargetAccess:
         return f"{text} (at {loc})" if loc is not None else text
 
 
+_TARGET_KINDS = {"load": "read", "store": "write", "call_arg": "call", "call_result": "call",
+                 "return": "call", "stream_put": "call"}
+
+
 def find_accesses(body: Sequence[Stmt], target: str) -> List[TargetAccess]:
     """Every access to ``target`` in ``body`` (nested statements included), program order."""
-    out: List[TargetAccess] = []
-
-    def reads(e: Expr, s: Stmt, loops, conds) -> None:
-        if isinstance(e, Load):
-            for i in e.indices:
-                reads(i, s, loops, conds)
-            if e.buffer == target:
-                out.append(TargetAccess("read", e.indices, loops, conds, s))
-        elif isinstance(e, Op):
-            for a in e.args:
-                reads(a, s, loops, conds)
-        elif isinstance(e, StreamGet):
-            for i in e.indices:
-                reads(i, s, loops, conds)
-
-    def visit(stmts: Sequence[Stmt], loops: Tuple[For, ...], conds) -> None:
-        for s in stmts:
-            for e in direct_exprs(s):
-                reads(e, s, loops, conds)
-            if isinstance(s, Store) and s.buffer == target:
-                out.append(TargetAccess("write", s.indices, loops, conds, s))
-            elif isinstance(s, Call):
-                for a in list(s.args) + [BufRef(r) for r in s.results]:
-                    if isinstance(a, BufRef) and a.buffer == target:
-                        out.append(TargetAccess("call", a.prefix, loops, conds, s, s.callee))
-            elif isinstance(s, Return):
-                for a in s.values:
-                    if isinstance(a, BufRef) and a.buffer == target:
-                        out.append(TargetAccess("call", a.prefix, loops, conds, s))
-            elif isinstance(s, StreamPut) and s.stream == target:
-                out.append(TargetAccess("call", s.indices, loops, conds, s, "<stream put>"))
-            if isinstance(s, For):
-                visit(s.body, loops + (s,), conds)
-            elif isinstance(s, If):
-                visit(s.then_body, loops, conds + ((s.cond, True),))
-                visit(s.else_body, loops, conds + ((s.cond, False),))
-            elif isinstance(s, While):
-                visit(s.body, loops, conds)
-
-    visit(body, (), ())
-    return out
+    return [TargetAccess(_TARGET_KINDS[a.kind], a.indices, a.loops, a.conds, a.stmt,
+                         "<stream put>" if a.kind == "stream_put" else a.callee)
+            for a in access_sites(body) if a.buffer == target and a.kind in _TARGET_KINDS]
 
 
 direct_exprs = stmt_exprs  # the expressions a statement holds directly
@@ -169,25 +136,21 @@ def rewrite_accesses(body: Sequence[Stmt], target: str, new_name: str, index_fn:
 
 
 # ------------------------------------------------------------------ index expressions
-def const(v: int) -> Const:
-    return Const(int(v), index)
-
-
 def affine_expr(form: IndexForm, offset: int = 0) -> Expr:
     """IR expression (type ``index``) of ``form + offset``. Example: ``i + 2``."""
     total: Optional[Expr] = None
     for var, coef in form.coeffs:
         term: Expr = Var(var, index)
         if coef != 1:
-            term = Op("mul", (const(coef), term), index)
+            term = Op("mul", (index_const(coef), term), index)
         total = term if total is None else Op("add", (total, term), index)
     c = form.const + offset
     if total is None:
-        return const(c)
+        return index_const(c)
     if c > 0:
-        return Op("add", (total, const(c)), index)
+        return Op("add", (total, index_const(c)), index)
     if c < 0:
-        return Op("sub", (total, const(-c)), index)
+        return Op("sub", (total, index_const(-c)), index)
     return total
 
 
@@ -252,7 +215,7 @@ class DimBox:
         return self.hi - self.lo
 
     def lower(self) -> Expr:
-        return const(0) if self.full else affine_expr(self.fixed, self.lo)
+        return index_const(0) if self.full else affine_expr(self.fixed, self.lo)
 
     def show(self) -> str:
         if self.full:
@@ -390,7 +353,7 @@ def prove_accesses_in_box(ctx: Context, accesses: Sequence[TargetAccess], name: 
 
 
 # ------------------------------------------------------------------ copy nests
-def copy_nest(vars_and_extents: Sequence[Tuple[str, int]], band: str,
+def build_copy_nest(vars_and_extents: Sequence[Tuple[str, int]], band: str,
               make: Callable[[List[Var]], Stmt]) -> List[Stmt]:
     """``for v0 in range(e0): for v1 ...: make([v0, v1, ...])`` (no loops when empty;
     nothing at all when an extent is 0)."""
@@ -399,5 +362,5 @@ def copy_nest(vars_and_extents: Sequence[Tuple[str, int]], band: str,
     vs = [Var(v, index) for v, _ in vars_and_extents]
     body: List[Stmt] = [make(vs)]
     for v, e in reversed(vars_and_extents):
-        body = [For(v, const(0), const(e), 1, body, name=v, band=band)]
+        body = [For(v, index_const(0), index_const(e), 1, body, name=v, band=band)]
     return body

@@ -24,17 +24,19 @@ Example::
 
 from __future__ import annotations
 
+import math
 from typing import Any, List, Sequence, Tuple
 
 import numpy as np
 import z3
 
 from ..errors import AlloError
-from ..ir.nodes import Const, Expr, Op, Var
+from ..ir.nodes import Const, Expr, Op, Var, index_const
 from ..ir.types import BufferType, index
+from ..ir.types import row_major_strides as strides
 from .base import BUFFER, VALUE, BufferSite, Context, primitive, prove_index_fits
 from .index_z3 import index_term
-from .memory_common import const, find_accesses, rewrite_accesses
+from .memory_common import find_accesses, rewrite_accesses
 
 
 # ------------------------------------------------------------------ partition
@@ -104,20 +106,11 @@ def partition(ctx: Context, target: Any, partition_type: Any = None, dim: Any = 
 
 
 # ------------------------------------------------------------------ reshape
-def strides(shape: Sequence[int]) -> List[int]:
-    """Row-major strides. Example: ``strides((2, 3, 4)) == [12, 4, 1]``."""
-    out, step = [], 1
-    for extent in reversed(shape):
-        out.append(step)
-        step *= extent
-    return out[::-1]
-
-
 def linearize(indices: Sequence[Expr], shape: Sequence[int]) -> Expr:
     """``sum(index_d * stride_d)`` as an ``index`` expression (row-major)."""
-    total: Expr = const(0)
+    total: Expr = index_const(0)
     for i, s in zip(indices, strides(shape)):
-        term = i if s == 1 else Op("mul", (i, const(s)), index)
+        term = i if s == 1 else Op("mul", (i, index_const(s)), index)
         total = term if isinstance(total, Const) and total.value == 0 else Op("add", (total, term), index)
     return total
 
@@ -126,18 +119,11 @@ def delinearize(linear: Expr, shape: Sequence[int]) -> Tuple[Expr, ...]:
     """Row-major indices of position ``linear`` in ``shape`` (floordiv / mod by constants)."""
     out = []
     for d, s in enumerate(strides(shape)):
-        e = linear if s == 1 else Op("floordiv", (linear, const(s)), index)
+        e = linear if s == 1 else Op("floordiv", (linear, index_const(s)), index)
         if d > 0:
-            e = Op("mod", (e, const(shape[d])), index)
+            e = Op("mod", (e, index_const(shape[d])), index)
         out.append(e)
     return tuple(out)
-
-
-def _prod(xs: Sequence[int]) -> int:
-    p = 1
-    for x in xs:
-        p *= x
-    return p
 
 
 @primitive("reshape", rule="memory.reshape", kinds={"target": BUFFER, "shape": VALUE})
@@ -158,8 +144,8 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
         raise ctx.refuse(f"shape={tuple(shape)!r} must be a non-empty tuple of positive ints",
                          hint=f"e.g. a shape with {btype.size} elements in all")
     new_shape = tuple(int(d) for d in new_shape)
-    if _prod(new_shape) != btype.size:
-        raise ctx.refuse(f"shape {new_shape} has {_prod(new_shape)} elements but {site.name} "
+    if math.prod(new_shape) != btype.size:
+        raise ctx.refuse(f"shape {new_shape} has {math.prod(new_shape)} elements but {site.name} "
                          f"{btype.shape} has {btype.size}",
                          hint="the new shape must hold exactly the same number of elements")
     if btype.layout is not None:

@@ -34,12 +34,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Tuple
 
-from ..ir.nodes import Alloc, Const, Expr, For, Func, Load, Op, Stmt, Store, Var, substitute
+from ..ir.nodes import (Alloc, Const, Expr, For, Func, Load, Op, Stmt, Store, Var, index_const,
+                        substitute)
 from ..ir.types import BufferType, index
 from .base import (BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive,
                    prove_index_fits)
 from ..ir.index import affine_form
-from .memory_common import (affine_expr, compute_box, const, copy_nest, find_accesses,
+from .memory_common import (affine_expr, compute_box, build_copy_nest, find_accesses,
                             inner_ranges, prove_accesses_in_box, prove_box_in_bounds,
                             refuse_if_declared_inside, rewrite_accesses)
 
@@ -184,24 +185,24 @@ def emit_reuse_at(ctx: Context, plan: ReusePlan) -> BufferHandle:
             if e in kept:
                 v: Expr = vs[kept.index(e)]
                 if e == d and first_cell:
-                    v = _plus(v, const(first_cell))
+                    v = _plus(v, index_const(first_cell))
                 out.append(_plus(lower, v))
             else:
                 out.append(lower)
         return tuple(out)
 
     def cell(vs: List[Expr], shift: int) -> Tuple[Expr, ...]:
-        return tuple(_plus(v, const(shift)) if n == pos and shift else v for n, v in enumerate(vs))
+        return tuple(_plus(v, index_const(shift)) if n == pos and shift else v for n, v in enumerate(vs))
 
-    first = {loop.var: const(x_lo)}
-    fill = copy_nest(fill_vars, f"{new_name}_fill",
+    first = {loop.var: index_const(x_lo)}
+    fill = build_copy_nest(fill_vars, f"{new_name}_fill",
                      lambda vs: Store(new_name, cell(vs, 1), Load(name, target_index(vs, 0, first), dtype)))
-    shift = copy_nest(shift_vars, f"{new_name}_shift",
+    shift = build_copy_nest(shift_vars, f"{new_name}_shift",
                       lambda vs: Store(new_name, tuple(vs), Load(new_name, cell(vs, 1), dtype)))
     def with_d(vs: List[Var]) -> List[Expr]:
-        return [*vs[:pos], const(0), *vs[pos:]]
+        return [*vs[:pos], index_const(0), *vs[pos:]]
 
-    load = copy_nest(load_vars, f"{new_name}_load",
+    load = build_copy_nest(load_vars, f"{new_name}_load",
                      lambda vs: Store(new_name, cell(with_d(vs), width - 1),
                                       Load(name, target_index(with_d(vs), width - 1, {}), dtype)))
     rewrite_accesses(loop.body, name, new_name, plan.index_fn)

@@ -30,6 +30,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -38,7 +39,8 @@ import numpy as np
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
                         Return, Store, StreamGet, StreamPut, Var, While, walk_expr, walk_stmts)
 from ..ir.index import interval, loop_interval
-from ..ir.types import AlloType, BufferType, Fixed, Float, StreamType, bool_, float64, index
+from ..ir.types import (AlloType, BufferType, Fixed, Float, StreamType, bool_, float64, index,
+                        row_major_strides)
 from ..semantics.values import const_value
 from .builders import make_builder, make_const_converter
 from .dag import Dag
@@ -67,18 +69,11 @@ class _Buf:
 
     @property
     def strides(self) -> Tuple[int, ...]:
-        out, acc = [], 1
-        for d in reversed(self.shape):
-            out.append(acc)
-            acc *= d
-        return tuple(reversed(out))
+        return row_major_strides(self.shape)
 
     @property
     def size(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
 
 def expr_ops(e: Expr) -> int:

@@ -80,26 +80,6 @@ def _partition_pragmas(var: str, layout: Any) -> List[str]:
     return hls_pragmas(var, layout)
 
 
-def _call_order(module: Module) -> List[str]:
-    """Functions with callees first (post-order from the top, then any others)."""
-    order: List[str] = []
-    seen = set()
-
-    def visit(name: str) -> None:
-        if name in seen or name not in module.funcs:
-            return
-        seen.add(name)
-        for s in walk_stmts(module.funcs[name].body):
-            if isinstance(s, Call):
-                visit(s.callee)
-        order.append(name)
-
-    visit(module.top)
-    for name in module.funcs:
-        visit(name)
-    return order
-
-
 class FuncEmitter:
     """Emits one function: signature, local declarations, statements, pragmas."""
 
@@ -501,7 +481,7 @@ def emit_design(module: Module, header_comment: str = "", bounds_checks: bool = 
     symbols = function_symbols(module)
     function_names = set(symbols.values())
     sites: Optional[List[IndexSite]] = [] if bounds_checks else None
-    for name in _call_order(module):
+    for name in module.call_order():
         fe = FuncEmitter(module.funcs[name], module, layouts, function_names, symbols=symbols,
                          sites=sites)
         protos.append(fe.signature() + ";")

@@ -35,7 +35,7 @@ from ...errors import BackendError
 from ...ir.index import IndexRanges
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op, Return,
                          Store, StreamGet, StreamPut, Var, While, walk_stmts)
-from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
+from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType, row_major_strides
 from .bounds import BoundsSite
 from .casts import cast
 from .direct_results import direct_result_allocs, top_is_private
@@ -83,14 +83,6 @@ def _elements(shape: Tuple[int, ...]) -> int:
     return n
 
 
-def _strides(shape: Tuple[int, ...]) -> List[int]:
-    out, acc = [], 1
-    for d in reversed(shape):
-        out.append(acc)
-        acc *= d
-    return out[::-1]
-
-
 class ModuleCodegen(EmitBase):
     """Emits a whole :class:`Module`; ``fp_flags`` go on float add/sub/mul/div."""
 
@@ -115,29 +107,10 @@ class ModuleCodegen(EmitBase):
             self.functions[name] = fn
         if self.private_top:
             mark_fresh_results(self.ir.top_func, self.functions[self.ir.top])
-        for name in self._callees_first():
+        for name in self.ir.call_order():  # a caller knows whether a callee can fail
             FuncCodegen(self, self.ir.funcs[name], self.functions[name]).emit()
         self.b = emit_entry(self.module, self.ir.top_func, self.functions[self.ir.top])
         return str(self.module)
-
-    def _callees_first(self) -> List[str]:
-        """Function names with callees before callers, so a caller knows whether a callee
-        can fail (and needs no flag test after calls that cannot)."""
-        order: List[str] = []
-        seen = set()
-
-        def visit(name: str) -> None:
-            if name in seen or name not in self.ir.funcs:
-                return
-            seen.add(name)
-            for s in walk_stmts(self.ir.funcs[name].body):
-                if isinstance(s, Call):
-                    visit(s.callee)
-            order.append(name)
-
-        for name in self.ir.funcs:
-            visit(name)
-        return order
 
 
 def emit_module(module: Module, fp_flags: Tuple[str, ...] = ()) -> str:
@@ -500,7 +473,7 @@ class FuncCodegen:
     def _offset(self, buf: _Buf, indices, name: str, loc=None) -> Optional[ir.Value]:
         if not indices:
             return None
-        strides = _strides(buf.shape)
+        strides = row_major_strides(buf.shape)
         total = None
         for dim, (idx, stride) in enumerate(zip(indices, strides)):
             v = self._checked_index(idx, buf.shape[dim], name, dim, loc)
