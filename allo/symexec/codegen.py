@@ -526,6 +526,8 @@ class _FunctionCompiler:
 
     def _alloc(self, s: Alloc) -> None:
         info = self.bufs[s.name]
+        if info.size > (1 << 17):
+            self.emit(f"X.reserve({info.size})")
         if info.stream:
             self.emit(f"{info.store} = X.fifo_alloc({s.name!r}, {info.shape!r}, {info.depth})")
         elif s.init is None:
