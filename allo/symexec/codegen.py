@@ -60,6 +60,7 @@ class _Buf:
     view: str = ""  # Python name of the View (parameters)
     stream: bool = False
     depth: int = 0
+    alloc_pc: str = ""  # Python name of the path condition when the Alloc last ran
 
     @property
     def strides(self) -> Tuple[int, ...]:
@@ -201,11 +202,12 @@ class _FunctionCompiler:
         for s in walk_stmts(self.func.body):
             if isinstance(s, Alloc):
                 self._declare(s)
-        self.stores = [b.store for b in self.bufs.values() if b.kind == "alloc"]
+        self.stores = [n for b in self.bufs.values() if b.kind == "alloc"
+                       for n in (b.store, b.alloc_pc)]
         if self.stores:  # bound here so outlined nested defs can rebind them (nonlocal)
             self.emit(" = ".join(self.stores) + " = None")
         dataflow = bool(self.func.attrs.get("dataflow"))
-        self.emit("_tok = X.token()")
+        self.emit("_tok = X.token(); _pce = pc")
         if dataflow:
             self.emit("_pp0 = X.process")
         self.block(self.func.body, count=True, dataflow_label=self.func.name if dataflow else None,
@@ -226,7 +228,8 @@ class _FunctionCompiler:
         if prev is None:
             et = bt.dtype.dtype if bt.is_stream else bt.dtype
             self.bufs[s.name] = _Buf(s.name, bt.shape, et, "alloc", self.fresh("_s"),
-                                     stream=bt.is_stream, depth=bt.dtype.depth if bt.is_stream else 0)
+                                     stream=bt.is_stream, depth=bt.dtype.depth if bt.is_stream else 0,
+                                     alloc_pc=self.fresh("_apc"))
 
     def buf(self, name: str) -> _Buf:
         info = self.bufs.get(name)
@@ -410,7 +413,12 @@ class _FunctionCompiler:
             v = self.dyn(s.value)
             a = self.address(info, s.indices, f"the address of a store to {s.buffer!r}")
             sel = self.unit.builder("select", info.dtype, (bool_, info.dtype, info.dtype))
-            self.emit(f"if pc is None: {info.store}[{a}] = {v}")
+            # a local buffer allocated under this same path condition is dead wherever the
+            # condition is false (the IR scopes an Alloc to its block): no select needed,
+            # so a counter declared inside a data-dependent `if` stays concrete
+            unconditional = "pc is None" if info.kind != "alloc" else \
+                f"pc is None or pc == {info.alloc_pc}"
+            self.emit(f"if {unconditional}: {info.store}[{a}] = {v}")
             self.emit(f"else: _k = {a}; {info.store}[_k] = {sel}(pc, {v}, {info.store}[_k])")
         elif isinstance(s, For):
             self._for(s)
@@ -428,7 +436,9 @@ class _FunctionCompiler:
             self._call(s)
         elif isinstance(s, Return):
             vals = [self.view(a) if isinstance(a, BufRef) else self.dyn(a) for a in s.values]
-            self.emit("if pc is not None: X.not_sicf('return under a data-dependent condition')")
+            # a return at the function's own level returns under the caller's condition,
+            # which the caller's stores and result binding already apply
+            self.emit("if pc != _pce: X.not_sicf('return under a data-dependent condition')")
             if self.func.attrs.get("dataflow"):
                 self.emit("X.process = _pp0")
             self.emit(f"return [{', '.join(vals)}]")
@@ -526,6 +536,7 @@ class _FunctionCompiler:
 
     def _alloc(self, s: Alloc) -> None:
         info = self.bufs[s.name]
+        self.emit(f"{info.alloc_pc} = pc")
         if info.size > (1 << 17):
             self.emit(f"X.reserve({info.size})")
         if info.stream:
