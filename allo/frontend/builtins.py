@@ -29,7 +29,7 @@ from ..errors import AlloNameError, AlloTypeError, SourceLoc
 
 __all__ = [
     "grid", "reduction", "template",
-    "exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "abs", "pow",
+    "exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "abs", "pow",
     "floor", "ceil",
 ]
 
@@ -141,6 +141,11 @@ def tanh(x: Any) -> Any:
     return np.tanh(x)
 
 
+def erf(x: Any) -> Any:
+    """The error function (exact GELU is ``0.5 * x * (1 + erf(x / sqrt(2)))``)."""
+    return np.vectorize(_math.erf, otypes=[float])(x) if np.ndim(x) else _math.erf(x)
+
+
 def abs(x: Any) -> Any:  # noqa: A001 - mirrors the kernel spelling allo.abs
     """Absolute value (integers wrap: ``abs(INT_MIN) == INT_MIN`` in kernels)."""
     return np.abs(x)
@@ -168,7 +173,7 @@ for _op, _fns in {
     "log2": (log2, _math.log2, np.log2), "log10": (log10, _math.log10, np.log10),
     "sqrt": (sqrt, _math.sqrt, np.sqrt), "sin": (sin, _math.sin, np.sin),
     "cos": (cos, _math.cos, np.cos), "tan": (tan, _math.tan, np.tan),
-    "tanh": (tanh, _math.tanh, np.tanh), "floor": (floor, _math.floor, np.floor),
+    "tanh": (tanh, _math.tanh, np.tanh), "erf": (erf, _math.erf), "floor": (floor, _math.floor, np.floor),
     "ceil": (ceil, _math.ceil, np.ceil), "pow": (pow, _math.pow, np.power, _py.pow),
     "abs": (abs, _py.abs, np.abs, np.absolute),
 }.items():

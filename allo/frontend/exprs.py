@@ -42,7 +42,7 @@ CMPOPS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "g
           ast.GtE: "ge"}
 PYCMP = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
          "gt": operator.gt, "ge": operator.ge}
-FLOAT_MATH = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "floor",
+FLOAT_MATH = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "floor",
               "ceil"}
 UNSUPPORTED_EXPR = {
     ast.Lambda: "lambda expressions", ast.Dict: "dict literals", ast.Set: "set literals",

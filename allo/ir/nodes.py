@@ -50,7 +50,7 @@ OPS = {
     "select": 3, "cast": 1,
     # math intrinsics (floats)
     "exp": 1, "log": 1, "log2": 1, "log10": 1, "sqrt": 1, "sin": 1, "cos": 1,
-    "tan": 1, "tanh": 1, "floor": 1, "ceil": 1, "pow": 2,
+    "tan": 1, "tanh": 1, "erf": 1, "floor": 1, "ceil": 1, "pow": 2,
     # bit operations on integers: get_bit(x, i) -> bool; set_bit(x, i, b) -> type(x);
     # get_slice(x, lo, hi) -> UInt(hi - lo) (bits lo .. hi-1, lo/hi constants);
     # set_slice(x, lo, hi, v) -> type(x)

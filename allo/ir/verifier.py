@@ -50,7 +50,7 @@ _ARITH = {"add", "sub", "mul", "div", "floordiv", "mod", "neg", "min", "max", "a
 _BITWISE = {"and", "or", "xor", "not", "shl", "shr"}
 _LOGICAL = {"land", "lor", "lnot"}
 _COMPARE = {"eq", "ne", "lt", "le", "gt", "ge"}
-_MATH = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "floor", "ceil", "pow"}
+_MATH = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "floor", "ceil", "pow"}
 
 
 # -------------------------------------------------------------- static index ranges

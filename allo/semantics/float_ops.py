@@ -145,6 +145,7 @@ FLOAT_OPS: Dict[str, Factory] = {
     "cos": _intrinsic(_libm_trig(math.cos)),
     "tan": _intrinsic(_libm_trig(math.tan)),
     "tanh": _intrinsic(math.tanh),
+    "erf": _intrinsic(math.erf),  # CPython calls the C library's erf, as LLVM and HLS do
     "pow": _intrinsic(_libm_pow),
     "floor": lambda arg_types, rt: (lambda a: np.floor(a)),
     "ceil": lambda arg_types, rt: (lambda a: np.ceil(a)),

@@ -343,8 +343,8 @@ for _n in ("eq", "ne", "lt", "le", "gt", "ge"):
     Z3_OPS[_n] = _compare(_n)
 for _n in ("and", "or", "xor", "not", "shl", "shr", "land", "lor", "lnot"):
     Z3_OPS[_n] = _bitwise(_n)
-for _n in ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "floor", "ceil",
-           "pow"):
+for _n in ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "floor",
+           "ceil", "pow"):
     Z3_OPS[_n] = _float_math(_n)
 Z3_OPS["select"] = lambda ctx, rt, ats, a: z3.If(a[0] != 0, a[1], a[2])
 Z3_OPS["cast"] = _cast

@@ -7,6 +7,8 @@ mutation tests; public so users can property-test their own backends and rewrite
   ``float16``/``bfloat16``/``float32``/``float64``), common widths most often.
 * :func:`exprs` — well-typed expression trees over an :class:`Env` (buffers, loop
   variables and their ranges, scalar parameters), obeying the IR's homogeneous-op rule.
+* :func:`index_exprs` — random integer index expressions (affine, div/mod, min/max,
+  narrowing casts that may wrap); :func:`concrete_index_value` evaluates one.
 * :func:`kernels` — random well-formed ``allo.ir.nodes.Module`` s; :class:`KernelFeatures`
   switches constructs off for backends that lack them.
 * :func:`inputs_for` — numpy arguments for a ``Func`` per the calling convention.
@@ -33,6 +35,7 @@ A user property test: a backend agrees with the reference interpreter on random 
 
 from .compare import outputs_equal
 from .expressions import Env, exprs, in_bounds_indices
+from .indices import concrete_index_value, index_exprs, narrow_index_exprs
 from .inputs import array_for, copy_args, inputs_for, scalar_arg_for
 from .kernels import KernelFeatures, kernels
 from .scalars import (fixed_types, float_values, int_types, int_values, scalar_types,
@@ -42,4 +45,5 @@ from .sources import kernel_sources
 __all__ = ["outputs_equal", "Env", "exprs", "in_bounds_indices", "inputs_for", "array_for",
            "scalar_arg_for", "copy_args", "KernelFeatures", "kernels", "scalar_types",
            "int_types", "fixed_types", "int_values", "float_values", "scalar_values",
-           "kernel_sources"]
+           "kernel_sources", "index_exprs", "narrow_index_exprs",
+           "concrete_index_value"]

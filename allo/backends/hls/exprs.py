@@ -29,7 +29,7 @@ from .ctypes_map import c_type, identifier, is_native_int
 _CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 _ARITH = {"add": "+", "sub": "-", "mul": "*"}
 _BITWISE = {"and": "&", "or": "|", "xor": "^"}
-_MATH = ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh")
+_MATH = ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf")
 
 
 def _is_bool(t: AlloType) -> bool:

@@ -394,7 +394,7 @@ static inline double allo_domain_nan(double r, bool operands_nan) {
 #define ALLO_MATH1(fn) \
   static inline double allo_##fn(double x) { return allo_domain_nan(std::fn(x), x != x); }
 ALLO_MATH1(exp) ALLO_MATH1(log) ALLO_MATH1(log2) ALLO_MATH1(log10) ALLO_MATH1(sqrt)
-ALLO_MATH1(sin) ALLO_MATH1(cos) ALLO_MATH1(tan) ALLO_MATH1(tanh)
+ALLO_MATH1(sin) ALLO_MATH1(cos) ALLO_MATH1(tan) ALLO_MATH1(tanh) ALLO_MATH1(erf)
 #undef ALLO_MATH1
 static inline double allo_pow(double x, double y) {
   return allo_domain_nan(std::pow(x, y), x != x || y != y);

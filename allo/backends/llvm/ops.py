@@ -23,7 +23,7 @@ from .casts import from_f32, to_f32, to_f64, from_f64
 from .emitbase import DOUBLE, I1, EmitBase, int_const
 from .lltypes import value_type
 
-LIBM_UNARY = ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh")
+LIBM_UNARY = ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf")
 LIBM_SYMBOL = "__allo_libm_{}"  # bound to the C library's functions by the JIT
 _CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 _SUFFIX = {"f16": "f16", "f32": "f32", "f64": "f64"}

@@ -46,7 +46,7 @@ _CASTS = {"extsi", "extui", "trunci", "sitofp", "uitofp", "fptosi", "fptoui", "e
           "index_cast", "index_castui"}
 _CMPI = ["eq", "ne", "lt", "le", "gt", "ge", "lt", "le", "gt", "ge"]  # arith::CmpIPredicate order
 _CMPF = {1: "eq", 2: "gt", 3: "ge", 4: "lt", 5: "le", 13: "ne"}  # oeq ogt oge olt ole une
-_MATH = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "floor", "ceil"}
+_MATH = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "floor", "ceil"}
 _LOOP_KEYS = {"lowerBoundMap", "upperBoundMap", "step", "operandSegmentSizes", "loop_name", "op_name"}
 
 
