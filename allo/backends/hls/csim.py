@@ -28,6 +28,7 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from ...errors import AlloError, BackendError, CallError
+from ...ir.aliasing import written_params
 from ...ir.nodes import Func, Module
 from ...ir.types import AlloType, BufferType, Fixed, Float
 from ...runtime import bind_arguments, container_dtype, invoke
@@ -228,12 +229,12 @@ class CsimModule:
                                     f"{shape}",
                                     hint="pass one value per kernel parameter (and optionally "
                                          "one preallocated numpy array per kernel result)")
-            results = invoke(f, args[:n_in], self._execute)
+            results = invoke(f, args[:n_in], self._execute, written_params(self.module)[f.name])
             results = [results] if n_out == 1 else results
             for dst, val in zip(args[n_in:], results):
                 dst[...] = val
             return None
-        return invoke(f, args, self._execute)
+        return invoke(f, args, self._execute, written_params(self.module)[f.name])
 
     def _execute(self, cargs: List[Any]) -> List[Any]:
         f = self.func
