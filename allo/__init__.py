@@ -36,12 +36,16 @@ _LAZY = {
     "Partition": "allo.typesys.partition",
 }
 
+_SUBMODULES = ("frontend", "library")
+
 
 def __getattr__(name: str):
     import importlib
 
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:  # ``allo.frontend.from_pytorch``, ``allo.library.nn``
+        return importlib.import_module(f"allo.{name}")
     builtins = importlib.import_module("allo.frontend.builtins")
     if hasattr(builtins, name) and not name.startswith("_"):
         return getattr(builtins, name)

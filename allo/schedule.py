@@ -17,12 +17,15 @@ Example::
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
+from .compose import Step, replay_plan
 from .errors import AlloError, ScheduleError
 from .ir.nodes import Module
-from .primitives.base import (BufferHandle, Certificate, LoopHandle, apply_primitive,
-                              loop_sites)
+from .primitives.base import (PRIMITIVES, BufferHandle, Certificate, LoopHandle,
+                              apply_primitive, loop_sites)
+from .typesys.layouts import changed_layouts, reconcile_layouts
 
 
 class UnknownBufferError(ScheduleError, AttributeError):
@@ -112,7 +115,7 @@ class Schedule:
         self._original = module.copy()
         self.history: List[Certificate] = []
         self.verify_each = verify_each
-        self._replay: List[tuple] = []  # (primitive, arguments, options) for compose()
+        self._steps: List[Step] = []  # what compose() and replay() apply again
         self._fixed_layouts: set = set()  # (func, buffer) layouts the user set directly
 
     # ------------------------------------------------------------ views
@@ -134,6 +137,11 @@ class Schedule:
     @property
     def top_func_name(self) -> str:
         return self._ir.top
+
+    @property
+    def top_func(self) -> Any:
+        """The top function of the current IR (a :class:`~allo.ir.nodes.Func`)."""
+        return self._ir.top_func
 
     def get_loops(self, func: Optional[str] = None) -> LoopNest:
         """The loops of ``func`` (default: the top function), grouped by band."""
@@ -172,20 +180,40 @@ class Schedule:
         """Apply a registered primitive by name (every primitive method calls this)."""
         return self._apply(primitive, arguments, {"unchecked": unchecked}, replayed=False)
 
-    def _apply_replayed(self, primitive: str, arguments: Dict[str, Any], options: Dict[str, Any]) -> Any:
-        """Apply a primitive recorded by another schedule (``compose``)."""
-        return self._apply(primitive, arguments, options, replayed=True)
+    @property
+    def steps(self) -> Tuple[Step, ...]:
+        """The applied primitives, in order, as :class:`~allo.compose.Step` s that
+        :meth:`replay` (or ``compose``) applies again."""
+        return tuple(self._steps)
+
+    def replay(self, steps: Sequence[Step]) -> None:
+        """Apply recorded steps (``other.steps``) to this schedule, all or nothing.
+
+        Example: ``s2 = allo.customize(gemm); s2.replay(s.steps)``.
+        """
+        with self._transaction():
+            for step in steps:
+                self._apply(step.primitive, dict(step.arguments), dict(step.options), replayed=False)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All or nothing: an error inside leaves the schedule as it was."""
+        saved = (self._ir, list(self.history), list(self._steps), set(self._fixed_layouts))
+        try:
+            yield
+        except BaseException:
+            self._ir, self.history, self._steps, self._fixed_layouts = saved
+            raise
 
     def _apply(self, primitive: str, arguments: Dict[str, Any], options: Dict[str, Any],
                replayed: bool) -> Any:
         import allo.primitives  # noqa: F401  (registers every primitive family)
         from .ir.verifier import verify_ir
-        from .primitives.compose import changed_layouts, reconcile_layouts
 
         module, cert, value = apply_primitive(self._ir, primitive, arguments, **options)
         verify_ir(module)
         fixed = self._fixed_layouts
-        if primitive == "partition":
+        if PRIMITIVES[primitive].fixes_layouts:
             if not replayed:  # the user's own layouts are fixed; replayed ones are needs
                 fixed = fixed | set(changed_layouts(self._ir, module))
             module = reconcile_layouts(module, fixed)
@@ -193,17 +221,14 @@ class Schedule:
             verdict = _verify_modules(self._original, module)
             if not verdict:
                 raise ScheduleError(f"after {primitive} the design is not proved equivalent:\n{verdict}",
-                                    where=primitive)
+                                    where=primitive,
+                                    hint="undo the last primitive, or inspect the verdict's "
+                                         "counterexample")
         self._ir = module
         self._fixed_layouts = fixed
         self.history.append(cert)
-        self._replay.append((primitive, dict(arguments), dict(options)))
+        self._steps.append(Step(primitive, dict(cert.arguments), dict(options)))
         return value
-
-    def _reconcile_layouts(self) -> None:
-        from .primitives.compose import reconcile_layouts
-
-        self._ir = reconcile_layouts(self._ir, self._fixed_layouts)
 
     def split(self, axis: Any, factor: int, **kw: Any) -> Any:
         """Split loop ``axis`` into ``axis.outer``/``axis.inner`` (factor need not divide)."""
@@ -280,10 +305,35 @@ class Schedule:
         return self.apply("unfold", band=band, axis=axis, factor=factor, **kw)
 
     def compose(self, schs: Any, id: Optional[str] = None, instantiate: Optional[list] = None) -> None:
-        """Replay customized sub-kernel schedules into this design (checked by partition types)."""
-        from .primitives.compose import compose
+        """Replay customized sub-kernel schedules into this design (checked by partition
+        types; see :mod:`allo.compose`), all or nothing.
 
-        compose(self, schs, id=id, instantiate=instantiate)
+        Example: ``s_top.compose(s_matmul)``.
+        """
+        subs = list(schs) if isinstance(schs, (list, tuple)) else [schs]
+        subs = [_library_default(sub, instantiate) for sub in subs]
+        for sub in subs:
+            if not isinstance(sub, Schedule):
+                raise ScheduleError(f"compose expects schedules, got {type(sub).__name__}",
+                                    where="compose", hint="pass the result of allo.customize(kernel)")
+            if sub is self:
+                raise ScheduleError("a schedule cannot be composed into itself", where="compose",
+                                    hint="compose the schedules of the kernels this design calls")
+        with self._transaction():
+            for sub in subs:
+                for step in replay_plan(self._ir, sub.ir, sub.steps, id, instantiate):
+                    self._apply(step.primitive, dict(step.arguments), dict(step.options), replayed=True)
+            self._ir = reconcile_layouts(self._ir, self._fixed_layouts)
+
+    # ------------------------------------------------------------ estimates
+    def report(self, clock_mhz: float = 300.0, part: str = "xcu280") -> Any:
+        """Estimate latency and resources as Vitis HLS would report them (``allo.qor``).
+
+        Example: ``print(s.report(clock_mhz=300, part="xcu280"))``.
+        """
+        from .qor import estimate
+
+        return estimate(self._ir, clock_mhz=clock_mhz, part=part)
 
     # ------------------------------------------------------------ verification and build
     def verify(self, other: Any = None, **options: Any):
@@ -299,12 +349,28 @@ class Schedule:
         """Build for ``"llvm"`` (default), ``"interp"`` (reference interpreter),
         ``"vhls"`` or ``"vitis_hls"``."""
         target = target or "llvm"
+        if not isinstance(target, str):
+            raise AlloError(f"build target must be a string, got {type(target).__name__} "
+                            f"{target!r}", where="build",
+                            hint="targets: \"llvm\", \"interp\", \"vhls\", \"vitis_hls\"")
+        if target in ("llvm", "interp", "interpreter", "reference"):
+            given = [k for k, v in (("mode", mode), ("project", project)) if v is not None]
+            if given:
+                raise AlloError(f"{' and '.join(f'{k}=' for k in given)} only apply to HLS "
+                                f"targets, not target={target!r}", where="build",
+                                hint="for C simulation use build(target=\"vitis_hls\", "
+                                     "mode=\"csim\")")
         if target == "llvm":
             from .backends.llvm import build as build_llvm
 
             return build_llvm(self._ir, **options)
         if target in ("interp", "interpreter", "reference"):
             from .backends.interp import Interpreter
+
+            if options:
+                raise AlloError(f"unknown option(s) for target={target!r}: "
+                                f"{', '.join(map(repr, sorted(options)))}", where="build",
+                                hint="the interpreter takes no options")
 
             return Interpreter(self._ir)
         if target in ("vhls", "vitis_hls", "ihls"):
@@ -334,19 +400,55 @@ def _verify_modules(a: Module, b: Module, **options: Any):
     return symexec_verify(a, b, **options)
 
 
+def _library_default(sub: Any, instantiate: Optional[list]) -> Any:
+    """``compose(nn.linear2d, instantiate=[...])``: a library kernel given as a function
+    stands for its instance customized with the library's default schedule (as public
+    Allo does); any other value is returned unchanged."""
+    if isinstance(sub, Schedule) or not callable(sub):
+        return sub
+    from .library import KERNEL2SCHEDULE
+
+    default = KERNEL2SCHEDULE.get(sub)
+    if default is None:
+        return sub
+    return default(customize(sub, instantiate=instantiate))
+
+
 def customize(fn: Callable[..., Any], instantiate: Optional[list] = None, *,
-              verify_each: bool = False) -> Schedule:
+              verify_each: bool = False, verbose: bool = False, global_vars: Optional[dict] = None,
+              enable_tensor: bool = False, lower_linalg: bool = False, context: Any = None,
+              typing_rule_set: str = "default", unroll: bool = True) -> Schedule:
     """Parse kernel ``fn`` (and the kernels it calls) into a :class:`Schedule`.
 
     ``instantiate`` gives a template kernel's type/value arguments; ``verify_each=True``
-    proves the design equivalent to the original after every primitive.
+    proves the design equivalent to the original after every primitive;
+    ``global_vars`` maps names the kernel reads to values (ahead of its globals);
+    ``verbose=True`` prints the parsed design.
+
+    Public Allo's representation switches are accepted and change nothing here, because
+    this project has one IR: ``enable_tensor`` and ``lower_linalg`` (whole-array operations
+    are always lowered to loop nests), ``context`` (no MLIR context is shared), ``unroll``
+    (``meta_for`` is always unrolled). ``typing_rule_set`` must be ``"default"``.
 
     Example: ``s = allo.customize(gemm); print(s.module)``.
     """
     from .frontend import parse
 
-    module = parse(fn, instantiate=instantiate, caller_frame=inspect.currentframe().f_back)
-    return Schedule(module, verify_each=verify_each)
+    if typing_rule_set != "default":
+        raise AlloError(f"typing_rule_set={typing_rule_set!r} is not supported",
+                        where=f"allo.customize({getattr(fn, '__name__', fn)!r})",
+                        hint="this project has one set of typing rules (docs/semantics.md); "
+                             "leave typing_rule_set at \"default\"")
+    if unroll is not True:
+        raise AlloError("unroll=False (keeping meta_for as loops) is not supported",
+                        where=f"allo.customize({getattr(fn, '__name__', fn)!r})",
+                        hint="meta_for is always unrolled; use a plain for loop to keep a loop")
+    module = parse(fn, instantiate=instantiate, caller_frame=inspect.currentframe().f_back,
+                   global_vars=global_vars)
+    sched = Schedule(module, verify_each=verify_each)
+    if verbose:
+        print(sched.module)
+    return sched
 
 
 def verify(a: Any, b: Any, **options: Any):

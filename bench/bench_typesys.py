@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from allo.typesys import build_graph, infer_layouts  # noqa: E402
-from allo.typesys.random_designs import random_module, random_requirements  # noqa: E402
+from allo.testing.random_designs import random_module, random_requirements  # noqa: E402
 
 
 def _best_of(fn, repeats, collect=False):

@@ -6,7 +6,7 @@ RULE names no theorem.
 
 import sys
 
-from .core import check_all, known_rules
+from .core import THEOREMS, check_all, known_rules
 
 
 def main(argv=None) -> int:
@@ -20,6 +20,9 @@ def main(argv=None) -> int:
     print(f"{'rule':<{width}}  {'result':<12}  time(s)  statement")
     for r in results:
         print(f"{r.rule:<{width}}  {r.status:<12}  {r.seconds:7.3f}  {r.statement}")
+        widths = THEOREMS[r.rule].index_widths if r.rule in THEOREMS else ""
+        if widths:
+            print(f"{'':<{width}}  index widths: {widths}")
         if not r.ok:
             print(f"{'':<{width}}  {r.detail}")
     failed = sum(not r.ok for r in results)

@@ -34,25 +34,29 @@ class Theorem:
     rule: str
     statement: str
     lemmas: Optional[Callable[[], Iterable[Tuple[str, z3.BoolRef]]]]  # None: definitional
+    index_widths: str = ""  # what the rule assumes of the 64-bit index type, and who checks it
 
 
 THEOREMS: Dict[str, Theorem] = {}
 
 
-def theorem(rule: str) -> Callable[[Callable[[], Iterable[Tuple[str, z3.BoolRef]]]], Callable]:
+def theorem(rule: str, *, index_widths: str
+            ) -> Callable[[Callable[[], Iterable[Tuple[str, z3.BoolRef]]]], Callable]:
     """Register a theorem for ``rule``: the decorated function yields ``(lemma, claim)``
     pairs, each claim a z3 formula that must be valid (its negation unsatisfiable); the
-    docstring's first paragraph is the statement in words."""
+    docstring's first paragraph is the statement in words. The lemmas reason over exact
+    integers; ``index_widths`` states what that assumes of the 64-bit ``index`` type (which
+    values the rewrite computes, and which side condition checks that they fit)."""
 
     def register(fn):
         statement = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
-        THEOREMS[rule] = Theorem(rule, statement, fn)
+        THEOREMS[rule] = Theorem(rule, statement, fn, " ".join(index_widths.split()))
         return fn
 
     return register
 
 
-def definition(rule: str) -> Callable[[Callable], Callable]:
+def definition(rule: str, *, index_widths: str) -> Callable[[Callable], Callable]:
     """Register a rule that holds by definition, with nothing for z3 to check: annotation
     rules whose attribute the semantics never reads. The table reports them as
     "definitional", never as "proved"; ``tests/proofs`` checks the claim behind them (the
@@ -60,7 +64,7 @@ def definition(rule: str) -> Callable[[Callable], Callable]:
 
     def register(fn):
         statement = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
-        THEOREMS[rule] = Theorem(rule, statement, None)
+        THEOREMS[rule] = Theorem(rule, statement, None, " ".join(index_widths.split()))
         return fn
 
     return register
@@ -83,7 +87,7 @@ def check(thm: Theorem) -> Result:
     if thm.lemmas is None:
         return Result(thm.rule, thm.statement, True, 0.0, status="definitional")
     start = time.perf_counter()
-    for name, claim in thm.lemmas():
+    for name, claim in thm.lemmas():  # exact integers: thm.index_widths says why that is enough
         ok, detail = valid(claim)
         if not ok:
             return Result(thm.rule, thm.statement, False, time.perf_counter() - start,

@@ -56,7 +56,8 @@ def _queue_lemmas():
         _get(_put((data, tail, tail), v))[0] == v
 
 
-@theorem("dataflow.unfold")
+@theorem("dataflow.unfold", index_widths=(
+    "as loop.split when a loop is split (checked there); marking loops spatial adds no index arithmetic"))
 def unfold():
     """Unfolding keeps every loop of the band and only marks spatial loops (or splits a loop
     first and marks the inner one), so the PE copies partition the band's iterations: the
@@ -70,7 +71,8 @@ def unfold():
     yield from split()
 
 
-@theorem("dataflow.relay")
+@theorem("dataflow.relay", index_widths=(
+    "the only new index is p - 1 for a PE index p >= 1, below the PE count"))
 def relay():
     """A FIFO chain delivers to PE p+1 exactly the sequence PE p copied into its buffer, in
     order (queue lemmas, any interleaving). With the side condition checked per design --
@@ -91,7 +93,8 @@ def relay():
         f_p(x) == f_n(x), sent == z3.Select(src, f_n(x)))
 
 
-@theorem("dataflow.stream")
+@theorem("dataflow.stream", index_widths=(
+    "no index arithmetic: a FIFO has no index; the side conditions reason over exact ranks in the solver"))
 def stream():
     """Replacing a buffer written exactly once per element (injective write map W) and read
     in the same order (R(n) = W(n)) by a single-producer single-consumer FIFO keeps every
@@ -109,7 +112,8 @@ def stream():
     yield "the written element holds its value", z3.Select(after, w_k) == v_k
 
 
-@theorem("loop.compute_at")
+@theorem("loop.compute_at", index_widths=(
+    "no new index arithmetic: producer loop variables are renamed to the consumer's, whose bounds are equal; every index value is one the original program computes"))
 def compute_at():
     """Fusing the producer nest into the consumer nest at a level whose loops have equal
     bounds runs every producer and consumer instance exactly once (the fused loops are the
@@ -121,7 +125,8 @@ def compute_at():
     yield from _commute_lemmas()
 
 
-@theorem("annotation.dataflow")
+@theorem("annotation.dataflow", index_widths=(
+    "no new index arithmetic: an attribute only; every index value is one the original program computes"))
 def dataflow():
     """A dataflow region is an annotation: the sequential program is unchanged. When every
     stream has one producer task and one consumer task (checked), any concurrent
@@ -132,7 +137,8 @@ def dataflow():
     yield from _queue_lemmas()
 
 
-@definition("annotation.inline")
+@definition("annotation.inline", index_widths=(
+    "no new index arithmetic: an attribute only; every index value is one the original program computes"))
 def inline():
     """Inlining is an annotation for the HLS backend: the IR keeps the call and only the
     function's ``inline`` attribute changes, which no semantics reads; the program is the

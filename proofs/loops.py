@@ -14,7 +14,8 @@ def _ceil_div(n, f):
     return (n + f - 1) / f
 
 
-@theorem("loop.split")
+@theorem("loop.split", index_widths=(
+    "the rewrite computes o*F + i for every (o, i) of [0, ceil(N/F)) x [0, F) (at most ceil(N/F)*F - 1) and lo + t*step only for original iterations t; F is clamped to N first (so ceil(N/F)*F < 2N) and the side condition checks both bounds fit in the 64-bit index"))
 def split():
     """For all trip counts N >= 0 and factors F >= 1, the map t -> (t / F, t % F) is an
     order-preserving bijection from [0, N) onto {(o, i) | 0 <= o < ceil(N / F), 0 <= i < F,
@@ -39,7 +40,8 @@ def split():
         (z3.Or(o < o2, z3.And(o == o2, i < i2))) == (o * F + i < o2 * F + i2))
 
 
-@theorem("loop.fuse")
+@theorem("loop.fuse", index_widths=(
+    "the fused variable runs to the product of the trip counts and its digits are floordiv/mod of it; the side condition checks the product fits in the 64-bit index"))
 def fuse():
     """For all extents N, M >= 1, the map (a, b) -> a*M + b is an order-preserving bijection
     from [0, N) x [0, M) (lexicographic order) onto [0, N*M), with inverse
@@ -75,7 +77,8 @@ def _commute_lemmas():
     yield "independent instances commute", z3.Implies(independent, run2(run1(mem)) == run1(run2(mem)))
 
 
-@theorem("loop.reorder")
+@theorem("loop.reorder", index_widths=(
+    "no new index arithmetic: loop headers move; every index value is one the original program computes"))
 def reorder():
     """A permutation of the loops of a perfect nest preserves the final memory whenever no
     pair of conflicting statement instances (same element, at least one write) changes its
@@ -88,7 +91,8 @@ def reorder():
     yield from _commute_lemmas()
 
 
-@theorem("loop.tile")
+@theorem("loop.tile", index_widths=(
+    "as loop.split for each split loop (the side conditions of split are checked for both); the reorder adds no index arithmetic"))
 def tile():
     """Tiling is split on two loops followed by a reorder of the resulting perfect nest; it
     is sound by loop.split (twice) and loop.reorder under reorder's side condition, which
@@ -98,7 +102,8 @@ def tile():
     yield from _commute_lemmas()
 
 
-@theorem("annotation.parallel")
+@theorem("annotation.parallel", index_widths=(
+    "no new index arithmetic: an attribute only; every index value is one the original program computes"))
 def parallel():
     """Iterations of a loop without loop-carried dependence may run in any order or
     concurrently: all of their instances are pairwise non-conflicting, so every
@@ -107,14 +112,16 @@ def parallel():
     yield from _commute_lemmas()
 
 
-@definition("annotation.unroll")
+@definition("annotation.unroll", index_widths=(
+    "no new index arithmetic: an attribute only; every index value is one the original program computes"))
 def unroll():
     """Unrolling is an annotation: the loop's ``unroll`` attribute tells the HLS backend to
     replicate the body, in order; the IR loop, and so the program's meaning, is unchanged.
     """
 
 
-@definition("annotation.pipeline")
+@definition("annotation.pipeline", index_widths=(
+    "no new index arithmetic: an attribute only; every index value is one the original program computes"))
 def pipeline():
     """Pipelining is an annotation: the loop's ``pipeline_ii`` attribute asks HLS for an
     initiation interval; HLS pipelining preserves the sequential semantics, and the IR loop

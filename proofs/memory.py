@@ -23,7 +23,8 @@ def _mem2(name: str) -> z3.ArrayRef:
     return z3.Array(name, z3.IntSort(), z3.IntSort(), _VAL)
 
 
-@theorem("memory.buffer_at")
+@theorem("memory.buffer_at", index_widths=(
+    "buffer indices are an access's index minus the box's lower bound, in [0, extent) for every access proved inside the box, and copy-nest indices are the box's lower bound plus a cell below the box size: no value exceeds the buffer's extents (which fit the 64-bit index)"))
 def buffer_at():
     """For all box bounds lo and sizes n >= 1 and every body whose accesses of the target
     lie in [lo, lo + n): let Inv(A, B) say B[w] = A[lo + w] for every cell w of the box.
@@ -66,7 +67,8 @@ def buffer_at():
         z3.And(lo <= a, a < lo + 1), a == lo)
 
 
-@theorem("memory.reuse_at")
+@theorem("memory.reuse_at", index_widths=(
+    "window indices are an access's index minus the window's start, in [0, width) for every read proved inside the window; shift and load add at most width - 1 to a cell or to the window's start, an element the original reads: no value exceeds the target's extents"))
 def reuse_at():
     """For all window widths W >= 1, offsets c0 and first iterations x0: let Win(x) say
     cell c of the window holds A[x + c0 + c] for every c in [0, W). The shift loop
@@ -102,7 +104,8 @@ def reuse_at():
         z3.And(pre, holds(win, x), x + c0 <= a, a < x + c0 + W), win[a - (x + c0)] == A[a])
 
 
-@theorem("memory.reshape")
+@theorem("memory.reshape", index_widths=(
+    "linear positions are below the element count and the delinearized indices below each new extent; the side condition checks the element count fits in the 64-bit index"))
 def reshape():
     """Row-major linearize / delinearize is a bijection for every shape: for all M, N >= 1
     the map (i, j) -> i*N + j is a bijection from [0, M) x [0, N) onto [0, M*N) with inverse
@@ -129,7 +132,8 @@ def reshape():
         z3.And(box(lin / Q, lin % Q, P, Q), (lin / Q) * Q + lin % Q == lin))
 
 
-@theorem("annotation.partition")
+@theorem("annotation.partition", index_widths=(
+    "no new index arithmetic: a layout type only; every index value is one the original program computes"))
 def partition():
     """A partition type is an annotation: the semantics (interpreter, symbolic executor,
     z3 encodings) never reads ``BufferType.layout``, so the partitioned program means what

@@ -70,3 +70,61 @@ def test_not_equivalent_wins_over_errors_and_malformed_designs_are_explained(cap
 def test_gate_refusal_names_the_command_line_switch(capsys):
     assert main(["build", f"{DESIGNS / 'not_equivalent.py'}::broken"]) == 1
     assert "--no-verify" in capsys.readouterr().err
+
+
+# Hostile design files are written at test time (never kept under tests/, where other
+# tests import every .py file): they exit, end their process, or print.
+HOSTILE = {
+    'exits_in_design.py': '"""CLI fixture: a design that exits 0, one that ends its process, one that prints, and a\nwrong one (the gate must still say "not equivalent")."""\nimport os\nimport sys\n\nimport allo\nfrom allo.ir.types import int32\n\nprint("stray output at import")\n\n\ndef inc(A: int32[4]) -> int32[4]:\n    B: int32[4] = 0\n    for i in range(4):\n        B[i] = A[i] + 1\n    return B\n\n\ndef design_exits():\n    sys.exit(0)\n\n\ndef design_ends_process():\n    sys.stdout.flush()\n    os._exit(0)\n\n\ndef design_prints():\n    print("{not json")\n    os.write(1, b"raw bytes on fd 1\\n")\n    return allo.customize(inc)\n\n\ndef design_wrong():\n    s = allo.customize(inc)\n    s.split("i", 2)\n    inner = s.ir.top_func.loops()[1]\n    inner.hi = type(inner.hi)(1, inner.hi.type)  # drop half the iterations by hand\n    return s\n',
+    'exits_at_import.py': '"""CLI fixture: the file exits 0 while it is imported."""\nimport sys\n\nsys.exit(0)\n\n\ndef design_never_reached():\n    return None\n',
+    'ends_at_import.py': '"""CLI fixture: the file ends its process while it is imported."""\nimport os\n\nos._exit(0)\n',
+    'prints_only.py': '"""CLI fixture: an equivalent design that prints while it is built."""\nimport allo\nfrom allo.ir.types import int32\n\n\ndef inc(A: int32[4]) -> int32[4]:\n    B: int32[4] = 0\n    for i in range(4):\n        B[i] = A[i] + 1\n    return B\n\n\ndef design_prints():\n    print("hello from the design")\n    s = allo.customize(inc)\n    s.split("i", 2)\n    return s\n',
+}
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    for name, text in HOSTILE.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_a_design_that_exits_cannot_hide_a_wrong_one(capsys, hostile):
+    # regression: sys.exit(0) in a design_* made `allo verify` exit 0
+    assert main(["verify", str(hostile / "exits_in_design.py")]) == 1
+    out = capsys.readouterr()
+    rows = {line.split()[0]: line.split()[1] for line in out.out.splitlines()[1:5]}
+    assert rows == {"design_exits": "error", "design_ends_process": "error",
+                    "design_prints": "equivalent", "design_wrong": "not"}
+    table = out.out.split("\n\n")[0]
+    assert "stray output" not in table and "raw bytes" not in table
+    assert "raw bytes on fd 1" in out.err  # the design's output is kept, on stderr
+    assert main(["verify", f"{hostile / 'exits_in_design.py'}::exits"]) == 2
+
+
+@pytest.mark.parametrize("name", ["exits_at_import.py", "ends_at_import.py"])
+def test_a_file_that_exits_at_import_is_a_load_failure(capsys, hostile, name):
+    assert main(["verify", str(hostile / name), "--json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report["designs"] == [] and "exit" in report["error"].lower()
+
+
+def test_printing_designs_keep_the_json_clean(capsys, hostile):
+    assert main(["verify", str(hostile / "exits_in_design.py"), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)  # used to fail: the design's prints
+    assert report["exit_code"] == 1
+    assert [r["status"] for r in report["designs"]] == ["error", "error", "equivalent",
+                                                         "not equivalent"]
+    assert main(["verify", str(hostile / "prints_only.py"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["designs"][0]["status"] == "equivalent"
+
+
+def test_build_output_is_only_the_code(capsys, hostile):
+    assert main(["build", f"{hostile / 'prints_only.py'}::prints", "--target", "vhls"]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("//") and "hello from the design" in out.err
+    assert main(["build", f"{hostile / 'exits_in_design.py'}::exits"]) == 2
+    # a design that ends its process cannot make `allo build` look successful
+    assert main(["build", f"{hostile / 'exits_in_design.py'}::ends_process"]) == 2
+    assert "ended the building process" in capsys.readouterr().err
+    assert main(["build", f"{hostile / 'exits_in_design.py'}::wrong"]) == 1  # the gate

@@ -48,7 +48,7 @@ def test_history_records_certificates():
     assert "split(axis='i', factor=2) by rule loop.split" in str(s.history[0])
 
 
-@primitive("_test_corrupt", rule="test.corrupt")
+@primitive("_test_corrupt", rule="test.corrupt", kinds={})
 def _corrupt(ctx):
     """A deliberately wrong rewrite (test only): every constant 1 becomes 2."""
     for func in ctx.module.funcs.values():

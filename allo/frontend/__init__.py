@@ -19,4 +19,16 @@ Example::
 
 from .parse import parse  # noqa: F401
 
-__all__ = ["parse"]
+__all__ = ["parse", "from_pytorch"]
+
+
+def from_pytorch(*args, **kwargs):  # noqa: D103 - documented in allo.frontend.pytorch
+    from .pytorch import from_pytorch as _from_pytorch
+
+    return _from_pytorch(*args, **kwargs)
+
+
+from_pytorch.__doc__ = """Import a PyTorch model as composed, verified Allo kernels (needs the
+``[torch]`` extra); see :func:`allo.frontend.pytorch.from_pytorch`.
+
+Example: ``mod = allo.frontend.from_pytorch(model, [x]); mod(x.numpy())``."""

@@ -7,7 +7,7 @@ of bounds on that iteration, so it is rejected at its source line. The check is
 conservative: it never judges an access that might not run (under a runtime ``if`` or
 ``while``, or in a loop whose trip count is not a constant) or whose index it cannot
 bound exactly (non-affine, data-dependent). The range arithmetic is shared with the IR
-verifier (:func:`allo.ir.verifier.static_index_range`).
+verifier (:func:`allo.ir.index.static_index_range`).
 
 Example::
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import AlloTypeError
 from ..ir.nodes import Const, Expr, Var, walk_expr
-from ..ir.verifier import static_index_range
+from ..ir.index import static_index_range
 
 
 def check_static_bounds(fl: Any, i: Expr, buffer: str, extent: int, dim: int,

@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import AlloNameError, AlloTypeError, SourceLoc
 
 __all__ = [
-    "grid", "reduction", "template",
+    "grid", "reduction", "template", "meta_for", "meta_if", "meta_elif", "meta_else",
     "exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "abs", "pow",
     "floor", "ceil",
 ]
@@ -87,9 +87,48 @@ def template(*names: str) -> Callable[[Callable], Callable]:
     return mark
 
 
-def _caller_loc() -> Optional[SourceLoc]:
+class _MetaBlock:
+    """``with allo.meta_for(...)`` and friends: compile-time constructs that the frontend
+    expands (:mod:`allo.frontend.meta`). Run as plain Python they cannot be expanded, so
+    entering one says so."""
+
+    def __init__(self, kind: str, args: Tuple[Any, ...]):
+        self.kind, self.args = kind, args
+
+    def __enter__(self) -> Any:
+        raise AlloTypeError(f"allo.{self.kind}(...) is expanded when a kernel is compiled; it "
+                            "cannot run as plain Python", loc=_caller_loc(1),
+                            hint="compile the kernel with allo.customize(...) and call the "
+                                 "built module")
+
+    def __exit__(self, *exc: Any) -> bool:
+        return False
+
+
+def meta_for(*bounds: Any) -> _MetaBlock:
+    """Unroll at compile time: ``with allo.meta_for(lo, hi, step) as i:`` copies its body
+    once per value of ``i`` (a compile-time constant in each copy), like ``range``."""
+    return _MetaBlock("meta_for", bounds)
+
+
+def meta_if(cond: Any) -> _MetaBlock:
+    """Keep the body only if the compile-time condition holds: ``with allo.meta_if(i == 0):``."""
+    return _MetaBlock("meta_if", (cond,))
+
+
+def meta_elif(cond: Any) -> _MetaBlock:
+    """The ``elif`` of :func:`meta_if` (the statement right after a meta_if/meta_elif)."""
+    return _MetaBlock("meta_elif", (cond,))
+
+
+def meta_else() -> _MetaBlock:
+    """The ``else`` of :func:`meta_if` (the statement right after a meta_if/meta_elif)."""
+    return _MetaBlock("meta_else", ())
+
+
+def _caller_loc(depth: int = 0) -> Optional[SourceLoc]:
     """The source position of the code that called ``template(...)`` (for errors)."""
-    frame = sys._getframe(2)
+    frame = sys._getframe(2 + depth)
     text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).rstrip("\n")
     col = len(text) - len(text.lstrip())
     return SourceLoc(frame.f_code.co_filename, frame.f_lineno, col, text, len(text))

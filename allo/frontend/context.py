@@ -97,14 +97,16 @@ def fail(cls: Type[AlloError], message: str, node: Any, info: SourceInfo,
 
 
 class Resolver:
-    """Look up free names of a kernel, in order: template bindings, closure, globals,
-    the frames of the callers of ``customize``, Python builtins.
+    """Look up free names of a kernel, in order: template bindings, closure, the
+    ``global_vars`` given to ``customize``, globals, the frames of the callers of ``customize``, Python builtins.
 
     Example: ``Resolver(fn, {}, frame).lookup("M")`` returns the value of ``M``.
     """
 
-    def __init__(self, fn: Callable, bindings: Dict[str, Any], caller_frame: Any):
+    def __init__(self, fn: Callable, bindings: Dict[str, Any], caller_frame: Any,
+                 extra_globals: Optional[Dict[str, Any]] = None):
         self.bindings = dict(bindings)
+        self.extra_globals = dict(extra_globals or {})
         self.closure: Dict[str, Any] = {}
         code = fn.__code__
         for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
@@ -121,7 +123,7 @@ class Resolver:
 
     def lookup(self, name: str) -> Any:
         """The Python object ``name`` denotes, or :data:`MISSING`."""
-        for table in (self.bindings, self.closure, self.globals):
+        for table in (self.bindings, self.closure, self.extra_globals, self.globals):
             if name in table:
                 return table[name]
         for frame in self.frames:

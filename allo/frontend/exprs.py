@@ -42,8 +42,6 @@ CMPOPS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "g
           ast.GtE: "ge"}
 PYCMP = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
          "gt": operator.gt, "ge": operator.ge}
-FLOAT_MATH = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "floor",
-              "ceil"}
 UNSUPPORTED_EXPR = {
     ast.Lambda: "lambda expressions", ast.Dict: "dict literals", ast.Set: "set literals",
     ast.List: "list literals", ast.ListComp: "list comprehensions",
@@ -59,10 +57,12 @@ MAX_CONST_BITS = 1 << 16  # compile-time integers beyond this are surely mistake
 
 @dataclass(frozen=True)
 class Symbol:
-    """A kernel-level name: ``kind`` is "param", "local" or "loop"."""
+    """A kernel-level name: ``kind`` is "param", "local", "loop" or "const" (a
+    compile-time constant: ``ConstExpr`` or a ``meta_for`` variable, with its ``value``)."""
 
     kind: str
     type: Any  # BufferType | AlloType | StreamType
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,8 @@ class ExprLowerer:
         return PyVal(obj)
 
     def symbol_value(self, name: str, sym: Symbol) -> Any:
+        if sym.kind == "const":
+            return PyVal(sym.value)
         if sym.kind == "loop":
             bound = getattr(self, "loop_values", {}).get(name)
             return bound if bound is not None else Var(name, index)

@@ -18,7 +18,7 @@ import sys
 from typing import Any, Dict, List, Optional
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import Func, Module
+from ..ir.nodes import MAX_EXPR_DEPTH, Func, Module, too_deep
 from .context import Resolver, SourceInfo
 from .stmts import FuncLowerer
 from .templates import bind, instance_key, param_kinds, template_params
@@ -27,8 +27,9 @@ from .templates import bind, instance_key, param_kinds, template_params
 class ModuleBuilder:
     """Lowers kernels on demand, once per (kernel, template arguments)."""
 
-    def __init__(self, caller_frame: Any):
+    def __init__(self, caller_frame: Any, global_vars: Optional[Dict[str, Any]] = None):
         self.caller_frame = caller_frame
+        self.global_vars = dict(global_vars or {})
         self.funcs: Dict[str, Optional[Func]] = {}
         self.names: Dict[Any, str] = {}
         self.in_progress: set = set()
@@ -78,7 +79,7 @@ class ModuleBuilder:
         attrs = {}
         if params is not None:
             attrs = {"template": fn.__name__, "instance_args": list(args)}
-        resolver = Resolver(fn, bindings, self.caller_frame)
+        resolver = Resolver(fn, bindings, self.caller_frame, self.global_vars)
         try:
             func = FuncLowerer(self, fn, info, resolver, name, attrs,
                                evaluated_annotations=params is None).run()
@@ -110,12 +111,14 @@ class ModuleBuilder:
         return name
 
 
-def parse(fn: Any, instantiate: Optional[List[Any]] = None, *, caller_frame: Any = None) -> Module:
+def parse(fn: Any, instantiate: Optional[List[Any]] = None, *, caller_frame: Any = None,
+          global_vars: Optional[Dict[str, Any]] = None) -> Module:
     """Parse kernel ``fn`` and every kernel it calls into a :class:`Module`.
 
     ``instantiate`` binds a template kernel's parameters; ``caller_frame`` is the frame
     whose locals (and whose callers' locals) resolve names the kernel does not find in
-    its closure or globals (defaults to the caller of ``parse``).
+    its closure or globals (defaults to the caller of ``parse``); ``global_vars`` maps
+    names to values that take precedence over the kernel's globals.
 
     Example: ``parse(gemm).top == "gemm"``; ``parse(k, [int32, 8]).top_func.attrs["template"]``.
     """
@@ -127,7 +130,18 @@ def parse(fn: Any, instantiate: Optional[List[Any]] = None, *, caller_frame: Any
                             f"{instantiate!r}", where=f"allo.customize({name})",
                             hint=f"write instantiate=[{instantiate!r}] (one entry per "
                                  "template parameter, in order)")
-    mb = ModuleBuilder(caller_frame)
+    if global_vars is not None and not isinstance(global_vars, dict):
+        raise AlloTypeError(f"global_vars= must be a dict of names to values, got "
+                            f"{type(global_vars).__name__}", where="allo.customize",
+                            hint="write global_vars={\"M\": 32}")
+    mb = ModuleBuilder(caller_frame, global_vars)
     args = list(instantiate) if instantiate is not None else None
     func = mb.get_func(fn, args, None, None, None, top=True)
-    return Module({n: f for n, f in mb.funcs.items() if f is not None}, func.name)
+    module = Module({n: f for n, f in mb.funcs.items() if f is not None}, func.name)
+    for f in module.funcs.values():
+        deep = too_deep(f)
+        if deep is not None:
+            raise AlloSyntaxError(f"expression nested too deeply ({deep[1]} levels; the limit "
+                                  f"is {MAX_EXPR_DEPTH})", loc=deep[0].loc,
+                                  hint="split it into several statements with temporaries")
+    return module

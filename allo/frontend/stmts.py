@@ -30,17 +30,18 @@ import numpy as np
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, Param, StreamPut, Store, Var,
                         While)
+from ..ir.qualifiers import ConstExprType
 from ..ir.types import AlloType, BufferType, Int, StreamType, UInt, index
 from .context import MISSING, Resolver, SourceInfo
 from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj
 from .typing import BOOL, PyVal, cast, convert, literal, numpy_dtype_type, to_expr
+from .scopes import unique_local_names
 from .types_eval import TypeEvaluator
 
 UNSUPPORTED_STMT = {
     ast.Break: ("'break'", "loops must have static bounds; guard the body with 'if'"),
     ast.Continue: ("'continue'", "guard the rest of the body with 'if'"),
     ast.Try: ("'try' blocks", "kernels cannot raise or catch exceptions"),
-    ast.With: ("'with' blocks", "remove the context manager"),
     ast.Raise: ("'raise'", "kernels cannot raise exceptions"),
     ast.Assert: ("'assert'", "check inputs outside the kernel"),
     ast.Delete: ("'del'", "buffers live until the kernel returns"),
@@ -95,8 +96,10 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             raise self.err(AlloTypeError, f"kernel '{fd.name}' declares a return type but does "
                            "not end with 'return'", fd.returns,
                            hint="add 'return <value>' or remove the '->' annotation")
-        return Func(self.name, params, self.results, self.tables + self.blocks[0],
+        func = Func(self.name, params, self.results, self.tables + self.blocks[0],
                     self.attrs, loc=self.info.loc(fd))
+        unique_local_names(func)
+        return func
 
     def lower_params(self, fd: ast.FunctionDef) -> List[Param]:
         a = fd.args
@@ -197,6 +200,8 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
         for name in set(self.symbols) - before:
             if self.symbols[name].kind == "local":
                 self.out_of_scope[name] = self.symbols.pop(name)
+            elif self.symbols[name].kind == "const":
+                self.symbols.pop(name)
         return out
 
     def declare(self, name: str, t: BufferType, node: ast.AST, init: Any = None) -> None:
@@ -206,11 +211,7 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             raise self.err(AlloNameError, f"'{name}' is {what}" if what != "already declared"
                            else f"'{name}' is already declared", node,
                            hint="choose a new name; a name is declared once per kernel")
-        old = self.out_of_scope.get(name)
-        if old is not None and not (old.type.dtype == t.dtype and old.type.shape == t.shape):
-            raise self.err(AlloTypeError, f"'{name}' was declared in an earlier block as "
-                           f"{fmt_type(old.type)}; it cannot be redeclared as {fmt_type(t)}",
-                           node, hint="use a different name")
+        self.out_of_scope.pop(name, None)  # a new variable (renamed apart in the IR)
         self.symbols[name] = Symbol("local", t)
         self.emit(Alloc(name, t, init, loc=self.info.loc(node)))
 
@@ -270,6 +271,12 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                 raise self.err(AlloSyntaxError, "'return' must be the last statement of a "
                                "kernel", node, hint="compute into a local and return it at the end")
         method(node)
+        self.meta_last_stmt = node  # meta_elif/meta_else must follow their meta_if
+
+    def _stmt_With(self, node: ast.With) -> None:
+        from .meta import lower_with
+
+        lower_with(self, node)
 
     def _stmt_Pass(self, node: ast.Pass) -> None:
         pass
@@ -327,6 +334,10 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                            node.target, hint="write name: T[...] = value")
         name = node.target.id
         t = self.annotation_type(node.annotation, f"'{name}'")
+        if isinstance(t, ConstExprType):
+            from .meta import declare_constexpr
+
+            return declare_constexpr(self, node, t.dtype)
         if isinstance(t, (AlloType, StreamType)):
             t = BufferType(t, ())
         if name in self.symbols:
@@ -392,6 +403,10 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
 
     def check_writable(self, name: str, node: ast.AST) -> Symbol:
         sym = self.symbols[name]
+        if sym.kind == "const":
+            raise self.err(AlloTypeError, f"cannot assign to compile-time constant '{name}'",
+                           node, hint="declare a runtime local instead: "
+                                      f"{name}_v: int32 = {name}")
         if sym.kind == "loop":
             raise self.err(AlloTypeError, f"cannot assign to loop variable '{name}'", node,
                            hint="use a separate local scalar")

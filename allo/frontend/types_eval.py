@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.types import AlloType, BufferType, Stream, StreamType, bool_, float32, int32
+from ..ir.qualifiers import ConstExprType
 from .typing import PyVal
 
 PY_TYPES = {id(py.int): int32, id(py.float): float32, id(py.bool): bool_}
@@ -47,7 +48,7 @@ class TypeEvaluator:
         if obj is Stream:
             raise self.err(AlloTypeError, f"the stream type of {what} needs an element type",
                            node, hint="write Stream[int8, 4]")
-        if isinstance(obj, (AlloType, BufferType, StreamType)):
+        if isinstance(obj, (AlloType, BufferType, StreamType, ConstExprType)):
             return obj
         if isinstance(obj, str):
             return self.annotation_type(ast.copy_location(ast.Constant(obj), node), what)

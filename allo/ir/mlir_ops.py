@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Optional, Set
 
 import numpy as np
 
+from ..semantics.registry import ops
 from .nodes import Const, Expr, Load, Op, StreamGet, Var
 from .types import AlloType, Int, float64, index
 
@@ -90,7 +91,7 @@ def _ity(t: AlloType) -> str:
 
 _CMP_INT = {"eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge"}
 _CMP_FLOAT = {"eq": "oeq", "ne": "une", "lt": "olt", "le": "ole", "gt": "ogt", "ge": "oge"}
-_MATH_UNARY = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "floor", "ceil"}
+_MATH_UNARY = frozenset(ops(group="math", arity=1))  # math.<name> in MLIR
 
 
 class ValueEmitter:

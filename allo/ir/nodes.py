@@ -10,7 +10,7 @@ Expressions
     (:mod:`allo.semantics`), e.g. ``Op("add", (a, b), int17)``. The frontend inserts
     casts so that arithmetic ops are *homogeneous*: operands already have the result type
     (comparisons: both operands share a type, the result is ``bool``). The op names are
-    listed in :data:`OPS`.
+    those of :data:`allo.semantics.registry.REGISTRY`; :data:`OPS` maps them to arities.
 
 Statements
     ``For``, ``If``, ``While``, ``Store``, ``Alloc`` (local buffer; a scalar is a 0-d
@@ -33,29 +33,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 from ..errors import SourceLoc
+from ..semantics.registry import REGISTRY
 from .types import AlloType, BufferType, StreamType
+from .types import index as _index
 
-# Every op the IR knows, by family (their meaning is defined once, in allo.semantics).
-OPS = {
-    # arithmetic (homogeneous: operands have the result type)
-    "add": 2, "sub": 2, "mul": 2, "div": 2, "floordiv": 2, "mod": 2, "neg": 1,
-    "min": 2, "max": 2, "abs": 1,
-    # bitwise (ints) and shifts (amount has the value's type, read as unsigned)
-    "and": 2, "or": 2, "xor": 2, "not": 1, "shl": 2, "shr": 2,
-    # logical (bool operands, bool result)
-    "land": 2, "lor": 2, "lnot": 1,
-    # comparisons (operands share a type, bool result)
-    "eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2,
-    # selection and conversion
-    "select": 3, "cast": 1,
-    # math intrinsics (floats)
-    "exp": 1, "log": 1, "log2": 1, "log10": 1, "sqrt": 1, "sin": 1, "cos": 1,
-    "tan": 1, "tanh": 1, "erf": 1, "floor": 1, "ceil": 1, "pow": 2,
-    # bit operations on integers: get_bit(x, i) -> bool; set_bit(x, i, b) -> type(x);
-    # get_slice(x, lo, hi) -> UInt(hi - lo) (bits lo .. hi-1, lo/hi constants);
-    # set_slice(x, lo, hi, v) -> type(x)
-    "get_bit": 2, "set_bit": 3, "get_slice": 3, "set_slice": 4,
-}
+# Every op the IR knows, with its arity: derived from the op registry, where each op is
+# defined once (group, type families, result typing, laws and meanings).
+OPS: Dict[str, int] = {name: entry.arity for name, entry in REGISTRY.items()}
 
 
 def _loc_field():
@@ -279,6 +263,28 @@ class Module:
     def top_func(self) -> Func:
         return self.funcs[self.top]
 
+    def call_order(self) -> List[str]:
+        """Function names with callees before callers: post-order of the call graph from
+        the top function, then the functions it does not reach.
+
+        Example: for ``top`` calling ``pe``, ``m.call_order() == ["pe", "top"]``.
+        """
+        order: List[str] = []
+        seen = set()
+
+        def visit(name: str) -> None:
+            if name in seen or name not in self.funcs:
+                return
+            seen.add(name)
+            for s in walk_stmts(self.funcs[name].body):
+                if isinstance(s, Call):
+                    visit(s.callee)
+            order.append(name)
+
+        for name in [self.top, *self.funcs]:
+            visit(name)
+        return order
+
     def copy(self) -> "Module":
         """A deep copy (expressions are immutable and shared)."""
         return Module({n: copy_func(f) for n, f in self.funcs.items()}, self.top)
@@ -373,9 +379,53 @@ def map_stmt_exprs(s: Stmt, fn: Callable[[Expr], Optional[Expr]]) -> None:
             s.values = new
 
 
+def index_const(v: int) -> Const:
+    """An ``index`` constant. Example: ``index_const(4) == Const(4, index)``."""
+    return Const(int(v), _index)
+
+
 def substitute(e: Expr, mapping: Dict[str, Expr]) -> Expr:
     """Replace variables by name. Example: ``substitute(i + 1, {"i": j})``."""
     return map_expr(e, lambda x: mapping.get(x.name) if isinstance(x, Var) else None)
+
+
+# The deepest expression tree the IR admits. Every pass, backend and printer walks
+# expressions recursively; 128 levels (a sum of ~64 integer or ~128 float terms in one
+# expression) leave them ample Python stack. The frontend refuses deeper expressions at
+# their source line, and verify_ir refuses them in IR built by hand.
+MAX_EXPR_DEPTH = 128
+
+
+def expr_depth(e: Expr) -> int:
+    """Levels of the expression tree ``e`` (a leaf is 1); iterative, for any depth.
+
+    Example: ``expr_depth(Op("neg", (Var("x", int32),), int32)) == 2``.
+    """
+    deepest, stack = 0, [(e, 1)]
+    while stack:
+        x, d = stack.pop()
+        deepest = max(deepest, d)
+        kids = x.args if isinstance(x, Op) else x.indices if isinstance(x, (Load, StreamGet)) else ()
+        stack.extend((k, d + 1) for k in kids)
+    return deepest
+
+
+def too_deep(func: "Func") -> Optional[Tuple[Stmt, int]]:
+    """The first statement of ``func`` holding an expression deeper than
+    :data:`MAX_EXPR_DEPTH`, with that depth; None when there is none.
+
+    Example: ``too_deep(parse(gemm).top_func) is None``.
+    """
+    stack: List[Stmt] = list(reversed(func.body))
+    while stack:  # pre-order, iterative (statements may nest deeply too)
+        s = stack.pop()
+        for e in stmt_exprs(s):
+            d = expr_depth(e)
+            if d > MAX_EXPR_DEPTH:
+                return s, d
+        for body in reversed(child_bodies(s)):
+            stack.extend(reversed(body))
+    return None
 
 
 def copy_stmt(s: Stmt) -> Stmt:
@@ -403,5 +453,6 @@ __all__ = [
     "OPS", "Expr", "Const", "Var", "Load", "StreamGet", "Op", "BufRef", "Arg",
     "Stmt", "For", "If", "While", "Store", "Alloc", "Call", "StreamPut", "Return",
     "Param", "Func", "Module", "walk_stmts", "child_bodies", "stmt_exprs", "walk_expr",
-    "map_expr", "map_stmt_exprs", "substitute", "copy_stmt", "copy_func",
+    "map_expr", "map_stmt_exprs", "index_const", "substitute", "copy_stmt", "copy_func",
+    "MAX_EXPR_DEPTH", "expr_depth", "too_deep",
 ]

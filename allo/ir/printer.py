@@ -58,7 +58,8 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
-from .mlir_affine import Lin, affine_bound, affine_condition, linear_form
+from .index import IndexForm
+from .mlir_affine import affine_bound, affine_condition, affine_map_form
 from .mlir_ops import ValueEmitter, attr_dict, float_literal, mlir_string
 from .nodes import (Alloc, BufRef, Call, Expr, For, Func, If, Load, Module, Return, Stmt, Store,
                     StreamGet, StreamPut, Var, While, walk_stmts)
@@ -422,7 +423,7 @@ class _FuncPrinter(ValueEmitter):
 
     def access(self, indices: Tuple[Expr, ...]) -> Tuple[str, str]:
         """(``"affine"`` or ``"memref"``, the index list text) for a load/store."""
-        forms: List[Optional[Lin]] = [linear_form(i, self.affine_dims) for i in indices]
+        forms: List[Optional[IndexForm]] = [affine_map_form(i, self.affine_dims) for i in indices]
         if all(f is not None for f in forms):
             return "affine", ", ".join(f.render(lambda n: self.vars[n]) for f in forms)  # type: ignore[union-attr]
         return "memref", ", ".join(self.index_value(i) for i in indices)

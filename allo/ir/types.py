@@ -43,6 +43,31 @@ class TypeArgumentError(AlloTypeError, ValueError, TypeError):
     """
 
 
+def _is_type_param(x: Any) -> bool:
+    """A PEP 695 template parameter (a ``typing.TypeVar`` while the ``def`` runs)."""
+    import typing
+
+    return isinstance(x, typing.TypeVar)
+
+
+@dataclass(frozen=True)
+class DeferredShape:
+    """``float32[N, N]`` in a ``def k[N: int32]`` signature: Python evaluates it when the
+    ``def`` runs, while ``N`` is still a template parameter. The frontend reads the
+    annotation again from the source when the kernel is instantiated."""
+
+    dtype: Any
+    shape: Tuple[Any, ...]
+
+    def __matmul__(self, qualifier: Any) -> Any:
+        from .qualifiers import qualify
+
+        return qualify(self, qualifier)
+
+    def __repr__(self) -> str:
+        return f"{self.dtype!r}[{', '.join(map(str, self.shape))}]"
+
+
 def _is_int(x: Any) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
@@ -55,7 +80,15 @@ class AlloType:
     def __getitem__(self, shape: Any) -> "BufferType":
         if not isinstance(shape, tuple):
             shape = (shape,)
+        if any(_is_type_param(d) for d in shape):
+            return DeferredShape(self, tuple(shape))
         return BufferType(self, tuple(shape))
+
+    def __matmul__(self, qualifier: Any) -> Any:
+        """``int32 @ Stateful``: the type with a storage qualifier."""
+        from .qualifiers import qualify
+
+        return qualify(self, qualifier)
 
     # -- classification helpers (overridden) --
     @property
@@ -318,8 +351,19 @@ class BufferType:
         return n
 
     @property
+    def strides(self) -> Tuple[int, ...]:
+        """Row-major strides. Example: ``int8[2, 3, 4].strides == (12, 4, 1)``."""
+        return row_major_strides(self.shape)
+
+    @property
     def is_stream(self) -> bool:
         return isinstance(self.dtype, StreamType)
+
+    def __matmul__(self, qualifier: Any) -> Any:
+        """``int32[M] @ Stateful`` / ``@ Memory(...)``: the buffer type with a qualifier."""
+        from .qualifiers import qualify
+
+        return qualify(self, qualifier)
 
     def with_layout(self, layout: Any) -> "BufferType":
         return BufferType(self.dtype, self.shape, layout)
@@ -347,6 +391,8 @@ float32 = Float("f32")
 float64 = Float("f64")
 index = Index()
 
+from .qualifiers import ConstExpr, Stateful, Struct  # noqa: E402,F401  (public Allo's names)
+
 ScalarType = AlloType
 AnyType = Union[AlloType, BufferType, StreamType]
 
@@ -364,6 +410,15 @@ def wrap_int(value: int, bits: int, signed: bool) -> int:
     return value
 
 
+def row_major_strides(shape: Tuple[int, ...]) -> Tuple[int, ...]:
+    """Row-major strides of ``shape``. Example: ``row_major_strides((2, 3, 4)) == (12, 4, 1)``."""
+    out, step = [], 1
+    for extent in reversed(shape):
+        out.append(step)
+        step *= extent
+    return tuple(reversed(out))
+
+
 def _int_container(bits: int, signed: bool) -> np.dtype:
     for width in (8, 16, 32, 64):
         if bits <= width:
@@ -376,7 +431,6 @@ def is_scalar_type(t: Any) -> bool:
 
 
 # ---------------------------------------------------------------- width growth
-_ARITH = {"add", "sub", "mul", "div", "floordiv", "mod"}
 
 
 def common_type(a: AlloType, b: AlloType) -> AlloType:
@@ -446,3 +500,11 @@ def binary_result_type(op: str, a: AlloType, b: AlloType) -> AlloType:
     if op in ("shl", "shr"):
         return a
     return common_type(a, b)
+
+
+def __getattr__(name: str) -> Any:
+    # ``from allo.ir.types import bool`` (public Allo's name for UInt(1)). Served lazily so
+    # that inside this package ``bool`` is still Python's builtin.
+    if name == "bool":
+        return bool_
+    raise AttributeError(f"module 'allo.ir.types' has no attribute {name!r}")

@@ -11,9 +11,10 @@ the function, the statement and the rule. Rules checked:
   variable in scope;
 * accesses: index count equals the buffer rank; indices are integers (or ``index``);
   loads/stores/stream operations use the element type and the right kind of buffer;
-* ops: known op (:data:`allo.ir.nodes.OPS`), right arity, homogeneous operand types
-  (comparisons give ``bool``; ``select``'s condition is ``bool``; float-only math, int-only
-  bitwise ops, ``get_slice`` bounds constant and in range);
+* ops: known op, right arity and the op's result-typing rule, all from its entry in the
+  op registry (:data:`allo.semantics.registry.REGISTRY`): homogeneous operand types,
+  comparisons give ``bool``, ``select``'s condition is ``bool``, float-only math, int-only
+  bitwise ops, ``get_slice`` bounds constant and in range;
 * static bounds: an index that is affine in loop variables whose loops have constant
   bounds (or a constant) must stay within the dimension's extent over the whole iteration
   box; accesses under an ``If``/``While``, or inside a loop with non-constant bounds, are
@@ -43,117 +44,18 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from ..errors import AlloError
+<<<<<<< HEAD
 from .nodes import (OPS, Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op, Return,
                     Stmt, Store, StreamGet, StreamPut, Var, While)
 from .aliasing import ALIAS_HINT, call_alias_violation, written_params
+=======
+from ..semantics.registry import REGISTRY
+from .index import loop_value_range, static_index_range
+from .nodes import (MAX_EXPR_DEPTH, Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module,
+                    Op, Return, Stmt, Store, StreamGet, StreamPut, Var, While, too_deep)
+>>>>>>> main
 from .types import AlloType, BufferType, Int, StreamType, bool_, index
 
-_ARITH = {"add", "sub", "mul", "div", "floordiv", "mod", "neg", "min", "max", "abs"}
-_BITWISE = {"and", "or", "xor", "not", "shl", "shr"}
-_LOGICAL = {"land", "lor", "lnot"}
-_COMPARE = {"eq", "ne", "lt", "le", "gt", "ge"}
-_MATH = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "floor", "ceil", "pow"}
-
-
-# -------------------------------------------------------------- static index ranges
-# A loop variable's known values: (first, last) for a loop with constant bounds that runs
-# at least once; None when unknown (non-constant bounds) or when the loop never runs.
-LoopRange = Optional[Tuple[int, int]]
-
-
-def loop_value_range(lo: Any, hi: Any, step: int) -> LoopRange:
-    """``(first, last)`` value of ``for v in range(lo, hi, step)`` with constant bounds.
-
-    None if a bound is not a constant or the loop runs zero times.
-    Example: ``loop_value_range(Const(0, index), Const(10, index), 3) == (0, 9)``.
-    """
-    if not (isinstance(lo, Const) and isinstance(hi, Const) and isinstance(step, (int, np.integer))):
-        return None
-    if isinstance(lo.value, float) or isinstance(hi.value, float) or step <= 0:
-        return None
-    first, stop = int(lo.value), int(hi.value)
-    if stop <= first:
-        return None
-    return first, first + ((stop - 1 - first) // int(step)) * int(step)
-
-
-def _type_range(t: AlloType) -> Optional[Tuple[int, int]]:
-    if t.is_index:
-        return -(1 << 63), (1 << 63) - 1
-    if isinstance(t, Int):
-        return t.min, t.max
-    return None
-
-
-def static_index_range(e: Expr, ranges: Dict[str, Tuple[int, int]]) -> Optional[Tuple[int, int]]:
-    """The exact ``(min, max)`` of ``e`` over the box of loop-variable ``ranges``, when ``e``
-    is affine in them (``Const``, ``Var``, ``add``/``sub``/``neg``, ``mul`` by a constant,
-    integer ``cast``) and no sub-expression can wrap; None otherwise (non-affine, reads
-    data, unknown variables). Conservative by construction: None never rejects anything.
-
-    Example: with ``ranges={"i": (0, 3)}``, ``i + 2`` gives ``(2, 5)``.
-    """
-    form = _affine(e, ranges)
-    return None if form is None else _form_range(form, ranges)
-
-
-_Form = Tuple[int, Dict[str, int]]  # c0 + sum(coeff * var)
-
-
-def _form_range(form: _Form, ranges: Dict[str, Tuple[int, int]]) -> Tuple[int, int]:
-    c0, coeffs = form
-    lo = hi = c0
-    for name, a in coeffs.items():
-        x0, x1 = ranges[name]
-        lo += min(a * x0, a * x1)
-        hi += max(a * x0, a * x1)
-    return lo, hi
-
-
-def _affine(e: Expr, ranges: Dict[str, Tuple[int, int]]) -> Optional[_Form]:
-    tr = _type_range(e.type) if isinstance(getattr(e, "type", None), AlloType) else None
-    if tr is None:
-        return None
-    form: Optional[_Form] = None
-    if isinstance(e, Const):
-        if isinstance(e.value, (int, np.integer)) and not isinstance(e.value, bool):
-            form = (int(e.value), {})
-    elif isinstance(e, Var):
-        if e.name in ranges:
-            form = (0, {e.name: 1})
-    elif isinstance(e, Op) and e.op in ("add", "sub", "neg", "mul", "cast"):
-        if e.op != "cast" and any(a.type != e.type for a in e.args):
-            return None  # not homogeneous: leave it to the type rules
-        args = [_affine(a, ranges) for a in e.args]
-        if any(a is None for a in args):
-            return None
-        if e.op == "cast":  # integer -> integer, exact when no wrap (checked below)
-            form = args[0]
-        elif e.op == "neg":
-            form = _scale(args[0], -1)
-        elif e.op in ("add", "sub"):
-            sign = 1 if e.op == "add" else -1
-            (c0, f0), (c1, f1) = args[0], _scale(args[1], sign)
-            coeffs = dict(f0)
-            for k, a in f1.items():
-                coeffs[k] = coeffs.get(k, 0) + a
-            form = (c0 + c1, {k: a for k, a in coeffs.items() if a})
-        else:  # mul: affine only when one side is a constant
-            (c0, f0), (c1, f1) = args
-            if f0 and f1:
-                return None
-            form = _scale(args[1], c0) if not f0 else _scale(args[0], c1)
-    if form is None:
-        return None
-    lo, hi = _form_range(form, ranges)
-    if lo < tr[0] or hi > tr[1]:
-        return None  # the value may wrap in its type: not a plain affine value any more
-    return form
-
-
-def _scale(form: _Form, k: int) -> _Form:
-    c0, coeffs = form
-    return c0 * k, {n: a * k for n, a in coeffs.items() if a * k}
 
 
 class IRError(AlloError):
@@ -174,7 +76,16 @@ def verify_ir(module: Module) -> None:
     for name, f in module.funcs.items():
         if f.name != name:
             raise IRError(f"function registered as {name!r} is named {f.name!r}")
+<<<<<<< HEAD
         _FuncVerifier(module, f, written).run()
+=======
+        deep = too_deep(f)  # checked first: the rules below walk expressions recursively
+        if deep is not None:
+            raise IRError(f"expression nested too deeply ({deep[1]} levels; the limit is "
+                          f"{MAX_EXPR_DEPTH})", loc=deep[0].loc, where=f"function {name!r}",
+                          hint="split it into several statements with temporaries")
+        _FuncVerifier(module, f).run()
+>>>>>>> main
 
 
 # A buffer as seen by accesses: (shape, element type, is_stream)
@@ -445,51 +356,17 @@ class _FuncVerifier:
         return e.type
 
     def op(self, e: Op) -> None:
-        if e.op not in OPS:
-            self.fail(f"unknown op {e.op!r}", e, "see allo.ir.nodes.OPS")
-        if len(e.args) != OPS[e.op]:
-            self.fail(f"op {e.op!r} takes {OPS[e.op]} operand(s), got {len(e.args)}", e)
+        entry = REGISTRY.get(e.op)
+        if entry is None:
+            self.fail(f"unknown op {e.op!r}", e, "see allo.semantics.registry.REGISTRY")
+        if len(e.args) != entry.arity:
+            self.fail(f"op {e.op!r} takes {entry.arity} operand(s), got {len(e.args)}", e)
         ts = [self.expr(a) for a in e.args]
-        t, name = e.type, e.op
-
-        def need(cond: bool, what: str) -> None:
-            if not cond:
-                self.fail(f"op {name!r}: {what} (operands {ts}, result {t!r})", e,
-                          "the frontend must cast operands to the op's type")
-
-        if name in _ARITH:
-            need(all(x == t for x in ts), "operands must have the result type")
-            need(name != "mod" or not t.is_fixed, "mod is not defined on fixed point")
-        elif name in _BITWISE:
-            need(all(x == t for x in ts), "operands must have the result type")
-            need(t.is_int, "bitwise ops need integer operands")
-        elif name in _LOGICAL:
-            need(t == bool_ and all(x == bool_ for x in ts), "logical ops take and give bool")
-        elif name in _COMPARE:
-            need(ts[0] == ts[1], "both operands must have one type")
-            need(t == bool_, "comparisons give bool")
-        elif name == "select":
-            need(ts[0] == bool_, "the condition must be bool")
-            need(ts[1] == t and ts[2] == t, "both choices must have the result type")
-        elif name in _MATH:
-            need(t.is_float and all(x == t for x in ts), "math intrinsics take and give one float type")
-        elif name in ("get_bit", "set_bit"):
-            need(ts[0].is_int and ts[1].is_int, "bit ops need integer value and bit index")
-            need(t == (bool_ if name == "get_bit" else ts[0]), "wrong result type")
-            need(name == "get_bit" or ts[2].is_int, "the new bit must be an integer/bool")
-        elif name in ("get_slice", "set_slice"):
-            self.slice(e, ts, need)
-
-    def slice(self, e: Op, ts: List[AlloType], need: Any) -> None:
-        lo, hi = e.args[1], e.args[2]
-        need(isinstance(lo, Const) and isinstance(hi, Const), "slice bounds must be constants")
-        need(ts[0].is_int, "slices need an integer value")
-        lo_v, hi_v = int(lo.value), int(hi.value)  # type: ignore[union-attr]
-        need(0 <= lo_v < hi_v <= ts[0].bits, f"slice [{lo_v}, {hi_v}) out of the value's bits")
-        if e.op == "get_slice":
-            need(e.type == Int(hi_v - lo_v, False), f"get_slice gives UInt({hi_v - lo_v})")
-        else:
-            need(e.type == ts[0] and ts[3].is_int, "set_slice keeps the value's type")
+        consts = [a.value if isinstance(a, Const) else None for a in e.args]
+        problem = entry.typing_problem(ts, e.type, consts)
+        if problem is not None:
+            self.fail(f"op {e.op!r}: {problem} (operands {ts}, result {e.type!r})", e,
+                      "the frontend must cast operands to the op's type")
 
 
 def _show(t: Any) -> str:

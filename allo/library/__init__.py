@@ -16,7 +16,7 @@ Example::
     True
 """
 
-from . import nn, systolic as _systolic_module  # noqa: F401
+from . import nn  # noqa: F401
 from .nn import *  # noqa: F401,F403
 from .systolic import schedule_systolic, schedule_systolic_tile, systolic, systolic_tile
 

@@ -1,15 +1,23 @@
-"""Schedule primitives, one module per family; importing this package registers them all.
+"""Schedule primitives, one module per primitive family; importing this package registers
+them all. Every module that defines primitives is listed here (no module registers its
+siblings), and a test checks the list against the ``@primitive`` definitions:
 
 * :mod:`.loops`: split, reorder, fuse, tile, unroll, pipeline, parallel
-* :mod:`.memory`: buffer_at, reuse_at, partition, reshape
-* :mod:`.dataflow`: to, relay, unfold, dataflow, compute_at
+* :mod:`.loops_compute_at`: compute_at
+* :mod:`.memory_buffer`: buffer_at; :mod:`.memory_reuse`: reuse_at;
+  :mod:`.memory_layout`: partition, reshape (:mod:`.memory` gathers the four)
+* :mod:`.dataflow`: unfold, dataflow; :mod:`.dataflow_relay`: relay;
+  :mod:`.dataflow_stream`: to
 * :mod:`.functions`: inline
-* :mod:`.compose`: compose (replay of sub-schedules, checked by partition types)
+(``compose``, the replay of sub-schedules, is the schedule layer's: :mod:`allo.compose`.)
 """
 
 import importlib
 
 from .base import PRIMITIVES, BufferHandle, Certificate, LoopHandle, apply_primitive  # noqa: F401
 
-for _family in ("loops", "memory", "dataflow", "functions"):
-    importlib.import_module(f"{__name__}.{_family}")
+PRIMITIVE_MODULES = ("loops", "loops_compute_at", "memory_buffer", "memory_layout", "memory_reuse",
+                     "dataflow", "dataflow_relay", "dataflow_stream", "functions")
+
+for _module in PRIMITIVE_MODULES:
+    importlib.import_module(f"{__name__}.{_module}")

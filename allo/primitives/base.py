@@ -24,9 +24,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 import z3
 
 from ..errors import ScheduleError
+from ..ir.index import ConstantLoop, constant_trips
 from ..ir.nodes import Alloc, For, Func, Module, Stmt, child_bodies, walk_stmts
 from ..ir.types import BufferType
 
@@ -65,22 +67,48 @@ class Certificate:
 
 
 # ------------------------------------------------------------------ registry
+# what each argument of a primitive names; ``compose`` re-aims loops, buffers and
+# functions at the kernel instance it replays into and passes values unchanged
+LOOP = "loop"          # a loop or band: "i", "func:i", "band:i", a LoopHandle, a PEArray
+BUFFER = "buffer"      # a buffer: s.A, "A", "func:A"
+FUNCTION = "function"  # a function name
+TARGET = "target"      # a function name, else a loop (dataflow's region)
+VALUE = "value"        # anything else: factors, depths, band positions, options
+ARGUMENT_KINDS = (LOOP, BUFFER, FUNCTION, TARGET, VALUE)
+
+
 @dataclass
 class PrimitiveDef:
+    """A registered primitive: its rule, its function, the kind of each argument and
+    whether the layouts it changes are the user's own (fixed) layouts."""
+
     name: str
     rule: str
     fn: Callable[..., Any]
+    kinds: Dict[str, str] = field(default_factory=dict)
+    fixes_layouts: bool = False
 
 
 PRIMITIVES: Dict[str, PrimitiveDef] = {}
 
 
-def primitive(name: str, rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def primitive(name: str, rule: str, kinds: Dict[str, str], *, fixes_layouts: bool = False
+              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(ctx, **args)`` as the primitive ``name`` instantiating ``rule``
-    (the name of its theorem in ``proofs/``)."""
+    (the name of its theorem in ``proofs/``). ``kinds`` gives every argument's kind
+    (:data:`LOOP`, :data:`BUFFER`, :data:`FUNCTION`, :data:`TARGET` or :data:`VALUE`;
+    a list argument has the kind of its elements); ``fixes_layouts=True`` says the
+    layouts the primitive writes are the user's own, which layout reconciliation keeps.
+
+    Example: ``@primitive("unroll", rule="annotation.unroll", kinds={"axis": LOOP, "factor": VALUE})``.
+    """
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        PRIMITIVES[name] = PrimitiveDef(name, rule, fn)
+        params = list(inspect.signature(fn).parameters)[1:]
+        if set(params) != set(kinds) or any(k not in ARGUMENT_KINDS for k in kinds.values()):
+            raise TypeError(f"primitive {name!r} must declare the kind of each argument "
+                            f"{params} as one of {ARGUMENT_KINDS}, got {kinds}")
+        PRIMITIVES[name] = PrimitiveDef(name, rule, fn, dict(kinds), fixes_layouts)
         return fn
 
     return register
@@ -176,6 +204,15 @@ class Context:
         return ScheduleError(message, where=f"{self.name}({args})", hint=hint)
 
     # -------------------------------------------------------------- loops
+    def constant_loop(self, loop: For, what: str) -> ConstantLoop:
+        """``(lo, hi, step, trips)`` of ``loop`` (the argument ``what``); refuses when its
+        bounds are not constants. Example: ``lo, hi, step, trips = ctx.constant_loop(l, "axis")``."""
+        c = constant_trips(loop)
+        if c is None:
+            raise self.refuse(f"loop {loop.name!r} ({what}) has non-constant bounds",
+                              hint="this primitive needs loops with constant bounds")
+        return c
+
     def loop(self, ref: Any, arg: str = "axis") -> LoopSite:
         """Resolve a loop given as ``"j"``, ``"gemm:j"``, ``"band:j"`` or a :class:`LoopHandle`."""
         if isinstance(ref, LoopSite):
@@ -231,7 +268,30 @@ class Context:
             for site in loop_sites(func):
                 if site.loop is loop:
                     return site
-        raise self.refuse(f"loop {loop.name!r} is not part of the design")
+        raise self.refuse(f"loop {loop.name!r} is not part of the design",
+                          hint="pass a loop of this schedule, e.g. from s.get_loops()")
+
+    def band_loops(self, band: Any) -> List[For]:
+        """The loops of band ``band`` (``"PE"`` or ``"func:PE"``), outermost first."""
+        if not isinstance(band, str):
+            raise self.refuse(f"band={band!r} is not a band name",
+                              hint="pass the band's name, e.g. \"PE\" from allo.grid(M, N, \"PE\")")
+        qualifier, _, name = band.rpartition(":")
+        found: Dict[str, List[For]] = {}
+        for func in self.module.funcs.values():
+            if qualifier and func.name != qualifier:
+                continue
+            loops = [s.loop for s in loop_sites(func) if s.loop.band == name]
+            if loops:
+                found[func.name] = loops
+        if not found:
+            bands = sorted({f"{f.name}:{s.loop.band}" for f in self.module.funcs.values()
+                            for s in loop_sites(f) if s.loop.band})
+            raise self.refuse(f"no band named {band!r}", hint=f"bands that exist: {', '.join(bands) or 'none'}")
+        if len(found) > 1:
+            raise self.refuse(f"band name {band!r} is ambiguous: functions {', '.join(sorted(found))}",
+                              hint="qualify it as \"func:band\"")
+        return next(iter(found.values()))
 
     # -------------------------------------------------------------- buffers
     def buffer(self, ref: Any, arg: str = "target") -> BufferSite:
@@ -321,6 +381,41 @@ class Context:
         self.certificate.conditions.append(Condition(name, "unchecked", 0.0, reason))
 
 
+def plain_value(value: Any) -> Any:
+    """Numpy scalars as Python ones (``np.int64(4)`` -> ``4``), inside lists and tuples too,
+    so every primitive accepts the numpy integers the rest of the API accepts.
+
+    Example: ``plain_value([np.int64(2), "i"]) == [2, "i"]``.
+    """
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, list):
+        return [plain_value(v) for v in value]
+    if isinstance(value, tuple) and type(value) is tuple:
+        return tuple(plain_value(v) for v in value)
+    return value
+
+
+INDEX_BITS = 64  # ``index`` is a 64-bit signed integer (allo.ir.types.Index)
+INDEX_MAX = 2 ** (INDEX_BITS - 1) - 1
+
+
+def prove_index_fits(ctx: Context, what: str, largest: int, detail: str) -> None:
+    """Side condition of every rule that builds index arithmetic: the largest value the
+    rewritten loops compute (``largest``, exact integer arithmetic) fits in ``index``.
+
+    Example: ``prove_index_fits(ctx, "the fused trip count", 64, "8 x 8")``.
+    """
+    if largest > INDEX_MAX:
+        raise ctx.refuse(f"side condition 'index arithmetic fits in {INDEX_BITS} bits' fails: {what} "
+                         f"reaches {largest} > 2**{INDEX_BITS - 1} - 1",
+                         hint="use smaller loops or factors; index values are 64-bit signed integers")
+    ctx.certificate.conditions.append(Condition(f"index arithmetic fits in {INDEX_BITS} bits", "proved",
+                                                0.0, f"exact arithmetic: {what} <= {largest} ({detail})"))
+
+
 def _find_buffer(func: Func, name: str) -> Optional[BufferSite]:
     param = func.param(name)
     if param is not None:
@@ -376,6 +471,7 @@ def apply_primitive(module: Module, name: str, arguments: Dict[str, Any], *,
         raise ScheduleError(f"unknown primitive {name!r}",
                             hint=f"primitives: {', '.join(sorted(PRIMITIVES))}")
     definition = PRIMITIVES[name]
+    arguments = {k: plain_value(v) for k, v in arguments.items()}
     try:
         inspect.signature(definition.fn).bind(None, **arguments)
     except TypeError as exc:
@@ -394,5 +490,6 @@ def apply_primitive(module: Module, name: str, arguments: Dict[str, Any], *,
 __all__ = [
     "BufferHandle", "BufferSite", "Certificate", "Condition", "Context", "LoopHandle",
     "LoopSite", "PRIMITIVES", "apply_primitive", "all_names", "fresh_name", "loop_sites",
-    "primitive", "BufferType",
+    "primitive", "BufferType", "plain_value", "LOOP", "BUFFER", "FUNCTION", "TARGET", "VALUE",
+    "PrimitiveDef", "INDEX_BITS", "INDEX_MAX", "prove_index_fits",
 ]

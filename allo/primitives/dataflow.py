@@ -1,5 +1,6 @@
-"""Dataflow and communication primitives: ``unfold``, ``relay``, ``to``, ``compute_at``,
-``dataflow`` (``inline`` lives in :mod:`.functions`).
+"""Dataflow and communication primitives: ``unfold``, ``relay``, ``to``, ``dataflow``
+(``inline`` lives in :mod:`.functions`, ``compute_at`` beside the loop primitives in
+:mod:`.loops_compute_at`).
 
 Every FIFO in the IR executes, in the interpreter, the LLVM backend and the symbolic
 executor, as an unbounded queue in *sequential program order*; a stream's depth is a
@@ -55,14 +56,6 @@ fills and drains the FIFO, as a hardware deadlock).
     refusal). Stores become ``StreamPut``, loads ``StreamGet``. ``depth=-1`` picks the
     element count (never overfills in sequential order).
 
-``compute_at(producer, consumer)`` (rule ``loop.compute_at``)
-    The producer nest (its outermost loop or band name) moves into the consumer loop's
-    body: the loops from the consumer nest's root to ``consumer`` are fused with the
-    producer's outer loops of the same depth (equal constant bounds, perfectly nested),
-    the producer's remaining body runs first in each fused iteration. Side condition: no
-    conflicting pair (producer instance, consumer instance) runs in the reverse order
-    after fusion (z3 dependence queries), witnessed by the two iterations and element.
-
 ``dataflow(target)`` (rule ``annotation.dataflow``)
     Marks a function or loop ``attrs["dataflow"] = True``; its top-level statements are
     the tasks. Refused when a stream is put by more than one task or got by more than one
@@ -76,43 +69,20 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Set
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import z3
 
-from ..ir.nodes import (BufRef, Call, Alloc, For, Func, StreamGet, StreamPut, stmt_exprs,
-                        walk_expr, walk_stmts)
+from ..ir.nodes import (Alloc, BufRef, Call, For, Func, Load, Return, Store, StreamGet,
+                        StreamPut, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
-from .base import Condition, Context, LoopHandle, loop_sites, primitive
-from .dataflow_common import PEArray, const_trips
+from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, loop_sites, primitive
+from .dataflow_common import PEArray
 from .deps import carried_dependence_queries, collect_accesses
 from .loops import split_loop
 
 
 # ------------------------------------------------------------------ unfold
-def band_loops(ctx: Context, band: Any) -> List[For]:
-    """The loops of band ``band`` (``"PE"`` or ``"func:PE"``), outermost first."""
-    if not isinstance(band, str):
-        raise ctx.refuse(f"band={band!r} is not a band name",
-                         hint="pass the band's name, e.g. \"PE\" from allo.grid(M, N, \"PE\")")
-    qualifier, _, name = band.rpartition(":")
-    found: Dict[str, List[For]] = {}
-    for func in ctx.module.funcs.values():
-        if qualifier and func.name != qualifier:
-            continue
-        loops = [s.loop for s in loop_sites(func) if s.loop.band == name]
-        if loops:
-            found[func.name] = loops
-    if not found:
-        bands = sorted({f"{f.name}:{s.loop.band}" for f in ctx.module.funcs.values()
-                        for s in loop_sites(f) if s.loop.band})
-        raise ctx.refuse(f"no band named {band!r}", hint=f"bands that exist: {', '.join(bands) or 'none'}")
-    if len(found) > 1:
-        raise ctx.refuse(f"band name {band!r} is ambiguous: functions {', '.join(sorted(found))}",
-                         hint="qualify it as \"func:band\"")
-    return next(iter(found.values()))
-
-
 def _dependence_note(ctx: Context, loop: For) -> str:
     """Describe the first dependence carried by ``loop`` ('' when there is none)."""
     site = ctx.loop_site_of(loop)
@@ -130,20 +100,21 @@ def _dependence_note(ctx: Context, loop: For) -> str:
     return ""
 
 
-@primitive("unfold", rule="dataflow.unfold")
+@primitive("unfold", rule="dataflow.unfold", kinds={"band": LOOP, "axis": VALUE, "factor": VALUE})
 def unfold(ctx: Context, band: Any, axis: Sequence[int] = (0,), factor: Sequence[int] = ()) -> PEArray:
     """Make band positions ``axis`` spatial (a PE array); split first when ``factor``
     is a proper divisor of the trip count. Example: ``s.unfold("PE", axis=[0, 1], factor=[4, 4])``."""
-    loops = band_loops(ctx, band)
+    loops = ctx.band_loops(band)
     axis, factor = list(axis), list(factor)
     for a in axis:
         if isinstance(a, bool) or not isinstance(a, int) or not 0 <= a < len(loops):
             raise ctx.refuse(f"axis {a!r} is not a position of band {band!r}",
                              hint=f"positions 0..{len(loops) - 1}: {', '.join(l.name for l in loops)}")
     if len(set(axis)) != len(axis) or not axis:
-        raise ctx.refuse("axis must list distinct band positions (at least one)")
+        raise ctx.refuse("axis must list distinct band positions (at least one)",
+                         hint=f"positions 0..{len(loops) - 1}: {', '.join(l.name for l in loops)}")
     if not factor:
-        factor = [const_trips(ctx, loops[a], f"axis {a}")[3] for a in axis]
+        factor = [ctx.constant_loop(loops[a], f"axis {a}")[3] for a in axis]
     if len(factor) != len(axis):
         raise ctx.refuse(f"axis has {len(axis)} entries but factor has {len(factor)}",
                          hint="give one factor per unfolded axis")
@@ -153,9 +124,10 @@ def unfold(ctx: Context, band: Any, axis: Sequence[int] = (0,), factor: Sequence
     factors = [1] * len(loops)
     for dim, (a, f) in enumerate(sorted(zip(axis, factor))):
         loop = loops[a]
-        lo, hi, step, trips = const_trips(ctx, loop, f"axis {a}")
+        lo, hi, step, trips = ctx.constant_loop(loop, f"axis {a}")
         if isinstance(f, bool) or not isinstance(f, int) or f < 1:
-            raise ctx.refuse(f"factor {f!r} for axis {a} must be a positive integer")
+            raise ctx.refuse(f"factor {f!r} for axis {a} must be a positive integer",
+                             hint=f"use a divisor of the loop's {trips} iterations")
         if f > trips:
             raise ctx.refuse(f"factor {f} for axis {a} exceeds the {trips} iterations of loop {loop.name!r}",
                              hint=f"use a factor that divides {trips}")
@@ -200,6 +172,68 @@ def _stream_uses(module, func: Func, stmts, streams: Set[str]) -> Dict[str, Set[
     return uses
 
 
+def _buffer_uses(module, stmts, seen: Tuple[str, ...] = ()) -> Dict[str, Set[str]]:
+    """``{buffer: {"read", "write"}}`` for the buffers ``stmts`` touch; a call counts as
+    what its callee does to the parameter (followed transitively; a recursive or unknown
+    callee counts as both)."""
+    uses: Dict[str, Set[str]] = {}
+    for s in walk_stmts(stmts):
+        if isinstance(s, Store):
+            uses.setdefault(s.buffer, set()).add("write")
+        for e in stmt_exprs(s):
+            for x in walk_expr(e):
+                if isinstance(x, Load):
+                    uses.setdefault(x.buffer, set()).add("read")
+        if isinstance(s, Call):
+            callee = module.funcs.get(s.callee)
+            inner = (_buffer_uses(module, callee.body, seen + (s.callee,))
+                     if callee is not None and s.callee not in seen else None)
+            for k, a in enumerate(s.args):
+                if isinstance(a, BufRef):
+                    param = callee.params[k].name if callee is not None and k < len(callee.params) else None
+                    kinds = {"read", "write"} if inner is None or param is None else inner.get(param, set())
+                    uses.setdefault(a.buffer, set()).update(kinds)
+            for r in s.results:
+                uses.setdefault(r, set()).add("write")
+        if isinstance(s, Return):
+            for a in s.values:
+                if isinstance(a, BufRef):
+                    uses.setdefault(a.buffer, set()).add("read")
+    return uses
+
+
+def _check_plain_buffers(ctx: Context, func: Func, tasks: List[Tuple[int, Any]]) -> None:
+    """Tasks run concurrently: a plain (non-stream) buffer needs at most one writer task,
+    and no task may read it before (in program order) the task that writes it."""
+    plain = {n for n, t in func.buffers().items() if not _is_stream(t)}
+    writers: Dict[str, List[str]] = {}
+    readers: Dict[str, List[Tuple[int, str]]] = {}
+    for k, s in tasks:
+        for name, kinds in _buffer_uses(ctx.module, [s]).items():
+            if name not in plain:
+                continue
+            if "write" in kinds:
+                writers.setdefault(name, []).append(_task_name(k, s))
+            if "read" in kinds:
+                readers.setdefault(name, []).append((k, _task_name(k, s)))
+    for name in sorted(writers):
+        if len(writers[name]) > 1:
+            raise ctx.refuse(f"side condition 'one writer task per buffer' fails: buffer {name!r} is "
+                             f"written by {len(writers[name])} tasks of the dataflow region: "
+                             f"{', '.join(writers[name])}",
+                             hint="concurrent tasks would race on it; give each task its own "
+                                  "buffer, or merge the writing tasks")
+        first_writer = next(k for k, s in tasks if _task_name(k, s) == writers[name][0])
+        early = [t for k, t in readers.get(name, []) if k < first_writer]
+        if early:
+            raise ctx.refuse(f"side condition 'one writer task per buffer' fails: {early[0]} reads "
+                             f"buffer {name!r} before {writers[name][0]} writes it",
+                             hint="concurrent tasks may run the writer first; read a copy made "
+                                  "before the region, or reorder the tasks")
+    ctx.trivial("one writer task per buffer",
+                f"{len(writers)} written buffer(s), each by one task that runs before its readers")
+
+
 def _is_stream(t: Any) -> bool:
     return isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream)
 
@@ -212,7 +246,7 @@ def _task_name(k: int, s) -> str:
     return f"task {k} ({type(s).__name__})"
 
 
-@primitive("dataflow", rule="annotation.dataflow")
+@primitive("dataflow", rule="annotation.dataflow", kinds={"target": TARGET})
 def dataflow(ctx: Context, target: Any) -> None:
     """Mark a function or loop as a dataflow region; every stream between its tasks
     needs one producer and one consumer task. Example: ``s.dataflow("top")``."""
@@ -249,12 +283,10 @@ def dataflow(ctx: Context, target: Any) -> None:
                                  f"region: {', '.join(tasks)}",
                                  hint="each FIFO needs exactly one producer and one consumer task; "
                                       "merge those tasks or use one stream per pair")
+    _check_plain_buffers(ctx, func, [(k, s) for k, s in enumerate(body) if not isinstance(s, Alloc)])
     ctx.trivial("one producer and one consumer task per stream",
                 f"{len(streams)} stream(s) checked; the annotation keeps sequential semantics")
     holder.attrs["dataflow"] = True
 
 
-# register the rest of the family
-from . import dataflow_relay, dataflow_stream, dataflow_fusion  # noqa: E402,F401
-
-__all__ = ["PEArray", "unfold", "dataflow", "band_loops"]
+__all__ = ["PEArray", "unfold", "dataflow"]

@@ -4,7 +4,7 @@ nests (the init / write-back loop nests ``buffer_at`` creates) and small IR buil
 Example::
 
     site = stmt_site(func, alloc)          # parent body, position, enclosing loops
-    nest = copy_nest(stmt)                 # CopyNest(loops, store, source) or None
+    nest = match_copy_nest(stmt)                 # CopyNest(loops, store, source) or None
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..ir.nodes import (Const, Expr, For, Func, If, Load, Op, Stmt, Store, Var, child_bodies,
-                        walk_expr)
+                        index_const, walk_expr, walk_stmts)
 from ..ir.types import bool_, index
 from .base import Context
 
@@ -83,17 +83,10 @@ def stmt_site(func: Func, target: Stmt) -> Optional[StmtSite]:
 
 
 def find_loop(func: Func, name: str) -> Optional[For]:
-    for s in _walk(func.body):
+    for s in walk_stmts(func.body):
         if isinstance(s, For) and s.name == name:
             return s
     return None
-
-
-def _walk(body: Sequence[Stmt]):
-    for s in body:
-        yield s
-        for child in child_bodies(s):
-            yield from _walk(child)
 
 
 def expr_vars(e: Expr) -> List[str]:
@@ -105,7 +98,7 @@ def stmt_vars(stmts: Sequence[Stmt]) -> set:
     from ..ir.nodes import stmt_exprs
 
     used = set()
-    for s in _walk(stmts):
+    for s in walk_stmts(stmts):
         for e in stmt_exprs(s):
             used.update(expr_vars(e))
     return used
@@ -131,7 +124,7 @@ class CopyNest:
         return self.store.buffer
 
 
-def copy_nest(stmt: Stmt) -> Optional[CopyNest]:
+def match_copy_nest(stmt: Stmt) -> Optional[CopyNest]:
     """Recognize ``stmt`` as a :class:`CopyNest`, else ``None``."""
     if not isinstance(stmt, For):
         return None
@@ -150,10 +143,6 @@ def copy_nest(stmt: Stmt) -> Optional[CopyNest]:
 
 
 # ------------------------------------------------------------------ builders
-def idx(v: int) -> Const:
-    return Const(int(v), index)
-
-
 def ivar(name: str) -> Var:
     return Var(name, index)
 
@@ -163,17 +152,7 @@ def cmp(op: str, a: Expr, b: Expr) -> Expr:
 
 
 def minus_one(e: Expr) -> Expr:
-    return Op("sub", (e, idx(1)), index)
-
-
-def const_trips(ctx: Context, loop: For, what: str) -> Tuple[int, int, int, int]:
-    """``(lo, hi, step, trips)`` of a loop with constant bounds (refuse otherwise)."""
-    if not (isinstance(loop.lo, Const) and isinstance(loop.hi, Const)):
-        raise ctx.refuse(f"loop {loop.name!r} ({what}) has non-constant bounds",
-                         hint="this primitive needs loops with constant bounds")
-    lo, hi, step = int(loop.lo.value), int(loop.hi.value), loop.step
-    trips = max(0, -(-(hi - lo) // step)) if step > 0 else 0
-    return lo, hi, step, trips
+    return Op("sub", (e, index_const(1)), index)
 
 
 def var_env(names: Sequence[str], tag: str) -> Dict[str, object]:
@@ -183,4 +162,4 @@ def var_env(names: Sequence[str], tag: str) -> Dict[str, object]:
 
 
 __all__ = ["PEArray", "StmtSite", "stmt_site", "find_loop", "expr_vars", "stmt_vars", "CopyNest",
-           "copy_nest", "idx", "ivar", "cmp", "minus_one", "const_trips", "var_env"]
+           "match_copy_nest", "ivar", "cmp", "minus_one", "var_env"]

@@ -12,17 +12,20 @@ Example::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import z3
 
-from ..ir.nodes import (Alloc, Expr, For, If, Load, Store, StreamGet, StreamPut, Var,
-                        substitute)
+from ..ir.index import affine_form
+from ..ir.nodes import (Alloc, Expr, For, Func, If, Load, Store, StreamGet, StreamPut, Var,
+                        index_const, substitute)
 from ..ir.types import BufferType, StreamType
-from .base import BufferHandle, Context, all_names, fresh_name, primitive
-from .dataflow_common import (CopyNest, PEArray, cmp, const_trips, copy_nest, find_loop, idx,
+from .base import BUFFER, LOOP, VALUE, BufferHandle, Context, all_names, fresh_name, primitive
+from .dataflow_common import (CopyNest, PEArray, cmp, match_copy_nest, find_loop,
                               ivar, minus_one, stmt_site, stmt_vars)
-from .deps import collect_accesses, to_affine
+from .deps import collect_accesses
+from .index_z3 import form_term
 
 
 def resolve_pe(ctx: Context, pe: Any) -> PEArray:
@@ -30,20 +33,18 @@ def resolve_pe(ctx: Context, pe: Any) -> PEArray:
     if isinstance(pe, PEArray):
         return pe
     if isinstance(pe, str):
-        from .dataflow import band_loops
-
-        loops = band_loops(ctx, pe)
+        loops = ctx.band_loops(pe)
         func = ctx.loop_site_of(loops[0]).func
         spatial = tuple(l.name if l.attrs.get("unfold") else None for l in loops)
         if not any(spatial):
             raise ctx.refuse(f"band {pe!r} has no unfolded loops", hint="call s.unfold on it first")
         return PEArray(func.name, loops[0].band, tuple((l.name,) for l in loops), spatial,
-                       tuple(const_trips(ctx, l, "pe")[3] if n else 1 for l, n in zip(loops, spatial)))
+                       tuple(ctx.constant_loop(l, "pe")[3] if n else 1 for l, n in zip(loops, spatial)))
     raise ctx.refuse(f"pe={pe!r} is not a PE array", hint="pass the value s.unfold(...) returned")
 
 
 def _affine_all(ctx: Context, exprs: Sequence[Expr], what: str) -> List:
-    forms = [to_affine(e) for e in exprs]
+    forms = [affine_form(e) for e in exprs]
     if any(f is None for f in forms):
         ctx.assume_unchecked("relay delivers the values each PE would load",
                              f"the {what} index is not affine")
@@ -55,19 +56,19 @@ def _domain(loops: Sequence[For], env: Dict[str, z3.ArithRef]) -> List[z3.BoolRe
     out: List[z3.BoolRef] = []
     for loop in loops:
         v = env[loop.var]
-        lo, hi = to_affine(loop.lo), to_affine(loop.hi)
+        lo, hi = affine_form(loop.lo), affine_form(loop.hi)
         if lo is not None:
-            out.append(v >= lo.to_z3(env))
+            out.append(v >= form_term(lo, env))
             if loop.step != 1:
                 t = z3.Int(f"{loop.var}_{id(env)}_t")
-                out += [t >= 0, v == lo.to_z3(env) + loop.step * t]
+                out += [t >= 0, v == form_term(lo, env) + loop.step * t]
         if hi is not None:
-            out.append(v < hi.to_z3(env))
+            out.append(v < form_term(hi, env))
     return out
 
 
 def _z3_index(forms, env) -> List[z3.ArithRef]:
-    return [f.to_z3(env) for f in forms if f is not None]
+    return [form_term(f, env) for f in forms if f is not None]
 
 
 def _show(model, env, names) -> str:
@@ -75,32 +76,63 @@ def _show(model, env, names) -> str:
 
 
 def _elem(model, buffer: str, forms, env) -> str:
-    return f"{buffer}[{', '.join(str(model.eval(f.to_z3(env), model_completion=True)) for f in forms)}]"
+    return f"{buffer}[{', '.join(str(model.eval(form_term(f, env), model_completion=True)) for f in forms)}]"
+
+
+COPY_OF, COPY_ROLE = "copy_of", "copy_role"  # the tag buffer_at leaves on its copy nests
 
 
 def _find_copy_nests(ctx: Context, body: List, start: int, buf: str) -> Tuple[CopyNest, Optional[CopyNest]]:
-    init: Optional[CopyNest] = None
-    back: Optional[CopyNest] = None
+    """The init and write-back nests ``buffer_at`` made for ``buf``: found by the tag it
+    leaves on their outermost loops (``attrs["copy_of"]``), never by their shape."""
+    found: Dict[str, List[CopyNest]] = {"init": [], "write_back": []}
     for s in body[start:]:
-        nest = copy_nest(s)
-        if nest is None:
-            continue
-        if nest.dest == buf and nest.source != buf and init is None:
-            init = nest
-        elif nest.source == buf and nest.dest != buf:
-            back = nest
-    if init is None:
-        raise ctx.refuse(f"buffer {buf!r} has no init copy nest (buf[x] = src[f(x)]) after its declaration",
+        if isinstance(s, For) and s.attrs.get(COPY_OF) == buf:
+            nest = match_copy_nest(s)
+            role = s.attrs.get(COPY_ROLE)
+            if nest is None or role not in found:
+                raise ctx.refuse(f"the {role or 'copy'} nest buffer_at made for {buf!r} was rewritten since",
+                                 hint="relay right after buffer_at and unfold, before other "
+                                      "primitives change the copy nests")
+            found[role].append(nest)
+    if len(found["init"]) != 1 or len(found["write_back"]) > 1:
+        raise ctx.refuse(f"buffer {buf!r} was not made by buffer_at here (no single init copy nest "
+                         f"tagged for it after its declaration)",
                          hint="relay takes a buffer created by s.buffer_at inside the PE array")
-    if back is not None and back.dest != init.source:
-        raise ctx.refuse(f"buffer {buf!r} is loaded from {init.source!r} but written back to {back.dest!r}")
+    init = found["init"][0]
+    back = found["write_back"][0] if found["write_back"] else None
+    if (init.dest, init.source == buf) != (buf, False) or \
+            (back is not None and (back.source, back.dest) != (buf, init.source)):
+        raise ctx.refuse(f"buffer {buf!r} is loaded from {init.source!r} but written back to "
+                         f"{back.dest if back else None!r}",
+                         hint="relay takes a buffer created by s.buffer_at, whose nests copy one source")
     return init, back
 
 
-@primitive("relay", rule="dataflow.relay")
-def relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int = 2) -> Optional[BufferHandle]:
-    """Relay ``buffer`` (made by ``buffer_at`` in the PE array) between neighbouring PEs
-    along the spatial axis other than ``axis``; returns the FIFO array's handle."""
+@dataclass
+class RelayPlan:
+    """What ``relay`` checked and will rewrite: the buffer, its copy nests, the PE chain
+    it flows along (``P`` PEs, loop ``chain``), the spatial loops and the FIFO to add."""
+
+    func: Func
+    buffer: str
+    alloc: Alloc
+    spatial: List[For]
+    chain: For
+    P: int
+    init: CopyNest
+    back: Optional[CopyNest]
+    region: For
+    fifo: str
+    depth: int
+
+
+def plan_relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int) -> Optional[RelayPlan]:
+    """Validate the arguments and discharge every side condition; ``None`` when there is
+    nothing to relay (recorded in the certificate).
+
+    Example: ``plan = plan_relay(ctx, "A_buf", pe, axis=0, depth=2)``.
+    """
     site = ctx.buffer(buffer, "buffer")
     if site.alloc is None:
         raise ctx.refuse(f"buffer {site.name!r} is a function argument, not a PE-local buffer",
@@ -111,14 +143,15 @@ def relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int = 2) -> Opti
         raise ctx.refuse(f"axis={axis!r} is not a position of the PE array's band",
                          hint=f"positions 0..{len(pe.positions) - 1}")
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-        raise ctx.refuse(f"depth={depth!r} must be a positive integer")
+        raise ctx.refuse(f"depth={depth!r} must be a positive integer",
+                         hint="depth is the FIFO capacity, e.g. depth=2")
     spatial: List[For] = []
     for name in pe.spatial_loops:
         loop = find_loop(func, name)
         if loop is None or not loop.attrs.get("unfold"):
             raise ctx.refuse(f"the PE array's spatial loop {name!r} no longer exists in {func.name!r}",
                              hint="call s.unfold again and pass its result")
-        lo, _, step, _ = const_trips(ctx, loop, "pe")
+        lo, _, step, _ = ctx.constant_loop(loop, "pe")
         if (lo, step) != (0, 1):
             raise ctx.refuse(f"spatial loop {name!r} does not run 0, 1, 2, ...",
                              hint="relay indexes FIFOs by PE index; unfold a normalized loop")
@@ -138,7 +171,7 @@ def relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int = 2) -> Opti
                          f"({', '.join(l.name for _, l in chains)}); relay passes data along one",
                          hint="unfold fewer axes or relay a buffer that depends on all but one")
     chain = chains[0][1]
-    P = const_trips(ctx, chain, "pe")[3]
+    P = ctx.constant_loop(chain, "pe")[3]
     if P == 1:
         ctx.trivial("nothing to relay", f"the chain loop {chain.name!r} has a single PE")
         return None
@@ -146,41 +179,76 @@ def relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int = 2) -> Opti
         raise ctx.refuse(f"buffer {site.name!r} is declared under a condition",
                          hint="relay needs every PE to run the same copy sequence")
     init, back = _find_copy_nests(ctx, asite.parent, asite.position + 1, site.name)
-    src = init.source
+    _check_element_types(ctx, site.name, site.type.dtype, init, back)
     inside = asite.enclosing[[id(e) for e in asite.enclosing].index(id(chain)) + 1:]
     p = chain.var
     for loop in inside + init.loops + (back.loops if back else []):
         if p in stmt_vars([For(loop.var, loop.lo, loop.hi, 1, [])]):
             raise ctx.refuse(f"the bounds of loop {loop.name!r} depend on the PE index {p!r}: "
-                             "neighbouring PEs would copy different element sequences")
+                             "neighbouring PEs would copy different element sequences",
+                             hint="buffer at a loop whose inner bounds do not depend on the PE index")
     _check_shift(ctx, site.name, asite.enclosing, chain, P, init, back)
     region = next(l for l in asite.enclosing if any(l is s for s in spatial))
-    _check_source_use(ctx, site.name, src, region, asite.enclosing, chain, init, back)
-
-    # ---------------------------------------------------------------- rewrite
-    elem = site.type.dtype
-    shape = tuple(P - 1 if l is chain else const_trips(ctx, l, "pe")[3] for l in spatial)
+    _check_source_use(ctx, site.name, init.source, region, asite.enclosing, chain, init, back)
     fifo = fresh_name(all_names(func), f"{site.name}_fifo")
-    rsite = stmt_site(func, region)
-    rsite.parent.insert(rsite.position, Alloc(fifo, BufferType(StreamType(elem, depth), shape),
-                                              loc=site.alloc.loc))
-    pv = ivar(p)
-    here = tuple(pv if l is chain else ivar(l.var) for l in spatial)
-    before = tuple(minus_one(pv) if l is chain else ivar(l.var) for l in spatial)
-    first, last = cmp("eq", pv, idx(0)), cmp("eq", pv, idx(P - 1))
-    store = init.store
-    new_init: List = [If(first, [store], [Store(site.name, store.indices, StreamGet(fifo, before, elem),
-                                                loc=store.loc)])]
-    if back is None:
-        new_init.append(If(cmp("lt", pv, idx(P - 1)),
-                           [StreamPut(fifo, here, Load(site.name, store.indices, elem), loc=store.loc)]))
-    init.loops[-1].body = new_init
-    if back is not None:
-        wb = back.store
-        back.loops[-1].body = [If(last, [wb], [StreamPut(fifo, here, back.load, loc=wb.loc)])]
-        if back.load.type != elem:
-            back.loops[-1].body[0].else_body[0] = StreamPut(fifo, here, Load(site.name, back.load.indices, elem))
-    return BufferHandle(func.name, fifo)
+    return RelayPlan(func, site.name, site.alloc, spatial, chain, P, init, back, region, fifo, depth)
+
+
+def emit_relay(ctx: Context, plan: RelayPlan) -> BufferHandle:
+    """Add the FIFO array and rewrite the copy nests (first PE loads, the others receive;
+    read-only: all but the last forward; written: the last writes back, the others forward).
+
+    Example: ``fifo = emit_relay(ctx, plan)`` (a handle to ``A_buf_fifo``).
+    """
+    elem = plan.alloc.type.dtype
+    chain, P = plan.chain, plan.P
+    shape = tuple(P - 1 if l is chain else ctx.constant_loop(l, "pe")[3] for l in plan.spatial)
+    rsite = stmt_site(plan.func, plan.region)
+    rsite.parent.insert(rsite.position, Alloc(plan.fifo, BufferType(StreamType(elem, plan.depth), shape),
+                                              loc=plan.alloc.loc))
+    pv = ivar(chain.var)
+    here = tuple(pv if l is chain else ivar(l.var) for l in plan.spatial)
+    before = tuple(minus_one(pv) if l is chain else ivar(l.var) for l in plan.spatial)
+    first, last = cmp("eq", pv, index_const(0)), cmp("eq", pv, index_const(P - 1))
+    store = plan.init.store
+    received = Store(plan.buffer, store.indices, StreamGet(plan.fifo, before, elem), loc=store.loc)
+    new_init: List = [If(first, [store], [received])]
+    if plan.back is None:
+        new_init.append(If(cmp("lt", pv, index_const(P - 1)),
+                           [StreamPut(plan.fifo, here, Load(plan.buffer, store.indices, elem), loc=store.loc)]))
+    plan.init.loops[-1].body = new_init
+    if plan.back is not None:
+        wb = plan.back.store
+        forward = StreamPut(plan.fifo, here, Load(plan.buffer, plan.back.load.indices, elem), loc=wb.loc)
+        plan.back.loops[-1].body = [If(last, [wb], [forward])]
+    return BufferHandle(plan.func.name, plan.fifo)
+
+
+@primitive("relay", rule="dataflow.relay", kinds={"buffer": BUFFER, "pe": LOOP, "axis": VALUE, "depth": VALUE})
+def relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int = 2) -> Optional[BufferHandle]:
+    """Relay ``buffer`` (made by ``buffer_at`` in the PE array) between neighbouring PEs
+    along the spatial axis other than ``axis``; returns the FIFO array's handle.
+    Example: ``s.relay(buf_A, pe, axis=0, depth=4)``."""
+    plan = plan_relay(ctx, buffer, pe, axis, depth)
+    return None if plan is None else emit_relay(ctx, plan)
+
+
+def _check_element_types(ctx: Context, buf: str, elem: Any, init: CopyNest,
+                         back: Optional[CopyNest]) -> None:
+    """A PE that receives gets the value its predecessor held; it equals what the PE
+    would have loaded only when the copies convert nothing (a narrowing write-back would
+    otherwise send the value before narrowing)."""
+    for role, nest in (("init", init), ("write-back", back)):
+        if nest is None:
+            continue
+        if nest.store.value is not nest.load or nest.load.type != elem:
+            src_t = init.load.type
+            raise ctx.refuse(f"side condition 'the FIFO carries what each PE would load' fails: the "
+                             f"{role} nest of {buf!r} converts between {elem} and {src_t} "
+                             f"({init.source!r}), so a forwarded value differs from a reloaded one",
+                             hint=f"give {buf!r} the element type of {init.source!r}")
+    ctx.trivial("the FIFO carries what each PE would load",
+                f"{buf!r} and {init.source!r} hold {elem}; the copy nests convert nothing")
 
 
 def _check_shift(ctx: Context, buf: str, enclosing: Sequence[For], chain: For, P: int,
@@ -198,11 +266,13 @@ def _check_shift(ctx: Context, buf: str, enclosing: Sequence[For], chain: For, P
         verb = "loads"
     else:
         if len(back.loops) != len(init.loops):
-            raise ctx.refuse(f"the write-back nest of {buf!r} does not mirror its init nest")
+            raise ctx.refuse(f"the write-back nest of {buf!r} does not mirror its init nest",
+                             hint="relay takes a buffer created by s.buffer_at and not rewritten since")
         rename = {wl.var: Var(il.var, wl.lo.type) for wl, il in zip(back.loops, init.loops)}
         for wl, il in zip(back.loops, init.loops):
             if (substitute(wl.lo, rename), substitute(wl.hi, rename), wl.step) != (il.lo, il.hi, il.step):
-                raise ctx.refuse(f"the write-back nest of {buf!r} does not mirror its init nest")
+                raise ctx.refuse(f"the write-back nest of {buf!r} does not mirror its init nest",
+                             hint="relay takes a buffer created by s.buffer_at and not rewritten since")
         sent_src = [substitute(e, rename) for e in back.store.indices]
         sent_buf = [substitute(e, rename) for e in back.load.indices]
         verb = "writes back"
@@ -251,7 +321,7 @@ def _check_source_use(ctx: Context, buf: str, src: str, region: For, enclosing: 
     a = {n: z3.Int(f"{n}_one") for n in names}
     b = {n: z3.Int(f"{n}_two") for n in names}
     off_chain = [l.var for l in enclosing if l is not chain]
-    fa = [to_affine(e) for e in init.load.indices]
+    fa = [affine_form(e) for e in init.load.indices]
     same = [x == y for x, y in zip(_z3_index(fa, a), _z3_index(fa, b))]
     split = z3.Or(*[a[n] != b[n] for n in off_chain]) if off_chain else z3.BoolVal(False)
 

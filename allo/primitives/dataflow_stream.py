@@ -10,15 +10,18 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from typing import Any, List, Sequence, Tuple
 
 import z3
 
-from ..ir.nodes import (For, Load, Stmt, Store, StreamGet, StreamPut, child_bodies, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
+from ..ir.index import affine_form
+from ..ir.nodes import (Alloc, For, Load, Stmt, Store, StreamGet, StreamPut, child_bodies, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
-from .base import Context, primitive
-from .dataflow_common import const_trips, stmt_site
-from .deps import collect_accesses, to_affine
+from .base import BUFFER, LOOP, VALUE, Context, primitive
+from .dataflow_common import stmt_site
+from .deps import collect_accesses
+from .index_z3 import form_term
 
 
 @dataclass
@@ -84,28 +87,44 @@ def _rank_digits(loops: Sequence[For], trips: Sequence[int], n: z3.ArithRef) -> 
     return env
 
 
-@primitive("to", rule="dataflow.stream")
-def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -> None:
-    """Stream local buffer ``target`` from its producer nest to consumer ``dst``.
-    Example: ``s.to(s.B, "consumer_loop", depth=4)``."""
+@dataclass
+class StreamPlan:
+    """The proved conversion: the buffer's declaration, its one write and one read site,
+    the consumer statement whose loads become gets, and the FIFO depth."""
+
+    alloc: Alloc
+    write: _Use
+    read: _Use
+    consumer: Stmt
+    depth: int
+
+
+def plan_stream(ctx: Context, target: Any, dst: Any, axis: Any, depth: int) -> StreamPlan:
+    """Validate, find the producer and consumer, and prove the FIFO order.
+
+    Example: ``plan = plan_stream(ctx, "B", "i2", axis=None, depth=-1)``.
+    """
     site = ctx.buffer(target)
     if site.alloc is None:
         raise ctx.refuse(f"{site.name!r} is a function argument; to() streams local buffers",
                          hint="stream a buffer declared inside the kernel")
     if isinstance(site.type, BufferType) and site.type.is_stream:
-        raise ctx.refuse(f"{site.name!r} is already a stream")
+        raise ctx.refuse(f"{site.name!r} is already a stream",
+                         hint="to() turns a local array into a stream once; nothing to do")
     if axis is not None:
         raise ctx.refuse(f"axis={axis!r}: placing the stream at a loop level is not supported",
                          hint="leave axis=None; the FIFO connects the two whole nests")
     if isinstance(depth, bool) or not isinstance(depth, int) or (depth < 1 and depth != -1):
-        raise ctx.refuse(f"depth={depth!r} must be a positive integer or -1 (automatic)")
+        raise ctx.refuse(f"depth={depth!r} must be a positive integer or -1 (automatic)",
+                         hint="leave depth=-1 to size the FIFO for every element")
     func = site.func
     consumer_loop = _resolve_consumer(ctx, dst, func)
     asite = stmt_site(func, site.alloc)
     body = asite.parent
     tops = [k for k, s in enumerate(body) if any(x is consumer_loop for x in walk_stmts([s]))]
     if not tops:
-        raise ctx.refuse(f"consumer {consumer_loop.name!r} is not in the scope of {site.name!r}")
+        raise ctx.refuse(f"consumer {consumer_loop.name!r} is not in the scope of {site.name!r}",
+                         hint="name a consumer loop in the block that declares the buffer")
     c_pos = tops[0]
     touching = []
     for k, s in enumerate(body):
@@ -118,10 +137,11 @@ def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -
     if len(writers) != 1:
         names = ", ".join(getattr(s, "name", type(s).__name__) for _, s in writers) or "none"
         raise ctx.refuse(f"{site.name!r} must be written by exactly one statement before the consumer "
-                         f"(writers: {names})")
+                         f"(writers: {names})", hint="stream a buffer that one loop nest fills and a later one reads")
     p_pos, producer = writers[0]
     if p_pos >= c_pos:
-        raise ctx.refuse(f"the producer of {site.name!r} does not run before consumer {consumer_loop.name!r}")
+        raise ctx.refuse(f"the producer of {site.name!r} does not run before consumer {consumer_loop.name!r}",
+                         hint="dst must be the nest that reads the buffer after the producer")
     others = [s for k, s, _ in touching if k not in (p_pos, c_pos)]
     if others:
         raise ctx.refuse(f"{site.name!r} is also used by {getattr(others[0], 'name', type(others[0]).__name__)!r} "
@@ -129,35 +149,53 @@ def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -
     w_list, w_reads = _uses(producer, site.name)
     c_writes, r_list = _uses(body[c_pos], site.name)
     if w_reads or c_writes:
-        raise ctx.refuse(f"the producer reads or the consumer writes {site.name!r}; a FIFO is one-way")
+        raise ctx.refuse(f"the producer reads or the consumer writes {site.name!r}; a FIFO is one-way",
+                         hint="keep a buffer that is read back as an array")
     for role, lst in (("write", w_list), ("read", r_list)):
         if len(lst) != 1:
             raise ctx.refuse(f"{site.name!r} has {len(lst)} {role} sites in the {'producer' if role == 'write' else 'consumer'}; "
                              "streaming needs exactly one", hint="one put and one get per element")
         if lst[0].guarded:
-            raise ctx.refuse(f"the {role} of {site.name!r} is conditional; every iteration must {role} once")
+            raise ctx.refuse(f"the {role} of {site.name!r} is conditional; every iteration must {role} once",
+                             hint="move the access out of the condition, or keep the array")
     w, r = w_list[0], r_list[0]
-    w_trips = [const_trips(ctx, l, "producer")[3] for l in w.loops]
-    r_trips = [const_trips(ctx, l, "consumer")[3] for l in r.loops]
-    total_w, total_r = _prod(w_trips), _prod(r_trips)
+    w_trips = [ctx.constant_loop(l, "producer")[3] for l in w.loops]
+    r_trips = [ctx.constant_loop(l, "consumer")[3] for l in r.loops]
+    total_w, total_r = math.prod(w_trips), math.prod(r_trips)
     if total_w != total_r:
         raise ctx.refuse(f"side condition 'same element sequence' fails: the producer writes {total_w} "
-                         f"elements of {site.name!r} but the consumer reads {total_r}")
-    w_forms = [to_affine(e) for e in w.node.indices]
-    r_forms = [to_affine(e) for e in r.node.indices]
+                         f"elements of {site.name!r} but the consumer reads {total_r}",
+                         hint="a FIFO needs one read per write")
+    w_forms = [affine_form(e) for e in w.node.indices]
+    r_forms = [affine_form(e) for e in r.node.indices]
     if any(f is None for f in w_forms + r_forms):
         ctx.assume_unchecked("same element sequence", f"an index of {site.name!r} is not affine")
     else:
         _prove_order(ctx, site.name, w, r, w_trips, r_trips, w_forms, r_forms, total_w)
-    # rewrite: the buffer becomes one FIFO; stores put, loads get
-    elem = site.type.dtype
-    site.alloc.type = BufferType(StreamType(elem, total_w if depth == -1 else depth), ())
-    site.alloc.init = None
+    return StreamPlan(site.alloc, w, r, body[c_pos], total_w if depth == -1 else depth)
+
+
+def emit_stream(ctx: Context, plan: StreamPlan) -> None:
+    """The buffer becomes one FIFO: its store puts, its consumer's loads get.
+
+    Example: ``emit_stream(ctx, plan_stream(ctx, "B", "i2", None, -1))``.
+    """
+    alloc, w = plan.alloc, plan.write
+    elem = alloc.type.dtype
+    alloc.type = BufferType(StreamType(elem, plan.depth), ())
+    alloc.init = None
     w.parent[next(i for i, s in enumerate(w.parent) if s is w.node)] = \
-        StreamPut(site.name, (), w.node.value, loc=w.node.loc)
-    get = StreamGet(site.name, (), elem, loc=r.node.loc)
-    for s in walk_stmts([body[c_pos]]):
-        map_stmt_exprs(s, lambda e: get if isinstance(e, Load) and e.buffer == site.name else None)
+        StreamPut(alloc.name, (), w.node.value, loc=w.node.loc)
+    get = StreamGet(alloc.name, (), elem, loc=plan.read.node.loc)
+    for s in walk_stmts([plan.consumer]):
+        map_stmt_exprs(s, lambda e: get if isinstance(e, Load) and e.buffer == alloc.name else None)
+
+
+@primitive("to", rule="dataflow.stream", kinds={"target": BUFFER, "dst": LOOP, "axis": VALUE, "depth": VALUE})
+def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -> None:
+    """Stream local buffer ``target`` from its producer nest to consumer ``dst``.
+    Example: ``s.to(s.B, "consumer_loop", depth=4)``."""
+    emit_stream(ctx, plan_stream(ctx, target, dst, axis, depth))
 
 
 def _prove_order(ctx, name, w, r, w_trips, r_trips, w_forms, r_forms, total) -> None:
@@ -165,9 +203,9 @@ def _prove_order(ctx, name, w, r, w_trips, r_trips, w_forms, r_forms, total) -> 
     env_w = _rank_digits(w.loops, w_trips, n)
     env_w2 = _rank_digits(w.loops, w_trips, n2)
     env_r = _rank_digits(r.loops, r_trips, n)
-    wi = [f.to_z3(env_w) for f in w_forms]
-    wi2 = [f.to_z3(env_w2) for f in w_forms]
-    ri = [f.to_z3(env_r) for f in r_forms]
+    wi = [form_term(f, env_w) for f in w_forms]
+    wi2 = [form_term(f, env_w2) for f in w_forms]
+    ri = [form_term(f, env_r) for f in r_forms]
     show = lambda m, xs: f"{name}[{', '.join(str(m.eval(x, model_completion=True)) for x in xs)}]"  # noqa: E731
     ctx.prove("every element is written once",
               [0 <= n, n < n2, n2 < total, *[a == b for a, b in zip(wi, wi2)]],
@@ -190,11 +228,4 @@ def _prove_order(ctx, name, w, r, w_trips, r_trips, w_forms, r_forms, total) -> 
               hint="the consumer must read the elements in the order the producer writes them")
 
 
-def _prod(xs: Sequence[int]) -> int:
-    out = 1
-    for x in xs:
-        out *= x
-    return out
-
-
-__all__ = ["to"]
+__all__ = ["to", "plan_stream", "emit_stream", "StreamPlan"]

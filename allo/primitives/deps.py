@@ -2,7 +2,7 @@
 
 Side conditions of loop primitives are about dependences: two executions of statements
 that touch the same buffer element, at least one of them writing. This module extracts
-the accesses of a loop region as affine forms of loop variables and states "some
+the accesses of a loop region as affine forms of loop variables (:mod:`allo.ir.index`) and states "some
 dependence is reversed by this new execution order" as z3 constraints, so
 :meth:`Context.prove` can show it unsatisfiable (or return the two iterations and the
 element as a witness).
@@ -15,87 +15,25 @@ an unsound acceptance.
 
 Example::
 
-    >>> from allo.ir.nodes import Var, Const, Op
-    >>> from allo.ir.types import index
-    >>> to_affine(Op("add", (Op("mul", (Const(2, index), Var("i", index)), index), Const(1, index)), index))
-    Affine(coeffs=(('i', 2),), const=1)
+    >>> from allo.ir.nodes import Var, Const, Load, Op, Store
+    >>> from allo.ir.types import index, int32
+    >>> i = Var("i", index)
+    >>> [a.describe() for a in collect_accesses([Store("A", (Op("add", (i, Const(1, index)), index),), Load("A", (i,), int32))])]
+    ['read of A[i]', 'write of A[i + 1]']
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import z3
 
-from ..ir.nodes import (BufRef, Call, Const, Expr, For, If, Load, Op, Return, Stmt, Store,
-                        StreamGet, StreamPut, Var, While, stmt_exprs, walk_expr)
-
-
-@dataclass(frozen=True)
-class Affine:
-    """``sum(coef * var) + const`` over loop variables."""
-
-    coeffs: Tuple[Tuple[str, int], ...]
-    const: int
-
-    def to_z3(self, env: Dict[str, z3.ArithRef]) -> z3.ArithRef:
-        total: z3.ArithRef = z3.IntVal(self.const)
-        for var, coef in self.coeffs:
-            total = total + coef * env[var] if var in env else total + coef * z3.Int(f"free_{var}")
-        return total
-
-    def vars(self) -> List[str]:
-        return [v for v, _ in self.coeffs]
-
-
-def _combine(a: Affine, b: Affine, sign: int) -> Affine:
-    coeffs = dict(a.coeffs)
-    for v, c in b.coeffs:
-        coeffs[v] = coeffs.get(v, 0) + sign * c
-    return Affine(tuple(sorted((v, c) for v, c in coeffs.items() if c)), a.const + sign * b.const)
-
-
-def _widens(src, dst) -> bool:
-    """Every value of integer type ``src`` is representable in ``dst``."""
-    if src == dst:
-        return True
-    if src.signed and not dst.signed:
-        return False
-    # same signedness: at least as wide; unsigned into signed: strictly wider
-    return dst.bits >= src.bits if src.signed == dst.signed else dst.bits > src.bits
-
-
-def to_affine(e: Expr) -> Optional[Affine]:
-    """The affine form of an index expression, or ``None`` when it is not affine."""
-    if isinstance(e, Const) and isinstance(e.value, int):
-        return Affine((), int(e.value))
-    if isinstance(e, Var):
-        return Affine(((e.name, 1),), 0)
-    if isinstance(e, Op):
-        if e.op == "cast" and (e.type.is_int or e.type.is_index):
-            inner = e.args[0]
-            if (inner.type.is_int or inner.type.is_index) and _widens(inner.type, e.type):
-                return to_affine(inner)  # a widening cast keeps every value
-            return None  # a narrowing cast may wrap: not an affine function of the loop vars
-        if e.op in ("add", "sub"):
-            a, b = to_affine(e.args[0]), to_affine(e.args[1])
-            if a is None or b is None:
-                return None
-            return _combine(a, b, 1 if e.op == "add" else -1)
-        if e.op == "neg":
-            a = to_affine(e.args[0])
-            return None if a is None else _combine(Affine((), 0), a, -1)
-        if e.op == "mul":
-            a, b = to_affine(e.args[0]), to_affine(e.args[1])
-            if a is None or b is None:
-                return None
-            if not a.coeffs:
-                a, b = b, a
-            if b.coeffs:
-                return None  # product of two variables
-            return Affine(tuple((v, c * b.const) for v, c in a.coeffs if c * b.const), a.const * b.const)
-    return None
+from ..ir.index import IndexForm, affine_form
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Op, Return, Stmt,
+                        Store, StreamGet, StreamPut, Var, While, child_bodies, stmt_exprs,
+                        walk_expr, walk_stmts)
+from .index_z3 import form_term
 
 
 @dataclass
@@ -103,7 +41,7 @@ class Access:
     """One memory access: ``indices`` are affine forms, or ``None`` for an unknown element."""
 
     buffer: str
-    indices: Optional[Tuple[Optional[Affine], ...]]
+    indices: Optional[Tuple[Optional[IndexForm], ...]]
     write: bool
     loops: Tuple[For, ...]  # enclosing loops inside the analysed region, outermost first
     order: int  # textual position (program order inside one iteration)
@@ -112,16 +50,7 @@ class Access:
         kind = "write" if self.write else "read"
         if self.indices is None:
             return f"{kind} of {self.buffer} (unknown element)"
-        return f"{kind} of {self.buffer}[{', '.join(_show_affine(a) for a in self.indices)}]"
-
-
-def _show_affine(a: Optional[Affine]) -> str:
-    if a is None:
-        return "?"
-    parts = [(v if c == 1 else f"{c}*{v}") for v, c in a.coeffs]
-    if a.const or not parts:
-        parts.append(str(a.const))
-    return " + ".join(parts)
+        return f"{kind} of {self.buffer}[{', '.join('?' if a is None else a.show() for a in self.indices)}]"
 
 
 def collect_accesses(body: Sequence[Stmt], loops: Tuple[For, ...] = ()) -> List[Access]:
@@ -129,7 +58,7 @@ def collect_accesses(body: Sequence[Stmt], loops: Tuple[For, ...] = ()) -> List[
     out: List[Access] = []
 
     def add(buffer: str, idx: Optional[Sequence[Expr]], write: bool, enclosing: Tuple[For, ...]):
-        forms = None if idx is None else tuple(to_affine(i) for i in idx)
+        forms = None if idx is None else tuple(affine_form(i) for i in idx)
         out.append(Access(buffer, forms, write, enclosing, len(out)))
 
     def reads_of(e: Expr, enclosing: Tuple[For, ...]):
@@ -169,6 +98,41 @@ def collect_accesses(body: Sequence[Stmt], loops: Tuple[For, ...] = ()) -> List[
     return out
 
 
+def private_buffers(func: Func, region: For) -> Set[str]:
+    """Local buffers private to each iteration of ``region``: declared (``Alloc``) inside
+    its body and touched only by the statements after that declaration in the same block.
+
+    Every execution of an ``Alloc`` makes fresh storage (zero-filled or initialized), so
+    two iterations of ``region`` touch two different copies: their accesses never conflict
+    across iterations, and within one iteration their order is the body's own. A buffer
+    also used outside its block (a scalar read after the loop sees the last iteration's
+    copy) or declared twice is not private.
+
+    Example: ``for i: acc = 0; for k: acc += A[i, k]; B[i] = acc`` -> ``{"acc"}``.
+    """
+    everywhere: Dict[str, int] = {}
+    for acc in collect_accesses(func.body):
+        everywhere[acc.buffer] = everywhere.get(acc.buffer, 0) + 1
+    declared: Dict[str, int] = {}
+    for st in walk_stmts(func.body):
+        if isinstance(st, Alloc):
+            declared[st.name] = declared.get(st.name, 0) + 1
+    params = {p.name for p in func.params}
+    private: Set[str] = set()
+
+    def visit(body: Sequence[Stmt]) -> None:
+        for k, st in enumerate(body):
+            if isinstance(st, Alloc) and declared[st.name] == 1 and st.name not in params:
+                scope = [a for a in collect_accesses(body[k + 1:]) if a.buffer == st.name]
+                if len(scope) == everywhere.get(st.name, 0):
+                    private.add(st.name)
+            for child in child_bodies(st):
+                visit(child)
+
+    visit(region.body)
+    return private
+
+
 class Instance:
     """z3 variables for one execution instance of an access (one copy of its loop vars)."""
 
@@ -181,19 +145,19 @@ class Instance:
                 continue
             v = z3.Int(f"{loop.var}_{tag}")
             self.env[loop.var] = v
-            lo, hi = to_affine(loop.lo), to_affine(loop.hi)
+            lo, hi = affine_form(loop.lo), affine_form(loop.hi)
             if lo is not None:
-                self.constraints.append(v >= lo.to_z3(self.env))
+                self.constraints.append(v >= form_term(lo, self.env))
                 if loop.step != 1:
                     t = z3.Int(f"{loop.var}_{tag}_t")
-                    self.constraints += [t >= 0, v == lo.to_z3(self.env) + loop.step * t]
+                    self.constraints += [t >= 0, v == form_term(lo, self.env) + loop.step * t]
             if hi is not None:
-                self.constraints.append(v < hi.to_z3(self.env))
+                self.constraints.append(v < form_term(hi, self.env))
 
     def index(self) -> Optional[List[Optional[z3.ArithRef]]]:
         if self.access.indices is None:
             return None
-        return [None if a is None else a.to_z3(self.env) for a in self.access.indices]
+        return [None if a is None else form_term(a, self.env) for a in self.access.indices]
 
 
 def same_element(a: Instance, b: Instance) -> List[z3.BoolRef]:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from .base import Context, primitive
+from .base import FUNCTION, Context, primitive
 
 
-@primitive("inline", rule="annotation.inline")
+@primitive("inline", rule="annotation.inline", kinds={"func": FUNCTION})
 def inline(ctx: Context, func: Optional[Any] = None) -> None:
     """Mark function ``func`` (default: the top function) for inlining.
     Example: ``s.inline("helper")``."""

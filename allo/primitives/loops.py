@@ -23,18 +23,17 @@ Example::
 
 from __future__ import annotations
 
+import math
 from typing import Any, List, Sequence
 
 import z3
 
-from ..ir.nodes import Const, Expr, For, If, Op, Var, map_stmt_exprs, walk_stmts
+from ..ir.nodes import Const, Expr, For, If, Op, Var, index_const, map_stmt_exprs, walk_stmts
 from ..ir.types import bool_, index
-from .base import Context, LoopSite, all_names, fresh_name, loop_sites, primitive
-from .deps import carried_dependence_queries, collect_accesses, lex_less, order_reversal_queries
-
-
-def idx(v: int) -> Const:
-    return Const(int(v), index)
+from .base import (LOOP, VALUE, Context, LoopSite, all_names, fresh_name, loop_sites, primitive,
+                   prove_index_fits)
+from .deps import (carried_dependence_queries, collect_accesses, lex_less, order_reversal_queries,
+                   private_buffers)
 
 
 def add(a: Expr, b: Expr) -> Expr:
@@ -43,16 +42,6 @@ def add(a: Expr, b: Expr) -> Expr:
 
 def mul(a: Expr, b: Expr) -> Expr:
     return Op("mul", (a, b), index)
-
-
-def constant_bounds(ctx: Context, site: LoopSite, arg: str) -> tuple:
-    """``(lo, hi, step, trip_count)`` of a loop whose bounds are constants."""
-    lo, hi = site.loop.lo, site.loop.hi
-    if not (isinstance(lo, Const) and isinstance(hi, Const)):
-        raise ctx.refuse(f"loop {site.loop.name!r} ({arg}) has non-constant bounds",
-                         hint="this primitive needs a loop with constant bounds")
-    trips = max(0, -(-(int(hi.value) - int(lo.value)) // site.loop.step))
-    return int(lo.value), int(hi.value), site.loop.step, trips
 
 
 def rename_var(body: List, old: str, new_expr: Expr) -> None:
@@ -69,7 +58,7 @@ def band_loop_names(func, band: str) -> List[str]:
 def positive_int(ctx: Context, value: Any, arg: str, allow_zero: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
         need = "a non-negative" if allow_zero else "a positive"
-        raise ctx.refuse(f"{arg}={value!r} must be {need} integer")
+        raise ctx.refuse(f"{arg}={value!r} must be {need} integer", hint=f"pass {arg} as a Python or numpy int")
     return value
 
 
@@ -79,23 +68,36 @@ def prove_split_bijection(ctx: Context, trips: int, factor: int) -> None:
     outer_trips = -(-trips // factor)
     o, i, o2, i2, t = z3.Ints("outer inner outer2 inner2 t")
     in_new = lambda a, b: z3.And(0 <= a, a < outer_trips, 0 <= b, b < factor, a * factor + b < trips)  # noqa: E731
+    hint = "split a loop with constant bounds; report this as a bug if it persists"
     ctx.prove("split covers every iteration",
               [0 <= t, t < trips, z3.Not(in_new(t / factor, t % factor))],
-              lambda m: f"iteration {m.eval(t)} of the original loop is not covered")
+              lambda m: f"iteration {m.eval(t)} of the original loop is not covered", hint=hint)
     ctx.prove("split runs each iteration once",
               [in_new(o, i), in_new(o2, i2), z3.Or(o != o2, i != i2), o * factor + i == o2 * factor + i2],
-              lambda m: f"({m.eval(o)}, {m.eval(i)}) and ({m.eval(o2)}, {m.eval(i2)}) run the same iteration")
+              lambda m: f"({m.eval(o)}, {m.eval(i)}) and ({m.eval(o2)}, {m.eval(i2)}) run the same iteration",
+              hint=hint)
     ctx.prove("split preserves iteration order",
               [in_new(o, i), in_new(o2, i2), lex_less([o, i], [o2, i2]), o * factor + i >= o2 * factor + i2],
-              lambda m: "order changes")
+              lambda m: "order changes", hint=hint)
 
 
 def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
     site = ctx.loop(axis)
     factor = positive_int(ctx, factor, "factor")
-    lo, hi, step, trips = constant_bounds(ctx, site, "axis")
+    lo, hi, step, trips = ctx.constant_loop(site.loop, "axis")
     loop = site.loop
+    if factor > max(trips, 1):
+        # a factor past the extent only adds guarded-off iterations (and index values far
+        # beyond the loop's): the inner loop runs the whole extent once
+        ctx.trivial("factor clamped to the extent",
+                    f"factor {factor} > {trips} iterations of {loop.name!r}: split by {max(trips, 1)}")
+        factor = max(trips, 1)
     prove_split_bijection(ctx, trips, factor)
+    outer_trips = -(-trips // factor)
+    # the guard computes outer * F + inner for every (outer, inner); lo + t * step only
+    # under the guard, where it is an original iteration's value
+    prove_index_fits(ctx, "the trip number outer * factor + inner",
+                     max(outer_trips * factor - 1, abs(lo) + abs(trips * step)), f"{trips} x {factor}")
     names = all_names(site.func)
     outer_var = fresh_name(names, f"{loop.var}_outer")
     inner_var = fresh_name(names + [outer_var], f"{loop.var}_inner")
@@ -104,14 +106,14 @@ def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
     outer_name = fresh_name(band_names, f"{loop.name}.outer")
     inner_name = fresh_name(band_names, f"{loop.name}.inner")
     ov, iv = Var(outer_var, index), Var(inner_var, index)
-    linear = add(mul(ov, idx(factor)), iv)  # the original trip number
+    linear = add(mul(ov, index_const(factor)), iv)  # the original trip number
     body = loop.body
-    rename_var(body, loop.var, add(idx(lo), mul(linear, idx(step))) if (lo, step) != (0, 1) else linear)
+    rename_var(body, loop.var, add(index_const(lo), mul(linear, index_const(step))) if (lo, step) != (0, 1) else linear)
     if trips % factor:
-        body = [If(Op("lt", (linear, idx(trips)), bool_), body, [], loc=loop.loc)]
-    inner = For(inner_var, idx(0), idx(factor), 1, body, name=inner_name, band=loop.band,
+        body = [If(Op("lt", (linear, index_const(trips)), bool_), body, [], loc=loop.loc)]
+    inner = For(inner_var, index_const(0), index_const(factor), 1, body, name=inner_name, band=loop.band,
                 attrs=dict(loop.attrs), loc=loop.loc)
-    outer = For(outer_var, idx(0), idx(-(-trips // factor)), 1, [inner], name=outer_name,
+    outer = For(outer_var, index_const(0), index_const(-(-trips // factor)), 1, [inner], name=outer_name,
                 band=loop.band, attrs={k: v for k, v in loop.attrs.items() if k == "reduction"},
                 loc=loop.loc)
     inner.attrs.pop("pipeline_ii", None)
@@ -119,7 +121,7 @@ def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
     return outer, inner
 
 
-@primitive("split", rule="loop.split")
+@primitive("split", rule="loop.split", kinds={"axis": LOOP, "factor": VALUE})
 def split(ctx: Context, axis: Any, factor: Any) -> None:
     """Tile one loop into ``axis.outer``/``axis.inner``; guarded when F does not divide N."""
     split_loop(ctx, axis, factor)
@@ -131,7 +133,8 @@ def perfect_chain(ctx: Context, sites: Sequence[LoopSite], arg: str) -> List[For
     nested (each loop's body is exactly the next loop)."""
     funcs = {s.func.name for s in sites}
     if len(funcs) != 1:
-        raise ctx.refuse(f"{arg}: the loops belong to different functions ({', '.join(sorted(funcs))})")
+        raise ctx.refuse(f"{arg}: the loops belong to different functions ({', '.join(sorted(funcs))})",
+                         hint="name loops of one nest, qualified as \"func:loop\" if needed")
     deepest = max(sites, key=lambda s: len(s.enclosing))
     chain = deepest.enclosing + [deepest.loop]
     named = {id(s.loop) for s in sites}
@@ -149,14 +152,14 @@ def perfect_chain(ctx: Context, sites: Sequence[LoopSite], arg: str) -> List[For
     return chain
 
 
-@primitive("reorder", rule="loop.reorder")
+@primitive("reorder", rule="loop.reorder", kinds={"axes": LOOP})
 def reorder(ctx: Context, axes: Sequence[Any]) -> None:
     """Permute the named loops among their positions; the first becomes outermost."""
     if len(axes) < 2:
-        raise ctx.refuse("reorder needs at least two loops")
+        raise ctx.refuse("reorder needs at least two loops", hint="e.g. s.reorder(\"k\", \"j\"): the first becomes outermost")
     sites = [ctx.loop(a, f"axes[{n}]") for n, a in enumerate(axes)]
     if len({id(s.loop) for s in sites}) != len(sites):
-        raise ctx.refuse("axes: a loop is named twice")
+        raise ctx.refuse("axes: a loop is named twice", hint="name each loop once")
     chain = perfect_chain(ctx, sites, "axes")
     named_ids = [id(s.loop) for s in sites]
     slots = [i for i, c in enumerate(chain) if id(c) in named_ids]
@@ -170,9 +173,14 @@ def reorder(ctx: Context, axes: Sequence[Any]) -> None:
             used = {e.name for e in _vars(bound)}
             if used & inner_vars:
                 raise ctx.refuse(f"the bounds of loop {loop.name!r} depend on "
-                                 f"{', '.join(sorted(used & inner_vars))}, which would move outside it")
+                                 f"{', '.join(sorted(used & inner_vars))}, which would move outside it",
+                                 hint="keep the loops its bounds use outside it")
     innermost = chain[-1]
-    accesses = collect_accesses(innermost.body, tuple(chain))
+    private = private_buffers(sites[0].func, innermost)  # a fresh copy per iteration: no conflict
+    accesses = [a for a in collect_accesses(innermost.body, tuple(chain)) if a.buffer not in private]
+    if private:
+        ctx.trivial("private buffers carry no dependence",
+                    f"{', '.join(sorted(private))} declared in the body and used only there")
     old_order = [c.var for c in chain]
     new_order = [c.var for c in new_chain]
     queries = list(order_reversal_queries(accesses, old_order, new_order))
@@ -205,57 +213,52 @@ def _parent_of(ctx: Context, loop: For) -> List:
 
 
 # ------------------------------------------------------------------ fuse
-@primitive("fuse", rule="loop.fuse")
+@primitive("fuse", rule="loop.fuse", kinds={"axes": LOOP})
 def fuse(ctx: Context, axes: Sequence[Any]) -> None:
     """Fuse consecutive perfectly nested loops ``i, j`` into ``i_j_fused``."""
     if len(axes) < 2:
-        raise ctx.refuse("fuse needs at least two loops")
+        raise ctx.refuse("fuse needs at least two loops", hint="e.g. s.fuse(\"i\", \"j\") for consecutive nested loops")
     sites = [ctx.loop(a, f"axes[{n}]") for n, a in enumerate(axes)]
     chain = perfect_chain(ctx, sites, "axes")
     if len(chain) != len(sites) or any(c is not s.loop for c, s in zip(chain, sites)):
         raise ctx.refuse("axes must be consecutive perfectly nested loops, outermost first",
                          hint=f"nest order here: {', '.join(c.name for c in chain)}")
-    bounds = [constant_bounds(ctx, s, f"axes[{n}]") for n, s in enumerate(sites)]
+    bounds = [ctx.constant_loop(s.loop, f"axes[{n}]") for n, s in enumerate(sites)]
     trips = [b[3] for b in bounds]
     total = 1
     for t in trips:
         total *= t
     # instance of loop.fuse: mixed-radix decoding is an order-preserving bijection
     f, f2 = z3.Ints("f f2")
-    digits = lambda x: [(x / _prod(trips[n + 1:])) % trips[n] for n in range(len(trips))]  # noqa: E731
+    digits = lambda x: [(x / math.prod(trips[n + 1:])) % trips[n] for n in range(len(trips))]  # noqa: E731
+    prove_index_fits(ctx, "the fused loop's trip count", total, " x ".join(map(str, trips)))
     ctx.prove("fuse preserves iteration order",
               [0 <= f, f < f2, f2 < total, z3.Not(lex_less(digits(f), digits(f2)))],
-              lambda m: f"fused iterations {m.eval(f)} and {m.eval(f2)} run out of order")
+              lambda m: f"fused iterations {m.eval(f)} and {m.eval(f2)} run out of order",
+              hint="fuse loops with constant bounds; report this as a bug if it persists")
     names = all_names(sites[0].func)
     var = fresh_name(names, "_".join(c.var for c in chain) + "_fused")
     name = fresh_name(band_loop_names(sites[0].func, chain[0].band), "_".join(c.name for c in chain) + "_fused")
     fv = Var(var, index)
     body = chain[-1].body
     for n, (loop, (lo, _, step, _)) in enumerate(zip(chain, bounds)):
-        below = _prod(trips[n + 1:])
-        digit: Expr = fv if below == 1 else Op("floordiv", (fv, idx(below)), index)
+        below = math.prod(trips[n + 1:])
+        digit: Expr = fv if below == 1 else Op("floordiv", (fv, index_const(below)), index)
         if n > 0:
-            digit = Op("mod", (digit, idx(trips[n])), index)
-        rename_var(body, loop.var, add(idx(lo), mul(digit, idx(step))) if (lo, step) != (0, 1) else digit)
+            digit = Op("mod", (digit, index_const(trips[n])), index)
+        rename_var(body, loop.var, add(index_const(lo), mul(digit, index_const(step))) if (lo, step) != (0, 1) else digit)
     attrs = {k: v for k, v in chain[0].attrs.items() if k == "reduction" and all(c.attrs.get(k) for c in chain)}
-    fused = For(var, idx(0), idx(total), 1, body, name=name, band=chain[0].band, attrs=attrs, loc=chain[0].loc)
+    fused = For(var, index_const(0), index_const(total), 1, body, name=name, band=chain[0].band, attrs=attrs, loc=chain[0].loc)
     parent = _parent_of(ctx, chain[0])
     parent[next(i for i, s in enumerate(parent) if s is chain[0])] = fused
 
 
-def _prod(xs: Sequence[int]) -> int:
-    p = 1
-    for x in xs:
-        p *= x
-    return p
-
-
 # ------------------------------------------------------------------ tile
-@primitive("tile", rule="loop.tile")
+@primitive("tile", rule="loop.tile", kinds={"args": LOOP})  # loops, then factors (values)
 def tile(ctx: Context, args: Sequence[Any]) -> None:
     """``tile(x, y, x_factor, y_factor)``: split both, then order x.outer, y.outer, x.inner, y.inner."""
     if len(args) != 4:
-        raise ctx.refuse("tile takes (x_axis, y_axis, x_factor, y_factor)")
+        raise ctx.refuse("tile takes (x_axis, y_axis, x_factor, y_factor)", hint="e.g. s.tile(\"i\", \"j\", 4, 4)")
     x, y, xf, yf = args
     xo, xi = split_loop(ctx, x, xf)
     yo, yi = split_loop(ctx, y, yf)
@@ -263,7 +266,7 @@ def tile(ctx: Context, args: Sequence[Any]) -> None:
 
 
 # ------------------------------------------------------------------ annotations
-@primitive("unroll", rule="annotation.unroll")
+@primitive("unroll", rule="annotation.unroll", kinds={"axis": LOOP, "factor": VALUE})
 def unroll(ctx: Context, axis: Any, factor: Any = 0) -> None:
     """Mark ``axis`` for unrolling by ``factor`` (0 = fully); the program is unchanged."""
     site = ctx.loop(axis)
@@ -272,24 +275,30 @@ def unroll(ctx: Context, axis: Any, factor: Any = 0) -> None:
     ctx.trivial("annotation only", "unrolling replicates the body in order; semantics unchanged")
 
 
-@primitive("pipeline", rule="annotation.pipeline")
+@primitive("pipeline", rule="annotation.pipeline",
+           kinds={"axis": LOOP, "initiation_interval": VALUE, "rewind": VALUE})
 def pipeline(ctx: Context, axis: Any, initiation_interval: Any = 1, rewind: bool = False) -> None:
     """Mark ``axis`` as pipelined with initiation interval ``initiation_interval``."""
     site = ctx.loop(axis)
     ii = positive_int(ctx, initiation_interval, "initiation_interval")
     if not isinstance(rewind, bool):
-        raise ctx.refuse(f"rewind={rewind!r} must be True or False")
+        raise ctx.refuse(f"rewind={rewind!r} must be True or False", hint="pass rewind=True or leave it out")
     site.loop.attrs["pipeline_ii"] = ii
     if rewind:
         site.loop.attrs["rewind"] = True
     ctx.trivial("annotation only", "HLS pipelining preserves the sequential semantics")
 
 
-@primitive("parallel", rule="annotation.parallel")
+@primitive("parallel", rule="annotation.parallel", kinds={"axis": LOOP})
 def parallel(ctx: Context, axis: Any) -> None:
     """Mark ``axis`` parallel; refused when an iteration depends on another."""
     site = ctx.loop(axis)
-    accesses = collect_accesses(site.loop.body, tuple(site.enclosing) + (site.loop,))
+    private = private_buffers(site.func, site.loop)  # a fresh copy per iteration: no conflict
+    accesses = [a for a in collect_accesses(site.loop.body, tuple(site.enclosing) + (site.loop,))
+                if a.buffer not in private]
+    if private:
+        ctx.trivial("private buffers carry no dependence",
+                    f"{', '.join(sorted(private))} declared in the body and used only there")
     outer = [l.var for l in site.enclosing]
     queries = list(carried_dependence_queries(accesses, site.loop, outer))
     if not queries:

@@ -1,7 +1,7 @@
 """Memory primitives: ``buffer_at``, ``reuse_at``, ``partition``, ``reshape``.
 
-Importing this module registers all four (each lives in its own module, with its side
-conditions next to its rewrite):
+Each lives in its own module, with its side conditions next to its rewrite (the package
+``allo.primitives`` imports, and so registers, every one):
 
 * :mod:`.memory_buffer` — ``buffer_at`` (rule ``memory.buffer_at``): local buffer of the
   box one loop iteration touches, init and write-back nests.
@@ -20,7 +20,6 @@ Example::
     s.partition(C_buf, dim=1)
 """
 
-from . import memory_buffer, memory_layout, memory_reuse  # noqa: F401  (registration)
 from .memory_buffer import buffer_at  # noqa: F401
 from .memory_layout import partition, reshape  # noqa: F401
 from .memory_reuse import reuse_at  # noqa: F401

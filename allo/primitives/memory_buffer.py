@@ -22,13 +22,15 @@ Example::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, List, Tuple
 
-from ..ir.nodes import Alloc, Const, Expr, Load, Op, Store, Var
+from ..ir.nodes import Alloc, Const, Expr, For, Func, Load, Op, Store, Var
 from ..ir.types import BufferType, index
-from .base import BufferHandle, Context, all_names, fresh_name, primitive
-from .deps import Affine, to_affine
-from .memory_common import (DimBox, IndexFn, TargetAccess, affine_expr, compute_box, copy_nest,
+from .base import (BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive,
+                   prove_index_fits)
+from ..ir.index import affine_form
+from .memory_common import (DimBox, IndexFn, TargetAccess, affine_expr, compute_box, build_copy_nest,
                             find_accesses, inner_ranges, prove_accesses_in_box,
                             prove_box_in_bounds, refuse_if_declared_inside, rewrite_accesses)
 
@@ -44,8 +46,8 @@ def buffer_index_fn(box: List[DimBox], kept: List[int], fixed: List[str]) -> Ind
             if b.full:
                 out.append(indices[d])
                 continue
-            form = to_affine(indices[d])  # affine: not full, so every access was analysed
-            rest = Affine(tuple((v, c) for v, c in form.coeffs if v not in fixed), form.const)
+            form = affine_form(indices[d])  # affine: not full, so every access was analysed
+            rest = form.split(fixed)[1]
             out.append(affine_expr(rest, -b.lo))
         return tuple(out)
 
@@ -62,9 +64,29 @@ def check_accessible(ctx: Context, accesses: List[TargetAccess], name: str, axis
                 hint="inline the callee first, or buffer at a loop that does not contain the call")
 
 
-@primitive("buffer_at", rule="memory.buffer_at")
-def buffer_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
-    """Buffer the box of ``target`` one iteration of ``axis`` touches; returns the buffer."""
+@dataclass
+class BufferPlan:
+    """The proved buffering: the loop, the target (name, type), the box one iteration
+    touches (``kept`` dimensions make the buffer's ``shape``), the new buffer's name, the
+    index map of rewritten accesses and whether the body writes the target."""
+
+    func: Func
+    loop: For
+    target: str
+    dtype: Any
+    box: List[DimBox]
+    kept: List[int]
+    shape: Tuple[int, ...]
+    name: str
+    index_fn: IndexFn
+    writes: bool
+
+
+def plan_buffer_at(ctx: Context, target: Any, axis: Any) -> BufferPlan:
+    """Validate, compute the box and prove it in bounds and serving every access.
+
+    Example: ``plan = plan_buffer_at(ctx, "C", "i")`` (``plan.shape == (N,)`` for gemm).
+    """
     site = ctx.loop(axis)
     buf = ctx.buffer(target)
     name, loop = buf.name, site.loop
@@ -84,8 +106,7 @@ def buffer_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     check_accessible(ctx, accesses, name, loop.name)
     outer = site.enclosing + [loop]
     fixed = [l.var for l in outer]
-    ranges = inner_ranges(loop.body)
-    box = compute_box(ctx, accesses, name, btype.shape, fixed, ranges, allow_full=True)
+    box = compute_box(ctx, accesses, name, btype.shape, fixed, inner_ranges(loop.body), allow_full=True)
     full_dims = [d + 1 for d, b in enumerate(box) if b.full]
     if full_dims:
         ctx.assume_unchecked(
@@ -94,20 +115,28 @@ def buffer_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
             f"variables with constant bounds; the buffer would span those dimensions whole")
     kept = [d for d, b in enumerate(box) if b.full or b.size > 1]
     shape = tuple(btype.shape[d] if box[d].full else box[d].size for d in kept)
-    names = all_names(site.func)
-    new_name = fresh_name(names, f"{name}_buf")
+    new_name = fresh_name(all_names(site.func), f"{name}_buf")
     index_fn = buffer_index_fn(box, kept, fixed)
+    prove_index_fits(ctx, f"an index of {name}", max(btype.shape) - 1, f"shape {list(btype.shape)}")
     prove_box_in_bounds(ctx, box, name, btype.shape, outer, "buffered box")
     prove_accesses_in_box(ctx, accesses, name, box, new_name, shape, kept, index_fn, outer,
                           "buffered box")
+    writes = any(a.kind == "write" for a in accesses)
+    return BufferPlan(site.func, loop, name, btype.dtype, box, kept, shape, new_name, index_fn, writes)
 
-    # the copy nests: one loop per kept dimension
-    taken = names + [new_name]
+
+def emit_buffer_at(ctx: Context, plan: BufferPlan) -> BufferHandle:
+    """Declare the buffer, copy the box in (and back out when written), redirect accesses.
+
+    Example: ``handle = emit_buffer_at(ctx, plan_buffer_at(ctx, "C", "i"))``.
+    """
+    name, new_name, kept, shape, box = plan.target, plan.name, plan.kept, plan.shape, plan.box
+    taken = all_names(plan.func) + [new_name]
     init_vars, wb_vars = [], []
-    for n, d in enumerate(kept):
+    for n, _ in enumerate(kept):
         init_vars.append((fresh_name(taken, f"{name}_init_{n}"), shape[n]))
         taken.append(init_vars[-1][0])
-    for n, d in enumerate(kept):
+    for n, _ in enumerate(kept):
         wb_vars.append((fresh_name(taken, f"{name}_wb_{n}"), shape[n]))
         taken.append(wb_vars[-1][0])
 
@@ -123,17 +152,29 @@ def buffer_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
                 out.append(lower)
         return tuple(out)
 
-    dtype = btype.dtype
-    rewrite_accesses(loop.body, name, new_name, index_fn)
-    init = copy_nest(init_vars, f"{new_name}_init",
+    dtype = plan.dtype
+    rewrite_accesses(plan.loop.body, name, new_name, plan.index_fn)
+    init = build_copy_nest(init_vars, f"{new_name}_init",
                      lambda vs: Store(new_name, tuple(vs), Load(name, target_index(vs), dtype)))
-    writes = any(a.kind == "write" for a in accesses)
-    write_back = copy_nest(wb_vars, f"{new_name}_wb",
+    write_back = build_copy_nest(wb_vars, f"{new_name}_wb",
                            lambda vs: Store(name, target_index(vs), Load(new_name, tuple(vs), dtype))
-                           ) if writes else []
-    alloc = Alloc(new_name, BufferType(dtype, shape), None, loc=loop.loc)
-    loop.body[:] = [alloc, *init, *loop.body, *write_back]
-    ctx.trivial("init copies the box, write-back restores it" if writes else
+                           ) if plan.writes else []
+    for nest, role in ((init, "init"), (write_back, "write_back")):
+        if nest and isinstance(nest[0], For):  # the tag relay finds the nests by, not their shape
+            nest[0].attrs.update({"copy_of": new_name, "copy_role": role})
+    alloc = Alloc(new_name, BufferType(dtype, shape), None, loc=plan.loop.loc)
+    plan.loop.body[:] = [alloc, *init, *plan.loop.body, *write_back]
+    ctx.trivial("init copies the box, write-back restores it" if plan.writes else
                 "init copies the box (read-only: no write-back)",
                 "instance of theorem memory.buffer_at")
-    return BufferHandle(site.func.name, new_name)
+    return BufferHandle(plan.func.name, new_name)
+
+
+@primitive("buffer_at", rule="memory.buffer_at", kinds={"target": BUFFER, "axis": LOOP})
+def buffer_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
+    """Buffer the box of ``target`` one iteration of ``axis`` touches; returns the buffer.
+    Example: ``C_buf = s.buffer_at(s.C, axis="i")``."""
+    return emit_buffer_at(ctx, plan_buffer_at(ctx, target, axis))
+
+
+__all__ = ["buffer_at", "plan_buffer_at", "emit_buffer_at", "BufferPlan"]

@@ -23,11 +23,12 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import z3
 
-from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, If, Load, Op, Return, Stmt,
-                        Store, StreamGet, StreamPut, Var, While, stmt_exprs, walk_stmts)
+from ..ir.index import IndexForm, affine_form, constant_trips
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, If, Load, Op, Return, Stmt, Store,
+                        StreamGet, StreamPut, Var, While, index_const, stmt_exprs, walk_stmts)
 from ..ir.types import index
 from .base import Context
-from .deps import Affine, to_affine
+from .index_z3 import guard_term, index_term
 
 
 # ------------------------------------------------------------------ accesses
@@ -168,106 +169,36 @@ def rewrite_accesses(body: Sequence[Stmt], target: str, new_name: str, index_fn:
 
 
 # ------------------------------------------------------------------ index expressions
-def const(v: int) -> Const:
-    return Const(int(v), index)
-
-
-def affine_expr(form: Affine, offset: int = 0) -> Expr:
+def affine_expr(form: IndexForm, offset: int = 0) -> Expr:
     """IR expression (type ``index``) of ``form + offset``. Example: ``i + 2``."""
     total: Optional[Expr] = None
     for var, coef in form.coeffs:
         term: Expr = Var(var, index)
         if coef != 1:
-            term = Op("mul", (const(coef), term), index)
+            term = Op("mul", (index_const(coef), term), index)
         total = term if total is None else Op("add", (total, term), index)
     c = form.const + offset
     if total is None:
-        return const(c)
+        return index_const(c)
     if c > 0:
-        return Op("add", (total, const(c)), index)
+        return Op("add", (total, index_const(c)), index)
     if c < 0:
-        return Op("sub", (total, const(-c)), index)
+        return Op("sub", (total, index_const(-c)), index)
     return total
 
 
-def split_form(form: Affine, fixed: Sequence[str]) -> Tuple[Affine, Affine]:
-    """``(fixed part, rest)`` of an affine form; the constant goes with the rest."""
-    fx = tuple((v, c) for v, c in form.coeffs if v in fixed)
-    rest = tuple((v, c) for v, c in form.coeffs if v not in fixed)
-    return Affine(fx, 0), Affine(rest, form.const)
-
-
 def show_expr(e: Expr) -> str:
-    form = to_affine(e)
+    form = affine_form(e)
     if form is None:
         if isinstance(e, Load):
             return f"{e.buffer}[{', '.join(show_expr(i) for i in e.indices)}]"
         if isinstance(e, Op):
             return f"{e.op}({', '.join(show_expr(a) for a in e.args)})"
         return "?"
-    return show_affine(form)
+    return form.show()
 
 
-def show_affine(form: Affine, offset: int = 0) -> str:
-    parts = [(v if c == 1 else f"{c}*{v}") for v, c in form.coeffs]
-    c = form.const + offset
-    text = " + ".join(parts)
-    if not parts:
-        return str(c)
-    if c > 0:
-        return f"{text} + {c}"
-    if c < 0:
-        return f"{text} - {-c}"
-    return text
-
-
-# ------------------------------------------------------------------ z3 encoding
-def index_to_z3(e: Expr, env: Dict[str, z3.ArithRef]) -> Optional[z3.ArithRef]:
-    """The z3 integer term of an index expression (``None`` if it reads memory or uses an
-    op outside integer arithmetic). Non-negative divisors only, where z3's ``/``/``%``
-    agree with the IR's floor semantics."""
-    if isinstance(e, Const) and isinstance(e.value, int):
-        return z3.IntVal(int(e.value))
-    if isinstance(e, Var):
-        return env.get(e.name, z3.Int(f"free_{e.name}"))
-    if isinstance(e, Op):
-        args = [index_to_z3(a, env) for a in e.args]
-        if any(a is None for a in args):
-            return None
-        if e.op == "cast" and (e.type.is_int or e.type.is_index):
-            return args[0]
-        simple = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b,
-                  "mul": lambda a, b: a * b, "neg": lambda a: -a,
-                  "min": lambda a, b: z3.If(a < b, a, b), "max": lambda a, b: z3.If(a > b, a, b)}
-        if e.op in simple:
-            return simple[e.op](*args)
-        if e.op in ("floordiv", "mod") and isinstance(e.args[1], Const) and e.args[1].value > 0:
-            return args[0] / args[1] if e.op == "floordiv" else args[0] % args[1]
-    return None
-
-
-_CMP = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "lt": lambda a, b: a < b,
-        "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
-
-
-def cond_to_z3(e: Expr, env: Dict[str, z3.ArithRef]) -> Optional[z3.BoolRef]:
-    """A guard as a z3 formula, or ``None`` when it depends on data (then ignored, which
-    only over-approximates the iterations considered)."""
-    if isinstance(e, Op) and e.op in _CMP:
-        a, b = index_to_z3(e.args[0], env), index_to_z3(e.args[1], env)
-        return None if a is None or b is None else _CMP[e.op](a, b)
-    if isinstance(e, Op) and e.op in ("land", "lor"):
-        a, b = cond_to_z3(e.args[0], env), cond_to_z3(e.args[1], env)
-        if e.op == "land":
-            parts = [p for p in (a, b) if p is not None]
-            return z3.And(*parts) if parts else None
-        return None if a is None or b is None else z3.Or(a, b)
-    if isinstance(e, Op) and e.op == "lnot":
-        a = cond_to_z3(e.args[0], env)
-        return None if a is None else z3.Not(a)
-    return None
-
-
+# ------------------------------------------------------------------ iterations in z3
 @dataclass
 class Iteration:
     """z3 variables for one iteration of a chain of loops, with their range constraints."""
@@ -278,7 +209,7 @@ class Iteration:
     def enter(self, loops: Sequence[For], tag: str = "") -> "Iteration":
         for loop in loops:
             v = z3.Int(f"{loop.var}{tag}")
-            lo, hi = index_to_z3(loop.lo, self.env), index_to_z3(loop.hi, self.env)
+            lo, hi = index_term(loop.lo, self.env), index_term(loop.hi, self.env)
             self.env[loop.var] = v
             if lo is not None:
                 self.constraints.append(v >= lo)
@@ -291,9 +222,9 @@ class Iteration:
 
     def guard(self, conds: Sequence[Tuple[Expr, bool]]) -> "Iteration":
         for e, polarity in conds:
-            c = cond_to_z3(e, self.env)
+            c = guard_term(e, self.env, polarity)
             if c is not None:
-                self.constraints.append(c if polarity else z3.Not(c))
+                self.constraints.append(c)
         return self
 
     def show(self, model: z3.ModelRef) -> str:
@@ -307,7 +238,7 @@ class DimBox:
     """One dimension of a box: ``[fixed + lo, fixed + hi)``; ``full`` = the whole extent
     (an index that could not be analysed)."""
 
-    fixed: Affine
+    fixed: IndexForm
     lo: int
     hi: int
     full: bool = False
@@ -317,45 +248,33 @@ class DimBox:
         return self.hi - self.lo
 
     def lower(self) -> Expr:
-        return const(0) if self.full else affine_expr(self.fixed, self.lo)
+        return index_const(0) if self.full else affine_expr(self.fixed, self.lo)
 
     def show(self) -> str:
         if self.full:
             return ":"
         if self.size == 1:
-            return show_affine(self.fixed, self.lo)
-        return f"{show_affine(self.fixed, self.lo)} : {show_affine(self.fixed, self.hi)}"
+            return self.fixed.show(self.lo)
+        return f"{self.fixed.show(self.lo)} : {self.fixed.show(self.hi)}"
 
 
 def inner_ranges(region: Sequence[Stmt]) -> Dict[str, Tuple[int, int]]:
-    """``{var: (min, max)}`` of the loops inside a region whose bounds are constants."""
+    """``{var: (first, last)}`` of the loops inside a region whose bounds are constants."""
     out: Dict[str, Tuple[int, int]] = {}
-
-    def visit(stmts: Sequence[Stmt]) -> None:
-        for s in stmts:
-            if isinstance(s, For):
-                if isinstance(s.lo, Const) and isinstance(s.hi, Const):
-                    lo, hi = int(s.lo.value), int(s.hi.value)
-                    last = lo + s.step * ((hi - lo - 1) // s.step) if hi > lo else lo
-                    out[s.var] = (lo, last)
-                visit(s.body)
-            elif isinstance(s, If):
-                visit(s.then_body)
-                visit(s.else_body)
-            elif isinstance(s, While):
-                visit(s.body)
-
-    visit(region)
+    for s in walk_stmts(list(region)):
+        c = constant_trips(s) if isinstance(s, For) else None
+        if c is not None:
+            out[s.var] = (c.lo, c.last)
     return out
 
 
 def analyse_index(e: Expr, fixed: Sequence[str], ranges: Dict[str, Tuple[int, int]]
-                  ) -> Optional[Tuple[Affine, int, int]]:
+                  ) -> Optional[Tuple[IndexForm, int, int]]:
     """``(fixed part, lo, hi)`` of one index (``None`` if not affine in analysable vars)."""
-    form = to_affine(e)
+    form = affine_form(e)
     if form is None:
         return None
-    fx, rest = split_form(form, fixed)
+    fx, rest = form.split(fixed)
     lo = hi = rest.const
     for var, coef in rest.coeffs:
         if var not in ranges:
@@ -387,14 +306,14 @@ def compute_box(ctx: Context, accesses: Sequence[TargetAccess], name: str, shape
                 break
             parts.append((acc, info))
         if parts is None:
-            box.append(DimBox(Affine((), 0), 0, extent, full=True))
+            box.append(DimBox(IndexForm.constant(0), 0, extent, full=True))
             continue
         first_acc, (fx0, _, _) = parts[0]
         for acc, (fx, _, _) in parts[1:]:
             if fx != fx0:
                 raise ctx.refuse(
                     f"{first_acc.describe(name)} and {acc.describe(name)} index dimension {d + 1} "
-                    f"with different outer loop variables ({show_affine(fx0)} vs {show_affine(fx)}), "
+                    f"with different outer loop variables ({fx0.show()} vs {fx.show()}), "
                     f"so one iteration does not touch a single box",
                     hint="choose an outer loop, where both vary inside the body")
         box.append(DimBox(fx0, min(p[1][1] for p in parts), max(p[1][2] for p in parts)))
@@ -410,7 +329,7 @@ def prove_box_in_bounds(ctx: Context, box: Sequence[DimBox], name: str, shape: S
     for d, (b, extent) in enumerate(zip(box, shape)):
         if b.full:
             continue
-        lo = index_to_z3(b.lower(), it.env)
+        lo = index_term(b.lower(), it.env)
         hi = lo + b.size
         bad.append(z3.Or(lo < 0, hi > extent))
     if not bad:
@@ -418,8 +337,8 @@ def prove_box_in_bounds(ctx: Context, box: Sequence[DimBox], name: str, shape: S
         return
 
     def witness(m: z3.ModelRef) -> str:
-        shown = ", ".join(f"{m.eval(index_to_z3(b.lower(), it.env), model_completion=True)}"
-                          f":{m.eval(index_to_z3(b.lower(), it.env) + b.size, model_completion=True)}"
+        shown = ", ".join(f"{m.eval(index_term(b.lower(), it.env), model_completion=True)}"
+                          f":{m.eval(index_term(b.lower(), it.env) + b.size, model_completion=True)}"
                           if not b.full else ":" for b in box)
         return (f"at iteration {it.show(m)} the {what} {name}[{shown}] leaves the extent "
                 f"{tuple(shape)} of {name}")
@@ -442,13 +361,13 @@ def prove_accesses_in_box(ctx: Context, accesses: Sequence[TargetAccess], name: 
         new_idx = index_fn(acc.indices)
         bad = []
         for d, b in enumerate(box):
-            orig = index_to_z3(acc.indices[d], it.env)
+            orig = index_term(acc.indices[d], it.env)
             if b.full or orig is None:
                 continue  # an unanalysable dimension: covered by the unchecked assumption
-            lower = index_to_z3(b.lower(), it.env)
+            lower = index_term(b.lower(), it.env)
             if d in kept:
                 pos = kept.index(d)
-                cell = index_to_z3(new_idx[pos], it.env)
+                cell = index_term(new_idx[pos], it.env)
                 bad += [cell < 0, cell >= new_shape[pos], lower + cell != orig]
             else:
                 bad.append(lower != orig)
@@ -456,18 +375,18 @@ def prove_accesses_in_box(ctx: Context, accesses: Sequence[TargetAccess], name: 
             continue
 
         def witness(m: z3.ModelRef, acc=acc, it=it) -> str:
-            elem = ", ".join(str(m.eval(index_to_z3(i, it.env), model_completion=True))
-                             if index_to_z3(i, it.env) is not None else "?" for i in acc.indices)
+            elem = ", ".join(str(m.eval(index_term(i, it.env), model_completion=True))
+                             if index_term(i, it.env) is not None else "?" for i in acc.indices)
             span = ", ".join(b.show() for b in box)
             return (f"at iteration {it.show(m)} {acc.describe(name)} touches {name}[{elem}], "
                     f"outside the {what} {name}[{span}]")
 
         ctx.prove(f"{acc.describe(name)} served by {new_name}", [*it.constraints, z3.Or(*bad)],
-                  witness)
+                  witness, hint="buffer at a loop whose iterations touch a fixed box of the array")
 
 
 # ------------------------------------------------------------------ copy nests
-def copy_nest(vars_and_extents: Sequence[Tuple[str, int]], band: str,
+def build_copy_nest(vars_and_extents: Sequence[Tuple[str, int]], band: str,
               make: Callable[[List[Var]], Stmt]) -> List[Stmt]:
     """``for v0 in range(e0): for v1 ...: make([v0, v1, ...])`` (no loops when empty;
     nothing at all when an extent is 0)."""
@@ -476,5 +395,5 @@ def copy_nest(vars_and_extents: Sequence[Tuple[str, int]], band: str,
     vs = [Var(v, index) for v, _ in vars_and_extents]
     body: List[Stmt] = [make(vs)]
     for v, e in reversed(vars_and_extents):
-        body = [For(v, const(0), const(e), 1, body, name=v, band=band)]
+        body = [For(v, index_const(0), index_const(e), 1, body, name=v, band=band)]
     return body

@@ -24,16 +24,19 @@ Example::
 
 from __future__ import annotations
 
+import math
 from typing import Any, List, Sequence, Tuple
 
 import numpy as np
 import z3
 
 from ..errors import AlloError
-from ..ir.nodes import Const, Expr, Op, Var
+from ..ir.nodes import Const, Expr, Op, Var, index_const
 from ..ir.types import BufferType, index
-from .base import BufferSite, Context, primitive
-from .memory_common import const, find_accesses, index_to_z3, rewrite_accesses
+from ..ir.types import row_major_strides as strides
+from .base import BUFFER, VALUE, BufferSite, Context, primitive, prove_index_fits
+from .index_z3 import index_term
+from .memory_common import find_accesses, rewrite_accesses
 
 
 # ------------------------------------------------------------------ partition
@@ -53,7 +56,8 @@ def set_buffer_type(site: BufferSite, new_type: BufferType) -> None:
         site.func.param(site.name).type = new_type
 
 
-@primitive("partition", rule="annotation.partition")
+@primitive("partition", rule="annotation.partition", fixes_layouts=True,
+           kinds={"target": BUFFER, "partition_type": VALUE, "dim": VALUE, "factor": VALUE})
 def partition(ctx: Context, target: Any, partition_type: Any = None, dim: Any = 0,
               factor: Any = 0) -> None:
     """Record a partition type on ``target``'s buffer type; the program is unchanged."""
@@ -102,20 +106,11 @@ def partition(ctx: Context, target: Any, partition_type: Any = None, dim: Any = 
 
 
 # ------------------------------------------------------------------ reshape
-def strides(shape: Sequence[int]) -> List[int]:
-    """Row-major strides. Example: ``strides((2, 3, 4)) == [12, 4, 1]``."""
-    out, step = [], 1
-    for extent in reversed(shape):
-        out.append(step)
-        step *= extent
-    return out[::-1]
-
-
 def linearize(indices: Sequence[Expr], shape: Sequence[int]) -> Expr:
     """``sum(index_d * stride_d)`` as an ``index`` expression (row-major)."""
-    total: Expr = const(0)
+    total: Expr = index_const(0)
     for i, s in zip(indices, strides(shape)):
-        term = i if s == 1 else Op("mul", (i, const(s)), index)
+        term = i if s == 1 else Op("mul", (i, index_const(s)), index)
         total = term if isinstance(total, Const) and total.value == 0 else Op("add", (total, term), index)
     return total
 
@@ -124,21 +119,14 @@ def delinearize(linear: Expr, shape: Sequence[int]) -> Tuple[Expr, ...]:
     """Row-major indices of position ``linear`` in ``shape`` (floordiv / mod by constants)."""
     out = []
     for d, s in enumerate(strides(shape)):
-        e = linear if s == 1 else Op("floordiv", (linear, const(s)), index)
+        e = linear if s == 1 else Op("floordiv", (linear, index_const(s)), index)
         if d > 0:
-            e = Op("mod", (e, const(shape[d])), index)
+            e = Op("mod", (e, index_const(shape[d])), index)
         out.append(e)
     return tuple(out)
 
 
-def _prod(xs: Sequence[int]) -> int:
-    p = 1
-    for x in xs:
-        p *= x
-    return p
-
-
-@primitive("reshape", rule="memory.reshape")
+@primitive("reshape", rule="memory.reshape", kinds={"target": BUFFER, "shape": VALUE})
 def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
     """Give local buffer ``target`` a new shape with the same number of elements."""
     site = ctx.buffer(target)
@@ -148,14 +136,16 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
                          f"part of the interface",
                          hint="reshape a local buffer, or change the argument's annotation")
     if not isinstance(btype, BufferType) or btype.is_stream:
-        raise ctx.refuse(f"{site.name} (type {btype!r}) is not an array buffer")
+        raise ctx.refuse(f"{site.name} (type {btype!r}) is not an array buffer",
+                         hint="reshape applies to local arrays")
     new_shape = tuple(shape)
     if not new_shape or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1
                             for d in new_shape):
-        raise ctx.refuse(f"shape={tuple(shape)!r} must be a non-empty tuple of positive ints")
+        raise ctx.refuse(f"shape={tuple(shape)!r} must be a non-empty tuple of positive ints",
+                         hint=f"e.g. a shape with {btype.size} elements in all")
     new_shape = tuple(int(d) for d in new_shape)
-    if _prod(new_shape) != btype.size:
-        raise ctx.refuse(f"shape {new_shape} has {_prod(new_shape)} elements but {site.name} "
+    if math.prod(new_shape) != btype.size:
+        raise ctx.refuse(f"shape {new_shape} has {math.prod(new_shape)} elements but {site.name} "
                          f"{btype.shape} has {btype.size}",
                          hint="the new shape must hold exactly the same number of elements")
     if btype.layout is not None:
@@ -168,13 +158,14 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
                              f"see a different shape",
                              hint="reshape a buffer used only by loads and stores")
     old_shape = btype.shape
+    prove_index_fits(ctx, "the linear position of an element", btype.size - 1, f"{btype.size} elements")
     names = [f"_reshape_t{d}" for d in range(len(old_shape))]
     symbolic = delinearize(linearize([Var(n, index) for n in names], old_shape), new_shape)
 
     # side condition: new index in bounds with the same row-major position (z3 instance)
     env = {n: z3.Int(n) for n in names}
     old_pos = sum(env[n] * s for n, s in zip(names, strides(old_shape)))
-    new_idx = [index_to_z3(e, env) for e in symbolic]
+    new_idx = [index_term(e, env) for e in symbolic]
     new_pos = sum(i * s for i, s in zip(new_idx, strides(new_shape)))
     in_old = [z3.And(0 <= env[n], env[n] < e) for n, e in zip(names, old_shape)]
     outside = [z3.Or(i < 0, i >= e) for i, e in zip(new_idx, new_shape)]
@@ -185,7 +176,8 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
         return f"{site.name}[{old}] would map to [{new}]"
 
     ctx.prove("reshape preserves the linear index",
-              [*in_old, z3.Or(new_pos != old_pos, *outside)], witness)
+              [*in_old, z3.Or(new_pos != old_pos, *outside)], witness,
+              hint="choose a shape with the same number of elements")
 
     def index_fn(indices: Tuple[Expr, ...]) -> Tuple[Expr, ...]:
         from ..ir.nodes import substitute

@@ -31,15 +31,18 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Tuple
 
-from ..ir.nodes import Alloc, Const, Expr, Load, Op, Store, Var, substitute
+from ..ir.nodes import (Alloc, Const, Expr, For, Func, Load, Op, Stmt, Store, Var, index_const,
+                        substitute)
 from ..ir.types import BufferType, index
-from .base import BufferHandle, Context, all_names, fresh_name, primitive
-from .deps import Affine, to_affine
-from .memory_common import (affine_expr, compute_box, const, copy_nest, find_accesses,
+from .base import (BUFFER, LOOP, BufferHandle, Context, all_names, fresh_name, primitive,
+                   prove_index_fits)
+from ..ir.index import affine_form
+from .memory_common import (affine_expr, compute_box, build_copy_nest, find_accesses,
                             inner_ranges, prove_accesses_in_box, prove_box_in_bounds,
-                            refuse_if_declared_inside, rewrite_accesses, show_affine)
+                            refuse_if_declared_inside, rewrite_accesses)
 
 
 def _plus(a: Expr, b: Expr) -> Expr:
@@ -50,24 +53,52 @@ def _plus(a: Expr, b: Expr) -> Expr:
     return Op("add", (a, b), index)
 
 
-@primitive("reuse_at", rule="memory.reuse_at")
-def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
-    """Create a shifted reuse window of ``target`` along ``axis``; returns the window."""
+@dataclass
+class ReusePlan:
+    """The proved window: the loop it slides along (at ``position`` of ``parent``), the
+    target, the window box, the kept dimensions and the window's ``shape``, the sliding
+    dimension ``d`` (position ``pos`` among the kept ones, ``width`` cells), the window's
+    name and the index map of the rewritten reads."""
+
+    func: Func
+    parent: List[Stmt]
+    position: int
+    loop: For
+    target: str
+    dtype: Any
+    box: List[Any]
+    kept: List[int]
+    shape: Tuple[int, ...]
+    d: int
+    pos: int
+    width: int
+    name: str
+    index_fn: Callable[[Tuple[Expr, ...]], Tuple[Expr, ...]]
+
+
+def plan_reuse_at(ctx: Context, target: Any, axis: Any) -> ReusePlan:
+    """Validate, find the sliding dimension and prove the window serves every read.
+
+    Example: ``plan = plan_reuse_at(ctx, "A", "x")`` (``plan.width == 3`` for a 3-tap blur).
+    """
     site = ctx.loop(axis)
     buf = ctx.buffer(target)
     name, loop = buf.name, site.loop
     if buf.func is not site.func:
         raise ctx.refuse(f"buffer {name!r} belongs to function {buf.func.name!r} but loop "
-                         f"{loop.name!r} to {site.func.name!r}")
+                         f"{loop.name!r} to {site.func.name!r}",
+                         hint="pass a buffer of the loop's function (\"func:name\")")
     btype = buf.type
     if not isinstance(btype, BufferType) or btype.is_stream or btype.rank == 0:
-        raise ctx.refuse(f"{name} is not an array buffer (type {btype!r})")
+        raise ctx.refuse(f"{name} is not an array buffer (type {btype!r})",
+                         hint="reuse_at applies to array arguments and local arrays")
     if not (isinstance(loop.lo, Const) and isinstance(loop.hi, Const)) or loop.step != 1:
         raise ctx.refuse(f"loop {loop.name!r} must have constant bounds and step 1 to slide "
-                         f"a window along it")
+                         f"a window along it", hint="reuse at a normalized loop (range(lo, hi))")
     x_lo, x_hi = int(loop.lo.value), int(loop.hi.value)
     if x_hi <= x_lo:
-        raise ctx.refuse(f"loop {loop.name!r} runs no iteration; there is nothing to reuse")
+        raise ctx.refuse(f"loop {loop.name!r} runs no iteration; there is nothing to reuse",
+                         hint="reuse at a loop that runs")
     refuse_if_declared_inside(ctx, buf.alloc, loop, name)
     accesses = find_accesses(loop.body, name)
     for acc in accesses:
@@ -76,7 +107,8 @@ def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
                              f"a reuse window would serve stale values",
                              hint="reuse_at applies to buffers the loop only reads")
     if not accesses:
-        raise ctx.refuse(f"{name} is not read inside loop {loop.name!r}")
+        raise ctx.refuse(f"{name} is not read inside loop {loop.name!r}",
+                         hint="choose a loop whose body reads the buffer")
     outer = site.enclosing + [loop]
     fixed = [l.var for l in outer]
     box = compute_box(ctx, accesses, name, btype.shape, fixed, inner_ranges(loop.body),
@@ -91,12 +123,13 @@ def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     if len(sliding) > 1:
         raise ctx.refuse(f"the reads of {name} ({name}[{span}]) move with loop {loop.name!r} in "
                          f"{len(sliding)} dimensions; only windows sliding along one dimension "
-                         f"(1-D windows, line buffers) are supported")
+                         f"(1-D windows, line buffers) are supported",
+                         hint="reuse at an inner loop, where the window slides in one dimension")
     d = sliding[0]
     if coef[d] != 1:
         raise ctx.refuse(f"the window of {name} moves by {coef[d]} per iteration of "
-                         f"{loop.name!r} (index {show_affine(box[d].fixed, box[d].lo)}); only "
-                         f"stride-1 windows are supported")
+                         f"{loop.name!r} (index {box[d].fixed.show(box[d].lo)}); only "
+                         f"stride-1 windows are supported", hint="use buffer_at for strided accesses")
     kept = [e for e, b in enumerate(box) if e == d or b.size > 1]
     shape = tuple(box[e].size for e in kept)
     pos = kept.index(d)
@@ -107,16 +140,29 @@ def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
     def index_fn(indices: Tuple[Expr, ...]) -> Tuple[Expr, ...]:
         out = []
         for e in kept:
-            form = to_affine(indices[e])
-            rest = Affine(tuple((v, c) for v, c in form.coeffs if v not in fixed), form.const)
+            form = affine_form(indices[e])
+            rest = form.split(fixed)[1]
             out.append(affine_expr(rest, -box[e].lo))
         return tuple(out)
 
+    prove_index_fits(ctx, f"an index of {name}", max(btype.shape) - 1, f"shape {list(btype.shape)}")
     prove_box_in_bounds(ctx, box, name, btype.shape, outer, "reuse window")
     prove_accesses_in_box(ctx, accesses, name, box, new_name, shape, kept, index_fn, outer,
                           "reuse window")
+    return ReusePlan(site.func, site.parent, site.position, loop, name, btype.dtype, box, kept,
+                     shape, d, pos, width, new_name, index_fn)
 
-    taken = names + [new_name]
+
+def emit_reuse_at(ctx: Context, plan: ReusePlan) -> BufferHandle:
+    """Declare the window and its fill before the loop, shift and load at the start of
+    each iteration, and redirect the reads.
+
+    Example: ``window = emit_reuse_at(ctx, plan_reuse_at(ctx, "A", "x"))``.
+    """
+    name, new_name, loop = plan.target, plan.name, plan.loop
+    box, kept, shape, d, pos, width = plan.box, plan.kept, plan.shape, plan.d, plan.pos, plan.width
+    x_lo = int(loop.lo.value)
+    taken = all_names(plan.func) + [new_name]
 
     def loop_vars(kind: str) -> List[Tuple[str, int]]:
         out = []
@@ -128,7 +174,7 @@ def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
 
     fill_vars, shift_vars = loop_vars("fill"), loop_vars("shift")
     load_vars = [lv for n, lv in enumerate(loop_vars("load")) if n != pos]  # one cell in dim d
-    dtype = btype.dtype
+    dtype = plan.dtype
 
     def target_index(vs: List[Expr], first_cell: int, at: Dict[str, Expr]) -> Tuple[Expr, ...]:
         """Target element of window cell ``vs`` (+ ``first_cell`` in dim d), loop var
@@ -139,31 +185,40 @@ def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
             if e in kept:
                 v: Expr = vs[kept.index(e)]
                 if e == d and first_cell:
-                    v = _plus(v, const(first_cell))
+                    v = _plus(v, index_const(first_cell))
                 out.append(_plus(lower, v))
             else:
                 out.append(lower)
         return tuple(out)
 
     def cell(vs: List[Expr], shift: int) -> Tuple[Expr, ...]:
-        return tuple(_plus(v, const(shift)) if n == pos and shift else v for n, v in enumerate(vs))
+        return tuple(_plus(v, index_const(shift)) if n == pos and shift else v for n, v in enumerate(vs))
 
-    first = {loop.var: const(x_lo)}
-    fill = copy_nest(fill_vars, f"{new_name}_fill",
+    first = {loop.var: index_const(x_lo)}
+    fill = build_copy_nest(fill_vars, f"{new_name}_fill",
                      lambda vs: Store(new_name, cell(vs, 1), Load(name, target_index(vs, 0, first), dtype)))
-    shift = copy_nest(shift_vars, f"{new_name}_shift",
+    shift = build_copy_nest(shift_vars, f"{new_name}_shift",
                       lambda vs: Store(new_name, tuple(vs), Load(new_name, cell(vs, 1), dtype)))
     def with_d(vs: List[Var]) -> List[Expr]:
-        return [*vs[:pos], const(0), *vs[pos:]]
+        return [*vs[:pos], index_const(0), *vs[pos:]]
 
-    load = copy_nest(load_vars, f"{new_name}_load",
+    load = build_copy_nest(load_vars, f"{new_name}_load",
                      lambda vs: Store(new_name, cell(with_d(vs), width - 1),
                                       Load(name, target_index(with_d(vs), width - 1, {}), dtype)))
-    rewrite_accesses(loop.body, name, new_name, index_fn)
+    rewrite_accesses(loop.body, name, new_name, plan.index_fn)
     loop.body[:] = [*shift, *load, *loop.body]
     alloc = Alloc(new_name, BufferType(dtype, shape), None, loc=loop.loc)
-    at = site.position
-    site.parent[at:at] = [alloc, *fill]
+    plan.parent[plan.position:plan.position] = [alloc, *fill]
     ctx.trivial("shift then load keeps cell w equal to the element at window start + w",
                 "instance of theorem memory.reuse_at")
-    return BufferHandle(site.func.name, new_name)
+    return BufferHandle(plan.func.name, new_name)
+
+
+@primitive("reuse_at", rule="memory.reuse_at", kinds={"target": BUFFER, "axis": LOOP})
+def reuse_at(ctx: Context, target: Any, axis: Any) -> BufferHandle:
+    """Create a shifted reuse window of ``target`` along ``axis``; returns the window.
+    Example: ``win = s.reuse_at(s.A, "x")``."""
+    return emit_reuse_at(ctx, plan_reuse_at(ctx, target, axis))
+
+
+__all__ = ["reuse_at", "plan_reuse_at", "emit_reuse_at", "ReusePlan"]

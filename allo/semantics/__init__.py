@@ -1,7 +1,7 @@
 """The meaning of every IR operation, defined once (docs/semantics.md).
 
-* :mod:`allo.semantics.registry`: one entry per op of :data:`allo.ir.nodes.OPS` with its
-  concrete (bit-exact) meaning and the symbolic / z3 hooks.
+* :mod:`allo.semantics.registry`: one definition per IR op (arity, group, type families,
+  result typing, algebraic laws) with its concrete (bit-exact), symbolic and z3 meanings.
 
 The reference interpreter built on it is an executor: :mod:`allo.backends.interp`.
 
@@ -13,9 +13,9 @@ Example::
     -56
 """
 
-from .registry import (REGISTRY, MissingHookError, OpSemantics, UnknownOpError, evaluate,
-                       get_symbolic, get_z3, register_symbolic, register_z3, specialize)
+from .registry import (REGISTRY, Laws, MissingHookError, OpSemantics, UnknownOpError, evaluate,
+                       get_symbolic, get_z3, ops, register_symbolic, register_z3, specialize)
 
 
-__all__ = ["REGISTRY", "OpSemantics", "UnknownOpError", "MissingHookError", "evaluate",
+__all__ = ["REGISTRY", "OpSemantics", "Laws", "ops", "UnknownOpError", "MissingHookError", "evaluate",
            "specialize", "register_symbolic", "register_z3", "get_symbolic", "get_z3"]

@@ -4,8 +4,9 @@ Integers, ``index``, ``bool`` and fixed point (its raw bits) are bit-vectors of 
 width; floats use z3's IEEE floating-point theory (round-to-nearest-even, op by op). The
 few ops z3 cannot state exactly (``exp``, ``log``, ``sin``, ``pow``, float ``mod``, ...)
 become uninterpreted functions and are recorded in :attr:`Z3Context.approximations`, so a
-caller can tell an exact encoding from an abstraction. Every entry of :data:`Z3_OPS` is
-``fn(ctx, rtype, arg_types, args) -> z3 term``.
+caller can tell an exact encoding from an abstraction. Every entry of :data:`MEANINGS` is
+``fn(ctx, rtype, arg_types, args) -> z3 term``; the registry attaches them to its entries
+(``REGISTRY[op].z3``).
 
 Example::
 
@@ -24,6 +25,7 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 import z3
 
 from ..ir.types import AlloType, Fixed, Float
+from .registry import REGISTRY
 
 _FP_SORTS = {"f16": (5, 11), "bf16": (8, 8), "f32": (8, 24), "f64": (11, 53)}
 _RNE = z3.RNE
@@ -336,32 +338,42 @@ def _float_math(name: str) -> Callable:
     return fn
 
 
-Z3_OPS: Dict[str, Callable] = {}
-for _n in ("add", "sub", "mul", "div", "floordiv", "mod", "neg", "min", "max", "abs"):
-    Z3_OPS[_n] = _arith(_n)
-for _n in ("eq", "ne", "lt", "le", "gt", "ge"):
-    Z3_OPS[_n] = _compare(_n)
-for _n in ("and", "or", "xor", "not", "shl", "shr", "land", "lor", "lnot"):
-    Z3_OPS[_n] = _bitwise(_n)
-for _n in ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "floor",
-           "ceil", "pow"):
-    Z3_OPS[_n] = _float_math(_n)
-Z3_OPS["select"] = lambda ctx, rt, ats, a: z3.If(a[0] != 0, a[1], a[2])
-Z3_OPS["cast"] = _cast
-Z3_OPS["get_bit"] = _get_bit
-Z3_OPS["set_bit"] = _set_bit
-Z3_OPS["get_slice"] = _get_slice
-Z3_OPS["set_slice"] = _set_slice
+def _meaning(name: str) -> Callable:
+    group = REGISTRY[name].group
+    if group == "arith":
+        return _arith(name)
+    if group == "compare":
+        return _compare(name)
+    if group in ("bitwise", "logical"):
+        return _bitwise(name)
+    if group == "math":
+        return _float_math(name)
+    return _SPECIAL[name]
+
+
+_SPECIAL: Dict[str, Callable] = {
+    "select": lambda ctx, rt, ats, a: z3.If(a[0] != 0, a[1], a[2]),
+    "cast": _cast,
+    "get_bit": _get_bit,
+    "set_bit": _set_bit,
+    "get_slice": _get_slice,
+    "set_slice": _set_slice,
+}
+
+# The z3 meaning of every op, attached to the registry's entries (``REGISTRY[op].z3``).
+MEANINGS: Dict[str, Callable] = {name: _meaning(name) for name in REGISTRY}
 
 
 def z3_apply(ctx: Z3Context, op: str, rtype: AlloType, arg_types: Sequence[AlloType],
              args: Sequence[z3.ExprRef]) -> z3.ExprRef:
-    """The z3 term of ``op`` applied to ``args``; n-ary AC nodes fold left.
+    """The z3 term of ``op`` applied to ``args``, through the registry; n-ary nodes (ops
+    the registry's laws let the DAG flatten) fold left.
 
     Example: ``z3_apply(Z3Context(), "add", int8, (int8,) * 3, (x, y, z))`` is ``x + y + z``.
     """
-    fn = Z3_OPS[op]
-    if len(args) > 2 and op in ("add", "mul", "and", "or", "xor", "land", "lor", "min", "max"):
+    entry = REGISTRY[op]
+    fn = entry.z3
+    if len(args) > 2 and entry.laws.nary:
         acc = fn(ctx, rtype, arg_types[:2], args[:2])
         for a, t in zip(args[2:], arg_types[2:]):
             acc = fn(ctx, rtype, (rtype, t), (acc, a))
@@ -369,16 +381,4 @@ def z3_apply(ctx: Z3Context, op: str, rtype: AlloType, arg_types: Sequence[AlloT
     return fn(ctx, rtype, tuple(arg_types), tuple(args))
 
 
-def _register() -> None:
-    """Register every op with the registry, in its ``fn(args, arg_types, rt)`` convention."""
-    from .registry import register_z3
-
-    for name in Z3_OPS:
-        def hook(args, arg_types, rt, ctx=None, _name=name):
-            return z3_apply(ctx if ctx is not None else Z3Context(), _name, rt, arg_types, args)
-        register_z3(name, hook)
-
-
-_register()
-
-__all__ = ["Z3_OPS", "Z3Context", "z3_apply", "z3_sort"]
+__all__ = ["MEANINGS", "Z3Context", "z3_apply", "z3_sort"]

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Sequence, Tuple
 
 from ..ir.types import AlloType, Float
-from ..semantics.symbolic_ops import SYMBOLIC_OPS
+from ..semantics.registry import REGISTRY
 from .dag import OPCODE, Dag
 
 
@@ -75,7 +75,7 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
             return r
         return unary
     if n == 2:
-        commutative = SYMBOLIC_OPS[op].commutative
+        commutative = REGISTRY[op].laws.commutative
 
         def binary(a: int, b: int) -> int:
             if a in values and b in values:

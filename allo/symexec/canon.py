@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Tuple
 
 from ..ir.types import Fixed, Float
-from ..semantics.symbolic_ops import SYMBOLIC_OPS
+from ..semantics.registry import REGISTRY
 from .dag import INPUT, OP_NAMES, OPCODE, Dag, _is_int
 
 _ADD, _SUB, _NEG, _MUL = OPCODE["add"], OPCODE["sub"], OPCODE["neg"], OPCODE["mul"]
@@ -45,9 +45,9 @@ def _chain_kind(dag: Dag, node: Tuple) -> Optional[str]:
     if _is_int(t):
         if code in _LINEAR:
             return "linear"
-        return "ac" if SYMBOLIC_OPS[name].int_ac else None
+        return "ac" if REGISTRY[name].laws.int_ac else None
     if isinstance(t, Fixed):
-        return "ac" if SYMBOLIC_OPS[name].fixed_ac else None
+        return "ac" if REGISTRY[name].laws.fixed_ac else None
     if isinstance(t, Float) and dag.fp == "reassoc" and code in (_ADD, _MUL):
         return "reassoc"
     return None

@@ -12,11 +12,14 @@ Exactness: index arithmetic (``add``/``sub``/``mul``/``neg`` on ``index``) is co
 unbounded Python ints and wrapped to 64 bits where it is used (the wrap is a ring
 homomorphism, so wrapping once equals wrapping per op); a bounds check that interval
 analysis cannot discharge statically is emitted inline, and its slow path wraps before
-deciding. Other static ops call the registry's concrete function.
+deciding (:func:`allo.ir.index.interval` discharges the check when it can). Other
+static ops call the registry's concrete function.
 
 Every generated function takes ``pc`` (the path condition node, ``None`` when
 unconditional) first: stores under a data-dependent condition write
-``select(pc, new, old)``; streams and returns under one are not SICF.
+``select(pc, new, old)``; streams under one are not SICF, nor a return under a condition
+of its own function (a callee's return under its caller's condition binds the results with
+a select).
 
 Example::
 
@@ -27,6 +30,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -34,7 +38,9 @@ import numpy as np
 
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
                         Return, Store, StreamGet, StreamPut, Var, While, walk_expr, walk_stmts)
-from ..ir.types import AlloType, BufferType, Fixed, Float, StreamType, bool_, float64, index
+from ..ir.index import interval, loop_interval
+from ..ir.types import (AlloType, BufferType, Fixed, Float, StreamType, bool_, float64, index,
+                        row_major_strides)
 from ..semantics.values import const_value
 from .builders import make_builder, make_const_converter
 from .dag import Dag
@@ -64,18 +70,11 @@ class _Buf:
 
     @property
     def strides(self) -> Tuple[int, ...]:
-        out, acc = [], 1
-        for d in reversed(self.shape):
-            out.append(acc)
-            acc *= d
-        return tuple(reversed(out))
+        return row_major_strides(self.shape)
 
     @property
     def size(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
 
 def expr_ops(e: Expr) -> int:
@@ -207,7 +206,8 @@ class _FunctionCompiler:
         if self.stores:  # bound here so outlined nested defs can rebind them (nonlocal)
             self.emit(" = ".join(self.stores) + " = None")
         dataflow = bool(self.func.attrs.get("dataflow"))
-        self.emit("_tok = X.token(); _pce = pc")
+        self.emit("_tok = X.token()")
+        self.emit("_pc0 = pc")  # the caller's path condition: call results bind under it
         if dataflow:
             self.emit("_pp0 = X.process")
         self.block(self.func.body, count=True, dataflow_label=self.func.name if dataflow else None,
@@ -277,49 +277,10 @@ class _FunctionCompiler:
         code, raw = self.static(e)
         return f"X.wrap64({code})" if raw else code
 
-    def affine(self, e: Expr) -> Optional[Tuple[Dict[str, int], int]]:
-        """``e`` as {loop var: coefficient} + constant, when it is index-affine."""
-        if isinstance(e, Const) and e.type == index:
-            return {}, int(const_value(e.value, index))
-        if isinstance(e, Var):
-            lv = self.loopvar(e.name)
-            return ({lv[0]: 1}, 0) if lv else None
-        if not isinstance(e, Op) or e.type != index:
-            return None
-        parts = [self.affine(a) for a in e.args]
-        if any(p is None for p in parts):
-            return None
-        if e.op == "neg":
-            return {k: -v for k, v in parts[0][0].items()}, -parts[0][1]
-        if e.op in ("add", "sub"):
-            sign = 1 if e.op == "add" else -1
-            (ca, ka), (cb, kb) = parts
-            out = dict(ca)
-            for k, v in cb.items():
-                out[k] = out.get(k, 0) + sign * v
-            return out, ka + sign * kb
-        if e.op == "mul":
-            (ca, ka), (cb, kb) = parts
-            if not ca:
-                ca, ka, cb, kb = cb, kb, ca, ka
-            if cb:
-                return None
-            return {k: v * kb for k, v in ca.items()}, ka * kb
-        return None
-
     def provably_within(self, e: Expr, extent: int) -> bool:
-        form = self.affine(e)
-        if form is None:
-            return False
-        ranges = {py: rng for _, py, rng in self.loops}
-        lo = hi = form[1]
-        for var, k in form[0].items():
-            rng = ranges.get(var)
-            if rng is None:
-                return False
-            a, b = k * rng[0], k * rng[1]
-            lo, hi = lo + min(a, b), hi + max(a, b)
-        return 0 <= lo and hi < extent
+        """``0 <= e < extent`` on every iteration of the enclosing loops (index analysis)."""
+        rng = interval(e, {var: r for var, _, r in self.loops if r is not None})
+        return rng is not None and 0 <= rng[0] and rng[1] < extent
 
     # ------------------------------------------------------------ addresses and data
     def address(self, info: _Buf, indices: Tuple[Expr, ...], what: str) -> str:
@@ -436,9 +397,9 @@ class _FunctionCompiler:
             self._call(s)
         elif isinstance(s, Return):
             vals = [self.view(a) if isinstance(a, BufRef) else self.dyn(a) for a in s.values]
-            # a return at the function's own level returns under the caller's condition,
-            # which the caller's stores and result binding already apply
-            self.emit("if pc != _pce: X.not_sicf('return under a data-dependent condition')")
+            # a return under the caller's condition is fine (the call binds its results with
+            # select(pc, ...)); one under a condition of this function's own is not SICF
+            self.emit("if pc != _pc0: X.not_sicf('return under a data-dependent condition')")
             if self.func.attrs.get("dataflow"):
                 self.emit("X.process = _pp0")
             self.emit(f"return [{', '.join(vals)}]")
@@ -474,10 +435,7 @@ class _FunctionCompiler:
         r, py = self.fresh("_r"), self.fresh("_i")
         self.emit(f"{r} = range({self._bound(s.lo, f'the lower bound of loop {s.name or s.var!r}')}, "
                   f"{self._bound(s.hi, f'the upper bound of loop {s.name or s.var!r}')}, {s.step})")
-        rng = None
-        if isinstance(s.lo, Const) and isinstance(s.hi, Const):
-            vals = range(int(s.lo.value), int(s.hi.value), s.step)
-            rng = (min(vals[0], vals[-1]), max(vals[0], vals[-1])) if len(vals) else (0, -1)
+        rng = loop_interval(s, {var: r for var, _, r in self.loops if r is not None})
         nested = any(isinstance(x, (For, While, Call)) for x in walk_stmts(s.body))
         cost = sum(stmt_cost(c) for c in s.body)
         if not nested and cost:

@@ -15,7 +15,7 @@ like terms with coefficients modulo ``2**n``, ``sub``/``neg`` become coefficient
 binary float ``add``/``mul`` are sorted (IEEE commutativity is exact); under
 ``fp="reassoc"`` float ``add``/``mul`` chains are also flattened (an approximation that the
 verdict reports); casts fold where exact (same type, lossless widening followed by a cast).
-The laws come from :mod:`allo.semantics.symbolic_ops`.
+The laws come from the op registry (:attr:`allo.semantics.registry.OpSemantics.laws`).
 
 :meth:`Dag.op` applies these rules eagerly. The symbolic executor does not call it in its
 hot loop: it builds *raw* nodes (:mod:`allo.symexec.builders`: constant folding and
@@ -35,13 +35,12 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
-from ..ir.nodes import OPS
 from ..ir.types import AlloType, Fixed, Float, wrap_int
-from ..semantics.symbolic_ops import SYMBOLIC_OPS
+from ..semantics.registry import REGISTRY
 from ..semantics.values import const_value, float_bits, float_from_bits
 
 CONST, INPUT = 0, 1
-OP_NAMES: List[str] = ["const", "input", *sorted(OPS)]
+OP_NAMES: List[str] = ["const", "input", *sorted(REGISTRY)]
 OPCODE: Dict[str, int] = {n: i for i, n in enumerate(OP_NAMES)}
 
 _FLOAT_RANK = {"f16": (5, 11), "bf16": (8, 8), "f32": (8, 24), "f64": (11, 53)}
@@ -176,13 +175,13 @@ class Dag:
             key = (op, t, args)  # memo: loop index arithmetic folds the same terms often
             hit = self._folded.get(key)
             if hit is None:
-                if len(args) > 2 and op in _NARY:
+                if len(args) > 2 and REGISTRY[op].laws.nary:
                     hit = self._fold_chain(op, t, list(args))
                 else:
                     hit = self._fold(op, t, args)
                 self._folded[key] = hit
             return hit
-        laws = SYMBOLIC_OPS[op]
+        laws = REGISTRY[op].laws
         is_float = isinstance(t, Float)
         if _is_int(t):
             if op == "add":
@@ -266,7 +265,7 @@ class Dag:
         return (nid,), 1
 
     def _ac(self, op: str, t: AlloType, args: Sequence[int]) -> int:
-        code, tt, laws = OPCODE[op], self.tid(t), SYMBOLIC_OPS[op]
+        code, tt, laws = OPCODE[op], self.tid(t), REGISTRY[op].laws
         flat: List[int] = []
         stack = list(args)
         while stack:
@@ -354,7 +353,7 @@ class Dag:
                 stack.pop()
                 op, t = OP_NAMES[node[0]], types[node[1]]
                 kids = node[2:]
-                if len(kids) > 2 and op in _NARY:
+                if len(kids) > 2 and REGISTRY[op].laws.nary:
                     acc = memo[kids[0]]
                     for c in kids[1:]:
                         acc = self.impl(op, (t, types[nodes[c][1]]), t)(acc, memo[c])
@@ -412,9 +411,6 @@ class Dag:
             if self.nodes[n][0] > INPUT:
                 stack.extend(self.nodes[n][2:])
         return len(seen)
-
-
-_NARY = {"add", "mul", "and", "or", "xor", "land", "lor", "min", "max"}
 
 
 def _unravel(flat: int, shape: Tuple[int, ...]) -> Tuple[int, ...]:

@@ -32,7 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..ir.nodes import Module
-from ..ir.types import AlloType, BufferType, StreamType, bool_, wrap_int
+from ..ir.types import AlloType, BufferType, StreamType, bool_, row_major_strides, wrap_int
 from .canon import canonical_value
 from .codegen import CompileNotSICF, ModuleCompiler
 from .dag import Dag
@@ -99,11 +99,7 @@ class View:
     def __init__(self, name, store, offset, shape, dtype, depth=None):
         self.name, self.store, self.offset, self.shape = name, store, offset, tuple(shape)
         self.dtype, self.depth = dtype, depth
-        strides, acc = [], 1
-        for d in reversed(self.shape):
-            strides.append(acc)
-            acc *= d
-        self.strides = tuple(reversed(strides))
+        self.strides = row_major_strides(self.shape)
 
     def flat(self, idx: Tuple[int, ...]) -> int:
         if len(idx) != len(self.shape):

@@ -19,7 +19,8 @@ runs one greedy schedule with wake-ups (linear in the number of events).
 Example::
 
     >>> procs = {("top",): Proc(None, [])}                  # doctest: +SKIP
-    >>> blocked = find_deadlock(trace, procs, depths)      # None: deadlock-free
+    >>> blocked = find_deadlock(trace, procs, depths)      # doctest: +SKIP
+    >>> # blocked is None: deadlock-free
 """
 
 from __future__ import annotations

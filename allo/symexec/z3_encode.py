@@ -1,4 +1,5 @@
-"""DAG nodes -> z3 terms, through the z3 op table of :mod:`allo.semantics.z3_ops`.
+"""DAG nodes -> z3 terms, through the z3 meanings of the op registry
+(:func:`allo.semantics.z3_ops.z3_apply`).
 
 Two modes: ``"exact"`` (bit-vectors and IEEE floating point; only math intrinsics z3
 cannot state are uninterpreted, and :attr:`Encoder.approximations` says which) and

@@ -14,6 +14,8 @@ mutation tests; public so users can property-test their own backends and rewrite
 * :func:`inputs_for` — numpy arguments for a ``Func`` per the calling convention.
 * :func:`kernel_sources` — random kernel *source text* for frontend fuzzing.
 * :func:`outputs_equal` — bit-exact result comparison (NaN == NaN, -0.0 != +0.0).
+* :mod:`.random_designs` — random hierarchical designs and layouts (``random.Random``
+  driven) for the layout-inference property tests and benchmarks.
 
 A user property test: a backend agrees with the reference interpreter on random kernels::
 

@@ -28,15 +28,18 @@ from hypothesis import strategies as st
 
 from ..ir.nodes import OPS, Const, Expr, Load, Op, Var
 from ..ir.types import AlloType, BufferType, Fixed, Float, Int, UInt, bool_, index
+from ..semantics.registry import ops
 from .scalars import scalar_types, scalar_values
 
-ARITH_BINARY = ("add", "sub", "mul", "div", "floordiv", "min", "max")
-ARITH_UNARY = ("neg", "abs")
-BITWISE = ("and", "or", "xor", "shl", "shr")
-COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
-LOGICAL = ("land", "lor")
-MATH_UNARY = ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh",
-              "floor", "ceil")
+# Op groups drawn from, read from the op registry (definition order). Binary arithmetic
+# defined on every type family (``mod`` is not on fixed point: drawn separately).
+ARITH_BINARY = ops(group="arith", arity=2, family="fixed")
+ARITH_UNARY = ops(group="arith", arity=1)
+BITWISE = ops(group="bitwise", arity=2)
+COMPARISONS = ops(group="compare")
+LOGICAL = ops(group="logical", arity=2)
+MATH_UNARY = ops(group="math", arity=1)
+_LIBM_UNARY = ops(group="math", arity=1, libm=True)
 # The type of get_bit/set_bit positions and get_slice/set_slice bounds.
 BIT_POSITION_TYPE = index
 
@@ -194,7 +197,9 @@ def _op_families(t: AlloType) -> List[Tuple[str, ...]]:
     rare families such as math intrinsics or logical ops still show up often)."""
     fams: List[Tuple[str, ...]] = [ARITH_BINARY, ARITH_UNARY, ("select", "cast")]
     if isinstance(t, Float):
-        return fams + [MATH_UNARY[:5], MATH_UNARY[5:9], ("floor", "ceil", "pow", "mod")]
+        half = (len(_LIBM_UNARY) + 1) // 2  # libm intrinsics in two families, then the rest
+        return fams + [_LIBM_UNARY[:half], _LIBM_UNARY[half:],
+                       ops(group="math", libm=False) + ops(group="math", arity=2) + ("mod",)]
     if isinstance(t, Fixed):
         return fams
     if t.is_index:

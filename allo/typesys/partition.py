@@ -65,11 +65,13 @@ def normalize_dims(rank: int, dim: DimSpec, where: str = "partition") -> List[in
         raise ScheduleError("dim=[] selects no dimension", where=where,
                             hint="pass dim=0 for all dimensions or 1-based dims")
     if rank == 0:
-        raise ScheduleError("a scalar (0-d buffer) cannot be partitioned", where=where)
+        raise ScheduleError("a scalar (0-d buffer) cannot be partitioned", where=where,
+                            hint="partition array buffers only")
     out: List[int] = []
     for d in items:
         if isinstance(d, bool) or not isinstance(d, int):
-            raise ScheduleError(f"dim must be an int or a list of ints, got {d!r}", where=where)
+            raise ScheduleError(f"dim must be an int or a list of ints, got {d!r}", where=where,
+                                hint=f"1..{rank} (1-based), or 0 for every dimension")
         if d < 0 or d > rank:
             raise ScheduleError(f"dim={d} is out of range for a rank-{rank} buffer",
                                 where=where,
@@ -100,9 +102,10 @@ def layout_from_partition(shape: Sequence[int],
         base = Layout.none(shape)
     elif base.shape != shape:
         raise ScheduleError(f"the existing layout {base} is for shape {base.shape}, not {shape}",
-                            where=where)
+                            where=where, hint="partition the buffer the layout belongs to")
     if isinstance(factor, bool) or not isinstance(factor, int):
-        raise ScheduleError(f"factor must be an int, got {factor!r}", where=where)
+        raise ScheduleError(f"factor must be an int, got {factor!r}", where=where,
+                            hint="factor is the number of banks, a positive int")
     layout = base
     for d in dims:
         n = shape[d]

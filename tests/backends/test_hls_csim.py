@@ -15,15 +15,12 @@ from allo.backends.interp import Interpreter
 from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs_equal
 
 from hls_helpers import gxx_warnings, stream_design
+from seed_kernels import make_gemm
 
 M = N = K = 8
 
 
-def gemm(A: float32[M, K], B: float32[K, N]) -> float32[M, N]:
-    C: float32[M, N] = 0.0
-    for i, j, k in allo.grid(M, N, K):
-        C[i, j] += A[i, k] * B[k, j]
-    return C
+gemm = make_gemm(M, N, K)
 
 
 def matmul_i8(A: int8[M, K], B: int8[K, N]) -> int16[M, N]:
@@ -169,3 +166,20 @@ def test_random_kernels_match_interpreter(seed, tmp_path):
         d = tmp_path / str(k)
         d.mkdir()
         assert gxx_warnings(c.design, d) == [], c.design.body
+
+
+def label_clash(A: float32[2, 3]) -> float32[2, 3]:
+    """Buffer ``x`` (2-D) and buffer ``x_1``: their init loops' labels once collided
+    (``l_init_x_1`` twice), which g++ rejects as a duplicate label."""
+    x: float32[2, 3] = 1.0
+    x_1: float32[2, 3] = 2.0
+    for i, j in allo.grid(2, 3):
+        x_1[i, j] = x_1[i, j] + x[i, j] * A[i, j]
+    return x_1
+
+
+def test_loop_labels_stay_unique_when_names_end_in_numbers():
+    s = allo.customize(label_clash)
+    mod = s.build(target="vitis_hls", mode="csim", project=None)
+    A = np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_array_equal(mod(A), 2.0 + A)

@@ -63,3 +63,31 @@ def test_vendor_modes_write_project_and_explain(tmp_path, mode):
 def test_unknown_mode_is_refused(tmp_path):
     with pytest.raises(BackendError, match="unknown mode"):
         allo.customize(scale).build(target="vitis_hls", mode="fast", project=str(tmp_path / "p"))
+
+
+LUT = __import__("numpy").arange(2000, dtype="int32")
+
+
+def lookup(A: int32[2000]) -> int32[2000]:
+    B: int32[2000] = 0
+    T: int32[2000] = LUT
+    for i in range(2000):
+        B[i] = T[i] + A[i]
+    return B
+
+
+def test_gate_never_shares_a_verdict_between_designs_whose_tables_differ():
+    # regression: the gate keyed verdicts by repr(func); numpy's repr elides the middle of
+    # a 2,000-entry table, so a wrong table inherited the verdict of the right one
+    from allo.ir.nodes import Alloc
+
+    good = allo.customize(lookup)
+    assert "Verified: equivalent" in str(good.build(target="vhls"))
+    bad = allo.customize(lookup)
+    wrong = bad.ir.copy()
+    table = next(s for s in walk_stmts(wrong.top_func.body) if isinstance(s, Alloc) and s.name == "T")
+    table.init = table.init.copy()
+    table.init[1000] += 1
+    bad._ir = wrong
+    with pytest.raises(VerificationError):
+        bad.build(target="vhls")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from allo.backends.llvm import build
-from allo.backends.llvm.bounds import IndexRanges
+from allo.ir.index import IndexRanges
 from allo.backends.llvm.codegen import emit_module
 from allo.errors import AlloError
 from allo.ir.nodes import (Alloc, BufRef, Call, Const, For, Func, Load, Module, Op, Param,

@@ -380,6 +380,28 @@ def e_grid_kw(A: int32[4]):
         pass
 
 
+def e_deep_expression(A: int32[4], B: int32[4]):
+    # 80 int32 terms: 160 IR levels (each sum widens, then is cast), past MAX_EXPR_DEPTH;
+    # this used to parse, then crash repr/verify_ir with RecursionError
+    B[0] = (A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1]  # BAD
+            + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3]
+            + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1]
+            + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3]
+            + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1]
+            + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3]
+            + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1]
+            + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3])
+
+
+def ok_deep_expression(A: int32[4], B: int32[4]):
+    B[0] = (A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1]
+            + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3]
+            + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1]
+            + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3]
+            + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1]
+            + A[2] + A[3] + A[0] + A[1] + A[2] + A[3] + A[0] + A[1] + A[2] + A[3])
+
+
 CASES = [
     (e_break, AlloSyntaxError, "'break'"),
     (e_continue, AlloSyntaxError, "'continue'"),
@@ -461,6 +483,7 @@ CASES = [
     (e_table_shape, AlloTypeError, "has shape [4]"),
     (e_while_else, AlloSyntaxError, "'while ... else'"),
     (e_grid_kw, AlloSyntaxError, "unknown keyword 'stride'"),
+    (e_deep_expression, AlloSyntaxError, "nested too deeply"),
 ]
 
 
@@ -513,6 +536,21 @@ def test_top_level_template_errors():
 def bad_def_line(fn) -> int:
     lines, start = inspect.getsourcelines(fn)
     return start + next(k for k, t in enumerate(lines) if t.lstrip().startswith("def "))
+
+
+def test_deep_but_admitted_expressions_work_everywhere():
+    from allo.backends.interp import Interpreter
+    from allo.ir.nodes import MAX_EXPR_DEPTH, expr_depth, walk_stmts, Store
+    from allo.ir.verifier import verify_ir
+
+    m = parse(ok_deep_expression)
+    depth = max(expr_depth(s.value) for s in walk_stmts(m.top_func.body) if isinstance(s, Store))
+    assert 100 < depth <= MAX_EXPR_DEPTH
+    repr(m.top_func)
+    verify_ir(m)
+    A, B = np.arange(4, dtype=np.int32), np.zeros(4, np.int32)
+    Interpreter(m)(A, B)
+    assert B[0] == 15 * 6
 
 
 def test_not_a_function():

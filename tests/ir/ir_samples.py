@@ -15,6 +15,7 @@ from allo.ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load
                            Return, Store, StreamGet, StreamPut, Var, While)
 from allo.ir.types import (AlloType, Fixed, Int, Stream, UFixed, UInt, bfloat16, bool_, float16,
                            float32, float64, index, int8, int16, int32, int64, uint8)
+from allo.semantics.registry import REGISTRY, ops, type_family
 
 I = index
 
@@ -72,22 +73,11 @@ def int8_matmul(m: int = 4, n: int = 4, k: int = 4) -> Module:
 ALL_TYPES: List[AlloType] = [int8, uint8, int32, UInt(3), Int(17), int64, Int(128), I,
                              Fixed(16, 8), UFixed(12, 4), float16, bfloat16, float32, float64]
 
-_INT_ONLY = ["and", "or", "xor", "shl", "shr"]
-_ARITH2 = ["add", "sub", "mul", "div", "floordiv", "mod", "min", "max"]
-_MATH1 = ["exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "floor", "ceil"]
-
-
 def ops_for(t: AlloType) -> Dict[str, int]:
-    """Ops of :data:`OPS` defined on type ``t`` (value-typed ones), with their arity."""
-    ops = {o: 2 for o in _ARITH2}
-    ops.update(neg=1, abs=1)
-    if t.is_fixed:
-        ops.pop("mod")
-    if t.is_int:
-        ops.update({o: 2 for o in _INT_ONLY}, **{"not": 1})
-    if t.is_float:
-        ops.update({o: 1 for o in _MATH1}, pow=2)
-    return ops
+    """Value-typed ops (arithmetic, bitwise, math) the op registry defines on type ``t``,
+    with their arity."""
+    return {name: REGISTRY[name].arity for name in ops(family=type_family(t))
+            if REGISTRY[name].group in ("arith", "bitwise", "math")}
 
 
 def all_ops(t: AlloType, n: int = 4) -> Func:
@@ -105,7 +95,7 @@ def all_ops(t: AlloType, n: int = 4) -> Func:
 
     for name, arity in ops_for(t).items():
         put(op(name, *(x, y)[:arity], t=t))
-    conds = [op(cmp, x, y, t=bool_) for cmp in ("eq", "ne", "lt", "le", "gt", "ge")]
+    conds = [op(cmp, x, y, t=bool_) for cmp in ops(group="compare")]
     both = op("land", conds[0], op("lor", conds[1], op("lnot", conds[2])))
     for cond in [*conds, both]:
         put(op("select", cond, x, y, t=t))

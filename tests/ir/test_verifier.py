@@ -259,3 +259,15 @@ def test_static_index_range_helper():
     assert static_index_range(v("k"), {"i": (0, 3)}) is None
     assert loop_value_range(c(0), c(10), 3) == (0, 9)
     assert loop_value_range(c(5), c(5), 1) is None
+
+
+def test_rejects_expressions_deeper_than_the_limit_without_recursing():
+    from allo.errors import SourceLoc
+    from allo.ir.nodes import MAX_EXPR_DEPTH
+
+    e = Var("x", int32)
+    for _ in range(5000):  # far past Python's recursion limit: must not raise RecursionError
+        e = Op("add", (e, Var("x", int32)), int32)
+    loc = SourceLoc("k.py", 7, 4, "    A[0] = x + x + ...")
+    rejects(one([Store("A", (c(0),), e, loc=loc)]), "nested too deeply", "5001 levels",
+            f"limit is {MAX_EXPR_DEPTH}", "k.py:7")

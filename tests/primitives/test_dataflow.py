@@ -3,23 +3,16 @@ results (interpreter) and verify; illegal uses are refused with a witness."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import allo
 from allo.errors import ScheduleError
 from allo.ir.nodes import For, StreamGet, StreamPut, walk_stmts
-from allo.ir.types import int8, int16, int32
+from allo.ir.types import int8, int32
 from allo.primitives.dataflow_common import PEArray
-
-
-
-def make_matmul(M, N, K):
-    def matmul(A: int8[M, K], B: int8[K, N], C: int16[M, N]):
-        for i, j in allo.grid(M, N, "PE"):
-            for k in range(K):
-                C[i, j] += A[i, k] * B[k, j]
-    return matmul
+from property_runs import Applied, checked_property
+from seed_kernels import make_matmul
 
 
 def same_as_original(s, *shapes_dtypes, seed=0):
@@ -87,15 +80,20 @@ def test_unfold_unknown_band_lists_bands():
         s.unfold("PX", axis=[0], factor=[2])
 
 
-@settings(max_examples=12, deadline=None)
-@given(M=st.sampled_from([2, 4, 6]), N=st.sampled_from([2, 3, 6]), which=st.integers(0, 1),
-       pick=st.integers(0, 5))
-def test_unfold_property_keeps_results(M, N, which, pick):
-    s = allo.customize(make_matmul(M, N, 2))
-    extent = (M, N)[which]
-    divisors = [d for d in range(1, extent + 1) if extent % d == 0]
-    s.unfold("PE", axis=[which], factor=[divisors[pick % len(divisors)]])
-    same_as_original(s, *MM(M, N, 2), seed=M * 10 + N)
+def test_unfold_property_keeps_results():
+    applied = Applied()
+
+    @given(M=st.sampled_from([2, 4, 6]), N=st.sampled_from([2, 3, 6]), which=st.integers(0, 1),
+           pick=st.integers(0, 5))
+    def prop(M, N, which, pick):
+        s = allo.customize(make_matmul(M, N, 2))
+        extent = (M, N)[which]
+        divisors = [d for d in range(1, extent + 1) if extent % d == 0]
+        s.unfold("PE", axis=[which], factor=[divisors[pick % len(divisors)]])
+        same_as_original(s, *MM(M, N, 2), seed=M * 10 + N)
+        applied()
+
+    checked_property(prop, applied, max_examples=12, at_least=6)
 
 
 # ------------------------------------------------------------------ relay
@@ -199,12 +197,17 @@ def test_to_refuses_double_writes_and_arguments():
         s.to(s.B, "i2", depth=0)
 
 
-@settings(max_examples=10, deadline=None)
-@given(M=st.integers(1, 4), N=st.integers(1, 4), depth=st.sampled_from([-1, 1, 3]))
-def test_to_property_keeps_results(M, N, depth):
-    s = allo.customize(make_pipe(M, N))
-    s.to(s.B, "i2", depth=depth)
-    same_as_original(s, ((M, N), np.int32), ((M, N), np.int32), seed=M + N)
+def test_to_property_keeps_results():
+    applied = Applied()
+
+    @given(M=st.integers(1, 4), N=st.integers(1, 4), depth=st.sampled_from([-1, 1, 3]))
+    def prop(M, N, depth):
+        s = allo.customize(make_pipe(M, N))
+        s.to(s.B, "i2", depth=depth)
+        same_as_original(s, ((M, N), np.int32), ((M, N), np.int32), seed=M + N)
+        applied()
+
+    checked_property(prop, applied, max_examples=10, at_least=5)
 
 
 # ------------------------------------------------------------------ compute_at
@@ -247,12 +250,17 @@ def test_compute_at_refuses_mismatched_levels():
         s.compute_at("S0", "zz")
 
 
-@settings(max_examples=10, deadline=None)
-@given(M=st.integers(1, 4), N=st.integers(1, 4), level=st.sampled_from(["i1", "j1"]))
-def test_compute_at_property(M, N, level):
-    s = allo.customize(make_stages(M, N))
-    s.compute_at("S0", level)
-    same_as_original(s, ((M, N), np.int32), ((M, N), np.int32), seed=M * N)
+def test_compute_at_property():
+    applied = Applied()
+
+    @given(M=st.integers(1, 4), N=st.integers(1, 4), level=st.sampled_from(["i1", "j1"]))
+    def prop(M, N, level):
+        s = allo.customize(make_stages(M, N))
+        s.compute_at("S0", level)
+        same_as_original(s, ((M, N), np.int32), ((M, N), np.int32), seed=M * N)
+        applied()
+
+    checked_property(prop, applied, max_examples=10, at_least=5)
 
 
 # ------------------------------------------------------------------ dataflow / inline
@@ -308,3 +316,113 @@ def test_inline_marks_function_and_refuses_unknown():
         s.inline("other")
     with pytest.raises(ScheduleError, match="not a function name"):
         s.inline(42)
+
+
+# ------------------------------------------------------------------ element types and writers
+def make_narrowing_accumulator(M, N, K):
+    # a hand-written PE buffer: int32 partial sums written back into an int8 array
+    def narrowing(A: int8[M, K], B: int8[K, N], C: int8[M, N]):
+        for k, j in allo.grid(K, N, "PE"):
+            acc: int32[M] = 0
+            for t in range(M):
+                acc[t] = C[t, j]
+            for i in range(M):
+                acc[i] = acc[i] // 2 + A[i, k] * B[k, j]
+            for t2 in range(M):
+                C[t2, j] = acc[t2]
+    return narrowing
+
+
+def test_relay_refuses_a_pe_buffer_whose_write_back_narrows():
+    s = allo.customize(make_narrowing_accumulator(2, 2, 3))
+    pe = s.unfold("PE", axis=[0, 1], factor=[3, 2])
+    with pytest.raises(ScheduleError) as err:
+        s.relay("acc", pe, axis=1)  # the FIFO would carry acc before narrowing to int8
+    assert "hint:" in str(err.value)
+    assert "acc_fifo" not in s.ir.top_func.buffers()
+
+
+def test_relay_finds_the_copy_nests_by_the_tag_buffer_at_leaves():
+    s = allo.customize(make_matmul(2, 3, 2))
+    s.reorder("k", "j", "i")
+    buf_C = s.buffer_at(s.C, "j")
+    roles = {l.attrs.get("copy_role") for l in s.ir.top_func.loops() if l.attrs.get("copy_of") == buf_C.name}
+    assert roles == {"init", "write_back"}
+    pe = s.unfold("PE", axis=[0, 1], factor=[2, 3])
+    s.relay(buf_C, pe, axis=1)
+    same_as_original(s, *MM(2, 3, 2))
+
+
+def two_writers(A: int32[4], B: int32[4], C: int32[4]):
+    T: int32[4] = 0
+    for i in range(4):
+        T[i] = A[i] + 1
+    for i2 in range(4):
+        T[i2] = T[i2] + B[i2]
+    for i3 in range(4):
+        C[i3] = T[i3]
+
+
+def fill(X: int32[4], Y: int32[4]):
+    for i in range(4):
+        Y[i] = X[i] * 2
+
+
+def read_then_written(A: int32[4], C: int32[4]):
+    T: int32[4] = 0
+    for i in range(4):
+        C[i] = T[i]
+    fill(A, T)
+
+
+def two_readers(A: int32[4], B: int32[4], C: int32[4]):
+    fill(A, B)
+    fill(A, C)
+
+
+def test_dataflow_refuses_two_tasks_writing_one_plain_buffer():
+    s = allo.customize(two_writers)
+    with pytest.raises(ScheduleError, match="buffer 'T' is written by 2 tasks") as err:
+        s.dataflow("two_writers")
+    assert "hint:" in str(err.value) and not s.ir.top_func.attrs.get("dataflow")
+
+
+def test_dataflow_refuses_a_read_before_the_writer_task_through_a_call():
+    s = allo.customize(read_then_written)
+    with pytest.raises(ScheduleError, match="task 1 \\(loop 'i'\\) reads buffer 'T' before task 2 \\(call 'fill'\\) writes it"):
+        s.dataflow("read_then_written")
+
+
+def test_dataflow_accepts_tasks_that_only_share_an_input():
+    s = allo.customize(two_readers)
+    s.dataflow("two_readers")  # the callee only reads X: A has no writer task
+    assert s.ir.top_func.attrs["dataflow"]
+
+
+def test_relay_side_condition_covers_element_types_of_tagged_nests():
+    # IR surgery: buffer_at's tagged nests, but the buffer widened to int32 (casts around
+    # every use), so the write-back into the int16 array narrows
+    from allo.ir.nodes import Alloc, Load, Op, Store, map_stmt_exprs
+    from allo.ir.types import BufferType
+
+    s = allo.customize(make_matmul(2, 3, 2))
+    s.reorder("k", "j", "i")
+    buf_C = s.buffer_at(s.C, "j")
+    module = s.ir.copy()
+    name = buf_C.name
+
+    def widen(e):
+        if isinstance(e, Load) and e.buffer == name:
+            return Op("cast", (Load(name, e.indices, int32),), e.type)
+        return None
+
+    for st in walk_stmts(module.top_func.body):
+        if isinstance(st, Alloc) and st.name == name:
+            st.type = BufferType(int32, st.type.shape)
+        map_stmt_exprs(st, widen)
+        if isinstance(st, Store) and st.buffer == name:
+            st.value = Op("cast", (st.value,), int32)
+    widened = allo.Schedule(module)
+    pe = widened.unfold("PE", axis=[0, 1], factor=[2, 3])
+    with pytest.raises(ScheduleError, match="the FIFO carries what each PE would load"):
+        widened.relay(buf_C, pe, axis=1)

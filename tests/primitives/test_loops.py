@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 import allo
 from allo.errors import ScheduleError
-from allo.ir.nodes import For, If
-from allo.ir.types import float32, int32
+from allo.ir.nodes import Const, For, If
+from allo.ir.types import int32
 from allo.primitives.base import loop_sites
 from allo.backends.interp import Interpreter
 from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs_equal
@@ -16,13 +16,10 @@ from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs
 M, N, K = 6, 5, 4
 
 from property_runs import Applied, checked_property
+from seed_kernels import make_gemm
 
 
-def gemm(A: float32[M, K], B: float32[K, N]) -> float32[M, N]:
-    C: float32[M, N] = 0.0
-    for i, j, k in allo.grid(M, N, K):
-        C[i, j] += A[i, k] * B[k, j]
-    return C
+gemm = make_gemm(M, N, K)
 
 
 def shift(A: int32[8, 8]):
@@ -272,3 +269,91 @@ def test_narrowing_cast_in_an_index_is_not_taken_as_affine():
     s = allo.Schedule(Module({"k": Func("k", [Param("A", int32[256])], [], [loop])}, "k"))
     with pytest.raises(ScheduleError, match="loop-carried dependence"):
         s.parallel("i")
+
+
+# ------------------------------------------------------------------ factors past the extent
+def bump(A: int32[6]):
+    for i in range(6):
+        A[i] = A[i] + 1
+
+
+def huge_nest(A: int32[4]):
+    for i in range(2 ** 32):
+        for j in range(2 ** 32):
+            A[0] = A[0] + 1
+
+
+@pytest.mark.parametrize("factor", [7, 10 ** 20, 2 ** 63, 2 ** 40])
+def test_split_by_a_factor_past_the_extent_is_clamped_and_keeps_results(factor):
+    s = allo.customize(bump)
+    s.split("i", factor)
+    inner = next(site.loop for site in loop_sites(s.ir.top_func) if site.loop.name == "i.inner")
+    assert inner.hi.value == 6  # runs the extent once, not `factor` guarded-off iterations
+    assert any(c.name == "factor clamped to the extent" for c in s.history[-1].conditions)
+    A = np.arange(6, dtype=np.int32)
+    for target in ("interp", "llvm"):
+        got = A.copy()
+        s.build(target=target)(got)
+        assert np.array_equal(got, A + 1), target
+    assert s.verify()
+
+
+def test_split_accepts_numpy_integers():
+    s = allo.customize(gemm)
+    s.split("i", np.int64(4))
+    s.unroll("k", np.int32(2))
+    assert loop_names(s)[:2] == ["i.outer", "i.inner"]
+    run_same(s)
+
+
+def test_index_arithmetic_past_64_bits_is_refused():
+    s = allo.customize(huge_nest)
+    with pytest.raises(ScheduleError, match="index arithmetic fits in 64 bits") as err:
+        s.fuse("i", "j")
+    assert "hint:" in str(err.value)
+    s.split("j", 2 ** 31)  # 2**32 iterations by 2**31: fits
+    assert any(c.name == "index arithmetic fits in 64 bits" and c.status == "proved"
+               for c in s.history[-1].conditions)
+
+
+# ------------------------------------------------------------------ privatization
+def conv(A: int32[6, 6], W: int32[3, 3]) -> int32[4, 4]:
+    B: int32[4, 4] = 0
+    for i, j in allo.grid(4, 4):
+        acc: int32 = 0
+        for r, c in allo.grid(3, 3):
+            acc += A[i + r, j + c] * W[r, c]
+        B[i, j] = acc
+    return B
+
+
+def conv_inputs():
+    rng = np.random.default_rng(1)
+    return rng.integers(-9, 9, (6, 6)).astype(np.int32), rng.integers(-9, 9, (3, 3)).astype(np.int32)
+
+
+@pytest.mark.parametrize("apply", [lambda s: s.parallel("i"), lambda s: s.parallel("j"),
+                                   lambda s: s.reorder("j", "i")])
+def test_a_scalar_declared_in_the_body_is_private_to_each_iteration(apply):
+    s = allo.customize(conv)
+    apply(s)
+    assert any(c.name == "private buffers carry no dependence" and "acc" in c.detail
+               for c in s.history[-1].conditions)
+    A, W = conv_inputs()
+    assert np.array_equal(s.build(target="interp")(A, W), Interpreter(s.original)(A, W))
+    assert s.verify()
+
+
+def test_a_buffer_used_outside_its_block_is_not_private():
+    # the frontend scopes a declaration to its block; IR built otherwise may not
+    from allo.ir.nodes import Load, Store
+    from allo.ir.types import index
+    from allo.primitives.deps import private_buffers
+
+    module = allo.customize(conv).ir.copy()
+    func = module.top_func
+    nest = next(st for st in func.body if isinstance(st, For))
+    assert private_buffers(func, nest) == {"acc"}
+    func.body.insert(func.body.index(nest) + 1,
+                     Store("B", (Const(0, index), Const(0, index)), Load("acc", (), int32)))
+    assert private_buffers(func, nest) == set()

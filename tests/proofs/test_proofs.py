@@ -33,6 +33,20 @@ def test_every_primitive_rule_has_a_theorem():
     assert not missing, missing
 
 
+def test_every_primitive_rule_states_its_index_width_assumptions():
+    check_all()  # loads every proof module
+    rules = {p.rule for p in PRIMITIVES.values() if not p.name.startswith("_")}
+    vague = sorted(r for r in rules
+                   if r in THEOREMS and not ("64-bit" in THEOREMS[r].index_widths
+                                             or "no new index arithmetic" in THEOREMS[r].index_widths
+                                             or "no index arithmetic" in THEOREMS[r].index_widths
+                                             or "as loop.split" in THEOREMS[r].index_widths
+                                             or "below the PE count" in THEOREMS[r].index_widths
+                                             or "extents" in THEOREMS[r].index_widths))
+    missing = sorted(r for r in rules if r in THEOREMS and not THEOREMS[r].index_widths)
+    assert missing == [] and len(vague) == 0, (missing, vague)
+
+
 def test_a_false_lemma_is_reported_as_failed():
     def false_lemmas():
         n = z3.Int("n")

@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["allo.typesys", "allo.typesys.lattice", "allo.typesys.partition",
-           "allo.typesys.graph", "allo.typesys.infer", "allo.typesys.random_designs",
+           "allo.typesys.graph", "allo.typesys.infer", "allo.testing.random_designs",
            "proofs.lattice"]
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from allo.errors import AlloTypeError
 from allo.typesys import Layout, build_graph, infer_layouts
-from allo.typesys.random_designs import random_layout, random_module, random_requirements
+from allo.testing.random_designs import random_layout, random_module, random_requirements
 
 SETTINGS = settings(max_examples=40, deadline=None)
 

@@ -27,7 +27,7 @@ from ...ir.nodes import Module
 from .codegen import EmittedDesign, emit_design
 from .csim import CsimModule, compile_designs
 from .gate import require_equivalent
-from .project import MODES, run_vendor_mode, write_project
+from .project import MODES, project_path, run_vendor_mode, write_project
 
 
 class HLSModule:
@@ -52,6 +52,15 @@ class HLSModule:
         return self.design.source
 
     __repr__ = __str__
+
+    def report(self, clock_mhz: float = 300.0, part: str = "xcu280") -> Any:
+        """The QoR estimate of this design (``allo.qor``), without running Vitis.
+
+        Example: ``print(s.build(target="vhls").report())``.
+        """
+        from ...qor import estimate
+
+        return estimate(self.module, clock_mhz=clock_mhz, part=part)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._csim is None:
@@ -99,6 +108,19 @@ def build(schedule: Any, target: str = "vhls", mode: Optional[str] = None,
         raise BackendError(f"unknown HLS build option(s): {', '.join(map(repr, sorted(options)))}",
                            where=f"build(target={target!r})",
                            hint="valid options: mode, project, verify")
+    if target in ("vhls", "ihls") and mode is not None:
+        raise BackendError(f"mode={mode!r} needs target='vitis_hls' (target={target!r} only "
+                           "generates the C++)", where=f"build(target={target!r})",
+                           hint=f"use build(target='vitis_hls', mode={mode!r})")
+    if mode is not None and mode not in MODES:
+        raise BackendError(f"unknown mode {mode!r}", where="build(target='vitis_hls')",
+                           hint=f"modes: {', '.join(MODES)}")
+    if not isinstance(verify, bool):
+        raise BackendError(f"verify= must be True or False, got {verify!r}",
+                           where=f"build(target={target!r})",
+                           hint="verify=False builds unverified code, marked UNVERIFIED")
+    if project is not None:
+        project = project_path(project)  # checked before the (possibly long) verification
     verdict = require_equivalent(schedule) if verify else None
     module = schedule.ir
     design = emit_design(module, _header_comment(schedule, verdict, verify))

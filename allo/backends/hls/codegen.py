@@ -20,8 +20,8 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, 
                          walk_stmts)
 from ...ir.types import AlloType, BufferType, Fixed, StreamType
 from ...runtime import constant_table
-from .ctypes_map import c_type, identifier, label
+from .ctypes_map import c_type, identifier, label, unique_identifiers
 from .exprs import ExprEmitter, bare, zero_value
 from .pe_outline import PEOutline, is_pe_leaf, is_pe_loop, outline_pe
 from .prelude import HELPERS_H
@@ -49,76 +49,63 @@ class EmittedDesign:
     body: str
     prototypes: str
     top: str
+    symbols: Dict[str, str] = field(default_factory=dict)  # IR function name -> C++ name
+    # with bounds_checks: site k of ALLO_CHECK_INDEX(..., k) is sites[k]
+    sites: List["IndexSite"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IndexSite:
+    """An index checked at run time in C simulation: reported when it fails."""
+
+    func: str
+    buffer: str
+    dim: int
+    extent: int
+    loc: Any = None
 
 
 def layouts_of(module: Module) -> Dict[Tuple[str, str], Any]:
-    """Partition layout of every buffer, ``{(func, buffer): Layout}`` (non-trivial ones).
+    """Partition layout of every buffer the recorded layouts reach, ``{(func, buffer): Layout}``
+    (:func:`allo.typesys.layouts.inferred_layouts`, every recorded layout fixed). A failure
+    to infer them raises: a partition pragma must never disappear silently."""
+    from ...typesys.layouts import inferred_layouts
 
-    Uses :func:`allo.typesys.infer.infer_layouts` when available, else ``BufferType.layout``.
-    """
-    out: Dict[Tuple[str, str], Any] = {}
-    for fname, f in module.funcs.items():
-        for name, t in f.buffers().items():
-            if isinstance(t, BufferType) and t.layout is not None:
-                out[(fname, name)] = t.layout
-    if not out:
-        return out  # nothing partitioned: inference could only say "none"
-    try:
-        from ...typesys.infer import infer_layouts
-
-        out.update(infer_layouts(module))
-    except Exception:  # noqa: BLE001 - inference is an optional refinement here
-        pass
-    return out
+    return inferred_layouts(module)
 
 
 def _partition_pragmas(var: str, layout: Any) -> List[str]:
-    try:
-        from ...typesys.partition import hls_pragmas
+    from ...typesys.partition import hls_pragmas
 
-        return hls_pragmas(var, layout)
-    except Exception:  # noqa: BLE001 - an unknown layout object: no pragma
-        return []
-
-
-def _call_order(module: Module) -> List[str]:
-    """Functions with callees first (post-order from the top, then any others)."""
-    order: List[str] = []
-    seen = set()
-
-    def visit(name: str) -> None:
-        if name in seen or name not in module.funcs:
-            return
-        seen.add(name)
-        for s in walk_stmts(module.funcs[name].body):
-            if isinstance(s, Call):
-                visit(s.callee)
-        order.append(name)
-
-    visit(module.top)
-    for name in module.funcs:
-        visit(name)
-    return order
+    return hls_pragmas(var, layout)
 
 
 class FuncEmitter:
     """Emits one function: signature, local declarations, statements, pragmas."""
 
     def __init__(self, func: Func, module: Module, layouts: Dict[Tuple[str, str], Any],
-                 function_names: Optional[set] = None, narrow_vars: Sequence[str] = ()):
+                 function_names: Optional[set] = None, narrow_vars: Sequence[str] = (),
+                 symbols: Optional[Dict[str, str]] = None,
+                 sites: Optional[List[IndexSite]] = None):
         self.func, self.module, self.layouts = func, module, layouts
+        self.sites = sites  # None: no bounds checks (the code for synthesis)
+        self.current_loc: Any = func.loc
+        # IR function name -> its C++ name (injective: two names never meet)
+        self.symbols = symbols if symbols is not None else function_symbols(module)
         # C++ function names taken module-wide (PE functions get fresh ones)
         self.function_names = function_names if function_names is not None else \
-            {identifier(n) for n in module.funcs}
+            set(self.symbols.values())
         self.narrow_vars = set(narrow_vars)  # index parameters declared ``int``
         self.pe_functions: List[str] = []  # PE function definitions, callees first
         self.pe_streams = False  # PEs talk through FIFOs at the top: a dataflow function
         self.dataflow_loops: set = set()  # ids of loops whose body holds such PE calls
         self.loop_stack: List[For] = []
         self.lines: List[str] = []
-        self.used_names = set()
+        # locals never take a function's name (a call in the body would not resolve)
+        self.used_names = set(self.function_names)
         self.names: Dict[str, str] = {}
         self.labels: Dict[str, int] = {}
+        self.emitted_labels: Set[str] = set()
         self.temp = 0
         for p in func.params:
             self.names[p.name] = self.fresh(identifier(p.name))
@@ -129,8 +116,23 @@ class FuncEmitter:
                 self.names.setdefault(s.var, self.fresh(identifier(s.var)))
         self.out_names = [self.fresh("out" if len(func.results) == 1 else f"out{k}")
                           for k in range(len(func.results))]
-        self.ex = ExprEmitter(self.names)
+        self.extents = {n: (t.shape if isinstance(t, BufferType) else ())
+                        for n, t in func.buffers().items()}
+        self.ex = ExprEmitter(self.names, index_check=self.check_index if sites is not None
+                              else None)
         self.read_names = _read_names(func)
+
+    def check_index(self, buffer: str, dim: int, text: str, loc: Any) -> str:
+        """``text`` wrapped in a run-time bounds check (C simulation builds only)."""
+        shape = self.extents.get(buffer, ())
+        if self.sites is None or dim >= len(shape):
+            return text
+        self.sites.append(IndexSite(self.func.name, buffer, dim, int(shape[dim]),
+                                    loc or self.current_loc))
+        return f"ALLO_CHECK_INDEX({text}, {int(shape[dim])}, {len(self.sites) - 1})"
+
+    def subscripts(self, buffer: str, indices: Sequence[Expr], loc: Any = None) -> str:
+        return self.ex.subscripts(buffer, indices, loc)
 
     def fresh(self, base: str) -> str:
         name, k = base, 1
@@ -141,8 +143,13 @@ class FuncEmitter:
 
     def label(self, base: str) -> str:
         n = self.labels.get(base, 0)
+        name = base if n == 0 else f"{base}_{n}"
+        while name in self.emitted_labels:  # "A" dim 1 and "A_1" dim 0 would both be l_A_1
+            n += 1
+            name = f"{base}_{n}"
         self.labels[base] = n + 1
-        return base if n == 0 else f"{base}_{n}"
+        self.emitted_labels.add(name)
+        return name
 
     # ------------------------------------------------------------ declarations
     def declarator(self, name: str, t: Any, param: bool) -> str:
@@ -164,7 +171,11 @@ class FuncEmitter:
             bt = t if isinstance(t, BufferType) else BufferType(t, ())
             parts.append(self.declarator(name, bt, True))
         static = "static " if self.is_pe else ""
-        return f"{static}void {identifier(self.func.name)}({', '.join(parts)})"
+        return f"{static}void {self.symbol(self.func.name)}({', '.join(parts)})"
+
+    def symbol(self, func_name: str) -> str:
+        """The C++ name of IR function ``func_name`` (PE functions are named already)."""
+        return self.symbols.get(func_name) or func_name
 
     @property
     def is_pe(self) -> bool:
@@ -223,7 +234,7 @@ class FuncEmitter:
             if not isinstance(x, StreamGet):
                 return None
             tmp = self.fresh(f"{identifier(x.stream)}_rd")
-            ref = self.names[x.stream] + "".join(f"[{bare(self.ex.expr(i))}]" for i in x.indices)
+            ref = self.names[x.stream] + self.subscripts(x.stream, x.indices, x.loc)
             self.out(depth, f"{c_type(x.type)} {tmp} = {ref}.read();")
             self.names[tmp] = tmp
             return Var(tmp, x.type)
@@ -232,15 +243,16 @@ class FuncEmitter:
 
     def stmt(self, s: Stmt, depth: int, last: bool) -> None:
         ex = self.ex
+        self.current_loc = s.loc or self.current_loc  # where a failed index check points
         if isinstance(s, Store):
             value = self.hoist(s.value, depth)
             idx = [self.hoist(i, depth) for i in s.indices]
-            target = self.names[s.buffer] + "".join(f"[{bare(ex.expr(i))}]" for i in idx)
+            target = self.names[s.buffer] + self.subscripts(s.buffer, idx, s.loc)
             self.out(depth, f"{target} = {bare(ex.expr(value))};")
         elif isinstance(s, StreamPut):
             value = self.hoist(s.value, depth)
             idx = [self.hoist(i, depth) for i in s.indices]
-            target = self.names[s.stream] + "".join(f"[{bare(ex.expr(i))}]" for i in idx)
+            target = self.names[s.stream] + self.subscripts(s.stream, idx, s.loc)
             self.out(depth, f"{target}.write({bare(ex.expr(value))});")
         elif isinstance(s, For):
             self.loop(s, depth)
@@ -268,7 +280,7 @@ class FuncEmitter:
         elif isinstance(s, Call):
             args = [self.arg(a, depth) for a in s.args]
             args += [self.names[r] for r in s.results]
-            self.out(depth, f"{identifier(s.callee)}({', '.join(args)});")
+            self.out(depth, f"{self.symbol(s.callee)}({', '.join(args)});")
         elif isinstance(s, Return):
             self.ret(s, depth, last)
         else:
@@ -278,7 +290,7 @@ class FuncEmitter:
     def arg(self, a: Any, depth: int) -> str:
         if isinstance(a, BufRef):
             prefix = [self.hoist(i, depth) for i in a.prefix]
-            return self.names[a.buffer] + "".join(f"[{bare(self.ex.expr(i))}]" for i in prefix)
+            return self.names[a.buffer] + self.subscripts(a.buffer, prefix, a.loc)
         return self.ex.expr(self.hoist(a, depth))
 
     def loop(self, s: For, depth: int) -> None:
@@ -318,14 +330,15 @@ class FuncEmitter:
         and call it here, once per PE of the unrolled loops around."""
         base = identifier(f"{self.func.name}_{leaf.band or leaf.name}_PE")
         name, k = base, 1
-        while name in self.function_names:
+        while name in self.function_names or name in self.used_names:
             name, k = f"{base}_{k}", k + 1
         self.function_names.add(name)
         pe: PEOutline = outline_pe(self.func, leaf, list(self.loop_stack), name)
         layouts = dict(self.layouts)
         layouts.update({(name, b): lay for (fn, b), lay in self.layouts.items()
                         if fn == self.func.name})
-        sub = FuncEmitter(pe.func, self.module, layouts, self.function_names, pe.narrow_vars)
+        sub = FuncEmitter(pe.func, self.module, layouts, self.function_names, pe.narrow_vars,
+                          self.symbols, self.sites)
         text = sub.emit()
         self.pe_functions += sub.pe_functions + [text]
         if pe.uses_streams:
@@ -443,31 +456,50 @@ def _stmt_exprs(s: Stmt) -> List[Expr]:
     return stmt_exprs(s)
 
 
-def emit_design(module: Module, header_comment: str = "") -> EmittedDesign:
+def function_symbols(module: Module) -> Dict[str, str]:
+    """The C++ name of every function of ``module``: injective, unreserved, the top first
+    (so it keeps its plain name when it can).
+
+    Example: ``function_symbols(m)[m.top] == "gemm"``.
+    """
+    order = [module.top] + [n for n in module.funcs if n != module.top]
+    return unique_identifiers(order)
+
+
+def emit_design(module: Module, header_comment: str = "", bounds_checks: bool = False
+                ) -> EmittedDesign:
     """Emit ``module`` as Vitis HLS C++ (see the module docstring).
+
+    ``bounds_checks=True`` (C simulation) wraps every index that is not a PE coordinate in
+    ``ALLO_CHECK_INDEX(i, extent, site)``, which the simulation defines to stop the run and
+    report ``design.sites[site]``; code for synthesis has no checks.
 
     Example: ``emit_design(s.ir).source.startswith("//")``.
     """
     layouts = layouts_of(module)
     funcs, protos = [], []
-    function_names = {identifier(n) for n in module.funcs}
-    for name in _call_order(module):
-        fe = FuncEmitter(module.funcs[name], module, layouts, function_names)
+    symbols = function_symbols(module)
+    function_names = set(symbols.values())
+    sites: Optional[List[IndexSite]] = [] if bounds_checks else None
+    for name in module.call_order():
+        fe = FuncEmitter(module.funcs[name], module, layouts, function_names, symbols=symbols,
+                         sites=sites)
         protos.append(fe.signature() + ";")
         text = fe.emit()
         funcs += fe.pe_functions + [text]  # static PE functions precede their caller
     body = "\n\n".join(funcs) + "\n"
     prototypes = "\n".join(protos) + "\n"
     comment = header_comment.rstrip() + "\n" if header_comment else ""
-    guard = f"ALLO_{identifier(module.top).upper()}_KERNEL_H"
+    guard = f"ALLO_{symbols[module.top].upper()}_KERNEL_H"
     header = (f"{comment}#ifndef {guard}\n#define {guard}\n{HELPERS_H}\n"
               f"// ---- kernel prototypes ----\n{prototypes}#endif\n")
     source = f"{comment}#include \"kernel.h\"\n\n{body}"
     return EmittedDesign(source=source, header=header, body=body, prototypes=prototypes,
-                         top=identifier(module.top))
+                         top=symbols[module.top], symbols=symbols, sites=sites or [])
 
 
-__all__ = ["emit_design", "EmittedDesign", "layouts_of", "FuncEmitter"]
+__all__ = ["emit_design", "EmittedDesign", "IndexSite", "layouts_of", "FuncEmitter",
+           "function_symbols"]
 
 
 def _c_string(text: str) -> str:

@@ -16,20 +16,30 @@ Example::
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import importlib.util
 import os
 import shutil
+import signal
+import struct
 import subprocess
+import sys
+import tempfile
+import threading
+import weakref
+from collections import OrderedDict
 from pathlib import Path
-from typing import Any, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ...errors import AlloError, BackendError, CallError
+<<<<<<< HEAD
 from ...ir.aliasing import written_params
 from ...ir.nodes import Func, Module
+=======
+from ...ir.nodes import Alloc, Func, Module, walk_stmts
+>>>>>>> main
 from ...ir.types import AlloType, BufferType, Fixed, Float
 from ...runtime import bind_arguments, container_dtype, invoke
 from .codegen import EmittedDesign, emit_design
@@ -141,14 +151,16 @@ template <int NB> static inline void allo_bits_to_words(ap_uint<NB> p, uint64_t*
 """
 
 
-def wrapper(func: Func, entry: str) -> str:
-    """The ``extern "C" int entry(void** args)`` that runs ``func`` on containers; it
-    returns 1 when the simulation recorded a design error (see :data:`ERROR_MESSAGE_FN`)."""
+def wrapper(func: Func, entry: str, cname: Optional[str] = None) -> str:
+    """The ``extern "C" int entry(void** allo_args)`` that runs ``func`` (C++ name
+    ``cname``) on containers; it returns 1 when the simulation recorded a design error (see
+    :data:`ERROR_MESSAGE_FN`) and 2 when an index check failed (``allo_fault_site()``).
+    Its locals are ``allo_*`` names, which no user name can take."""
     pre, call, post = [], [], []
     slots = [(p.name, p.type, False) for p in func.params]
     slots += [(f"out{k}", t, True) for k, t in enumerate(func.results)]
     for k, (name, t, is_out) in enumerate(slots):
-        v = f"a{k}"
+        v = f"allo_a{k}"
         if not isinstance(t, BufferType):  # scalar parameter (by value) or scalar result
             elem, shape, scalar_param = t, (), not is_out
         else:
@@ -157,18 +169,20 @@ def wrapper(func: Func, entry: str) -> str:
             raise BackendError(f"C simulation cannot pass stream argument '{name}' from Python")
         ct, size = c_type(elem), int(np.prod(shape)) if shape else 1
         if _is_direct(elem):
-            pre.append(f"  {ct}* {v} = ({ct}*)args[{k}];")
+            pre.append(f"  {ct}* {v} = ({ct}*)allo_args[{k}];")
         else:
             cont = "uint64_t" if _is_wide(elem) else _container_ctype(elem)
             step = f" * {_words(elem)}" if _is_wide(elem) else ""
-            pre.append(f"  {cont}* {v}_c = ({cont}*)args[{k}];")
+            pre.append(f"  {cont}* {v}_c = ({cont}*)allo_args[{k}];")
             pre.append(f"  std::unique_ptr<{ct}[]> {v}_v(new {ct}[{size}]);")
             pre.append(f"  {ct}* {v} = {v}_v.get();")
-            src = f"{v}_c + n{step}" if _is_wide(elem) else f"{v}_c[n]"
-            pre.append(f"  for (int n = 0; n < {size}; ++n) {v}[n] = {_load(elem, src)};")
-            dst = f"{v}_c + n{step}" if _is_wide(elem) else f"{v}_c[n]"
+            src = f"{v}_c + allo_n{step}" if _is_wide(elem) else f"{v}_c[allo_n]"
+            pre.append(f"  for (long long allo_n = 0; allo_n < {size}; ++allo_n) "
+                       f"{v}[allo_n] = {_load(elem, src)};")
+            dst = f"{v}_c + allo_n{step}" if _is_wide(elem) else f"{v}_c[allo_n]"
             if not scalar_param:
-                post.append(f"  for (int n = 0; n < {size}; ++n) {_store(elem, f'{v}[n]', dst)}")
+                post.append(f"  for (long long allo_n = 0; allo_n < {size}; ++allo_n) "
+                            f"{_store(elem, f'{v}[allo_n]', dst)}")
         if len(shape) >= 2:
             dims = "".join(f"[{d}]" for d in shape[1:])
             call.append(f"reinterpret_cast<{ct}(*){dims}>({v})")
@@ -176,8 +190,11 @@ def wrapper(func: Func, entry: str) -> str:
             call.append(v)
         else:
             call.append(f"*{v}")
-    lines = [f'extern "C" int {entry}(void** args) {{', "  hls::allo_csim_error().clear();", *pre,
-             f"  {identifier(func.name)}({', '.join(call)});", *post,
+    name = cname or identifier(func.name)
+    lines = [f'extern "C" int {entry}(void** allo_args) {{', "  hls::allo_csim_error().clear();",
+             "  try {", *pre, f"  {name}({', '.join(call)});", *post,
+             "  } catch (const allo_index_fault& allo_f) {", "    allo_last_fault() = allo_f;",
+             "    return 2;", "  }",
              "  return hls::allo_csim_error().empty() ? 0 : 1;", "}"]
     return "\n".join(lines)
 
@@ -186,7 +203,187 @@ ERROR_MESSAGE_FN = "allo_csim_error_message"
 _ERROR_MESSAGE = f'''extern "C" const char* {ERROR_MESSAGE_FN}() {{
   return hls::allo_csim_error().c_str();
 }}
+extern "C" int allo_fault_site() {{ return allo_last_fault().site; }}
+extern "C" long long allo_fault_index() {{ return allo_last_fault().index; }}
 '''
+
+# Bounds checks of C simulation (emit_design(..., bounds_checks=True)): a failed check
+# stops the kernel with an exception that the entry wrapper turns into status 2.
+_CHECK_HELPERS = r"""
+struct allo_index_fault { int site; long long index; };
+static inline allo_index_fault& allo_last_fault() { static allo_index_fault f{-1, 0}; return f; }
+template <typename I> static inline long long allo_check_index(I i, long long n, int site) {
+  long long v = (long long)(i);
+  if (v < 0 || v >= n) throw allo_index_fault{site, v};
+  return v;
+}
+#define ALLO_CHECK_INDEX(i, n, site) allo_check_index((i), (n), (site))
+"""
+
+
+# ------------------------------------------------------------------ the child process
+_WORKER_SCRIPT = Path(__file__).with_name("csim_worker.py")
+_MAX_WORKERS = 4  # idle children kept (one per loaded library), least recently used first
+
+
+class CsimWorker:
+    """A child process that loads C simulation libraries and calls their entries, so a
+    fault in generated code (segfault, abort, stack overflow) ends the child, never the
+    user's interpreter. Started lazily; restarted after a crash.
+
+    Example: ``CsimWorker.for_library(path).call(path, "allo_entry_0", bufs, [0, 1], 1 << 26)``.
+    """
+
+    _pool: "OrderedDict[str, CsimWorker]" = OrderedDict()
+    _pool_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([sys.executable, "-I", str(_WORKER_SCRIPT)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self._stderr, close_fds=True)
+        self.loaded: set = set()
+        self.lock = threading.Lock()
+        weakref.finalize(self, CsimWorker._stop, self.proc, self._stderr)
+
+    @classmethod
+    def for_library(cls, path: str) -> "CsimWorker":
+        """The live worker for library ``path`` (a new one if it has none or it died).
+
+        Example: ``CsimWorker.for_library(str(mod.library_path)).proc.poll() is None``.
+        """
+        with cls._pool_lock:
+            w = cls._pool.pop(path, None)
+            if w is None or w.proc.poll() is not None:
+                w = CsimWorker()
+            cls._pool[path] = w
+            while len(cls._pool) > _MAX_WORKERS:
+                _, old = cls._pool.popitem(last=False)
+                CsimWorker._stop(old.proc, old._stderr)
+            return w
+
+    @staticmethod
+    def _stop(proc: subprocess.Popen, stderr: Any) -> None:
+        try:
+            if proc.poll() is None:
+                proc.stdin.close()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        except (OSError, ValueError):
+            pass
+        try:
+            stderr.close()
+        except (OSError, ValueError):
+            pass
+
+    def _send(self, data: bytes) -> None:
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def _read(self, n: int) -> bytes:
+        data = self.proc.stdout.read(n)
+        if data is None or len(data) != n:
+            raise EOFError
+        return data
+
+    def _blob(self) -> bytes:
+        (n,) = struct.unpack("<Q", self._read(8))
+        return self._read(n)
+
+    def crash_report(self) -> Tuple[str, str]:
+        """``(how the child ended, the tail of what it printed)`` after it died."""
+        code = self.proc.wait()
+        how = f"exit status {code}"
+        if code < 0:
+            try:
+                how = f"signal {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"signal {-code}"
+        self._stderr.seek(0)
+        tail = self._stderr.read()[-1500:].decode(errors="replace").strip()
+        return how, tail
+
+    def call(self, library: str, entry: str, buffers: Sequence[bytes], which: Sequence[int],
+             stack_bytes: int) -> Tuple[int, str, int, int, List[bytes]]:
+        """Run ``entry`` on copies of ``buffers``; ``(status, message, site, index,
+        buffers after the call)``. Raises ``EOFError`` when the child died."""
+        with self.lock:
+            try:
+                if library not in self.loaded:
+                    path = library.encode()
+                    self._send(b"L" + struct.pack("<Q", len(path)) + path)
+                    if self._read(1) != b"O":
+                        raise BackendError(f"C simulation could not load {library}: "
+                                           f"{self._blob().decode(errors='replace')}",
+                                           where="C simulation")
+                    self.loaded.add(library)
+                parts = [b"C", _frame(library.encode()), _frame(entry.encode()),
+                         struct.pack("<QI", stack_bytes, len(buffers))]
+                parts += [_frame(b) for b in buffers]
+                parts.append(struct.pack(f"<I{len(which)}I", len(which), *which))
+                self._send(b"".join(parts))
+                if self._read(1) != b"R":
+                    raise EOFError
+                (status,) = struct.unpack("<i", self._read(4))
+                message = self._blob().decode(errors="replace")
+                site, index = struct.unpack("<iq", self._read(12))
+                out = [self._blob() for _ in buffers]
+            except (BrokenPipeError, ConnectionResetError):
+                raise EOFError from None
+            return status, message, site, index, out
+
+
+def _frame(data: bytes) -> bytes:
+    return struct.pack("<Q", len(data)) + data
+
+
+# ------------------------------------------------------------------ stack budget
+_STACK_BASE = 64 << 20  # for the kernel's scalars, call frames and helpers
+
+
+def _c_sizeof(t: AlloType) -> int:
+    """An upper bound of ``sizeof`` of ``t``'s C++ type (ap types round up to words)."""
+    if isinstance(t, Float) or (is_native_int(t) and t.bits in (8, 16, 32, 64)):
+        return max(1, t.bits // 8)
+    return 8 * ((t.bits + 63) // 64) + 8
+
+
+def stack_budget() -> int:
+    """The most stack C simulation may use: ``ALLO_CSIM_STACK_MB`` (MiB) or a quarter of
+    the machine's memory. Example: ``stack_budget() >= 64 << 20``."""
+    env = os.environ.get("ALLO_CSIM_STACK_MB")
+    if env:
+        try:
+            return max(1, int(env)) << 20
+        except ValueError:
+            raise BackendError(f"ALLO_CSIM_STACK_MB must be a whole number of MiB, got {env!r}",
+                               where="C simulation", hint="e.g. ALLO_CSIM_STACK_MB=4096") from None
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        ram = 8 << 30
+    return max(_STACK_BASE * 2, ram // 4)
+
+
+def stack_need(module: Module) -> Tuple[int, Optional[Tuple[str, str, int, Any]]]:
+    """Bytes of stack the design's local buffers take (every function's locals at once,
+    an upper bound), and the largest one as ``(func, buffer, bytes, loc)``.
+
+    Example: ``stack_need(allo.customize(gemm).ir)[0] >= 64 << 20``.
+    """
+    total, largest = _STACK_BASE, None
+    for fname, f in module.funcs.items():
+        for st in walk_stmts(f.body):
+            if isinstance(st, Alloc) and isinstance(st.type, BufferType) and st.type.shape \
+                    and isinstance(st.type.dtype, AlloType):
+                size = int(np.prod(st.type.shape, dtype=object)) * _c_sizeof(st.type.dtype)
+                total += size
+                if largest is None or size > largest[2]:
+                    largest = (fname, st.name, size, st.loc)
+    return total, largest
 
 
 # ------------------------------------------------------------------ modules
@@ -195,21 +392,19 @@ class CsimModule:
 
     ``mod(*inputs)`` follows :mod:`allo.runtime` (results returned); ``mod(*inputs,
     *outputs)`` also accepts preallocated output arrays, filled in place, as public Allo's
-    HLS modules are called.
+    HLS modules are called. The C++ runs in a child process (:class:`CsimWorker`) with
+    every index checked: an out-of-bounds index or a crash is an :class:`AlloError`.
     """
 
-    def __init__(self, module: Module, lib: ctypes.CDLL, entry: str, library_path: Path,
-                 design: Optional[EmittedDesign] = None):
+    def __init__(self, module: Module, library_path: Path, entry: str,
+                 design: Optional[EmittedDesign] = None, sites: Sequence[Any] = ()):
         self.module = module
         self.func = module.top_func
-        self._fn = getattr(lib, entry)
-        self._fn.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
-        self._fn.restype = ctypes.c_int
-        self._error_message = getattr(lib, ERROR_MESSAGE_FN)
-        self._error_message.restype = ctypes.c_char_p
-        self._lib = lib
         self.library_path = library_path
+        self.entry = entry
         self.design = design
+        self.sites = list(sites)
+        self.stack_bytes, self._largest = stack_need(module)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         f = self.func
@@ -229,7 +424,15 @@ class CsimModule:
                                     f"{shape}",
                                     hint="pass one value per kernel parameter (and optionally "
                                          "one preallocated numpy array per kernel result)")
+<<<<<<< HEAD
             results = invoke(f, args[:n_in], self._execute, written_params(self.module)[f.name])
+=======
+                if not dst.flags.writeable:
+                    raise CallError(f"{f.name}(): the preallocated output array of result {k} "
+                                    "(argument {n}) is read-only".replace("{n}", str(n_in + k)),
+                                    hint="pass a writeable array (e.g. np.zeros(...) or a copy)")
+            results = invoke(f, args[:n_in], self._execute)
+>>>>>>> main
             results = [results] if n_out == 1 else results
             for dst, val in zip(args[n_in:], results):
                 dst[...] = val
@@ -238,49 +441,88 @@ class CsimModule:
 
     def _execute(self, cargs: List[Any]) -> List[Any]:
         f = self.func
-        keep, ptrs, wide_back = [], [], []
+        budget = stack_budget()
+        if self.stack_bytes > budget:
+            fname, buf, size, loc = self._largest
+            raise BackendError(f"C simulation of {f.name} needs about {self.stack_bytes >> 20} MiB "
+                               f"of stack for local buffers (the largest, '{buf}' in {fname}, "
+                               f"takes {size >> 20} MiB); the budget is {budget >> 20} MiB",
+                               loc=loc, where="C simulation",
+                               hint="shrink the local buffer, pass it in as a parameter, or "
+                                    "raise ALLO_CSIM_STACK_MB")
+        buffers: List[np.ndarray] = []
+        which: List[int] = []
+        shared: Dict[Any, int] = {}  # one array passed twice is one buffer in C++ too
+        back = []  # (slot, the container to update, element type)
         for p, a in zip(f.params, cargs):
             t = p.type
             if isinstance(t, BufferType):
-                arr, wide = self._container(a, t.dtype)
-                if wide:  # the kernel wrote words: convert them back into the object array
-                    wide_back.append((a, arr, t.dtype))
+                key = (id(a), t.dtype, t.shape)
+                if key not in shared:
+                    shared[key] = len(buffers)
+                    buffers.append(self._container(a, t.dtype))
+                    back.append((shared[key], a, t.dtype))
+                which.append(shared[key])
             else:
-                arr, _ = self._container(np.array(a, dtype=container_dtype(t)), t)
-            keep.append(arr)
-            ptrs.append(arr.ctypes.data)
+                which.append(len(buffers))
+                buffers.append(self._container(np.array(a, dtype=container_dtype(t)), t))
         outs = []
         for t in f.results:
             bt = t if isinstance(t, BufferType) else BufferType(t, ())
-            arr = np.zeros(bt.shape, dtype=container_dtype(bt.dtype))
-            words, _ = self._container(arr, bt.dtype)
-            outs.append((arr, words, bt))
-            keep.append(words)
-            ptrs.append(words.ctypes.data)
-        argv = (ctypes.c_void_p * max(len(ptrs), 1))(*ptrs)
-        failed = self._fn(argv)
-        if failed:
-            message = self._error_message().decode(errors="replace")
+            which.append(len(buffers))
+            outs.append((len(buffers), bt))
+            buffers.append(self._container(np.zeros(bt.shape, dtype=container_dtype(bt.dtype)),
+                                           bt.dtype))
+        worker = CsimWorker.for_library(str(self.library_path))
+        try:
+            status, message, site, index, after = worker.call(
+                str(self.library_path), self.entry, [b.tobytes() for b in buffers], which,
+                self.stack_bytes)
+        except EOFError:
+            how, tail = worker.crash_report()
+            raise BackendError(f"C simulation of {f.name} crashed ({how}); the generated C++ "
+                               f"ran in a child process, so this interpreter is unaffected"
+                               + (f"\n{tail}" if tail else ""), where="C simulation",
+                               hint="run the design with target='llvm' or the interpreter to "
+                                    "locate the fault; report it if they run correctly") from None
+        if status == 2:
+            raise self._bounds_error(site, index)
+        if status == 1:
             raise AlloError(f"{f.name}: {message}", where="C simulation",
                             hint="a consumer reads a stream before its producer writes it (or "
                                  "reads more than is written); reorder the processes or fix "
                                  "the counts; verify the design to locate the FIFO")
-        for user, words, t in wide_back:
-            user[...] = _from_words(words, t)
+        if status != 0:
+            raise BackendError(f"C simulation of {f.name} failed (status {status})",
+                               where="C simulation", hint="report this with the design")
+        fresh = [np.frombuffer(data, dtype=b.dtype).reshape(b.shape).copy()
+                 for data, b in zip(after, buffers)]
+        for slot, user, t in back:
+            user[...] = _from_words(fresh[slot], t) if _is_wide(t) else fresh[slot]
         results = []
-        for arr, words, bt in outs:
-            if words is not arr:
-                arr = _from_words(words, bt.dtype)
+        for slot, bt in outs:
+            arr = _from_words(fresh[slot], bt.dtype) if _is_wide(bt.dtype) else fresh[slot]
             results.append(arr if bt.shape else _scalar(arr, bt.dtype))
         return results
 
+    def _bounds_error(self, site_id: int, index: int) -> AlloError:
+        if not 0 <= site_id < len(self.sites):
+            return BackendError(f"C simulation of {self.func.name}: an index was out of range",
+                                where="C simulation", hint="check the loop bounds and indices")
+        site = self.sites[site_id]
+        return AlloError(f"index {index} out of range for {site.buffer} of extent {site.extent} "
+                         f"(dim {site.dim + 1}) in function '{site.func}'", loc=site.loc,
+                         where="C simulation",
+                         hint="check the loop bounds and the index values (e.g. data-dependent "
+                              "indices read from an input array)")
+
     @staticmethod
-    def _container(a: np.ndarray, t: AlloType):
-        """The memory passed to C++ and whether it is a word array (wide integers)."""
+    def _container(a: np.ndarray, t: AlloType) -> np.ndarray:
+        """The memory passed to C++: a C-contiguous array of the container (or word) type,
+        of ``a``'s shape (never the 1-element array ``ascontiguousarray`` makes of a 0-d)."""
         if _is_wide(t):
-            return _to_words(a, t), True
-        arr = np.ascontiguousarray(a)
-        return arr, False
+            return _to_words(a, t)
+        return np.require(np.asarray(a), requirements="C").reshape(np.shape(a))
 
 
 def _to_words(a: np.ndarray, t: AlloType) -> np.ndarray:
@@ -317,10 +559,10 @@ def _scalar(arr: np.ndarray, t: AlloType) -> Any:
 # ------------------------------------------------------------------ compiling
 def translation_unit(designs: Sequence[EmittedDesign], modules: Sequence[Module]) -> str:
     """One C++ file holding every design in its own namespace, plus their wrappers."""
-    parts = [HELPERS_H, "#include <memory>", _WORD_HELPERS]
+    parts = [HELPERS_H, "#include <memory>", _WORD_HELPERS, _CHECK_HELPERS]
     for k, (d, m) in enumerate(zip(designs, modules)):
         parts.append(f"namespace allo_d{k} {{\n{d.prototypes}\n{d.body}\n"
-                     f"{wrapper(m.top_func, f'allo_entry_{k}')}\n}}  // namespace allo_d{k}\n")
+                     f"{wrapper(m.top_func, f'allo_entry_{k}', d.top)}\n}}  // namespace allo_d{k}\n")
     parts.append(_ERROR_MESSAGE)
     return "\n".join(parts)
 
@@ -355,12 +597,12 @@ def compile_designs(modules: Sequence[Module], designs: Optional[Sequence[Emitte
 
     Example: ``m1, m2 = compile_designs([mod_a, mod_b])``.
     """
-    designs = list(designs) if designs is not None else [emit_design(m) for m in modules]
-    lib_path = compile_source(translation_unit(designs, modules))
-    lib = ctypes.CDLL(str(lib_path))
-    return [CsimModule(m, lib, f"allo_entry_{k}", lib_path, d)
-            for k, (m, d) in enumerate(zip(modules, designs))]
+    shown = list(designs) if designs is not None else [emit_design(m) for m in modules]
+    checked = [emit_design(m, bounds_checks=True) for m in modules]  # what csim runs
+    lib_path = compile_source(translation_unit(checked, modules))
+    return [CsimModule(m, lib_path, f"allo_entry_{k}", d, c.sites)
+            for k, (m, d, c) in enumerate(zip(modules, shown, checked))]
 
 
-__all__ = ["CsimModule", "compile_designs", "compile_source", "translation_unit", "wrapper",
+__all__ = ["CsimModule", "CsimWorker", "compile_designs", "stack_budget", "stack_need", "compile_source", "translation_unit", "wrapper",
            "ap_types_dir", "support_dir", "cache_root", "CXXFLAGS"]

@@ -18,18 +18,19 @@ Example::
 from __future__ import annotations
 
 import math
-from typing import Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 from ...errors import BackendError
 from ...ir.nodes import Const, Expr, Load, Op, StreamGet, Var
 from ...ir.types import AlloType, Fixed, Float, Index, Int
 from ...semantics.casts import float_to_fixed_raw
+from ...semantics.registry import ops
 from .ctypes_map import c_type, identifier, is_native_int
 
 _CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 _ARITH = {"add": "+", "sub": "-", "mul": "*"}
 _BITWISE = {"and": "&", "or": "|", "xor": "^"}
-_MATH = ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf")
+_LIBM = ops(libm=True)
 
 
 def _is_bool(t: AlloType) -> bool:
@@ -100,9 +101,22 @@ class ExprEmitter:
     statement emitter hoists stream reads into temporaries, in evaluation order)."""
 
     def __init__(self, names: Optional[Dict[str, str]] = None,
-                 stream_get: Optional[Callable[[StreamGet], str]] = None):
+                 stream_get: Optional[Callable[[StreamGet], str]] = None,
+                 index_check: Optional[Callable[[str, int, str, Any], str]] = None):
         self.names = names if names is not None else {}
         self.stream_get = stream_get
+        # (buffer, dim, index text, loc) -> checked index text (C simulation only)
+        self.index_check = index_check
+
+    def subscripts(self, buffer: str, indices: Any, loc: Any = None) -> str:
+        """``[i][j]`` for ``buffer``, each index bounds-checked when checks are on."""
+        out = []
+        for d, i in enumerate(indices):
+            text = bare(self.expr(i))
+            if self.index_check is not None:
+                text = self.index_check(buffer, d, text, loc or getattr(i, "loc", None))
+            out.append(f"[{text}]")
+        return "".join(out)
 
     def name(self, n: str) -> str:
         return self.names.get(n) or identifier(n)
@@ -114,7 +128,7 @@ class ExprEmitter:
         if isinstance(e, Var):
             return self.name(e.name)
         if isinstance(e, Load):
-            return self.name(e.buffer) + "".join(f"[{bare(self.expr(i))}]" for i in e.indices)
+            return self.name(e.buffer) + self.subscripts(e.buffer, e.indices, e.loc)
         if isinstance(e, StreamGet):
             if self.stream_get is None:
                 raise BackendError("internal: a stream read was not hoisted")
@@ -177,7 +191,7 @@ class ExprEmitter:
         if op in ("abs", "floor", "ceil"):
             fn = "fabs" if op == "abs" else op
             return f"std::{fn}({a[0]})" if native else f"allo_fcast<{ct}>(std::{fn}((double){a[0]}))"
-        if op in _MATH or op == "pow":
+        if op in _LIBM:
             args = ", ".join(f"(double){x}" for x in a)
             inner = f"allo_{op}({args})"  # libm, with domain-error NaNs made positive
             return f"({ct}){inner}" if native or t.kind == "f16" else f"allo_fcast<{ct}>({inner})"

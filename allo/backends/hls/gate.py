@@ -1,7 +1,9 @@
 """The equivalence gate: HLS output is produced only for a design proved equivalent.
 
-``require_equivalent(schedule)`` runs ``schedule.verify()`` (cached by a hash of the
-original and current IR, so rebuilding is free) and raises
+``require_equivalent(schedule)`` runs ``schedule.verify()`` (cached under the structural
+fingerprint of the original and current IR, :func:`allo.ir.fingerprint.fingerprint`, which
+covers every constant's exact bytes, the types and the layouts; so rebuilding is free and
+two different designs never share a verdict) and raises
 :class:`allo.errors.VerificationError` showing the verdict unless it is "equivalent".
 
 Example::
@@ -12,23 +14,12 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from ...errors import VerificationError
-from ...ir.nodes import Module
+from ...ir.fingerprint import FingerprintError, fingerprint
 
 _verdicts: Dict[str, Any] = {}
-
-
-def ir_hash(*modules: Module) -> str:
-    """A stable hash of IR modules (their structure, names, types and attributes)."""
-    h = hashlib.sha256()
-    for m in modules:
-        h.update(m.top.encode())
-        for name in sorted(m.funcs):
-            h.update(repr(m.funcs[name]).encode())
-    return h.hexdigest()
 
 
 def require_equivalent(schedule: Any) -> Any:
@@ -36,11 +27,16 @@ def require_equivalent(schedule: Any) -> Any:
 
     Example: ``require_equivalent(s)`` raises ``VerificationError`` for a wrong rewrite.
     """
-    key = ir_hash(schedule.original, schedule.ir)
-    verdict = _verdicts.get(key)
+    key: Optional[str]
+    try:
+        key = fingerprint(schedule.original, schedule.ir, gate="verify()")
+    except FingerprintError:
+        key = None  # no exact key: verify afresh rather than risk sharing a verdict
+    verdict = _verdicts.get(key) if key is not None else None
     if verdict is None:
         verdict = schedule.verify()
-        _verdicts[key] = verdict
+        if key is not None:
+            _verdicts[key] = verdict
     if not verdict:
         status = getattr(verdict, "status", "unknown")
         raise VerificationError(
@@ -51,4 +47,4 @@ def require_equivalent(schedule: Any) -> Any:
     return verdict
 
 
-__all__ = ["require_equivalent", "ir_hash"]
+__all__ = ["require_equivalent"]

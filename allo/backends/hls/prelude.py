@@ -18,6 +18,8 @@ Example::
     True
 """
 
+from ...semantics.registry import ops
+
 HLS_STREAM_H = r"""// hls_stream.h: a minimal software model of Vitis HLS's hls::stream<T>, written for
 // Allo's C simulation. A stream is an unbounded FIFO (std::deque). Reading an empty
 // stream is a design error (hardware would deadlock): instead of aborting the process
@@ -75,6 +77,8 @@ class stream {
 }  // namespace hls
 #endif
 """
+
+_LIBM_UNARY = ops(libm=True, arity=1)
 
 HELPERS_H = r"""// ---- Allo helpers: the exact meaning of each non-trivial op (docs/semantics.md) ----
 #if defined(__GNUC__) && !defined(__SYNTHESIS__)
@@ -393,8 +397,7 @@ static inline double allo_domain_nan(double r, bool operands_nan) {
 }
 #define ALLO_MATH1(fn) \
   static inline double allo_##fn(double x) { return allo_domain_nan(std::fn(x), x != x); }
-ALLO_MATH1(exp) ALLO_MATH1(log) ALLO_MATH1(log2) ALLO_MATH1(log10) ALLO_MATH1(sqrt)
-ALLO_MATH1(sin) ALLO_MATH1(cos) ALLO_MATH1(tan) ALLO_MATH1(tanh) ALLO_MATH1(erf)
+@LIBM_UNARY@
 #undef ALLO_MATH1
 static inline double allo_pow(double x, double y) {
   return allo_domain_nan(std::pow(x, y), x != x || y != y);
@@ -450,5 +453,9 @@ static inline int64_t allo_mod_idx(int64_t a, int64_t b) {  // index: Python %
 }
 // ---- end of Allo helpers ----
 """
+# one helper per unary libm op of the registry (pow, binary, is written out above)
+HELPERS_H = HELPERS_H.replace("@LIBM_UNARY@", "\n".join(
+    " ".join(f"ALLO_MATH1({name})" for name in _LIBM_UNARY[k:k + 5])
+    for k in range(0, len(_LIBM_UNARY), 5)))
 
 __all__ = ["HELPERS_H", "HLS_STREAM_H"]

@@ -2,7 +2,7 @@
 
 Integers of any width are native ``iN``; fixed point is raw integers; floats are computed
 op by op in their type (no fast-math or FMA contraction unless asked for). Builds are
-cached process-wide by a hash of the IR and the options, so rebuilding is instant.
+cached process-wide by the IR's structural fingerprint and the options, so rebuilding is instant.
 
 Example::
 
@@ -13,17 +13,16 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from typing import Any, Dict, Tuple
-
-import numpy as np
+from typing import Any, Dict, Optional, Tuple
 
 from ...errors import AlloError
-from ...ir.nodes import Alloc, Module, walk_stmts
+from ...ir.fingerprint import FingerprintError, fingerprint
+from ...ir.nodes import Module
 from ...ir.verifier import verify_ir
 from .codegen import ModuleCodegen, emit_module
 from .jit import compile_ir
+from .lltypes import check_widths
 from .module import LLVMModule
 
 _cache: Dict[str, LLVMModule] = {}
@@ -31,21 +30,16 @@ _cache_lock = threading.Lock()
 cache_stats = {"hits": 0, "misses": 0}
 
 
-def module_key(module: Module, options: Tuple) -> str:
-    """A stable hash of the IR and build options (constant tables hashed by content)."""
-    h = hashlib.sha256(repr(options).encode())
-    h.update(module.top.encode())
-    for name in sorted(module.funcs):
-        f = module.funcs[name]
-        h.update(repr(f).encode())
-        for s in walk_stmts(f.body):
-            if isinstance(s, Alloc) and isinstance(s.init, np.ndarray):
-                h.update(str(s.init.dtype).encode() + np.ascontiguousarray(s.init).tobytes()
-                         if s.init.dtype != object else repr(s.init.tolist()).encode())
-    return h.hexdigest()
+def module_key(module: Module, options: Tuple) -> Optional[str]:
+    """The cache key of ``module`` built with ``options``: its structural fingerprint
+    (:func:`allo.ir.fingerprint.fingerprint`, exact constants), or None when it has none."""
+    try:
+        return fingerprint(module, backend="llvm", options=options)
+    except FingerprintError:
+        return None
 
 
-BUILD_OPTIONS = ("fma", "fast_math")
+BUILD_OPTIONS = ("fma", "fast_math", "unroll")
 
 
 def check_options(options: Dict[str, Any]) -> None:
@@ -60,11 +54,11 @@ def check_options(options: Dict[str, Any]) -> None:
                         hint=f"valid options: {', '.join(BUILD_OPTIONS)}")
 
 
-def _compile(module: Module, flags: Tuple[str, ...]) -> LLVMModule:
+def _compile(module: Module, flags: Tuple[str, ...], unroll: bool = True) -> LLVMModule:
     """Emit, optimise and JIT ``module`` (no caching)."""
     codegen = ModuleCodegen(module, flags)
     text = codegen.emit()
-    engine, address = compile_ir(text)
+    engine, address = compile_ir(text, unroll=unroll)
     return LLVMModule(module, engine, address, text, codegen.sites)
 
 
@@ -72,7 +66,9 @@ def build(module: Module, **options: Any) -> LLVMModule:
     """Compile ``module`` to a callable :class:`LLVMModule` (numpy calling convention).
 
     ``fma`` allows contracting float ``a * b + c``; ``fast_math`` allows every fast-math
-    rewrite (results may then differ from the interpreter). Example::
+    rewrite (results may then differ from the interpreter). ``unroll=False`` skips LLVM's
+    loop unrolling: large designs with many small loop nests (an imported transformer)
+    compile several times faster. Example::
 
         mod = build(module)
         out = mod(np.ones((4, 4), np.float32))
@@ -80,16 +76,19 @@ def build(module: Module, **options: Any) -> LLVMModule:
     check_options(options)
     fma, fast_math = bool(options.get("fma", False)), bool(options.get("fast_math", False))
     flags: Tuple[str, ...] = ("fast",) if fast_math else ("contract",) if fma else ()
-    key = module_key(module, ("llvm", flags))
+    unroll = bool(options.get("unroll", True))
+    key = module_key(module, ("llvm", flags, unroll))
     with _cache_lock:
-        hit = _cache.get(key)
+        hit = _cache.get(key) if key is not None else None
         if hit is not None:
             cache_stats["hits"] += 1
             return hit
         cache_stats["misses"] += 1
         verify_ir(module)  # ill-typed IR would crash llvmlite: raise the IRError instead
-        mod = _compile(module, flags)
-        _cache[key] = mod
+        check_widths(module)
+        mod = _compile(module, flags, unroll)
+        if key is not None:
+            _cache[key] = mod
         return mod
 
 

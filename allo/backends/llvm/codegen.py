@@ -32,10 +32,11 @@ import numpy as np
 from llvmlite import ir
 
 from ...errors import BackendError
+from ...ir.index import IndexRanges
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op, Return,
                          Store, StreamGet, StreamPut, Var, While, walk_stmts)
-from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
-from .bounds import BoundsSite, IndexRanges
+from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType, row_major_strides
+from .bounds import BoundsSite
 from .casts import cast
 from .direct_results import direct_result_allocs, top_is_private
 from .emitbase import I1, I8, I32, I64, EmitBase, int_const
@@ -82,14 +83,6 @@ def _elements(shape: Tuple[int, ...]) -> int:
     return n
 
 
-def _strides(shape: Tuple[int, ...]) -> List[int]:
-    out, acc = [], 1
-    for d in reversed(shape):
-        out.append(acc)
-        acc *= d
-    return out[::-1]
-
-
 class ModuleCodegen(EmitBase):
     """Emits a whole :class:`Module`; ``fp_flags`` go on float add/sub/mul/div."""
 
@@ -114,29 +107,10 @@ class ModuleCodegen(EmitBase):
             self.functions[name] = fn
         if self.private_top:
             mark_fresh_results(self.ir.top_func, self.functions[self.ir.top])
-        for name in self._callees_first():
+        for name in self.ir.call_order():  # a caller knows whether a callee can fail
             FuncCodegen(self, self.ir.funcs[name], self.functions[name]).emit()
         self.b = emit_entry(self.module, self.ir.top_func, self.functions[self.ir.top])
         return str(self.module)
-
-    def _callees_first(self) -> List[str]:
-        """Function names with callees before callers, so a caller knows whether a callee
-        can fail (and needs no flag test after calls that cannot)."""
-        order: List[str] = []
-        seen = set()
-
-        def visit(name: str) -> None:
-            if name in seen or name not in self.ir.funcs:
-                return
-            seen.add(name)
-            for s in walk_stmts(self.ir.funcs[name].body):
-                if isinstance(s, Call):
-                    visit(s.callee)
-            order.append(name)
-
-        for name in self.ir.funcs:
-            visit(name)
-        return order
 
 
 def emit_module(module: Module, fp_flags: Tuple[str, ...] = ()) -> str:
@@ -232,13 +206,16 @@ class FuncCodegen:
                 self.heap.append(ptr)
             self.storage[id(s)] = _Buf(ptr, t.shape, t.dtype)
 
+    # memset/memcpy are declared with opaque pointers (PTR), never with the type of the
+    # first argument they see: a table global is a typed pointer ([32 x i8]*), and a later
+    # table of another size would not match that signature
     def _memset(self, ptr: ir.Value, nbytes: int) -> None:
-        self.mg.call("llvm.memset.p0.i64", ir.VoidType(),
-                     [ptr, ir.Constant(I8, 0), int_const(I64, nbytes), ir.Constant(I1, 0)])
+        fn = self.mg.intrinsic("llvm.memset.p0.i64", ir.VoidType(), [PTR, I8, I64, I1])
+        self.b.call(fn, [ptr, ir.Constant(I8, 0), int_const(I64, nbytes), ir.Constant(I1, 0)])
 
     def _memcpy(self, dst: ir.Value, src: ir.Value, nbytes: int) -> None:
-        self.mg.call("llvm.memcpy.p0.p0.i64", ir.VoidType(),
-                     [dst, src, int_const(I64, nbytes), ir.Constant(I1, 0)])
+        fn = self.mg.intrinsic("llvm.memcpy.p0.p0.i64", ir.VoidType(), [PTR, PTR, I64, I1])
+        self.b.call(fn, [dst, src, int_const(I64, nbytes), ir.Constant(I1, 0)])
 
     def _for_each_queue(self, base: ir.Value, n: int, action) -> None:
         b = self.b
@@ -496,7 +473,7 @@ class FuncCodegen:
     def _offset(self, buf: _Buf, indices, name: str, loc=None) -> Optional[ir.Value]:
         if not indices:
             return None
-        strides = _strides(buf.shape)
+        strides = row_major_strides(buf.shape)
         total = None
         for dim, (idx, stride) in enumerate(zip(indices, strides)):
             v = self._checked_index(idx, buf.shape[dim], name, dim, loc)

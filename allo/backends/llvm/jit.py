@@ -28,7 +28,7 @@ from typing import Tuple
 
 import llvmlite.binding as llvm
 
-from .ops import LIBM_SYMBOL, LIBM_UNARY
+from .ops import LIBM_OPS, LIBM_SYMBOL
 
 _lock = threading.Lock()
 _state = {}
@@ -52,7 +52,7 @@ def _init() -> llvm.TargetMachine:
             except RuntimeError:
                 pass
         libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-        for name in LIBM_UNARY + ("pow",):
+        for name in LIBM_OPS:
             llvm.add_symbol(LIBM_SYMBOL.format(name), ctypes.cast(getattr(libm, name), ctypes.c_void_p).value)
         _state["ready"] = True
         return _host_target_machine()
@@ -122,19 +122,21 @@ def with_function_attributes(text: str, attrs: str) -> str:
     return tagged if not count else f"{tagged}\nattributes {group} = {{ {attrs} }}\n"
 
 
-def optimize(mod: llvm.ModuleRef, tm: llvm.TargetMachine) -> None:
-    """Run the new pass manager's O3 pipeline on ``mod`` in place."""
+def optimize(mod: llvm.ModuleRef, tm: llvm.TargetMachine, unroll: bool = True) -> None:
+    """Run the new pass manager's O3 pipeline on ``mod`` in place (``unroll=False``:
+    without loop unrolling)."""
     pto = llvm.create_pipeline_tuning_options(speed_level=3)
     pto.loop_vectorization = True
     pto.slp_vectorization = True
     pto.loop_interleaving = True
-    pto.loop_unrolling = True
+    pto.loop_unrolling = unroll
     pb = llvm.create_pass_builder(tm, pto)
     mpm = pb.getModulePassManager()
     mpm.run(mod, pb)
 
 
-def compile_ir(text: str, entry: str = "__allo_entry") -> Tuple[llvm.ExecutionEngine, int]:
+def compile_ir(text: str, entry: str = "__allo_entry",
+               unroll: bool = True) -> Tuple[llvm.ExecutionEngine, int]:
     """Parse, verify, optimise and JIT ``text``; returns the engine (keep it alive) and
     the address of ``entry``."""
     tm = _init()
@@ -142,7 +144,7 @@ def compile_ir(text: str, entry: str = "__allo_entry") -> Tuple[llvm.ExecutionEn
     mod.triple = tm.triple  # layout and triple of the machine we optimise for, before any pass
     mod.data_layout = str(tm.target_data)
     mod.verify()
-    optimize(mod, tm)
+    optimize(mod, tm, unroll)
     engine = llvm.create_mcjit_compiler(mod, tm)
     engine.finalize_object()
     engine.run_static_constructors()

@@ -14,6 +14,8 @@ Example::
 
 from __future__ import annotations
 
+from typing import Any
+
 from llvmlite import ir
 
 from ...ir.types import AlloType, Fixed, Float
@@ -78,3 +80,45 @@ def from_storage(b: ir.IRBuilder, v: ir.Value, t: AlloType) -> ir.Value:
     if isinstance(t, Float) or storage_type(t).width == t.bits:
         return v
     return b.trunc(v, ir.IntType(t.bits))
+
+
+# LLVM integers are at most 2**23 - 1 bits; containers round up to powers of two and some
+# fixed-point ops compute in twice the width, so the backend accepts up to 2**20 bits.
+MAX_INT_BITS = 1 << 20
+
+
+def check_widths(module: Any) -> None:
+    """Refuse integer/fixed types wider than :data:`MAX_INT_BITS`, located at the first
+    declaration or expression that has one (LLVM itself would fail to parse the IR).
+
+    Example: ``check_widths(allo.customize(kernel).ir)`` passes for every usual design.
+    """
+    from ...errors import BackendError
+    from ...ir.nodes import Alloc, stmt_exprs, walk_expr, walk_stmts
+    from ...ir.types import BufferType, StreamType
+
+    def scalar(t: Any) -> Any:
+        while isinstance(t, (BufferType, StreamType)):
+            t = t.dtype
+        return t
+
+    def check(t: Any, what: str, loc: Any) -> None:
+        t = scalar(t)
+        if isinstance(t, AlloType) and not isinstance(t, Float) and t.bits > MAX_INT_BITS:
+            raise BackendError(f"{what} has type {t!r}, {t.bits:,} bits wide; the LLVM backend "
+                               f"supports integer and fixed-point types up to {MAX_INT_BITS:,} "
+                               "bits", loc=loc, where="build(target='llvm')",
+                               hint="use a narrower type, or run the design with "
+                                    "target='interp'")
+
+    for f in module.funcs.values():
+        for p in f.params:
+            check(p.type, f"parameter '{p.name}' of {f.name}", p.loc or f.loc)
+        for k, r in enumerate(f.results):
+            check(r, f"result {k} of {f.name}", f.loc)
+        for s in walk_stmts(f.body):
+            if isinstance(s, Alloc):
+                check(s.type, f"'{s.name}' in {f.name}", s.loc)
+            for e in stmt_exprs(s):
+                for x in walk_expr(e):
+                    check(x.type, f"an expression in {f.name}", x.loc or s.loc)

@@ -25,7 +25,7 @@ import numpy as np
 from ...errors import AlloError
 from ...ir.aliasing import written_params
 from ...ir.nodes import Module
-from ...ir.types import AlloType, BufferType, Float
+from ...ir.types import AlloType, BufferType, Float, wrap_int
 from ...runtime import bind_arguments, container_dtype, invoke
 from .entry import RESULT_ALIGN
 from .lltypes import storage_bytes
@@ -81,7 +81,7 @@ class _Slot:
             raw = self.mem.tobytes()
             vals = [int.from_bytes(raw[k:k + nb], "little", signed=self.t.signed) & ((1 << nb * 8) - 1)
                     for k in range(0, len(raw), nb)]
-            vals = [self.t.wrap(v) for v in vals]
+            vals = [wrap_int(v, self.t.bits, self.t.signed) for v in vals]  # Int or Fixed raw
             if not self.shape:
                 return vals[0]
             out = np.empty(len(vals), dtype=object)

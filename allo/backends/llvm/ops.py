@@ -1,4 +1,4 @@
-"""LLVM IR for every IR op (``allo.ir.nodes.OPS``), bit-exact to docs/semantics.md.
+"""LLVM IR for every IR op (of the op registry, ``allo.semantics.registry``), bit-exact to docs/semantics.md.
 
 Division by zero, ``INT_MIN // -1`` and out-of-range shift amounts are guarded with
 selects (no undefined behaviour reaches LLVM); floats are computed op by op in their own
@@ -19,11 +19,12 @@ from llvmlite import ir
 
 from ...errors import BackendError
 from ...ir.types import AlloType, Fixed, Float
+from ...semantics.registry import ops
 from .casts import from_f32, to_f32, to_f64, from_f64
 from .emitbase import DOUBLE, I1, EmitBase, int_const
 from .lltypes import value_type
 
-LIBM_UNARY = ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf")
+LIBM_OPS = ops(libm=True)  # called in double through the C library
 LIBM_SYMBOL = "__allo_libm_{}"  # bound to the C library's functions by the JIT
 _CMP = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 _SUFFIX = {"f16": "f16", "f32": "f32", "f64": "f64"}
@@ -176,7 +177,7 @@ def _domain_nan(e: EmitBase, r: ir.Value, operands: List[ir.Value]) -> ir.Value:
 
 def _float_op(e: EmitBase, op: str, args: List[ir.Value], kind: str) -> ir.Value:
     b = e.b
-    if op in LIBM_UNARY or op == "pow":
+    if op in LIBM_OPS:
         wide = [to_f64(e, x, kind) for x in args]
         return from_f64(e, _domain_nan(e, _libm(e, op, wide), wide), kind)
     if kind == "bf16":

@@ -19,19 +19,16 @@ from .lltypes import storage_bytes
 
 
 def table_bytes(arr: np.ndarray, elem: AlloType, shape, s: Alloc) -> bytes:
-    """A constant table's bytes in the storage layout."""
-    from ...runtime import to_container
+    """A constant table's bytes in the storage layout: the values are the runtime's
+    :func:`~allo.runtime.constant_table` (the one conversion every backend uses, so float
+    data for an integer table converts as in the interpreter and C simulation)."""
+    from ...ir.types import BufferType
+    from ...runtime import constant_table
 
     if arr.shape != tuple(shape):
         raise BackendError(f"LLVM backend: constant table for '{s.name}' has shape {arr.shape}, "
                            f"expected {tuple(shape)}", loc=s.loc)
-    if isinstance(elem, Fixed) and arr.dtype.kind in "iuO":
-        raw = arr  # already raw values
-    elif isinstance(elem, Fixed):
-        raw = to_container(arr.astype(np.float64), elem)
-    else:
-        raw = arr
-    return pack_elements(raw, elem)
+    return pack_elements(constant_table(arr, BufferType(elem, tuple(shape))), elem)
 
 
 def pack_elements(arr: np.ndarray, elem: AlloType) -> bytes:

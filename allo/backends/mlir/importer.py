@@ -34,6 +34,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ...errors import BackendError
 from ...ir import types as T
+from ...semantics.registry import ops
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op, Param,
                          Return, Stmt, Store, Var)
 
@@ -46,7 +47,7 @@ _CASTS = {"extsi", "extui", "trunci", "sitofp", "uitofp", "fptosi", "fptoui", "e
           "index_cast", "index_castui"}
 _CMPI = ["eq", "ne", "lt", "le", "gt", "ge", "lt", "le", "gt", "ge"]  # arith::CmpIPredicate order
 _CMPF = {1: "eq", 2: "gt", 3: "ge", 4: "lt", 5: "le", 13: "ne"}  # oeq ogt oge olt ole une
-_MATH = {"exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "floor", "ceil"}
+_MATH = frozenset(ops(group="math", arity=1))  # math.<name> ops
 _LOOP_KEYS = {"lowerBoundMap", "upperBoundMap", "step", "operandSegmentSizes", "loop_name", "op_name"}
 
 

@@ -40,3 +40,33 @@ def test_systolic_tile_wraps_like_its_accumulator():
     C = np.zeros((2, 2), dtype=np.int8)
     s.build()(A, B, C)
     np.testing.assert_array_equal(C, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int8))
+
+
+def test_systolic_schedule_composes_into_two_instances():
+    """schedule_systolic itself composes the tile's schedule; composed into a design with
+    two systolic instances (each calling its own tile instance), every replayed step must
+    land on that instance's own tile (a regression: the second compose used to replay
+    onto the first instance's tile and was refused)."""
+    L, D, M0, M1 = 4, 4, 2, 2
+
+    def ffn(X: int8[L, D], W_A: int8[D, 4 * D], W_B: int8[4 * D, D]) -> int8[L, D]:
+        Z: int8[L, 4 * D]
+        Y: int8[L, D]
+        systolic[int8, int8, int8, L, D, 4 * D, M0, M1, "FFN1"](X, W_A, Z)
+        systolic[int8, int8, int8, L, 4 * D, D, M0, M1, "FFN2"](Z, W_B, Y)
+        return Y
+
+    s = allo.customize(ffn)
+    s.compose(schedule_systolic(allo.customize(systolic, instantiate=[int8, int8, int8, L, D, 4 * D, M0, M1])),
+              id="FFN1")
+    s.compose(schedule_systolic(allo.customize(systolic, instantiate=[int8, int8, int8, L, 4 * D, D, M0, M1])),
+              id="FFN2")
+    tiles = [f for f in s.ir.funcs if f.startswith("systolic_tile")]
+    assert len(tiles) == 2
+    for tile in tiles:
+        assert any(f"{tile}:" in str(c) and "relay" in str(c) for c in s.history), tile
+    assert s.verify()
+    X = RNG.integers(-4, 4, (L, D)).astype(np.int8)
+    WA = RNG.integers(-4, 4, (D, 4 * D)).astype(np.int8)
+    WB = RNG.integers(-4, 4, (4 * D, D)).astype(np.int8)
+    np.testing.assert_array_equal(s.build()(X, WA, WB), (X @ WA) @ WB)

@@ -311,3 +311,37 @@ def test_every_public_kernel_has_a_verified_default_schedule_case():
     covered = {CASES[name][0] for name in CASES}
     from allo.library import systolic, systolic_tile
     assert set(KERNEL2SCHEDULE) - covered == {systolic, systolic_tile}
+
+
+def test_compose_a_library_kernel_by_function_applies_its_default_schedule():
+    """``s.compose(nn.linear2d, instantiate=[...])`` composes the default schedule."""
+    from allo.ir.types import float32 as f32
+
+    def two_layers(X: f32[2, 4], W0: f32[3, 4], b0: f32[3], W1: f32[2, 3], b1: f32[2]) -> f32[2, 2]:
+        h = nn.linear2d[f32, f32, f32, 2, 3, 4](X, W0, b0)
+        return nn.linear2d[f32, f32, f32, 2, 2, 3](h, W1, b1)
+
+    s = allo.customize(two_layers)
+    s.compose(nn.linear2d, instantiate=[f32, f32, f32, 2, 3, 4])
+    s.compose(nn.linear2d, instantiate=[f32, f32, f32, 2, 2, 3])
+    applied = [str(c) for c in s.history]
+    assert sum("pipeline" in c for c in applied) >= 4 and any("reorder" in c for c in applied)
+    assert s.verify()
+    X, W0, b0, W1, b1 = (rand(sh, np.float32) for sh in ((2, 4), (3, 4), (3,), (2, 3), (2,)))
+    np.testing.assert_allclose(s.build()(X, W0, b0, W1, b1), (X @ W0.T + b0) @ W1.T + b1, rtol=1e-5)
+
+
+def test_compose_by_instance_number():
+    """``compose(kernel, id="1", ...)`` targets the template's instance numbered 1."""
+    from allo.ir.types import float32 as f32
+
+    def two_layers(X: f32[2, 4], W0: f32[4, 4], b0: f32[4], W1: f32[4, 4], b1: f32[4]) -> f32[2, 4]:
+        h = nn.linear2d[f32, f32, f32, 2, 4, 4](X, W0, b0)
+        return nn.relu2d[f32, 2, 4](nn.linear2d[f32, f32, f32, 2, 4, 4, "second"](h, W1, b1))
+
+    s = allo.customize(two_layers)
+    s.compose(nn.relu2d, id="0", instantiate=[f32, 2, 4])
+    assert any("relu2d_0" in str(c) for c in s.history)
+    s.compose(nn.linear2d, id="second", instantiate=[f32, f32, f32, 2, 4, 4])
+    assert any("second" in str(c) for c in s.history) and not any("linear2d_0" in str(c) for c in s.history)
+    assert s.verify()

@@ -18,8 +18,8 @@ from typing import Dict, List, Sequence, Tuple
 
 from ..ir.nodes import Alloc, BufRef, Call, Const, Func, Module, Param, Return, Stmt
 from ..ir.types import index, int32
-from .graph import DataflowGraph, Node
-from .lattice import KINDS, DimLayout, Layout
+from ..typesys.graph import DataflowGraph, Node
+from ..typesys.lattice import KINDS, DimLayout, Layout
 
 EXTENTS = (1, 2, 3, 4, 6, 8, 12, 16)
 

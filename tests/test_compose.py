@@ -190,3 +190,17 @@ def test_compose_into_itself_is_refused():
     s = allo.customize(one_call)
     with pytest.raises(ScheduleError, match="cannot be composed into itself"):
         s.compose(s)
+
+
+def test_function_and_target_arguments_are_re_aimed_at_the_instance():
+    # inline() names the kernel itself (its default); dataflow("scale") names the kernel
+    s_scale = allo.customize(scale, instantiate=[int32, 4])
+    s_scale.inline()
+    s_scale.dataflow(s_scale.ir.top)
+    s = allo.customize(two_scales)
+    s.compose(s_scale, id="second")
+    funcs = s.ir.funcs
+    assert funcs["second"].attrs.get("inline") and funcs["second"].attrs.get("dataflow")
+    assert not funcs["first"].attrs.get("inline") and not funcs["two_scales"].attrs.get("inline")
+    assert [c.primitive for c in s.history] == ["inline", "dataflow"]
+    assert s.verify()

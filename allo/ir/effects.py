@@ -1,0 +1,70 @@
+"""Which buffers a function reads and writes, through the calls it makes too.
+
+``param_modes(module)`` gives, per function, each parameter's mode: ``"in"`` (only read),
+``"out"`` (only written), ``"both"``, or ``"none"`` (unused). A buffer passed to a callee
+(whole or as a sub-view) inherits the callee's mode for that parameter; scalars are
+``"in"``. Calls are resolved callee-first, so the answer is exact for any call graph
+without recursion (kernels never recurse).
+
+Example::
+
+    >>> from allo.frontend import parse                               # doctest: +SKIP
+    >>> param_modes(parse(kernel))["kernel"]                          # doctest: +SKIP
+    ['in', 'in', 'out']
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Set, Tuple
+
+from .nodes import (BufRef, Call, Func, Load, Module, Return, Store, StreamGet, StreamPut,
+                    stmt_exprs, walk_expr, walk_stmts)
+from .types import AlloType
+
+
+def buffer_effects(func: Func, modes: Dict[str, List[str]]) -> Tuple[Set[str], Set[str]]:
+    """``(read, written)`` buffer names of ``func``; ``modes`` holds the callees' modes."""
+    read: Set[str] = set()
+    written: Set[str] = set()
+    for s in walk_stmts(func.body):
+        if isinstance(s, Store):
+            written.add(s.buffer)
+        elif isinstance(s, StreamPut):
+            written.add(s.stream)
+        elif isinstance(s, Return):
+            read.update(a.buffer for a in s.values if isinstance(a, BufRef))
+        elif isinstance(s, Call):
+            callee = modes.get(s.callee)
+            for k, a in enumerate(s.args):
+                if not isinstance(a, BufRef):
+                    continue
+                mode = callee[k] if callee is not None and k < len(callee) else "both"
+                if mode in ("in", "both"):
+                    read.add(a.buffer)
+                if mode in ("out", "both"):
+                    written.add(a.buffer)
+            written.update(s.results)
+        for e in stmt_exprs(s):
+            for x in walk_expr(e):
+                if isinstance(x, Load):
+                    read.add(x.buffer)
+                elif isinstance(x, StreamGet):
+                    read.add(x.stream)
+    return read, written
+
+
+def param_modes(module: Module) -> Dict[str, List[str]]:
+    """Per function, the mode of each parameter: "in", "out", "both" or "none"."""
+    modes: Dict[str, List[str]] = {}
+    for name in module.call_order():
+        func = module.funcs[name]
+        read, written = buffer_effects(func, modes)
+        out = []
+        for p in func.params:
+            if isinstance(p.type, AlloType):
+                out.append("in")
+                continue
+            r, w = p.name in read, p.name in written
+            out.append("both" if r and w else "in" if r else "out" if w else "none")
+        modes[name] = out
+    return modes

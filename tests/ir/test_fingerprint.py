@@ -1,0 +1,114 @@
+"""The structural IR fingerprint: exact constants, types, layouts and options."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+import allo
+from allo.ir.fingerprint import FingerprintError, fingerprint
+from allo.ir.nodes import Alloc, Const, walk_stmts
+from allo.ir.types import float32, float64, int32
+
+LUT = np.arange(2000, dtype=np.int32)
+WEIGHTS = np.array([0.123456789012, 0.5, 0.25], dtype=np.float64)
+
+
+def lookup(A: int32[2000]) -> int32[2000]:
+    B: int32[2000] = 0
+    T: int32[2000] = LUT
+    for i in range(2000):
+        B[i] = T[i] + A[i]
+    return B
+
+
+def weigh(A: float64[3]) -> float64[3]:
+    B: float64[3] = 0.0
+    W: float64[3] = WEIGHTS
+    for i in range(3):
+        B[i] = A[i] * W[i]
+    return B
+
+
+def scale(A: float32[4]) -> float32[4]:
+    B: float32[4] = 0.0
+    for i in range(4):
+        B[i] = A[i] * 0.5
+    return B
+
+
+def _table(module, name):
+    return next(s for s in walk_stmts(module.top_func.body)
+                if isinstance(s, Alloc) and s.name == name)
+
+
+def test_a_2000_entry_table_differing_in_one_entry():
+    a, b = allo.customize(lookup).ir, allo.customize(lookup).ir
+    assert fingerprint(a) == fingerprint(b)
+    _table(b, "T").init = _table(b, "T").init.copy()
+    _table(b, "T").init[1000] += 1  # repr elides the middle: repr(a) == repr(b)
+    assert repr(a.top_func) == repr(b.top_func)
+    assert fingerprint(a) != fingerprint(b)
+
+
+def test_floats_differing_in_the_ninth_digit():
+    a, b = allo.customize(weigh).ir, allo.customize(weigh).ir
+    _table(b, "W").init = _table(b, "W").init.copy()
+    _table(b, "W").init[0] = 0.123456788012  # repr rounds to 8 digits
+    assert repr(a.top_func) == repr(b.top_func)
+    assert fingerprint(a) != fingerprint(b)
+    # scalar constants by their bits: -0.0 vs 0.0, and the dtype of the same value
+    assert fingerprint(Const(0.0, float64)) != fingerprint(Const(-0.0, float64))
+    assert fingerprint(Const(np.float32(0.5), float32)) != fingerprint(Const(np.float64(0.5), float32))
+    assert fingerprint(Const(1, int32)) != fingerprint(Const(1.0, int32))
+
+
+def test_layouts_change_the_fingerprint():
+    s = allo.customize(scale)
+    before = fingerprint(s.ir)
+    s.partition(s.A, allo.Partition.Cyclic, dim=1, factor=2)
+    cyclic = fingerprint(s.ir)
+    t = allo.customize(scale)
+    t.partition(t.A, allo.Partition.Block, dim=1, factor=2)
+    assert len({before, cyclic, fingerprint(t.ir)}) == 3
+
+
+def test_options_and_their_values_change_the_fingerprint():
+    m = allo.customize(scale).ir
+    keys = {fingerprint(m), fingerprint(m, budget=10), fingerprint(m, budget=11),
+            fingerprint(m, budget=10.0), fingerprint(m, method="z3")}
+    assert len(keys) == 5
+    assert fingerprint(m, a=1, b=2) == fingerprint(m, b=2, a=1)
+
+
+def test_unknown_values_are_refused_not_guessed():
+    class Opaque:
+        pass
+
+    try:
+        fingerprint(allo.customize(scale).ir, opt=Opaque())
+    except FingerprintError:
+        return
+    raise AssertionError("an opaque option must not get a lossy key")
+
+
+def test_deep_expressions_do_not_overflow_the_stack():
+    e = Const(0, int32)
+    from allo.ir.nodes import Op
+    for k in range(5000):
+        e = Op("add", (e, Const(k, int32)), int32)
+    assert len(fingerprint(e)) == 64
+
+
+def test_stable_across_processes_and_hash_seeds():
+    code = ("import allo, sys; sys.path.insert(0, 'tests/ir'); "
+            "from test_fingerprint import lookup; from allo.ir.fingerprint import fingerprint; "
+            "print(fingerprint(allo.customize(lookup).ir, budget=3))")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    outs = set()
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=root)
+        outs.add(subprocess.run([sys.executable, "-c", code], cwd=root, env=env, check=True,
+                                capture_output=True, text=True).stdout.strip())
+    assert outs == {fingerprint(allo.customize(lookup).ir, budget=3)}
