@@ -44,16 +44,11 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from ..errors import AlloError
-<<<<<<< HEAD
-from .nodes import (OPS, Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op, Return,
-                    Stmt, Store, StreamGet, StreamPut, Var, While)
-from .aliasing import ALIAS_HINT, call_alias_violation, written_params
-=======
 from ..semantics.registry import REGISTRY
+from .aliasing import ALIAS_HINT, call_alias_violation, written_params
 from .index import loop_value_range, static_index_range
 from .nodes import (MAX_EXPR_DEPTH, Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module,
                     Op, Return, Stmt, Store, StreamGet, StreamPut, Var, While, too_deep)
->>>>>>> main
 from .types import AlloType, BufferType, Int, StreamType, bool_, index
 
 
@@ -76,16 +71,12 @@ def verify_ir(module: Module) -> None:
     for name, f in module.funcs.items():
         if f.name != name:
             raise IRError(f"function registered as {name!r} is named {f.name!r}")
-<<<<<<< HEAD
-        _FuncVerifier(module, f, written).run()
-=======
         deep = too_deep(f)  # checked first: the rules below walk expressions recursively
         if deep is not None:
             raise IRError(f"expression nested too deeply ({deep[1]} levels; the limit is "
                           f"{MAX_EXPR_DEPTH})", loc=deep[0].loc, where=f"function {name!r}",
                           hint="split it into several statements with temporaries")
-        _FuncVerifier(module, f).run()
->>>>>>> main
+        _FuncVerifier(module, f, written).run()
 
 
 # A buffer as seen by accesses: (shape, element type, is_stream)

@@ -34,12 +34,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ...errors import AlloError, BackendError, CallError
-<<<<<<< HEAD
 from ...ir.aliasing import written_params
-from ...ir.nodes import Func, Module
-=======
 from ...ir.nodes import Alloc, Func, Module, walk_stmts
->>>>>>> main
 from ...ir.types import AlloType, BufferType, Fixed, Float
 from ...runtime import bind_arguments, container_dtype, invoke
 from .codegen import EmittedDesign, emit_design
@@ -424,15 +420,11 @@ class CsimModule:
                                     f"{shape}",
                                     hint="pass one value per kernel parameter (and optionally "
                                          "one preallocated numpy array per kernel result)")
-<<<<<<< HEAD
-            results = invoke(f, args[:n_in], self._execute, written_params(self.module)[f.name])
-=======
                 if not dst.flags.writeable:
                     raise CallError(f"{f.name}(): the preallocated output array of result {k} "
                                     "(argument {n}) is read-only".replace("{n}", str(n_in + k)),
                                     hint="pass a writeable array (e.g. np.zeros(...) or a copy)")
-            results = invoke(f, args[:n_in], self._execute)
->>>>>>> main
+            results = invoke(f, args[:n_in], self._execute, written_params(self.module)[f.name])
             results = [results] if n_out == 1 else results
             for dst, val in zip(args[n_in:], results):
                 dst[...] = val
