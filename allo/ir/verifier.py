@@ -67,7 +67,7 @@ def verify_ir(module: Module) -> None:
     if module.top not in module.funcs:
         raise IRError(f"top function {module.top!r} is not in the module",
                       hint=f"functions: {sorted(module.funcs)}")
-    written = written_params(module)
+    written: Optional[Dict[str, Any]] = None
     for name, f in module.funcs.items():
         if f.name != name:
             raise IRError(f"function registered as {name!r} is named {f.name!r}")
@@ -76,6 +76,9 @@ def verify_ir(module: Module) -> None:
             raise IRError(f"expression nested too deeply ({deep[1]} levels; the limit is "
                           f"{MAX_EXPR_DEPTH})", loc=deep[0].loc, where=f"function {name!r}",
                           hint="split it into several statements with temporaries")
+    for f in module.funcs.values():
+        if written is None:  # after the depth checks: it walks every expression
+            written = written_params(module)
         _FuncVerifier(module, f, written).run()
 
 
