@@ -30,7 +30,9 @@ from ..errors import AlloNameError, AlloTypeError, SourceLoc
 __all__ = [
     "grid", "reduction", "template", "meta_for", "meta_if", "meta_elif", "meta_else",
     "exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "abs", "pow",
-    "floor", "ceil",
+    "floor", "ceil", "power",
+    "matmul", "bmm", "add", "sub", "mul", "div", "copy", "transpose", "concat", "view",
+    "reshape", "ones", "zeros",
 ]
 
 
@@ -203,6 +205,83 @@ def floor(x: Any) -> Any:
 def ceil(x: Any) -> Any:
     """Round toward plus infinity (exact)."""
     return np.ceil(x)
+
+
+power = pow  # public Allo's spelling
+
+
+# ------------------------------------------------------------------ whole-array operations
+# In a kernel these lower to loop nests (allo/frontend/arrays.py, docs/semantics.md); run
+# as plain Python they compute the same thing with numpy.
+def matmul(A: Any, B: Any, name: Optional[str] = None) -> Any:
+    """``A @ B`` (batched over leading dimensions). Example: ``C = allo.matmul(A, B)``."""
+    return np.matmul(A, B)
+
+
+def bmm(A: Any, B: Any, name: Optional[str] = None) -> Any:
+    """Batched matrix product of two 3-D arrays: ``[b, m, k] x [b, k, n] -> [b, m, n]``."""
+    return np.matmul(A, B)
+
+
+def add(A: Any, B: Any, name: Optional[str] = None) -> Any:
+    """Element-wise ``A + B`` with numpy broadcasting."""
+    return np.add(A, B)
+
+
+def sub(A: Any, B: Any, name: Optional[str] = None) -> Any:
+    """Element-wise ``A - B`` with numpy broadcasting."""
+    return np.subtract(A, B)
+
+
+def mul(A: Any, B: Any, name: Optional[str] = None) -> Any:
+    """Element-wise ``A * B`` with numpy broadcasting."""
+    return np.multiply(A, B)
+
+
+def div(A: Any, B: Any, name: Optional[str] = None) -> Any:
+    """Element-wise ``A / B`` with numpy broadcasting."""
+    return np.divide(A, B)
+
+
+def copy(A: Any, name: Optional[str] = None) -> Any:
+    """A copy of array ``A``."""
+    return np.copy(A)
+
+
+def transpose(A: Any, axes: Optional[Tuple[int, ...]] = None, name: Optional[str] = None) -> Any:
+    """``A`` with its axes permuted (reversed by default), like ``numpy.transpose``."""
+    return np.transpose(A, axes)
+
+
+def concat(A: Any, B: Any, axis: int = 0, name: Optional[str] = None) -> Any:
+    """``A`` and ``B`` joined along ``axis``."""
+    return np.concatenate((A, B), axis=axis)
+
+
+def view(A: Any, shape: Tuple[int, ...]) -> Any:
+    """The elements of ``A`` in row-major order with a new ``shape``."""
+    return np.reshape(A, shape)
+
+
+reshape = view
+
+
+def ones(shape: Any, dtype: Any = None) -> Any:
+    """An array of ones (``dtype``: an Allo type, ``float`` or ``int``; default float32)."""
+    return np.ones(shape, dtype=_np_dtype(dtype))
+
+
+def zeros(shape: Any, dtype: Any = None) -> Any:
+    """An array of zeros (``dtype`` as for :func:`ones`)."""
+    return np.zeros(shape, dtype=_np_dtype(dtype))
+
+
+def _np_dtype(dtype: Any) -> Any:
+    if dtype is None or dtype is _py.float:
+        return np.float32
+    if dtype is _py.int:
+        return np.int32
+    return dtype.numpy_dtype() if hasattr(dtype, "numpy_dtype") else dtype
 
 
 # Python objects the frontend lowers to IR ops, keyed by identity (id -> op name).

@@ -109,7 +109,7 @@ def is_kernel_obj(obj: Any) -> bool:
     return isinstance(obj, TemplateInstance) or (
         isinstance(obj, types.FunctionType) and id(obj) not in ab.MATH_OPS
         and not is_one_of(obj, ab.grid, ab.reduction, ab.template, *TYPE_CONSTRUCTORS)
-        and getattr(obj, "__module__", None) != "allo.ir.types")
+        and getattr(obj, "__module__", None) not in ("allo.ir.types", "allo.frontend.builtins"))
 
 
 def is_one_of(obj: Any, *candidates: Any) -> bool:
@@ -259,6 +259,10 @@ class ExprLowerer:
         base = self.lower(node.value)
         if isinstance(base, BufView) and node.attr == "shape":
             return PyVal(tuple(base.shape))
+        if self.is_array(base) and node.attr == "T":
+            from . import arrays
+
+            return arrays.transpose(self, base, None, node)
         if isinstance(base, PyVal):
             if not hasattr(base.value, node.attr):
                 raise self.err(AlloNameError, f"{base.value!r} has no attribute '{node.attr}'",
@@ -359,11 +363,25 @@ class ExprLowerer:
     # -- operators
     def _lower_BinOp(self, node: ast.BinOp) -> Any:
         op = BINOPS.get(type(node.op))
-        if op is None:
+        if op is None and not isinstance(node.op, ast.MatMult):
             raise self.err(AlloSyntaxError, f"operator '{type(node.op).__name__}' is not "
                            "supported", node, hint="use +, -, *, /, //, %, **, &, |, ^, <<, >>")
-        a, b = self.scalar(node.left), self.scalar(node.right)
+        if isinstance(node.op, ast.MatMult):
+            from . import arrays
+
+            return arrays.matmul(self, self.lower(node.left), self.lower(node.right), node)
+        a, b = self.lower(node.left), self.lower(node.right)
+        if op is not None and (self.is_array(a) or self.is_array(b)):
+            from . import arrays
+
+            return arrays.elementwise(self, op, a, b, node)
+        a, b = self.require_scalar(a, node.left), self.require_scalar(b, node.right)
         return self.binop(op, a, b, node)
+
+    @staticmethod
+    def is_array(v: Any) -> bool:
+        """A whole-array value (a buffer with dimensions left), for array operations."""
+        return isinstance(v, BufView) and bool(v.shape) and not v.is_stream
 
     def binop(self, op: str, a: Any, b: Any, node: ast.AST) -> Any:
         """Apply arithmetic/bitwise ``op`` with Allo's typing rules (PyVals fold)."""
@@ -418,7 +436,14 @@ class ExprLowerer:
                                 "hundred bits wide")
 
     def _lower_UnaryOp(self, node: ast.UnaryOp) -> Any:
-        v = self.scalar(node.operand)
+        v = self.lower(node.operand)
+        if self.is_array(v) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            from . import arrays
+
+            if isinstance(node.op, ast.UAdd):
+                return v
+            return arrays.unary(self, lambda e: Op("neg", (e,), e.type), v, node, "neg")
+        v = self.require_scalar(v, node.operand)
         if isinstance(node.op, ast.Not):
             b = self.to_bool(v)
             return PyVal(not b.value) if isinstance(b, PyVal) else Op("lnot", (b,), BOOL)
@@ -535,10 +560,17 @@ class ExprLowerer:
                 raise self.err(AlloTypeError, "this kernel returns several values; assign "
                                "them to a tuple of names", node, hint="C, D = kernel(...)")
             return self.symbol_value(names[0], self.symbols[names[0]])
+        from . import arrays
+
+        if id(obj) in arrays.ARRAY_FUNCS:
+            return arrays.call(self, obj, node)
         if node.keywords:
             raise self.err(AlloSyntaxError, "keyword arguments are not supported here",
                            node.keywords[0].value, hint="pass arguments by position")
-        args = [self.scalar(a) for a in node.args]
+        values = [self.lower(a) for a in node.args]
+        if id(obj) in ab.MATH_OPS and any(self.is_array(v) for v in values):
+            return arrays.math_call(self, obj, values, node)
+        args = [self.require_scalar(v, a) for v, a in zip(values, node.args)]
         if is_one_of(obj, Int, UInt, Fixed, UFixed, Float):  # a type, e.g. in Fixed(8, 4)[M]
             if not all(isinstance(a, PyVal) for a in args):
                 raise self.err(AlloTypeError, f"'{obj.__name__}(...)' needs constant arguments",

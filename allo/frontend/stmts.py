@@ -360,9 +360,7 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             if any(a.name == init.name for a in self.tables) and not init.prefix:
                 arr = next(a.init for a in self.tables if a.name == init.name)
                 return self.declare(name, t, node, self.const_table_init(name, t, arr, v))
-            raise self.err(AlloTypeError, f"'{name}' cannot be initialized from buffer "
-                           f"'{init.name}'", v, hint="declare it, then copy element by element "
-                                                     "in a loop")
+            return self.init_from_buffer(name, t, init, node)
         if isinstance(init, np.ndarray):
             return self.declare(name, t, node, init)
         init = self.require_scalar(init, v)
@@ -375,6 +373,25 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             return self.declare(name, t, node, value)
         self.declare(name, t, node)
         self.emit(Store(name, (), value, loc=self.info.loc(node)))
+
+    def init_from_buffer(self, name: str, t: BufferType, init: BufView, node: ast.AST) -> None:
+        """``B: T[M, N] = <buffer or array expression>``: B gets a copy (a fresh array
+        result of exactly B's type becomes B itself)."""
+        from . import arrays
+
+        if init.is_stream or t.is_stream:
+            raise self.err(AlloTypeError, f"'{name}' cannot be initialized from stream "
+                           f"'{init.name}'", node.value, hint="read it with .get()")
+        if not t.shape:
+            raise self.err(AlloTypeError, f"'{name}' cannot be initialized from buffer "
+                           f"'{init.name}' (a part of shape {list(init.shape)}): '{name}' is a "
+                           "scalar", node.value, hint=f"index all {len(init.shape)} remaining "
+                                                      "dimension(s)")
+        if init.view_type() == BufferType(t.dtype, t.shape) and \
+                arrays.adopt(self, init, name, node.target):
+            return
+        self.declare(name, t, node)
+        arrays.copy_into(self, BufView(name, (), t), init, node.value)
 
     def const_table_init(self, name: str, t: BufferType, arr: np.ndarray,
                          node: ast.AST) -> np.ndarray:
@@ -428,9 +445,16 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                 raise self.err(AlloTypeError, f"cannot assign to stream '{name}'", target,
                                hint=f"use {name}.put(value)")
             if t.shape:
-                raise self.err(AlloTypeError, f"cannot assign to the whole buffer '{name}'",
-                               target, hint="assign elements in a loop, e.g. "
-                                            f"{name}[i] = ...")
+                from . import arrays
+
+                v = self.lower(value)
+                if not isinstance(v, BufView):
+                    raise self.err(AlloTypeError, f"cannot assign a scalar to the whole buffer "
+                                   f"'{name}'", target, hint="assign elements in a loop, e.g. "
+                                                             f"{name}[i] = ..., or copy a buffer "
+                                                             f"of the same shape: {name} = B")
+                arrays.copy_into(self, BufView(name, (), t), v, value)  # C = B copies
+                return
             v = to_expr(self.scalar(value))
             self.emit(Store(name, (), convert(v, t.dtype), loc=self.info.loc(node)))
             return
@@ -438,6 +462,14 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             self.call_kernel(value, callee, results=None, names=[name], node_for_names=target)
             return
         v = self.lower(value)
+        if isinstance(v, BufView) and not v.is_stream and v.shape:
+            from . import arrays
+
+            if not arrays.adopt(self, v, name, target):  # D = A: D is a copy of A
+                bt = BufferType(v.type.dtype, v.shape)
+                self.declare(name, bt, target)
+                arrays.copy_into(self, BufView(name, (), bt), v, value)
+            return
         if isinstance(v, BufView):
             raise self.err(AlloTypeError, f"'{name}' cannot alias buffer '{v.name}'", value,
                            hint=f"declare {name}: T[...] and copy element by element")

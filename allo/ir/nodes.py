@@ -30,7 +30,8 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
+from typing import (Any, Callable, Container, Dict, Iterable, Iterator, List, Optional, Tuple,
+                    Union)
 
 from ..errors import SourceLoc
 from ..semantics.registry import REGISTRY
@@ -339,6 +340,36 @@ def walk_expr(e: Expr) -> Iterator[Expr]:
             yield from walk_expr(a)
 
 
+def postorder(roots: Iterable[Any], children: Callable[[Any], Iterable[Any]],
+              done: Container[Any]) -> Iterator[Any]:
+    """Every node reachable from ``roots`` and not in ``done``, each after its children,
+    iteratively (deep expression DAGs do not hit the recursion limit). The caller marks a
+    yielded node done (stores its result in the memo ``done``) before taking the next;
+    ``children`` is asked once per node.
+
+    Example (values of a DAG given as ``{node: children}``)::
+
+        memo = {}
+        for n in postorder([root], kids.__getitem__, memo):
+            memo[n] = f(n, [memo[c] for c in kids[n]])
+    """
+    stack = list(roots)
+    expanded = set()
+    while stack:
+        n = stack[-1]
+        if n in done:
+            stack.pop()
+            continue
+        if n not in expanded:
+            expanded.add(n)
+            pending = [c for c in children(n) if c not in done]
+            if pending:
+                stack.extend(pending)
+                continue
+        stack.pop()
+        yield n
+
+
 def map_expr(e: Expr, fn: Callable[[Expr], Optional[Expr]]) -> Expr:
     """Rebuild ``e`` bottom-up; ``fn`` returns a replacement or ``None`` to keep a node."""
     if isinstance(e, Op):
@@ -453,6 +484,6 @@ __all__ = [
     "OPS", "Expr", "Const", "Var", "Load", "StreamGet", "Op", "BufRef", "Arg",
     "Stmt", "For", "If", "While", "Store", "Alloc", "Call", "StreamPut", "Return",
     "Param", "Func", "Module", "walk_stmts", "child_bodies", "stmt_exprs", "walk_expr",
-    "map_expr", "map_stmt_exprs", "index_const", "substitute", "copy_stmt", "copy_func",
+    "postorder", "map_expr", "map_stmt_exprs", "index_const", "substitute", "copy_stmt", "copy_func",
     "MAX_EXPR_DEPTH", "expr_depth", "too_deep",
 ]

@@ -30,6 +30,7 @@ import z3
 from ..errors import ScheduleError
 from ..ir.index import ConstantLoop, constant_trips
 from ..ir.nodes import Alloc, For, Func, Module, Stmt, child_bodies, walk_stmts
+from ..ir.sites import stmt_sites
 from ..ir.types import BufferType
 
 DEFAULT_TIMEOUT_MS = 2000
@@ -169,19 +170,8 @@ class BufferSite:
 
 def loop_sites(func: Func) -> List[LoopSite]:
     """Every loop of ``func`` with its parent body and enclosing loops, in program order."""
-    out: List[LoopSite] = []
-
-    def visit(body: List[Stmt], enclosing: List[For]) -> None:
-        for s in body:
-            if isinstance(s, For):
-                out.append(LoopSite(func, s, body, list(enclosing)))
-                visit(s.body, enclosing + [s])
-            else:
-                for child in child_bodies(s):
-                    visit(child, enclosing)
-
-    visit(func.body, [])
-    return out
+    return [LoopSite(func, site.stmt, site.parent, site.enclosing)
+            for site in stmt_sites(func) if isinstance(site.stmt, For)]
 
 
 # ------------------------------------------------------------------ context

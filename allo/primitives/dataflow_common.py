@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..ir.nodes import (Const, Expr, For, Func, If, Load, Op, Stmt, Store, Var, child_bodies,
                         index_const, walk_expr, walk_stmts)
+from ..ir.sites import StmtSite, stmt_site  # noqa: F401 (re-exported)
 from ..ir.types import bool_, index
 from .base import Context
 
@@ -50,36 +51,7 @@ class PEArray:
 
 
 # ------------------------------------------------------------------ sites
-@dataclass
-class StmtSite:
-    """Where a statement sits: the body list holding it and the loops around it."""
-
-    func: Func
-    stmt: Stmt
-    parent: List[Stmt]
-    enclosing: List[For]
-    guarded: bool  # some If lies between the function body and the statement
-
-    @property
-    def position(self) -> int:
-        return next(i for i, s in enumerate(self.parent) if s is self.stmt)
-
-
-def stmt_site(func: Func, target: Stmt) -> Optional[StmtSite]:
-    """The site of statement ``target`` in ``func`` (``None`` if absent)."""
-
-    def visit(body: List[Stmt], enclosing: List[For], guarded: bool) -> Optional[StmtSite]:
-        for s in body:
-            if s is target:
-                return StmtSite(func, s, body, list(enclosing), guarded)
-            inner = enclosing + [s] if isinstance(s, For) else enclosing
-            for child in child_bodies(s):
-                found = visit(child, inner, guarded or isinstance(s, If))
-                if found is not None:
-                    return found
-        return None
-
-    return visit(func.body, [], False)
+# StmtSite / stmt_site: the IR's one site walker (allo.ir.sites)
 
 
 def find_loop(func: Func, name: str) -> Optional[For]:

@@ -33,6 +33,7 @@ from ..ir.index import IndexForm, affine_form
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Op, Return, Stmt,
                         Store, StreamGet, StreamPut, Var, While, child_bodies, stmt_exprs,
                         walk_expr, walk_stmts)
+from ..ir.sites import access_sites
 from .index_z3 import form_term
 
 
@@ -54,47 +55,16 @@ class Access:
 
 
 def collect_accesses(body: Sequence[Stmt], loops: Tuple[For, ...] = ()) -> List[Access]:
-    """Every access in ``body`` (nested statements included) in program order."""
+    """Every access in ``body`` (nested statements included) in program order. Stream
+    operations and buffers passed to calls touch an unknown element and write it (a pop
+    changes the FIFO); a returned buffer is read."""
     out: List[Access] = []
-
-    def add(buffer: str, idx: Optional[Sequence[Expr]], write: bool, enclosing: Tuple[For, ...]):
-        forms = None if idx is None else tuple(affine_form(i) for i in idx)
-        out.append(Access(buffer, forms, write, enclosing, len(out)))
-
-    def reads_of(e: Expr, enclosing: Tuple[For, ...]):
-        for sub in walk_expr(e):
-            if isinstance(sub, Load):
-                add(sub.buffer, sub.indices, False, enclosing)
-            elif isinstance(sub, StreamGet):
-                add(sub.stream, None, True, enclosing)  # a pop changes the FIFO
-
-    def visit(stmts: Sequence[Stmt], enclosing: Tuple[For, ...]):
-        for s in stmts:
-            for e in stmt_exprs(s):
-                reads_of(e, enclosing)
-            if isinstance(s, Store):
-                add(s.buffer, s.indices, True, enclosing)
-            elif isinstance(s, StreamPut):
-                add(s.stream, None, True, enclosing)
-            elif isinstance(s, Call):
-                for a in s.args:
-                    if isinstance(a, BufRef):
-                        add(a.buffer, None, True, enclosing)
-                for r in s.results:
-                    add(r, None, True, enclosing)
-            elif isinstance(s, Return):
-                for a in s.values:
-                    if isinstance(a, BufRef):
-                        add(a.buffer, None, False, enclosing)
-            if isinstance(s, For):
-                visit(s.body, enclosing + (s,))
-            elif isinstance(s, If):
-                visit(s.then_body, enclosing)
-                visit(s.else_body, enclosing)
-            elif isinstance(s, While):
-                visit(s.body, enclosing)
-
-    visit(body, tuple(loops))
+    for site in access_sites(body, tuple(loops)):
+        if site.kind in ("load", "store"):
+            forms = tuple(affine_form(i) for i in site.indices)
+            out.append(Access(site.buffer, forms, site.kind == "store", site.loops, len(out)))
+        else:
+            out.append(Access(site.buffer, None, site.kind != "return", site.loops, len(out)))
     return out
 
 

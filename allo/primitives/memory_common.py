@@ -27,6 +27,7 @@ from ..ir.index import IndexForm, affine_form, constant_trips
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, If, Load, Op, Return, Stmt, Store,
                         StreamGet, StreamPut, Var, While, index_const, stmt_exprs, walk_stmts)
 from ..ir.types import index
+from ..ir.sites import access_sites
 from .base import Context
 from .index_z3 import guard_term, index_term
 
@@ -58,49 +59,15 @@ class TargetAccess:
         return f"{text} (at {loc})" if loc is not None else text
 
 
+_TARGET_KINDS = {"load": "read", "store": "write", "call_arg": "call", "call_result": "call",
+                 "return": "call", "stream_put": "call"}
+
+
 def find_accesses(body: Sequence[Stmt], target: str) -> List[TargetAccess]:
     """Every access to ``target`` in ``body`` (nested statements included), program order."""
-    out: List[TargetAccess] = []
-
-    def reads(e: Expr, s: Stmt, loops, conds) -> None:
-        if isinstance(e, Load):
-            for i in e.indices:
-                reads(i, s, loops, conds)
-            if e.buffer == target:
-                out.append(TargetAccess("read", e.indices, loops, conds, s))
-        elif isinstance(e, Op):
-            for a in e.args:
-                reads(a, s, loops, conds)
-        elif isinstance(e, StreamGet):
-            for i in e.indices:
-                reads(i, s, loops, conds)
-
-    def visit(stmts: Sequence[Stmt], loops: Tuple[For, ...], conds) -> None:
-        for s in stmts:
-            for e in direct_exprs(s):
-                reads(e, s, loops, conds)
-            if isinstance(s, Store) and s.buffer == target:
-                out.append(TargetAccess("write", s.indices, loops, conds, s))
-            elif isinstance(s, Call):
-                for a in list(s.args) + [BufRef(r) for r in s.results]:
-                    if isinstance(a, BufRef) and a.buffer == target:
-                        out.append(TargetAccess("call", a.prefix, loops, conds, s, s.callee))
-            elif isinstance(s, Return):
-                for a in s.values:
-                    if isinstance(a, BufRef) and a.buffer == target:
-                        out.append(TargetAccess("call", a.prefix, loops, conds, s))
-            elif isinstance(s, StreamPut) and s.stream == target:
-                out.append(TargetAccess("call", s.indices, loops, conds, s, "<stream put>"))
-            if isinstance(s, For):
-                visit(s.body, loops + (s,), conds)
-            elif isinstance(s, If):
-                visit(s.then_body, loops, conds + ((s.cond, True),))
-                visit(s.else_body, loops, conds + ((s.cond, False),))
-            elif isinstance(s, While):
-                visit(s.body, loops, conds)
-
-    visit(body, (), ())
-    return out
+    return [TargetAccess(_TARGET_KINDS[a.kind], a.indices, a.loops, a.conds, a.stmt,
+                         "<stream put>" if a.kind == "stream_put" else a.callee)
+            for a in access_sites(body) if a.buffer == target and a.kind in _TARGET_KINDS]
 
 
 direct_exprs = stmt_exprs  # the expressions a statement holds directly

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
+from ..ir.nodes import postorder
 from ..ir.types import Fixed, Float
 from ..semantics.registry import REGISTRY
 from .dag import INPUT, OP_NAMES, OPCODE, Dag, _is_int
@@ -96,29 +97,22 @@ def canonical(dag: Dag, root: int) -> int:
         return hit
     nodes, types = dag.nodes, dag.types
     chains: Dict[int, Tuple[Optional[str], Items]] = {}
-    stack = [root]
-    while stack:
-        n = stack[-1]
-        if n in memo:
-            stack.pop()
-            continue
+
+    def children(n: int) -> List[int]:
+        node = nodes[n]
+        if node[0] <= INPUT:
+            return []
+        kind = _chain_kind(dag, node)
+        items = _collect(dag, n, kind, memo) if kind else [(c, 1) for c in node[2:]]
+        chains[n] = (kind, items)
+        return [c for c, _ in items]
+
+    for n in postorder((root,), children, memo):
         node = nodes[n]
         if node[0] <= INPUT:
             memo[n] = n
-            stack.pop()
             continue
-        entry = chains.get(n)
-        if entry is None:
-            kind = _chain_kind(dag, node)
-            items = _collect(dag, n, kind, memo) if kind else [(c, 1) for c in node[2:]]
-            entry = chains[n] = (kind, items)
-        kind, items = entry
-        pending = [c for c, _ in items if c not in memo]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        del chains[n]
+        kind, items = chains.pop(n)
         t = types[node[1]]
         name = OP_NAMES[node[0]]
         if kind == "linear":

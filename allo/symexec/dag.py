@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
+from ..ir.nodes import postorder
 from ..ir.types import AlloType, Fixed, Float, wrap_int
 from ..semantics.registry import REGISTRY
 from ..semantics.values import const_value, float_bits, float_from_bits
@@ -337,20 +338,10 @@ class Dag:
         memo.update(self.values)
         nodes, types = self.nodes, self.types
         for root in roots:
-            stack = [root]
-            while stack:
-                nid = stack[-1]
-                if nid in memo:
-                    stack.pop()
-                    continue
+            for nid in postorder((root,), lambda n: nodes[n][2:] if nodes[n][0] > INPUT else (), memo):
                 node = nodes[nid]
                 if node[0] == INPUT:
                     raise KeyError(f"no value for input {self.input_of(nid)}")
-                pending = [c for c in node[2:] if c not in memo]
-                if pending:
-                    stack.extend(pending)
-                    continue
-                stack.pop()
                 op, t = OP_NAMES[node[0]], types[node[1]]
                 kids = node[2:]
                 if len(kids) > 2 and REGISTRY[op].laws.nary:

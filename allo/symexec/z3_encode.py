@@ -19,6 +19,7 @@ from typing import Any, Dict
 
 import z3
 
+from ..ir.nodes import postorder
 from ..ir.types import AlloType, Float
 from ..semantics.values import float_bits, float_from_bits, make_float
 from ..semantics.z3_ops import Z3Context, z3_apply, z3_sort
@@ -55,28 +56,16 @@ class Encoder:
 
     def term(self, root: int) -> z3.ExprRef:
         """The z3 term of node ``root``."""
-        dag, memo = self.dag, self.memo
-        stack = [root]
-        while stack:
-            nid = stack[-1]
-            if nid in memo:
-                stack.pop()
-                continue
-            node = dag.nodes[nid]
+        dag, memo, nodes = self.dag, self.memo, self.dag.nodes
+        for nid in postorder((root,), lambda n: nodes[n][2:] if nodes[n][0] > INPUT else (), memo):
+            node = nodes[nid]
             t = dag.types[node[1]]
             if node[0] == CONST:
                 memo[nid] = self._const(nid, t)
-                stack.pop()
                 continue
             if node[0] == INPUT:
                 memo[nid] = self._leaf(nid, t)
-                stack.pop()
                 continue
-            pending = [c for c in node[2:] if c not in memo]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
             op = OP_NAMES[node[0]]
             kids = node[2:]
             ats = tuple(dag.type_of(c) for c in kids)

@@ -183,3 +183,4 @@ def test_dropping_an_engine_does_not_break_later_builds():
     gc.collect()
     engine, address = compile_ir(text)
     assert address != 0
+

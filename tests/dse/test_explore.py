@@ -138,3 +138,18 @@ def test_allo_dse_writes_the_pareto_png(tmp_path, capsys):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     out = capsys.readouterr().out
     assert "best (latency)" in out and "verified" in out
+
+
+def test_objective_function_and_a_bad_space_key():
+    from allo.errors import AlloError
+
+    def area_delay(m):
+        return m["latency"] * m["DSP"]
+
+    result = explore(gemm, {"pipeline": ["j", "k"], "reorder": [None, ["k", "j"]]},
+                     objective=area_delay, workers=0, progress=False, verify=False)
+    scored = [r for r in result.rows if r.metrics]
+    assert result.best.score == min(r.metrics["latency"] * r.metrics["DSP"] for r in scored)
+    assert result.objective == "area_delay"
+    with pytest.raises(AlloError, match="unknown design-space key"):
+        explore(gemm, {"pipelines": ["j"]}, workers=0, progress=False)

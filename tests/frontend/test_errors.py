@@ -457,7 +457,7 @@ CASES = [
     (e_range_step, AlloTypeError, "compile time"),
     (e_for_else, AlloSyntaxError, "'for ... else'"),
     (e_is_compare, AlloSyntaxError, "comparison 'Is'"),
-    (e_matmul_op, AlloSyntaxError, "operator 'MatMult'"),
+    (e_matmul_op, AlloTypeError, "matmul needs two arrays"),
     (e_bitand_float, AlloTypeError, "needs integer operands"),
     (e_int_pow, AlloTypeError, "needs a float operand"),
     (e_put_nonstream, AlloTypeError, "needs a stream"),

@@ -7,8 +7,9 @@ from hypothesis import given, strategies as st
 
 from allo.ir.index import (IndexForm, IndexRanges, affine_form, cast_keeps_value, constant_trips,
                            form_range, index_form, interval, loop_interval, loop_value_range,
-                           static_index_range, trip_count, trip_count_symbolic, type_range)
+                           static_index_range, trip_count, type_range)
 from allo.ir.nodes import Const, For, Load, Op, Var
+from allo.ir.trips_symbolic import trip_count_symbolic
 from allo.ir.types import Int, index, int8, int16, int32, uint8
 from allo.testing import concrete_index_value, index_exprs, narrow_index_exprs
 from tests.property_runs import Applied, checked_property

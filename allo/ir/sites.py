@@ -1,0 +1,117 @@
+"""The IR's one site walker: every statement and every buffer access, with its context.
+
+A *site* is where something sits: the body list holding a statement, the loops around it
+and whether an ``If`` guards it (:func:`stmt_sites`); an *access site* is one buffer
+access with its indices, the statement holding it, the enclosing loops and the ``If``
+conditions it runs under (:func:`access_sites`). Dependence analysis, the memory and
+dataflow primitives and the schedule's loop lookup all walk the IR through these two.
+
+Example::
+
+    >>> from allo.ir.nodes import Const, For, Load, Store, Var
+    >>> from allo.ir.types import index, int32
+    >>> i = Var("i", index)
+    >>> body = [For("i", Const(0, index), Const(4, index), 1, [Store("A", (i,), Load("B", (i,), int32))])]
+    >>> [(a.kind, a.buffer, [l.var for l in a.loops]) for a in access_sites(body)]
+    [('load', 'B', ['i']), ('store', 'A', ['i'])]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+from .nodes import (BufRef, Call, Expr, For, Func, If, Load, Return, Stmt, Store, StreamGet,
+                    StreamPut, While, child_bodies, stmt_exprs, walk_expr)
+
+Guard = Tuple[Expr, bool]  # an If condition and the branch taken (True: then)
+
+
+@dataclass
+class StmtSite:
+    """Where a statement sits: the body list holding it and the loops around it."""
+
+    func: Func
+    stmt: Stmt
+    parent: List[Stmt]
+    enclosing: List[For]
+    guarded: bool  # some If lies between the function body and the statement
+
+    @property
+    def position(self) -> int:
+        return next(i for i, s in enumerate(self.parent) if s is self.stmt)
+
+
+def stmt_sites(func: Func) -> Iterator[StmtSite]:
+    """Every statement of ``func`` with its site, in program order (pre-order).
+
+    Example: ``[s.stmt.var for s in stmt_sites(f) if isinstance(s.stmt, For)]``.
+    """
+
+    def visit(body: List[Stmt], enclosing: List[For], guarded: bool) -> Iterator[StmtSite]:
+        for s in body:
+            yield StmtSite(func, s, body, list(enclosing), guarded)
+            inner = enclosing + [s] if isinstance(s, For) else enclosing
+            for child in child_bodies(s):
+                yield from visit(child, inner, guarded or isinstance(s, If))
+
+    return visit(func.body, [], False)
+
+
+def stmt_site(func: Func, target: Stmt) -> Optional[StmtSite]:
+    """The site of statement ``target`` in ``func`` (``None`` if absent)."""
+    return next((site for site in stmt_sites(func) if site.stmt is target), None)
+
+
+@dataclass
+class AccessSite:
+    """One buffer access. ``kind`` is ``"load"``, ``"store"``, ``"stream_get"``,
+    ``"stream_put"``, ``"call_arg"``/``"call_result"`` (a buffer or sub-view passed to
+    or bound by a call; ``callee`` names it) or ``"return"``; ``indices`` are the element
+    indices, or a sub-view's prefix for the last three."""
+
+    kind: str
+    buffer: str
+    indices: Tuple[Expr, ...]
+    stmt: Stmt
+    loops: Tuple[For, ...]
+    conds: Tuple[Guard, ...]
+    callee: str = ""
+
+
+def access_sites(body: Sequence[Stmt], loops: Tuple[For, ...] = (),
+                 conds: Tuple[Guard, ...] = ()) -> Iterator[AccessSite]:
+    """Every access in ``body`` (nested statements included) in program order: a
+    statement's reads (its expressions, pre-order) before its own access. ``loops`` and
+    ``conds`` are the context ``body`` sits in."""
+    for s in body:
+        for e in stmt_exprs(s):
+            for x in walk_expr(e):
+                if isinstance(x, Load):
+                    yield AccessSite("load", x.buffer, x.indices, s, loops, conds)
+                elif isinstance(x, StreamGet):
+                    yield AccessSite("stream_get", x.stream, x.indices, s, loops, conds)
+        if isinstance(s, Store):
+            yield AccessSite("store", s.buffer, s.indices, s, loops, conds)
+        elif isinstance(s, StreamPut):
+            yield AccessSite("stream_put", s.stream, s.indices, s, loops, conds)
+        elif isinstance(s, Call):
+            for a in s.args:
+                if isinstance(a, BufRef):
+                    yield AccessSite("call_arg", a.buffer, a.prefix, s, loops, conds, s.callee)
+            for r in s.results:
+                yield AccessSite("call_result", r, (), s, loops, conds, s.callee)
+        elif isinstance(s, Return):
+            for a in s.values:
+                if isinstance(a, BufRef):
+                    yield AccessSite("return", a.buffer, a.prefix, s, loops, conds)
+        if isinstance(s, For):
+            yield from access_sites(s.body, loops + (s,), conds)
+        elif isinstance(s, If):
+            yield from access_sites(s.then_body, loops, conds + ((s.cond, True),))
+            yield from access_sites(s.else_body, loops, conds + ((s.cond, False),))
+        elif isinstance(s, While):
+            yield from access_sites(s.body, loops, conds)
+
+
+__all__ = ["Guard", "StmtSite", "stmt_sites", "stmt_site", "AccessSite", "access_sites"]
