@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Collection, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -291,11 +291,41 @@ def _check_ints(x: np.ndarray, name: str, elem: AlloType) -> None:
                             f"ints, found {type(v).__name__} {v!r}")
 
 
-def prepare_args(func: Func, args: Sequence[Any]) -> PreparedCall:
+def check_host_aliasing(func: Func, args: Sequence[Any], written: Collection[str]) -> None:
+    """Refuse two array arguments that share memory when the kernel writes one of them
+    (docs/semantics.md: array arguments never alias; verified schedules rely on it).
+
+    Example: ``check_host_aliasing(f, (X, X), {"B"})`` raises :class:`CallError` when
+    ``f``'s second parameter is ``B``.
+    """
+    if not written:
+        return
+    arrays = [(p.name, x) for p, x in zip(func.params, args)
+              if isinstance(x, np.ndarray) and isinstance(p.type, BufferType)]
+    for k, (na, a) in enumerate(arrays):
+        for nb, b in arrays[k + 1:]:
+            if na not in written and nb not in written:
+                continue
+            try:
+                shared = np.shares_memory(a, b, max_work=10_000)
+            except Exception:  # numpy's TooHardError: undecided, so refuse rather than guess
+                shared = True
+            if shared:
+                w = " and ".join(f"'{n}'" for n in (na, nb) if n in written)
+                raise CallError(f"arguments '{na}' and '{nb}' share memory, and {func.name}() "
+                                f"writes {w}",
+                                hint="array arguments must be distinct memory when the kernel "
+                                     "writes one of them (docs/semantics.md): pass a copy, "
+                                     "e.g. X.copy()")
+
+
+def prepare_args(func: Func, args: Sequence[Any], written: Collection[str] = ()) -> PreparedCall:
     """Validate ``args`` against ``func``'s parameters and convert them for execution.
 
-    Raises :class:`CallError` naming the argument for a wrong count, shape or dtype; warns
-    with :class:`AlloWarning` when a ``same_kind`` conversion or a copy is made.
+    Raises :class:`CallError` naming the argument for a wrong count, shape or dtype, or for
+    two arrays sharing memory when the kernel writes one (``written``: the parameters the
+    kernel writes, :func:`allo.ir.aliasing.written_params`); warns with
+    :class:`AlloWarning` when a ``same_kind`` conversion or a copy is made.
 
     Example::
 
@@ -310,6 +340,7 @@ def prepare_args(func: Func, args: Sequence[Any]) -> PreparedCall:
         names = ", ".join(p.name for p in params)
         raise CallError(f"{func.name}() takes {len(params)} argument(s) ({names}), "
                         f"got {len(args)}", hint="pass one value per kernel parameter, in order")
+    check_host_aliasing(func, args, written)
     converted: List[Any] = []
     bindings: List[_Binding] = []
     for p, x in zip(params, args):
@@ -399,12 +430,14 @@ def constant_table(init: Any, t: BufferType) -> np.ndarray:
         return np.ascontiguousarray(to_container(data.astype(dtype), elem))
 
 
-def invoke(func: Func, args: Sequence[Any], execute: Callable[[List[Any]], Sequence[Any]]) -> Any:
-    """Run ``execute(container_args) -> container_results`` under the calling convention.
+def invoke(func: Func, args: Sequence[Any], execute: Callable[[List[Any]], Sequence[Any]],
+           written: Collection[str] = ()) -> Any:
+    """Run ``execute(container_args) -> container_results`` under the calling convention
+    (``written``: the parameters the kernel writes, for the aliasing check).
 
-    Example: ``invoke(func, (A, B), lambda cargs: my_engine.run(cargs))``.
+    Example: ``invoke(func, (A, B), lambda cargs: my_engine.run(cargs), {"B"})``.
     """
-    call = prepare_args(func, args)
+    call = prepare_args(func, args, written)
     results = execute(call.args)
     call.finish()
     return result_to_user(func, list(results or []))

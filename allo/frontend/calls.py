@@ -19,7 +19,8 @@ import ast
 from typing import Any, List, Optional
 
 from ..errors import AlloSyntaxError, AlloTypeError
-from ..ir.nodes import BufRef, Call, Return
+from ..ir.aliasing import ALIAS_HINT, call_alias_violation
+from ..ir.nodes import BufRef, Call, Module, Return
 from ..ir.types import AlloType, BufferType, StreamType
 from .exprs import BufView, TemplateInstance, fmt_type
 from .typing import convert, to_expr
@@ -63,8 +64,19 @@ def call_kernel(fl: Any, node: ast.Call, target: Any, results: Optional[List[str
                      + ")")
     args = [lower_arg(fl, a, p, func.name) for a, p in zip(node.args, func.params)]
     out = bind_results(fl, node, func, results, names, names_node)
-    fl.emit(Call(func.name, args, out, loc=fl.info.loc(node)))
+    call = Call(func.name, args, out, loc=fl.info.loc(node))
+    check_aliasing(fl, node, call)
+    fl.emit(call)
     return out
+
+
+def check_aliasing(fl: Any, node: ast.Call, call: Call) -> None:
+    """Refuse a call passing overlapping arrays where the callee writes one of them
+    (docs/semantics.md: array arguments never alias)."""
+    funcs = {n: f for n, f in fl.mb.funcs.items() if f is not None}
+    message = call_alias_violation(Module(funcs, call.callee), call)
+    if message is not None:
+        raise fl.err(AlloTypeError, message, node, hint=ALIAS_HINT)
 
 
 def bind_results(fl: Any, node: ast.Call, func: Any, results: Optional[List[str]],

@@ -21,7 +21,8 @@ the function, the statement and the rule. Rules checked:
   not judged (they might never run) — see :func:`static_index_range`;
 * control flow: positive integer loop steps, integer bounds, ``bool`` conditions;
 * calls: known callee, argument count, argument types/shapes (sub-views by prefix),
-  result buffers matching the callee's result types;
+  result buffers matching the callee's result types; no two array arguments that may
+  share memory where the callee writes one of them (:mod:`allo.ir.aliasing`);
 * returns: only as the last top-level statement, matching the function's result types.
 
 Example::
@@ -44,6 +45,7 @@ import numpy as np
 
 from ..errors import AlloError
 from ..semantics.registry import REGISTRY
+from .aliasing import ALIAS_HINT, call_alias_violation, written_params
 from .index import loop_value_range, static_index_range
 from .nodes import (MAX_EXPR_DEPTH, Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module,
                     Op, Return, Stmt, Store, StreamGet, StreamPut, Var, While, too_deep)
@@ -65,6 +67,7 @@ def verify_ir(module: Module) -> None:
     if module.top not in module.funcs:
         raise IRError(f"top function {module.top!r} is not in the module",
                       hint=f"functions: {sorted(module.funcs)}")
+    written: Optional[Dict[str, Any]] = None
     for name, f in module.funcs.items():
         if f.name != name:
             raise IRError(f"function registered as {name!r} is named {f.name!r}")
@@ -73,7 +76,10 @@ def verify_ir(module: Module) -> None:
             raise IRError(f"expression nested too deeply ({deep[1]} levels; the limit is "
                           f"{MAX_EXPR_DEPTH})", loc=deep[0].loc, where=f"function {name!r}",
                           hint="split it into several statements with temporaries")
-        _FuncVerifier(module, f).run()
+    for f in module.funcs.values():
+        if written is None:  # after the depth checks: it walks every expression
+            written = written_params(module)
+        _FuncVerifier(module, f, written).run()
 
 
 # A buffer as seen by accesses: (shape, element type, is_stream)
@@ -91,8 +97,8 @@ def _buf_info(t: Any) -> Optional[_BufInfo]:
 
 
 class _FuncVerifier:
-    def __init__(self, module: Module, func: Func):
-        self.module, self.func = module, func
+    def __init__(self, module: Module, func: Func, written: Dict[str, Any]):
+        self.module, self.func, self.written = module, func, written
         self.where = f"function {func.name!r}"
         self.scopes: List[Dict[str, Any]] = []  # name -> ("buf", info) | ("var", type)
         self.declared: set = set()
@@ -268,6 +274,9 @@ class _FuncVerifier:
             if not self.matches(got, p.type):
                 self.fail(f"argument {k} of call to {s.callee!r} is {_show(got)}, parameter "
                           f"{p.name!r} expects {p.type!r}", s)
+        alias = call_alias_violation(self.module, s, self.written)
+        if alias is not None:
+            self.fail(alias, s, ALIAS_HINT)
         if len(s.results) != len(callee.results):
             self.fail(f"{s.callee!r} returns {len(callee.results)} value(s), the call binds {len(s.results)}", s)
         for name, rt in zip(s.results, callee.results):

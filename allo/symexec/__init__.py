@@ -44,7 +44,8 @@ def verify(a: Any, b: Any, **opts: Any) -> Verdict:
     """Prove ``a`` and ``b`` equivalent, or show an input on which they differ.
 
     Options: ``fp="exact"|"reassoc"``, ``timeout_ms``, ``seed``, ``random_trials``,
-    ``max_ops``, ``progress`` (a progress bar on stderr for runs over 2 s; default: TTY).
+    ``max_ops``, ``max_memory`` (bytes), ``progress`` (a progress bar on stderr for runs
+    over 2 s; default: TTY).
     An unknown or ill-typed option raises :class:`~allo.errors.VerificationError`;
     structurally identical programs are "equivalent" at once; ill-formed IR is "unknown".
     Example: ``assert verify(mod, mod.copy())``.

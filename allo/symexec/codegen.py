@@ -66,6 +66,7 @@ class _Buf:
     view: str = ""  # Python name of the View (parameters)
     stream: bool = False
     depth: int = 0
+    alloc_pc: str = ""  # Python name of the path condition when the Alloc last ran
 
     @property
     def strides(self) -> Tuple[int, ...]:
@@ -200,7 +201,8 @@ class _FunctionCompiler:
         for s in walk_stmts(self.func.body):
             if isinstance(s, Alloc):
                 self._declare(s)
-        self.stores = [b.store for b in self.bufs.values() if b.kind == "alloc"]
+        self.stores = [n for b in self.bufs.values() if b.kind == "alloc"
+                       for n in (b.store, b.alloc_pc)]
         if self.stores:  # bound here so outlined nested defs can rebind them (nonlocal)
             self.emit(" = ".join(self.stores) + " = None")
         dataflow = bool(self.func.attrs.get("dataflow"))
@@ -226,7 +228,8 @@ class _FunctionCompiler:
         if prev is None:
             et = bt.dtype.dtype if bt.is_stream else bt.dtype
             self.bufs[s.name] = _Buf(s.name, bt.shape, et, "alloc", self.fresh("_s"),
-                                     stream=bt.is_stream, depth=bt.dtype.depth if bt.is_stream else 0)
+                                     stream=bt.is_stream, depth=bt.dtype.depth if bt.is_stream else 0,
+                                     alloc_pc=self.fresh("_apc"))
 
     def buf(self, name: str) -> _Buf:
         info = self.bufs.get(name)
@@ -371,7 +374,12 @@ class _FunctionCompiler:
             v = self.dyn(s.value)
             a = self.address(info, s.indices, f"the address of a store to {s.buffer!r}")
             sel = self.unit.builder("select", info.dtype, (bool_, info.dtype, info.dtype))
-            self.emit(f"if pc is None: {info.store}[{a}] = {v}")
+            # a local buffer allocated under this same path condition is dead wherever the
+            # condition is false (the IR scopes an Alloc to its block): no select needed,
+            # so a counter declared inside a data-dependent `if` stays concrete
+            unconditional = "pc is None" if info.kind != "alloc" else \
+                f"pc is None or pc == {info.alloc_pc}"
+            self.emit(f"if {unconditional}: {info.store}[{a}] = {v}")
             self.emit(f"else: _k = {a}; {info.store}[_k] = {sel}(pc, {v}, {info.store}[_k])")
         elif isinstance(s, For):
             self._for(s)
@@ -486,6 +494,9 @@ class _FunctionCompiler:
 
     def _alloc(self, s: Alloc) -> None:
         info = self.bufs[s.name]
+        self.emit(f"{info.alloc_pc} = pc")
+        if info.size > (1 << 17):
+            self.emit(f"X.reserve({info.size})")
         if info.stream:
             self.emit(f"{info.store} = X.fifo_alloc({s.name!r}, {info.shape!r}, {info.depth})")
         elif s.init is None:

@@ -37,6 +37,7 @@ from ..ir.verifier import verify_ir
 from ..ir.types import BufferType, Float
 from .canon import canonical
 from .dag import INPUT, Dag
+from .resources import MemoryBudget, MemoryBudgetExceeded
 from .executor import (BudgetExceeded, Deadlock, FifoIssue, NotSICF, OutOfBounds, SymbolicExecutor,
                        SymResult)
 from .replay import (SPECIAL_TRIALS, first_difference, make_args, random_value, run_interpreter,
@@ -72,7 +73,8 @@ def _inputs_of(dag: Dag, roots: List[int]) -> List[int]:
 
 class _Checker:
     def __init__(self, mod_a: Module, mod_b: Module, fp: str, timeout_ms: int, seed: int,
-                 trials: int, max_ops: int, progress: Optional[bool] = None):
+                 trials: int, max_ops: int, progress: Optional[bool] = None,
+                 max_memory: Optional[int] = None):
         self.a, self.b, self.fp = mod_a, mod_b, fp
         self.timeout_ms, self.trials, self.max_ops = timeout_ms, trials, max_ops
         self.progress = progress
@@ -82,15 +84,26 @@ class _Checker:
         self.stats: Dict[str, Any] = {}
         self.issues: List[str] = []
         self.t0 = time.perf_counter()
+        self.memory = MemoryBudget(max_memory)
 
     # -------------------------------------------------------------- verdict helpers
     def verdict(self, status: str, method: str = "", reason: str = "",
                 cex: Optional[Counterexample] = None) -> Verdict:
         self.stats["seconds"] = time.perf_counter() - self.t0
-        self.stats["dag_nodes"] = len(self.dag)
+        if self.dag is not None:
+            self.stats["dag_nodes"] = len(self.dag)
         return Verdict(status, method, reason, cex, self.stats, self.issues)
 
     def run(self) -> Verdict:
+        try:
+            return self._run()
+        except (MemoryBudgetExceeded, MemoryError) as e:
+            self.dag = None  # free the expression DAG before anything else
+            why = str(e) if isinstance(e, MemoryBudgetExceeded) else \
+                "the machine ran out of memory (MemoryError)"
+            return self.verdict(UNKNOWN, "symbolic execution", f"memory budget: {why}")
+
+    def _run(self) -> Verdict:
         if _signature(self.a) != _signature(self.b):
             return self.verdict(UNKNOWN, "signature check", "the two programs have different "
                                 f"signatures: {_signature(self.a)} vs {_signature(self.b)}")
@@ -99,7 +112,8 @@ class _Checker:
         for label, mod in (("A", self.a), ("B", self.b)):
             expected = self.stats.get("ops_A") if label == "B" else None
             ex = SymbolicExecutor(mod, self.dag, max_ops=self.max_ops, input_names=self.names,
-                                  progress=self.progress, label=label, expected_ops=expected)
+                                  progress=self.progress, label=label, expected_ops=expected,
+                                  memory=self.memory)
             try:
                 res = ex.run()
                 results.append(res)
@@ -163,6 +177,8 @@ class _Checker:
             cells += len(oa.cells)
             for k, (x, y) in enumerate(zip(oa.cells, ob.cells)):
                 if x != y:  # raw ids differ: compare canonical forms (lazy, memoized)
+                    if len(diffs) & 1023 == 1023:
+                        self.memory.check()
                     cx, cy = canonical(self.dag, x), canonical(self.dag, y)
                     if cx != cy:
                         diffs.append((oa.name, k, cx, cy))
@@ -307,7 +323,7 @@ def _named(names: List[str], args: List[Any]) -> Dict[str, Any]:
 
 
 _FP_MODES = ("exact", "reassoc")
-_OPTIONS = ("fp", "timeout_ms", "seed", "random_trials", "max_ops", "progress")
+_OPTIONS = ("fp", "timeout_ms", "seed", "random_trials", "max_ops", "max_memory", "progress")
 
 
 def _bad_option(what: str, hint: str) -> VerificationError:
@@ -315,7 +331,7 @@ def _bad_option(what: str, hint: str) -> VerificationError:
 
 
 def check_options(fp: Any, timeout_ms: Any, seed: Any, random_trials: Any, max_ops: Any,
-                  progress: Any, unknown: Dict[str, Any]) -> None:
+                  progress: Any, unknown: Dict[str, Any], max_memory: Any = None) -> None:
     """Raise :class:`~allo.errors.VerificationError` for an unknown or ill-typed option.
 
     Example: ``check_options("fast", 1000, 0, 12, 10**6, None, {})`` raises (fp is
@@ -334,6 +350,10 @@ def check_options(fp: Any, timeout_ms: Any, seed: Any, random_trials: Any, max_o
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
             raise _bad_option(f"option {name}={value!r} must be an integer >= {least}",
                               f"valid options: {valid}")
+    if max_memory is not None and (isinstance(max_memory, bool) or
+                                   not isinstance(max_memory, (int, np.integer)) or max_memory < 1):
+        raise _bad_option(f"option max_memory={max_memory!r} must be a number of bytes >= 1 "
+                          "(or None for the default share of RAM)", f"valid options: {valid}")
     if progress is not None and not isinstance(progress, bool):
         raise _bad_option(f"option progress={progress!r} must be True, False or None",
                           f"valid options: {valid}")
@@ -362,20 +382,22 @@ def structural_key(mod: Module) -> str:
 def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
                       timeout_ms: int = 10_000, seed: int = 0, random_trials: int = 12,
                       max_ops: int = 200_000_000, progress: Optional[bool] = None,
-                      **unknown: Any) -> Verdict:
+                      max_memory: Optional[int] = None, **unknown: Any) -> Verdict:
     """Decide whether two IR modules compute the same live-outs for every input.
 
     ``fp="exact"`` compares floats bit-exactly; ``fp="reassoc"`` also accepts reordered
     float add/mul chains (and says so). ``timeout_ms`` bounds each z3 query, ``max_ops``
-    the symbolic work; ``progress`` (default: stderr is a TTY) draws a progress bar for
+    the symbolic work, ``max_memory`` the growth of resident memory in bytes (default:
+    half of RAM or 80% of the available RAM; reaching it gives "unknown: memory budget"); ``progress`` (default: stderr is a TTY) draws a progress bar for
     runs longer than 2 s. A bad option raises :class:`~allo.errors.VerificationError`;
     an ill-formed module gives "unknown" with the IR error. Example::
 
         v = check_equivalence(mod_a, mod_b)
         if not v: print(v.report())
     """
-    check_options(fp, timeout_ms, seed, random_trials, max_ops, progress, unknown)
-    checker = _Checker(mod_a, mod_b, fp, timeout_ms, seed, random_trials, max_ops, progress)
+    check_options(fp, timeout_ms, seed, random_trials, max_ops, progress, unknown, max_memory)
+    checker = _Checker(mod_a, mod_b, fp, timeout_ms, seed, random_trials, max_ops, progress,
+                       max_memory)
     for label, mod in (("A", mod_a), ("B", mod_b)):
         try:  # never reason about (let alone call equivalent) IR that breaks the IR rules
             verify_ir(mod)

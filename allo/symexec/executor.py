@@ -37,6 +37,9 @@ from .canon import canonical_value
 from .codegen import CompileNotSICF, ModuleCompiler
 from .dag import Dag
 from .fifo_schedule import ROOT, find_deadlock
+from .resources import MemoryBudget, MemoryBudgetExceeded, resident_bytes
+
+_INPUT_BYTES = 200  # an input leaf: a DAG node tuple, its hash-cons entry and a list slot
 
 
 class NotSICF(Exception):
@@ -147,11 +150,13 @@ class SymbolicExecutor:
     def __init__(self, module: Module, dag: Dag, *, max_ops: int = 200_000_000,
                  max_while: int = 1_000_000, progress: Optional[bool] = None,
                  input_names: Optional[List[str]] = None, label: str = "",
-                 expected_ops: Optional[int] = None) -> None:
+                 expected_ops: Optional[int] = None,
+                 memory: Optional[MemoryBudget] = None) -> None:
         self.module, self.dag = module, dag
         # the leaves are named by these (by position), so two programs share their inputs
         self.input_names = input_names
         self.max_ops, self.max_while = max_ops, max_while
+        self.memory = memory if memory is not None else MemoryBudget()
         self.ops = 0
         self.limit = 1 << 16  # next ops count at which check() runs
         self.process: Any = ROOT
@@ -178,6 +183,7 @@ class SymbolicExecutor:
             if isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream):
                 raise NotSICF(f"stream parameter '{p.name}' of the top function is not supported")
             if isinstance(t, BufferType):
+                self.reserve(t.size, _INPUT_BYTES)
                 store = [self.dag.input(leaf, c, t.dtype) for c in range(t.size)]
                 self.dag.shapes[leaf] = t.shape
                 args.append(View(p.name, store, 0, t.shape, t.dtype))
@@ -212,6 +218,7 @@ class SymbolicExecutor:
         self.limit = self.ops + (1 << 16)
         if self.ops > self.max_ops:
             self.over()
+        self.memory.check()
         if self._progress:
             elapsed = time.perf_counter() - self._t0
             if elapsed > 2.0:
@@ -219,6 +226,18 @@ class SymbolicExecutor:
                 sys.stderr.write("\r" + progress_line(self.label, self.ops, elapsed,
                                                        self.expected_ops))
                 sys.stderr.flush()
+
+    def reserve(self, cells: int, per_cell: int = 8) -> None:
+        """Refuse (memory budget) before building a storage list of ``cells`` cells that
+        would not fit: one allocation can exceed the budget between two ``check()``s."""
+        if cells * per_cell > (1 << 20):
+            self.memory.check()
+            grown = max(0, (resident_bytes() or 0) - self.memory.baseline)
+            if grown + cells * per_cell > self.memory.limit:
+                raise MemoryBudgetExceeded(
+                    f"a buffer of {cells:,} cells needs about {cells * per_cell / 2**20:,.0f} "
+                    f"MiB, over the remaining budget of "
+                    f"{(self.memory.limit - grown) / 2**20:,.0f} MiB (verify(max_memory=...) in bytes)")
 
     def over(self) -> None:
         raise BudgetExceeded(f"more than {self.max_ops} operations")

@@ -34,6 +34,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ...errors import AlloError, BackendError, CallError
+from ...ir.aliasing import written_params
 from ...ir.nodes import Alloc, Func, Module, walk_stmts
 from ...ir.types import AlloType, BufferType, Fixed, Float
 from ...runtime import bind_arguments, container_dtype, invoke
@@ -423,12 +424,12 @@ class CsimModule:
                     raise CallError(f"{f.name}(): the preallocated output array of result {k} "
                                     "(argument {n}) is read-only".replace("{n}", str(n_in + k)),
                                     hint="pass a writeable array (e.g. np.zeros(...) or a copy)")
-            results = invoke(f, args[:n_in], self._execute)
+            results = invoke(f, args[:n_in], self._execute, written_params(self.module)[f.name])
             results = [results] if n_out == 1 else results
             for dst, val in zip(args[n_in:], results):
                 dst[...] = val
             return None
-        return invoke(f, args, self._execute)
+        return invoke(f, args, self._execute, written_params(self.module)[f.name])
 
     def _execute(self, cargs: List[Any]) -> List[Any]:
         f = self.func

@@ -33,6 +33,7 @@ from ...errors import AlloError
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
                         Return, Stmt, Store, StreamGet, StreamPut, Var, While)
 from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
+from ...ir.aliasing import written_params
 from ...ir.verifier import verify_ir
 from ...runtime import bind_arguments, constant_table, container_dtype, invoke
 from ...semantics.casts import float_to_fixed_raw
@@ -355,7 +356,8 @@ class Interpreter:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         top = self.module.top_func
         args = bind_arguments(top, args, kwargs) if kwargs else args
-        return invoke(top, args, lambda cargs: self.run(top.name, cargs))
+        return invoke(top, args, lambda cargs: self.run(top.name, cargs),
+                      written_params(self.module)[top.name])
 
     def compiled(self, func_name: str) -> Callable[[Sequence[Any]], list]:
         """The closure-compiled form of a function (compiled on first use)."""

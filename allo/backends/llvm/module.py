@@ -23,6 +23,7 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from ...errors import AlloError
+from ...ir.aliasing import written_params
 from ...ir.nodes import Module
 from ...ir.types import AlloType, BufferType, Float, wrap_int
 from ...runtime import bind_arguments, container_dtype, invoke
@@ -105,12 +106,14 @@ class LLVMModule:
         self.module = module
         self._sites = list(sites or [])  # bounds-check site id -> BoundsSite
         self.func = module.top_func
+        self._written = written_params(module)[self.func.name]  # host aliasing check
         self.llvm_ir = llvm_ir
         self._engine = engine  # keeps the machine code alive
         self._entry = _ENTRY_TYPE(address)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return invoke(self.func, bind_arguments(self.func, args, kwargs), self._execute)
+        return invoke(self.func, bind_arguments(self.func, args, kwargs), self._execute,
+                      self._written)
 
     def _execute(self, cargs: Sequence[Any]) -> List[Any]:
         f = self.func
