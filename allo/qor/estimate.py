@@ -18,7 +18,7 @@ import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..errors import AlloError
-from ..ir.nodes import Alloc, Call, For, Func, If, Module, Return, Stmt, While
+from ..ir.nodes import Alloc, Call, For, Func, If, Module, Return, Stmt, While, walk_stmts
 from ..ir.types import BufferType
 from . import formula as F
 from .block import BufferInfo, evaluate_index, schedule_block
@@ -29,7 +29,7 @@ from .report import Report, Row
 from .resources import Resources
 from .storage import (RAM_PORTS, RAM_READ_LATENCY, banks_of, element_bits, fifo_cost,
                       memory_kind, storage_cost)
-from .trips import trip_count
+from .trips import estimated_trips
 
 #: Vitis HLS pipelines innermost loops with at least this many iterations by default
 #: (``config_compile -pipeline_loops 64``, UG1399)
@@ -118,7 +118,7 @@ class _FuncEstimator:
                 total.latency += c.latency
                 total.formula = F.add(total.formula, c.formula)
                 total.resources = total.resources + c.resources
-            elif isinstance(s, Call) and not _scalar_call(s):
+            elif isinstance(s, Call):
                 flush()
                 c = self.call(s, level)
                 total.latency += c.latency
@@ -171,7 +171,7 @@ class _FuncEstimator:
         for s in body:
             if isinstance(s, For):
                 stages.append(self.loop(s, level, rep, env))
-            elif isinstance(s, Call) and not _scalar_call(s):
+            elif isinstance(s, Call):
                 stages.append(self.call(s, level))
             elif isinstance(s, Alloc) and s.init is not None and s.type.shape:
                 stages.append(Cost(self._fill(s), depth=1))  # the fill is a process too
@@ -238,7 +238,7 @@ class _FuncEstimator:
         self.ranges[loop.var] = (lo, hi)
 
     def _trip(self, loop: For, rep: Dict[str, int], env: Dict[str, int]) -> Tuple[int, Any]:
-        trip, exact = trip_count(loop, env, self.ranges)
+        trip, exact = estimated_trips(loop, env, self.ranges)
         if not exact:
             self.est.notes.append(f"{self.func.name}:{loop.name}: bounds depend on outer loops; "
                                   f"the largest trip count ({trip}) is used")
@@ -271,7 +271,7 @@ class _FuncEstimator:
         if _has_loop_stmt(inner.body) or not all(_const_bounds(c) for c in chain) \
                 or any(c.attrs.get("unroll") is not None for c in chain):
             return False
-        trips = [trip_count(c, env, self.ranges)[0] for c in chain]
+        trips = [estimated_trips(c, env, self.ranges)[0] for c in chain]
         if math.prod(trips) < AUTO_PIPELINE_TRIP:
             return False
         self.auto.add(id(inner))
@@ -447,7 +447,7 @@ def _allocs(body: Sequence[Stmt], copies: int):
         elif isinstance(s, For):
             n = 1
             if s.attrs.get("unfold"):
-                n = max(1, trip_count(s, {}, {})[0])
+                n = max(1, estimated_trips(s, {}, {})[0])
             yield from _allocs(s.body, copies * n)
         elif isinstance(s, If):
             yield from _allocs(s.then_body, copies)
@@ -460,23 +460,12 @@ def _const_bounds(loop: For) -> bool:
     return evaluate_index(loop.lo, {}) is not None and evaluate_index(loop.hi, {}) is not None
 
 
-def _walk(body: Sequence[Stmt]):
-    from ..ir.nodes import walk_stmts
-
-    return walk_stmts(list(body))
-
-
 def _has_loop(s: If) -> bool:
     return _has_loop_stmt(s.then_body) or _has_loop_stmt(s.else_body)
 
 
 def _has_loop_stmt(body: Sequence[Stmt]) -> bool:
-    return any(isinstance(x, (For, While)) or (isinstance(x, Call) and not _scalar_call(x))
-               for x in _walk(body))
-
-
-def _scalar_call(s: Call) -> bool:
-    return False
+    return any(isinstance(x, (For, While, Call)) for x in walk_stmts(list(body)))
 
 
 def _trip_symbol(loop: For) -> str:

@@ -7,7 +7,7 @@ can say so.
 
 Example::
 
-    trip_count(loop, env={"i": 3}, ranges={"i": (0, 8)})   # -> (trip, exact)
+    estimated_trips(loop, env={"i": 3}, ranges={"i": (0, 8)})   # -> (trip, exact)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def value_at(e, point: Dict[str, float]) -> Optional[float]:
     return form.const + sum(c * point[v] for v, c in form.coeffs)
 
 
-def trip_count(loop: For, env: Dict[str, int],
+def estimated_trips(loop: For, env: Dict[str, int],
                ranges: Optional[Dict[str, Tuple[int, int]]] = None) -> Tuple[int, bool]:
     """``(trip count, exact)`` of ``loop``. Variables bound in ``env`` (unrolled copies,
     PE indices) are exact; other outer variables take the middle of ``ranges``."""
