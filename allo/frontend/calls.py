@@ -128,7 +128,7 @@ def lower_return(fl: Any, node: ast.Return) -> None:
     """Lower the final ``return`` against the declared result types."""
     results = fl.results
     loc = fl.info.loc(node)
-    if node.value is None:
+    if node.value is None or (isinstance(node.value, ast.Constant) and node.value.value is None):
         if results:
             raise fl.err(AlloTypeError, "this kernel declares a result but returns nothing",
                          node, hint="return a value of the declared type")

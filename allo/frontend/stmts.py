@@ -353,6 +353,19 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             self.declare(name, t, node)
             self.call_kernel(v, callee, results=[name])
             return
+        if isinstance(v, ast.List):  # a list literal: a constant array
+            from .meta import const_eval
+
+            try:
+                arr = np.array(const_eval(self, v, f"the list initializing '{name}'"))
+            except ValueError as e:
+                raise self.err(AlloTypeError, f"the list initializing '{name}' is not a "
+                               f"rectangular array ({e})", v,
+                               hint="nest lists of equal lengths") from None
+            if arr.dtype.kind not in "biuf":
+                raise self.err(AlloTypeError, f"the list initializing '{name}' holds "
+                               "non-numbers", v, hint="use numbers only")
+            return self.declare(name, t, node, self.const_table_init(name, t, arr, v))
         init = self.lower(v)
         if isinstance(init, PyVal) and isinstance(init.value, np.ndarray):
             init = self.const_table_init(name, t, init.value, v)

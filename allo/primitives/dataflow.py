@@ -70,6 +70,7 @@ Example::
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from ..errors import AlloError
 
 import z3
 
@@ -256,7 +257,7 @@ def dataflow(ctx: Context, target: Any) -> None:
     elif isinstance(target, (str, LoopHandle, For)):
         try:
             site = ctx.loop(target, "target")
-        except Exception:
+        except AlloError:  # not a loop of this design either
             raise ctx.refuse(f"target={target!r} is neither a function nor a loop",
                              hint=f"functions: {', '.join(sorted(ctx.module.funcs))}; "
                                   "or pass a loop name") from None
