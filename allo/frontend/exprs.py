@@ -27,17 +27,15 @@ from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var
 from ..ir.types import (AlloType, BufferType, Fixed, Float, Int, StreamType, UFixed, UInt,
                         float32, index, int32)
 from .. import builtins as ab
+from . import arrays
 from .bounds import check_static_bounds
 from .context import MISSING, Resolver, SourceInfo
 from .typing import BOOL, PyVal, cast, convert, is_number, literal, to_expr, unify
+from .values import PYOPS, BufView, fmt_type  # noqa: F401  (stmts, calls read them here)
 
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
           ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.BitAnd: "and", ast.BitOr: "or",
           ast.BitXor: "xor", ast.LShift: "shl", ast.RShift: "shr", ast.Pow: "pow"}
-PYOPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-         "div": operator.truediv, "floordiv": operator.floordiv, "mod": operator.mod,
-         "and": operator.and_, "or": operator.or_, "xor": operator.xor,
-         "shl": operator.lshift, "shr": operator.rshift, "pow": operator.pow}
 CMPOPS = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt",
           ast.GtE: "ge"}
 PYCMP = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
@@ -63,29 +61,6 @@ class Symbol:
     kind: str
     type: Any  # BufferType | AlloType | StreamType
     value: Any = None
-
-
-@dataclass(frozen=True)
-class BufView:
-    """Buffer ``name`` indexed by ``prefix`` (a leading part of its indices)."""
-
-    name: str
-    prefix: Tuple[Expr, ...]
-    type: BufferType  # the whole buffer's type
-
-    @property
-    def shape(self) -> Tuple[int, ...]:
-        return self.type.shape[len(self.prefix):]
-
-    @property
-    def is_stream(self) -> bool:
-        return self.type.is_stream
-
-    def view_type(self) -> Any:
-        """The type of the viewed part (a BufferType, or the StreamType of one FIFO)."""
-        if self.is_stream and not self.shape:
-            return self.type.dtype
-        return BufferType(self.type.dtype, self.shape)
 
 
 @dataclass(frozen=True)
@@ -115,12 +90,6 @@ def is_kernel_obj(obj: Any) -> bool:
 def is_one_of(obj: Any, *candidates: Any) -> bool:
     """Identity membership (``in`` would call ``__eq__`` on arbitrary user objects)."""
     return any(obj is c for c in candidates)
-
-
-def fmt_type(t: Any) -> str:
-    if isinstance(t, BufferType) and not t.shape and not t.is_stream:
-        return repr(t.dtype)
-    return repr(t)
 
 
 class ExprLowerer:
@@ -260,8 +229,6 @@ class ExprLowerer:
         if isinstance(base, BufView) and node.attr == "shape":
             return PyVal(tuple(base.shape))
         if self.is_array(base) and node.attr == "T":
-            from . import arrays
-
             return arrays.transpose(self, base, None, node)
         if isinstance(base, PyVal):
             if not hasattr(base.value, node.attr):
@@ -367,13 +334,9 @@ class ExprLowerer:
             raise self.err(AlloSyntaxError, f"operator '{type(node.op).__name__}' is not "
                            "supported", node, hint="use +, -, *, /, //, %, **, &, |, ^, <<, >>")
         if isinstance(node.op, ast.MatMult):
-            from . import arrays
-
             return arrays.matmul(self, self.lower(node.left), self.lower(node.right), node)
         a, b = self.lower(node.left), self.lower(node.right)
         if op is not None and (self.is_array(a) or self.is_array(b)):
-            from . import arrays
-
             return arrays.elementwise(self, op, a, b, node)
         a, b = self.require_scalar(a, node.left), self.require_scalar(b, node.right)
         return self.binop(op, a, b, node)
@@ -438,8 +401,6 @@ class ExprLowerer:
     def _lower_UnaryOp(self, node: ast.UnaryOp) -> Any:
         v = self.lower(node.operand)
         if self.is_array(v) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            from . import arrays
-
             if isinstance(node.op, ast.UAdd):
                 return v
             return arrays.unary(self, lambda e: Op("neg", (e,), e.type), v, node, "neg")
@@ -560,8 +521,6 @@ class ExprLowerer:
                 raise self.err(AlloTypeError, "this kernel returns several values; assign "
                                "them to a tuple of names", node, hint="C, D = kernel(...)")
             return self.symbol_value(names[0], self.symbols[names[0]])
-        from . import arrays
-
         if id(obj) in arrays.ARRAY_FUNCS:
             return arrays.call(self, obj, node)
         if node.keywords:

@@ -1,0 +1,56 @@
+"""Values the frontend's lowering passes around besides IR expressions and Python
+constants (:class:`~allo.frontend.typing.PyVal`): a buffer seen through a partial index
+(:class:`BufView`), read by the scalar lowering (:mod:`.exprs`) and by the whole-array
+operations (:mod:`.arrays`) alike.
+
+Example::
+
+    >>> from allo.ir.types import int8
+    >>> BufView("A", (), int8[4, 8]).shape
+    (4, 8)
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import Any, Tuple
+
+from ..ir.nodes import Expr
+from ..ir.types import BufferType
+
+# the Python meaning of the IR's binary ops, for folding compile-time values
+PYOPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+         "div": operator.truediv, "floordiv": operator.floordiv, "mod": operator.mod,
+         "and": operator.and_, "or": operator.or_, "xor": operator.xor,
+         "shl": operator.lshift, "shr": operator.rshift, "pow": operator.pow}
+
+
+@dataclass(frozen=True)
+class BufView:
+    """Buffer ``name`` indexed by ``prefix`` (a leading part of its indices)."""
+
+    name: str
+    prefix: Tuple[Expr, ...]
+    type: BufferType  # the whole buffer's type
+
+    @property
+    def shape(self) -> Tuple[int, ...]:
+        return self.type.shape[len(self.prefix):]
+
+    @property
+    def is_stream(self) -> bool:
+        return self.type.is_stream
+
+    def view_type(self) -> Any:
+        """The type of the viewed part (a BufferType, or the StreamType of one FIFO)."""
+        if self.is_stream and not self.shape:
+            return self.type.dtype
+        return BufferType(self.type.dtype, self.shape)
+
+
+def fmt_type(t: Any) -> str:
+    """A type as error messages show it: a 0-d buffer reads as its element type."""
+    if isinstance(t, BufferType) and not t.shape and not t.is_stream:
+        return repr(t.dtype)
+    return repr(t)
