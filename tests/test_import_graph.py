@@ -11,8 +11,10 @@ packages (they are already being initialised when it runs, whatever the graph sa
 Function-local imports count. One that runs on first call cannot meet a half-initialised
 module, but two modules that need each other are still one room split in two: the shared
 piece belongs in a module both sides read. Lazy imports of external packages (z3, llvmlite,
-torch, the HLS toolchain) are not allo modules, so they are no edges here. The only imports
-left out are ``if TYPE_CHECKING:`` blocks (never run; allo has none today).
+torch, the HLS toolchain) are not allo modules, so they are no edges here. Left out: imports
+under ``if TYPE_CHECKING:`` (never run; allo has none today), and ``importlib`` calls, which
+are not statements (``allo/__init__``'s lazy API, the primitives package loading its
+modules, the op registry loading its ``symbolic``/``z3`` tables by module name).
 """
 
 import ast
