@@ -33,6 +33,7 @@ __all__ = [
     "floor", "ceil", "power",
     "matmul", "bmm", "add", "sub", "mul", "div", "copy", "transpose", "concat", "view",
     "reshape", "ones", "zeros", "relu", "softmax", "gelu", "linear", "conv2d",
+    "maxpool", "sumpool",
 ]
 
 
@@ -313,6 +314,24 @@ def conv2d(A: Any, K: Any) -> Any:
         for j in range(kw):
             out += np.einsum("nchw,fc->nfhw", A[:, :, i:i + oh, j:j + ow], K[:, :, i, j])
     return out
+
+
+def maxpool(A: Any, window: Any) -> Any:
+    """Max over each ``window.shape`` window of the NCHW input ``A``, stride 1, no padding
+    (only the window's shape matters, as in public Allo)."""
+    return _pool(A, window, np.max)
+
+
+def sumpool(A: Any, window: Any) -> Any:
+    """Sum over each ``window.shape`` window of the NCHW input ``A``, stride 1, no padding."""
+    return _pool(A, window, np.sum)
+
+
+def _pool(A: Any, window: Any, reduce: Callable[..., Any]) -> Any:
+    A = np.asarray(A)
+    kh, kw = np.shape(window)
+    win = np.lib.stride_tricks.sliding_window_view(A, (kh, kw), axis=(2, 3))
+    return reduce(win, axis=(-2, -1)).astype(A.dtype)
 
 
 def _np_dtype(dtype: Any) -> Any:

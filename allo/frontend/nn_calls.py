@@ -1,9 +1,9 @@
 """Whole-array NN operators in kernels, lowered to calls of :mod:`allo.library.nn` kernels.
 
-``allo.relu(X)``, ``allo.softmax(X)``, ``allo.gelu(X)``, ``allo.linear(X, W[, b])`` and
-``allo.conv2d(A, K)`` are not defined here: each picks the library kernel instance that
-fits its operands' shapes and element type (``relu2d[float32, 4, 8]``, ...) and becomes
-one ``Call`` of it, so each NN operator is written once, in ``allo/library/nn.py``. The
+``allo.relu(X)``, ``allo.softmax(X)``, ``allo.gelu(X)``, ``allo.linear(X, W[, b])``,
+``allo.conv2d(A, K)``, ``allo.maxpool(A, window)`` and ``allo.sumpool(A, window)`` are
+not defined here: each picks the library kernel instance that fits its operands' shapes
+and element type (``relu2d[float32, 4, 8]``, ...) and becomes one ``Call`` of it, so each NN operator is written once, in ``allo/library/nn.py``. The
 result is a fresh local buffer (``D = allo.softmax(A)`` names it ``D``). Operands of rank
 above two for ``softmax``/``gelu``/``linear`` are flattened to rows first (``allo.view``),
 the library kernel runs on the ``[rows, last]`` matrix, and the result is viewed back.
@@ -31,8 +31,10 @@ from .exprs import BufView, fmt_type
 from .typing import literal
 
 NN_FUNCS = {id(ab.relu): "relu", id(ab.softmax): "softmax", id(ab.gelu): "gelu",
-            id(ab.linear): "linear", id(ab.conv2d): "conv2d"}
-ARITY = {"relu": (1, 1), "softmax": (1, 1), "gelu": (1, 1), "linear": (2, 3), "conv2d": (2, 2)}
+            id(ab.linear): "linear", id(ab.conv2d): "conv2d", id(ab.maxpool): "maxpool",
+            id(ab.sumpool): "sumpool"}
+ARITY = {"relu": (1, 1), "softmax": (1, 1), "gelu": (1, 1), "linear": (2, 3), "conv2d": (2, 2),
+         "maxpool": (2, 2), "sumpool": (2, 2)}
 
 
 def call(lw: Any, obj: Any, node: ast.Call) -> BufView:
@@ -52,7 +54,7 @@ def call(lw: Any, obj: Any, node: ast.Call) -> BufView:
             raise lw.err(AlloTypeError, f"allo.{op} needs array operands; this one is not an "
                          "array", n, hint="pass a buffer (apply scalar functions elementwise)")
     return {"relu": _relu, "softmax": _softmax, "gelu": _gelu, "linear": _linear,
-            "conv2d": _conv2d}[op](lw, args, node)
+            "conv2d": _conv2d, "maxpool": _pool, "sumpool": _pool}[op](lw, args, node, op)
 
 
 # ------------------------------------------------------------------ one library call
@@ -102,7 +104,7 @@ def _unrows(lw: Any, v: BufView, shape: Sequence[int], node: ast.AST) -> BufView
 
 
 # ------------------------------------------------------------------ operators
-def _relu(lw: Any, args: List[BufView], node: ast.Call) -> BufView:
+def _relu(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
     (x,) = args
     kernels = {2: _nn().relu2d, 3: _nn().relu3d, 4: _nn().relu4d}
     if len(x.shape) not in kernels:
@@ -112,7 +114,7 @@ def _relu(lw: Any, args: List[BufView], node: ast.Call) -> BufView:
     return library_call(lw, kernels[len(x.shape)], [x.type.dtype, *x.shape], [x], node, "relu")
 
 
-def _softmax(lw: Any, args: List[BufView], node: ast.Call) -> BufView:
+def _softmax(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
     (x,) = args
     _need_float(lw, "softmax", x, node.args[0])
     m = _rows(lw, x, node)
@@ -120,7 +122,7 @@ def _softmax(lw: Any, args: List[BufView], node: ast.Call) -> BufView:
     return _unrows(lw, out, x.shape, node)
 
 
-def _gelu(lw: Any, args: List[BufView], node: ast.Call) -> BufView:
+def _gelu(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
     (x,) = args
     _need_float(lw, "gelu", x, node.args[0])
     m = _rows(lw, x, node)
@@ -128,7 +130,7 @@ def _gelu(lw: Any, args: List[BufView], node: ast.Call) -> BufView:
     return _unrows(lw, out, x.shape, node)
 
 
-def _linear(lw: Any, args: List[BufView], node: ast.Call) -> BufView:
+def _linear(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
     x, w = args[0], args[1]
     if len(w.shape) != 2 or w.shape[1] != x.shape[-1]:
         raise lw.err(AlloTypeError, f"allo.linear: weight {list(w.shape)} does not fit input "
@@ -153,7 +155,7 @@ def _linear(lw: Any, args: List[BufView], node: ast.Call) -> BufView:
     return _unrows(lw, out, tuple(x.shape[:-1]) + (n,), node)
 
 
-def _conv2d(lw: Any, args: List[BufView], node: ast.Call) -> BufView:
+def _conv2d(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
     a, k = args
     if len(a.shape) != 4 or len(k.shape) != 4:
         raise lw.err(AlloTypeError, f"allo.conv2d needs a 4-D input [N, C, H, W] and a 4-D "
@@ -172,3 +174,21 @@ def _conv2d(lw: Any, args: List[BufView], node: ast.Call) -> BufView:
     bias = arrays.temp(lw, "bias", t, (f,), node, literal(0, t))
     targs = [t, nb, c, f, h, w, kh, kw, h - kh + 1, w - kw + 1, 1, 1, 0, 0]
     return library_call(lw, _nn().conv2d, targs, [a, k, bias], node, "conv2d")
+
+
+def _pool(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
+    """``allo.maxpool(A, window)`` / ``allo.sumpool``: only the window's shape is used."""
+    a, win = args
+    if len(a.shape) != 4 or len(win.shape) != 2:
+        raise lw.err(AlloTypeError, f"allo.{op} needs a 4-D input [N, C, H, W] and a 2-D "
+                     f"window [KH, KW], got {list(a.shape)} and {list(win.shape)}", node,
+                     hint="NCHW layout; the window buffer gives the pooling size")
+    nb, c, h, w = a.shape
+    kh, kw = win.shape
+    if kh != kw or kh > min(h, w):
+        raise lw.err(AlloTypeError, f"allo.{op}: window {list(win.shape)} does not fit input "
+                     f"{list(a.shape)}", node.args[1],
+                     hint="the library pools square windows that fit in H and W")
+    kernel = _nn().maxpool2d if op == "maxpool" else _nn().sumpool2d
+    targs = [a.type.dtype, nb, c, h, w, kh, h - kh + 1, w - kw + 1, 1, 0]
+    return library_call(lw, kernel, targs, [a], node, op)

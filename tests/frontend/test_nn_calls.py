@@ -152,3 +152,34 @@ def test_int8_relu_keeps_its_type():
     A = _rand(3, 4, dtype=np.int8)
     for out in _run_both(allo.customize(k), A):
         np.testing.assert_array_equal(out, np.maximum(A, 0))
+
+
+def test_maxpool_and_sumpool_match_numpy_including_int32_extremes():
+    def k(A: int32[1, 2, 6, 6], B: int32[3, 3]) -> int32[1, 2, 4, 4]:
+        return allo.maxpool(A, B) + allo.sumpool(A, B)
+
+    A = np.random.default_rng(3).integers(-100, 100, size=(1, 2, 6, 6)).astype(np.int32)
+    B = np.zeros((3, 3), np.int32)  # only the window's shape matters
+    mx = np.zeros((1, 2, 4, 4), np.int32)
+    sm = np.zeros((1, 2, 4, 4), np.int32)
+    for c, y, x in np.ndindex(2, 4, 4):
+        mx[0, c, y, x] = A[0, c, y:y + 3, x:x + 3].max()
+        sm[0, c, y, x] = A[0, c, y:y + 3, x:x + 3].sum()
+    for out in _run_both(allo.customize(k), A, B):
+        np.testing.assert_array_equal(out, mx + sm)
+    np.testing.assert_array_equal(k(A, B), mx + sm)
+
+    def only_max(A: int32[1, 1, 4, 4], B: int32[2, 2]) -> int32[1, 1, 3, 3]:
+        return allo.maxpool(A, B)
+
+    lowest = np.full((1, 1, 4, 4), np.iinfo(np.int32).min, np.int32)
+    for out in _run_both(allo.customize(only_max), lowest, np.zeros((2, 2), np.int32)):
+        np.testing.assert_array_equal(out, lowest[:, :, :3, :3])
+
+
+def test_pool_misuse_is_a_located_error():
+    def k(A: int32[1, 1, 5, 5], B: int32[2, 3]) -> int32[1, 1, 4, 3]:
+        return allo.maxpool(A, B)
+
+    with pytest.raises(AlloTypeError, match="window"):
+        allo.customize(k)
