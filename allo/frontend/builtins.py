@@ -33,7 +33,7 @@ __all__ = [
     "floor", "ceil", "power",
     "matmul", "bmm", "add", "sub", "mul", "div", "copy", "transpose", "concat", "view",
     "reshape", "ones", "zeros", "relu", "softmax", "gelu", "linear", "conv2d",
-    "maxpool", "sumpool",
+    "maxpool", "sumpool", "layernorm",
 ]
 
 
@@ -295,6 +295,15 @@ def gelu(X: Any) -> Any:
     """GELU, tanh approximation (``torch.nn.GELU(approximate="tanh")``)."""
     X = np.asarray(X)
     return (0.5 * X * (1.0 + np.tanh(0.7978845608028654 * (X + 0.044715 * X ** 3)))).astype(X.dtype)
+
+
+def layernorm(X: Any, gamma: Any, beta: Any) -> Any:
+    """Layer normalization over the last axis (biased variance, eps 1e-5), then
+    ``* gamma + beta``: ``torch.nn.LayerNorm(D)`` in eval mode."""
+    X = np.asarray(X)
+    mean = np.mean(X, axis=-1, keepdims=True)
+    var = np.var(X, axis=-1, keepdims=True)
+    return ((X - mean) / np.sqrt(var + 1e-5) * gamma + beta).astype(X.dtype)
 
 
 def linear(X: Any, W: Any, b: Any = None) -> Any:

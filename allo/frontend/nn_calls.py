@@ -1,11 +1,11 @@
 """Whole-array NN operators in kernels, lowered to calls of :mod:`allo.library.nn` kernels.
 
 ``allo.relu(X)``, ``allo.softmax(X)``, ``allo.gelu(X)``, ``allo.linear(X, W[, b])``,
-``allo.conv2d(A, K)``, ``allo.maxpool(A, window)`` and ``allo.sumpool(A, window)`` are
-not defined here: each picks the library kernel instance that fits its operands' shapes
+``allo.layernorm(X, gamma, beta)``, ``allo.conv2d(A, K)``, ``allo.maxpool(A, window)`` and
+``allo.sumpool(A, window)`` are not defined here: each picks the library kernel instance that fits its operands' shapes
 and element type (``relu2d[float32, 4, 8]``, ...) and becomes one ``Call`` of it, so each NN operator is written once, in ``allo/library/nn.py``. The
 result is a fresh local buffer (``D = allo.softmax(A)`` names it ``D``). Operands of rank
-above two for ``softmax``/``gelu``/``linear`` are flattened to rows first (``allo.view``),
+above two for ``softmax``/``gelu``/``layernorm``/``linear`` are flattened to rows first (``allo.view``),
 the library kernel runs on the ``[rows, last]`` matrix, and the result is viewed back.
 
 Example::
@@ -32,9 +32,9 @@ from .typing import literal
 
 NN_FUNCS = {id(ab.relu): "relu", id(ab.softmax): "softmax", id(ab.gelu): "gelu",
             id(ab.linear): "linear", id(ab.conv2d): "conv2d", id(ab.maxpool): "maxpool",
-            id(ab.sumpool): "sumpool"}
+            id(ab.sumpool): "sumpool", id(ab.layernorm): "layernorm"}
 ARITY = {"relu": (1, 1), "softmax": (1, 1), "gelu": (1, 1), "linear": (2, 3), "conv2d": (2, 2),
-         "maxpool": (2, 2), "sumpool": (2, 2)}
+         "maxpool": (2, 2), "sumpool": (2, 2), "layernorm": (3, 3)}
 
 
 def call(lw: Any, obj: Any, node: ast.Call) -> BufView:
@@ -54,7 +54,8 @@ def call(lw: Any, obj: Any, node: ast.Call) -> BufView:
             raise lw.err(AlloTypeError, f"allo.{op} needs array operands; this one is not an "
                          "array", n, hint="pass a buffer (apply scalar functions elementwise)")
     return {"relu": _relu, "softmax": _softmax, "gelu": _gelu, "linear": _linear,
-            "conv2d": _conv2d, "maxpool": _pool, "sumpool": _pool}[op](lw, args, node, op)
+            "conv2d": _conv2d, "maxpool": _pool, "sumpool": _pool,
+            "layernorm": _layernorm}[op](lw, args, node, op)
 
 
 # ------------------------------------------------------------------ one library call
@@ -127,6 +128,23 @@ def _gelu(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
     _need_float(lw, "gelu", x, node.args[0])
     m = _rows(lw, x, node)
     out = library_call(lw, _nn().GeLU, [x.type.dtype, *m.shape], [m], node, "gelu")
+    return _unrows(lw, out, x.shape, node)
+
+
+def _layernorm(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
+    x, gamma, beta = args
+    _need_float(lw, op, x, node.args[0])
+    d = x.shape[-1]
+    for v, n, what in ((gamma, node.args[1], "gamma"), (beta, node.args[2], "beta")):
+        if tuple(v.shape) != (d,) or v.type.dtype != x.type.dtype:
+            raise lw.err(AlloTypeError, f"allo.layernorm: {what} is "
+                         f"{fmt_type(BufferType(v.type.dtype, v.shape))}, the input "
+                         f"{fmt_type(BufferType(x.type.dtype, x.shape))}", n,
+                         hint=f"{what} is {fmt_type(BufferType(x.type.dtype, (d,)))}: one "
+                              "value per element of the last axis")
+    m = _rows(lw, x, node)
+    out = library_call(lw, _nn().layer_norm, [x.type.dtype, *m.shape], [m, gamma, beta], node,
+                       "layernorm")
     return _unrows(lw, out, x.shape, node)
 
 

@@ -183,3 +183,22 @@ def test_pool_misuse_is_a_located_error():
 
     with pytest.raises(AlloTypeError, match="window"):
         allo.customize(k)
+
+
+def test_layernorm_of_rank_3_then_gelu_matches_numpy():
+    def k(X: float32[2, 3, 8], g: float32[8], b: float32[8]) -> float32[2, 3, 8]:
+        return allo.gelu(allo.layernorm(X, g, b))
+
+    X, g, b = _rand(2, 3, 8), _rand(8, seed=1), _rand(8, seed=2)
+    mean, var = X.mean(-1, keepdims=True), X.var(-1, keepdims=True)
+    y = (X - mean) / np.sqrt(var + 1e-5) * g + b
+    want = 0.5 * y * (1 + np.tanh(0.7978845608028654 * (y + 0.044715 * y ** 3)))
+    for out in _run_both(allo.customize(k), X, g, b):
+        np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(k(X, g, b), want, rtol=1e-4, atol=1e-5)
+
+    def bad(X: float32[2, 8], g: float32[7], b: float32[8]) -> float32[2, 8]:
+        return allo.layernorm(X, g, b)
+
+    with pytest.raises(AlloTypeError, match="gamma"):
+        allo.customize(bad)
