@@ -46,7 +46,7 @@ def __getattr__(name: str):
         return getattr(importlib.import_module(_LAZY[name]), name)
     if name in _SUBMODULES:  # ``allo.frontend.from_pytorch``, ``allo.library.nn``
         return importlib.import_module(f"allo.{name}")
-    builtins = importlib.import_module("allo.frontend.builtins")
+    builtins = importlib.import_module("allo.builtins")
     if hasattr(builtins, name) and not name.startswith("_"):
         return getattr(builtins, name)
     raise AttributeError(f"module 'allo' has no attribute {name!r}")

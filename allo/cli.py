@@ -9,7 +9,8 @@ names start with ``design_``**, each returning a :class:`allo.schedule.Schedule`
   is unknown or fails to load/run. The file runs in a child process
   (:mod:`allo.design_runner`): what it prints goes to standard error, and a design that
   calls ``sys.exit`` or ends its process is an "error" row, so neither can change the exit
-  status or the JSON. ``allo build`` runs the design the same way.
+  status or the JSON. ``allo build`` runs the design the same way. With ``--workers N`` or
+  ``--scheduler ADDR`` the designs run as tasks on a Dask cluster instead.
 * ``allo build FILE::NAME --target vhls|vitis_hls [--mode csim] [--project DIR]
   [--no-verify]``: prints the C++ (vhls) or writes the project.
 * ``allo proofs [RULE]`` checks the rewrite-rule theorems (``python -m proofs``).
@@ -30,6 +31,7 @@ import sys
 from typing import Any, Dict, List, Optional, Sequence
 
 from .design_runner import DESIGN_PREFIX, build_design, load_designs, verify_designs
+from .errors import AlloError
 
 EXIT_OK, EXIT_NOT_EQUIVALENT, EXIT_UNKNOWN = 0, 1, 2
 
@@ -62,7 +64,15 @@ def _table(rows: Sequence[Dict[str, Any]]) -> str:
 def cmd_verify(args: argparse.Namespace) -> int:
     # designs run in child processes: nothing they print, raise or exit with can change
     # this process's output or exit status (allo.design_runner)
-    rows, error = verify_designs(args.target, echo=sys.stderr.write)
+    if args.workers is None and args.scheduler is None:
+        rows, error = verify_designs(args.target, echo=sys.stderr.write)
+    else:
+        from .dse.verify_files import verify_file  # Dask loads only for a distributed run
+
+        try:
+            rows, error = verify_file(args.target, workers=args.workers, scheduler=args.scheduler)
+        except AlloError as e:
+            error, rows = str(e), []
     if error is not None:
         if args.json:
             print(json.dumps({"exit_code": EXIT_UNKNOWN, "error": error, "designs": []}))
@@ -102,6 +112,10 @@ def parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="prove each design_* schedule of a file equivalent")
     v.add_argument("target", help="FILE or FILE::NAME")
     v.add_argument("--json", action="store_true", help="machine-readable output")
+    v.add_argument("--workers", type=int, default=None,
+                   help="verify the designs as tasks on a Dask LocalCluster of N workers")
+    v.add_argument("--scheduler", default=None,
+                   help="verify on an existing Dask cluster (tcp://host:8786)")
     v.set_defaults(run=cmd_verify)
     b = sub.add_parser("build", help="build one design for an HLS target")
     b.add_argument("target", help="FILE::NAME")

@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Alloc, Const, Expr, For, Load, Op, Stmt, Store, Var, child_bodies
 from ..ir.types import AlloType, BufferType, Float, common_type, float32, index, int32
-from . import builtins as ab
+from .. import builtins as ab
 from .exprs import BufView, PYOPS, fmt_type
 from .scopes import _rename_stmt
 from .typing import PyVal, convert, literal, to_expr

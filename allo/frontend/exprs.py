@@ -26,7 +26,7 @@ from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var
 from ..ir.types import (AlloType, BufferType, Fixed, Float, Int, StreamType, UFixed, UInt,
                         float32, index, int32)
-from . import builtins as ab
+from .. import builtins as ab
 from .bounds import check_static_bounds
 from .context import MISSING, Resolver, SourceInfo
 from .typing import BOOL, PyVal, cast, convert, is_number, literal, to_expr, unify
@@ -109,7 +109,7 @@ def is_kernel_obj(obj: Any) -> bool:
     return isinstance(obj, TemplateInstance) or (
         isinstance(obj, types.FunctionType) and id(obj) not in ab.MATH_OPS
         and not is_one_of(obj, ab.grid, ab.reduction, ab.template, *TYPE_CONSTRUCTORS)
-        and getattr(obj, "__module__", None) not in ("allo.ir.types", "allo.frontend.builtins"))
+        and getattr(obj, "__module__", None) not in ("allo.ir.types", "allo.builtins"))
 
 
 def is_one_of(obj: Any, *candidates: Any) -> bool:

@@ -26,7 +26,7 @@ from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Const, Expr, For, Load, Op, Store, StreamGet, Var, walk_expr
 from ..ir.types import BufferType, index
 from ..ir.index import loop_value_range
-from . import builtins as ab
+from .. import builtins as ab
 from .exprs import Symbol, is_one_of
 from .typing import PyVal, cast
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.types import AlloType, index
-from . import builtins as ab
+from .. import builtins as ab
 from .context import MISSING
 from .exprs import Symbol
 from .typing import PyVal, is_number

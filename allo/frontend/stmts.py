@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, Param, StreamPut, Store, Var,
                         While)
-from ..ir.qualifiers import ConstExprType
+from ..ir.types import ConstExprType
 from ..ir.types import AlloType, BufferType, Int, StreamType, UInt, index
 from .context import MISSING, Resolver, SourceInfo
 from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj

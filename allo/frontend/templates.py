@@ -11,7 +11,7 @@ kernel, ``kernel[int32, 8](A)`` (an optional trailing string names the instance)
 Example::
 
     >>> import ast
-    >>> from allo.frontend.builtins import template
+    >>> from allo.builtins import template
     >>> @template("T", "M")
     ... def k(A: "T[M]"): pass
     >>> [n for n, _ in template_params(k, None)]

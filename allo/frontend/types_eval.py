@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.types import AlloType, BufferType, Stream, StreamType, bool_, float32, int32
-from ..ir.qualifiers import ConstExprType
+from ..ir.types import ConstExprType
 from .typing import PyVal
 
 PY_TYPES = {id(py.int): int32, id(py.float): float32, id(py.bool): bool_}

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..frontend.builtins import exp, grid, log, sqrt, template
+from ..builtins import exp, grid, log, sqrt, template
 
 
 # ----------------------------------------------------------------------------- dense

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..frontend.builtins import grid, template
+from ..builtins import grid, template
 
 
 @template("TyA", "TyB", "TyC", "K", "Mt", "Nt")

@@ -19,7 +19,7 @@ from typing import Any
 
 import allo
 
-from ..frontend.builtins import erf, exp, grid, sqrt, tanh, template
+from ..builtins import erf, exp, grid, sqrt, tanh, template
 from .systolic import schedule_systolic_tile, systolic, systolic_tile
 
 

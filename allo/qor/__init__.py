@@ -4,7 +4,8 @@
   Vitis-HLS-style table per function and loop, a summary at the target clock, and the
   reason each loop misses II=1 with the primitive that fixes it.
 * :mod:`allo.qor.model`: the II/latency rules as functions (``pipelined_latency``,
-  ``dataflow_latency``, ``loop_timing``, ...), for FIFO sizing and other consumers.
+  ``dataflow_latency``, ...), for FIFO sizing and other consumers; :func:`loop_timing`
+  (in :mod:`allo.qor.estimate`) reads one loop's estimated timing.
 
 Every rule and constant is written down, with its source, in ``docs/qor.md``.
 
@@ -16,8 +17,8 @@ Example::
     print(r.formula({"N_i": "M", "N_j": "N", "N_k": "K"}))
 """
 
-from .estimate import estimate
-from .model import (LoopTiming, dataflow_latency, loop_timing, pipelined_latency,
+from .estimate import estimate, loop_timing
+from .model import (LoopTiming, dataflow_latency, pipelined_latency,
                     recurrence_mii, resource_mii, sequential_loop_latency)
 from .report import Report, Row
 from .resources import Resources

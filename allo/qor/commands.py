@@ -2,7 +2,6 @@
 
 * ``allo report FILE[::NAME] [--clock MHZ] [--part PART] [--json]``: the QoR estimate of
   each ``design_*`` schedule of a file (exit 0, or 2 when a design fails to load).
-* ``allo verify FILE --workers N | --scheduler ADDR``: the designs as Dask tasks.
 * ``allo dse FILE::KERNEL --space SPACE.py [--png PLOT] [--workers N | --scheduler ADDR]``:
   explore the schedules of ``SPACE.py``'s ``SPACE`` for the kernel ``KERNEL`` of ``FILE``.
 
@@ -64,36 +63,3 @@ def register(sub: Any) -> None:
     from ..dse.commands import register as register_dse
 
     register_dse(sub)
-    verify = sub.choices.get("verify")
-    if verify is not None:
-        verify.add_argument("--workers", type=int, default=None,
-                            help="verify the designs as tasks on a Dask LocalCluster of N workers")
-        verify.add_argument("--scheduler", default=None,
-                            help="verify on an existing Dask cluster (tcp://host:8786)")
-        verify.set_defaults(run=cmd_verify)
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    """``allo verify``, spread over Dask when ``--workers``/``--scheduler`` is given."""
-    from .. import cli
-
-    if args.workers is None and args.scheduler is None:
-        return cli.cmd_verify(args)
-    from ..dse.verify_files import verify_file
-
-    try:
-        rows, error = verify_file(args.target, workers=args.workers, scheduler=args.scheduler)
-    except AlloError as e:
-        error, rows = str(e), []
-    if error is not None:
-        if args.json:
-            print(json.dumps({"exit_code": cli.EXIT_UNKNOWN, "error": error, "designs": []}))
-        else:
-            print(f"allo verify: {error}", file=sys.stderr)
-        return cli.EXIT_UNKNOWN
-    code = cli._exit_code(rows)
-    if args.json:
-        print(json.dumps({"exit_code": code, "designs": rows}, indent=2))
-    else:
-        print(cli._table(rows))
-    return code

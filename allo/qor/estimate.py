@@ -23,8 +23,8 @@ from ..ir.types import BufferType
 from . import formula as F
 from .block import BufferInfo, evaluate_index, schedule_block
 from .ii import IILimit, port_limits, recurrence_limits, with_port_cycles
-from .model import (CALL_OVERHEAD, FIFO_HOP_LATENCY, PIPELINE_CALL_OVERHEAD, dataflow_latency,
-                    pipelined_latency, sequential_loop_latency)
+from .model import (CALL_OVERHEAD, FIFO_HOP_LATENCY, PIPELINE_CALL_OVERHEAD, LoopTiming,
+                    dataflow_latency, pipelined_latency, sequential_loop_latency)
 from .report import Report, Row
 from .resources import Resources
 from .storage import (RAM_PORTS, RAM_READ_LATENCY, banks_of, element_bits, fifo_cost,
@@ -557,4 +557,14 @@ def _module_of(design: Any) -> Module:
                     hint="pass a Schedule (allo.customize(...)), an HLS module or an IR Module")
 
 
-__all__ = ["estimate", "Cost"]
+def loop_timing(schedule: Any, loop: str, clock_mhz: float = 300.0) -> LoopTiming:
+    """The estimated timing of loop ``loop`` (a loop name as in ``s.get_loops()``) of a
+    schedule, for FIFO sizing and other consumers of the model.
+
+    Example: ``loop_timing(s, "j").ii``.
+    """
+    report = estimate(schedule, clock_mhz=clock_mhz)
+    return report.timing(loop)
+
+
+__all__ = ["estimate", "Cost", "loop_timing"]

@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..ir.index import IndexForm
 from .block import Block, BufferInfo, _hashable, _Opaque
+from .model import recurrence_mii, resource_mii
 
 @dataclass
 class IILimit:
@@ -35,7 +36,6 @@ class IILimit:
 def port_limits(block: Block, buffers: Dict[str, BufferInfo]) -> List[IILimit]:
     """Resource MII per buffer: distinct elements accessed per bank and iteration against
     the bank's ports (streams: one read and one write per cycle)."""
-    from .model import resource_mii
 
     per_bank: Dict[Tuple[str, Any], Dict[str, set]] = {}
     for a in block.accesses:
@@ -107,7 +107,6 @@ def recurrence_limits(block: Block, buffers: Dict[str, BufferInfo], chain: Seque
     """Recurrence MII: for each read that may see a value written ``d`` iterations earlier
     (``chain``: the pipelined, flattened loops as ``(var, trip)``, outermost first),
     ``ceil(cycles from the read to the write / d)``."""
-    from .model import recurrence_mii
 
     limits = []
     writes = [a for a in block.accesses if a.write and not buffers.get(a.buffer, _REG).is_stream]

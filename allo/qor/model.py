@@ -2,8 +2,8 @@
 
 These are the scheduling rules of ``docs/qor.md`` ("Scheduling") as plain functions of
 numbers, shared by the estimator (:mod:`allo.qor.estimate`) and by anything that needs
-a loop's timing, e.g. FIFO sizing in dataflow designs (:func:`loop_timing` gives the II,
-trip count and pipeline depth of a named loop of a schedule).
+a loop's timing, e.g. FIFO sizing in dataflow designs (:func:`allo.qor.estimate.loop_timing`
+gives the II, trip count and pipeline depth of a named loop of a schedule).
 
 Example::
 
@@ -110,19 +110,7 @@ class LoopTiming:
         return (n + 1) * (self.depth + LOOP_ITERATION_OVERHEAD)
 
 
-def loop_timing(schedule: Any, loop: str, clock_mhz: float = 300.0) -> LoopTiming:
-    """The estimated timing of loop ``loop`` (a loop name as in ``s.get_loops()``) of a
-    schedule, for FIFO sizing and other consumers of the model.
-
-    Example: ``loop_timing(s, "j").ii``.
-    """
-    from .estimate import estimate
-
-    report = estimate(schedule, clock_mhz=clock_mhz)
-    return report.timing(loop)
-
-
 __all__ = ["pipelined_latency", "sequential_loop_latency", "dataflow_latency",
-           "recurrence_mii", "resource_mii", "LoopTiming", "loop_timing",
+           "recurrence_mii", "resource_mii", "LoopTiming",
            "LOOP_ITERATION_OVERHEAD", "PIPELINE_CALL_OVERHEAD", "CALL_OVERHEAD",
            "FIFO_HOP_LATENCY"]

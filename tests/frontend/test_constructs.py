@@ -2,7 +2,7 @@
 
 import numpy as np
 
-import allo.frontend.builtins as allo
+import allo.builtins as allo
 from allo.frontend import parse
 from allo.ir.nodes import (Alloc, Call, Const, For, If, Load, Op, Store, StreamGet, StreamPut,
                            Var, While, walk_expr, walk_stmts)

@@ -8,7 +8,7 @@ import inspect
 import numpy as np
 import pytest
 
-import allo.frontend.builtins as allo
+import allo.builtins as allo
 from allo.errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
 from allo.frontend import parse
 from allo.ir.types import Fixed, Stream, float32, int8, int16, int32

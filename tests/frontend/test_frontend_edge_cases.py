@@ -10,7 +10,7 @@ import inspect
 import numpy as np
 import pytest
 
-import allo.frontend.builtins as allo
+import allo.builtins as allo
 from allo.errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
 from allo.frontend import parse
 from allo.ir.nodes import Op, stmt_exprs, walk_expr, walk_stmts

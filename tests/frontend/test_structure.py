@@ -1,6 +1,6 @@
 """IR structure of the seed's kernels: loops, bands, names, casts, calls."""
 
-import allo.frontend.builtins as allo
+import allo.builtins as allo
 from allo.frontend import parse
 from allo.ir.nodes import Alloc, BufRef, Call, Const, For, Load, Op, Return, Store, Var
 from allo.ir.types import Int, float32, index, int8, int16, int32

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import allo.frontend.builtins as allo
+import allo.builtins as allo
 from allo.frontend import parse
 from allo.ir.nodes import Call, Const, Load, Op, Store, walk_stmts
 from allo.ir.types import float32, index, int8, int16, int32
@@ -67,7 +67,7 @@ def test_pep695_on_python312(tmp_path):
     if probe.returncode != 0:
         pytest.skip("python3.12 has no numpy (.ci/run installs it)")
     src = textwrap.dedent('''
-        import allo.frontend.builtins as allo
+        import allo.builtins as allo
         from allo.frontend import parse
         from allo.ir.types import int32, int8, float32
 

@@ -7,7 +7,7 @@ import pytest
 
 import allo.ir.types as T
 from allo.errors import AlloTypeError
-from allo.ir.qualifiers import ConstExprType, Qualified
+from allo.ir.types import ConstExprType, Qualified
 from allo.ir.types import ConstExpr, Stateful, Struct, float32, int32
 
 

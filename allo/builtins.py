@@ -7,7 +7,7 @@ numpy), so a kernel can be tried without compiling it.
 
 Example::
 
-    >>> from allo.frontend.builtins import grid, exp
+    >>> from allo.builtins import grid, exp
     >>> list(grid(2, 2))
     [(0, 0), (0, 1), (1, 0), (1, 1)]
     >>> float(exp(0.0))
@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator, Optional, Tuple
 
 import numpy as np
 
-from ..errors import AlloNameError, AlloTypeError, SourceLoc
+from .errors import AlloNameError, AlloTypeError, SourceLoc
 
 __all__ = [
     "grid", "reduction", "template", "meta_for", "meta_if", "meta_elif", "meta_else",
