@@ -25,7 +25,7 @@ from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.nodes import BufRef, Call
 from ..ir.types import BufferType
 from . import arrays
-from . import builtins as ab
+from .. import builtins as ab
 from .calls import as_buffer_type, check_aliasing
 from .exprs import BufView, fmt_type
 from .typing import literal
