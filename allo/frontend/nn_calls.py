@@ -5,7 +5,8 @@
 ``allo.sumpool(A, window)`` are not defined here: each picks the library kernel instance that fits its operands' shapes
 and element type (``relu2d[float32, 4, 8]``, ...) and becomes one ``Call`` of it, so each NN operator is written once, in ``allo/library/nn.py``. The
 result is a fresh local buffer (``D = allo.softmax(A)`` names it ``D``). Operands of rank
-above two for ``softmax``/``gelu``/``layernorm``/``linear`` are flattened to rows first (``allo.view``),
+above two for ``softmax``/``gelu``/``layernorm``/``linear`` (and ``relu`` of rank 1 or
+above 4) are flattened to rows first (``allo.view``),
 the library kernel runs on the ``[rows, last]`` matrix, and the result is viewed back.
 
 Example::
@@ -108,11 +109,12 @@ def _unrows(lw: Any, v: BufView, shape: Sequence[int], node: ast.AST) -> BufView
 def _relu(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
     (x,) = args
     kernels = {2: _nn().relu2d, 3: _nn().relu3d, 4: _nn().relu4d}
-    if len(x.shape) not in kernels:
-        raise lw.err(AlloTypeError, f"allo.relu supports arrays of rank 2 to 4, got rank "
-                     f"{len(x.shape)} ({list(x.shape)})", node.args[0],
-                     hint="view the array as 2-D first: allo.view(A, (rows, cols))")
-    return library_call(lw, kernels[len(x.shape)], [x.type.dtype, *x.shape], [x], node, "relu")
+    if len(x.shape) in kernels:
+        return library_call(lw, kernels[len(x.shape)], [x.type.dtype, *x.shape], [x], node,
+                            "relu")
+    m = _rows(lw, x, node)  # rank 1 or above 4: relu2d on the rows
+    out = library_call(lw, _nn().relu2d, [x.type.dtype, *m.shape], [m], node, "relu")
+    return _unrows(lw, out, x.shape, node)
 
 
 def _softmax(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:

@@ -121,7 +121,7 @@ def test_composed_library_schedules_verify():
 
 
 @pytest.mark.parametrize("src, needle", [
-    ("def k(A: float32[8]) -> float32[8]:\n    return allo.relu(A)\n", "rank 2 to 4"),
+    ("def k(A: float32[8]) -> float32[8]:\n    return allo.relu(A[0])\n", "not an array"),
     ("def k(A: int32[2, 4]) -> int32[2, 4]:\n    return allo.softmax(A)\n", "floating-point"),
     ("def k(A: float32[2, 4], W: float32[3, 5]) -> float32[2, 3]:\n"
      "    return allo.linear(A, W)\n", "does not fit"),
@@ -202,3 +202,14 @@ def test_layernorm_of_rank_3_then_gelu_matches_numpy():
 
     with pytest.raises(AlloTypeError, match="gamma"):
         allo.customize(bad)
+
+
+def test_relu_of_rank_1_and_5_views_rows():
+    def k(A: float32[6], B: float32[2, 1, 2, 1, 3]) -> float32[2, 1, 2, 1, 3]:
+        C = allo.relu(A)
+        return allo.relu(B) + C[0]
+
+    A, B = _rand(6), _rand(2, 1, 2, 1, 3, seed=1)
+    want = np.maximum(B, 0) + np.maximum(A, 0)[0]
+    for out in _run_both(allo.customize(k), A, B):
+        np.testing.assert_allclose(out, want)
