@@ -32,7 +32,8 @@ __all__ = [
     "exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf", "abs", "pow",
     "floor", "ceil", "power",
     "matmul", "bmm", "add", "sub", "mul", "div", "copy", "transpose", "concat", "view",
-    "reshape", "ones", "zeros",
+    "reshape", "ones", "zeros", "relu", "softmax", "gelu", "linear", "conv2d",
+    "maxpool", "sumpool", "layernorm",
 ]
 
 
@@ -274,6 +275,72 @@ def ones(shape: Any, dtype: Any = None) -> Any:
 def zeros(shape: Any, dtype: Any = None) -> Any:
     """An array of zeros (``dtype`` as for :func:`ones`)."""
     return np.zeros(shape, dtype=_np_dtype(dtype))
+
+
+# ------------------------------------------------------------------ NN operators
+# In a kernel these lower to calls of allo.library.nn kernels (allo/frontend/nn_calls.py);
+# run as plain Python they compute the same thing with numpy.
+def relu(X: Any) -> Any:
+    """``max(X, 0)`` elementwise. Example: ``Y = allo.relu(X)``."""
+    return np.maximum(X, 0).astype(np.asarray(X).dtype)
+
+
+def softmax(X: Any) -> Any:
+    """Softmax over the last axis (numerically stable). Example: ``P = allo.softmax(S)``."""
+    e = np.exp(X - np.max(X, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def gelu(X: Any) -> Any:
+    """GELU, tanh approximation (``torch.nn.GELU(approximate="tanh")``)."""
+    X = np.asarray(X)
+    return (0.5 * X * (1.0 + np.tanh(0.7978845608028654 * (X + 0.044715 * X ** 3)))).astype(X.dtype)
+
+
+def layernorm(X: Any, gamma: Any, beta: Any) -> Any:
+    """Layer normalization over the last axis (biased variance, eps 1e-5), then
+    ``* gamma + beta``: ``torch.nn.LayerNorm(D)`` in eval mode."""
+    X = np.asarray(X)
+    mean = np.mean(X, axis=-1, keepdims=True)
+    var = np.var(X, axis=-1, keepdims=True)
+    return ((X - mean) / np.sqrt(var + 1e-5) * gamma + beta).astype(X.dtype)
+
+
+def linear(X: Any, W: Any, b: Any = None) -> Any:
+    """``X @ W.T + b`` with ``W`` as ``[out, in]`` (``torch.nn.Linear``); ``b`` optional."""
+    out = np.matmul(X, np.transpose(W))
+    return out if b is None else out + b
+
+
+def conv2d(A: Any, K: Any) -> Any:
+    """2-D cross-correlation, NCHW input ``[N, C, H, W]`` and kernel ``[F, C, KH, KW]``,
+    stride 1, no padding, no bias: the result is ``[N, F, H - KH + 1, W - KW + 1]``."""
+    A, K = np.asarray(A), np.asarray(K)
+    kh, kw = K.shape[2], K.shape[3]
+    oh, ow = A.shape[2] - kh + 1, A.shape[3] - kw + 1
+    out = np.zeros((A.shape[0], K.shape[0], oh, ow), dtype=np.result_type(A, K))
+    for i in range(kh):
+        for j in range(kw):
+            out += np.einsum("nchw,fc->nfhw", A[:, :, i:i + oh, j:j + ow], K[:, :, i, j])
+    return out
+
+
+def maxpool(A: Any, window: Any) -> Any:
+    """Max over each ``window.shape`` window of the NCHW input ``A``, stride 1, no padding
+    (only the window's shape matters, as in public Allo)."""
+    return _pool(A, window, np.max)
+
+
+def sumpool(A: Any, window: Any) -> Any:
+    """Sum over each ``window.shape`` window of the NCHW input ``A``, stride 1, no padding."""
+    return _pool(A, window, np.sum)
+
+
+def _pool(A: Any, window: Any, reduce: Callable[..., Any]) -> Any:
+    A = np.asarray(A)
+    kh, kw = np.shape(window)
+    win = np.lib.stride_tricks.sliding_window_view(A, (kh, kw), axis=(2, 3))
+    return reduce(win, axis=(-2, -1)).astype(A.dtype)
 
 
 def _np_dtype(dtype: Any) -> Any:

@@ -523,6 +523,10 @@ class ExprLowerer:
             return self.symbol_value(names[0], self.symbols[names[0]])
         if id(obj) in arrays.ARRAY_FUNCS:
             return arrays.call(self, obj, node)
+        from . import nn_calls
+
+        if id(obj) in nn_calls.NN_FUNCS:
+            return nn_calls.call(self, obj, node)
         if node.keywords:
             raise self.err(AlloSyntaxError, "keyword arguments are not supported here",
                            node.keywords[0].value, hint="pass arguments by position")

@@ -43,6 +43,7 @@ KERNEL2SCHEDULE = {
     nn.conv2d: nn.schedule_conv2d,
     nn.maxpool2d: nn.schedule_maxpool2d,
     nn.avgpool2d: nn.schedule_avgpool2d,
+    nn.sumpool2d: nn.schedule_sumpool2d,
     nn.batchnorm2d: nn.schedule_batchnorm2d,
     nn.batchnorm1d_2d: nn.schedule_batchnorm1d_2d,
     nn.batchnorm1d_3d: nn.schedule_batchnorm1d_3d,

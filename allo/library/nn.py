@@ -335,6 +335,27 @@ def schedule_avgpool2d(s: Any) -> Any:
     return s
 
 
+@template("Ty", "B", "C", "H", "W", "K", "Oh", "Ow", "S", "Pd")
+def sumpool2d(inp: "Ty[B, C, H, W]") -> "Ty[B, C, Oh, Ow]":
+    """Sum over each ``K x K`` window (stride ``S``, zero padding ``Pd``): the pooling
+    ``allo.sumpool`` calls, and :func:`avgpool2d` before its division."""
+    Z: Ty[B, C, Oh, Ow]
+    for n, c, oh, ow in grid(B, C, Oh, Ow, name="out"):
+        acc: Ty = 0
+        for kh, kw in grid(K, K, name="win"):
+            if (oh * S + kh >= Pd and oh * S + kh < H + Pd
+                    and ow * S + kw >= Pd and ow * S + kw < W + Pd):
+                acc += inp[n, c, oh * S + kh - Pd, ow * S + kw - Pd]
+        Z[n, c, oh, ow] = acc
+    return Z
+
+
+def schedule_sumpool2d(s: Any) -> Any:
+    """The output-pixel loop pipelined."""
+    s.pipeline("out:ow")
+    return s
+
+
 # ----------------------------------------------------------------------------- data movement
 
 @template("Ty", "B", "L", "C", "N")

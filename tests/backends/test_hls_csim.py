@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from allo.backends.hls.csim import compile_designs
 from allo.errors import AlloError
 from allo.ir.nodes import Const, Func, Load, Module, Op, Param, Store, For, Var
-from allo.ir.types import Fixed, Int, float32, index, int8, int16, int32, uint8
+from allo.ir.types import Fixed, Int, float32, float64, index, int8, int16, int32, uint8
 from allo.backends.interp import Interpreter
 from allo.testing import KernelFeatures, copy_args, inputs_for, kernels, outputs_equal
 
@@ -121,6 +121,26 @@ def test_saturating_float_to_int_and_casts():
     B = np.zeros(6, np.int8)
     c(A, B)
     assert B.tolist() == [127, -128, 0, -3, 127, 127]
+
+
+def test_zero_minus_int_to_float_keeps_positive_zero():
+    # 0.0 - (double)p and 0.0 + -(double)p are +0.0 at p == 0 (IEEE), not -0.0: g++ 12
+    # folded them to -(double)p (fuzz campaign seed 1, program #498)
+    p = Var("p", index)
+    as_float = Op("cast", (p,), float64)
+    zero = Op("cast", (Const(0, index),), float64)
+    f = Func("negzero", [Param("A", float64[2])], [], [
+        For("p", Const(0, index), Const(1, index), 1, [
+            Store("A", (Const(0, index),), Op("add", (zero, Op("neg", (as_float,), float64)), float64)),
+            Store("A", (Const(1, index),), Op("sub", (Const(0.0, float64), as_float), float64)),
+        ], name="p", band="S_p_0")])
+    m = Module({"negzero": f}, "negzero")
+    c, = compile_designs([m])
+    A_ref, A_got = np.array([-0.0, -0.0]), np.array([-0.0, -0.0])
+    Interpreter(m)(A_ref)
+    c(A_got)
+    assert not np.signbit(A_ref).any()
+    assert outputs_equal(A_ref, A_got), (A_ref, A_got)
 
 
 # Random kernels: a handful per g++ run (one translation unit), bit-identical results.

@@ -55,7 +55,8 @@ def np_pool(x, k, s, pad, kind):
     for i in range(oh):
         for j in range(ow):
             win = xp[:, :, i * s:i * s + k, j * s:j * s + k]
-            out[:, :, i, j] = win.max(axis=(2, 3)) if kind == "max" else win.sum(axis=(2, 3)) / (k * k)
+            out[:, :, i, j] = (win.max(axis=(2, 3)) if kind == "max" else win.sum(axis=(2, 3))
+                               / (k * k if kind == "avg" else 1))
     return out
 
 
@@ -272,6 +273,7 @@ CASES = {
     "conv2d": (nn.conv2d, case_conv2d, FLOATS),
     "maxpool2d": (nn.maxpool2d, case_pool("max"), FLOATS),
     "avgpool2d": (nn.avgpool2d, case_pool("avg"), FLOATS),
+    "sumpool2d": (nn.sumpool2d, case_pool("sum"), INTS),
     "batchnorm2d": (nn.batchnorm2d, case_bn2d, FLOATS),
     "batchnorm1d_2d": (nn.batchnorm1d_2d, case_bn1d_2d, FLOATS),
     "batchnorm1d_3d": (nn.batchnorm1d_3d, case_bn1d_3d, FLOATS),

@@ -1,6 +1,7 @@
 """C simulation: compile generated HLS C++ with g++ and call it with numpy arrays.
 
-The C++ is compiled (``-O2 -std=c++17``, no fast-math, no FMA contraction) into a shared
+The C++ is compiled (``-O2 -std=c++17``, no fast-math, no FMA contraction, and
+``-frounding-math``, see :data:`CXXFLAGS`) into a shared
 library against the Xilinx ``ap_types`` headers that the ``hls4ml`` package ships (found
 at run time, never copied into this repository; ``ALLO_AP_TYPES`` overrides the location)
 and Allo's own minimal ``hls_stream.h``. An ``extern "C"`` wrapper per design converts
@@ -42,7 +43,11 @@ from .codegen import EmittedDesign, emit_design
 from .ctypes_map import c_type, identifier, is_native_int
 from .prelude import HELPERS_H, HLS_STREAM_H
 
-CXXFLAGS = ["-O2", "-std=c++17", "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math"]
+# -frounding-math: g++ 12 folds ``0.0 - (double)i`` to ``-(double)i`` (wrong for i == 0:
+# -0.0 instead of +0.0) unless sign-dependent rounding is honoured; run-time results are
+# unchanged (the rounding mode stays round-to-nearest), only such folds are refused
+CXXFLAGS = ["-O2", "-std=c++17", "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math",
+            "-frounding-math"]
 
 
 # ------------------------------------------------------------------ toolchain
