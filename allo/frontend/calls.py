@@ -22,8 +22,8 @@ from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.aliasing import ALIAS_HINT, call_alias_violation
 from ..ir.nodes import BufRef, Call, Module, Return
 from ..ir.types import AlloType, BufferType, StreamType
-from .exprs import BufView, TemplateInstance, fmt_type
 from .typing import convert, to_expr
+from .values import BufView, TemplateInstance, fmt_type
 
 
 def as_buffer_type(t: Any) -> BufferType:

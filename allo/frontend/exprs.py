@@ -27,11 +27,11 @@ from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var
 from ..ir.types import (AlloType, BufferType, Fixed, Float, Int, StreamType, UFixed, UInt,
                         float32, index, int32)
 from .. import builtins as ab
-from . import arrays
+from . import arrays, nn_calls
 from .bounds import check_static_bounds
 from .context import MISSING, Resolver, SourceInfo
 from .typing import BOOL, PyVal, cast, convert, is_number, literal, to_expr, unify
-from .values import PYOPS, BufView, fmt_type  # noqa: F401  (stmts, calls read them here)
+from .values import PYOPS, BufView, TemplateInstance, fmt_type  # noqa: F401  (stmts reads them here)
 
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div",
           ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.BitAnd: "and", ast.BitOr: "or",
@@ -61,15 +61,6 @@ class Symbol:
     kind: str
     type: Any  # BufferType | AlloType | StreamType
     value: Any = None
-
-
-@dataclass(frozen=True)
-class TemplateInstance:
-    """``kernel[args]`` (optionally named by a trailing string) seen inside a kernel."""
-
-    fn: types.FunctionType
-    args: Tuple[Any, ...]
-    name: Optional[str]
 
 
 TYPE_CONSTRUCTORS = (Int, UInt, Fixed, UFixed, Float)
@@ -523,8 +514,6 @@ class ExprLowerer:
             return self.symbol_value(names[0], self.symbols[names[0]])
         if id(obj) in arrays.ARRAY_FUNCS:
             return arrays.call(self, obj, node)
-        from . import nn_calls
-
         if id(obj) in nn_calls.NN_FUNCS:
             return nn_calls.call(self, obj, node)
         if node.keywords:

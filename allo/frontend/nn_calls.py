@@ -28,8 +28,8 @@ from ..ir.types import BufferType
 from . import arrays
 from .. import builtins as ab
 from .calls import as_buffer_type, check_aliasing
-from .exprs import BufView, fmt_type
 from .typing import literal
+from .values import BufView, fmt_type
 
 NN_FUNCS = {id(ab.relu): "relu", id(ab.softmax): "softmax", id(ab.gelu): "gelu",
             id(ab.linear): "linear", id(ab.conv2d): "conv2d", id(ab.maxpool): "maxpool",

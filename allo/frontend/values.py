@@ -1,7 +1,8 @@
 """Values the frontend's lowering passes around besides IR expressions and Python
 constants (:class:`~allo.frontend.typing.PyVal`): a buffer seen through a partial index
-(:class:`BufView`), read by the scalar lowering (:mod:`.exprs`) and by the whole-array
-operations (:mod:`.arrays`) alike.
+(:class:`BufView`) and a template instance (:class:`TemplateInstance`), read by the scalar
+lowering (:mod:`.exprs`), the whole-array operations (:mod:`.arrays`), kernel calls
+(:mod:`.calls`) and library-layer calls (:mod:`.nn_calls`) alike.
 
 Example::
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
-from typing import Any, Tuple
+import types
+from typing import Any, Optional, Tuple
 
 from ..ir.nodes import Expr
 from ..ir.types import BufferType
@@ -47,6 +49,15 @@ class BufView:
         if self.is_stream and not self.shape:
             return self.type.dtype
         return BufferType(self.type.dtype, self.shape)
+
+
+@dataclass(frozen=True)
+class TemplateInstance:
+    """``kernel[args]`` (optionally named by a trailing string) seen inside a kernel."""
+
+    fn: types.FunctionType
+    args: Tuple[Any, ...]
+    name: Optional[str]
 
 
 def fmt_type(t: Any) -> str:
