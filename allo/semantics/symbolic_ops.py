@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Sequence
 
-from .registry import REGISTRY
+from .op_defs import REGISTRY
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 import z3
 
 from ..ir.types import AlloType, Fixed, Float
-from .registry import REGISTRY
+from .op_defs import REGISTRY
 
 _FP_SORTS = {"f16": (5, 11), "bf16": (8, 8), "f32": (8, 24), "f64": (11, 53)}
 _RNE = z3.RNE
