@@ -149,8 +149,11 @@ def quarantined() -> Iterator[None]:
 
 
 # ------------------------------------------------------------------ the child process
-def _child(results_path: str, spec: str, skip: Sequence[str]) -> None:
-    """Verify the designs of ``spec`` not in ``skip``, one JSON line per event."""
+@contextlib.contextmanager
+def _child_session(results_path: str, spec: str) -> Iterator[Tuple[Callable[[Dict[str, Any]], None],
+                                                                     Optional[Dict[str, Any]]]]:
+    """A child's stdout moved to stderr, its event writer, and the designs of ``spec``
+    (``None`` after a ``load_error`` event)."""
     os.dup2(2, 1)  # even C-level writes to stdout land on stderr
     sys.stdout = sys.stderr
     with open(results_path, "a", encoding="utf-8") as out:
@@ -162,9 +165,16 @@ def _child(results_path: str, spec: str, skip: Sequence[str]) -> None:
             designs = load_designs(spec)
         except LoadError as e:
             emit({"event": "load_error", "error": str(e)})
-            return
-        emit({"event": "designs", "names": list(designs)})
-        for name, fn in designs.items():
+            designs = None
+        else:
+            emit({"event": "designs", "names": list(designs)})
+        yield emit, designs
+
+
+def _child(results_path: str, spec: str, skip: Sequence[str]) -> None:
+    """Verify the designs of ``spec`` not in ``skip``, one JSON line per event."""
+    with _child_session(results_path, spec) as (emit, designs):
+        for name, fn in (designs or {}).items():
             if name in skip:
                 continue
             emit({"event": "start", "design": name})
@@ -173,20 +183,10 @@ def _child(results_path: str, spec: str, skip: Sequence[str]) -> None:
 
 def _child_build(results_path: str, spec: str, options_json: str) -> None:
     """Build the one design of ``spec``; emits ``built`` (what to print) or ``build_error``."""
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
     opts = json.loads(options_json)
-    with open(results_path, "a", encoding="utf-8") as out:
-        def emit(event: Dict[str, Any]) -> None:
-            out.write(json.dumps(event) + "\n")
-            out.flush()
-
-        try:
-            designs = load_designs(spec)
-        except LoadError as e:
-            emit({"event": "load_error", "error": str(e)})
+    with _child_session(results_path, spec) as (emit, designs):
+        if designs is None:
             return
-        emit({"event": "designs", "names": list(designs)})
         if len(designs) != 1:
             emit({"event": "load_error", "error": "name one design with FILE::NAME (found: "
                                                   f"{', '.join(designs)})"})

@@ -18,7 +18,7 @@ Example::
 from __future__ import annotations
 
 import ast
-from typing import Any, List, Sequence
+from typing import Any, Callable, List, Sequence
 
 import numpy as np
 
@@ -117,20 +117,19 @@ def _relu(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
     return _unrows(lw, out, x.shape, node)
 
 
-def _softmax(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
-    (x,) = args
-    _need_float(lw, "softmax", x, node.args[0])
-    m = _rows(lw, x, node)
-    out = library_call(lw, _nn().softmax_rows, [x.type.dtype, *m.shape], [m], node, "softmax")
-    return _unrows(lw, out, x.shape, node)
+def _float_rowwise(kernel: str, name: str) -> Callable[..., BufView]:
+    """A float operator the library applies row by row (inputs of any rank viewed as rows)."""
+    def lower(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
+        (x,) = args
+        _need_float(lw, name, x, node.args[0])
+        m = _rows(lw, x, node)
+        out = library_call(lw, getattr(_nn(), kernel), [x.type.dtype, *m.shape], [m], node, name)
+        return _unrows(lw, out, x.shape, node)
+    return lower
 
 
-def _gelu(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
-    (x,) = args
-    _need_float(lw, "gelu", x, node.args[0])
-    m = _rows(lw, x, node)
-    out = library_call(lw, _nn().GeLU, [x.type.dtype, *m.shape], [m], node, "gelu")
-    return _unrows(lw, out, x.shape, node)
+_softmax = _float_rowwise("softmax_rows", "softmax")
+_gelu = _float_rowwise("GeLU", "gelu")
 
 
 def _layernorm(lw: Any, args: List[BufView], node: ast.Call, op: str) -> BufView:
