@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, Param, StreamPut, Store, Var,
                         While)
-from ..ir.types import ConstExprType
+from ..ir.types import ConstExprType, Qualified
 from ..ir.types import AlloType, BufferType, Int, StreamType, UInt, index
 from .context import MISSING, Resolver, SourceInfo
 from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj
@@ -120,6 +120,10 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                 raise self.err(AlloTypeError, f"parameter '{arg.arg}' has no type annotation",
                                arg, hint=f"annotate it, e.g. {arg.arg}: int32[M, N]")
             t = self.param_type(arg)
+            if isinstance(t, Qualified):
+                from .stateful import reject_qualified_param
+
+                reject_qualified_param(self, arg, t)
             if isinstance(t, BufferType) and not t.shape and not t.is_stream:
                 t = t.dtype
             if arg.arg in self.symbols:
@@ -338,6 +342,10 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             from .meta import declare_constexpr
 
             return declare_constexpr(self, node, t.dtype)
+        if isinstance(t, Qualified):
+            from .stateful import declare_qualified
+
+            return declare_qualified(self, node, t)
         if isinstance(t, (AlloType, StreamType)):
             t = BufferType(t, ())
         if name in self.symbols:

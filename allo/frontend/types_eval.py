@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.types import AlloType, BufferType, Stream, StreamType, bool_, float32, int32
-from ..ir.types import ConstExprType
+from ..ir.types import ConstExprType, Qualified, Qualifier
 from .typing import PyVal
 
 PY_TYPES = {id(py.int): int32, id(py.float): float32, id(py.bool): bool_}
@@ -41,8 +41,12 @@ class TypeEvaluator:
                 return self.annotation_type(expr, what)
             finally:
                 self.loc_override = old
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            return self.qualified_type(node, what)
         v = self.lower(node)
         obj = v.value if isinstance(v, PyVal) else None
+        if isinstance(obj, Qualified):  # an alias: S = int32 @ Stateful
+            return obj
         if id(obj) in PY_TYPES:
             return PY_TYPES[id(obj)]
         if obj is Stream:
@@ -57,3 +61,17 @@ class TypeEvaluator:
             hint += "; several results: -> (int32[M], int32) or -> tuple[int32[M], int32]"
         raise self.err(AlloTypeError, f"the annotation of {what} is not an Allo type", node,
                        hint=hint)
+
+    def qualified_type(self, node: ast.BinOp, what: str) -> Qualified:
+        """``T @ Stateful`` / ``T[M] @ Memory(...)``: the base type with its qualifier."""
+        base = self.annotation_type(node.left, what)
+        q = self.lower(node.right)
+        qualifier = q.value if isinstance(q, PyVal) else None
+        if not isinstance(qualifier, Qualifier):
+            raise self.err(AlloTypeError, f"the annotation of {what} has '@' followed by "
+                           "something that is not a type qualifier", node.right,
+                           hint="write e.g. int32 @ Stateful")
+        if isinstance(base, Qualified):
+            raise self.err(AlloTypeError, f"the annotation of {what} has two qualifiers",
+                           node, hint="use one '@' qualifier per declaration")
+        return Qualified(base, qualifier)

@@ -372,6 +372,15 @@ class FuncEmitter:
             self.out(depth, self.declarator(name, t, False) + label + ";")
             self.buffer_pragmas(s.name, t, depth)
             return
+        if s.stateful:  # C `static`: initialised once, kept across calls
+            from ...runtime import initial_state
+
+            values = ", ".join(self.table_value(v, t.dtype)
+                               for v in initial_state(s, t).reshape(-1))
+            self.out(depth, f"static {self.declarator(name, t, False)} = "
+                            f"{values if not t.shape else '{' + values + '}'};")
+            self.buffer_pragmas(s.name, t, depth)
+            return
         if isinstance(s.init, np.ndarray):
             table = constant_table(s.init, t)
             values = ", ".join(self.table_value(v, t.dtype) for v in table.reshape(-1))
