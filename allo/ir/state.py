@@ -20,7 +20,7 @@ Example::
     >>> from allo.ir.types import int32
     >>> f = Func("f", [], [], [Alloc("acc", int32[()], Const(0, int32), stateful=True)])
     >>> [v.key for v in state_vars(Module({"f": f}, "f"))]
-    ['f.acc']
+    ['acc']
 """
 
 from __future__ import annotations
@@ -34,20 +34,25 @@ from .nodes import Alloc, Call, Const, Func, Module, walk_stmts
 from .types import BufferType
 
 
+def state_key(module: Module, func: str, name: str) -> str:
+    """The design-wide name of state ``name`` of function ``func``: ``"name"`` in the top
+    function (so two designs compare whatever their top functions are called), else
+    ``"func.name"``. Example: ``state_key(m, m.top, "acc") == "acc"``.
+    """
+    return name if func == module.top else f"{func}.{name}"
+
+
 @dataclass(frozen=True)
 class StateVar:
-    """One state buffer: ``func``'s stateful ``Alloc`` named ``name``."""
+    """One state buffer: ``func``'s stateful ``Alloc`` named ``name``; ``key`` is its
+    design-wide name (:func:`state_key`)."""
 
     func: str
     name: str
     type: BufferType
     init: Any  # None (zeros), a Const, or a numpy table
     alloc: Alloc
-
-    @property
-    def key(self) -> str:
-        """The design-wide name of this state (``"func.name"``)."""
-        return f"{self.func}.{self.name}"
+    key: str
 
 
 def func_state(func: Func) -> List[Alloc]:
@@ -66,7 +71,8 @@ def has_state(module: Module) -> bool:
 def state_vars(module: Module) -> List[StateVar]:
     """The state of the functions reachable from the top function, callees first.
 
-    Example: ``[v.key for v in state_vars(m)] == ["inner.counter", "outer.counter"]``.
+    Example: ``[v.key for v in state_vars(m)] == ["inner.counter", "counter"]`` for a top
+    function ``outer`` calling ``inner``, each with a Stateful ``counter``.
     """
     reachable = _reachable(module)
     out = []
@@ -74,7 +80,7 @@ def state_vars(module: Module) -> List[StateVar]:
         if name in reachable:
             for s in func_state(module.funcs[name]):
                 t = s.type if isinstance(s.type, BufferType) else BufferType(s.type, ())
-                out.append(StateVar(name, s.name, t, s.init, s))
+                out.append(StateVar(name, s.name, t, s.init, s, state_key(module, name, s.name)))
     return out
 
 
@@ -123,7 +129,7 @@ def state_signature(module: Module) -> Dict[str, Tuple[Any, ...]]:
     may be compared call by call only when these are equal (the same state, starting from
     the same values). Memory layouts are left out (they never change values).
 
-    Example: ``state_signature(m) == {"acc.total": (int32, (), ("const", "0", "int32"))}``.
+    Example: ``state_signature(m) == {"total": (int32, (), ("const", "0", "int32"))}``.
     """
     return {v.key: (v.type.dtype, v.type.shape, _init_key(v.init)) for v in state_vars(module)}
 
@@ -148,5 +154,5 @@ def state_mismatch(a: Module, b: Module) -> Optional[str]:
     return f"state {', '.join(diff)} differs in type, shape or initial value"
 
 
-__all__ = ["StateVar", "func_state", "has_state", "state_vars", "impure_funcs",
+__all__ = ["StateVar", "state_key", "func_state", "has_state", "state_vars", "impure_funcs",
            "state_signature", "state_mismatch"]

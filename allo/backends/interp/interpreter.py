@@ -34,6 +34,7 @@ from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, 
                         Return, Stmt, Store, StreamGet, StreamPut, Var, While)
 from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
 from ...ir.aliasing import written_params
+from ...ir.state import state_key
 from ...ir.verifier import verify_ir
 from ...runtime import bind_arguments, constant_table, container_dtype, initial_state, invoke
 from ...semantics.casts import float_to_fixed_raw
@@ -247,7 +248,8 @@ class _Compiler:
         if isinstance(t, AlloType):  # tolerate a scalar type: a 0-d buffer
             t = BufferType(t, ())
         if s.stateful:  # the interpreter's one storage of this state, kept across calls
-            key, interp = f"{self.func.name}.{name}", self.interp
+            interp = self.interp
+            key = state_key(interp.module, self.func.name, name)
             return lambda fr: fr.bufs.__setitem__(name, interp.state_buffer(key, s, t))
         if t.is_stream:
             shape = t.shape
