@@ -25,7 +25,7 @@ from ..errors import AlloNameError, AlloTypeError
 from ..ir.nodes import Alloc, Const, Expr, Op
 from ..ir.types import AlloType, BufferType, Qualified, Stateful, StreamType
 from ..semantics.registry import specialize
-from .exprs import Symbol
+from .exprs import BufView, Symbol
 from .typing import BOOL, PyVal, convert, literal
 
 
@@ -73,6 +73,11 @@ def _initial_value(lw: Any, name: str, t: BufferType, v: Any) -> Any:
     value = lw.lower(v)
     if isinstance(value, PyVal) and isinstance(value.value, np.ndarray):
         return lw.const_table_init(name, t, value.value, v)
+    if isinstance(value, BufView) and not value.prefix:  # a global array: a constant table
+        table = next((a.init for a in lw.tables if a.name == value.name and not a.stateful
+                      and isinstance(a.init, np.ndarray)), None)
+        if table is not None:
+            return lw.const_table_init(name, t, table, v)
     if isinstance(value, PyVal) and isinstance(value.value, (int, float, np.number, bool)):
         e = convert(value, BOOL) if t.dtype == BOOL else literal(value.value, t.dtype)
         return fold_constant(e)
