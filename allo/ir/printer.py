@@ -175,15 +175,15 @@ class _ModulePrinter:
             n += 1
             sym = f"{func}_{name}_state_{n}"
         self.global_names.add(sym)
-        if init is None or not isinstance(init, np.ndarray):
+        if init is None or not isinstance(init, np.ndarray):  # one value: a splat
             v = 0 if init is None else init.value
             if elem.is_fixed and init is not None:  # a Const of fixed point holds raw bits
                 v = v / 2 ** elem.frac
-            arr = np.full(shape, v, dtype=object if not elem.is_float else np.float64)
+            dense = _scalar_literal(v, elem)
         else:
-            arr = np.asarray(init).reshape(shape)
+            dense = _dense_literal(np.asarray(init).reshape(shape), elem)
         self.globals.append(f'  memref.global "private" @{sym} : '
-                            f"{memref_type(shape, elem)} = dense<{_dense_literal(arr, elem)}>")
+                            f"{memref_type(shape, elem)} = dense<{dense}>")
         return sym
 
     def render(self) -> str:
@@ -342,7 +342,8 @@ class _FuncPrinter(ValueEmitter):
         self.bufs[s.name] = buf
         if s.stateful:  # state lives in a mutable global, initialised once (C `static`)
             sym = self.mp.state_global(self.func.name, s.name, shape, elem, s.init)
-            attrs["allo.stateful"] = True
+            attrs["allo.stateful"] = True  # `name` is get_global's own (the symbol)
+            attrs["allo.name"] = attrs.pop("name")
             self.emit(f"{ssa} = memref.get_global @{sym} : {buf.mlir} {attr_dict(attrs)}")
             return
         self.emit(f"{ssa} = memref.alloc() {attr_dict(attrs)} : {buf.mlir}")
