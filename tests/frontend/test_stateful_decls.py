@@ -104,7 +104,7 @@ def test_bad_qualifier_is_refused():
         s: int32 @ 3 = 0
         return s
 
-    assert "not a type qualifier" in _error(k)
+    assert "not a storage qualifier" in _error(k)
 
 
 def test_table_shape_mismatch_is_refused():
