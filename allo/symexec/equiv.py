@@ -42,7 +42,7 @@ from .executor import (BudgetExceeded, Deadlock, FifoIssue, NotSICF, OutOfBounds
                        SymResult)
 from .replay import (SPECIAL_TRIALS, first_difference, make_args, random_value, run_interpreter,
                      same_value, special_value)
-from .modular import CallSummaries, leaves_and_applications, plan_summaries, record_proved
+from .summaries import CallSummaries, leaves_and_applications, plan_summaries, record_proved
 from .verdict import EQUIVALENT, NOT_EQUIVALENT, UNKNOWN, Counterexample, Verdict
 from .z3_encode import Encoder
 
@@ -402,7 +402,7 @@ def structural_key(mod: Module) -> str:
 def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
                       timeout_ms: int = 10_000, seed: int = 0, random_trials: int = 12,
                       max_ops: int = 200_000_000, progress: Optional[bool] = None,
-                      max_memory: Optional[int] = None, modular: bool = True,
+                      max_memory: Optional[int] = None, modular: bool = False,
                       **unknown: Any) -> Verdict:
     """Decide whether two IR modules compute the same live-outs for every input.
 
@@ -433,7 +433,7 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
                           "proved equivalent")
     opts = dict(fp=fp, timeout_ms=timeout_ms, seed=seed, random_trials=random_trials,
                 max_ops=max_ops, progress=progress, max_memory=max_memory)
-    verdict = _modular(mod_a, mod_b, opts) if modular else None
+    verdict = modular_check(mod_a, mod_b, opts) if modular else None
     if verdict is None:
         verdict = checker.run()
     if verdict:
@@ -441,13 +441,23 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
     return verdict
 
 
-def _modular(mod_a: Module, mod_b: Module, opts: Dict[str, Any]) -> Optional[Verdict]:
-    """The modular proof (:mod:`allo.symexec.modular`), or None to execute everything: no
-    callee pair is summarizable, or the summaries left the question open and full
-    execution fits the budget."""
-    plan = plan_summaries(mod_a, mod_b, lambda a, b: check_equivalence(a, b, **opts), opts["fp"])
+def modular_check(mod_a: Module, mod_b: Module, opts: Dict[str, Any],
+                  fallback: bool = True) -> Optional[Verdict]:
+    """The modular proof (:mod:`allo.symexec.summaries`): callee pairs proved equivalent
+    are summarized. None means "execute everything instead": no callee pair is
+    summarizable, or (with ``fallback``) the summaries left the question open and full
+    execution fits ``max_ops``. ``opts`` are :func:`check_equivalence`'s options.
+
+    Example: ``modular_check(a, b, dict(fp="exact", timeout_ms=10_000, seed=0,
+    random_trials=12, max_ops=10**8, progress=None, max_memory=None))``.
+    """
+    plan = plan_summaries(mod_a, mod_b, lambda a, b: check_equivalence(a, b, modular=True, **opts),
+                          opts["fp"])
     if not plan.classes:
-        return None
+        if fallback:
+            return None
+        why = "; ".join(f"{n}: {w}" for n, w in plan.skipped.items()) or "no callee in both"
+        return Verdict(UNKNOWN, "modular", f"no callee pair can be summarized ({why})")
     checker = _Checker(mod_a, mod_b, opts["fp"], opts["timeout_ms"], opts["seed"],
                        opts["random_trials"], opts["max_ops"], opts["progress"],
                        opts["max_memory"])
@@ -481,11 +491,12 @@ def _modular(mod_a: Module, mod_b: Module, opts: Dict[str, Any]) -> Optional[Ver
     if verdict.status != UNKNOWN:
         verdict.method = f"{plan.describe()}; {verdict.method}"
         return verdict
-    if estimate is not None and estimate > opts["max_ops"]:
+    if not fallback or (estimate is not None and estimate > opts["max_ops"]):
+        size = f"about {estimate:,} operations" if estimate is not None else "an unknown cost"
         verdict.reason = f"{plan.describe()} left it open ({verdict.reason}); full symbolic " \
-            f"execution would take about {estimate:,} operations, over max_ops"
+            f"execution would take {size}" + ("" if fallback else " (not tried: modular only)")
         return verdict
     return None  # execute every call instead
 
 
-__all__ = ["check_equivalence", "check_options", "structural_key"]
+__all__ = ["check_equivalence", "check_options", "structural_key", "modular_check"]
