@@ -121,6 +121,7 @@ class _Checker:
                                   summary_labels=self.labels[label])
             try:
                 res = ex.run()
+                self.stats[f"exec_seconds_{label}"] = res.seconds
                 results.append(res)
                 errors.append(None)
                 self.issues += [_fifo_note(label, i) for i in res.issues]
@@ -466,11 +467,15 @@ def modular_check(mod_a: Module, mod_b: Module, opts: Dict[str, Any],
     checker.issues += plan.issues
     verdict = checker.run()
     summ = checker.summaries
-    estimate = max(verdict.stats.get("ops_A", 0), verdict.stats.get("ops_B", 0))
+    # what full execution would cost: the runs here plus every summarized call at the cost
+    # its own proof measured (None when a pair was proved earlier: no measure here)
+    estimate: Optional[int] = verdict.stats.get("ops_A", 0) + verdict.stats.get("ops_B", 0)
     for cls in plan.classes.values():
-        per_call = plan.proof_stats.get(cls.name, {}).get("ops_A")
-        calls = summ.summarized.get(cls.name, 0) // 2
-        estimate = None if estimate is None or per_call is None else estimate + calls * per_call
+        for label in ("A", "B"):
+            per_call = plan.proof_stats.get(cls.name, {}).get(f"ops_{label}")
+            calls = summ.summarized_in.get((label, cls.name), 0)
+            if calls and estimate is not None:
+                estimate = None if per_call is None else estimate + calls * per_call
     verdict.stats.update(summarized_calls=dict(summ.summarized), callee_proofs=plan.proof_stats,
                          applications=len(summ.app_list))
     for label in ("A", "B"):  # every symbolic run of a function body, callee proofs included

@@ -189,7 +189,7 @@ class SymbolicExecutor:
                 raise NotSICF(f"stream parameter '{p.name}' of the top function is not supported")
             if isinstance(t, BufferType):
                 self.reserve(t.size, _INPUT_BYTES)
-                store = [self.dag.input(leaf, c, t.dtype) for c in range(t.size)]
+                store = self.dag.input_block(leaf, t.size, t.dtype)
                 self.dag.shapes[leaf] = t.shape
                 args.append(View(p.name, store, 0, t.shape, t.dtype))
             else:

@@ -185,7 +185,8 @@ def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module
         if how is None:
             verdict = prove(sub_a, sub_b)
             plan.proof_stats[name] = {k: v for k, v in getattr(verdict, "stats", {}).items()
-                                      if k in ("ops_A", "ops_B", "seconds", "function_runs_A",
+                                      if k in ("ops_A", "ops_B", "seconds", "exec_seconds_A",
+                                               "exec_seconds_B", "function_runs_A",
                                                "function_runs_B")}
             if not verdict:
                 plan.skipped[name] = f"not proved equivalent ({verdict.status}: " \
@@ -223,8 +224,10 @@ class CallSummaries:
         self.apps: Dict[Tuple[Any, ...], int] = {}
         self.app_list: List[Tuple[str, Tuple[Any, ...]]] = []
         self.summarized: Dict[str, int] = {}
+        self.summarized_in: Dict[Tuple[str, str], int] = {}  # (program label, callee)
         self.executed: Dict[str, int] = {}  # calls run instead (aliasing, path condition)
         self.why_executed: Dict[str, str] = {}
+        self.output_cells: Dict[Tuple[int, str], List[int]] = {}
 
     def _vector(self, cells: List[int]) -> int:
         key = tuple(cells)
@@ -251,24 +254,30 @@ class CallSummaries:
             app = self.apps[app_key] = len(self.app_list)
             self.app_list.append((label, app_key[1:]))
         self.summarized[cls.name] = self.summarized.get(cls.name, 0) + 1
-        dag = self.dag
+        where = (getattr(ex, "label", ""), cls.name)
+        self.summarized_in[where] = self.summarized_in.get(where, 0) + 1
         for k in cls.written:
             view = args[k]
-            n = len(view.cells())
+            n = cls.params[k].size
             ex.reserve(n, 200)
-            leaf = f"{UF_MARK}{app}.{k}"
-            dt = view.dtype
-            view.store[view.offset:view.offset + n] = [dag.input(leaf, c, dt) for c in range(n)]
+            view.store[view.offset:view.offset + n] = self._outputs(app, str(k), n, view.dtype)
         out: List[Any] = []
         for r, t in enumerate(cls.results):
-            leaf = f"{UF_MARK}{app}.r{r}"
             if isinstance(t, BufferType):
                 from .executor import View
-                cells = [dag.input(leaf, c, t.dtype) for c in range(t.size)]
-                out.append(View(leaf, cells, 0, t.shape, t.dtype))
+                cells = list(self._outputs(app, f"r{r}", t.size, t.dtype))
+                out.append(View(f"{UF_MARK}{app}.r{r}", cells, 0, t.shape, t.dtype))
             else:
-                out.append(dag.input(leaf, -1, t))
+                out.append(self.dag.input(f"{UF_MARK}{app}.r{r}", -1, t))
         return out
+
+    def _outputs(self, app: int, which: str, n: int, t: AlloType) -> List[int]:
+        """The leaves of one output of an application (interned once, shared by A and B)."""
+        key = (app, which)
+        cells = self.output_cells.get(key)
+        if cells is None:
+            cells = self.output_cells[key] = self.dag.input_block(f"{UF_MARK}{app}.{which}", n, t)
+        return cells
 
     @staticmethod
     def _must_execute(cls: CalleeClass, pc: Optional[int], args: List[Any]) -> Optional[str]:
@@ -283,7 +292,7 @@ class CallSummaries:
         for n, (i, a) in enumerate(views):  # exact run-time overlap of the memory ranges
             for j, b in views[n + 1:]:
                 if a.store is b.store and (i in cls.written or j in cls.written):
-                    sa, sb = len(a.cells()), len(b.cells())
+                    sa, sb = cls.params[i].size, cls.params[j].size
                     if a.offset < b.offset + sb and b.offset < a.offset + sa:
                         return f"arguments {i} and {j} overlap in memory"
         return None
