@@ -138,7 +138,8 @@ def copy_args(args: List[Any]) -> List[Any]:
 
 
 def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] = None,
-                    state: Optional[Dict[str, np.ndarray]] = None
+                    state: Optional[Dict[str, np.ndarray]] = None,
+                    memo_calls: frozenset = frozenset()
                     ) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
     """Live-outs (``return[i]``, buffer arguments, then the state after the call as
     ``state:func.name``) of one interpreter run from ``state`` (default: the initial
@@ -146,13 +147,15 @@ def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] 
 
     Buffer arguments are keyed by ``names`` (by position) when given: two programs are
     compared parameter by parameter in order, whatever their parameters are called.
+    ``memo_calls`` names callees that are deterministic functions of their arguments: their
+    calls are memoized on the argument bytes (modular proofs).
     Example: ``run_interpreter(mod_b, args, names=["A", "B"])[0]["A"]``."""
     func = module.top_func
     mine = copy_args(args)
     interp = None
     try:
         with np.errstate(all="ignore"):
-            interp = Interpreter(module, state=state)
+            interp = Interpreter(module, state=state, memo_calls=memo_calls)
             ret = interp(*mine)
     except Exception as exc:  # the program failed on this input (e.g. a deadlock)
         return None, f"{type(exc).__name__}: {exc}"

@@ -115,3 +115,24 @@ def test_wrong_schedule_of_a_stateful_callee_is_caught():
 
     v = verdict(twice, swapped)
     assert v.status == "not equivalent"
+
+
+def test_stateful_callee_is_never_summarized_as_a_function():
+    from allo.symexec.summaries import not_summarizable
+
+    def counter(x: int32) -> int32:
+        c: int32 @ Stateful = 0
+        c = c + x
+        return c
+
+    def top(x: int32) -> int32:
+        r: int32 = counter(x)
+        return r
+
+    m = allo.customize(top).ir
+    assert "keeps state" in not_summarizable(m, "counter")
+    from allo.backends.interp import Interpreter
+
+    interp = Interpreter(m, memo_calls=frozenset({"counter"}))
+    assert interp.memo_calls == frozenset()  # never memoized: two calls, two results
+    assert [int(interp(1)), int(interp(1))] == [1, 2]
