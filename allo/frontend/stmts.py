@@ -131,10 +131,19 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
 
     def param_type(self, arg: ast.arg) -> Any:
         runtime = getattr(self.fn, "__annotations__", {}).get(arg.arg, MISSING)
-        if self.use_runtime_annotations and isinstance(runtime, (AlloType, BufferType,
-                                                                 StreamType)):
+        return self.lazy_annotation(arg.annotation, f"parameter '{arg.arg}'", runtime,
+                                    (AlloType, BufferType, StreamType))
+
+    def lazy_annotation(self, node: ast.AST, what: str, runtime: Any, kinds: tuple) -> Any:
+        """An annotation evaluated now (at customize()), so a size a module changes after
+        the ``def`` counts; Python's value from the ``def`` is the fallback when a name
+        is gone by now (a local of a function that has returned)."""
+        if not (self.use_runtime_annotations and isinstance(runtime, kinds)):
+            return self.annotation_type(node, what)
+        try:
+            return self.annotation_type(node, what)
+        except AlloNameError:
             return runtime
-        return self.annotation_type(arg.annotation, f"parameter '{arg.arg}'")
 
     def lower_returns(self, fd: ast.FunctionDef) -> List[Any]:
         if fd.returns is None or (isinstance(fd.returns, ast.Constant)
@@ -143,7 +152,7 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
         node = fd.returns
         runtime = getattr(self.fn, "__annotations__", {}).get("return", MISSING)
         if self.use_runtime_annotations and isinstance(runtime, (AlloType, BufferType)):
-            return [runtime]
+            return [self.lazy_annotation(node, "return value", runtime, (AlloType, BufferType))]
         elts = self.return_elements(node)
         out = []
         for e in elts:
