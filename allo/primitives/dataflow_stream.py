@@ -18,7 +18,7 @@ import z3
 from ..ir.index import affine_form
 from ..ir.nodes import (Alloc, For, Load, Stmt, Store, StreamGet, StreamPut, child_bodies, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
-from .base import BUFFER, LOOP, VALUE, Context, primitive
+from .base import BUFFER, TARGET, VALUE, Context, primitive
 from .dataflow_common import stmt_site
 from .deps import collect_accesses
 from .index_z3 import form_term
@@ -59,9 +59,6 @@ def _uses(top: Stmt, name: str) -> Tuple[List[_Use], List[_Use]]:
 
 
 def _resolve_consumer(ctx: Context, dst: Any, func) -> For:
-    if isinstance(dst, str) and dst in ctx.module.funcs:
-        raise ctx.refuse(f"dst={dst!r} is a function: streaming into a called function is not supported",
-                         hint="name the consumer loop (or band) inside this function instead")
     if isinstance(dst, str) and ":" not in dst:
         band = [s.loop for s in _sites(func) if s.loop.band == dst]
         if band and not any(s.loop.name == dst for s in _sites(func)):
@@ -171,7 +168,7 @@ def plan_stream(ctx: Context, target: Any, dst: Any, axis: Any, depth: int) -> S
     if any(f is None for f in w_forms + r_forms):
         ctx.assume_unchecked("same element sequence", f"an index of {site.name!r} is not affine")
     else:
-        _prove_order(ctx, site.name, w, r, w_trips, r_trips, w_forms, r_forms, total_w)
+        prove_same_order(ctx, site.name, w, r, w_trips, r_trips, w_forms, r_forms, total_w)
     return StreamPlan(site.alloc, w, r, body[c_pos], total_w if depth == -1 else depth)
 
 
@@ -191,27 +188,53 @@ def emit_stream(ctx: Context, plan: StreamPlan) -> None:
         map_stmt_exprs(s, lambda e: get if isinstance(e, Load) and e.buffer == alloc.name else None)
 
 
-@primitive("to", rule="dataflow.stream", kinds={"target": BUFFER, "dst": LOOP, "axis": VALUE, "depth": VALUE})
+@primitive("to", rule="dataflow.stream", kinds={"target": BUFFER, "dst": TARGET, "axis": VALUE, "depth": VALUE})
 def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -> None:
-    """Stream local buffer ``target`` from its producer nest to consumer ``dst``.
-    Example: ``s.to(s.B, "consumer_loop", depth=4)``."""
+    """Stream local buffer ``target`` from its producer nest to consumer ``dst`` (a loop
+    or band of the same function), or from the call that writes it to the later call of
+    function ``dst`` that reads it (:mod:`.dataflow_calls`).
+    Example: ``s.to(s.B, "consumer_loop", depth=4)``; ``s_top.to(s_top.Y, "matmul")``."""
+    from .dataflow_calls import is_function_target, stream_between_calls
+
+    if is_function_target(ctx, dst):
+        stream_between_calls(ctx, target, dst, axis, depth)
+        return
     emit_stream(ctx, plan_stream(ctx, target, dst, axis, depth))
 
 
-def _prove_order(ctx, name, w, r, w_trips, r_trips, w_forms, r_forms, total) -> None:
+def prove_written_once(ctx: Context, name: str, w: _Use, w_trips: Sequence[int],
+                       w_forms: Sequence[Any], total: int) -> None:
+    """Side condition: the ``total`` executions of write site ``w`` (loops of ``w_trips``
+    iterations, indices ``w_forms``) name pairwise different elements of ``name``.
+
+    Example: ``prove_written_once(ctx, "B", w, [4, 4], forms, 16)``.
+    """
     n, n2 = z3.Ints("rank rank2")
-    env_w = _rank_digits(w.loops, w_trips, n)
-    env_w2 = _rank_digits(w.loops, w_trips, n2)
-    env_r = _rank_digits(r.loops, r_trips, n)
-    wi = [form_term(f, env_w) for f in w_forms]
-    wi2 = [form_term(f, env_w2) for f in w_forms]
-    ri = [form_term(f, env_r) for f in r_forms]
-    show = lambda m, xs: f"{name}[{', '.join(str(m.eval(x, model_completion=True)) for x in xs)}]"  # noqa: E731
+    wi = [form_term(f, _rank_digits(w.loops, w_trips, n)) for f in w_forms]
+    wi2 = [form_term(f, _rank_digits(w.loops, w_trips, n2)) for f in w_forms]
     ctx.prove("every element is written once",
               [0 <= n, n < n2, n2 < total, *[a == b for a, b in zip(wi, wi2)]],
-              lambda m: f"writes number {m.eval(n)} and {m.eval(n2)} both write {show(m, wi)}",
+              lambda m: f"writes number {m.eval(n)} and {m.eval(n2)} both write {_show(m, name, wi)}",
               hint="a FIFO element can be put only once")
-    # the first out-of-order element: minimize the rank of a mismatch
+
+
+def _show(m: z3.ModelRef, name: str, xs: Sequence[z3.ArithRef]) -> str:
+    return f"{name}[{', '.join(str(m.eval(x, model_completion=True)) for x in xs)}]"
+
+
+def prove_same_order(ctx: Context, name: str, w: _Use, r: _Use, w_trips: Sequence[int],
+                     r_trips: Sequence[int], w_forms: Sequence[Any], r_forms: Sequence[Any],
+                     total: int, hint: str = "") -> None:
+    """Side conditions of a FIFO: every element written once, and the n-th read names the
+    element of the n-th write (z3 over the ranks; the refusal names the *first*
+    out-of-order element, found by minimizing the rank).
+
+    Example: ``prove_same_order(ctx, "B", w, r, [4, 4], [4, 4], wf, rf, 16)``.
+    """
+    prove_written_once(ctx, name, w, w_trips, w_forms, total)
+    n = z3.Int("rank")
+    wi = [form_term(f, _rank_digits(w.loops, w_trips, n)) for f in w_forms]
+    ri = [form_term(f, _rank_digits(r.loops, r_trips, n)) for f in r_forms]
     opt = z3.Optimize()
     opt.set("timeout", ctx.timeout_ms)
     opt.add(0 <= n, n < total, z3.Or(*[a != b for a, b in zip(wi, ri)]))
@@ -219,13 +242,14 @@ def _prove_order(ctx, name, w, r, w_trips, r_trips, w_forms, r_forms, total) -> 
     first = None
     if opt.check() == z3.sat:
         m = opt.model()
-        first = (m.eval(n), show(m, wi), show(m, ri))
+        first = (m.eval(n), _show(m, name, wi), _show(m, name, ri))
     ctx.prove("consumer reads in the producer's write order",
               [0 <= n, n < total, z3.Or(*[a != b for a, b in zip(wi, ri)])],
               lambda m: (f"first out-of-order element: write number {first[0]} puts {first[1]} but read "
                          f"number {first[0]} expects {first[2]}") if first else
-              f"write number {m.eval(n)} puts {show(m, wi)} but the read expects {show(m, ri)}",
-              hint="the consumer must read the elements in the order the producer writes them")
+              f"write number {m.eval(n)} puts {_show(m, name, wi)} but the read expects {_show(m, name, ri)}",
+              hint="the consumer must read the elements in the order the producer writes them"
+                   + (f"; {hint}" if hint else ""))
 
 
-__all__ = ["to", "plan_stream", "emit_stream", "StreamPlan"]
+__all__ = ["to", "plan_stream", "emit_stream", "StreamPlan", "prove_written_once", "prove_same_order"]
