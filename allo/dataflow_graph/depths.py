@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from ..ir.effects import task_dependencies
 from ..ir.nodes import Alloc, Module, walk_stmts
 from ..ir.types import BufferType, StreamType
 from ..qor.model import stream_occupancy
@@ -52,6 +53,7 @@ class Traces:
     sequential_fill: List[int]
     putters: List[set]
     getters: List[set]
+    after: Dict[str, Dict[int, Any]]
 
     def index(self, name: str) -> int:
         return self.names.index(name)
@@ -104,7 +106,7 @@ def collect_traces(module: Module) -> Traces:
     shapes = _stream_shapes(module)
     return Traces(events, [_multi_name(f.name, shapes) for f in ex.fifos], [f.depth for f in ex.fifos],
                   [max(1, f.max_fill) for f in ex.fifos], [set(f.putters) for f in ex.fifos],
-                  [set(f.getters) for f in ex.fifos])
+                  [set(f.getters) for f in ex.fifos], task_dependencies(module))
 
 
 def deadlock_free_minimum(traces: Traces, fixed: Optional[Dict[int, int]] = None) -> List[int]:
@@ -127,13 +129,13 @@ def deadlock_free_minimum(traces: Traces, fixed: Optional[Dict[int, int]] = None
             mid = (lo + hi) // 2
             trial = list(upper)
             trial[f] = mid
-            if bounded_run(traces.events, trial, traces.names).completed:
+            if bounded_run(traces.events, trial, traces.names, traces.after).completed:
                 hi = mid
             else:
                 lo = mid + 1
         best[f] = lo
     for _ in range(sum(upper) + 1):
-        run = bounded_run(traces.events, best, traces.names)
+        run = bounded_run(traces.events, best, traces.names, traces.after)
         if run.completed:
             return best
         full = _full_fifos(run, traces, best)
@@ -211,7 +213,7 @@ def size_fifos(module: Module, traces: Optional[Traces] = None) -> List[FifoDept
 def check_depths(traces: Traces, depths: Sequence[int]) -> BoundedRun:
     """One maximal bounded schedule with ``depths`` (it decides deadlock for all).
     Example: ``check_depths(t, [2]).completed``."""
-    return bounded_run(traces.events, depths, traces.names)
+    return bounded_run(traces.events, depths, traces.names, traces.after)
 
 
 def settle_depth(ctx: Any, func: str, alloc: Alloc, depth: int,

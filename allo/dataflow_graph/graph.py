@@ -159,11 +159,13 @@ class _Builder:
         self.timings: Dict[str, Dict[str, Any]] = {}
 
     # -- timing of a site
-    def rate(self, func: str, site: AccessSite, same_loop: int) -> Optional[StreamRate]:
+    def rate(self, func: str, site: AccessSite, same_loop: int,
+             loops: Optional[Sequence[For]] = None) -> Optional[StreamRate]:
         """The timing of ``site``'s accesses: per enclosing loop the cycles between two of
         its iterations (II when pipelined, else the iteration latency; loops inside a
         pipelined loop are unrolled: 0), and the first iteration's latency as the fill."""
-        if not site.loops:
+        loops = list(site.loops if loops is None else loops)
+        if not loops:
             return StreamRate(fill=1, interval=1)
         if func not in self.timings:
             try:
@@ -173,16 +175,27 @@ class _Builder:
             except Exception:  # noqa: BLE001 - a design the estimator cannot cost: no rate
                 self.timings[func] = {}
         table = self.timings[func]
-        strides, trips, inside_pipeline = [], [], False
-        for loop in site.loops:
+        timings, trips = [], []
+        for loop in loops:
             c = constant_trips(loop)
             timing = table.get(loop.name or loop.var)
             if c is None or timing is None:
                 return None
+            timings.append(timing)
             trips.append(c.trips)
-            strides.append(0 if inside_pipeline else timing.ii if timing.pipelined else timing.depth)
-            inside_pipeline = inside_pipeline or timing.pipelined
-        inner = table[site.loops[-1].name or site.loops[-1].var]
+        strides: List[float] = []
+        pipeline = None  # the (flattened) pipelined loop the access sits in, once entered
+        for k, timing in enumerate(timings):
+            if pipeline is not None and timing.name != pipeline:
+                strides.append(0)  # inside a pipelined loop: unrolled
+            elif timing.pipelined:
+                pipeline = timing.name
+                # a flattened nest: one II per iteration of the innermost flattened loop
+                below = [t for t, tm in zip(trips[k + 1:], timings[k + 1:]) if tm.name == timing.name]
+                strides.append(timing.ii * math.prod(below))
+            else:
+                strides.append(timing.depth)
+        inner = table[loops[-1].name or loops[-1].var]
         return StreamRate(fill=inner.first_output(), interval=strides[-1] / max(1, same_loop),
                           strides=tuple(strides), trips=tuple(trips), per_iteration=max(1, same_loop))
 
@@ -258,7 +271,8 @@ class _Builder:
                 readers = readers + [(out_id, [])]
             order = {nid: k for k, (nid, _) in enumerate(tasks)}
             for (w, wsites), (r, rsites) in itertools.product(writers, readers):
-                if w == r or (w in order and r in order and order[r] < order[w]):
+                if w == r or (w in order and r in order and order[r] < order[w]) or \
+                        (w.startswith("in:") and r.startswith("out:")):
                     continue
                 g.edges.append(Edge(w, r, name, kind, self.end(w, wsites), self.end(r, rsites),
                                     declared, "declared" if declared is not None else ""))
@@ -314,6 +328,7 @@ class _Builder:
         puts: Dict[Tuple[str, Tuple[int, ...]], str] = {}
         gets: Dict[Tuple[str, Tuple[int, ...]], List[str]] = {}
         counts: Dict[Tuple[str, Tuple[int, ...], str], int] = {}
+        rates: Dict[Tuple[str, Tuple[int, ...], str], Optional[StreamRate]] = {}
         for c in coords:
             env = {l.var: v for l, v in zip(spatial, c)}
             g.nodes.append(Node(pe_id(c), pe_id(c), "pe", func.name))
@@ -332,12 +347,13 @@ class _Builder:
                 else:
                     gets.setdefault((a.buffer, idx), []).append(pe_id(c))
                 counts[(a.buffer, idx, pe_id(c))] = counts.get((a.buffer, idx, pe_id(c)), 0) + n
+                rates[(a.buffer, idx, pe_id(c))] = self.rate(func.name, a, 1, inner)
         for (name, idx), src in sorted(puts.items()):
             for dst in gets.get((name, idx), []):
                 fifo = f"{name}[{', '.join(map(str, idx))}]" if idx else name
                 n = counts.get((name, idx, src))
-                prod = End(src, f"put {fifo}", n, 1, ())
-                cons = End(dst, f"get {fifo}", counts.get((name, idx, dst)), 1, ())
+                prod = End(src, f"put {fifo}", n, 1, (), rates.get((name, idx, src)))
+                cons = End(dst, f"get {fifo}", counts.get((name, idx, dst)), 1, (), rates.get((name, idx, dst)))
                 depth = func.buffers()[name].dtype.depth
                 g.edges.append(Edge(src, dst, fifo, "stream", prod, cons, depth, "declared"))
         return g

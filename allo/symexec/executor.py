@@ -387,8 +387,10 @@ class SymbolicExecutor:
             procs[pid] = proc
         events = [(procs[code >> 32], (code >> 1) & 0x7FFFFFFF, bool(code & 1))
                   for code in self.trace]
+        from ..ir.effects import task_dependencies
+
         return find_deadlock(events, [f.depth for f in self.fifos],
-                             [f.name for f in self.fifos])
+                             [f.name for f in self.fifos], task_dependencies(self.module))
 
 
 def progress_line(label: str, ops: int, elapsed: float, expected: Optional[int]) -> str:

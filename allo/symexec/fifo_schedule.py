@@ -105,9 +105,12 @@ class BoundedRun:
 
 
 def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
-                names: Sequence[str]) -> BoundedRun:
+                names: Sequence[str], after: Optional[Dict[str, Dict[int, Any]]] = None) -> BoundedRun:
     """Run the processes of the sequential event log with FIFO ``f`` holding at most
     ``depths[f]`` elements, greedily with wake-ups, until all finish or none can move.
+    ``after[label][k]`` (:func:`allo.ir.effects.task_dependencies`) lists the tasks of a
+    dataflow region that task ``k`` waits for (it reads an array they write: a ping-pong
+    buffer, available once the writer finishes).
 
     Example: ``bounded_run([(ROOT, 0, True)] * 3 + [(ROOT, 0, False)] * 3, [2], ["S"]).completed``
     is False.
@@ -121,6 +124,20 @@ def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
     ready = deque([ROOT])
     finished = set()
     schedule: List[Tuple[Any, int, bool]] = []
+    blockers: Dict[Any, set] = {}  # a task -> the sibling tasks it still waits for
+    unblocks: Dict[Any, List[Any]] = {}  # a task -> the siblings waiting for it
+
+    def start(children: List[Any]) -> None:
+        by_task = {(c[3], c[4]): c for c in children if len(c) == 5}
+        for c in children:
+            deps = (after or {}).get(c[2], {}).get(c[4], ()) if len(c) == 5 else ()
+            mine = {by_task[(c[3], k)] for k in deps if (c[3], k) in by_task}
+            if mine:
+                blockers[c] = mine
+                for d in mine:
+                    unblocks.setdefault(d, []).append(c)
+            else:
+                ready.append(c)
     while ready:
         p = ready.popleft()
         body = steps[p]
@@ -133,7 +150,7 @@ def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
                     pending[p] = len(children)
                     for c in children:
                         parent_of[c] = p
-                        ready.append(c)
+                    start(children)
                 if pending[p]:
                     break  # woken when the last child finishes
                 pending[p] = None
@@ -157,6 +174,11 @@ def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
         pos[p] = k
         if k == len(body) and p not in finished:
             finished.add(p)
+            for c in unblocks.pop(p, ()):
+                blockers[c].discard(p)
+                if not blockers[c]:
+                    del blockers[c]
+                    ready.append(c)
             parent = parent_of.get(p)
             if parent is not None:
                 pending[parent] -= 1
@@ -170,12 +192,15 @@ def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
                 if p not in finished:
                     blocked.append(f"{_label(p)} waits on {what} FIFO '{names[fifo]}' "
                                    f"(depth {depths[fifo]})")
+        for c, deps in blockers.items():
+            blocked.append(f"{_label(c)} waits for {', '.join(sorted(_label(d) for d in deps))} to "
+                           "finish (it reads an array they write)")
         blocked = blocked or ["no process can proceed"]
     return BoundedRun(ROOT in finished, schedule, blocked, names)
 
 
 def find_deadlock(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
-                  names: Sequence[str]) -> Optional[str]:
+                  names: Sequence[str], after: Optional[Dict[str, Dict[int, Any]]] = None) -> Optional[str]:
     """``None`` when the bounded-FIFO network completes, else why it blocks, with the
     interleaving of puts and gets that leads there.
 
@@ -184,7 +209,7 @@ def find_deadlock(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int]
     ``find_deadlock([(ROOT, 0, True)] * 3 + [(ROOT, 0, False)] * 3, [2], ["S"])``
     returns a message naming 'S'.
     """
-    run = bounded_run(events, depths, names)
+    run = bounded_run(events, depths, names, after)
     if run.completed:
         return None
     detail = "; ".join(run.blocked[:4]) + (f"; ... ({len(run.blocked)} blocked)" if len(run.blocked) > 4 else "")
