@@ -1,4 +1,4 @@
-"""Drawing a :class:`~allo.dataflow_graph.graph.DataflowGraph`: DOT text, and PNG through
+"""Drawing a :class:`~allo.dataflow_graph.graph.DataflowGraph` (passed in; not imported here): DOT text, and PNG through
 Graphviz's ``dot`` program (a subprocess; without it, an :class:`AlloError` says how to
 install it).
 
@@ -16,10 +16,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from typing import List
+from typing import Any, List
 
 from ..errors import AlloError
-from .graph import DataflowGraph
 
 _SHAPES = {"call": "box", "loop": "box", "pe": "box", "pe_array": "box3d", "input": "invhouse",
            "output": "house", "code": "ellipse"}
@@ -40,7 +39,7 @@ def _edge_label(e) -> str:
     return "\\n".join(parts)
 
 
-def _emit(g: DataflowGraph, lines: List[str], prefix: str, pad: str) -> None:
+def _emit(g: Any, lines: List[str], prefix: str, pad: str) -> None:
     for n in g.nodes:
         nid = _q(prefix + n.id)
         if n.subgraph is not None and n.subgraph.nodes:
@@ -58,7 +57,7 @@ def _emit(g: DataflowGraph, lines: List[str], prefix: str, pad: str) -> None:
                      f"[label={_q(_edge_label(e))}, {style}];")
 
 
-def to_dot(g: DataflowGraph) -> str:
+def to_dot(g: Any) -> str:
     """The graph as Graphviz DOT text.
 
     Example: ``to_dot(g).startswith("digraph")`` is True.
@@ -70,7 +69,7 @@ def to_dot(g: DataflowGraph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_png(g: DataflowGraph, path: str) -> str:
+def to_png(g: Any, path: str) -> str:
     """Render ``g`` into the PNG file ``path`` with Graphviz's ``dot``; returns ``path``.
 
     Example: ``to_png(g, "/tmp/top.png")``.

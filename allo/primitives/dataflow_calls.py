@@ -167,7 +167,7 @@ def pair_calls(ctx: Context, target: Any, dst: Optional[str]) -> CallPair:
 
 
 def _single_site(ctx: Context, end: CallEnd, write: bool):
-    from .dataflow_stream import _uses
+    from .dataflow_order import _uses
 
     sites = []
     for s in end.callee.body:
@@ -189,7 +189,7 @@ def prove_call_order(ctx: Context, pair: CallPair) -> int:
 
     Example: ``n = prove_call_order(ctx, pair_calls(ctx, "Y", "matmul"))``.
     """
-    from .dataflow_stream import prove_same_order
+    from .dataflow_order import prove_same_order
 
     w = _single_site(ctx, pair.producer, write=True)
     r = _single_site(ctx, pair.consumer, write=False)
@@ -301,7 +301,7 @@ def pingpong(ctx: Context, target: Any) -> None:
     buffer's initial value is dead and no other task writes it.
     Example: ``s_top.pingpong(s_top.Y)``."""
     from .dataflow import dataflow as mark_dataflow
-    from .dataflow_stream import prove_written_once
+    from .dataflow_order import prove_written_once
 
     pair = pair_calls(ctx, target, None)
     w = _single_site(ctx, pair.producer, write=True)
