@@ -150,13 +150,33 @@ class _Checker:
                 self.stats[f"function_runs_{label}"] = dict(ex.callee_runs)
         if errors[0] or errors[1]:
             return self._deadlock(errors)
-        certain = [i for r in results for i in r.issues if i.certain and i.kind == "overflow"]
-        if certain:
-            return self.verdict(UNKNOWN, "symbolic execution", "hardware deadlock: "
-                                + "; ".join(i.message for i in certain))
+        per_program = [[i for i in r.issues if i.certain and i.kind == "overflow"] for r in results]
+        if any(per_program):
+            return self._hardware_deadlock(per_program)
         return self._compare(results[0], results[1])
 
     # -------------------------------------------------------------- deadlocks
+    def _hardware_deadlock(self, per_program: List[List[FifoIssue]]) -> Verdict:
+        """A bounded-FIFO deadlock: "not equivalent" when exactly one program deadlocks and
+        its FIFOs are single-producer single-consumer (a Kahn network: one maximal
+        schedule decides every schedule, and the traffic does not depend on the input);
+        otherwise "unknown"."""
+        certain = [i for issues in per_program for i in issues]
+        text = "hardware deadlock: " + "; ".join(i.message for i in certain)
+        decided = all(i.kahn for i in certain)
+        if decided and len([p for p in per_program if p]) == 1:
+            a_fails = bool(per_program[0])
+            message = "; ".join(i.message for i in certain)
+            cex = Counterexample({}, error_a=("deadlock: " + message) if a_fails else None,
+                                 error_b=None if a_fails else ("deadlock: " + message),
+                                 interleaving=message.split("the schedule of puts and gets that blocks: ")[-1])
+            return self.verdict(NOT_EQUIVALENT, "symbolic execution + bounded-FIFO schedule of every "
+                                "put/get (Kahn network: single-producer single-consumer blocking FIFOs "
+                                "with input-independent traffic are determinate, so one maximal schedule "
+                                "decides deadlock for all; docs/dataflow.md)", reason=text, cex=cex)
+        why = "" if decided else " (not decided for every schedule: a FIFO has several producers or consumers)"
+        return self.verdict(UNKNOWN, "symbolic execution", text + why)
+
     def _deadlock(self, errors: List[Optional[str]]) -> Verdict:
         if errors[0] and errors[1]:
             return self.verdict(UNKNOWN, "symbolic execution", "both programs fail: "

@@ -72,6 +72,9 @@ class FifoIssue:
     stream: str
     message: str
     certain: bool = True
+    # a certain deadlock decided for every schedule: each FIFO has one producer and one
+    # consumer process (Kahn network, determinate), so the logged schedule decides
+    kahn: bool = False
 
     def __str__(self) -> str:
         return f"{'' if self.certain else 'note: '}{self.kind}: {self.message}"
@@ -395,8 +398,11 @@ class SymbolicExecutor:
                                         f"FIFO '{f.name}' at the end"))
         if blocked:
             over_by = ", ".join(f"'{f.name}' holds up to {f.max_fill} (depth {f.depth})" for f in over)
+            shared = [f.name for f in self.fifos if len(f.putters) > 1 or len(f.getters) > 1]
+            why = (f"; FIFO '{shared[0]}' has several producer or consumer processes, so one "
+                   "schedule does not decide every schedule") if shared else ""
             issues.append(FifoIssue("overflow", over[0].name, f"under sequential order FIFO {over_by}; "
-                                    f"{blocked}"))
+                                    f"{blocked}{why}", kahn=not shared))
             return issues
         for f in over:
             issues.append(FifoIssue("overflow", f.name, f"FIFO '{f.name}' holds up to {f.max_fill} "
@@ -411,8 +417,10 @@ class SymbolicExecutor:
             procs[pid] = proc
         events = [(procs[code >> 32], (code >> 1) & 0x7FFFFFFF, bool(code & 1))
                   for code in self.trace]
+        from ..ir.effects import task_dependencies
+
         return find_deadlock(events, [f.depth for f in self.fifos],
-                             [f.name for f in self.fifos])
+                             [f.name for f in self.fifos], task_dependencies(self.module))
 
 
 def progress_line(label: str, ops: int, elapsed: float, expected: Optional[int]) -> str:

@@ -386,6 +386,13 @@ class FuncEmitter:
                             f"{values if not t.shape else '{' + values + '}'};")
             self.buffer_pragmas(s.name, t, depth)
             return
+        if s.name in self.func.attrs.get("pingpong", {}):
+            # a ping-pong pair between two dataflow processes: the producer writes every
+            # element (checked by the pingpong primitive), so there is no fill to emit
+            self.out(depth, f"{self.declarator(name, t, False)};")
+            self.out(depth, f"#pragma HLS stream variable={name} type=pipo depth=2")
+            self.buffer_pragmas(s.name, t, depth)
+            return
         if isinstance(s.init, np.ndarray):
             table = constant_table(s.init, t)
             values = ", ".join(self.table_value(v, t.dtype) for v in table.reshape(-1))
