@@ -28,7 +28,7 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, StreamPut, Store, Var,
+from ..ir.nodes import (Alloc, Const, Expr, Func, If, Load, Op, StreamPut, Store, Var,
                         While)
 from ..ir.types import ConstExprType, Qualified
 from ..ir.types import AlloType, BufferType, Int, StreamType, UInt, index
@@ -468,8 +468,13 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
         rhs = to_expr(rhs)
         if isinstance(s, ast.Slice):
             lo, hi = self.slice_bounds(s, t, target)
-            new = Op("set_slice", (base, Const(lo, index), Const(hi, index),
-                                   cast(rhs, UInt(hi - lo))), t)
+            if isinstance(lo, Expr):  # bounds known only at run time
+                from .bitops import dynamic_set_slice
+
+                new = dynamic_set_slice(base, lo, hi, rhs)
+            else:
+                new = Op("set_slice", (base, Const(lo, index), Const(hi, index),
+                                       cast(rhs, UInt(hi - lo))), t)
         else:
             if isinstance(s, ast.Tuple):
                 raise self.err(AlloTypeError, "a scalar takes one bit index", target,
