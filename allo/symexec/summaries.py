@@ -28,6 +28,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
@@ -64,14 +65,22 @@ def callee_module(module: Module, name: str) -> Module:
 
 
 def design_key(module: Module) -> Optional[str]:
-    """The structural fingerprint of ``module``'s top and what it calls (None: no key).
+    """The structural fingerprint of ``module``'s top and what it calls, whatever the top
+    function is called (a kernel proved on its own is called ``linear2d`` there and
+    ``linear2d_0`` inside a composed design); None when it has no fingerprint.
 
     Example: ``design_key(m) == design_key(m.copy())``.
     """
+    sub = callee_module(module, module.top)
+    top = dataclasses.replace(sub.funcs[module.top], name=_TOP)
+    funcs = {n: f for n, f in sub.funcs.items() if n != module.top}
     try:
-        return fingerprint(callee_module(module, module.top))
+        return fingerprint(Module({_TOP: top, **funcs}, _TOP))
     except FingerprintError:
         return None
+
+
+_TOP = "\u00a7top"  # no Allo function can be called this
 
 
 def record_proved(mod_a: Module, mod_b: Module, fp: str) -> None:
@@ -181,7 +190,7 @@ def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module
         if why is not None:
             plan.skipped[name] = why
             continue
-        how = "identical" if ka == kb else "proved" if was_proved(ka, kb, fp) else None
+        how = "identical" if ka == kb else "proved earlier" if was_proved(ka, kb, fp) else None
         if how is None:
             verdict = prove(sub_a, sub_b)
             plan.proof_stats[name] = {k: v for k, v in getattr(verdict, "stats", {}).items()
