@@ -237,6 +237,7 @@ class CallSummaries:
         self.executed: Dict[str, int] = {}  # calls run instead (aliasing, path condition)
         self.why_executed: Dict[str, str] = {}
         self.output_cells: Dict[Tuple[int, str], List[int]] = {}
+        self._memo: Dict[str, Dict[str, Dict]] = {}  # program -> callee -> interpreter memo
 
     def _vector(self, cells: List[int]) -> int:
         key = tuple(cells)
@@ -307,6 +308,18 @@ class CallSummaries:
         return None
 
     # ------------------------------------------------------------ concrete meaning
+    def memo_for(self, program: str) -> Dict[str, Dict]:
+        """Interpreter memo tables (callee name -> table) for program "A" or "B": an
+        identical callee shares one table between both programs (it is one function); a
+        pair proved equivalent does not (each program's confirmation runs its own code)."""
+        tables = self._memo.setdefault(program, {})
+        for cls in self.plan.classes.values():
+            if cls.name not in tables:
+                shared = cls.how == "identical"
+                other = self._memo.get("B" if program == "A" else "A", {})
+                tables[cls.name] = other.get(cls.name) if shared and cls.name in other else {}
+        return tables
+
     def application_of(self, nid: int) -> Optional[int]:
         """The application whose output leaf ``nid`` is, or None for a real input."""
         node = self.dag.nodes[nid]
@@ -334,6 +347,7 @@ class CallSummaries:
         from ..backends.interp import Interpreter
 
         interps: Dict[str, Any] = {}
+        memo = self.memo_for("A")  # the classes' modules are program A's callees
         dag = self.dag
         for app in apps:
             label, parts = self.app_list[app]
@@ -347,7 +361,7 @@ class CallSummaries:
                         args.append(arr)
                     else:
                         args.append(dag.evaluate([v], env)[0])
-                it = interps.get(label) or interps.setdefault(label, Interpreter(cls.module))
+                it = interps.get(label) or interps.setdefault(label, Interpreter(cls.module, memo))
                 with np.errstate(all="ignore"):
                     results = it.run(cls.name, args)
             except Exception:  # noqa: BLE001 - e.g. the callee fails on these values
