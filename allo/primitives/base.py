@@ -210,7 +210,16 @@ class Context:
         if isinstance(ref, For):
             return self.loop_site_of(ref)
         if isinstance(ref, LoopHandle):
-            ref = f"{ref.func}:{ref.band}:{ref.name}"
+            # a handle listed before a reorder/compute_at may name the loop's old band
+            # (band names stay with nest positions): the loop's unique name in its
+            # function still identifies it
+            qualified = f"{ref.func}:{ref.band}:{ref.name}"
+            func = self.module.funcs.get(ref.func)
+            if func is not None and not any(s.loop.name == ref.name and s.loop.band == ref.band
+                                            for s in loop_sites(func)):
+                if sum(s.loop.name == ref.name for s in loop_sites(func)) == 1:
+                    qualified = f"{ref.func}:{ref.name}"
+            ref = qualified
         if not isinstance(ref, str):
             raise self.refuse(f"argument {arg}={ref!r} is not a loop name",
                               hint="pass a loop name such as \"i\" or \"gemm:i\", or a loop from s.get_loops()")

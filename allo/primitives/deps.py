@@ -8,8 +8,8 @@ dependence is reversed by this new execution order" as z3 constraints, so
 element as a witness).
 
 Everything is conservative: a non-affine index, a call or a stream operation is an access
-to an unknown element (it conflicts with every access to the same buffer), a non-affine
-loop bound leaves the loop variable unconstrained, and conditions are ignored (the
+to an unknown element (it conflicts with every access to the same buffer), a loop bound with
+no exact index form leaves the loop variable unconstrained, and conditions are ignored (the
 iteration space is over-approximated). Over-approximation can only cause a refusal, never
 an unsound acceptance.
 
@@ -29,7 +29,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import z3
 
-from ..ir.index import IndexForm, affine_form
+from ..ir.index import IndexForm, affine_form, index_form
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Op, Return, Stmt,
                         Store, StreamGet, StreamPut, Var, While, child_bodies, stmt_exprs,
                         walk_expr, walk_stmts)
@@ -115,7 +115,7 @@ class Instance:
                 continue
             v = z3.Int(f"{loop.var}_{tag}")
             self.env[loop.var] = v
-            lo, hi = affine_form(loop.lo), affine_form(loop.hi)
+            lo, hi = index_form(loop.lo), index_form(loop.hi)  # exact (min/max are z3 Ifs)
             if lo is not None:
                 self.constraints.append(v >= form_term(lo, self.env))
                 if loop.step != 1:
