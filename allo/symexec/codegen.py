@@ -121,10 +121,16 @@ class ModuleCompiler:
         self.sources: Dict[str, str] = {}
 
     def glob(self, key: Any, make: Callable[[], Any], prefix: str) -> str:
-        """The global name of a (cached) helper object."""
+        """The global name of a (cached) helper object.
+
+        Globals live in their own namespace (``_g`` + prefix + number): a function's locals
+        come from ``fresh`` (``_c7``, ``_t3``), and a global that shared a local's name would
+        be shadowed in the whole function, so it would read the local's value (a constant
+        replaced by a condition: wrong verdicts) or raise ``UnboundLocalError``.
+        """
         name = self._glob_keys.get(key)
         if name is None:
-            name = f"{prefix}{len(self._glob_keys)}"
+            name = f"_g{prefix}{len(self._glob_keys)}"
             self._glob_keys[key] = name
             self.g[name] = make()
         return name
