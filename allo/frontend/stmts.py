@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, StreamPut, Store, Var,
                         While)
-from ..ir.types import ConstExprType
+from ..ir.types import ConstExprType, Qualified
 from ..ir.types import AlloType, BufferType, Int, StreamType, UInt, index
 from .context import MISSING, Resolver, SourceInfo
 from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj
@@ -257,6 +257,10 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
             from .meta import declare_constexpr
 
             return declare_constexpr(self, node, t.dtype)
+        if isinstance(t, Qualified):
+            from .stateful import declare_qualified
+
+            return declare_qualified(self, node, t)
         if isinstance(t, (AlloType, StreamType)):
             t = BufferType(t, ())
         if name in self.symbols:
