@@ -35,7 +35,8 @@ import itertools
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import (Alloc, BufRef, Call, Const, Func, StreamGet, StreamPut, map_stmt_exprs,
+from ..ir.nodes import (Alloc, BufRef, Call, Const, For, Func, If, StreamGet, StreamPut,
+                        map_stmt_exprs,
                         stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import AlloType, BufferType, StreamType, index
 from ..frontend.context import MISSING, Resolver, SourceInfo
@@ -239,7 +240,8 @@ class RegionLowerer(FuncLowerer):
                              evaluated_annotations=False)
         lw.stream_params = {n: streams[n] for n in used}
         func = lw.run()
-        if not func.body:
+        func.body = prune_idle(func.body)
+        if all(isinstance(s, Alloc) for s in func.body):
             return None  # an idle PE (a `pass` branch): no process at all
         ptypes = {p.name: p.type for p in params}
         for kp, rp in zip(func.params, bound):
@@ -323,6 +325,23 @@ def strip_get_pid(lw: Any, node: ast.FunctionDef, mapping: List[int],
                          "at the top of the kernel", n, hint="write 'i, j = df.get_pid()' "
                          "as a top-level statement of the kernel")
     return body, names
+
+
+def prune_idle(body: List[Any]) -> List[Any]:
+    """``body`` without loops and ifs that do nothing (a meta_if ``pass`` inside a loop)."""
+    out = []
+    for s in body:
+        if isinstance(s, For):
+            s.body = prune_idle(s.body)
+            if all(isinstance(x, Alloc) for x in s.body):
+                continue
+        elif isinstance(s, If):
+            s.then_body, s.else_body = prune_idle(s.then_body), prune_idle(s.else_body)
+            if not s.then_body and not s.else_body and not any(
+                    isinstance(x, StreamGet) for x in walk_expr(s.cond)):
+                continue
+        out.append(s)
+    return out
 
 
 def _is_get_pid(e: ast.AST) -> bool:

@@ -293,6 +293,15 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                     return self.stream_put(base, v)
                 raise self.err(AlloTypeError, "'.put(...)' needs a stream", v,
                                hint="declare the buffer as Stream[T, depth]")
+            if isinstance(f, ast.Attribute) and f.attr == "get" and not v.args:
+                base = self.lower(f.value)
+                if isinstance(base, BufView) and base.is_stream:
+                    # a get whose value is dropped still pops the FIFO (a drain)
+                    value = self.stream_get(base, v)
+                    name = self.fresh(base.name)
+                    self.declare(name, BufferType(value.type, ()), node)
+                    self.emit(Store(name, (), value, loc=self.info.loc(node)))
+                    return
             callee = self.callee_object(v)
             if callee is not None:
                 self.call_kernel(v, callee)
