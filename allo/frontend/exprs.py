@@ -493,6 +493,12 @@ class ExprLowerer:
             raise self.err(AlloTypeError, f"'{view.name}' is an array of streams; index it "
                            f"fully ({len(view.shape)} more index(es)) before '.get()'", node,
                            hint=f"e.g. {view.name}[i, j].get()")
+        if view.type.dtype.block:
+            raise self.err(AlloTypeError, f"'{view.name}' is a stream of "
+                           f"{list(view.type.dtype.block)} blocks; read a block into a "
+                           "declared buffer", node,
+                           hint=f"write blk: {view.type.dtype.dtype!r}"
+                                f"{list(view.type.dtype.block)} = {view.name}.get()")
         return StreamGet(view.name, view.prefix, view.type.dtype.dtype)
 
     def call_object(self, obj: Any, node: ast.Call) -> Any:
