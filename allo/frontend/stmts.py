@@ -594,7 +594,16 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                            hint="only integers (intN/uintN) have bits")
         s = target.slice
         rhs = to_expr(rhs)
-        if isinstance(s, ast.Slice):
+        dyn = self.dynamic_slice(s, t, target) if isinstance(s, ast.Slice) else None
+        if dyn is not None:  # x[lo : lo + W] = v with a runtime lo: clear, then or in
+            lo_e, width = dyn
+            ones = (1 << width) - 1
+            if t.signed and ones >= 1 << (t.bits - 1):
+                ones -= 1 << t.bits  # the same bits, as a value of the signed type
+            mask = Op("shl", (Const(ones, t), lo_e), t)
+            value = Op("shl", (cast(cast(rhs, UInt(width)), t), lo_e), t)
+            new = Op("or", (Op("and", (base, Op("not", (mask,), t)), t), value), t)
+        elif isinstance(s, ast.Slice):
             lo, hi = self.slice_bounds(s, t, target)
             new = Op("set_slice", (base, Const(lo, index), Const(hi, index),
                                    cast(rhs, UInt(hi - lo))), t)
