@@ -475,9 +475,43 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
         if isinstance(target, ast.Name):
             return self.assign_name(target, node.value, node)
         if isinstance(target, ast.Subscript):
+            if self.assign_rows(target, node):
+                return
             return self.assign_subscript(target, self.lower_rhs(node.value), node)
         raise self.err(AlloSyntaxError, "cannot assign to this target", target,
                        hint="assign to a name, a buffer element A[i, j] or bits x[k]")
+
+    def assign_rows(self, target: ast.Subscript, node: ast.Assign) -> bool:
+        """``A[i, :] = B``: leading indices then only full slices copy a buffer into the
+        part of ``A`` they select. False when ``target`` is not of that form."""
+        from . import arrays
+
+        elts = list(target.slice.elts) if isinstance(target.slice, ast.Tuple) else [target.slice]
+        full = [isinstance(e, ast.Slice) and e.lower is None and e.upper is None
+                and e.step is None for e in elts]
+        k = full.index(True) if True in full else len(elts)
+        if k == len(elts) or not all(full[k:]):
+            return False
+        base = self.lower(target.value)
+        if not isinstance(base, BufView) or base.is_stream:
+            return False
+        self.check_writable(base.name, target)
+        view = base
+        if k:
+            lead = ast.Tuple(elts[:k], ast.Load()) if k > 1 else elts[0]
+            view = self.buffer_subscript(base, ast.copy_location(
+                ast.Subscript(target.value, ast.copy_location(lead, elts[0]), ast.Load()),
+                target))
+        if not isinstance(view, BufView) or len(view.shape) != len(elts) - k:
+            return False
+        rhs = self.lower(node.value)
+        if isinstance(rhs, BufView):
+            arrays.copy_into(self, view, rhs, node.value)
+            return True
+        value = to_expr(self.require_scalar(rhs, node.value))  # A[i, :] = v fills
+        arrays.nest(self, arrays.band_name(self, "fill", None), view.shape, node,
+                    lambda ivs: [arrays.store(self, view, ivs, value, node)])
+        return True
 
     def lower_rhs(self, v: ast.AST) -> Any:
         return self.scalar(v)
