@@ -51,6 +51,13 @@ class KernelSpec:
 
     def __init__(self, node: ast.FunctionDef, mapping: List[int], args: Optional[List[str]]):
         self.node, self.mapping, self.args = node, mapping, args
+        # names the body mentions, and whether get_pid() appears nested (an error):
+        # computed once, not per instance
+        self.names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        self.nested_get_pid = [n for s in node.body if not (isinstance(s, ast.Assign)
+                                                             and _is_get_pid(s.value))
+                               for n in ast.walk(s) if isinstance(n, ast.Call)
+                               and _is_get_pid(n)]
 
     def pids(self) -> List[Tuple[int, ...]]:
         return list(itertools.product(*(range(p) for p in self.mapping)))
@@ -203,7 +210,7 @@ class RegionLowerer(FuncLowerer):
     def lower_instance(self, spec: KernelSpec, pid: Tuple[int, ...], params: List[Any],
                        streams: Dict[str, BufferType], consts: Dict[str, Any]) -> Optional[dict]:
         node = spec.node
-        body, pid_names = strip_get_pid(self, node, spec.mapping, pid)
+        body, pid_names = strip_get_pid(self, spec, pid)
         kparams = [a.arg for a in node.args.args]
         if spec.args is None:
             region_params = {p.name for p in params}
@@ -220,7 +227,7 @@ class RegionLowerer(FuncLowerer):
                                f"parameter(s) but args= lists {len(spec.args)}", node,
                                hint="give args= one region parameter per kernel parameter")
             bound = list(spec.args)
-        used = [n for n in streams if n not in kparams and _mentions(body, n)]
+        used = [n for n in streams if n not in kparams and n in spec.names]
         fd = copy.copy(node)
         fd.decorator_list = []
         fd.body = body or [ast.Pass()]
@@ -291,10 +298,11 @@ class InstanceLowerer(FuncLowerer):
 
 
 # ---------------------------------------------------------------- helpers
-def strip_get_pid(lw: Any, node: ast.FunctionDef, mapping: List[int],
+def strip_get_pid(lw: Any, spec: KernelSpec,
                   pid: Tuple[int, ...]) -> Tuple[List[ast.stmt], Dict[str, Any]]:
     """The kernel body without its ``... = df.get_pid()`` statements, and the pid names
     bound to this instance's indices."""
+    node, mapping = spec.node, spec.mapping
     names: Dict[str, Any] = {}
     body = []
     for stmt in node.body:
@@ -319,11 +327,10 @@ def strip_get_pid(lw: Any, node: ast.FunctionDef, mapping: List[int],
                              hint="write 'i, j = df.get_pid()'")
             continue
         body.append(stmt)
-    for n in ast.walk(ast.Module(body=body, type_ignores=[])):
-        if isinstance(n, ast.Call) and _is_get_pid(n):
-            raise lw.err(AlloSyntaxError, "get_pid() must be called as a statement of its own "
-                         "at the top of the kernel", n, hint="write 'i, j = df.get_pid()' "
-                         "as a top-level statement of the kernel")
+    for n in spec.nested_get_pid:
+        raise lw.err(AlloSyntaxError, "get_pid() must be called as a statement of its own "
+                     "at the top of the kernel", n, hint="write 'i, j = df.get_pid()' "
+                     "as a top-level statement of the kernel")
     return body, names
 
 
@@ -350,11 +357,6 @@ def _is_get_pid(e: ast.AST) -> bool:
     f = e.func
     return (isinstance(f, ast.Attribute) and f.attr == "get_pid") or \
         (isinstance(f, ast.Name) and f.id == "get_pid")
-
-
-def _mentions(body: List[ast.stmt], name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name
-               for s in body for n in ast.walk(s))
 
 
 def _stream(t: Any) -> bool:

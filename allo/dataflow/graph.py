@@ -22,23 +22,23 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 Channel = Tuple[str, Optional[Tuple[int, ...]]]
 
 
-def overlaps(a: Channel, b: Channel) -> bool:
-    """Do two channels name a common FIFO (``None`` stands for every element)?"""
-    return a[0] == b[0] and (a[1] is None or b[1] is None or a[1] == b[1])
-
-
 def edges(procs: Sequence[Tuple[str, Set[Channel], Set[Channel]]]) -> Dict[str, Set[str]]:
     """``producer -> {consumers}`` over the processes' put and get channels."""
     out: Dict[str, Set[str]] = {name: set() for name, _, _ in procs}
-    by_stream: Dict[str, List[Tuple[str, Channel]]] = {}
+    getters: Dict[Channel, List[str]] = {}      # exact channel -> processes
+    any_getters: Dict[str, List[str]] = {}      # stream -> processes reading any element
+    elem_getters: Dict[str, List[str]] = {}     # stream -> processes reading some element
     for name, _, gets in procs:
         for g in gets:
-            by_stream.setdefault(g[0], []).append((name, g))
+            getters.setdefault(g, []).append(name)
+            (any_getters if g[1] is None else elem_getters).setdefault(g[0], []).append(name)
     for name, puts, _ in procs:
         for p in puts:
-            for consumer, g in by_stream.get(p[0], ()):
-                if overlaps(p, g):
-                    out[name].add(consumer)
+            out[name].update(any_getters.get(p[0], ()))
+            if p[1] is None:
+                out[name].update(elem_getters.get(p[0], ()))
+            else:
+                out[name].update(getters.get(p, ()))
     return out
 
 
@@ -101,4 +101,4 @@ def find_cycle(succ: Dict[str, Set[str]], names: List[str]) -> List[str]:
     return []
 
 
-__all__ = ["process_order", "edges", "overlaps", "find_cycle"]
+__all__ = ["process_order", "edges", "find_cycle"]

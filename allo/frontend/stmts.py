@@ -335,7 +335,7 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
         st = stream.type.dtype
         buf = self.lower(block) if put else BufView(block, (), self.symbols[block].type)
         if not isinstance(buf, BufView) or buf.is_stream or tuple(buf.shape) != st.block:
-            shown = list(buf.shape) if isinstance(buf, BufView) else "a scalar"
+            shown = list(buf.shape) if isinstance(buf, BufView) and buf.shape else "a scalar"
             raise self.err(AlloTypeError, f"stream '{stream.name}' carries blocks of shape "
                            f"{list(st.block)}, not {shown}", node,
                            hint=f"put and get whole {st.dtype!r}{list(st.block)} buffers")
