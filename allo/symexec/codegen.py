@@ -119,6 +119,8 @@ class ModuleCompiler:
         self._glob_keys: Dict[Any, str] = {}
         self._funcs: Dict[str, str] = {}
         self.sources: Dict[str, str] = {}
+        # callee name -> label of its summary class, for a modular proof (else empty)
+        self.summary_labels: Dict[str, str] = getattr(runtime, "summary_labels", None) or {}
 
     def glob(self, key: Any, make: Callable[[], Any], prefix: str) -> str:
         """The global name of a (cached) helper object."""
@@ -534,7 +536,12 @@ class _FunctionCompiler:
             args.append(code)
         fn = self.unit.func_name(s.callee)
         res = self.fresh("_res")
-        self.emit(f"{res} = {fn}(pc{''.join(', ' + a for a in args)})")
+        label = self.unit.summary_labels.get(s.callee)
+        if label is not None:  # modular proof: an uninterpreted application (symexec.modular)
+            self.emit(f"{res} = X.summaries.apply(X, {label!r}, {fn}, pc, [{', '.join(args)}])")
+        else:
+            self.emit(f"X.count_call({s.callee!r})")
+            self.emit(f"{res} = {fn}(pc{''.join(', ' + a for a in args)})")
         for k, name in enumerate(s.results):
             info = self.buf(name)
             if info.kind == "scalar":

@@ -68,6 +68,9 @@ class FifoIssue:
     stream: str
     message: str
     certain: bool = True
+    # a certain deadlock decided for every schedule: each FIFO has one producer and one
+    # consumer process (Kahn network, determinate), so the logged schedule decides
+    kahn: bool = False
 
     def __str__(self) -> str:
         return f"{'' if self.certain else 'note: '}{self.kind}: {self.message}"
@@ -151,8 +154,13 @@ class SymbolicExecutor:
                  max_while: int = 1_000_000, progress: Optional[bool] = None,
                  input_names: Optional[List[str]] = None, label: str = "",
                  expected_ops: Optional[int] = None,
-                 memory: Optional[MemoryBudget] = None) -> None:
+                 memory: Optional[MemoryBudget] = None, summaries: Any = None,
+                 summary_labels: Optional[Dict[str, str]] = None) -> None:
         self.module, self.dag = module, dag
+        # modular proofs (allo.symexec.modular): calls to these callees are summarized
+        self.summaries = summaries
+        self.summary_labels: Dict[str, str] = dict(summary_labels or {})
+        self.callee_runs: Dict[str, int] = {}  # function bodies executed symbolically
         # the leaves are named by these (by position), so two programs share their inputs
         self.input_names = input_names
         self.max_ops, self.max_while = max_ops, max_while
@@ -184,11 +192,12 @@ class SymbolicExecutor:
                 raise NotSICF(f"stream parameter '{p.name}' of the top function is not supported")
             if isinstance(t, BufferType):
                 self.reserve(t.size, _INPUT_BYTES)
-                store = [self.dag.input(leaf, c, t.dtype) for c in range(t.size)]
+                store = self.dag.input_block(leaf, t.size, t.dtype)
                 self.dag.shapes[leaf] = t.shape
                 args.append(View(p.name, store, 0, t.shape, t.dtype))
             else:
                 args.append(self.dag.input(leaf, -1, t))
+        self.count_call(func.name)
         try:
             unit = ModuleCompiler(self.module, self.dag, self)
             top = unit.function(func.name)
@@ -238,6 +247,10 @@ class SymbolicExecutor:
                     f"a buffer of {cells:,} cells needs about {cells * per_cell / 2**20:,.0f} "
                     f"MiB, over the remaining budget of "
                     f"{(self.memory.limit - grown) / 2**20:,.0f} MiB (verify(max_memory=...) in bytes)")
+
+    def count_call(self, callee: str) -> None:
+        """Count a callee body executed symbolically (the modular proofs' counter)."""
+        self.callee_runs[callee] = self.callee_runs.get(callee, 0) + 1
 
     def over(self) -> None:
         raise BudgetExceeded(f"more than {self.max_ops} operations")
@@ -365,8 +378,11 @@ class SymbolicExecutor:
                                         f"FIFO '{f.name}' at the end"))
         if blocked:
             over_by = ", ".join(f"'{f.name}' holds up to {f.max_fill} (depth {f.depth})" for f in over)
+            shared = [f.name for f in self.fifos if len(f.putters) > 1 or len(f.getters) > 1]
+            why = (f"; FIFO '{shared[0]}' has several producer or consumer processes, so one "
+                   "schedule does not decide every schedule") if shared else ""
             issues.append(FifoIssue("overflow", over[0].name, f"under sequential order FIFO {over_by}; "
-                                    f"{blocked}"))
+                                    f"{blocked}{why}", kahn=not shared))
             return issues
         for f in over:
             issues.append(FifoIssue("overflow", f.name, f"FIFO '{f.name}' holds up to {f.max_fill} "
@@ -381,8 +397,10 @@ class SymbolicExecutor:
             procs[pid] = proc
         events = [(procs[code >> 32], (code >> 1) & 0x7FFFFFFF, bool(code & 1))
                   for code in self.trace]
+        from ..ir.effects import task_dependencies
+
         return find_deadlock(events, [f.depth for f in self.fifos],
-                             [f.name for f in self.fifos])
+                             [f.name for f in self.fifos], task_dependencies(self.module))
 
 
 def progress_line(label: str, ops: int, elapsed: float, expected: Optional[int]) -> str:

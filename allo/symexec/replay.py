@@ -114,18 +114,21 @@ def copy_args(args: List[Any]) -> List[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
 
-def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] = None
+def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] = None,
+                    memo_calls: frozenset = frozenset()
                     ) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
     """Live-outs (``return[i]`` then buffer arguments) of one interpreter run, or the error.
 
     Buffer arguments are keyed by ``names`` (by position) when given: two programs are
     compared parameter by parameter in order, whatever their parameters are called.
+    ``memo_calls`` names callees that are deterministic functions of their arguments: their
+    calls are memoized on the argument bytes (modular proofs).
     Example: ``run_interpreter(mod_b, args, names=["A", "B"])[0]["A"]``."""
     func = module.top_func
     mine = copy_args(args)
     try:
         with np.errstate(all="ignore"):
-            ret = Interpreter(module)(*mine)
+            ret = Interpreter(module, memo_calls=memo_calls)(*mine)
     except Exception as exc:  # the program failed on this input (e.g. a deadlock)
         return None, f"{type(exc).__name__}: {exc}"
     if len(func.results) == 0:

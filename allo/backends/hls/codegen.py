@@ -216,6 +216,10 @@ class FuncEmitter:
         layout = self.layouts.get((self.func.name, name))
         if layout is not None and isinstance(t, BufferType) and t.shape:
             self.lines += [pad + line for line in _partition_pragmas(cname, layout)]
+        memory = getattr(t, "memory", None)
+        bind = memory.hls_pragma(cname, t.is_stream) if memory is not None else None
+        if bind is not None:
+            self.lines.append(pad + bind)
 
     # ------------------------------------------------------------ statements
     def block(self, stmts: Sequence[Stmt], depth: int, last_in_func: bool = False) -> None:
@@ -370,6 +374,13 @@ class FuncEmitter:
             # a named FIFO: C simulation's "read of empty stream" error can say which one
             label = f'("{_c_string(s.name)}")' if not t.shape else ""
             self.out(depth, self.declarator(name, t, False) + label + ";")
+            self.buffer_pragmas(s.name, t, depth)
+            return
+        if s.name in self.func.attrs.get("pingpong", {}):
+            # a ping-pong pair between two dataflow processes: the producer writes every
+            # element (checked by the pingpong primitive), so there is no fill to emit
+            self.out(depth, f"{self.declarator(name, t, False)};")
+            self.out(depth, f"#pragma HLS stream variable={name} type=pipo depth=2")
             self.buffer_pragmas(s.name, t, depth)
             return
         if isinstance(s.init, np.ndarray):

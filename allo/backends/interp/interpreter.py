@@ -348,10 +348,14 @@ class Interpreter:
     arrays in place for kernels without results.
     """
 
-    def __init__(self, module: Module):
+    def __init__(self, module: Module, memo_calls: frozenset = frozenset()):
         verify_ir(module)  # ill-typed IR has no meaning to run: raise the IRError up front
         self.module = module
         self._compiled: Dict[str, Callable[[Sequence[Any]], list]] = {}
+        # callees that are deterministic functions of their arguments (the modular proofs'
+        # summarized callees): a repeated call on identical argument bytes reuses the result
+        self.memo_calls = memo_calls
+        self._memo: Dict[tuple, tuple] = {}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         top = self.module.top_func
@@ -376,8 +380,27 @@ class Interpreter:
         Example: ``Interpreter(m).run("f", [np.zeros(4, np.int8)]) == []``.
         """
         fn = self.compiled(func_name)
+        if func_name in self.memo_calls:
+            return self._memoized(func_name, fn, container_args)
         with np.errstate(all="ignore"):
             return fn(container_args)
+
+    def _memoized(self, func_name: str, fn: Callable, args: Sequence[Any]) -> list:
+        key = (func_name, *(("a", a.dtype.str, a.shape, a.tobytes()) if isinstance(a, np.ndarray)
+                            else ("s", type(a).__name__, np.asarray(a).dtype.str,
+                                  np.asarray(a).tobytes()) for a in args))
+        hit = self._memo.get(key)
+        if hit is None:
+            with np.errstate(all="ignore"):
+                results = fn(args)
+            after = tuple(a.copy() if isinstance(a, np.ndarray) else None for a in args)
+            hit = self._memo[key] = (after, [np.copy(r) if isinstance(r, np.ndarray) else r
+                                             for r in results])
+        after, results = hit
+        for a, final in zip(args, after):
+            if final is not None:
+                a[...] = final
+        return [np.copy(r) if isinstance(r, np.ndarray) else r for r in results]
 
 
 def run_func(module: Module, func_name: str, container_args: Sequence[Any]) -> list:
