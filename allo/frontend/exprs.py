@@ -314,7 +314,9 @@ class ExprLowerer:
         if isinstance(lo, PyVal) and isinstance(hi, PyVal):
             return None
         forms = [affine_form(convert(to_expr(v), index)) for v in (lo, hi)]
-        if None in forms or {a for a in forms[0].terms} != {a for a in forms[1].terms}:
+        if None in forms:
+            return None  # data-dependent bounds: slice_bounds refuses them
+        if set(forms[0].terms) != set(forms[1].terms):
             raise self.err(AlloTypeError, "a bit slice with runtime bounds needs a constant "
                            "width (hi - lo)", s, hint="write x[w * m : w * (m + 1)] with a "
                                                       "constant w")
