@@ -150,8 +150,18 @@ class Schedule:
             raise ScheduleError(f"no function named {name!r}",
                                 hint=f"functions: {', '.join(self._ir.funcs)}")
         bands: Dict[str, Dict[str, LoopHandle]] = {}
+        nested: Dict[str, Dict[str, LoopHandle]] = {}  # loops of bands nested in a band
         for site in loop_sites(self._ir.funcs[name]):
-            bands.setdefault(site.loop.band, {})[site.loop.name] = LoopHandle(name, site.loop.band, site.loop.name)
+            handle = LoopHandle(name, site.loop.band, site.loop.name)
+            bands.setdefault(site.loop.band, {})[site.loop.name] = handle
+            # an imperfect nest: a loop inside another band's loop is also reachable from
+            # every enclosing band (``loops.S_i_0.j0``), as public Allo lists them; the
+            # handle keeps the loop's own band, so primitives resolve the same loop
+            for outer_band in dict.fromkeys(l.band for l in site.enclosing if l.band != site.loop.band):
+                nested.setdefault(outer_band, {}).setdefault(site.loop.name, handle)
+        for band, loops in nested.items():
+            for loop_name, handle in loops.items():
+                bands[band].setdefault(loop_name, handle)  # the band's own loops win a clash
         return LoopNest({b: LoopBand(b, loops) for b, loops in bands.items()})
 
     def __getattr__(self, name: str) -> BufferHandle:
