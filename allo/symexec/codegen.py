@@ -46,6 +46,9 @@ from .builders import make_builder, make_const_converter
 from .dag import Dag
 
 _RING = {"add": "+", "sub": "-", "mul": "*"}
+# index comparisons as Python operators: both sides are exact int64 values (wrapped where
+# the ring arithmetic is unbounded), so the Python comparison is the registry's meaning
+_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 # CPython's limits per function: 20 nested loop blocks, 100 indentation levels
 _MAX_BLOCKS = 16
 _MAX_INDENT = 60
@@ -269,9 +272,23 @@ class _FunctionCompiler:
             return f"({a} {_RING[e.op]} {b})", True
         if e.type == index and e.op == "neg" and e.args[0].type == index:
             return f"(-{self.static(e.args[0])[0]})", True
+        if self.is_index_compare(e):
+            return f"(1 if {self.static_test(e)} else 0)", False
         ats = tuple(a.type for a in e.args)
         fn = self.unit.concrete_fn(e.op, ats, e.type)
         return f"{fn}({', '.join(self.static_value(a) for a in e.args)})", False
+
+    @staticmethod
+    def is_index_compare(e: Expr) -> bool:
+        return isinstance(e, Op) and e.op in _COMPARE and len(e.args) == 2 and \
+            all(a.type == index for a in e.args)
+
+    def static_test(self, e: Expr) -> str:
+        """Python code of a static condition for an ``if``: a bare comparison if it is one."""
+        if self.is_index_compare(e):
+            a, b = (self.static_value(x) for x in e.args)
+            return f"{a} {_COMPARE[e.op]} {b}"
+        return self.static_value(e)
 
     def static_value(self, e: Expr) -> str:
         code, raw = self.static(e)
@@ -469,7 +486,7 @@ class _FunctionCompiler:
 
     def _if(self, s: If) -> None:
         if self.is_static(s.cond):
-            self.emit(f"if {self.static_value(s.cond)}:")
+            self.emit(f"if {self.static_test(s.cond)}:")
             self.depth += 1
             self.block(s.then_body, count=True)
             self.depth -= 1

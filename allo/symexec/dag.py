@@ -44,6 +44,45 @@ CONST, INPUT = 0, 1
 OP_NAMES: List[str] = ["const", "input", *sorted(REGISTRY)]
 OPCODE: Dict[str, int] = {n: i for i, n in enumerate(OP_NAMES)}
 
+# Hash-consing keys. An op node of arity 1..3 is keyed by one packed int (arity, opcode,
+# type id, then each child id in 32 bits): hashing and comparing a small int is several
+# times cheaper than a tuple, and the symbolic executor interns one node per op. The
+# packing is injective because the arity fixes the number of child fields, opcodes and
+# type ids are bounded below, and no node id reaches 2**32 (``MAX_NODES``). Leaves, wider
+# nodes and (never in practice) type ids past 2**16 keep their tuple as the key; an int
+# never equals a tuple, so the two kinds cannot collide.
+ID_BITS = 32
+MAX_NODES = 1 << ID_BITS
+_TYPE_BITS, _CODE_BITS = 16, 12
+assert len(OP_NAMES) < 1 << _CODE_BITS
+
+
+def key_prefix(code: int, tt: int, arity: int) -> int:
+    """The packed key of an op node with no children yet (shift in each child's id).
+
+    Example: ``key_prefix(OPCODE["add"], 0, 2) << 64 | x << 32 | y`` keys ``add(x, y)``.
+    """
+    return (arity << _CODE_BITS | code) << _TYPE_BITS | tt
+
+
+def node_key(node: Tuple) -> Any:
+    """The key under which ``node`` is hash-consed in :attr:`Dag.ids`.
+
+    Example: ``node_key((CONST, 0, 5)) == (CONST, 0, 5)`` (leaves keep their tuple).
+    """
+    n = len(node) - 2
+    if node[0] > INPUT and 1 <= n <= 3 and node[1] < 1 << _TYPE_BITS:
+        k = key_prefix(node[0], node[1], n)
+        for c in node[2:]:
+            k = k << ID_BITS | c
+        return k
+    return node
+
+
+def too_many_nodes() -> MemoryError:
+    """The error for a DAG past ``MAX_NODES`` nodes (its ids no longer fit the packed keys)."""
+    return MemoryError(f"the expression DAG reached {MAX_NODES:,} nodes")
+
 _FLOAT_RANK = {"f16": (5, 11), "bf16": (8, 8), "f32": (8, 24), "f64": (11, 53)}
 
 
@@ -81,7 +120,7 @@ class Dag:
             raise ValueError(f"fp policy must be 'exact' or 'reassoc', got {fp!r}")
         self.fp = fp
         self.nodes: List[Tuple] = []
-        self.ids: Dict[Tuple, int] = {}
+        self.ids: Dict[Any, int] = {}  # node_key(node) -> node id
         self.types: List[AlloType] = []
         self.type_ids: Dict[AlloType, int] = {}
         self.names: List[str] = []
@@ -111,11 +150,15 @@ class Dag:
         """The concrete value of a constant node."""
         return self.values[nid]
 
-    def _intern(self, key: Tuple) -> int:
+    def _intern(self, node: Tuple) -> int:
+        key = node_key(node)
         nid = self.ids.get(key)
         if nid is None:
-            nid = self.ids[key] = len(self.nodes)
-            self.nodes.append(key)
+            nid = len(self.nodes)
+            if nid >= MAX_NODES:
+                raise too_many_nodes()
+            self.ids[key] = nid
+            self.nodes.append(node)
         return nid
 
     def __len__(self) -> int:
@@ -419,4 +462,5 @@ def _py(v: Any) -> Any:
         return v
 
 
-__all__ = ["Dag", "CONST", "INPUT", "OP_NAMES", "OPCODE"]
+__all__ = ["Dag", "CONST", "INPUT", "OP_NAMES", "OPCODE", "ID_BITS", "MAX_NODES", "key_prefix",
+           "node_key", "too_many_nodes"]

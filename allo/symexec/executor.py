@@ -131,8 +131,6 @@ class _Fifo:
     index: int = 0
     items: deque = field(default_factory=deque)
     max_fill: int = 0
-    putters: set = field(default_factory=set)
-    getters: set = field(default_factory=set)
     overflow_by: Optional[Any] = None  # process that first overfilled it
 
 
@@ -165,6 +163,8 @@ class SymbolicExecutor:
         # bounded-FIFO deadlock check (fifo_schedule) when a FIFO exceeds its depth
         self.trace = array("q")
         self._pids: Dict[Any, int] = {}
+        self._last_proc: Any = object()  # the process of the last FIFO access, and its pid
+        self._last_pid = -1
         self._tokens = 0
         self._t0 = 0.0
         self._progress = sys.stderr.isatty() if progress is None else progress
@@ -322,8 +322,9 @@ class SymbolicExecutor:
     def get(self, fifo: "_Fifo", pc: Optional[int]) -> int:
         if pc is not None:
             raise NotSICF(f"read of stream '{fifo.name}' under a data-dependent condition")
-        fifo.getters.add(self.process)
-        self.trace.append(self._pid() << 32 | fifo.index << 1)
+        proc = self.process
+        pid = self._last_pid if proc is self._last_proc else self._pid(proc)
+        self.trace.append(pid << 32 | fifo.index << 1)
         if not fifo.items:
             raise Deadlock(f"read of empty FIFO '{fifo.name}' (sequential order)")
         return fifo.items.popleft()
@@ -333,17 +334,21 @@ class SymbolicExecutor:
             raise NotSICF(f"write to stream '{fifo.name}' under a data-dependent condition")
         items = fifo.items
         items.append(value)
-        fifo.putters.add(self.process)
-        self.trace.append(self._pid() << 32 | fifo.index << 1 | 1)
+        proc = self.process
+        pid = self._last_pid if proc is self._last_proc else self._pid(proc)
+        self.trace.append(pid << 32 | fifo.index << 1 | 1)
         if len(items) > fifo.max_fill:
             fifo.max_fill = len(items)
             if fifo.max_fill > fifo.depth and fifo.overflow_by is None:
-                fifo.overflow_by = self.process
+                fifo.overflow_by = proc
 
-    def _pid(self) -> int:
-        pid = self._pids.get(self.process)
+    def _pid(self, proc: Any) -> int:
+        """The number of process ``proc`` in the trace; remembered for the next FIFO access
+        (a process tuple nests its parents, so hashing it per access would be costly)."""
+        pid = self._pids.get(proc)
         if pid is None:
-            pid = self._pids[self.process] = len(self._pids)
+            pid = self._pids[proc] = len(self._pids)
+        self._last_proc, self._last_pid = proc, pid
         return pid
 
     def _finish_progress(self) -> None:
