@@ -44,6 +44,7 @@ from ..ir.types import (AlloType, BufferType, Fixed, Float, StreamType, bool_, f
 from ..semantics.values import const_value
 from .builders import make_builder, make_const_converter
 from .dag import Dag
+from .narrowing import narrow_widened
 
 _RING = {"add": "+", "sub": "-", "mul": "*"}
 # index comparisons as Python operators: both sides are exact int64 values (wrapped where
@@ -345,6 +346,7 @@ class _FunctionCompiler:
                 raise CompileNotSICF(f"'{e.stream}' is not a stream")
             return f"X.get({info.store}[{self.address(info, e.indices, 'a stream index')}], pc)"
         if isinstance(e, Op):
+            e = narrow_widened(e)
             ats = tuple(a.type for a in e.args)
             if e.op == "cast" and ats[0] == e.type:
                 return self.dyn(e.args[0])
