@@ -10,7 +10,9 @@ real primitives of each tree):
 * ``gemm``: a float32 GEMM with a non-trivial schedule (split i by 8, reorder k/j,
   buffer_at C, pipeline) against its algorithm.
 
-Symbolic ops are the executor's own count (identical in both trees for the same design:
+Seconds are the child's CPU time (``time.process_time``: on a shared machine the wall
+time mostly measures the other processes; it is printed beside it). Symbolic ops are the
+executor's own count (identical in both trees for the same design:
 the bench checks it). The baseline tree is exported with ``git archive`` into a temporary
 directory (no worktree, nothing changes in the repository) unless ``--base DIR`` is given.
 
@@ -85,10 +87,10 @@ def child(design: str, n: int) -> dict:
     from allo.symexec import verify
 
     a, b = DESIGNS[design](n)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     v = verify(a, b, progress=False)
-    secs = time.perf_counter() - t
-    return dict(status=v.status, ops=v.stats["ops_A"] + v.stats["ops_B"], seconds=secs)
+    cpu, wall = time.process_time() - c, time.perf_counter() - t
+    return dict(status=v.status, ops=v.stats["ops_A"] + v.stats["ops_B"], seconds=cpu, wall=wall)
 
 
 def measure(tree: str, design: str, n: int) -> dict:
@@ -124,8 +126,8 @@ def main() -> None:
         trees = {"this tree": ROOT, args.base_commit: base}
         print(f"symbolic-execution throughput at n = {args.size}, best of {args.repeat} "
               f"(this tree vs {args.base_commit}, interleaved)")
-        print(f"{'design':>6} {'tree':>10} {'verdict':>11} {'ops':>11} {'seconds':>8} "
-              f"{'ops/s':>11}")
+        print(f"{'design':>6} {'tree':>10} {'verdict':>11} {'ops':>11} {'CPU s':>8} "
+              f"{'ops/s':>11} {'wall s':>8}")
         for design in args.designs.split(","):
             best = {}
             for _ in range(args.repeat):
@@ -135,7 +137,7 @@ def main() -> None:
                         best[label] = r
             for label, r in best.items():
                 print(f"{design:>6} {label:>10} {r['status']:>11} {r['ops']:>11,} "
-                      f"{r['seconds']:>8.3f} {r['ops'] / r['seconds']:>11,.0f}")
+                      f"{r['seconds']:>8.3f} {r['ops'] / r['seconds']:>11,.0f} {r['wall']:>8.3f}")
             new, old = best["this tree"], best[args.base_commit]
             same = "" if new["ops"] == old["ops"] else "  (op counts differ!)"
             print(f"{design:>6} {'ratio':>10} {'':>11} {'':>11} {'':>8} "

@@ -124,14 +124,19 @@ class View:
         return self.store[self.offset:self.offset + n]
 
 
-@dataclass
 class _Fifo:
-    name: str
-    depth: int
-    index: int = 0
-    items: deque = field(default_factory=deque)
-    max_fill: int = 0
-    overflow_by: Optional[Any] = None  # process that first overfilled it
+    """One FIFO of a stream (array). ``get_code``/``put_code`` are its trace events (see
+    :attr:`SymbolicExecutor.trace`) without the process id."""
+
+    __slots__ = ("name", "depth", "index", "items", "max_fill", "overflow_by", "get_code",
+                 "put_code")
+
+    def __init__(self, name: str, depth: int, index: int) -> None:
+        self.name, self.depth, self.index = name, depth, index
+        self.items: deque = deque()
+        self.max_fill = 0
+        self.overflow_by: Optional[Any] = None  # process that first overfilled it
+        self.get_code, self.put_code = index << 1, index << 1 | 1
 
 
 class SymbolicExecutor:
@@ -162,6 +167,7 @@ class SymbolicExecutor:
         # every put/get as (process id << 32 | fifo index << 1 | is_put), for the
         # bounded-FIFO deadlock check (fifo_schedule) when a FIFO exceeds its depth
         self.trace = array("q")
+        self._trace = self.trace.append
         self._pids: Dict[Any, int] = {}
         self._last_proc: Any = object()  # the process of the last FIFO access, and its pid
         self._last_pid = -1
@@ -320,14 +326,16 @@ class SymbolicExecutor:
         return store
 
     def get(self, fifo: "_Fifo", pc: Optional[int]) -> int:
+        items = fifo.items
+        if pc is None and items and self.process is self._last_proc:  # the common case
+            self._trace(self._last_pid | fifo.get_code)
+            return items.popleft()
         if pc is not None:
             raise NotSICF(f"read of stream '{fifo.name}' under a data-dependent condition")
-        proc = self.process
-        pid = self._last_pid if proc is self._last_proc else self._pid(proc)
-        self.trace.append(pid << 32 | fifo.index << 1)
-        if not fifo.items:
+        self._trace(self._pid(self.process) | fifo.get_code)
+        if not items:
             raise Deadlock(f"read of empty FIFO '{fifo.name}' (sequential order)")
-        return fifo.items.popleft()
+        return items.popleft()
 
     def put(self, fifo: "_Fifo", value: int, pc: Optional[int]) -> None:
         if pc is not None:
@@ -335,21 +343,20 @@ class SymbolicExecutor:
         items = fifo.items
         items.append(value)
         proc = self.process
-        pid = self._last_pid if proc is self._last_proc else self._pid(proc)
-        self.trace.append(pid << 32 | fifo.index << 1 | 1)
+        self._trace((self._last_pid if proc is self._last_proc else self._pid(proc)) | fifo.put_code)
         if len(items) > fifo.max_fill:
             fifo.max_fill = len(items)
             if fifo.max_fill > fifo.depth and fifo.overflow_by is None:
                 fifo.overflow_by = proc
 
     def _pid(self, proc: Any) -> int:
-        """The number of process ``proc`` in the trace; remembered for the next FIFO access
-        (a process tuple nests its parents, so hashing it per access would be costly)."""
+        """The number of process ``proc`` in the trace, shifted into place; remembered for the
+        next FIFO access (a process tuple nests its parents: hashing it per access is costly)."""
         pid = self._pids.get(proc)
         if pid is None:
             pid = self._pids[proc] = len(self._pids)
-        self._last_proc, self._last_pid = proc, pid
-        return pid
+        self._last_proc, self._last_pid = proc, pid << 32
+        return pid << 32
 
     def _finish_progress(self) -> None:
         if self._shown:
