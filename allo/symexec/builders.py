@@ -39,11 +39,12 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
     The hash-consing key is the packed int of :func:`allo.symexec.dag.node_key`, looked up
     first: a hit (the other program repeating an operation) costs one dict probe, and the
     constant-folding test runs only on a miss (a pair of constants is never interned, so it
-    always misses). Example: ``make_builder(dag, "cast", int16, (int8,))(x)``.
+    always misses). A new node is stored as its key alone (``dag.nodes`` unpacks it).
+    Example: ``make_builder(dag, "cast", int16, (int8,))(x)``.
     """
     arg_types = tuple(arg_types)
     code, tt = OPCODE[op], dag.tid(t)
-    values, ids, nodes, const = dag.values, dag.ids, dag.nodes, dag.const
+    values, ids, nodes, const = dag.values, dag.ids, dag.packed, dag.const
     fold = dag.impl(op, arg_types, t)
     memo: Dict[Tuple[int, ...], int] = {}
     n = len(arg_types)
@@ -67,7 +68,7 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
                 if r >= MAX_NODES:
                     raise too_many_nodes()
                 ids[key] = r
-                nodes.append((code, tt, c, a, b))
+                nodes.append(key)
             return r
         return select
     if n == 1:
@@ -82,8 +83,9 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
                 r = len(nodes)
                 if r >= MAX_NODES:
                     raise too_many_nodes()
-                ids[top | a] = r
-                nodes.append((code, tt, a))
+                key = top | a
+                ids[key] = r
+                nodes.append(key)
             return r
         return unary
     if n == 2:
@@ -104,7 +106,7 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
                     if r >= MAX_NODES:
                         raise too_many_nodes()
                     ids[key] = r
-                    nodes.append((code, tt, a, b))
+                    nodes.append(key)
                 return r
             return commutative
 
@@ -122,7 +124,7 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
                 if r >= MAX_NODES:
                     raise too_many_nodes()
                 ids[key] = r
-                nodes.append((code, tt, a, b))
+                nodes.append(key)
             return r
         return binary
     return _make_tuple_builder(dag, op, t, arg_types, fold)

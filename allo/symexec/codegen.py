@@ -174,6 +174,8 @@ class _FunctionCompiler:
         self.bufs: Dict[str, _Buf] = {}
         self.scalars: Dict[str, str] = {}
         self.loops: List[Tuple[str, str, Optional[Tuple[int, int]]]] = []  # (var, py, range)
+        # per open loop: [line index of its ``for``, {hoisted code: Python name}]
+        self.preheaders: List[List[Any]] = []
         self.blocks = 0  # Python loop blocks open in the current (possibly nested) def
         self.stores: List[str] = []  # Python names of local buffers' storage lists
 
@@ -305,7 +307,10 @@ class _FunctionCompiler:
         if len(indices) != len(info.shape):
             raise CompileNotSICF(f"'{info.name}' has rank {len(info.shape)}, indexed with "
                                  f"{len(indices)} indices")
-        parts = [info.off] if info.off else []
+        parts = []
+        invariant = [info.off] if info.off else []  # terms computed before the inner loop
+        level = -1  # the deepest loop the invariant terms depend on
+        inner = len(self.loops) - 1
         for ix, extent, stride in zip(indices, info.shape, info.strides):
             if self.is_static(ix):
                 code, _ = self.static(ix)
@@ -317,8 +322,49 @@ class _FunctionCompiler:
             if checked:
                 t = self.fresh()
                 code = f"({t} if 0 <= ({t} := {code}) < {extent} else X.oob({t}, {extent}, {what!r}))"
-            parts.append(code if stride == 1 else f"{code} * {stride}")
+            term = code if stride == 1 else f"{code} * {stride}"
+            depth = None if checked else self._ring_depth(ix)
+            if depth is not None and depth < inner:
+                invariant.append(term)
+                level = max(level, depth)
+            else:
+                parts.append(term)
+        if len(invariant) > 1 or (invariant and not invariant[0].isidentifier()):
+            parts.insert(0, self._hoist(" + ".join(invariant), level + 1))
+        elif invariant:
+            parts[:0] = invariant
         return " + ".join(parts) if parts else "0"
+
+    def _ring_depth(self, e: Expr) -> Optional[int]:
+        """The deepest open loop whose variable ``e`` reads (-1: none), if ``e`` is ring
+        arithmetic on loop variables and integer constants (pure Python code that cannot
+        raise, so it may run before the loop); else None."""
+        if isinstance(e, Const):
+            return -1 if isinstance(e.value, (int, np.integer)) else None
+        if isinstance(e, Var):
+            for d in range(len(self.loops) - 1, -1, -1):
+                if self.loops[d][0] == e.name:
+                    return d
+            return None
+        if isinstance(e, Op) and e.type == index and (e.op in _RING or e.op == "neg") and \
+                all(a.type == index for a in e.args):
+            depths = [self._ring_depth(a) for a in e.args]
+            return None if None in depths else max(depths)
+        return None
+
+    def _hoist(self, code: str, level: int) -> str:
+        """A Python name holding ``code``, computed just before the ``for`` of open loop
+        ``level`` (loop-invariant address arithmetic runs once per loop, not per iteration)."""
+        pre = self.preheaders[level]
+        name = pre[1].get(code)
+        if name is None:
+            name = pre[1][code] = self.fresh("_h")
+            at = pre[0]
+            indent = self.lines[at][:len(self.lines[at]) - len(self.lines[at].lstrip())]
+            self.lines.insert(at, f"{indent}{name} = {code}")
+            for deeper in self.preheaders[level:]:  # their ``for`` lines moved down by one
+                deeper[0] += 1
+        return name
 
     def dyn(self, e: Expr) -> str:
         """Python code producing the DAG node id of ``e``."""
@@ -464,6 +510,7 @@ class _FunctionCompiler:
         if dataflow or unfolded:
             saved, region = self.fresh("_pp"), self.fresh("_rg")
             self.emit(f"{saved} = X.process; {region} = X.token()")
+        self.preheaders.append([len(self.lines), {}])
         self.emit(f"for {py} in {r}:")
         self.depth += 1
         self.blocks += 1
@@ -478,6 +525,7 @@ class _FunctionCompiler:
         if nested:
             self.emit("if X.ops > X.limit: X.check()")
         self.loops.pop()
+        self.preheaders.pop()
         self.depth -= 1
         self.blocks -= 1
         if dataflow or unfolded:

@@ -27,7 +27,7 @@ Example::
     >>> x, y = Var("x", Int(16)), Var("y", Int(16))
     >>> wide = Op("add", (Op("cast", (x,), Int(17)), Op("cast", (y,), Int(17))), Int(17))
     >>> narrow_widened(Op("cast", (wide,), Int(16)))
-    Op(op='add', args=(Var(name='x', type=Int(16)), Var(name='y', type=Int(16))), type=Int(16))
+    Op(op='add', args=(Var(name='x', type=int16), Var(name='y', type=int16)), type=int16)
 """
 
 from __future__ import annotations
