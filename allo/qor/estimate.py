@@ -567,4 +567,26 @@ def loop_timing(schedule: Any, loop: str, clock_mhz: float = 300.0) -> LoopTimin
     return report.timing(loop)
 
 
-__all__ = ["estimate", "Cost", "loop_timing"]
+def function_loop_timings(module: Module, func: str) -> Dict[str, LoopTiming]:
+    """The timing of every loop of function ``func`` of ``module`` (keyed by loop name;
+    the loops of a flattened pipeline share its timing), for FIFO sizing.
+
+    Example: ``function_loop_timings(s.ir, "matmul")["k"].ii``.
+    """
+    est = _Estimator(module)
+    est.function(func, 0)
+    out: Dict[str, LoopTiming] = {}
+    for r in est.rows:
+        if r.kind == "function" and r.name != func and r.level == 0:
+            break
+        if r.kind != "loop":
+            continue
+        timing = LoopTiming(r.name, r.trip or 0, r.ii if r.pipelined else None, r.depth or 0,
+                            r.latency or 0)
+        out.setdefault(r.name, timing)
+        for part in r.name.split("_"):
+            out.setdefault(part, timing)
+    return out
+
+
+__all__ = ["estimate", "Cost", "loop_timing", "function_loop_timings"]

@@ -36,6 +36,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..ir.state import state_key
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
                         Return, Store, StreamGet, StreamPut, Var, While, walk_expr, walk_stmts)
 from ..ir.index import interval, loop_interval
@@ -64,7 +65,7 @@ class _Buf:
     name: str
     shape: Tuple[int, ...]
     dtype: AlloType
-    kind: str  # "param", "alloc" or "scalar" (a scalar parameter read as a 0-d buffer)
+    kind: str  # "param", "alloc", "state" (Stateful) or "scalar" (a scalar parameter)
     store: str = ""  # Python name of the flat storage list
     off: str = ""  # Python name of the offset ("" means 0)
     view: str = ""  # Python name of the View (parameters)
@@ -123,12 +124,20 @@ class ModuleCompiler:
         self._glob_keys: Dict[Any, str] = {}
         self._funcs: Dict[str, str] = {}
         self.sources: Dict[str, str] = {}
+        # callee name -> label of its summary class, for a modular proof (else empty)
+        self.summary_labels: Dict[str, str] = getattr(runtime, "summary_labels", None) or {}
 
     def glob(self, key: Any, make: Callable[[], Any], prefix: str) -> str:
-        """The global name of a (cached) helper object."""
+        """The global name of a (cached) helper object.
+
+        Globals live in their own namespace (``_g`` + prefix + number): a function's locals
+        come from ``fresh`` (``_c7``, ``_t3``), and a global that shared a local's name would
+        be shadowed in the whole function, so it would read the local's value (a constant
+        replaced by a condition: wrong verdicts) or raise ``UnboundLocalError``.
+        """
         name = self._glob_keys.get(key)
         if name is None:
-            name = f"{prefix}{len(self._glob_keys)}"
+            name = f"_g{prefix}{len(self._glob_keys)}"
             self._glob_keys[key] = name
             self.g[name] = make()
         return name
@@ -207,6 +216,11 @@ class _FunctionCompiler:
         for s in walk_stmts(self.func.body):
             if isinstance(s, Alloc):
                 self._declare(s)
+        for s in walk_stmts(self.func.body):
+            if isinstance(s, Alloc) and s.stateful:  # one storage per design, kept across calls
+                info = self.bufs[s.name]
+                key = state_key(self.unit.module, self.func.name, s.name)
+                self.emit(f"{info.store} = X.state_store({key!r})")
         self.stores = [n for b in self.bufs.values() if b.kind == "alloc"
                        for n in (b.store, b.alloc_pc)]
         if self.stores:  # bound here so outlined nested defs can rebind them (nonlocal)
@@ -233,7 +247,8 @@ class _FunctionCompiler:
                                  "with different types")
         if prev is None:
             et = bt.dtype.dtype if bt.is_stream else bt.dtype
-            self.bufs[s.name] = _Buf(s.name, bt.shape, et, "alloc", self.fresh("_s"),
+            self.bufs[s.name] = _Buf(s.name, bt.shape, et, "state" if s.stateful else "alloc",
+                                     self.fresh("_s"),
                                      stream=bt.is_stream, depth=bt.dtype.depth if bt.is_stream else 0,
                                      alloc_pc=self.fresh("_apc"))
 
@@ -561,6 +576,8 @@ class _FunctionCompiler:
 
     def _alloc(self, s: Alloc) -> None:
         info = self.bufs[s.name]
+        if s.stateful:
+            return  # bound once at function entry (X.state_store): no re-initialisation
         self.emit(f"{info.alloc_pc} = pc")
         if info.size > (1 << 17):
             self.emit(f"X.reserve({info.size})")
@@ -601,7 +618,12 @@ class _FunctionCompiler:
             args.append(code)
         fn = self.unit.func_name(s.callee)
         res = self.fresh("_res")
-        self.emit(f"{res} = {fn}(pc{''.join(', ' + a for a in args)})")
+        label = self.unit.summary_labels.get(s.callee)
+        if label is not None:  # modular proof: an uninterpreted application (symexec.modular)
+            self.emit(f"{res} = X.summaries.apply(X, {label!r}, {fn}, pc, [{', '.join(args)}])")
+        else:
+            self.emit(f"X.count_call({s.callee!r})")
+            self.emit(f"{res} = {fn}(pc{''.join(', ' + a for a in args)})")
         for k, name in enumerate(s.results):
             info = self.buf(name)
             if info.kind == "scalar":

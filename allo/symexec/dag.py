@@ -167,6 +167,7 @@ class Dag:
         self.shapes: Dict[str, Tuple[int, ...]] = {}  # input name -> shape (for printing)
         self.reassociated = False  # did a float reassociation actually fire?
         self.canon_of: Dict[int, int] = {}  # raw node -> canonical node (see canon.py)
+        self._blocks: Dict[Tuple, List[int]] = {}  # input_block's fresh blocks
 
     # ------------------------------------------------------------ basics
     def tid(self, t: AlloType) -> int:
@@ -234,6 +235,30 @@ class Dag:
         Example: ``dag.input_nodes() == [x]`` after ``x = dag.input("x", -1, int8)``.
         """
         return [n for n, x in enumerate(self.packed) if x.__class__ is tuple and x[0] == INPUT]
+
+    def input_block(self, name: str, count: int, t: AlloType) -> List[int]:
+        """The input cells ``name[0]`` .. ``name[count - 1]`` at once (a fresh name is
+        interned in bulk: the executor's input buffers, a summarized call's outputs).
+
+        Example: ``d.input_block("A", 4, int8)[2] == d.input("A", 2, int8)``.
+        """
+        if name in self.name_ids:
+            block = self._blocks.get((name, t, count))
+            if block is not None:  # the second program's inputs: the same leaves
+                return list(block)
+            return [self.input(name, c, t) for c in range(count)]
+        n = self.name_ids[name] = len(self.names)
+        self.names.append(name)
+        tt = self.tid(t)
+        base = len(self.packed)
+        if base + count > MAX_NODES:
+            raise too_many_nodes()
+        keys = [(INPUT, tt, n, c) for c in range(count)]
+        ids = list(range(base, base + count))
+        self.packed.extend(keys)
+        self.ids.update(zip(keys, ids))
+        self._blocks[(name, t, count)] = ids
+        return list(ids)
 
     def input_of(self, nid: int) -> Tuple[str, int]:
         node = self.node(nid)

@@ -1,7 +1,8 @@
 """Hardware deadlocks between concurrent processes are never "equivalent": a FIFO that
 exceeds its depth under sequential order is checked over every concurrent schedule
-(bounded-FIFO check of the put/get traces); a deadlock gives "unknown" and the HLS gate
-refuses the design."""
+(bounded-FIFO check of the put/get traces). With single-producer single-consumer FIFOs
+(a Kahn network) a deadlock is "not equivalent" with the blocking interleaving as the
+counterexample; the HLS gate refuses the design."""
 
 import pytest
 
@@ -61,9 +62,15 @@ def _dataflow(kernel):
 def test_consumer_reading_fifos_out_of_order_is_a_deadlock_not_equivalent():
     s = _dataflow(top_deadlock)
     v = allo.verify(reference, s)
-    assert v.status == "unknown", v.report()
+    assert v.status == "not equivalent", v.report()
     assert "hardware deadlock" in v.reason and "'F1'" in v.reason and "'F2'" in v.reason
     assert "waits on full FIFO 'F1'" in v.reason and "waits on empty FIFO 'F2'" in v.reason
+    # the counterexample is the interleaving: prod fills F1 (depth 2), then blocks on it
+    # while the consumer waits for F2, which prod has not reached
+    cex = v.counterexample
+    assert cex.error_b.startswith("deadlock") and cex.error_a is None
+    assert "put 'F1' x2" in cex.interleaving
+    assert "Kahn" in v.method and "interleaving" in str(cex)
 
 
 def test_hls_gate_refuses_the_deadlocking_design():
@@ -81,7 +88,8 @@ def test_same_depths_in_matching_order_are_shown_deadlock_free():
 
 def test_without_dataflow_one_process_overfills_and_deadlocks():
     v = allo.verify(reference, allo.customize(top_ordered))
-    assert v.status == "unknown" and "hardware deadlock" in v.reason
+    assert v.status == "not equivalent" and "hardware deadlock" in v.reason
+    assert "put 'F1' x2" in v.counterexample.interleaving
 
 
 # ------------------------------------------------------------------ the trace check itself

@@ -29,7 +29,7 @@ from ...errors import BackendError
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Return,
                          Stmt, Store, StreamGet, StreamPut, Var, While, map_expr, walk_expr,
                          walk_stmts)
-from ...ir.types import AlloType, BufferType, Fixed, StreamType
+from ...ir.types import AlloType, BufferType, Fixed, Int, StreamType
 from ...runtime import constant_table
 from .ctypes_map import c_type, identifier, label, unique_identifiers
 from .exprs import ExprEmitter, bare, zero_value
@@ -110,8 +110,9 @@ class FuncEmitter:
         for p in func.params:
             self.names[p.name] = self.fresh(identifier(p.name))
         for s in walk_stmts(func.body):
-            if isinstance(s, Alloc):
-                self.names[s.name] = self.fresh(identifier(s.name))
+            if isinstance(s, Alloc):  # a static (state) is named after its function too
+                base = f"{func.name}_{s.name}" if s.stateful else s.name
+                self.names[s.name] = self.fresh(identifier(base))
             elif isinstance(s, For):
                 self.names.setdefault(s.var, self.fresh(identifier(s.var)))
         self.out_names = [self.fresh("out" if len(func.results) == 1 else f"out{k}")
@@ -216,6 +217,10 @@ class FuncEmitter:
         layout = self.layouts.get((self.func.name, name))
         if layout is not None and isinstance(t, BufferType) and t.shape:
             self.lines += [pad + line for line in _partition_pragmas(cname, layout)]
+        memory = getattr(t, "memory", None)
+        bind = memory.hls_pragma(cname, t.is_stream) if memory is not None else None
+        if bind is not None:
+            self.lines.append(pad + bind)
 
     # ------------------------------------------------------------ statements
     def block(self, stmts: Sequence[Stmt], depth: int, last_in_func: bool = False) -> None:
@@ -372,6 +377,22 @@ class FuncEmitter:
             self.out(depth, self.declarator(name, t, False) + label + ";")
             self.buffer_pragmas(s.name, t, depth)
             return
+        if s.stateful:  # C `static`: initialised once, kept across calls
+            from ...runtime import initial_state
+
+            values = ", ".join(self.static_value(v, t.dtype)
+                               for v in initial_state(s, t).reshape(-1))
+            self.out(depth, f"static {self.declarator(name, t, False)} = "
+                            f"{values if not t.shape else '{' + values + '}'};")
+            self.buffer_pragmas(s.name, t, depth)
+            return
+        if s.name in self.func.attrs.get("pingpong", {}):
+            # a ping-pong pair between two dataflow processes: the producer writes every
+            # element (checked by the pingpong primitive), so there is no fill to emit
+            self.out(depth, f"{self.declarator(name, t, False)};")
+            self.out(depth, f"#pragma HLS stream variable={name} type=pipo depth=2")
+            self.buffer_pragmas(s.name, t, depth)
+            return
         if isinstance(s.init, np.ndarray):
             table = constant_table(s.init, t)
             values = ", ".join(self.table_value(v, t.dtype) for v in table.reshape(-1))
@@ -399,6 +420,13 @@ class FuncEmitter:
         self.out(depth + len(shape), f"{target}{sub} = {rhs};")
         for k in reversed(range(len(shape))):
             self.out(depth + k, "}")
+
+    def static_value(self, v: Any, t: AlloType) -> str:
+        """A static's initial element: a plain integer literal where C++ converts it
+        exactly (every int type up to 64 bits), else the constant's own spelling."""
+        if isinstance(t, Int) and t.bits <= 64 and -(1 << 63) <= int(v) < (1 << 63):
+            return str(int(v)) + ("LL" if not -(1 << 31) <= int(v) < (1 << 31) else "")
+        return self.table_value(v, t)
 
     def table_value(self, v: Any, t: AlloType) -> str:
         if isinstance(t, Fixed):
