@@ -48,6 +48,7 @@ def _bert_designs(small: bool, wrong: bool = False):
 
     M, K, N, T = (128, 768, 768, 16) if small else (512, 768, 3072, 16)
     MT, NT = M // T, N // T
+    WRONG_NI = min(100, NT - 1)  # the tile (3, WRONG_NI) gets the wrong A sub-view
 
     def ffn1(A: int8[MT, T, K], B: int8[NT, K, T], C: int32[MT, NT, T, T]):
         for mi, ni in allo.grid(MT, NT, name="tiles"):
@@ -55,7 +56,7 @@ def _bert_designs(small: bool, wrong: bool = False):
 
     def ffn1_wrong(A: int8[MT, T, K], B: int8[NT, K, T], C: int32[MT, NT, T, T]):
         for mi, ni in allo.grid(MT, NT, name="tiles"):
-            if mi == 3 and ni == 100:
+            if mi == 3 and ni == WRONG_NI:
                 # the wrong sub-view at one tile
                 systolic_tile[int8, int8, int32, K, T, T](A[mi + 1], B[ni], C[mi, ni])
             else:
@@ -95,7 +96,7 @@ def fig_bert(small: bool) -> Dict[str, Any]:
 
 
 def fig_bert_wrong(small: bool) -> Dict[str, Any]:
-    """The BERT top with the wrong A sub-view at tile (3, 100): refuted."""
+    """The BERT top with the wrong A sub-view at tile (3, 100) (small: (3, 47)): refuted."""
     from allo.symexec.modular import verify_modular
 
     a, b, _, (mt, nt) = _bert_designs(small, wrong=True)

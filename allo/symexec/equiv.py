@@ -262,7 +262,10 @@ class _Checker:
             leaves, apps = leaves_and_applications(self.summaries, roots)
         else:
             leaves, apps = _inputs_of(self.dag, roots), []
-        for env, special in self._candidate_envs(leaves):
+        envs = self._candidate_envs(leaves)
+        if apps:  # each trial runs the applications on the interpreter: random ones first
+            envs = sorted(envs, key=lambda e: e[1])
+        for env, special in envs:
             if apps and not self.summaries.complete(env, apps):
                 continue
             with np.errstate(all="ignore"):
@@ -335,9 +338,9 @@ class _Checker:
         """One reference-interpreter run of a whole program (live-outs, error). Calls of
         summarized callees (deterministic functions of their arguments) are memoized on
         their argument bytes: each distinct call still runs on the interpreter."""
-        memo = frozenset(c.name for c in self.summaries.plan.classes.values()) \
-            if self.summaries is not None else frozenset()
-        return run_interpreter(mod, args, self.names, state, memo_calls=memo)
+        memo = self.summaries.memo_for("A" if mod is self.a else "B") \
+            if self.summaries is not None else None
+        return run_interpreter(mod, args, self.names, state, memo=memo)
 
     def _confirm(self, env: Dict[int, Any]) -> Optional[Counterexample]:
         args = make_args(self.a.top_func, self.names, self.dag, env)
