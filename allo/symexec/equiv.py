@@ -65,7 +65,7 @@ def _inputs_of(dag: Dag, roots: List[int]) -> List[int]:
         if n in seen:
             continue
         seen.add(n)
-        node = dag.nodes[n]
+        node = dag.node(n)
         if node[0] == INPUT:
             leaves.append(n)
         elif node[0] > INPUT:
@@ -189,7 +189,7 @@ class EquivalenceChecker:
                                 f"A: {errors[0]}; B: {errors[1]}")
         # addresses and FIFO traffic do not depend on the input unless a data-dependent
         # branch guards them: replay on zero and a few random inputs to confirm
-        leaves = [n for n, node in enumerate(self.dag.nodes) if node[0] == INPUT]
+        leaves = self.dag.input_nodes()
         for trial in range(1 + min(self.trials, 4)):
             env = {} if trial == 0 else \
                 {n: random_value(self.dag.type_of(n), self.rng, trial) for n in leaves}
