@@ -28,7 +28,7 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import (Alloc, Const, Expr, Func, If, Load, Op, StreamPut, Store, Var,
+from ..ir.nodes import (Alloc, Const, Expr, Func, If, Load, Op, StreamGet, StreamPut, Store, Var,
                         While)
 from ..ir.types import ConstExprType, Qualified
 from ..ir.types import AlloType, BufferType, Int, StreamType, UInt, index
@@ -212,6 +212,15 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
                     return self.stream_put(base, v)
                 raise self.err(AlloTypeError, "'.put(...)' needs a stream", v,
                                hint="declare the buffer as Stream[T, depth]")
+            if isinstance(f, ast.Attribute) and f.attr == "get" and not v.args:
+                base = self.lower(f.value)
+                if isinstance(base, BufView) and base.is_stream:
+                    # a get whose value is dropped still pops the FIFO (a drain)
+                    value = self.stream_get(base, v)
+                    name = self.fresh(base.name)
+                    self.declare(name, BufferType(value.type, ()), node)
+                    self.emit(Store(name, (), value, loc=self.info.loc(node)))
+                    return
             callee = self.callee_object(v)
             if callee is not None:
                 self.call_kernel(v, callee)
@@ -230,9 +239,36 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
         if len(node.args) != 1 or node.keywords:
             raise self.err(AlloTypeError, "'.put(v)' takes exactly one value", node,
                            hint="write fifo.put(value)")
-        v = to_expr(self.scalar(node.args[0]))
         elem = view.type.dtype.dtype
+        if view.type.dtype.block:
+            return self.block_transfer(view, node, node.args[0], put=True)
+        v = to_expr(self.scalar(node.args[0]))
         self.emit(StreamPut(view.name, view.prefix, convert(v, elem), loc=self.info.loc(node)))
+
+    def block_transfer(self, stream: BufView, node: ast.AST, block: Any, put: bool) -> None:
+        """Move one block through a stream of blocks, element by element in row-major
+        order: ``s.put(blk)`` (``block`` is the value node) or ``blk = s.get()`` (``block``
+        is the name of the declared buffer)."""
+        from . import arrays
+
+        st = stream.type.dtype
+        buf = self.lower(block) if put else BufView(block, (), self.symbols[block].type)
+        if not isinstance(buf, BufView) or buf.is_stream or tuple(buf.shape) != st.block:
+            shown = list(buf.shape) if isinstance(buf, BufView) and buf.shape else "a scalar"
+            raise self.err(AlloTypeError, f"stream '{stream.name}' carries blocks of shape "
+                           f"{list(st.block)}, not {shown}", node,
+                           hint=f"put and get whole {st.dtype!r}{list(st.block)} buffers")
+        loc = self.info.loc(node)
+
+        def body(ivs: list) -> list:
+            idx = tuple(buf.prefix) + tuple(ivs)
+            if put:
+                v = convert(Load(buf.name, idx, buf.type.dtype), st.dtype)
+                return [StreamPut(stream.name, stream.prefix, v, loc=loc)]
+            get = StreamGet(stream.name, stream.prefix, st.dtype)
+            return [Store(buf.name, idx, convert(get, buf.type.dtype), loc=loc)]
+
+        arrays.nest(self, arrays.band_name(self, "block", None), st.block, node, body)
 
     def callee_object(self, call: ast.Call) -> Any:
         """The kernel a call node calls (function or template instance), else None."""
@@ -276,6 +312,10 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
             self.declare(name, t, node)
             self.call_kernel(v, callee, results=[name])
             return
+        blocks = self.block_stream_of(v)
+        if blocks is not None:
+            self.declare(name, t, node)
+            return self.block_transfer(blocks, v, name, put=False)
         if isinstance(v, ast.List):  # a list literal: a constant array
             from .meta import const_eval
 
@@ -309,6 +349,17 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
             return self.declare(name, t, node, value)
         self.declare(name, t, node)
         self.emit(Store(name, (), value, loc=self.info.loc(node)))
+
+    def block_stream_of(self, v: ast.AST) -> Optional[BufView]:
+        """The stream of blocks that ``v`` reads (``s.get()``), else None."""
+        if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)
+                and v.func.attr == "get" and not v.args):
+            return None
+        base = self.lower(v.func.value)
+        if isinstance(base, BufView) and base.is_stream and not base.shape \
+                and base.type.dtype.block:
+            return base
+        return None
 
     def init_from_buffer(self, name: str, t: BufferType, init: BufView, node: ast.AST) -> None:
         """``B: T[M, N] = <buffer or array expression>``: B gets a copy (a fresh array
@@ -347,9 +398,43 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
         if isinstance(target, ast.Name):
             return self.assign_name(target, node.value, node)
         if isinstance(target, ast.Subscript):
+            if self.assign_rows(target, node):
+                return
             return self.assign_subscript(target, self.lower_rhs(node.value), node)
         raise self.err(AlloSyntaxError, "cannot assign to this target", target,
                        hint="assign to a name, a buffer element A[i, j] or bits x[k]")
+
+    def assign_rows(self, target: ast.Subscript, node: ast.Assign) -> bool:
+        """``A[i, :] = B``: leading indices then only full slices copy a buffer into the
+        part of ``A`` they select. False when ``target`` is not of that form."""
+        from . import arrays
+
+        elts = list(target.slice.elts) if isinstance(target.slice, ast.Tuple) else [target.slice]
+        full = [isinstance(e, ast.Slice) and e.lower is None and e.upper is None
+                and e.step is None for e in elts]
+        k = full.index(True) if True in full else len(elts)
+        if k == len(elts) or not all(full[k:]):
+            return False
+        base = self.lower(target.value)
+        if not isinstance(base, BufView) or base.is_stream:
+            return False
+        self.check_writable(base.name, target)
+        view = base
+        if k:
+            lead = ast.Tuple(elts[:k], ast.Load()) if k > 1 else elts[0]
+            view = self.buffer_subscript(base, ast.copy_location(
+                ast.Subscript(target.value, ast.copy_location(lead, elts[0]), ast.Load()),
+                target))
+        if not isinstance(view, BufView) or len(view.shape) != len(elts) - k:
+            return False
+        rhs = self.lower(node.value)
+        if isinstance(rhs, BufView):
+            arrays.copy_into(self, view, rhs, node.value)
+            return True
+        value = to_expr(self.require_scalar(rhs, node.value))  # A[i, :] = v fills
+        arrays.nest(self, arrays.band_name(self, "fill", None), view.shape, node,
+                    lambda ivs: [arrays.store(self, view, ivs, value, node)])
+        return True
 
     def lower_rhs(self, v: ast.AST) -> Any:
         return self.scalar(v)
@@ -466,7 +551,16 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
                            hint="only integers (intN/uintN) have bits")
         s = target.slice
         rhs = to_expr(rhs)
-        if isinstance(s, ast.Slice):
+        dyn = self.dynamic_slice(s, t, target) if isinstance(s, ast.Slice) else None
+        if dyn is not None:  # x[lo : lo + W] = v with a runtime lo: clear, then or in
+            lo_e, width = dyn
+            ones = (1 << width) - 1
+            if t.signed and ones >= 1 << (t.bits - 1):
+                ones -= 1 << t.bits  # the same bits, as a value of the signed type
+            mask = Op("shl", (Const(ones, t), lo_e), t)
+            value = Op("shl", (cast(cast(rhs, UInt(width)), t), lo_e), t)
+            new = Op("or", (Op("and", (base, Op("not", (mask,), t)), t), value), t)
+        elif isinstance(s, ast.Slice):
             lo, hi = self.slice_bounds(s, t, target)
             if isinstance(lo, Expr):  # bounds known only at run time
                 from .bitops import dynamic_set_slice

@@ -1,7 +1,7 @@
 """IR ``Module`` -> Vitis HLS C++ (kernel source and header).
 
 One C++ function per IR function, callees first. Buffers are C arrays (``float A[8][8]``),
-0-d buffers scalars (reference parameters when passed), FIFOs ``hls::stream<T>``; results
+0-d buffers scalars (reference parameters when passed), FIFOs ``hls::stream< T >`` (spaced as public Allo); results
 become trailing output parameters (``out0``, ``out1``, ...; a function's ``Return`` copies
 into them), as Vitis HLS top functions cannot return arrays. Loops carry labels from their
 names and the pragmas their attributes ask for; buffers carry ``array_partition`` pragmas
@@ -156,11 +156,11 @@ class FuncEmitter:
     def declarator(self, name: str, t: Any, param: bool) -> str:
         """``float A[8][8]``, ``int8_t &x``, ``hls::stream<int8_t> S[4]``..."""
         if isinstance(t, StreamType):
-            return f"hls::stream<{c_type(t.dtype)}> &{name}"
+            return f"hls::stream< {c_type(t.dtype)} > &{name}"
         if param and name in self.narrow_vars:
             return f"int {name}"  # a PE coordinate / small loop variable
         if isinstance(t, BufferType):
-            elem = f"hls::stream<{c_type(t.dtype.dtype)}>" if t.is_stream else c_type(t.dtype)
+            elem = f"hls::stream< {c_type(t.dtype.dtype)} >" if t.is_stream else c_type(t.dtype)
             if not t.shape:
                 return f"{elem} &{name}" if param else f"{elem} {name}"
             return f"{elem} {name}{''.join(f'[{d}]' for d in t.shape)}"
@@ -270,12 +270,11 @@ class FuncEmitter:
                 self.block(s.else_body, depth + 1)
             self.out(depth, "}")
         elif isinstance(s, While):
-            if any(isinstance(x, StreamGet) for x in walk_expr(s.cond)):
-                self.out(depth, "while (true) {")
-                cond = self.hoist(s.cond, depth + 1)
-                self.out(depth + 1, f"if (!{ex.expr(cond)}) break;")
-            else:
-                self.out(depth, f"while ({ex.expr(s.cond)}) {{")
+            # the condition is tested at the top of each iteration, as an exit branch (a
+            # stream read in it is hoisted into the loop body)
+            self.out(depth, "while (true) {")
+            cond = self.hoist(s.cond, depth + 1)
+            self.out(depth + 1, f"if (!{ex.expr(cond)}) break;")
             self.block(s.body, depth + 1)
             self.out(depth, "}")
         elif isinstance(s, Alloc):
