@@ -97,10 +97,16 @@ def sources_hash() -> str:
 
     Example: ``len(sources_hash()) == 64``.
     """
-    root = Path(__file__).resolve().parents[2]
+    return tree_hash(Path(__file__).resolve().parents[2], VERDICT_SOURCES)
+
+
+def tree_hash(root: Path, sources: Iterable[str]) -> str:
+    """SHA-256 of the relative path and bytes of every ``.py`` file under ``sources``
+    (files or directories relative to ``root``). Example:
+    ``tree_hash(Path("."), ["allo/semantics"])``."""
     h = hashlib.sha256()
-    for rel in VERDICT_SOURCES:
-        for path in sorted(_py_files(root / rel)):
+    for rel in sources:
+        for path in sorted(_py_files(Path(root) / rel)):
             h.update(str(path.relative_to(root)).encode() + b"\0")
             h.update(path.read_bytes() + b"\0")
     return h.hexdigest()

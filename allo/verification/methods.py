@@ -35,6 +35,7 @@ from typing import Any, Callable, Optional
 from ..errors import VerificationError
 from ..ir.nodes import Module
 from ..symexec.cost import estimate_ops
+from ..symexec import equiv
 from ..symexec.equiv import check_equivalence, check_options
 from ..symexec.verdict import EQUIVALENT, UNKNOWN, Verdict
 from .cache import cache_enabled, default_cache, proof_key
@@ -97,7 +98,7 @@ def _reusable(method: str, a: Module, b: Module) -> tuple:
 
 
 def _check_symexec_options(options: dict) -> None:
-    defaults = {n: p.default for n, p in inspect.signature(check_equivalence).parameters.items()
+    defaults = {n: p.default for n, p in inspect.signature(equiv.check_equivalence).parameters.items()
                 if p.kind is inspect.Parameter.KEYWORD_ONLY}
     known = {k: options.get(k, d) for k, d in defaults.items()}
     unknown = {k: v for k, v in options.items() if k not in defaults}
