@@ -28,7 +28,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional, Tuple, Union
 
 import numpy as np
@@ -319,12 +319,15 @@ class BufferType:
     """A shaped buffer (MLIR memref): element type, static shape, memory layout.
 
     ``layout`` holds the buffer's partition type (owned by :mod:`allo.typesys`; opaque
-    here), ``None`` meaning not partitioned.
+    here), ``None`` meaning not partitioned. ``memory`` is the storage the user bound it to
+    (an :class:`allo.memory.Memory`, or ``None``); it never changes what a design computes,
+    so it takes no part in type equality.
     """
 
     dtype: Union[AlloType, StreamType]
     shape: Tuple[int, ...]
     layout: Optional[Any] = None
+    memory: Optional[Any] = field(default=None, compare=False)
 
     def __post_init__(self):
         for d in self.shape:
@@ -361,7 +364,11 @@ class BufferType:
         return qualify(self, qualifier)
 
     def with_layout(self, layout: Any) -> "BufferType":
-        return BufferType(self.dtype, self.shape, layout)
+        return BufferType(self.dtype, self.shape, layout, self.memory)
+
+    def with_memory(self, memory: Any) -> "BufferType":
+        """This type bound to ``memory`` (an :class:`allo.memory.Memory`)."""
+        return BufferType(self.dtype, self.shape, self.layout, memory)
 
     def mlir(self) -> str:
         dims = "".join(f"{d}x" for d in self.shape)

@@ -216,6 +216,10 @@ class FuncEmitter:
         layout = self.layouts.get((self.func.name, name))
         if layout is not None and isinstance(t, BufferType) and t.shape:
             self.lines += [pad + line for line in _partition_pragmas(cname, layout)]
+        memory = getattr(t, "memory", None)
+        bind = memory.hls_pragma(cname, t.is_stream) if memory is not None else None
+        if bind is not None:
+            self.lines.append(pad + bind)
 
     # ------------------------------------------------------------ statements
     def block(self, stmts: Sequence[Stmt], depth: int, last_in_func: bool = False) -> None:
