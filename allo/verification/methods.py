@@ -13,8 +13,9 @@
 symbolic execution: cheap at that size, it rests on nothing but the semantics and gives
 counterexamples. Above it, or when it cannot estimate (a ``while`` loop), it takes the
 certificate chain if it applies, else the modular method if available, else full
-execution. A small design whose full execution ends "unknown" (a z3 timeout) is still
-proved when its chain applies. The verdict's ``chosen_by`` says which and why.
+execution. A small design whose full execution ends "unknown" (a z3 timeout, a budget,
+a construct outside SICF) is still proved when its chain applies, unless the reason is a
+failing program (:data:`FAILING_PROGRAM`). The verdict's ``chosen_by`` says which and why.
 
 Each verdict passes through the proof cache (:mod:`allo.verification.cache`): a verdict
 already proved for the same two programs under the same semantics is returned at once.
@@ -46,6 +47,10 @@ METHODS = ("auto", "full", "modular", "certificates")
 # executor's ~5 M ops/s; above it a cheaper method is taken when one applies
 FULL_OPS_LIMIT = 20_000_000
 OPS_PER_SECOND = 5_000_000
+# "unknown" reasons of full execution that say a program fails (it deadlocks, reads out of
+# bounds, is ill-formed): the chain only says the two programs mean the same, so it never
+# turns such a verdict into "equivalent"
+FAILING_PROGRAM = ("deadlock", "fail", "out-of-bounds", "ill-formed", "signature")
 
 
 def verify_modules(a: Module, b: Module, *, chain: Optional[CertificateChain] = None,
@@ -130,7 +135,8 @@ def _auto(a: Module, b: Module, chain: Optional[CertificateChain], options: dict
         why = (f"estimated {_ops(estimate)} symbolic ops <= {_ops(FULL_OPS_LIMIT)}: full "
                "symbolic execution is cheap here and gives counterexamples")
         verdict = _full(a, b, options)
-        if verdict.status == UNKNOWN and chain is not None:
+        if verdict.status == UNKNOWN and chain is not None and \
+                not any(w in verdict.reason for w in FAILING_PROGRAM):
             proved = _certificates(a, b, chain)
             if proved.status == EQUIVALENT:
                 return _tag(proved, "certificates", f"{why}; it ended unknown "

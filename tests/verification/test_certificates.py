@@ -6,7 +6,7 @@ import pytest
 
 import allo
 from allo.ir.nodes import Const, For, walk_stmts
-from allo.ir.types import int8, int32
+from allo.ir.types import Stream, int8, int32
 from allo.primitives.base import Certificate, Condition
 from allo.verification.certificates import CertificateChain, check_chain, theorem_status
 
@@ -162,3 +162,45 @@ def test_layout_reconciliation_that_changes_more_than_layouts_is_refused():
     chain = CertificateChain.start(m).with_layouts_reconciled(m, other)
     v = check_chain(chain, m, other)
     assert v.status == "unknown" and "'only buffer layouts change' is failed" in v.reason
+
+
+def prod(A: int32[4], F1: Stream[int32, 2], F2: Stream[int32, 2]):
+    for i in range(4):
+        F1.put(A[i])
+    for i in range(4):
+        F2.put(A[i] * 2)
+
+
+def cons_f2_first(F1: Stream[int32, 2], F2: Stream[int32, 2], B: int32[4], C: int32[4]):
+    for i in range(4):
+        C[i] = F2.get()
+    for i in range(4):
+        B[i] = F1.get()
+
+
+def top_deadlock(A: int32[4], B: int32[4], C: int32[4]):
+    F1: Stream[int32, 2]
+    F2: Stream[int32, 2]
+    prod(A, F1, F2)
+    cons_f2_first(F1, F2, B, C)
+
+
+def test_designs_with_fifos_are_never_equivalent_by_the_chain_alone():
+    # the rules speak of sequential meaning; this design deadlocks in hardware (issue 11)
+    s = allo.customize(top_deadlock)
+    s.dataflow("top_deadlock")
+    v = s.verify(method="certificates", cache=False)
+    assert v.status == "unknown" and "FIFOs (top_deadlock:F1, top_deadlock:F2" in v.reason
+    auto = s.verify(cache=False)  # full execution finds the deadlock; no chain fallback
+    assert auto.status == "unknown" and "hardware deadlock" in auto.reason
+    assert auto.stats["verified_by"] == "full"
+
+
+def test_a_relayed_systolic_array_is_left_to_execution():
+    s = allo.customize(mm)
+    buf_a = s.buffer_at(s.A, "j")
+    pe = s.unfold("S_i_j_0", axis=[0, 1], factor=[4, 4])
+    s.relay(buf_a, pe, axis=0, depth=5)
+    v = s.verify(method="certificates", cache=False)
+    assert v.status == "unknown" and "FIFOs" in v.reason
+    assert s.verify(cache=False)  # full execution proves it (and checks the FIFOs)
