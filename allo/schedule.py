@@ -220,14 +220,15 @@ class Schedule:
             if not replayed:  # the user's own layouts are fixed; replayed ones are needs
                 fixed = fixed | set(changed_layouts(self._ir, module))
             module = reconcile_layouts(module, fixed)
+        chain = self._chain.extended(cert, options, self._ir, module)
         if self.verify_each:
-            verdict = _verify_modules(self._original, module)
+            verdict = _verify_modules(self._original, module, chain=chain)
             if not verdict:
                 raise ScheduleError(f"after {primitive} the design is not proved equivalent:\n{verdict}",
                                     where=primitive,
                                     hint="undo the last primitive, or inspect the verdict's "
                                          "counterexample")
-        self._chain = self._chain.extended(cert, options, self._ir, module)
+        self._chain = chain
         self._ir = module
         self._fixed_layouts = fixed
         self.history.append(cert)
