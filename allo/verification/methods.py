@@ -40,7 +40,7 @@ from ..symexec import equiv
 from ..symexec.equiv import check_equivalence, check_options
 from ..symexec.verdict import EQUIVALENT, UNKNOWN, Verdict
 from .cache import cache_enabled, default_cache, proof_key
-from .certificates import CertificateChain, check_chain
+from .certificates import CertificateChain, check_chain, ir_key
 
 METHODS = ("auto", "full", "modular", "certificates")
 # full symbolic execution of both programs together, in symbolic ops: about 4 s at the
@@ -129,6 +129,8 @@ def _run(a: Module, b: Module, chain: Optional[CertificateChain], method: str,
 
 
 def _auto(a: Module, b: Module, chain: Optional[CertificateChain], options: dict) -> Verdict:
+    if ir_key(a) is not None and ir_key(a) == ir_key(b):
+        return _tag(_full(a, b, options), "full", "the two programs are identical")
     ops_a, ops_b = estimate_ops(a), estimate_ops(b)
     estimate = None if ops_a is None or ops_b is None else ops_a + ops_b
     if estimate is not None and estimate <= FULL_OPS_LIMIT:
