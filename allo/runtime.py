@@ -37,7 +37,7 @@ import numpy as np
 
 from .errors import AlloError, CallError
 from .ir.nodes import Func
-from .ir.types import AlloType, BufferType, Fixed, Float, StreamType, wrap_int
+from .ir.types import AlloType, BufferType, Fixed, Float, Int, StreamType, wrap_int
 from .semantics.casts import fixed_raw_to_float, float_to_fixed_raw
 from .semantics.values import int_to_float, make_float
 
@@ -252,7 +252,8 @@ def _prepare_buffer(x: Any, p_name: str, bt: BufferType) -> Tuple[np.ndarray, Op
                         hint=f"pass {expected}")
     arr = x
     if x.dtype != want:
-        if not np.can_cast(x.dtype, want, "same_kind"):
+        _check_values_fit(x, want, elem, p_name)
+        if not (np.can_cast(x.dtype, want, "same_kind") or _ints_to_int(x, want)):
             raise CallError(f"argument '{p_name}': expected dtype {want} (for {elem!r}), got "
                             f"dtype {x.dtype}, which cannot be converted safely",
                             hint=f"convert it first, e.g. x.astype(np.{want})")
@@ -267,6 +268,37 @@ def _prepare_buffer(x: Any, p_name: str, bt: BufferType) -> Tuple[np.ndarray, Op
     if container is x:
         return container, None  # used in place: the kernel writes the caller's array
     return container, _Binding(x, container, container.copy(), elem, p_name)
+
+
+def _ints_to_int(x: np.ndarray, want: np.dtype) -> bool:
+    return x.dtype.kind in "iu" and np.dtype(want).kind in "iu"
+
+
+def _check_values_fit(x: np.ndarray, want: np.dtype, elem: AlloType, name: str) -> None:
+    """An integer array of another dtype is converted only when every value fits the
+    declared element type (no wrap-around), and ints into floats only when each value is
+    exact there; otherwise the argument is refused, naming it.
+
+    Example: ``np.array([1, 300])`` (int64) for a ``uint8`` parameter is refused (300 does
+    not fit); ``np.array([1, 2])`` is accepted.
+    """
+    if x.dtype.kind not in "iu" or x.size == 0 or _is_object(x.dtype):
+        return
+    lo, hi = int(x.min()), int(x.max())
+    if isinstance(elem, Int) and np.dtype(want).kind in "iu":
+        if lo < elem.min or hi > elem.max:
+            bad = lo if lo < elem.min else hi
+            raise CallError(f"argument '{name}': the value {bad} (dtype {x.dtype}) does not fit "
+                            f"the declared element type {elem!r} (range {elem.min} .. {elem.max})",
+                            hint=f"pass values in range, or declare a wider type than {elem!r}")
+    elif isinstance(elem, Float) and np.dtype(want).kind == "f":
+        with np.errstate(over="ignore", invalid="ignore"):
+            back = x.astype(want).astype(np.float64)
+        if not np.array_equal(back, x.astype(np.float64)) or not (
+                np.array_equal(x.astype(want).astype(x.dtype), x)):
+            raise CallError(f"argument '{name}': some values of dtype {x.dtype} are not exact "
+                            f"in {elem!r}", hint=f"convert them first, e.g. x.astype(np.{want}), "
+                            "accepting the rounding")
 
 
 def _convert(x: np.ndarray, want: np.dtype, elem: AlloType, name: str) -> np.ndarray:
@@ -430,6 +462,34 @@ def constant_table(init: Any, t: BufferType) -> np.ndarray:
         return np.ascontiguousarray(to_container(data.astype(dtype), elem))
 
 
+def initial_state(alloc: Any, t: Optional[BufferType] = None) -> np.ndarray:
+    """The initial contents of a stateful ``Alloc`` as a container (a fresh array): zeros,
+    its constant broadcast, or its table. Every backend starts its state from this.
+
+    Example: ``initial_state(Alloc("acc", int32[2], Const(7, int32), stateful=True))``
+    is ``array([7, 7], dtype=int32)``.
+    """
+    from .semantics.casts import float_to_fixed_raw
+    from .semantics.values import const_value
+
+    t = t or (alloc.type if isinstance(alloc.type, BufferType) else BufferType(alloc.type, ()))
+    init = alloc.init
+    dtype = container_dtype(t.dtype)
+    if init is None:
+        return np.zeros(t.shape, dtype=dtype) if dtype != np.dtype(object) else \
+            np.full(t.shape, 0, dtype=object)
+    if isinstance(init, np.ndarray):
+        return constant_table(init, t).copy()
+    v = init.value
+    if isinstance(t.dtype, Fixed) and isinstance(v, float):
+        v = float_to_fixed_raw(v, t.dtype.frac, t.dtype.bits, t.dtype.signed)
+    elif not isinstance(t.dtype, Fixed):
+        v = const_value(v, t.dtype)
+    arr = np.empty(t.shape, dtype=dtype)
+    arr.fill(v)
+    return arr
+
+
 def invoke(func: Func, args: Sequence[Any], execute: Callable[[List[Any]], Sequence[Any]],
            written: Collection[str] = ()) -> Any:
     """Run ``execute(container_args) -> container_results`` under the calling convention
@@ -443,6 +503,6 @@ def invoke(func: Func, args: Sequence[Any], execute: Callable[[List[Any]], Seque
     return result_to_user(func, list(results or []))
 
 
-__all__ = ["AlloWarning", "PreparedCall", "prepare_args", "result_to_user", "invoke", "bind_arguments",
+__all__ = ["AlloWarning", "PreparedCall", "prepare_args", "result_to_user", "invoke", "initial_state", "bind_arguments",
            "to_container", "from_container", "scalar_to_value", "value_to_user",
            "user_dtype", "container_dtype", "constant_table"]

@@ -152,8 +152,18 @@ class Schedule:
             raise ScheduleError(f"no function named {name!r}",
                                 hint=f"functions: {', '.join(self._ir.funcs)}")
         bands: Dict[str, Dict[str, LoopHandle]] = {}
+        nested: Dict[str, Dict[str, LoopHandle]] = {}  # loops of bands nested in a band
         for site in loop_sites(self._ir.funcs[name]):
-            bands.setdefault(site.loop.band, {})[site.loop.name] = LoopHandle(name, site.loop.band, site.loop.name)
+            handle = LoopHandle(name, site.loop.band, site.loop.name)
+            bands.setdefault(site.loop.band, {})[site.loop.name] = handle
+            # an imperfect nest: a loop inside another band's loop is also reachable from
+            # every enclosing band (``loops.S_i_0.j0``), as public Allo lists them; the
+            # handle keeps the loop's own band, so primitives resolve the same loop
+            for outer_band in dict.fromkeys(l.band for l in site.enclosing if l.band != site.loop.band):
+                nested.setdefault(outer_band, {}).setdefault(site.loop.name, handle)
+        for band, loops in nested.items():
+            for loop_name, handle in loops.items():
+                bands[band].setdefault(loop_name, handle)  # the band's own loops win a clash
         return LoopNest({b: LoopBand(b, loops) for b, loops in bands.items()})
 
     def __getattr__(self, name: str) -> BufferHandle:
@@ -299,6 +309,10 @@ class Schedule:
         """Turn ``target`` into a FIFO stream to ``dst``."""
         return self.apply("to", target=target, dst=dst, axis=axis, depth=depth, **kw)
 
+    def pingpong(self, target: Any, **kw: Any) -> Any:
+        """Double-buffer ``target`` between the call that writes it and the call that reads it."""
+        return self.apply("pingpong", target=target, **kw)
+
     def relay(self, buffer: Any, pe: Any, axis: int, depth: int = 2, **kw: Any) -> Any:
         """Pass ``buffer``'s data between neighbouring PEs along ``axis`` through FIFOs."""
         return self.apply("relay", buffer=buffer, pe=pe, axis=axis, depth=depth, **kw)
@@ -331,6 +345,35 @@ class Schedule:
             reconciled = reconcile_layouts(self._ir, self._fixed_layouts)
             self._chain = self._chain.with_layouts_reconciled(self._ir, reconciled)
             self._ir = reconciled
+
+    # ------------------------------------------------------------ dataflow
+    def dataflow_graph(self, depths: bool = True) -> Any:
+        """The hierarchical dataflow graph (kernel instances, buffers and streams with
+        their access orders and rates); print it, ``.to_dot()``, ``.to_png(path)``.
+        ``depths=True`` writes each FIFO's computed depth and reason on its edge (when the
+        FIFO traffic can be logged).
+
+        Example: ``print(s_top.dataflow_graph())``.
+        """
+        from .dataflow_graph.depths import TraceUnavailable, size_fifos
+        from .dataflow_graph.graph import annotate_depths, dataflow_graph
+
+        g = dataflow_graph(self._ir)
+        if depths and any(e.kind == "stream" for sub in g.walk() for e in sub.edges):
+            try:
+                annotate_depths(g, size_fifos(self._ir))
+            except TraceUnavailable:
+                pass  # the declared depths stay, marked "declared"
+        return g
+
+    def fifo_depths(self) -> Any:
+        """The depth every FIFO needs (deadlock-free and stall-free), with its reason.
+
+        Example: ``for d in s_top.fifo_depths(): print(d)``.
+        """
+        from .dataflow_graph import fifo_depths
+
+        return fifo_depths(self._ir)
 
     # ------------------------------------------------------------ estimates
     def report(self, clock_mhz: float = 300.0, part: str = "xcu280") -> Any:

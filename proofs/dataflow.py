@@ -144,3 +144,30 @@ def inline():
     function's ``inline`` attribute changes, which no semantics reads; the program is the
     same program.
     """
+
+
+@theorem("annotation.pingpong", index_widths=(
+    "no new index arithmetic: the buffer keeps its indices; the bank is chosen by the invocation count"))
+def pingpong():
+    """A ping-pong buffer between one writer task and one reader task keeps every value: in
+    invocation t the writer fills bank t mod 2 and the reader reads bank (t - 1) mod 2,
+    which the writer filled completely in invocation t - 1 (the side condition: it writes
+    every element) and which nobody writes during invocation t (the two banks differ).
+    Within one invocation the reader therefore sees exactly the array the sequential
+    program hands it; dropping the initial value is sound because every element is
+    written before it is read.
+    """
+    t = z3.Int("t")
+    bank = lambda k: k % 2  # noqa: E731  (the writer's bank in invocation k)
+    reader_bank = lambda k: (k + 1) % 2  # noqa: E731  (the bank the reader reads in invocation k)
+    yield "the reader's bank is the one the writer filled in the previous invocation", z3.Implies(
+        t >= 1, reader_bank(t) == bank(t - 1))
+    yield "writer and reader never share a bank in the same invocation", z3.Implies(
+        t >= 1, bank(t) != reader_bank(t))
+    yield "the writer's bank is not written again before the reader finishes with it", z3.Implies(
+        t >= 0, bank(t) != bank(t + 1))
+    mem = z3.Array("bank", z3.IntSort(), VAL)
+    i, j = z3.Ints("i j")
+    v = z3.BitVec("v", 32)
+    yield "a complete fill determines every element the reader loads", z3.Implies(
+        i == j, z3.Select(z3.Store(mem, i, v), j) == v)

@@ -15,19 +15,24 @@ def _ceil_div(n, f):
 
 
 @theorem("loop.split", index_widths=(
-    "the rewrite computes o*F + i for every (o, i) of [0, ceil(N/F)) x [0, F) (at most ceil(N/F)*F - 1) and lo + t*step only for original iterations t; F is clamped to N first (so ceil(N/F)*F < 2N) and the side condition checks both bounds fit in the 64-bit index"))
+    "the rewrite computes o*F + i (at most ceil(N/F)*F - 1), the inner bound N - o*F (at least N - ceil(N/F)*F + F > 0 over the outer range) and lo + t*step only for original iterations t; F is clamped to N first (so ceil(N/F)*F < 2N) and the side condition checks both bounds fit in the 64-bit index"))
 def split():
     """For all trip counts N >= 0 and factors F >= 1, the map t -> (t / F, t % F) is an
-    order-preserving bijection from [0, N) onto {(o, i) | 0 <= o < ceil(N / F), 0 <= i < F,
-    o*F + i < N}, whose inverse is (o, i) -> o*F + i; so the split loop with the guard runs
-    exactly the original iterations, each once, in the original order.
+    order-preserving bijection from [0, N) onto {(o, i) | 0 <= o < ceil(N / F),
+    0 <= i < min(F, N - o*F)}, whose inverse is (o, i) -> o*F + i; so the split nest (the
+    inner loop bounded by ``min``, perfectly nested) runs exactly the original iterations,
+    each once, in the original order.
 
-    Lemmas: the image lies in the guarded space; the inverse undoes the map; the inverse is
-    injective on the guarded space; lexicographic order of (o, i) equals the order of o*F + i.
+    Lemmas: the min bound is the guard i < F and o*F + i < N; the image lies in the split
+    space; the inverse undoes the map; the inverse is injective on the split space;
+    lexicographic order of (o, i) equals the order of o*F + i.
     """
     N, F, t, o, i, o2, i2 = z3.Ints("N F t o i o2 i2")
     pre = z3.And(N >= 0, F >= 1)
-    in_space = lambda a, b: z3.And(0 <= a, a < _ceil_div(N, F), 0 <= b, b < F, a * F + b < N)  # noqa: E731
+    min_bound = lambda a: z3.If(F < N - a * F, F, N - a * F)  # noqa: E731
+    in_space = lambda a, b: z3.And(0 <= a, a < _ceil_div(N, F), 0 <= b, b < min_bound(a))  # noqa: E731
+    yield "min bound is the guard", z3.Implies(
+        pre, (i < min_bound(o)) == z3.And(i < F, o * F + i < N))
     yield "image in guarded space", z3.Implies(z3.And(pre, 0 <= t, t < N), in_space(t / F, t % F))
     yield "inverse undoes the map", z3.Implies(z3.And(pre, 0 <= t, t < N), (t / F) * F + t % F == t)
     yield "guarded space maps into [0, N)", z3.Implies(z3.And(pre, in_space(o, i)),

@@ -68,40 +68,44 @@ def buffer_at():
 
 
 @theorem("memory.reuse_at", index_widths=(
-    "window indices are an access's index minus the window's start, in [0, width) for every read proved inside the window; shift and load add at most width - 1 to a cell or to the window's start, an element the original reads: no value exceeds the target's extents"))
+    "window indices are an access's index minus the window's start, in [0, width) for every read proved inside the window; shift and load add at most width - 1 to a cell (or stride + cell) or to the window's start, an element the original reads: no value exceeds the target's extents"))
 def reuse_at():
-    """For all window widths W >= 1, offsets c0 and first iterations x0: let Win(x) say
-    cell c of the window holds A[x + c0 + c] for every c in [0, W). The shift loop
-    (cell k <- cell k + 1 for k = 0 .. W-2, ascending) moves every cell down by one (its
-    loop invariant is proved step by step); the fill before the loop puts A[x0 + c0 + c]
-    in cell c + 1 for c in [0, W-1), so shift then load at x0 gives Win(x0); if Win(x)
-    holds, shift then load of cell W-1 with A[x + 1 + c0 + W - 1] gives Win(x + 1). So at
-    every iteration the window read of cell a - (x + c0) equals the original read A[a] for
-    every a in [x + c0, x + c0 + W), provided A is not written during the loop.
+    """For all window widths W >= 1, strides 1 <= S <= W, offsets c0 and first iterations
+    x0: let Win(x) say cell c of the window holds A[S*x + c0 + c] for every c in [0, W).
+    The shift loop (cell k <- cell k + S for k = 0 .. W-S-1, ascending) moves every kept
+    cell down by S (its loop invariant is proved step by step); the fill before the loop
+    puts A[S*x0 + c0 + c] in cell c + S for c in [0, W-S), so shift then load at x0 gives
+    Win(x0); if Win(x) holds, shift then the load of cells W-S .. W-1 with
+    A[S*(x + 1) + c0 + W - S + j] gives Win(x + 1). So at every iteration the window read
+    of cell a - (S*x + c0) equals the original read A[a] for every a in
+    [S*x + c0, S*x + c0 + W), provided A is not written during the loop. S = 1 is the
+    sliding window, S = 2 the stride-2 convolution.
     """
     A, win, win0 = _mem("A"), _mem("win"), _mem("win0")
-    W, c0, x, x0, c, k, a = z3.Ints("W c0 x x0 c k a")
-    pre = W >= 1
+    W, S, c0, x, x0, c, k, a = z3.Ints("W S c0 x x0 c k a")
+    pre = z3.And(W >= 1, S >= 1, S <= W)
     holds = lambda m, at: z3.ForAll([c], z3.Implies(  # noqa: E731
-        z3.And(0 <= c, c < W), m[c] == A[at + c0 + c]))
-    # the shift loop, one step at a time: after k steps, cells < k hold the old cell + 1
+        z3.And(0 <= c, c < W), m[c] == A[S * at + c0 + c]))
+    # the shift loop, one step at a time: after k steps, cells < k hold the old cell + S
     shifted_upto = lambda m, kk: z3.ForAll([c], z3.Implies(  # noqa: E731
         z3.And(0 <= c, c < W),
-        m[c] == z3.If(c < kk, win0[c + 1], win0[c])))
-    step = z3.Store(win, k, win[k + 1])
+        m[c] == z3.If(c < kk, win0[c + S], win0[c])))
+    step = z3.Store(win, k, win[k + S])
     yield "shift loop: one step extends its invariant", z3.Implies(
-        z3.And(pre, 0 <= k, k < W - 1, shifted_upto(win, k)), shifted_upto(step, k + 1))
+        z3.And(pre, 0 <= k, k < W - S, shifted_upto(win, k)),
+        shifted_upto(step, k + 1))
     yield "shift loop: invariant holds before the loop", z3.Implies(pre, shifted_upto(win0, 0))
-    # whole shift as a relation, then the load of the last cell
-    shifted = z3.Lambda([c], z3.If(z3.And(0 <= c, c < W - 1), win[c + 1], win[c]))
-    load = lambda m, at: z3.Store(m, W - 1, A[at + c0 + W - 1])  # noqa: E731
+    # whole shift as a relation, then the load of the last S cells
+    shifted = z3.Lambda([c], z3.If(z3.And(0 <= c, c < W - S), win[c + S], win[c]))
+    load = lambda m, at: z3.Lambda([c], z3.If(  # noqa: E731
+        z3.And(W - S <= c, c < W), A[S * at + c0 + c], m[c]))
     yield "shift then load preserves the window invariant", z3.Implies(
         z3.And(pre, holds(win, x)), holds(load(shifted, x + 1), x + 1))
-    filled = z3.ForAll([c], z3.Implies(z3.And(0 <= c, c < W - 1), win[c + 1] == A[x0 + c0 + c]))
+    filled = z3.ForAll([c], z3.Implies(z3.And(0 <= c, c < W - S), win[c + S] == A[S * x0 + c0 + c]))
     yield "fill, shift and load establish the invariant at the first iteration", z3.Implies(
         z3.And(pre, filled), holds(load(shifted, x0), x0))
     yield "a window read equals the original read", z3.Implies(
-        z3.And(pre, holds(win, x), x + c0 <= a, a < x + c0 + W), win[a - (x + c0)] == A[a])
+        z3.And(pre, holds(win, x), S * x + c0 <= a, a < S * x + c0 + W), win[a - (S * x + c0)] == A[a])
 
 
 @theorem("memory.reshape", index_widths=(

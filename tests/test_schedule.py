@@ -137,3 +137,26 @@ def test_argument_kinds_are_checked(call, phrase):
     s = allo.customize(add_one)
     with pytest.raises(ScheduleError, match=phrase):
         call(s)
+
+
+def imperfect(A: int32[4, 4], B: int32[4]) -> int32[4, 4]:
+    C: int32[4, 4] = 0
+    for i in range(4):
+        for j in range(4, name="row"):
+            C[i, j] += A[i, j]
+            for j0 in range(4):
+                C[i, j0] += B[j0]
+    return C
+
+
+def test_get_loops_lists_nested_bands_under_the_enclosing_band():
+    s = allo.customize(imperfect)
+    loops = s.get_loops()
+    assert [l.name for l in loops.S_i_0] == ["i", "j", "j0"]
+    assert loops.S_i_0.j == loops.row.j  # the same loop, under its own band too
+    s.split(loops.S_i_0.i, 2)
+    s.reorder("i.outer", loops.S_i_0.j, "i.inner")
+    s.pipeline(loops.S_i_0.j)  # the handle of a loop that reorder moved to another band
+    assert s.verify()
+    with pytest.raises(ScheduleError, match="has no loop 'k'"):
+        loops.S_i_0.k

@@ -22,7 +22,8 @@ from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.aliasing import ALIAS_HINT, call_alias_violation
 from ..ir.nodes import BufRef, Call, Module, Return
 from ..ir.types import AlloType, BufferType, StreamType
-from .typing import convert, to_expr
+from .templates import infer_from_types, template_params
+from .typing import PyVal, convert, to_expr
 from .values import BufView, TemplateInstance, fmt_type
 
 
@@ -49,7 +50,7 @@ def call_kernel(fl: Any, node: ast.Call, target: Any, results: Optional[List[str
     if isinstance(target, TemplateInstance):
         func = fl.mb.get_func(target.fn, list(target.args), target.name, node, fl)
     else:
-        func = fl.mb.get_func(target, None, None, node, fl)
+        func = fl.mb.get_func(target, infer_template_args(fl, node, target), None, node, fl)
     if node.keywords:
         raise fl.err(AlloSyntaxError, "keyword arguments are not supported in kernel calls",
                      node.keywords[0].value, hint="pass arguments by position")
@@ -68,6 +69,43 @@ def call_kernel(fl: Any, node: ast.Call, target: Any, results: Optional[List[str
     check_aliasing(fl, node, call)
     fl.emit(call)
     return out
+
+
+def infer_template_args(fl: Any, node: ast.Call, fn: Any) -> Optional[List[Any]]:
+    """The template arguments of a call ``stage(A, B)`` of a template kernel without
+    explicit arguments, read off the argument types and shapes; None for a plain kernel.
+
+    Example: ``k(A)`` with ``def k[T, N](A: "T[N]")`` and ``A: int8[4]`` instantiates
+    ``k[int8, 4]``.
+    """
+    info = fl.mb.source(fn)
+    params = template_params(fn, info.func_def)
+    if params is None or info.func_def is None:
+        return None
+    names = [n for n, _ in params]
+    arg_types = []
+    for a in node.args:
+        t = None
+        if isinstance(a, (ast.Name, ast.Subscript, ast.Attribute)):
+            v = fl.lower(a)
+            if isinstance(v, BufView):
+                t = as_buffer_type(v.view_type())
+            elif not isinstance(v, PyVal):
+                t = getattr(v, "type", None)
+        arg_types.append(t)
+    found, conflicts = infer_from_types(info.func_def, names, arg_types)
+    if conflicts:
+        name, first, second, pos = conflicts[0]
+        raise fl.err(AlloTypeError, f"template parameter '{name}' of '{fn.__name__}' is "
+                     f"{first!r} by one argument but {second!r} by argument {pos + 1}",
+                     node.args[pos], hint=f"pass arguments whose types agree, or instantiate "
+                     f"explicitly: {fn.__name__}[{', '.join(names)}](...)")
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise fl.err(AlloTypeError, f"cannot infer template parameter(s) {', '.join(missing)} "
+                     f"of '{fn.__name__}' from the argument types", node,
+                     hint=f"instantiate explicitly: {fn.__name__}[{', '.join(names)}](...)")
+    return [found[n] for n in names]
 
 
 def check_aliasing(fl: Any, node: ast.Call, call: Call) -> None:

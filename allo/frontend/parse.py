@@ -21,7 +21,7 @@ from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import MAX_EXPR_DEPTH, Func, Module, too_deep
 from .context import Resolver, SourceInfo
 from .stmts import FuncLowerer
-from .templates import bind, instance_key, param_kinds, template_params
+from .templates import bind, instance_key, param_bounds, param_kinds, template_params
 
 
 class ModuleBuilder:
@@ -65,7 +65,8 @@ class ModuleBuilder:
                         f"instantiate it: {fn.__name__}[...](...) in a kernel, or "
                         "allo.customize(kernel, instantiate=[...])")
         kinds = param_kinds(info.func_def, [n for n, _ in params]) if params is not None else {}
-        bindings = bind(fn.__name__, params, args, error, kinds) if params is not None else {}
+        bindings = bind(fn.__name__, params, args, error, kinds, param_bounds(fn, error)) \
+            if params is not None else {}
         key = (instance_key(fn, args), inst_name)  # a named instance is its own Func
         if key in self.in_progress:
             raise error(AlloSyntaxError, f"kernel '{fn.__name__}' calls itself (recursion is "
@@ -80,9 +81,11 @@ class ModuleBuilder:
         if params is not None:
             attrs = {"template": fn.__name__, "instance_args": list(args)}
         resolver = Resolver(fn, bindings, self.caller_frame, self.global_vars)
+        # a function may bring its own lowering (an allo.dataflow region does)
+        lowerer = getattr(fn, "__allo_lowerer__", FuncLowerer)
         try:
-            func = FuncLowerer(self, fn, info, resolver, name, attrs,
-                               evaluated_annotations=params is None).run()
+            func = lowerer(self, fn, info, resolver, name, attrs,
+                           evaluated_annotations=params is None).run()
         finally:
             self.in_progress.discard(key)
         self.funcs[name] = func

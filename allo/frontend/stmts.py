@@ -28,14 +28,15 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, Param, StreamPut, Store, Var,
+from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, StreamGet, StreamPut, Store, Var,
                         While)
-from ..ir.types import ConstExprType
+from ..ir.types import ConstExprType, Qualified
 from ..ir.types import AlloType, BufferType, Int, StreamType, UInt, index
 from .context import MISSING, Resolver, SourceInfo
 from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj
 from .typing import BOOL, PyVal, cast, convert, literal, numpy_dtype_type, to_expr
 from .scopes import unique_local_names
+from .signature import SignatureLowerer
 from .types_eval import TypeEvaluator
 
 UNSUPPORTED_STMT = {
@@ -59,7 +60,7 @@ UNSUPPORTED_STMT = {
 }
 
 
-class FuncLowerer(ExprLowerer, TypeEvaluator):
+class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
     """Lower one Python function to a Func. ``mb`` is the module builder (for callees)."""
 
     def __init__(self, mb: Any, fn: Any, info: SourceInfo, resolver: Resolver, name: str,
@@ -100,88 +101,6 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                     self.attrs, loc=self.info.loc(fd))
         unique_local_names(func)
         return func
-
-    def lower_params(self, fd: ast.FunctionDef) -> List[Param]:
-        a = fd.args
-        for bad, what in ((a.vararg, "*args"), (a.kwarg, "**kwargs")):
-            if bad is not None:
-                raise self.err(AlloSyntaxError, f"{what} parameters are not supported", bad,
-                               hint="declare every parameter with its type")
-        if a.kwonlyargs or a.posonlyargs:
-            node = (a.kwonlyargs or a.posonlyargs)[0]
-            raise self.err(AlloSyntaxError, "keyword-only/positional-only parameters are not "
-                           "supported", node, hint="use plain positional parameters")
-        if a.defaults:
-            raise self.err(AlloSyntaxError, "default parameter values are not supported",
-                           a.defaults[0], hint="pass every argument explicitly")
-        params = []
-        for arg in a.args:
-            if arg.annotation is None:
-                raise self.err(AlloTypeError, f"parameter '{arg.arg}' has no type annotation",
-                               arg, hint=f"annotate it, e.g. {arg.arg}: int32[M, N]")
-            t = self.param_type(arg)
-            if isinstance(t, BufferType) and not t.shape and not t.is_stream:
-                t = t.dtype
-            if arg.arg in self.symbols:
-                raise self.err(AlloNameError, f"duplicate parameter '{arg.arg}'", arg,
-                               hint="rename one")
-            self.symbols[arg.arg] = Symbol("param", t)
-            params.append(Param(arg.arg, t, loc=self.info.loc(arg)))
-        return params
-
-    def param_type(self, arg: ast.arg) -> Any:
-        runtime = getattr(self.fn, "__annotations__", {}).get(arg.arg, MISSING)
-        if self.use_runtime_annotations and isinstance(runtime, (AlloType, BufferType,
-                                                                 StreamType)):
-            return runtime
-        return self.annotation_type(arg.annotation, f"parameter '{arg.arg}'")
-
-    def lower_returns(self, fd: ast.FunctionDef) -> List[Any]:
-        if fd.returns is None or (isinstance(fd.returns, ast.Constant)
-                                  and fd.returns.value is None):
-            return []
-        node = fd.returns
-        runtime = getattr(self.fn, "__annotations__", {}).get("return", MISSING)
-        if self.use_runtime_annotations and isinstance(runtime, (AlloType, BufferType)):
-            return [runtime]
-        elts = self.return_elements(node)
-        out = []
-        for e in elts:
-            t = self.annotation_type(e, "return value")
-            if isinstance(t, BufferType) and t.is_stream or isinstance(t, StreamType):
-                raise self.err(AlloTypeError, "a kernel cannot return a stream", e,
-                               hint="pass the stream as a parameter")
-            out.append(t.dtype if isinstance(t, BufferType) and not t.shape else t)
-        return out
-
-    def return_elements(self, node: ast.AST) -> List[ast.AST]:
-        """The annotations of each result: ``(T1, T2)``, ``tuple[T1, T2]`` or one ``T``.
-
-        A string annotation (``"tuple[T[M], T]"``) is split into one string per result so
-        errors still point at the string.
-        """
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                inner = ast.parse(node.value.strip(), mode="eval").body
-            except SyntaxError:
-                return [node]  # annotation_type reports the syntax error
-            parts = self.return_elements(inner)
-            if len(parts) == 1 and parts[0] is inner:
-                return [node]
-            return [ast.copy_location(ast.Constant(ast.unparse(p)), node) for p in parts]
-        if isinstance(node, ast.Tuple):
-            return list(node.elts)
-        if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
-            base = self.lower(node.value)
-            if isinstance(base, PyVal) and (base.value is tuple or base.value is Tuple):
-                s = node.slice
-                elts = list(s.elts) if isinstance(s, ast.Tuple) else [s]
-                if any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in elts):
-                    raise self.err(AlloTypeError, "a kernel returns a fixed number of values; "
-                                   "'...' is not allowed in its return annotation", node,
-                                   hint="list every result type: -> tuple[int32[4], int32]")
-                return elts
-        return [node]
 
     # ------------------------------------------------------------ helpers
     def emit(self, stmt: Any) -> None:
@@ -293,6 +212,15 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                     return self.stream_put(base, v)
                 raise self.err(AlloTypeError, "'.put(...)' needs a stream", v,
                                hint="declare the buffer as Stream[T, depth]")
+            if isinstance(f, ast.Attribute) and f.attr == "get" and not v.args:
+                base = self.lower(f.value)
+                if isinstance(base, BufView) and base.is_stream:
+                    # a get whose value is dropped still pops the FIFO (a drain)
+                    value = self.stream_get(base, v)
+                    name = self.fresh(base.name)
+                    self.declare(name, BufferType(value.type, ()), node)
+                    self.emit(Store(name, (), value, loc=self.info.loc(node)))
+                    return
             callee = self.callee_object(v)
             if callee is not None:
                 self.call_kernel(v, callee)
@@ -311,9 +239,37 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
         if len(node.args) != 1 or node.keywords:
             raise self.err(AlloTypeError, "'.put(v)' takes exactly one value", node,
                            hint="write fifo.put(value)")
-        v = to_expr(self.scalar(node.args[0]))
         elem = view.type.dtype.dtype
+        if view.type.dtype.block:
+            return self.block_transfer(view, node, node.args[0], put=True)
+        v = to_expr(self.scalar(node.args[0]))
         self.emit(StreamPut(view.name, view.prefix, convert(v, elem), loc=self.info.loc(node)))
+
+    def block_transfer(self, stream: BufView, node: ast.AST, block: Any, put: bool) -> None:
+        """Move one block through a stream of blocks, element by element in row-major
+        order: ``s.put(blk)`` (``block`` is the value node) or ``blk = s.get()`` (``block``
+        is the name of the declared buffer)."""
+        from . import arrays
+
+        st = stream.type.dtype
+        buf = self.lower(block) if put else BufView(block, (), self.symbols[block].type)
+        if not isinstance(buf, BufView) or buf.is_stream or tuple(buf.shape) != st.block:
+            shown = list(buf.shape) if isinstance(buf, BufView) and buf.shape else "a scalar"
+            raise self.err(AlloTypeError, f"stream '{stream.name}' carries blocks of shape "
+                           f"{list(st.block)}, not {shown}", node,
+                           hint=f"put and get whole {st.dtype!r}{list(st.block)} buffers")
+        loc = self.info.loc(node)
+
+        def body(ivs: list) -> list:
+            idx = tuple(buf.prefix) + tuple(ivs)
+            if put:
+                v = convert(Load(buf.name, idx, buf.type.dtype), st.dtype)
+                return [StreamPut(stream.name, stream.prefix, v, loc=loc)]
+            get = StreamGet(stream.name, stream.prefix, st.dtype)
+            return [Store(buf.name, idx, convert(get, buf.type.dtype), loc=loc)]
+
+        arrays.nest(self, arrays.band_name(self, "block", None), st.block, node, body)
+        self.blocks[-1][-1].attrs["block_transfer"] = True  # HLS: one hls::vector per block
 
     def callee_object(self, call: ast.Call) -> Any:
         """The kernel a call node calls (function or template instance), else None."""
@@ -338,6 +294,10 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             from .meta import declare_constexpr
 
             return declare_constexpr(self, node, t.dtype)
+        if isinstance(t, Qualified):
+            from .stateful import declare_qualified
+
+            return declare_qualified(self, node, t)
         if isinstance(t, (AlloType, StreamType)):
             t = BufferType(t, ())
         if name in self.symbols:
@@ -353,6 +313,10 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             self.declare(name, t, node)
             self.call_kernel(v, callee, results=[name])
             return
+        blocks = self.block_stream_of(v)
+        if blocks is not None:
+            self.declare(name, t, node)
+            return self.block_transfer(blocks, v, name, put=False)
         if isinstance(v, ast.List):  # a list literal: a constant array
             from .meta import const_eval
 
@@ -386,6 +350,17 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
             return self.declare(name, t, node, value)
         self.declare(name, t, node)
         self.emit(Store(name, (), value, loc=self.info.loc(node)))
+
+    def block_stream_of(self, v: ast.AST) -> Optional[BufView]:
+        """The stream of blocks that ``v`` reads (``s.get()``), else None."""
+        if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)
+                and v.func.attr == "get" and not v.args):
+            return None
+        base = self.lower(v.func.value)
+        if isinstance(base, BufView) and base.is_stream and not base.shape \
+                and base.type.dtype.block:
+            return base
+        return None
 
     def init_from_buffer(self, name: str, t: BufferType, init: BufView, node: ast.AST) -> None:
         """``B: T[M, N] = <buffer or array expression>``: B gets a copy (a fresh array
@@ -424,9 +399,43 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
         if isinstance(target, ast.Name):
             return self.assign_name(target, node.value, node)
         if isinstance(target, ast.Subscript):
+            if self.assign_rows(target, node):
+                return
             return self.assign_subscript(target, self.lower_rhs(node.value), node)
         raise self.err(AlloSyntaxError, "cannot assign to this target", target,
                        hint="assign to a name, a buffer element A[i, j] or bits x[k]")
+
+    def assign_rows(self, target: ast.Subscript, node: ast.Assign) -> bool:
+        """``A[i, :] = B``: leading indices then only full slices copy a buffer into the
+        part of ``A`` they select. False when ``target`` is not of that form."""
+        from . import arrays
+
+        elts = list(target.slice.elts) if isinstance(target.slice, ast.Tuple) else [target.slice]
+        full = [isinstance(e, ast.Slice) and e.lower is None and e.upper is None
+                and e.step is None for e in elts]
+        k = full.index(True) if True in full else len(elts)
+        if k == len(elts) or not all(full[k:]):
+            return False
+        base = self.lower(target.value)
+        if not isinstance(base, BufView) or base.is_stream:
+            return False
+        self.check_writable(base.name, target)
+        view = base
+        if k:
+            lead = ast.Tuple(elts[:k], ast.Load()) if k > 1 else elts[0]
+            view = self.buffer_subscript(base, ast.copy_location(
+                ast.Subscript(target.value, ast.copy_location(lead, elts[0]), ast.Load()),
+                target))
+        if not isinstance(view, BufView) or len(view.shape) != len(elts) - k:
+            return False
+        rhs = self.lower(node.value)
+        if isinstance(rhs, BufView):
+            arrays.copy_into(self, view, rhs, node.value)
+            return True
+        value = to_expr(self.require_scalar(rhs, node.value))  # A[i, :] = v fills
+        arrays.nest(self, arrays.band_name(self, "fill", None), view.shape, node,
+                    lambda ivs: [arrays.store(self, view, ivs, value, node)])
+        return True
 
     def lower_rhs(self, v: ast.AST) -> Any:
         return self.scalar(v)
@@ -543,7 +552,16 @@ class FuncLowerer(ExprLowerer, TypeEvaluator):
                            hint="only integers (intN/uintN) have bits")
         s = target.slice
         rhs = to_expr(rhs)
-        if isinstance(s, ast.Slice):
+        dyn = self.dynamic_slice(s, t, target) if isinstance(s, ast.Slice) else None
+        if dyn is not None:  # x[lo : lo + W] = v with a runtime lo: clear, then or in
+            lo_e, width = dyn
+            ones = (1 << width) - 1
+            if t.signed and ones >= 1 << (t.bits - 1):
+                ones -= 1 << t.bits  # the same bits, as a value of the signed type
+            mask = Op("shl", (Const(ones, t), lo_e), t)
+            value = Op("shl", (cast(cast(rhs, UInt(width)), t), lo_e), t)
+            new = Op("or", (Op("and", (base, Op("not", (mask,), t)), t), value), t)
+        elif isinstance(s, ast.Slice):
             lo, hi = self.slice_bounds(s, t, target)
             new = Op("set_slice", (base, Const(lo, index), Const(hi, index),
                                    cast(rhs, UInt(hi - lo))), t)

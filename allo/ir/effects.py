@@ -53,6 +53,43 @@ def buffer_effects(func: Func, modes: Dict[str, List[str]]) -> Tuple[Set[str], S
     return read, written
 
 
+def task_dependencies(module: Module) -> Dict[str, Dict[int, Set[int]]]:
+    """Per dataflow region (labelled by its function's name, or its loop's name), which
+    earlier tasks each task must wait for: task ``k2`` reads a plain (non-stream) buffer
+    that task ``k1 < k2`` writes. In hardware such a buffer is a ping-pong buffer between
+    the two processes, so ``k2`` starts only once ``k1`` has finished; streams impose no
+    such order.
+
+    Example: ``task_dependencies(m) == {"top": {3: {2}}}`` when task 3 of ``top`` reads
+    an array task 2 writes.
+    """
+    from .nodes import Alloc, For
+
+    modes = param_modes(module)
+    out: Dict[str, Dict[int, Set[int]]] = {}
+    for func in module.funcs.values():
+        streams = {n for n, t in func.buffers().items()
+                   if getattr(t, "is_stream", False) or type(t).__name__ == "StreamType"}
+        regions = [(func.name, func.body)] if func.attrs.get("dataflow") else []
+        regions += [(s.name or s.var, s.body) for s in walk_stmts(func.body)
+                    if isinstance(s, For) and s.attrs.get("dataflow")]
+        for label, body in regions:
+            effects = [None if isinstance(s, Alloc) else
+                       buffer_effects(Func("task", [], [], [s]), modes) for s in body]
+            deps: Dict[int, Set[int]] = {}
+            for k2, e2 in enumerate(effects):
+                for k1 in range(k2):
+                    e1 = effects[k1]
+                    if e1 is not None and e2 is not None and (e2[0] & e1[1]) - streams:
+                        deps.setdefault(k2, set()).add(k1)
+            for k2 in sorted(deps):  # transitively: a task without FIFO traffic still waits
+                for k1 in sorted(deps[k2]):
+                    deps[k2] |= deps.get(k1, set())
+            if deps:
+                out[label] = deps
+    return out
+
+
 def param_modes(module: Module) -> Dict[str, List[str]]:
     """Per function, the mode of each parameter: "in", "out", "both" or "none"."""
     modes: Dict[str, List[str]] = {}

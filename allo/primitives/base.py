@@ -28,8 +28,10 @@ import numpy as np
 import z3
 
 from ..errors import ScheduleError
+from .deps import IMPURE_CALLEES
 from ..ir.index import ConstantLoop, constant_trips
 from ..ir.nodes import Alloc, For, Func, Module, Stmt, child_bodies, walk_stmts
+from ..ir.state import impure_funcs
 from ..ir.sites import stmt_sites
 from ..ir.types import BufferType
 
@@ -210,7 +212,16 @@ class Context:
         if isinstance(ref, For):
             return self.loop_site_of(ref)
         if isinstance(ref, LoopHandle):
-            ref = f"{ref.func}:{ref.band}:{ref.name}"
+            # a handle listed before a reorder/compute_at may name the loop's old band
+            # (band names stay with nest positions): the loop's unique name in its
+            # function still identifies it
+            qualified = f"{ref.func}:{ref.band}:{ref.name}"
+            func = self.module.funcs.get(ref.func)
+            if func is not None and not any(s.loop.name == ref.name and s.loop.band == ref.band
+                                            for s in loop_sites(func)):
+                if sum(s.loop.name == ref.name for s in loop_sites(func)) == 1:
+                    qualified = f"{ref.func}:{ref.name}"
+            ref = qualified
         if not isinstance(ref, str):
             raise self.refuse(f"argument {arg}={ref!r} is not a loop name",
                               hint="pass a loop name such as \"i\" or \"gemm:i\", or a loop from s.get_loops()")
@@ -472,7 +483,11 @@ def apply_primitive(module: Module, name: str, arguments: Dict[str, Any], *,
     ctx = Context(work, name, definition.rule, dict(arguments), unchecked=unchecked,
                   timeout_ms=timeout_ms)
     start = time.perf_counter()
-    value = definition.fn(ctx, **arguments)
+    token = IMPURE_CALLEES.set(frozenset(impure_funcs(work)))
+    try:
+        value = definition.fn(ctx, **arguments)
+    finally:
+        IMPURE_CALLEES.reset(token)
     ctx.certificate.seconds = time.perf_counter() - start
     return ctx.module, ctx.certificate, value
 

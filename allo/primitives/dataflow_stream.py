@@ -11,57 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import math
-from typing import Any, List, Sequence, Tuple
-
-import z3
+from typing import Any
 
 from ..ir.index import affine_form
-from ..ir.nodes import (Alloc, For, Load, Stmt, Store, StreamGet, StreamPut, child_bodies, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
+from ..ir.nodes import Alloc, For, Load, Stmt, StreamGet, StreamPut, map_stmt_exprs, walk_stmts
 from ..ir.types import BufferType, StreamType
-from .base import BUFFER, LOOP, VALUE, Context, primitive
+from .base import BUFFER, TARGET, VALUE, Context, primitive
 from .dataflow_common import stmt_site
 from .deps import collect_accesses
-from .index_z3 import form_term
-
-
-@dataclass
-class _Use:
-    """One access to the streamed buffer: its node, the loops around it (inside the
-    producer/consumer statement), whether an ``If`` guards it, and the statement holding it."""
-
-    node: Any
-    loops: List[For]
-    guarded: bool
-    holder: Stmt
-    parent: List[Stmt]
-
-
-def _uses(top: Stmt, name: str) -> Tuple[List[_Use], List[_Use]]:
-    """(writes, reads) of buffer ``name`` inside statement ``top``."""
-    writes: List[_Use] = []
-    reads: List[_Use] = []
-
-    def visit(body: List[Stmt], loops: List[For], guarded: bool) -> None:
-        for s in body:
-            for e in stmt_exprs(s):
-                for x in walk_expr(e):
-                    if isinstance(x, Load) and x.buffer == name:
-                        in_bound = isinstance(s, For)
-                        reads.append(_Use(x, loops, guarded or in_bound, s, body))
-            if isinstance(s, Store) and s.buffer == name:
-                writes.append(_Use(s, loops, guarded, s, body))
-            inner = loops + [s] if isinstance(s, For) else loops
-            for child in child_bodies(s):
-                visit(child, inner, guarded or not isinstance(s, For))
-
-    visit([top], [], False)
-    return writes, reads
+from .dataflow_order import _Use, _uses, prove_same_order, prove_written_once  # noqa: F401
 
 
 def _resolve_consumer(ctx: Context, dst: Any, func) -> For:
-    if isinstance(dst, str) and dst in ctx.module.funcs:
-        raise ctx.refuse(f"dst={dst!r} is a function: streaming into a called function is not supported",
-                         hint="name the consumer loop (or band) inside this function instead")
     if isinstance(dst, str) and ":" not in dst:
         band = [s.loop for s in _sites(func) if s.loop.band == dst]
         if band and not any(s.loop.name == dst for s in _sites(func)):
@@ -73,18 +34,6 @@ def _sites(func):
     from .base import loop_sites
 
     return loop_sites(func)
-
-
-def _rank_digits(loops: Sequence[For], trips: Sequence[int], n: z3.ArithRef) -> dict:
-    """Loop variable values of the ``n``-th iteration (row-major, outermost first)."""
-    env = {}
-    below = 1
-    for loop, t in reversed(list(zip(loops, trips))):
-        digit = (n / below) % t
-        lo = int(loop.lo.value)
-        env[loop.var] = lo + loop.step * digit
-        below *= t
-    return env
 
 
 @dataclass
@@ -108,6 +57,9 @@ def plan_stream(ctx: Context, target: Any, dst: Any, axis: Any, depth: int) -> S
     if site.alloc is None:
         raise ctx.refuse(f"{site.name!r} is a function argument; to() streams local buffers",
                          hint="stream a buffer declared inside the kernel")
+    if site.alloc.stateful:
+        raise ctx.refuse(f"{site.name!r} is Stateful: its contents outlive the call, a FIFO's "
+                         "do not", hint="stream a buffer that is not Stateful")
     if isinstance(site.type, BufferType) and site.type.is_stream:
         raise ctx.refuse(f"{site.name!r} is already a stream",
                          hint="to() turns a local array into a stream once; nothing to do")
@@ -171,7 +123,7 @@ def plan_stream(ctx: Context, target: Any, dst: Any, axis: Any, depth: int) -> S
     if any(f is None for f in w_forms + r_forms):
         ctx.assume_unchecked("same element sequence", f"an index of {site.name!r} is not affine")
     else:
-        _prove_order(ctx, site.name, w, r, w_trips, r_trips, w_forms, r_forms, total_w)
+        prove_same_order(ctx, site.name, w, r, w_trips, r_trips, w_forms, r_forms, total_w)
     return StreamPlan(site.alloc, w, r, body[c_pos], total_w if depth == -1 else depth)
 
 
@@ -191,41 +143,18 @@ def emit_stream(ctx: Context, plan: StreamPlan) -> None:
         map_stmt_exprs(s, lambda e: get if isinstance(e, Load) and e.buffer == alloc.name else None)
 
 
-@primitive("to", rule="dataflow.stream", kinds={"target": BUFFER, "dst": LOOP, "axis": VALUE, "depth": VALUE})
+@primitive("to", rule="dataflow.stream", kinds={"target": BUFFER, "dst": TARGET, "axis": VALUE, "depth": VALUE})
 def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -> None:
-    """Stream local buffer ``target`` from its producer nest to consumer ``dst``.
-    Example: ``s.to(s.B, "consumer_loop", depth=4)``."""
+    """Stream local buffer ``target`` from its producer nest to consumer ``dst`` (a loop
+    or band of the same function), or from the call that writes it to the later call of
+    function ``dst`` that reads it (:mod:`.dataflow_calls`).
+    Example: ``s.to(s.B, "consumer_loop", depth=4)``; ``s_top.to(s_top.Y, "matmul")``."""
+    from .dataflow_calls import is_function_target, stream_between_calls
+
+    if is_function_target(ctx, dst):
+        stream_between_calls(ctx, target, dst, axis, depth)
+        return
     emit_stream(ctx, plan_stream(ctx, target, dst, axis, depth))
 
 
-def _prove_order(ctx, name, w, r, w_trips, r_trips, w_forms, r_forms, total) -> None:
-    n, n2 = z3.Ints("rank rank2")
-    env_w = _rank_digits(w.loops, w_trips, n)
-    env_w2 = _rank_digits(w.loops, w_trips, n2)
-    env_r = _rank_digits(r.loops, r_trips, n)
-    wi = [form_term(f, env_w) for f in w_forms]
-    wi2 = [form_term(f, env_w2) for f in w_forms]
-    ri = [form_term(f, env_r) for f in r_forms]
-    show = lambda m, xs: f"{name}[{', '.join(str(m.eval(x, model_completion=True)) for x in xs)}]"  # noqa: E731
-    ctx.prove("every element is written once",
-              [0 <= n, n < n2, n2 < total, *[a == b for a, b in zip(wi, wi2)]],
-              lambda m: f"writes number {m.eval(n)} and {m.eval(n2)} both write {show(m, wi)}",
-              hint="a FIFO element can be put only once")
-    # the first out-of-order element: minimize the rank of a mismatch
-    opt = z3.Optimize()
-    opt.set("timeout", ctx.timeout_ms)
-    opt.add(0 <= n, n < total, z3.Or(*[a != b for a, b in zip(wi, ri)]))
-    opt.minimize(n)
-    first = None
-    if opt.check() == z3.sat:
-        m = opt.model()
-        first = (m.eval(n), show(m, wi), show(m, ri))
-    ctx.prove("consumer reads in the producer's write order",
-              [0 <= n, n < total, z3.Or(*[a != b for a, b in zip(wi, ri)])],
-              lambda m: (f"first out-of-order element: write number {first[0]} puts {first[1]} but read "
-                         f"number {first[0]} expects {first[2]}") if first else
-              f"write number {m.eval(n)} puts {show(m, wi)} but the read expects {show(m, ri)}",
-              hint="the consumer must read the elements in the order the producer writes them")
-
-
-__all__ = ["to", "plan_stream", "emit_stream", "StreamPlan"]
+__all__ = ["to", "plan_stream", "emit_stream", "StreamPlan", "prove_written_once", "prove_same_order"]

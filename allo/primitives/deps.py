@@ -8,8 +8,8 @@ dependence is reversed by this new execution order" as z3 constraints, so
 element as a witness).
 
 Everything is conservative: a non-affine index, a call or a stream operation is an access
-to an unknown element (it conflicts with every access to the same buffer), a non-affine
-loop bound leaves the loop variable unconstrained, and conditions are ignored (the
+to an unknown element (it conflicts with every access to the same buffer), a loop bound with
+no exact index form leaves the loop variable unconstrained, and conditions are ignored (the
 iteration space is over-approximated). Over-approximation can only cause a refusal, never
 an unsound acceptance.
 
@@ -25,11 +25,12 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from contextvars import ContextVar
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import z3
 
-from ..ir.index import IndexForm, affine_form
+from ..ir.index import IndexForm, affine_form, index_form
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Op, Return, Stmt,
                         Store, StreamGet, StreamPut, Var, While, child_bodies, stmt_exprs,
                         walk_expr, walk_stmts)
@@ -54,13 +55,28 @@ class Access:
         return f"{kind} of {self.buffer}[{', '.join('?' if a is None else a.show() for a in self.indices)}]"
 
 
+#: The functions of the module being rewritten that hold state or call one that does
+#: (:func:`allo.ir.state.impure_funcs`); :func:`~allo.primitives.base.apply_primitive`
+#: binds it. Unbound, every callee is taken as impure (conservative).
+IMPURE_CALLEES: ContextVar[Optional[FrozenSet[str]]] = ContextVar("impure_callees",
+                                                                  default=None)
+#: The pseudo-buffer every call of an impure function writes at an unknown element: two
+#: such calls never swap, and a loop around one is never reordered or parallelised.
+STATE_ACCESS = "<design state>"
+
+
 def collect_accesses(body: Sequence[Stmt], loops: Tuple[For, ...] = ()) -> List[Access]:
     """Every access in ``body`` (nested statements included) in program order. Stream
     operations and buffers passed to calls touch an unknown element and write it (a pop
-    changes the FIFO); a returned buffer is read."""
+    changes the FIFO); a returned buffer is read; a call of a function with state
+    (``Stateful``) writes :data:`STATE_ACCESS`."""
     out: List[Access] = []
+    impure = IMPURE_CALLEES.get()
     for site in access_sites(body, tuple(loops)):
-        if site.kind in ("load", "store"):
+        if site.kind == "call":
+            if impure is None or site.callee in impure:
+                out.append(Access(STATE_ACCESS, None, True, site.loops, len(out)))
+        elif site.kind in ("load", "store"):
             forms = tuple(affine_form(i) for i in site.indices)
             out.append(Access(site.buffer, forms, site.kind == "store", site.loops, len(out)))
         else:
@@ -115,7 +131,7 @@ class Instance:
                 continue
             v = z3.Int(f"{loop.var}_{tag}")
             self.env[loop.var] = v
-            lo, hi = affine_form(loop.lo), affine_form(loop.hi)
+            lo, hi = index_form(loop.lo), index_form(loop.hi)  # exact (min/max are z3 Ifs)
             if lo is not None:
                 self.constraints.append(v >= form_term(lo, self.env))
                 if loop.step != 1:

@@ -5,8 +5,8 @@ Each primitive states its side condition next to its rewrite and names the rule
 (theorem in ``proofs/``) it instantiates:
 
 * ``split``   (rule ``loop.split``): the map ``t -> (t // F, t % F)`` is a bijection of
-  ``[0, N)`` onto the guarded ``(outer, inner)`` space that preserves order; checked as
-  three z3 queries for the concrete ``N`` and ``F``.
+  ``[0, N)`` onto the ``(outer, inner)`` space with ``inner < min(F, N - outer*F)`` that
+  preserves order; checked as three z3 queries for the concrete ``N`` and ``F``.
 * ``reorder`` (rule ``loop.reorder``): no pair of conflicting accesses runs in the
   opposite order under the permutation (dependence analysis in :mod:`.deps`).
 * ``fuse``    (rule ``loop.fuse``): the map from ``(i, j)`` to ``i * M + j`` is an
@@ -67,7 +67,9 @@ def prove_split_bijection(ctx: Context, trips: int, factor: int) -> None:
     """Instance of theorem ``loop.split`` for concrete N = trips, F = factor."""
     outer_trips = -(-trips // factor)
     o, i, o2, i2, t = z3.Ints("outer inner outer2 inner2 t")
-    in_new = lambda a, b: z3.And(0 <= a, a < outer_trips, 0 <= b, b < factor, a * factor + b < trips)  # noqa: E731
+    # the inner loop runs to min(F, N - o*F): the last tile is the shorter one
+    in_new = lambda a, b: z3.And(0 <= a, a < outer_trips, 0 <= b,  # noqa: E731
+                                 b < z3.If(factor < trips - a * factor, factor, trips - a * factor))
     hint = "split a loop with constant bounds; report this as a bug if it persists"
     ctx.prove("split covers every iteration",
               [0 <= t, t < trips, z3.Not(in_new(t / factor, t % factor))],
@@ -109,9 +111,11 @@ def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
     linear = add(mul(ov, index_const(factor)), iv)  # the original trip number
     body = loop.body
     rename_var(body, loop.var, add(index_const(lo), mul(linear, index_const(step))) if (lo, step) != (0, 1) else linear)
-    if trips % factor:
-        body = [If(Op("lt", (linear, index_const(trips)), bool_), body, [], loc=loop.loc)]
-    inner = For(inner_var, index_const(0), index_const(factor), 1, body, name=inner_name, band=loop.band,
+    inner_hi: Expr = index_const(factor)
+    if trips % factor:  # the last tile is shorter: the nest stays perfect (no guard)
+        inner_hi = Op("min", (index_const(factor), Op("sub", (index_const(trips), mul(ov, index_const(factor))),
+                                                      index)), index)
+    inner = For(inner_var, index_const(0), inner_hi, 1, body, name=inner_name, band=loop.band,
                 attrs=dict(loop.attrs), loc=loop.loc)
     outer = For(outer_var, index_const(0), index_const(-(-trips // factor)), 1, [inner], name=outer_name,
                 band=loop.band, attrs={k: v for k, v in loop.attrs.items() if k == "reduction"},
@@ -123,7 +127,11 @@ def split_loop(ctx: Context, axis: Any, factor: Any) -> tuple:
 
 @primitive("split", rule="loop.split", kinds={"axis": LOOP, "factor": VALUE})
 def split(ctx: Context, axis: Any, factor: Any) -> None:
-    """Tile one loop into ``axis.outer``/``axis.inner``; guarded when F does not divide N."""
+    """Tile one loop into ``axis.outer``/``axis.inner``; when F does not divide N the inner
+    loop runs to ``min(F, N - outer*F)``, so the nest stays perfect.
+
+    Example: ``s.split("i", 3)`` on ``for i in range(10)`` gives ``i.outer`` (4 trips) and
+    ``i.inner`` (``0 .. min(3, 10 - 3*i.outer)``)."""
     split_loop(ctx, axis, factor)
 
 

@@ -64,6 +64,12 @@ def plan_compute_at(ctx: Context, producer: Any, consumer: Any) -> ComputeAtPlan
     if p_site.func is not c_site.func:
         raise ctx.refuse("producer and consumer are in different functions",
                          hint="compute_at moves a nest within one function; qualify the names as \"func:loop\"")
+    p_axis = None  # a producer loop named below its nest's root: fuse down to that depth
+    if not any(c_loop is y for s in p_site.parent for y in walk_stmts([s])):
+        root = _root_beside(ctx, p_site, c_loop)
+        if root is not None and root is not p_root:
+            p_axis, p_root = p_root, root
+            p_site = ctx.loop_site_of(p_root)
     parent = p_site.parent
     c_pos = next((k for k, s in enumerate(parent) if any(x is c_loop for x in walk_stmts([s]))), None)
     if c_pos is None:
@@ -87,6 +93,13 @@ def plan_compute_at(ctx: Context, producer: Any, consumer: Any) -> ComputeAtPlan
                              f"to fuse with {', '.join(l.name for l in c_chain)}",
                              hint="compute the producer at an outer consumer loop")
         p_chain.append(last.body[0])
+    if p_axis is not None and p_chain[-1] is not p_axis:
+        depth = len(p_site.enclosing)
+        p_depth = len(ctx.loop_site_of(p_axis).enclosing) - depth + 1
+        raise ctx.refuse(f"producer loop {p_axis.name!r} is at depth {p_depth} of its nest but consumer "
+                         f"loop {c_loop.name!r} is at depth {len(c_chain)}",
+                         hint="name producer and consumer loops at the same depth of their nests "
+                              "(e.g. compute_at(\"j\", \"jj\"))")
     rename: Dict[str, Expr] = {p.var: Var(c.var, c.lo.type) for p, c in zip(p_chain, c_chain)}
     for p, c in zip(p_chain, c_chain):
         if (substitute(p.lo, rename), substitute(p.hi, rename), p.step) != (c.lo, c.hi, c.step):
@@ -95,6 +108,17 @@ def plan_compute_at(ctx: Context, producer: Any, consumer: Any) -> ComputeAtPlan
     _check_between(ctx, parent, p_pos, c_pos, p_root, p_site.enclosing)
     _prove_order_kept(ctx, p_root, c_root, p_chain, c_chain, p_site.enclosing, c_site.enclosing)
     return ComputeAtPlan(parent, p_pos, p_chain, c_chain, rename)
+
+
+def _root_beside(ctx: Context, p_site: Any, c_loop: For) -> Any:
+    """The loop enclosing the producer whose block also holds the consumer's nest, or None.
+    Example: for ``compute_at("j", "jj")`` on sibling nests ``i/j`` and ``ii/jj`` it is
+    loop ``i``."""
+    for outer in p_site.enclosing:  # outermost first
+        block = ctx.loop_site_of(outer).parent
+        if any(c_loop is y for s in block for y in walk_stmts([s])):
+            return outer
+    return None
 
 
 def emit_compute_at(ctx: Context, plan: ComputeAtPlan) -> None:

@@ -5,7 +5,8 @@ The window is the box of ``target`` one iteration of ``axis`` reads (see
 :mod:`.memory_common`). Exactly one dimension ``d`` slides: its index is ``axis + F + c``
 (``F`` over the loops around ``axis``, ``c`` over loops inside), so iteration ``x`` reads
 cells ``[x + F + lo, x + F + hi)`` of it; every other dimension must not depend on
-``axis``. Two shapes come out of this:
+``axis``; the window moves ``S`` cells per iteration (``1 <= S <= W``: ``A[2*y + r]`` is
+a stride-2 window). Two shapes come out of this:
 
 * the 1-D window: ``for x: B[x] = A[x] + A[x+1] + A[x+2]`` -> ``A_reuse[3]``;
 * the line buffer: ``for y: for x: for r, c: ... A[y+r, x+c]`` reused at ``y`` ->
@@ -13,11 +14,11 @@ cells ``[x + F + lo, x + F + hi)`` of it; every other dimension must not depend 
 
 Rewrite: before the loop, ``Alloc <target>_reuse`` (window shape, size-1 dimensions other
 than ``d`` dropped) and a *fill* nest loading cells ``1 .. W-1`` of dimension ``d`` with
-the first iteration's cells ``0 .. W-2``; at the start of each iteration a *shift* nest
-(cell ``w`` <- cell ``w + 1`` for ``w`` ascending) and a *load* nest (cell ``W-1`` <- the
-newly needed target slice); the body's reads go to the window. Invariant (theorem
-``memory.reuse_at``): after shift and load at iteration ``x``, cell ``w`` holds
-``target[x + F + lo + w]``.
+the first iteration's cells ``0 .. W-S-1`` (into cells ``S ..``); at the start of each
+iteration a *shift* nest (cell ``w`` <- cell ``w + S`` for ``w`` ascending) and a *load*
+nest (cells ``W-S .. W-1`` <- the newly needed target slices); the body's reads go to the
+window. Invariant (theorem ``memory.reuse_at``): after shift and load at iteration ``x``,
+cell ``w`` holds ``target[S*x + F + lo + w]``.
 
 Side conditions: ``target`` is not written inside the loop (refused, naming the write); the
 window lies inside ``target`` at every iteration; every rewritten read addresses a window
@@ -74,6 +75,7 @@ class ReusePlan:
     width: int
     name: str
     index_fn: Callable[[Tuple[Expr, ...]], Tuple[Expr, ...]]
+    stride: int = 1  # cells the window moves per iteration (1 <= stride <= width)
 
 
 def plan_reuse_at(ctx: Context, target: Any, axis: Any) -> ReusePlan:
@@ -126,14 +128,16 @@ def plan_reuse_at(ctx: Context, target: Any, axis: Any) -> ReusePlan:
                          f"(1-D windows, line buffers) are supported",
                          hint="reuse at an inner loop, where the window slides in one dimension")
     d = sliding[0]
-    if coef[d] != 1:
-        raise ctx.refuse(f"the window of {name} moves by {coef[d]} per iteration of "
-                         f"{loop.name!r} (index {box[d].fixed.show(box[d].lo)}); only "
-                         f"stride-1 windows are supported", hint="use buffer_at for strided accesses")
     kept = [e for e, b in enumerate(box) if e == d or b.size > 1]
     shape = tuple(box[e].size for e in kept)
     pos = kept.index(d)
     width = shape[pos]
+    stride = coef[d]
+    if stride < 1 or stride > width:
+        raise ctx.refuse(f"the window of {name} moves by {stride} per iteration of "
+                         f"{loop.name!r} (index {box[d].fixed.show(box[d].lo)}) but is {width} "
+                         f"wide: consecutive windows share no element", hint="reuse_at needs a "
+                         "window that moves forward by at most its width; use buffer_at instead")
     names = all_names(site.func)
     new_name = fresh_name(names, f"{name}_reuse")
 
@@ -150,7 +154,7 @@ def plan_reuse_at(ctx: Context, target: Any, axis: Any) -> ReusePlan:
     prove_accesses_in_box(ctx, accesses, name, box, new_name, shape, kept, index_fn, outer,
                           "reuse window")
     return ReusePlan(site.func, site.parent, site.position, loop, name, btype.dtype, box, kept,
-                     shape, d, pos, width, new_name, index_fn)
+                     shape, d, pos, width, new_name, index_fn, stride)
 
 
 def emit_reuse_at(ctx: Context, plan: ReusePlan) -> BufferHandle:
@@ -164,16 +168,20 @@ def emit_reuse_at(ctx: Context, plan: ReusePlan) -> BufferHandle:
     x_lo = int(loop.lo.value)
     taken = all_names(plan.func) + [new_name]
 
-    def loop_vars(kind: str) -> List[Tuple[str, int]]:
+    stride = plan.stride
+
+    def loop_vars(kind: str, along_d: int) -> List[Tuple[str, int]]:
         out = []
         for n, e in enumerate(kept):
             v = fresh_name(taken, f"{name}_{kind}_{n}")
             taken.append(v)
-            out.append((v, width - 1 if e == d else shape[n]))
+            out.append((v, along_d if e == d else shape[n]))
         return out
 
-    fill_vars, shift_vars = loop_vars("fill"), loop_vars("shift")
-    load_vars = [lv for n, lv in enumerate(loop_vars("load")) if n != pos]  # one cell in dim d
+    fill_vars, shift_vars = loop_vars("fill", width - stride), loop_vars("shift", width - stride)
+    load_vars = loop_vars("load", stride)
+    if stride == 1:  # one new cell in dim d: no loop for it
+        load_vars = [lv for n, lv in enumerate(load_vars) if n != pos]
     dtype = plan.dtype
 
     def target_index(vs: List[Expr], first_cell: int, at: Dict[str, Expr]) -> Tuple[Expr, ...]:
@@ -196,15 +204,15 @@ def emit_reuse_at(ctx: Context, plan: ReusePlan) -> BufferHandle:
 
     first = {loop.var: index_const(x_lo)}
     fill = build_copy_nest(fill_vars, f"{new_name}_fill",
-                     lambda vs: Store(new_name, cell(vs, 1), Load(name, target_index(vs, 0, first), dtype)))
+                     lambda vs: Store(new_name, cell(vs, stride), Load(name, target_index(vs, 0, first), dtype)))
     shift = build_copy_nest(shift_vars, f"{new_name}_shift",
-                      lambda vs: Store(new_name, tuple(vs), Load(new_name, cell(vs, 1), dtype)))
+                      lambda vs: Store(new_name, tuple(vs), Load(new_name, cell(vs, stride), dtype)))
     def with_d(vs: List[Var]) -> List[Expr]:
-        return [*vs[:pos], index_const(0), *vs[pos:]]
+        return [*vs[:pos], index_const(0), *vs[pos:]] if stride == 1 else list(vs)
 
     load = build_copy_nest(load_vars, f"{new_name}_load",
-                     lambda vs: Store(new_name, cell(with_d(vs), width - 1),
-                                      Load(name, target_index(with_d(vs), width - 1, {}), dtype)))
+                     lambda vs: Store(new_name, cell(with_d(vs), width - stride),
+                                      Load(name, target_index(with_d(vs), width - stride, {}), dtype)))
     rewrite_accesses(loop.body, name, new_name, plan.index_fn)
     loop.body[:] = [*shift, *load, *loop.body]
     alloc = Alloc(new_name, BufferType(dtype, shape), None, loc=loop.loc)

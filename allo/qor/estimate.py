@@ -567,4 +567,30 @@ def loop_timing(schedule: Any, loop: str, clock_mhz: float = 300.0) -> LoopTimin
     return report.timing(loop)
 
 
-__all__ = ["estimate", "Cost", "loop_timing"]
+def function_loop_timings(module: Module, func: str) -> Dict[str, LoopTiming]:
+    """The timing of every loop of function ``func`` of ``module`` (keyed by loop name;
+    the loops of a flattened pipeline share its timing), for FIFO sizing.
+
+    Example: ``function_loop_timings(s.ir, "matmul")["k"].ii``.
+    """
+    est = _Estimator(module)
+    est.function(func, 0)
+    out: Dict[str, LoopTiming] = {}
+    owner: List[Any] = []  # (function, level) rows enclosing the current row
+    for r in est.rows:
+        while owner and owner[-1][1] >= r.level:
+            owner.pop()  # a row at this level is outside the deeper functions' rows
+        if r.kind == "function":
+            owner.append((r.name, r.level))
+            continue
+        if r.kind != "loop" or not owner or owner[-1][0] != func:
+            continue
+        timing = LoopTiming(r.name, r.trip or 0, r.ii if r.pipelined else None, r.depth or 0,
+                            r.latency or 0)
+        out.setdefault(r.name, timing)
+        for part in r.name.split("_"):
+            out.setdefault(part, timing)
+    return out
+
+
+__all__ = ["estimate", "Cost", "loop_timing", "function_loop_timings"]

@@ -13,13 +13,15 @@ Example::
     88
     >>> dataflow_latency([100, 250, 40], fills=[3, 5, 2])
     255
+    >>> stream_occupancy(8, StreamRate(fill=1, interval=1), StreamRate(fill=1, interval=2))
+    4
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Tuple
 
 #: cycles a non-pipelined loop spends per iteration on its exit test (Vitis FSM state)
 LOOP_ITERATION_OVERHEAD = 1
@@ -110,7 +112,65 @@ class LoopTiming:
         return (n + 1) * (self.depth + LOOP_ITERATION_OVERHEAD)
 
 
-__all__ = ["pipelined_latency", "sequential_loop_latency", "dataflow_latency",
+@dataclass(frozen=True)
+class StreamRate:
+    """When one end of a FIFO moves its elements: the n-th access (0-based) of an access
+    site inside loops of ``trips`` (outermost first) happens at
+    ``fill + sum(digit_k(n) * strides[k])``, where ``digit_k`` is the loop's iteration of
+    the n-th access and ``strides[k]`` the cycles between two of its iterations (the II of
+    a pipelined loop, the iteration latency otherwise). ``per_iteration`` accesses share
+    one innermost iteration. With no loops, ``interval`` spaces the accesses uniformly.
+
+    Example: ``StreamRate(fill=3, interval=1)`` puts at cycles 3, 4, 5, ...;
+    ``StreamRate(0, 1, strides=(10, 1), trips=(2, 4)).time(5) == 11``.
+    """
+
+    fill: int
+    interval: float
+    strides: Tuple[float, ...] = ()
+    trips: Tuple[int, ...] = ()
+    per_iteration: int = 1
+
+    def time(self, n: int) -> float:
+        """Cycle of the ``n``-th access when nothing stalls it."""
+        if not self.trips:
+            return self.fill + n * self.interval
+        n //= max(1, self.per_iteration)
+        t = self.fill
+        for stride, trip in zip(reversed(self.strides), reversed(self.trips)):
+            t += (n % trip) * stride
+            n //= trip
+        return t
+
+
+def stream_occupancy(count: int, producer: StreamRate, consumer: StreamRate,
+                     hop: int = FIFO_HOP_LATENCY) -> int:
+    """The most elements a FIFO holds when both ends start together and the producer is
+    never stalled by a full FIFO: the producer puts element n at ``producer.time(n)``; the
+    consumer gets it at its own time, delayed by any earlier wait, and never before it
+    has crossed the FIFO (``put + hop``). A FIFO this deep never makes the producer wait
+    (the "stall neither side" depth of the II/latency model); a consumer faster than the
+    producer only waits for data, which no depth avoids. At least 1.
+
+    Example: a producer at II 1 and a consumer at II 2 over 8 elements:
+    ``stream_occupancy(8, StreamRate(1, 1), StreamRate(1, 2)) == 4``.
+    """
+    if count <= 0:
+        return 1
+    puts = [producer.time(n) for n in range(count)]
+    most, p, delay = 1, 0, 0.0
+    for n in range(count):
+        own = consumer.time(n)
+        delay = max(delay, puts[n] + hop - own)
+        t = own + delay
+        # just before the n-th get: the puts issued by then, minus the n gets done
+        while p < count and puts[p] < t:
+            p += 1
+        most = max(most, p - n)
+    return most
+
+
+__all__ = ["StreamRate", "stream_occupancy", "pipelined_latency", "sequential_loop_latency", "dataflow_latency",
            "recurrence_mii", "resource_mii", "LoopTiming",
            "LOOP_ITERATION_OVERHEAD", "PIPELINE_CALL_OVERHEAD", "CALL_OVERHEAD",
            "FIFO_HOP_LATENCY"]

@@ -36,6 +36,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..ir.state import state_key
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
                         Return, Store, StreamGet, StreamPut, Var, While, walk_expr, walk_stmts)
 from ..ir.index import interval, loop_interval
@@ -44,8 +45,12 @@ from ..ir.types import (AlloType, BufferType, Fixed, Float, StreamType, bool_, f
 from ..semantics.values import const_value
 from .builders import make_builder, make_const_converter
 from .dag import Dag
+from .narrowing import narrow_widened
 
 _RING = {"add": "+", "sub": "-", "mul": "*"}
+# index comparisons as Python operators: both sides are exact int64 values (wrapped where
+# the ring arithmetic is unbounded), so the Python comparison is the registry's meaning
+_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 # CPython's limits per function: 20 nested loop blocks, 100 indentation levels
 _MAX_BLOCKS = 16
 _MAX_INDENT = 60
@@ -60,7 +65,7 @@ class _Buf:
     name: str
     shape: Tuple[int, ...]
     dtype: AlloType
-    kind: str  # "param", "alloc" or "scalar" (a scalar parameter read as a 0-d buffer)
+    kind: str  # "param", "alloc", "state" (Stateful) or "scalar" (a scalar parameter)
     store: str = ""  # Python name of the flat storage list
     off: str = ""  # Python name of the offset ("" means 0)
     view: str = ""  # Python name of the View (parameters)
@@ -119,12 +124,20 @@ class ModuleCompiler:
         self._glob_keys: Dict[Any, str] = {}
         self._funcs: Dict[str, str] = {}
         self.sources: Dict[str, str] = {}
+        # callee name -> label of its summary class, for a modular proof (else empty)
+        self.summary_labels: Dict[str, str] = getattr(runtime, "summary_labels", None) or {}
 
     def glob(self, key: Any, make: Callable[[], Any], prefix: str) -> str:
-        """The global name of a (cached) helper object."""
+        """The global name of a (cached) helper object.
+
+        Globals live in their own namespace (``_g`` + prefix + number): a function's locals
+        come from ``fresh`` (``_c7``, ``_t3``), and a global that shared a local's name would
+        be shadowed in the whole function, so it would read the local's value (a constant
+        replaced by a condition: wrong verdicts) or raise ``UnboundLocalError``.
+        """
         name = self._glob_keys.get(key)
         if name is None:
-            name = f"{prefix}{len(self._glob_keys)}"
+            name = f"_g{prefix}{len(self._glob_keys)}"
             self._glob_keys[key] = name
             self.g[name] = make()
         return name
@@ -170,6 +183,8 @@ class _FunctionCompiler:
         self.bufs: Dict[str, _Buf] = {}
         self.scalars: Dict[str, str] = {}
         self.loops: List[Tuple[str, str, Optional[Tuple[int, int]]]] = []  # (var, py, range)
+        # per open loop: [line index of its ``for``, {hoisted code: Python name}]
+        self.preheaders: List[List[Any]] = []
         self.blocks = 0  # Python loop blocks open in the current (possibly nested) def
         self.stores: List[str] = []  # Python names of local buffers' storage lists
 
@@ -201,6 +216,11 @@ class _FunctionCompiler:
         for s in walk_stmts(self.func.body):
             if isinstance(s, Alloc):
                 self._declare(s)
+        for s in walk_stmts(self.func.body):
+            if isinstance(s, Alloc) and s.stateful:  # one storage per design, kept across calls
+                info = self.bufs[s.name]
+                key = state_key(self.unit.module, self.func.name, s.name)
+                self.emit(f"{info.store} = X.state_store({key!r})")
         self.stores = [n for b in self.bufs.values() if b.kind == "alloc"
                        for n in (b.store, b.alloc_pc)]
         if self.stores:  # bound here so outlined nested defs can rebind them (nonlocal)
@@ -227,7 +247,8 @@ class _FunctionCompiler:
                                  "with different types")
         if prev is None:
             et = bt.dtype.dtype if bt.is_stream else bt.dtype
-            self.bufs[s.name] = _Buf(s.name, bt.shape, et, "alloc", self.fresh("_s"),
+            self.bufs[s.name] = _Buf(s.name, bt.shape, et, "state" if s.stateful else "alloc",
+                                     self.fresh("_s"),
                                      stream=bt.is_stream, depth=bt.dtype.depth if bt.is_stream else 0,
                                      alloc_pc=self.fresh("_apc"))
 
@@ -269,9 +290,23 @@ class _FunctionCompiler:
             return f"({a} {_RING[e.op]} {b})", True
         if e.type == index and e.op == "neg" and e.args[0].type == index:
             return f"(-{self.static(e.args[0])[0]})", True
+        if self.is_index_compare(e):
+            return f"(1 if {self.static_test(e)} else 0)", False
         ats = tuple(a.type for a in e.args)
         fn = self.unit.concrete_fn(e.op, ats, e.type)
         return f"{fn}({', '.join(self.static_value(a) for a in e.args)})", False
+
+    @staticmethod
+    def is_index_compare(e: Expr) -> bool:
+        return isinstance(e, Op) and e.op in _COMPARE and len(e.args) == 2 and \
+            all(a.type == index for a in e.args)
+
+    def static_test(self, e: Expr) -> str:
+        """Python code of a static condition for an ``if``: a bare comparison if it is one."""
+        if self.is_index_compare(e):
+            a, b = (self.static_value(x) for x in e.args)
+            return f"{a} {_COMPARE[e.op]} {b}"
+        return self.static_value(e)
 
     def static_value(self, e: Expr) -> str:
         code, raw = self.static(e)
@@ -287,7 +322,10 @@ class _FunctionCompiler:
         if len(indices) != len(info.shape):
             raise CompileNotSICF(f"'{info.name}' has rank {len(info.shape)}, indexed with "
                                  f"{len(indices)} indices")
-        parts = [info.off] if info.off else []
+        parts = []
+        invariant = [info.off] if info.off else []  # terms computed before the inner loop
+        level = -1  # the deepest loop the invariant terms depend on
+        inner = len(self.loops) - 1
         for ix, extent, stride in zip(indices, info.shape, info.strides):
             if self.is_static(ix):
                 code, _ = self.static(ix)
@@ -299,8 +337,49 @@ class _FunctionCompiler:
             if checked:
                 t = self.fresh()
                 code = f"({t} if 0 <= ({t} := {code}) < {extent} else X.oob({t}, {extent}, {what!r}))"
-            parts.append(code if stride == 1 else f"{code} * {stride}")
+            term = code if stride == 1 else f"{code} * {stride}"
+            depth = None if checked else self._ring_depth(ix)
+            if depth is not None and depth < inner:
+                invariant.append(term)
+                level = max(level, depth)
+            else:
+                parts.append(term)
+        if len(invariant) > 1 or (invariant and not invariant[0].isidentifier()):
+            parts.insert(0, self._hoist(" + ".join(invariant), level + 1))
+        elif invariant:
+            parts[:0] = invariant
         return " + ".join(parts) if parts else "0"
+
+    def _ring_depth(self, e: Expr) -> Optional[int]:
+        """The deepest open loop whose variable ``e`` reads (-1: none), if ``e`` is ring
+        arithmetic on loop variables and integer constants (pure Python code that cannot
+        raise, so it may run before the loop); else None."""
+        if isinstance(e, Const):
+            return -1 if isinstance(e.value, (int, np.integer)) else None
+        if isinstance(e, Var):
+            for d in range(len(self.loops) - 1, -1, -1):
+                if self.loops[d][0] == e.name:
+                    return d
+            return None
+        if isinstance(e, Op) and e.type == index and (e.op in _RING or e.op == "neg") and \
+                all(a.type == index for a in e.args):
+            depths = [self._ring_depth(a) for a in e.args]
+            return None if None in depths else max(depths)
+        return None
+
+    def _hoist(self, code: str, level: int) -> str:
+        """A Python name holding ``code``, computed just before the ``for`` of open loop
+        ``level`` (loop-invariant address arithmetic runs once per loop, not per iteration)."""
+        pre = self.preheaders[level]
+        name = pre[1].get(code)
+        if name is None:
+            name = pre[1][code] = self.fresh("_h")
+            at = pre[0]
+            indent = self.lines[at][:len(self.lines[at]) - len(self.lines[at].lstrip())]
+            self.lines.insert(at, f"{indent}{name} = {code}")
+            for deeper in self.preheaders[level:]:  # their ``for`` lines moved down by one
+                deeper[0] += 1
+        return name
 
     def dyn(self, e: Expr) -> str:
         """Python code producing the DAG node id of ``e``."""
@@ -328,6 +407,7 @@ class _FunctionCompiler:
                 raise CompileNotSICF(f"'{e.stream}' is not a stream")
             return f"X.get({info.store}[{self.address(info, e.indices, 'a stream index')}], pc)"
         if isinstance(e, Op):
+            e = narrow_widened(e)
             ats = tuple(a.type for a in e.args)
             if e.op == "cast" and ats[0] == e.type:
                 return self.dyn(e.args[0])
@@ -445,6 +525,7 @@ class _FunctionCompiler:
         if dataflow or unfolded:
             saved, region = self.fresh("_pp"), self.fresh("_rg")
             self.emit(f"{saved} = X.process; {region} = X.token()")
+        self.preheaders.append([len(self.lines), {}])
         self.emit(f"for {py} in {r}:")
         self.depth += 1
         self.blocks += 1
@@ -459,6 +540,7 @@ class _FunctionCompiler:
         if nested:
             self.emit("if X.ops > X.limit: X.check()")
         self.loops.pop()
+        self.preheaders.pop()
         self.depth -= 1
         self.blocks -= 1
         if dataflow or unfolded:
@@ -469,7 +551,7 @@ class _FunctionCompiler:
 
     def _if(self, s: If) -> None:
         if self.is_static(s.cond):
-            self.emit(f"if {self.static_value(s.cond)}:")
+            self.emit(f"if {self.static_test(s.cond)}:")
             self.depth += 1
             self.block(s.then_body, count=True)
             self.depth -= 1
@@ -494,6 +576,8 @@ class _FunctionCompiler:
 
     def _alloc(self, s: Alloc) -> None:
         info = self.bufs[s.name]
+        if s.stateful:
+            return  # bound once at function entry (X.state_store): no re-initialisation
         self.emit(f"{info.alloc_pc} = pc")
         if info.size > (1 << 17):
             self.emit(f"X.reserve({info.size})")
@@ -534,7 +618,12 @@ class _FunctionCompiler:
             args.append(code)
         fn = self.unit.func_name(s.callee)
         res = self.fresh("_res")
-        self.emit(f"{res} = {fn}(pc{''.join(', ' + a for a in args)})")
+        label = self.unit.summary_labels.get(s.callee)
+        if label is not None:  # modular proof: an uninterpreted application (symexec.modular)
+            self.emit(f"{res} = X.summaries.apply(X, {label!r}, {fn}, pc, [{', '.join(args)}])")
+        else:
+            self.emit(f"X.count_call({s.callee!r})")
+            self.emit(f"{res} = {fn}(pc{''.join(', ' + a for a in args)})")
         for k, name in enumerate(s.results):
             info = self.buf(name)
             if info.kind == "scalar":

@@ -33,15 +33,17 @@ import z3
 
 from ..errors import AlloError, VerificationError
 from ..ir.nodes import Alloc, Module, walk_stmts
+from ..ir.state import state_mismatch
 from ..ir.verifier import verify_ir
 from ..ir.types import BufferType, Float
 from .canon import canonical
 from .dag import INPUT, Dag
 from .resources import MemoryBudget, MemoryBudgetExceeded
-from .executor import (BudgetExceeded, Deadlock, FifoIssue, NotSICF, OutOfBounds, SymbolicExecutor,
-                       SymResult)
-from .replay import (SPECIAL_TRIALS, first_difference, make_args, random_value, run_interpreter,
-                     same_value, special_value)
+from .executor import (STATE_PREFIX, BudgetExceeded, Deadlock, FifoIssue, NotSICF, OutOfBounds,
+                       SymbolicExecutor, SymResult)
+from .replay import (SPECIAL_TRIALS, first_difference, make_args, make_state, random_value,
+                     run_interpreter, same_value, special_value)
+from .summaries import leaves_and_applications, record_proved
 from .verdict import EQUIVALENT, NOT_EQUIVALENT, UNKNOWN, Counterexample, Verdict
 from .z3_encode import Encoder
 
@@ -63,7 +65,7 @@ def _inputs_of(dag: Dag, roots: List[int]) -> List[int]:
         if n in seen:
             continue
         seen.add(n)
-        node = dag.nodes[n]
+        node = dag.node(n)
         if node[0] == INPUT:
             leaves.append(n)
         elif node[0] > INPUT:
@@ -71,7 +73,13 @@ def _inputs_of(dag: Dag, roots: List[int]) -> List[int]:
     return leaves
 
 
-class _Checker:
+class EquivalenceChecker:
+    """One equivalence check of two modules: both run on one DAG, live-outs compared, then
+    concrete search, z3 and confirmation. A modular proof sets ``summaries`` and
+    ``labels`` (:mod:`allo.symexec.modular`) before :meth:`run`.
+    Example: ``EquivalenceChecker(a, b, "exact", 10_000, 0, 12, 10**8).run()``.
+    """
+
     def __init__(self, mod_a: Module, mod_b: Module, fp: str, timeout_ms: int, seed: int,
                  trials: int, max_ops: int, progress: Optional[bool] = None,
                  max_memory: Optional[int] = None):
@@ -85,6 +93,9 @@ class _Checker:
         self.issues: List[str] = []
         self.t0 = time.perf_counter()
         self.memory = MemoryBudget(max_memory)
+        # a modular proof (allo.symexec.modular) sets these; empty: full execution
+        self.summaries: Any = None
+        self.labels: Dict[str, Dict[str, str]] = {"A": {}, "B": {}}
 
     # -------------------------------------------------------------- verdict helpers
     def verdict(self, status: str, method: str = "", reason: str = "",
@@ -107,15 +118,22 @@ class _Checker:
         if _signature(self.a) != _signature(self.b):
             return self.verdict(UNKNOWN, "signature check", "the two programs have different "
                                 f"signatures: {_signature(self.a)} vs {_signature(self.b)}")
+        why = state_mismatch(self.a, self.b)
+        if why is not None:  # the state is an input and an output of every call
+            return self.verdict(UNKNOWN, "state check", "the two programs' states (Stateful "
+                                f"variables) do not match: {why}; calls of one could leave "
+                                "state the other does not have")
         results: List[Optional[SymResult]] = []
         errors: List[Optional[str]] = []
         for label, mod in (("A", self.a), ("B", self.b)):
             expected = self.stats.get("ops_A") if label == "B" else None
             ex = SymbolicExecutor(mod, self.dag, max_ops=self.max_ops, input_names=self.names,
                                   progress=self.progress, label=label, expected_ops=expected,
-                                  memory=self.memory)
+                                  memory=self.memory, summaries=self.summaries,
+                                  summary_labels=self.labels[label])
             try:
                 res = ex.run()
+                self.stats[f"exec_seconds_{label}"] = res.seconds
                 results.append(res)
                 errors.append(None)
                 self.issues += [_fifo_note(label, i) for i in res.issues]
@@ -135,22 +153,43 @@ class _Checker:
                 self.issues.append(f"deadlock: program {label}: {e}")
             finally:
                 self.stats[f"ops_{label}"] = ex.ops
+                self.stats[f"function_runs_{label}"] = dict(ex.callee_runs)
         if errors[0] or errors[1]:
             return self._deadlock(errors)
-        certain = [i for r in results for i in r.issues if i.certain and i.kind == "overflow"]
-        if certain:
-            return self.verdict(UNKNOWN, "symbolic execution", "hardware deadlock: "
-                                + "; ".join(i.message for i in certain))
+        per_program = [[i for i in r.issues if i.certain and i.kind == "overflow"] for r in results]
+        if any(per_program):
+            return self._hardware_deadlock(per_program)
         return self._compare(results[0], results[1])
 
     # -------------------------------------------------------------- deadlocks
+    def _hardware_deadlock(self, per_program: List[List[FifoIssue]]) -> Verdict:
+        """A bounded-FIFO deadlock: "not equivalent" when exactly one program deadlocks and
+        its FIFOs are single-producer single-consumer (a Kahn network: one maximal
+        schedule decides every schedule, and the traffic does not depend on the input);
+        otherwise "unknown"."""
+        certain = [i for issues in per_program for i in issues]
+        text = "hardware deadlock: " + "; ".join(i.message for i in certain)
+        decided = all(i.kahn for i in certain)
+        if decided and len([p for p in per_program if p]) == 1:
+            a_fails = bool(per_program[0])
+            message = "; ".join(i.message for i in certain)
+            cex = Counterexample({}, error_a=("deadlock: " + message) if a_fails else None,
+                                 error_b=None if a_fails else ("deadlock: " + message),
+                                 interleaving=message.split("the schedule of puts and gets that blocks: ")[-1])
+            return self.verdict(NOT_EQUIVALENT, "symbolic execution + bounded-FIFO schedule of every "
+                                "put/get (Kahn network: single-producer single-consumer blocking FIFOs "
+                                "with input-independent traffic are determinate, so one maximal schedule "
+                                "decides deadlock for all; docs/dataflow.md)", reason=text, cex=cex)
+        why = "" if decided else " (not decided for every schedule: a FIFO has several producers or consumers)"
+        return self.verdict(UNKNOWN, "symbolic execution", text + why)
+
     def _deadlock(self, errors: List[Optional[str]]) -> Verdict:
         if errors[0] and errors[1]:
             return self.verdict(UNKNOWN, "symbolic execution", "both programs fail: "
                                 f"A: {errors[0]}; B: {errors[1]}")
         # addresses and FIFO traffic do not depend on the input unless a data-dependent
         # branch guards them: replay on zero and a few random inputs to confirm
-        leaves = [n for n, node in enumerate(self.dag.nodes) if node[0] == INPUT]
+        leaves = self.dag.input_nodes()
         for trial in range(1 + min(self.trials, 4)):
             env = {} if trial == 0 else \
                 {n: random_value(self.dag.type_of(n), self.rng, trial) for n in leaves}
@@ -225,8 +264,16 @@ class _Checker:
 
     def _random_search(self, diffs: List[Diff]) -> Optional[Counterexample]:
         roots = [d[2] for d in diffs] + [d[3] for d in diffs]
-        leaves = _inputs_of(self.dag, roots)
-        for env, special in self._candidate_envs(leaves):
+        if self.summaries is not None:  # summarized calls: each application is evaluated
+            leaves, apps = leaves_and_applications(self.summaries, roots)
+        else:
+            leaves, apps = _inputs_of(self.dag, roots), []
+        envs = self._candidate_envs(leaves)
+        if apps:  # each trial runs the applications on the interpreter: random ones first
+            envs = sorted(envs, key=lambda e: e[1])
+        for env, special in envs:
+            if apps and not self.summaries.complete(env, apps):
+                continue
             with np.errstate(all="ignore"):
                 try:
                     va = self.dag.evaluate([d[2] for d in diffs], env)
@@ -267,6 +314,10 @@ class _Checker:
                                     "confirmed by the reference interpreter", cex=cex)
             why = ("the z3 model relies on uninterpreted " + ", ".join(approx)) if approx else \
                 "z3 found a difference the reference interpreter does not reproduce"
+            if all(d[0].startswith(STATE_PREFIX) for d in diffs):
+                why = ("the programs differ in the state a call leaves (" +
+                       ", ".join(sorted({d[0] for d in diffs})) + "), but no call sequence "
+                       "tried shows a difference a caller sees (it may be unobservable)")
             return self.verdict(UNKNOWN, f"symbolic execution + z3 ({theory}{abstraction})",
                                 f"{why}; {len(diffs)} cell(s) undecided")
         # timeout / unknown: for floats try the uninterpreted-function abstraction
@@ -288,11 +339,27 @@ class _Checker:
                             f"{solver.reason_unknown()})")
 
     # -------------------------------------------------------------- confirmation
+    def _interpret(self, mod: Module, args: List[Any],
+                   state: Optional[Dict[str, np.ndarray]] = None):
+        """One reference-interpreter run of a whole program (live-outs, error). Calls of
+        summarized callees (deterministic functions of their arguments) are memoized on
+        their argument bytes: each distinct call still runs on the interpreter."""
+        memo = self.summaries.memo_for("A" if mod is self.a else "B") \
+            if self.summaries is not None else None
+        return run_interpreter(mod, args, self.names, state, memo=memo)
+
     def _confirm(self, env: Dict[int, Any]) -> Optional[Counterexample]:
         args = make_args(self.a.top_func, self.names, self.dag, env)
-        outs_a, err_a = run_interpreter(self.a, args, self.names)
-        outs_b, err_b = run_interpreter(self.b, args, self.names)
+        state = make_state(self.a, self.dag, env)
+        initial = make_state(self.a, self.dag, {})
+        if any(not np.array_equal(state[k], initial[k]) for k in state):
+            # a difference from a state other than the initial one may be unreachable: only
+            # a difference on the first call (from the initial state) is a counterexample
+            state = initial
+        outs_a, err_a = self._interpret(self.a, args, state)
+        outs_b, err_b = self._interpret(self.b, args, state)
         inputs = _named(self.names, args)
+        inputs.update({STATE_PREFIX + k: v for k, v in state.items()})
         if err_a or err_b:
             if (err_a is None) != (err_b is None):
                 return Counterexample(inputs, error_a=err_a, error_b=err_b,
@@ -301,6 +368,13 @@ class _Checker:
         first = first_difference(outs_a, outs_b, self.order)
         if first is None:
             return None
+        if first[0].startswith(STATE_PREFIX):
+            # only what a caller sees counts: a state difference is a counterexample once a
+            # later call returns something different
+            first = first_difference(outs_a, outs_b, [n for n in self.order
+                                                      if not n.startswith(STATE_PREFIX)])
+            if first is None:
+                return self._later_calls(args, inputs, outs_a, outs_b)
         name, idx, va, vb = first
         expr_a = expr_b = ""
         for out_a, out_b in zip(*[r.outputs for r in self.res]):
@@ -310,6 +384,33 @@ class _Checker:
                 expr_b = self.dag.pretty(out_b.cells[flat])
         return Counterexample(inputs, name, tuple(int(i) for i in idx), expr_a, expr_b, va, vb,
                               outs_a, outs_b)
+
+
+    def _later_calls(self, args: List[Any], inputs: Dict[str, Any], outs_a: Dict[str, Any],
+                     outs_b: Dict[str, Any], calls: int = 4) -> Optional[Counterexample]:
+        """Call both programs again with the same arguments, each from the state its
+        previous call left, until what a caller sees differs (a counterexample: a call
+        sequence from the initial state) or ``calls`` more calls agree (None)."""
+        observable = [n for n in self.order if not n.startswith(STATE_PREFIX)]
+        for k in range(2, calls + 2):
+            runs = []
+            for mod, outs in ((self.a, outs_a), (self.b, outs_b)):
+                state = {n[len(STATE_PREFIX):]: v for n, v in outs.items()
+                         if n.startswith(STATE_PREFIX)}
+                runs.append(self._interpret(mod, args, state))
+            (outs_a, err_a), (outs_b, err_b) = runs
+            seq = dict(inputs, calls=f"{k} calls with these arguments, from the initial state")
+            if err_a or err_b:
+                if (err_a is None) != (err_b is None):
+                    return Counterexample(seq, error_a=err_a, error_b=err_b,
+                                          outputs_a=outs_a or {}, outputs_b=outs_b or {})
+                return None
+            first = first_difference(outs_a, outs_b, observable)
+            if first is not None:
+                name, idx, va, vb = first
+                return Counterexample(seq, f"{name} of call {k}", tuple(int(i) for i in idx),
+                                      "", "", va, vb, outs_a, outs_b)
+        return None
 
 
 def _fifo_note(label: str, issue: FifoIssue) -> str:
@@ -396,7 +497,7 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
         if not v: print(v.report())
     """
     check_options(fp, timeout_ms, seed, random_trials, max_ops, progress, unknown, max_memory)
-    checker = _Checker(mod_a, mod_b, fp, timeout_ms, seed, random_trials, max_ops, progress,
+    checker = EquivalenceChecker(mod_a, mod_b, fp, timeout_ms, seed, random_trials, max_ops, progress,
                        max_memory)
     for label, mod in (("A", mod_a), ("B", mod_b)):
         try:  # never reason about (let alone call equivalent) IR that breaks the IR rules
@@ -406,7 +507,11 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
                                    f"program {label} is ill-formed IR: {e}")
     if structural_key(mod_a) == structural_key(mod_b):
         return checker.verdict(EQUIVALENT, "identical programs")
-    return checker.run()
+    verdict = checker.run()
+    if verdict:
+        record_proved(mod_a, mod_b, fp)
+    return verdict
 
 
-__all__ = ["check_equivalence", "check_options", "structural_key"]
+
+__all__ = ["check_equivalence", "check_options", "structural_key", "EquivalenceChecker"]

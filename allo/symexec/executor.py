@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..ir.nodes import Module
+from ..ir.state import state_vars
 from ..ir.types import AlloType, BufferType, StreamType, bool_, row_major_strides, wrap_int
 from .canon import canonical_value
 from .codegen import CompileNotSICF, ModuleCompiler
@@ -39,6 +40,9 @@ from .dag import Dag
 from .fifo_schedule import ROOT, find_deadlock
 from .resources import MemoryBudget, MemoryBudgetExceeded, resident_bytes
 
+#: live-outs and input leaves of a design's state (``Stateful`` buffers) are named
+#: ``state:func.name``: the state is an input and an output of each call
+STATE_PREFIX = "state:"
 _INPUT_BYTES = 200  # an input leaf: a DAG node tuple, its hash-cons entry and a list slot
 
 
@@ -68,6 +72,9 @@ class FifoIssue:
     stream: str
     message: str
     certain: bool = True
+    # a certain deadlock decided for every schedule: each FIFO has one producer and one
+    # consumer process (Kahn network, determinate), so the logged schedule decides
+    kahn: bool = False
 
     def __str__(self) -> str:
         return f"{'' if self.certain else 'note: '}{self.kind}: {self.message}"
@@ -124,16 +131,19 @@ class View:
         return self.store[self.offset:self.offset + n]
 
 
-@dataclass
 class _Fifo:
-    name: str
-    depth: int
-    index: int = 0
-    items: deque = field(default_factory=deque)
-    max_fill: int = 0
-    putters: set = field(default_factory=set)
-    getters: set = field(default_factory=set)
-    overflow_by: Optional[Any] = None  # process that first overfilled it
+    """One FIFO of a stream (array). ``get_code``/``put_code`` are its trace events (see
+    :attr:`SymbolicExecutor.trace`) without the process id."""
+
+    __slots__ = ("name", "depth", "index", "items", "max_fill", "overflow_by", "get_code",
+                 "put_code")
+
+    def __init__(self, name: str, depth: int, index: int) -> None:
+        self.name, self.depth, self.index = name, depth, index
+        self.items: deque = deque()
+        self.max_fill = 0
+        self.overflow_by: Optional[Any] = None  # process that first overfilled it
+        self.get_code, self.put_code = index << 1, index << 1 | 1
 
 
 class SymbolicExecutor:
@@ -151,8 +161,13 @@ class SymbolicExecutor:
                  max_while: int = 1_000_000, progress: Optional[bool] = None,
                  input_names: Optional[List[str]] = None, label: str = "",
                  expected_ops: Optional[int] = None,
-                 memory: Optional[MemoryBudget] = None) -> None:
+                 memory: Optional[MemoryBudget] = None, summaries: Any = None,
+                 summary_labels: Optional[Dict[str, str]] = None) -> None:
         self.module, self.dag = module, dag
+        # modular proofs (allo.symexec.modular): calls to these callees are summarized
+        self.summaries = summaries
+        self.summary_labels: Dict[str, str] = dict(summary_labels or {})
+        self.callee_runs: Dict[str, int] = {}  # function bodies executed symbolically
         # the leaves are named by these (by position), so two programs share their inputs
         self.input_names = input_names
         self.max_ops, self.max_while = max_ops, max_while
@@ -164,7 +179,10 @@ class SymbolicExecutor:
         # every put/get as (process id << 32 | fifo index << 1 | is_put), for the
         # bounded-FIFO deadlock check (fifo_schedule) when a FIFO exceeds its depth
         self.trace = array("q")
+        self._trace = self.trace.append
         self._pids: Dict[Any, int] = {}
+        self._last_proc: Any = object()  # the process of the last FIFO access, and its pid
+        self._last_pid = -1
         self._tokens = 0
         self._t0 = 0.0
         self._progress = sys.stderr.isatty() if progress is None else progress
@@ -184,11 +202,19 @@ class SymbolicExecutor:
                 raise NotSICF(f"stream parameter '{p.name}' of the top function is not supported")
             if isinstance(t, BufferType):
                 self.reserve(t.size, _INPUT_BYTES)
-                store = [self.dag.input(leaf, c, t.dtype) for c in range(t.size)]
+                store = self.dag.input_block(leaf, t.size, t.dtype)
                 self.dag.shapes[leaf] = t.shape
                 args.append(View(p.name, store, 0, t.shape, t.dtype))
             else:
                 args.append(self.dag.input(leaf, -1, t))
+        self.state = {}
+        for v in sorted(state_vars(self.module), key=lambda v: v.key):
+            # the state before the call: symbolic, the same leaves in both programs compared
+            leaf, t = STATE_PREFIX + v.key, v.type
+            self.reserve(t.size, _INPUT_BYTES)
+            self.state[v.key] = (t, [self.dag.input(leaf, c, t.dtype) for c in range(t.size)])
+            self.dag.shapes[leaf] = t.shape
+        self.count_call(func.name)
         try:
             unit = ModuleCompiler(self.module, self.dag, self)
             top = unit.function(func.name)
@@ -210,7 +236,16 @@ class SymbolicExecutor:
             if isinstance(v, View):  # named by position, as the inputs are
                 name = self.input_names[k] if self.input_names else p.name
                 outputs.append(LiveOut(name, v.shape, v.dtype, list(v.cells())))
+        for key, (t, store) in self.state.items():  # the state after the call: an output too
+            outputs.append(LiveOut(STATE_PREFIX + key, t.shape, t.dtype, list(store)))
         return SymResult(outputs, self._fifo_issues(), self.ops, time.perf_counter() - self._t0)
+
+    def state_store(self, key: str) -> List[Any]:
+        """The storage list of state ``key`` (shared by every call of its function)."""
+        entry = self.state.get(key)
+        if entry is None:
+            raise NotSICF(f"state '{key}' of a function the top function does not reach")
+        return entry[1]
 
     # ------------------------------------------------------------ callbacks of generated code
     def check(self) -> None:
@@ -238,6 +273,10 @@ class SymbolicExecutor:
                     f"a buffer of {cells:,} cells needs about {cells * per_cell / 2**20:,.0f} "
                     f"MiB, over the remaining budget of "
                     f"{(self.memory.limit - grown) / 2**20:,.0f} MiB (verify(max_memory=...) in bytes)")
+
+    def count_call(self, callee: str) -> None:
+        """Count a callee body executed symbolically (the modular proofs' counter)."""
+        self.callee_runs[callee] = self.callee_runs.get(callee, 0) + 1
 
     def over(self) -> None:
         raise BudgetExceeded(f"more than {self.max_ops} operations")
@@ -320,31 +359,37 @@ class SymbolicExecutor:
         return store
 
     def get(self, fifo: "_Fifo", pc: Optional[int]) -> int:
+        items = fifo.items
+        if pc is None and items and self.process is self._last_proc:  # the common case
+            self._trace(self._last_pid | fifo.get_code)
+            return items.popleft()
         if pc is not None:
             raise NotSICF(f"read of stream '{fifo.name}' under a data-dependent condition")
-        fifo.getters.add(self.process)
-        self.trace.append(self._pid() << 32 | fifo.index << 1)
-        if not fifo.items:
+        self._trace(self._pid(self.process) | fifo.get_code)
+        if not items:
             raise Deadlock(f"read of empty FIFO '{fifo.name}' (sequential order)")
-        return fifo.items.popleft()
+        return items.popleft()
 
     def put(self, fifo: "_Fifo", value: int, pc: Optional[int]) -> None:
         if pc is not None:
             raise NotSICF(f"write to stream '{fifo.name}' under a data-dependent condition")
         items = fifo.items
         items.append(value)
-        fifo.putters.add(self.process)
-        self.trace.append(self._pid() << 32 | fifo.index << 1 | 1)
+        proc = self.process
+        self._trace((self._last_pid if proc is self._last_proc else self._pid(proc)) | fifo.put_code)
         if len(items) > fifo.max_fill:
             fifo.max_fill = len(items)
             if fifo.max_fill > fifo.depth and fifo.overflow_by is None:
-                fifo.overflow_by = self.process
+                fifo.overflow_by = proc
 
-    def _pid(self) -> int:
-        pid = self._pids.get(self.process)
+    def _pid(self, proc: Any) -> int:
+        """The number of process ``proc`` in the trace, shifted into place; remembered for the
+        next FIFO access (a process tuple nests its parents: hashing it per access is costly)."""
+        pid = self._pids.get(proc)
         if pid is None:
-            pid = self._pids[self.process] = len(self._pids)
-        return pid
+            pid = self._pids[proc] = len(self._pids)
+        self._last_proc, self._last_pid = proc, pid << 32
+        return pid << 32
 
     def _finish_progress(self) -> None:
         if self._shown:
@@ -365,8 +410,11 @@ class SymbolicExecutor:
                                         f"FIFO '{f.name}' at the end"))
         if blocked:
             over_by = ", ".join(f"'{f.name}' holds up to {f.max_fill} (depth {f.depth})" for f in over)
+            shared = self._shared_fifos()
+            why = (f"; FIFO '{shared[0]}' has several producer or consumer processes, so one "
+                   "schedule does not decide every schedule") if shared else ""
             issues.append(FifoIssue("overflow", over[0].name, f"under sequential order FIFO {over_by}; "
-                                    f"{blocked}"))
+                                    f"{blocked}{why}", kahn=not shared))
             return issues
         for f in over:
             issues.append(FifoIssue("overflow", f.name, f"FIFO '{f.name}' holds up to {f.max_fill} "
@@ -375,14 +423,36 @@ class SymbolicExecutor:
                                     "(bounded-FIFO check of every put/get)", certain=False))
         return issues
 
+    def fifo_endpoints(self) -> Tuple[List[set], List[set]]:
+        """Per FIFO (by index), the processes that put to it and those that get from it,
+        read off the trace (the hot path records events only).
+
+        Example: ``putters, getters = ex.fifo_endpoints(); len(putters[0])``.
+        """
+        procs = [None] * len(self._pids)
+        for proc, pid in self._pids.items():
+            procs[pid] = proc
+        putters: List[set] = [set() for _ in self.fifos]
+        getters: List[set] = [set() for _ in self.fifos]
+        for code in self.trace:
+            (putters if code & 1 else getters)[(code >> 1) & 0x7FFFFFFF].add(procs[code >> 32])
+        return putters, getters
+
+    def _shared_fifos(self) -> List[str]:
+        """FIFOs that several processes put to, or several get from."""
+        putters, getters = self.fifo_endpoints()
+        return [f.name for f, p, g in zip(self.fifos, putters, getters) if len(p) > 1 or len(g) > 1]
+
     def _bounded_fifo_deadlock(self) -> Optional[str]:
         procs = [None] * len(self._pids)
         for proc, pid in self._pids.items():
             procs[pid] = proc
         events = [(procs[code >> 32], (code >> 1) & 0x7FFFFFFF, bool(code & 1))
                   for code in self.trace]
+        from ..ir.effects import task_dependencies
+
         return find_deadlock(events, [f.depth for f in self.fifos],
-                             [f.name for f in self.fifos])
+                             [f.name for f in self.fifos], task_dependencies(self.module))
 
 
 def progress_line(label: str, ops: int, elapsed: float, expected: Optional[int]) -> str:

@@ -26,6 +26,7 @@ Example::
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 ROOT: Tuple[str] = ("top",)
@@ -74,14 +75,45 @@ def build_steps(events: Sequence[Tuple[Any, int, bool]]) -> Dict[Any, List[Any]]
     return steps
 
 
-def find_deadlock(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
-                  names: Sequence[str]) -> Optional[str]:
-    """``None`` when the bounded-FIFO network completes, else why it blocks.
+@dataclass
+class BoundedRun:
+    """One maximal schedule of the processes with bounded FIFOs.
 
-    ``depths[f]`` and ``names[f]`` describe FIFO ``f``. Example: one process that puts
-    three items into a FIFO of depth 2 before getting them blocks:
-    ``find_deadlock([(ROOT, 0, True)] * 3 + [(ROOT, 0, False)] * 3, [2], ["S"])``
-    returns a message naming 'S'.
+    ``schedule``: every put/get in the order it ran, as ``(process, fifo, is_put)``;
+    ``blocked``: why each unfinished process waits (empty when the network completed).
+    """
+
+    completed: bool
+    schedule: List[Tuple[Any, int, bool]]
+    blocked: List[str]
+    names: Sequence[str]
+
+    def schedule_text(self, last: int = 12) -> str:
+        """The interleaving, run-length encoded (``top task 0: put 'Y' x3``), its last
+        ``last`` runs. Example: ``run.schedule_text()``."""
+        runs: List[List[Any]] = []
+        for proc, fifo, is_put in self.schedule:
+            if runs and runs[-1][0] == (proc, fifo, is_put):
+                runs[-1][1] += 1
+            else:
+                runs.append([(proc, fifo, is_put), 1])
+        shown = runs[-last:]
+        parts = [f"{_label(p)}: {'put' if put else 'get'} '{self.names[f]}' x{n}"
+                 for (p, f, put), n in shown]
+        head = f"... ({len(runs) - last} earlier runs), " if len(runs) > last else ""
+        return head + ", then ".join(parts) if parts else "nothing ran"
+
+
+def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
+                names: Sequence[str], after: Optional[Dict[str, Dict[int, Any]]] = None) -> BoundedRun:
+    """Run the processes of the sequential event log with FIFO ``f`` holding at most
+    ``depths[f]`` elements, greedily with wake-ups, until all finish or none can move.
+    ``after[label][k]`` (:func:`allo.ir.effects.task_dependencies`) lists the tasks of a
+    dataflow region that task ``k`` waits for (it reads an array they write: a ping-pong
+    buffer, available once the writer finishes).
+
+    Example: ``bounded_run([(ROOT, 0, True)] * 3 + [(ROOT, 0, False)] * 3, [2], ["S"]).completed``
+    is False.
     """
     steps = build_steps(events)
     pos: Dict[Any, int] = {p: 0 for p in steps}
@@ -91,6 +123,21 @@ def find_deadlock(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int]
     parent_of: Dict[Any, Any] = {}
     ready = deque([ROOT])
     finished = set()
+    schedule: List[Tuple[Any, int, bool]] = []
+    blockers: Dict[Any, set] = {}  # a task -> the sibling tasks it still waits for
+    unblocks: Dict[Any, List[Any]] = {}  # a task -> the siblings waiting for it
+
+    def start(children: List[Any]) -> None:
+        by_task = {(c[3], c[4]): c for c in children if len(c) == 5}
+        for c in children:
+            deps = (after or {}).get(c[2], {}).get(c[4], ()) if len(c) == 5 else ()
+            mine = {by_task[(c[3], k)] for k in deps if (c[3], k) in by_task}
+            if mine:
+                blockers[c] = mine
+                for d in mine:
+                    unblocks.setdefault(d, []).append(c)
+            else:
+                ready.append(c)
     while ready:
         p = ready.popleft()
         body = steps[p]
@@ -103,7 +150,7 @@ def find_deadlock(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int]
                     pending[p] = len(children)
                     for c in children:
                         parent_of[c] = p
-                        ready.append(c)
+                    start(children)
                 if pending[p]:
                     break  # woken when the last child finishes
                 pending[p] = None
@@ -122,27 +169,52 @@ def find_deadlock(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int]
                     break
                 fill[fifo] -= 1
                 ready.extend(waiting.pop((fifo, True), ()))
+            schedule.append((p, fifo, is_put))
             k += 1
         pos[p] = k
         if k == len(body) and p not in finished:
             finished.add(p)
+            for c in unblocks.pop(p, ()):
+                blockers[c].discard(p)
+                if not blockers[c]:
+                    del blockers[c]
+                    ready.append(c)
             parent = parent_of.get(p)
             if parent is not None:
                 pending[parent] -= 1
                 if pending[parent] == 0:
                     ready.append(parent)
-    if ROOT in finished:
-        return None
     blocked = []
-    for (fifo, is_put), procs in sorted(waiting.items(), key=lambda kv: kv[0]):
-        what = "full" if is_put else "empty"
-        for p in procs:
-            if p not in finished:
-                blocked.append(f"{_label(p)} waits on {what} FIFO '{names[fifo]}' "
-                               f"(depth {depths[fifo]})")
-    detail = "; ".join(blocked[:4]) + (f"; ... ({len(blocked)} blocked)" if len(blocked) > 4 else "")
+    if ROOT not in finished:
+        for (fifo, is_put), procs in sorted(waiting.items(), key=lambda kv: kv[0]):
+            what = "full" if is_put else "empty"
+            for p in procs:
+                if p not in finished:
+                    blocked.append(f"{_label(p)} waits on {what} FIFO '{names[fifo]}' "
+                                   f"(depth {depths[fifo]})")
+        for c, deps in blockers.items():
+            blocked.append(f"{_label(c)} waits for {', '.join(sorted(_label(d) for d in deps))} to "
+                           "finish (it reads an array they write)")
+        blocked = blocked or ["no process can proceed"]
+    return BoundedRun(ROOT in finished, schedule, blocked, names)
+
+
+def find_deadlock(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
+                  names: Sequence[str], after: Optional[Dict[str, Dict[int, Any]]] = None) -> Optional[str]:
+    """``None`` when the bounded-FIFO network completes, else why it blocks, with the
+    interleaving of puts and gets that leads there.
+
+    ``depths[f]`` and ``names[f]`` describe FIFO ``f``. Example: one process that puts
+    three items into a FIFO of depth 2 before getting them blocks:
+    ``find_deadlock([(ROOT, 0, True)] * 3 + [(ROOT, 0, False)] * 3, [2], ["S"])``
+    returns a message naming 'S'.
+    """
+    run = bounded_run(events, depths, names, after)
+    if run.completed:
+        return None
+    detail = "; ".join(run.blocked[:4]) + (f"; ... ({len(run.blocked)} blocked)" if len(run.blocked) > 4 else "")
     return ("the concurrent processes deadlock with these FIFO depths (under every "
-            "schedule): " + (detail or "no process can proceed"))
+            f"schedule): {detail}; the schedule of puts and gets that blocks: {run.schedule_text()}")
 
 
 def _label(proc: Any) -> str:
@@ -159,4 +231,4 @@ def _label(proc: Any) -> str:
     return " > ".join(parts) if parts else "top"
 
 
-__all__ = ["find_deadlock", "build_steps", "parent_and_region", "ROOT"]
+__all__ = ["find_deadlock", "bounded_run", "BoundedRun", "build_steps", "parent_and_region", "ROOT"]

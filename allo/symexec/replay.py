@@ -20,9 +20,11 @@ import numpy as np
 
 from ..backends.interp import Interpreter
 from ..ir.nodes import Func, Module
+from ..ir.state import state_vars
 from ..ir.types import AlloType, BufferType, Fixed, Float
 from ..semantics.values import float_bits, float_from_bits, make_float
 from .dag import Dag
+from .executor import STATE_PREFIX
 
 
 def random_value(t: AlloType, rng: np.random.Generator, trial: int) -> Any:
@@ -88,44 +90,80 @@ def _to_container(v: Any, t: AlloType) -> Any:
 
 
 def make_args(func: Func, names: List[str], dag: Dag, values: Dict[int, Any]) -> List[Any]:
-    """Numpy arguments for ``func`` from input-node values (missing cells are zero)."""
+    """Numpy arguments for ``func`` from input-node values (missing cells are zero).
+
+    Only the given values are visited (not every cell of every input): a counterexample
+    of a large design usually sets a few cells."""
+    params: Dict[Tuple[int, int], Tuple[int, AlloType]] = {}  # (name id, type id) -> param
     args: List[Any] = []
-    for p, name in zip(func.params, names):
+    for k, (p, name) in enumerate(zip(func.params, names)):
         t = p.type
+        et = t.dtype if isinstance(t, BufferType) else t
+        params[(dag.name_ids.get(name, -1), dag.tid(et))] = (k, et)
         if isinstance(t, BufferType):
-            et = t.dtype
-            arr = np.zeros(t.shape, dtype=et.numpy_dtype())
-            flat = arr.reshape(-1)
-            for c in range(t.size):
-                nid = dag.ids.get((1, dag.tid(et), dag.name_ids.get(name, -1), c))
-                if nid is not None and nid in values:
-                    flat[c] = _to_container(values[nid], et)
-            args.append(arr)
+            args.append(np.zeros(t.shape, dtype=et.numpy_dtype()))
         else:
-            nid = dag.ids.get((1, dag.tid(t), dag.name_ids.get(name, -1), -1))
-            v = values.get(nid, 0) if nid is not None else 0
-            v = _to_container(v, t) if nid is not None and nid in values else \
-                (t.numpy_dtype().type(0))
-            args.append(v)
+            args.append(t.numpy_dtype().type(0))
+    for nid, v in values.items():
+        node = dag.node(nid)
+        if node[0] != 1:  # not an input leaf
+            continue
+        hit = params.get((node[2], node[1]))
+        if hit is None:
+            continue
+        k, et = hit
+        if isinstance(args[k], np.ndarray) and node[3] >= 0:
+            args[k].reshape(-1)[node[3]] = _to_container(v, et)
+        elif not isinstance(args[k], np.ndarray) and node[3] == -1:
+            args[k] = _to_container(v, et)
     return args
+
+
+def make_state(module: Module, dag: Dag, values: Dict[int, Any]) -> Dict[str, np.ndarray]:
+    """The design's state (``Stateful`` buffers, by key) before the call, as containers,
+    from the values of its ``state:`` input nodes (missing cells keep the initial value).
+
+    Example: ``make_state(mod, dag, {})`` is the initial state of ``mod``.
+    """
+    from ..runtime import initial_state
+
+    out: Dict[str, np.ndarray] = {}
+    for v in state_vars(module):
+        arr = initial_state(v.alloc, v.type)
+        flat = arr.reshape(-1)
+        name_id = dag.name_ids.get(STATE_PREFIX + v.key, -1)
+        for c in range(v.type.size):
+            nid = dag.ids.get((1, dag.tid(v.type.dtype), name_id, c))
+            if nid is not None and nid in values:
+                flat[c] = values[nid]  # the container holds raw values, as the DAG does
+        out[v.key] = arr
+    return out
 
 
 def copy_args(args: List[Any]) -> List[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
 
-def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] = None
+def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] = None,
+                    state: Optional[Dict[str, np.ndarray]] = None,
+                    memo: Optional[Dict[str, Dict]] = None
                     ) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
-    """Live-outs (``return[i]`` then buffer arguments) of one interpreter run, or the error.
+    """Live-outs (``return[i]``, buffer arguments, then the state after the call as
+    ``state:func.name``) of one interpreter run from ``state`` (default: the initial
+    state), or the error.
 
     Buffer arguments are keyed by ``names`` (by position) when given: two programs are
     compared parameter by parameter in order, whatever their parameters are called.
+    ``memo`` maps callees that are deterministic functions of their arguments to memo
+    tables: their calls are memoized on the argument bytes (modular proofs).
     Example: ``run_interpreter(mod_b, args, names=["A", "B"])[0]["A"]``."""
     func = module.top_func
     mine = copy_args(args)
+    interp = None
     try:
         with np.errstate(all="ignore"):
-            ret = Interpreter(module)(*mine)
+            interp = Interpreter(module, state=state, memo=memo)
+            ret = interp(*mine)
     except Exception as exc:  # the program failed on this input (e.g. a deadlock)
         return None, f"{type(exc).__name__}: {exc}"
     if len(func.results) == 0:
@@ -138,6 +176,8 @@ def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] 
     for k, (p, a) in enumerate(zip(func.params, mine)):
         if isinstance(a, np.ndarray):
             outs[names[k] if names else p.name] = a
+    for v in state_vars(module):
+        outs[STATE_PREFIX + v.key] = interp.state_buffer(v.key, v.alloc, v.type).copy()
     return outs, None
 
 
@@ -160,11 +200,13 @@ def first_difference(outs_a: Dict[str, Any], outs_b: Dict[str, Any], order: List
         a, b = np.asarray(outs_a[name]), np.asarray(outs_b[name])
         if a.shape != b.shape:
             return name, (), a, b
+        if a.dtype == b.dtype and a.dtype != object and a.tobytes() == b.tobytes():
+            continue  # bit-identical: no element differs (a fast path for large outputs)
         for idx in np.ndindex(a.shape):
             if not same_value(a[idx], b[idx]):
                 return name, idx, a[idx], b[idx]
     return None
 
 
-__all__ = ["random_value", "special_value", "SPECIAL_TRIALS", "make_args", "run_interpreter", "first_difference", "same_value",
+__all__ = ["random_value", "special_value", "SPECIAL_TRIALS", "make_args", "make_state", "run_interpreter", "first_difference", "same_value",
            "copy_args"]

@@ -1,7 +1,8 @@
 """Verdicts of the whole-design equivalence check (translation-validation convention).
 
 ``status`` is ``"equivalent"`` (with the method that proved it), ``"not equivalent"``
-(always with a counterexample the reference interpreter confirmed) or ``"unknown"`` (with
+(always with a counterexample the reference interpreter confirmed, or for a hardware
+deadlock the put/get interleaving that blocks under every schedule) or ``"unknown"`` (with
 the reason). A verdict is truthy only when equivalent.
 
 Example::
@@ -52,10 +53,18 @@ class Counterexample:
     outputs_b: Dict[str, Any] = field(default_factory=dict)
     error_a: Optional[str] = None
     error_b: Optional[str] = None
+    # a hardware deadlock: the put/get interleaving that blocks (decided for every
+    # schedule and every input, docs/dataflow.md "Why one schedule decides")
+    interleaving: str = ""
 
     def __str__(self) -> str:
-        lines = ["counterexample (confirmed by the reference interpreter):", "  inputs:"]
-        lines += [f"    {k} = {_short(v)}" for k, v in self.inputs.items()]
+        if self.interleaving:
+            lines = ["counterexample (a hardware deadlock under every schedule; FIFO traffic does "
+                     "not depend on the input, so any input shows it):",
+                     f"  interleaving: {self.interleaving}"]
+        else:
+            lines = ["counterexample (confirmed by the reference interpreter):", "  inputs:"]
+            lines += [f"    {k} = {_short(v)}" for k, v in self.inputs.items()]
         if self.error_a or self.error_b:
             lines.append(f"  program A: {self.error_a or 'runs'}")
             lines.append(f"  program B: {self.error_b or 'runs'}")

@@ -17,6 +17,41 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 import numpy as np
 
 
+def matrix_inputs(shapes: Sequence[Tuple[Any, ...]], seed: int = 0) -> List[np.ndarray]:
+    """Random inputs for numerical kernels; each entry is ``(shape, dtype[, kind])``.
+
+    Kinds: ``"uniform"`` (default: floats in [0, 1), ints in [0, 100)), ``"spd"`` (a
+    symmetric positive definite matrix, for Cholesky), ``"dominant"`` (a diagonally
+    dominant matrix, lower-triangular solves and LU need no pivoting), ``"small"`` (floats
+    in [0, 0.2), keeps recurrences such as Levinson-Durbin bounded), ``"base"`` (ints in
+    [0, 4), RNA bases) and ``"zeros"``. Example:
+    ``matrix_inputs([((4, 4), np.float32, "spd")])[0]`` is symmetric positive definite.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for entry in shapes:
+        shape, dtype = entry[0], entry[1]
+        kind = entry[2] if len(entry) > 2 else "uniform"
+        if kind == "zeros":
+            a = np.zeros(shape)
+        elif kind == "base":
+            a = rng.integers(0, 4, size=shape)
+        elif np.issubdtype(dtype, np.integer):
+            a = rng.integers(0, 100, size=shape)
+        else:
+            a = rng.random(shape)
+            if kind == "spd":
+                a = a @ a.T / shape[0] + np.eye(shape[0])
+            elif kind == "dominant":
+                a = a + shape[0] * np.eye(shape[0])
+            elif kind == "small":
+                a = a * 0.2
+            elif kind != "uniform":
+                raise ValueError(f"unknown input kind {kind!r}")
+        out.append(np.ascontiguousarray(a.astype(dtype)))
+    return out
+
+
 def _as_list(value: Any) -> List[Any]:
     if value is None:
         return []

@@ -32,6 +32,11 @@ def tmpl(A: "T[L]") -> "T[L]":
     return A
 
 
+@allo.template("T", "L")
+def tmpl_doubled(A: "T[L * 2]"):  # L is not read off an argument's shape
+    pass
+
+
 def e_break(A: int32[4]):
     for i in range(4):
         break  # BAD
@@ -301,7 +306,7 @@ def e_shape_nonint(A: int32[4]):
 
 
 def e_template_not_instantiated(A: int32[4]):
-    B = tmpl(A)  # BAD
+    tmpl_doubled(A)  # BAD
 
 
 def e_not_template(A: int32[4], B: int32[4]):
@@ -465,7 +470,7 @@ CASES = [
     (e_stream_init, AlloTypeError, "cannot have an initial value"),
     (e_buffer_as_value, AlloTypeError, "cannot be initialized from buffer 'A'"),
     (e_shape_nonint, AlloTypeError, "positive ints"),
-    (e_template_not_instantiated, AlloTypeError, "needs template arguments"),
+    (e_template_not_instantiated, AlloTypeError, "cannot infer template parameter"),
     (e_not_template, AlloTypeError, "is not a template"),
     (e_keyword_call, AlloSyntaxError, "keyword arguments"),
     (e_unused_expr, AlloSyntaxError, "no effect"),

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import allo
 from allo.errors import ScheduleError
-from allo.ir.nodes import Const, For, If
+from allo.ir.nodes import Const, For, Op
 from allo.ir.types import int32
 from allo.primitives.base import loop_sites
 from allo.backends.interp import Interpreter
@@ -45,12 +45,14 @@ def loop_names(s):
     return [site.loop.name for site in loop_sites(s.ir.top_func)]
 
 
-def test_split_names_guard_and_result():
+def test_split_names_min_bound_and_result():
     s = allo.customize(gemm)
-    s.split("i", 4)  # 4 does not divide 6: a guard appears
+    s.split("i", 4)  # 4 does not divide 6: the inner loop runs to min(4, 6 - 4*outer)
     assert loop_names(s) == ["i.outer", "i.inner", "j", "k"]
     inner = next(site.loop for site in loop_sites(s.ir.top_func) if site.loop.name == "i.inner")
-    assert isinstance(inner.body[0], If)
+    assert isinstance(inner.body[0], For)  # no guard: the nest stays perfect
+    assert isinstance(inner.hi, Op) and inner.hi.op == "min"
+    assert "min affine_map" in str(s.module)
     run_same(s)
     assert s.verify()
     assert s.history[-1].rule == "loop.split"
@@ -357,3 +359,28 @@ def test_a_buffer_used_outside_its_block_is_not_private():
     func.body.insert(func.body.index(nest) + 1,
                      Store("B", (Const(0, index), Const(0, index)), Load("acc", (), int32)))
     assert private_buffers(func, nest) == set()
+
+
+def split_reorder_kernel(A: int32[10, 20], B: int32[10, 20]) -> int32[10, 20]:
+    C: int32[10, 20] = 0
+    for i, j in allo.grid(10, 20):
+        C[i, j] = A[i, j] + B[i, j]
+    return C
+
+
+def test_non_dividing_splits_reorder_as_a_perfect_nest():
+    s = allo.customize(split_reorder_kernel)
+    s.split("i", 3)
+    s.split("j", 3)
+    s.reorder("j.outer", "j.inner", "i.outer", "i.inner")  # min bounds keep their outer loop
+    a = np.arange(200, dtype=np.int32).reshape(10, 20)
+    assert (s.build()(a, a) == 2 * a).all()
+    assert s.verify()
+    assert "std::min" in str(s.build("vhls"))
+
+
+def test_reorder_refuses_moving_a_min_bound_outside_its_outer_loop():
+    s = allo.customize(split_reorder_kernel)
+    s.split("i", 3)
+    with pytest.raises(ScheduleError, match="bounds of loop 'i.inner' depend on i_outer"):
+        s.reorder("i.inner", "i.outer")

@@ -126,9 +126,41 @@ def test_refuses_reads_that_do_not_slide():
         s.reuse_at(s.A, "x")
 
 
-def test_refuses_strides_and_diagonals():
-    s = allo.customize(strided)
-    with pytest.raises(ScheduleError, match="moves by 2 per iteration"):
+def far_strided(A: int32[3 * W]) -> int32[W - 1]:
+    B: int32[W - 1] = 0
+    for x in range(W - 1):
+        B[x] = A[3 * x] + A[3 * x + 1]
+    return B
+
+
+def conv_stride2(A: int32[9, 11]) -> int32[4, 5]:
+    B: int32[4, 5] = 0
+    for y, x in allo.grid(4, 5):
+        v: int32 = 0
+        for r, c in allo.reduction(3, 3):
+            v += A[y * 2 + r, x * 2 + c]
+        B[y, x] = v
+    return B
+
+
+def test_stride_two_line_buffer_and_window():
+    s = allo.customize(conv_stride2)
+    lb = s.reuse_at(s.A, "y")
+    wb = s.reuse_at(lb, "x")
+    allocs = {a.name: a.type.shape for a in walk_stmts(s.ir.top_func.body) if isinstance(a, Alloc)}
+    assert allocs[lb.name] == (3, 11) and allocs[wb.name] == (3, 3)
+    a = np.random.default_rng(0).integers(0, 10, (9, 11)).astype(np.int32)
+    ref = np.array([[a[2 * y:2 * y + 3, 2 * x:2 * x + 3].sum() for x in range(5)] for y in range(4)])
+    assert (s.build()(a) == ref).all()
+    assert s.verify()
+
+
+def test_strides_up_to_the_width_and_refusals():
+    s = allo.customize(strided)  # stride 2, width 2: windows meet, nothing is shifted
+    s.reuse_at(s.A, "x")
+    assert s.verify()
+    s = allo.customize(far_strided)
+    with pytest.raises(ScheduleError, match="moves by 3 per iteration .* but is 2 wide"):
         s.reuse_at(s.A, "x")
     s = allo.customize(diagonal)
     with pytest.raises(ScheduleError, match="in 2 dimensions"):

@@ -46,10 +46,26 @@ def test_unconvertible_dtype_is_refused():
 
 
 def test_same_kind_conversion_warns_and_writes_back():
-    A = np.array([1, 2, 3, 2**40], dtype=np.int64)
+    A = np.array([1, 2, 3, -4], dtype=np.int64)
     with pytest.warns(AlloWarning, match="argument 'A': converting dtype int64 to int32"):
         incr_module(int32)(A)
-    assert A.tolist() == [2, 3, 4, 1]  # 2**40 wrapped to int32 (0), plus one
+    assert A.tolist() == [2, 3, 4, -3]
+
+
+def test_integers_of_another_dtype_are_accepted_only_when_every_value_fits():
+    with pytest.raises(CallError, match=r"argument 'A': the value 1099511627776 \(dtype int64\) "
+                                        r"does not fit the declared element type int32"):
+        incr_module(int32)(np.array([1, 2, 3, 2**40], dtype=np.int64))
+    A = np.array([0, 1, 254, 7], dtype=np.int64)  # int64 into uint8: every value fits
+    with pytest.warns(AlloWarning):
+        incr_module(UInt(8))(A)
+    assert A.tolist() == [1, 2, 255, 8]
+    with pytest.raises(CallError, match="the value 300 .* does not fit .*uint8.*0 .. 255"):
+        incr_module(UInt(8))(np.array([0, 300, 1, 2], dtype=np.int64))
+    with pytest.raises(CallError, match="the value -1 .* does not fit"):
+        incr_module(UInt(8))(np.array([-1, 0, 1, 2], dtype=np.int64))
+    with pytest.raises(CallError, match="not exact in float32"):
+        incr_module(float32)(np.array([2**24 + 1, 0, 0, 0], dtype=np.int64))
 
 
 def test_float64_into_float32_only_changed_elements_are_written_back():

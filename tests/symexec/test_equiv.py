@@ -118,7 +118,8 @@ def test_fifo_misuse_deadlock_reported():
 
 def test_fifo_overfilled_by_one_process_is_certain_deadlock():
     v = verify(fifo_pipeline(direct=True, scale=1), fifo_single_process())
-    assert v.status == "unknown" and "hardware deadlock" in v.reason
+    assert v.status == "not equivalent" and "hardware deadlock" in v.reason
+    assert v.counterexample.interleaving and v.counterexample.error_b
     assert verify(fifo_pipeline(direct=True, scale=1), fifo_single_process(depth=6))
 
 

@@ -79,9 +79,10 @@ def test_float_reduction_reordered_is_caught_under_exact_policy():
 @pytest.mark.parametrize("depth", [1, 2, 5])
 def test_fifo_too_shallow_for_one_process_is_never_equivalent(depth):
     # one sequential process fills the FIFO with 6 items before draining it: hardware
-    # blocks forever on the full FIFO. The interpreter cannot show it, so: unknown.
+    # blocks forever on the full FIFO; the bounded schedule shows it for every schedule
     v = verify(fifo_pipeline(direct=True, scale=1), fifo_single_process(depth=depth))
-    assert v.status == "unknown" and "hardware deadlock" in v.reason
+    assert v.status == "not equivalent" and "hardware deadlock" in v.reason
+    assert f"put 'S' x{depth}" in v.counterexample.interleaving
 
 
 def test_systolic_fifo_depth_too_small_is_a_note_not_a_wrong_verdict():

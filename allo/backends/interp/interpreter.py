@@ -34,8 +34,9 @@ from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, 
                         Return, Stmt, Store, StreamGet, StreamPut, Var, While)
 from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
 from ...ir.aliasing import written_params
+from ...ir.state import impure_funcs, state_key
 from ...ir.verifier import verify_ir
-from ...runtime import bind_arguments, constant_table, container_dtype, invoke
+from ...runtime import bind_arguments, constant_table, container_dtype, initial_state, invoke
 from ...semantics.casts import float_to_fixed_raw
 from ...semantics.registry import specialize
 from ...semantics.values import const_value
@@ -246,6 +247,10 @@ class _Compiler:
         name, t = s.name, s.type
         if isinstance(t, AlloType):  # tolerate a scalar type: a 0-d buffer
             t = BufferType(t, ())
+        if s.stateful:  # the interpreter's one storage of this state, kept across calls
+            interp = self.interp
+            key = state_key(interp.module, self.func.name, name)
+            return lambda fr: fr.bufs.__setitem__(name, interp.state_buffer(key, s, t))
         if t.is_stream:
             shape = t.shape
             return lambda fr: fr.bufs.__setitem__(name, new_streams(shape))
@@ -348,10 +353,31 @@ class Interpreter:
     arrays in place for kernels without results.
     """
 
-    def __init__(self, module: Module):
+    def __init__(self, module: Module, state: Optional[Dict[str, np.ndarray]] = None,
+                 memo: Optional[Dict[str, Dict[tuple, tuple]]] = None):
         verify_ir(module)  # ill-typed IR has no meaning to run: raise the IRError up front
         self.module = module
         self._compiled: Dict[str, Callable[[Sequence[Any]], list]] = {}
+        # the design's state (``Stateful`` buffers) by key ``func.name``, as containers:
+        # created from the Alloc's init on first use, or given (a verifier's counterexample)
+        self.state: Dict[str, np.ndarray] = {k: np.array(v, copy=True)
+                                             for k, v in (state or {}).items()}
+        # callee name -> its memo table, for callees that are deterministic functions of
+        # their arguments (the modular proofs' summarized callees): a repeated call on
+        # identical argument bytes reuses the result of the first. A callee with state is
+        # never one (allo.ir.state.impure_funcs).
+        impure = impure_funcs(module) if memo else set()
+        self.memo = {n: t for n, t in (memo or {}).items() if n not in impure}
+
+    def state_buffer(self, key: str, alloc: Alloc, t: BufferType) -> np.ndarray:
+        """The storage of state ``key`` (created from ``alloc``'s init on first use).
+
+        Example: ``Interpreter(m).state_buffer("f.acc", alloc, int32[()])`` is a 0-d array.
+        """
+        buf = self.state.get(key)
+        if buf is None:
+            buf = self.state[key] = initial_state(alloc, t)
+        return buf
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         top = self.module.top_func
@@ -376,8 +402,29 @@ class Interpreter:
         Example: ``Interpreter(m).run("f", [np.zeros(4, np.int8)]) == []``.
         """
         fn = self.compiled(func_name)
+        table = self.memo.get(func_name)
+        if table is not None:
+            return self._memoized(table, fn, container_args)
         with np.errstate(all="ignore"):
             return fn(container_args)
+
+    @staticmethod
+    def _memoized(memo: Dict[tuple, tuple], fn: Callable, args: Sequence[Any]) -> list:
+        key = tuple(("a", a.dtype.str, a.shape, a.tobytes()) if isinstance(a, np.ndarray)
+                    else ("s", type(a).__name__, np.asarray(a).dtype.str, np.asarray(a).tobytes())
+                    for a in args)
+        hit = memo.get(key)
+        if hit is None:
+            with np.errstate(all="ignore"):
+                results = fn(args)
+            after = tuple(a.copy() if isinstance(a, np.ndarray) else None for a in args)
+            hit = memo[key] = (after, [np.copy(r) if isinstance(r, np.ndarray) else r
+                                       for r in results])
+        after, results = hit
+        for a, final in zip(args, after):
+            if final is not None:
+                a[...] = final
+        return [np.copy(r) if isinstance(r, np.ndarray) else r for r in results]
 
 
 def run_func(module: Module, func_name: str, container_args: Sequence[Any]) -> list:

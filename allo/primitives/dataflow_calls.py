@@ -1,0 +1,327 @@
+"""Streams and ping-pong buffers between the kernel calls of a composed design.
+
+``to(buffer, consumer)`` where ``consumer`` names a *called function* (rule
+``dataflow.stream``): the caller's local ``buffer`` is passed to one call that only writes
+it (the producer) and to a later call of ``consumer`` that only reads it. It becomes one
+FIFO when, inside the two callees, the producer writes each element exactly once and the
+consumer reads the elements in the producer's write order: z3 over the ranks of the two
+access sites' iterations (:func:`allo.primitives.dataflow_stream.prove_same_order`), with
+the first out-of-order element as the witness. The rewrite:
+
+* the callee parameters bound to the buffer become streams (a callee shared with other
+  calls is first cloned into an instance, ``matmul_0``, whose ``template`` attribute keeps
+  ``compose`` replaying the kernel's schedule onto it); the producer's store becomes a
+  ``put``, the consumer's load a ``get``;
+* the caller's buffer becomes a ``Stream`` and the caller a dataflow region (its calls
+  run concurrently; the ``dataflow`` primitive's checks apply), so the HLS top gets
+  ``#pragma HLS dataflow`` with ``hls::stream`` between the calls;
+* ``depth=-1`` is computed from the put/get traces and the kernels' timing
+  (:mod:`allo.dataflow_graph.depths`); a given depth is checked: one too small for
+  deadlock freedom is refused with the put/get schedule that blocks.
+
+``pingpong(buffer)`` (rule ``annotation.pingpong``): the same producer/consumer pair, with
+no order condition, keeps the array and double-buffers it: the caller becomes a dataflow
+region and the HLS code declares the buffer ``type=pipo`` (the producer fills one bank
+while the consumer reads the other). It is what a refused ``to`` proposes when the two
+kernels touch the elements in different orders.
+
+Example::
+
+    s_top.to(s_top.Y, "matmul")        # Y: a FIFO from the first matmul call to the second
+    s_top.pingpong(s_top.Y)            # or a double buffer, in any access order
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional, Tuple
+
+from ..ir.index import affine_form
+from ..ir.nodes import (Alloc, BufRef, Call, Func, Load, Stmt, Store, StreamGet, StreamPut,
+                        child_bodies, copy_func, map_stmt_exprs, walk_stmts)
+from ..ir.sites import access_sites
+from ..ir.types import BufferType, StreamType
+from .base import BUFFER, Context, primitive
+
+
+@dataclass
+class CallEnd:
+    """One end of the stream: the call, its position in the caller's body, the callee and
+    the parameter bound to the buffer."""
+
+    call: Call
+    position: int
+    callee: Func
+    param: str
+
+
+@dataclass
+class CallPair:
+    """The caller, its buffer declaration and the two ends."""
+
+    func: Func
+    alloc: Alloc
+    producer: CallEnd
+    consumer: CallEnd
+
+
+def is_function_target(ctx: Context, dst: Any) -> bool:
+    """Whether ``dst`` names a function of the design (or a template of one).
+
+    Example: ``is_function_target(ctx, "matmul")``.
+    """
+    return isinstance(dst, str) and ":" not in dst and any(
+        name == dst or f.attrs.get("template") == dst for name, f in ctx.module.funcs.items())
+
+
+def _bound_param(ctx: Context, call: Call, name: str) -> Optional[str]:
+    callee = ctx.module.funcs.get(call.callee)
+    for k, a in enumerate(call.args):
+        if isinstance(a, BufRef) and a.buffer == name:
+            if a.prefix:
+                raise ctx.refuse(f"call {call.callee!r} receives a sub-view of {name!r}; a FIFO "
+                                 "carries the whole buffer", hint="pass the whole buffer to the call")
+            if callee is None or k >= len(callee.params):
+                raise ctx.refuse(f"call {call.callee!r} has no parameter for {name!r}",
+                                 hint="stream between calls of kernels defined in this design")
+            return callee.params[k].name
+    return None
+
+
+def _param_uses(callee: Func, param: str) -> Tuple[int, int, List[str]]:
+    """(stores, loads, other uses) of ``param`` inside ``callee``."""
+    stores = loads = 0
+    other: List[str] = []
+    for a in access_sites(callee.body):
+        if a.buffer != param:
+            continue
+        if a.kind == "store":
+            stores += 1
+        elif a.kind == "load":
+            loads += 1
+        else:
+            other.append(a.kind if not a.callee else f"passed to {a.callee!r}")
+    return stores, loads, other
+
+
+def pair_calls(ctx: Context, target: Any, dst: Optional[str]) -> CallPair:
+    """The producer and consumer calls of ``target`` in its function, checked: exactly two
+    statements use the buffer, both calls at the top level, the first only writes it,
+    the second (a call of ``dst``) only reads it.
+
+    Example: ``pair_calls(ctx, "Y", "matmul")``.
+    """
+    site = ctx.buffer(target)
+    name = site.name
+    if site.alloc is None:
+        raise ctx.refuse(f"{name!r} is a function argument; to() streams a local buffer between calls",
+                         hint="declare the intermediate buffer inside the calling kernel")
+    if isinstance(site.type, BufferType) and site.type.is_stream:
+        raise ctx.refuse(f"{name!r} is already a stream", hint="nothing to do")
+    func = site.func
+    users = [(k, s) for k, s in enumerate(func.body) if s is not site.alloc
+             and any(a.buffer == name for a in access_sites([s]))]
+    nested = [s for s in walk_stmts(func.body) if isinstance(s, Call)
+              and any(a.buffer == name for a in access_sites([s]))
+              and not any(s is t for _, t in users)]
+    if nested:
+        raise ctx.refuse(f"{name!r} is passed to {nested[0].callee!r} inside a loop or branch",
+                         hint="stream between calls at the top level of the kernel")
+    bad = [s for _, s in users if not isinstance(s, Call)]
+    if bad or len(users) != 2:
+        what = ", ".join(getattr(s, "callee", None) or getattr(s, "name", None) or type(s).__name__
+                         for _, s in users) or "nothing"
+        raise ctx.refuse(f"{name!r} must be used by exactly two calls (a producer, then "
+                         f"{dst or 'a consumer'!r}); "
+                         f"it is used by: {what}",
+                         hint="a FIFO connects exactly two kernels; keep the array otherwise")
+    (pk, pcall), (ck, ccall) = users
+    if dst is not None and not (ccall.callee == dst or ctx.module.funcs[ccall.callee].attrs.get("template") == dst):
+        raise ctx.refuse(f"the call reading {name!r} after its producer is {ccall.callee!r}, not {dst!r}",
+                         hint=f"name the consumer: s.to({name!r}, {ccall.callee!r})")
+    ends = []
+    for role, k, call, want in (("producer", pk, pcall, "write"), ("consumer", ck, ccall, "read")):
+        param = _bound_param(ctx, call, name)
+        if param is None:
+            raise ctx.refuse(f"the {role} call {call.callee!r} binds {name!r} as a result, not an argument",
+                             hint="pass the buffer as an argument the callee writes")
+        callee = ctx.module.funcs[call.callee]
+        stores, loads, other = _param_uses(callee, param)
+        if other:
+            raise ctx.refuse(f"{call.callee!r} {other[0]} its parameter {param!r} (bound to {name!r})",
+                             hint="a FIFO end must be read or written element by element")
+        if want == "write" and loads:
+            raise ctx.refuse(f"the producer {call.callee!r} reads {name!r} (parameter {param!r}), e.g. to "
+                             "accumulate in place; a FIFO is one-way",
+                             hint="accumulate in a local (a scalar or buffer_at) and write each element once, "
+                                  f"or double-buffer it: s.pingpong({name!r})")
+        if want == "read" and stores:
+            raise ctx.refuse(f"the consumer {call.callee!r} writes {name!r} (parameter {param!r}); a FIFO is one-way",
+                             hint=f"keep the array, or double-buffer it: s.pingpong({name!r})")
+        if (stores if want == "write" else loads) == 0:
+            raise ctx.refuse(f"the {role} {call.callee!r} never {want}s {name!r}",
+                             hint="stream a buffer the first call writes and the second reads")
+        ends.append(CallEnd(call, k, callee, param))
+    return CallPair(func, site.alloc, ends[0], ends[1])
+
+
+def _single_site(ctx: Context, end: CallEnd, write: bool):
+    from .dataflow_order import _uses
+
+    sites = []
+    for s in end.callee.body:
+        w, r = _uses(s, end.param)
+        sites += w if write else r
+    role = "write" if write else "read"
+    if len(sites) != 1:
+        raise ctx.refuse(f"{end.callee.name!r} has {len(sites)} {role} sites of {end.param!r}; a FIFO "
+                         "needs exactly one", hint=f"one put and one get per element, or s.pingpong(...)")
+    if sites[0].guarded:
+        raise ctx.refuse(f"the {role} of {end.param!r} in {end.callee.name!r} is conditional; every "
+                         f"iteration must {role} once", hint="move it out of the condition, or keep the array")
+    return sites[0]
+
+
+def prove_call_order(ctx: Context, pair: CallPair) -> int:
+    """Prove that the producer callee writes each element once and the consumer callee
+    reads them in that order; returns the element count.
+
+    Example: ``n = prove_call_order(ctx, pair_calls(ctx, "Y", "matmul"))``.
+    """
+    from .dataflow_order import prove_same_order
+
+    w = _single_site(ctx, pair.producer, write=True)
+    r = _single_site(ctx, pair.consumer, write=False)
+    w_trips = [ctx.constant_loop(l, "producer")[3] for l in w.loops]
+    r_trips = [ctx.constant_loop(l, "consumer")[3] for l in r.loops]
+    total_w, total_r = math.prod(w_trips), math.prod(r_trips)
+    name = pair.alloc.name
+    if total_w != total_r:
+        raise ctx.refuse(f"side condition 'same element sequence' fails: {pair.producer.callee.name!r} "
+                         f"writes {total_w} elements of {name!r} but {pair.consumer.callee.name!r} "
+                         f"reads {total_r}", hint=f"a FIFO needs one read per write; s.pingpong({name!r}) "
+                                                  "keeps the array instead")
+    w_forms = [affine_form(e) for e in w.node.indices]
+    r_forms = [affine_form(e) for e in r.node.indices]
+    loop_vars = ({l.var for l in w.loops}, {l.var for l in r.loops})
+    if any(f is None for f in w_forms + r_forms) or \
+            any(v not in loop_vars[0] for f in w_forms for v in f.vars()) or \
+            any(v not in loop_vars[1] for f in r_forms for v in f.vars()):
+        ctx.assume_unchecked("same element sequence", f"an index of {name!r} is not affine in the loops around it")
+    else:
+        prove_same_order(ctx, name, w, r, w_trips, r_trips, w_forms, r_forms, total_w,
+                         hint=f"double-buffer it instead: s.pingpong({name!r}) (a ping-pong buffer "
+                              "accepts any access order)")
+    return total_w
+
+
+def _instance(ctx: Context, end: CallEnd) -> Func:
+    """The callee of ``end`` as a function only this call uses (cloned when shared)."""
+    callee = end.callee
+    shared = sum(1 for f in ctx.module.funcs.values() for s in walk_stmts(f.body)
+                 if isinstance(s, Call) and s.callee == callee.name) > 1
+    if not shared:
+        return callee
+    k = 0
+    while f"{callee.name}_{k}" in ctx.module.funcs:
+        k += 1
+    clone = copy_func(callee)
+    clone.name = f"{callee.name}_{k}"
+    clone.attrs.setdefault("template", callee.attrs.get("template", callee.name))
+    ctx.module.funcs[clone.name] = clone
+    end.call.callee = clone.name
+    return clone
+
+
+def emit_call_stream(ctx: Context, pair: CallPair, depth: int) -> Callable[[int], None]:
+    """Rewrite: stream parameters in both callees, a stream in the caller, a dataflow caller.
+
+    Example: ``emit_call_stream(ctx, pair, depth=4)``.
+    """
+    from .dataflow import dataflow as mark_dataflow
+
+    elem = pair.alloc.type.dtype
+    stype = BufferType(StreamType(elem, depth), ())
+    prod, cons = _instance(ctx, pair.producer), _instance(ctx, pair.consumer)
+    for callee, param in ((prod, pair.producer.param), (cons, pair.consumer.param)):
+        callee.param(param).type = stype
+    for body in _all_bodies(prod.body):
+        for k, t in enumerate(body):
+            if isinstance(t, Store) and t.buffer == pair.producer.param:
+                body[k] = StreamPut(t.buffer, (), t.value, loc=t.loc)
+    for s in walk_stmts(cons.body):
+        map_stmt_exprs(s, lambda e: StreamGet(e.buffer, (), elem, loc=e.loc)
+                       if isinstance(e, Load) and e.buffer == pair.consumer.param else None)
+    pair.alloc.type = stype
+    pair.alloc.init = None
+    mark_dataflow(ctx, pair.func.name)
+
+    def retype(new_depth: int) -> None:
+        """Give the stream (its declaration and both callee parameters) another depth."""
+        t = BufferType(StreamType(elem, new_depth), ())
+        pair.alloc.type = t
+        prod.param(pair.producer.param).type = t
+        cons.param(pair.consumer.param).type = t
+
+    return retype
+
+
+def _all_bodies(body: List[Stmt]) -> List[List[Stmt]]:
+    out = [body]
+    for s in walk_stmts(body):
+        out += child_bodies(s)
+    return out
+
+
+def stream_between_calls(ctx: Context, target: Any, dst: str, axis: Any, depth: int) -> None:
+    """``to(target, dst)`` when ``dst`` is a called function: pair, prove, rewrite, size.
+
+    Example: ``stream_between_calls(ctx, "Y", "matmul", None, -1)``.
+    """
+    from ..dataflow_graph.depths import settle_depth
+
+    if axis is not None:
+        raise ctx.refuse(f"axis={axis!r}: a stream between calls connects the whole calls",
+                         hint="leave axis=None")
+    if isinstance(depth, bool) or not isinstance(depth, int) or (depth < 1 and depth != -1):
+        raise ctx.refuse(f"depth={depth!r} must be a positive integer or -1 (computed)",
+                         hint="leave depth=-1: the depth is computed from the kernels' rates")
+    pair = pair_calls(ctx, target, dst)
+    count = prove_call_order(ctx, pair)
+    retype = emit_call_stream(ctx, pair, count if depth == -1 else depth)
+    settle_depth(ctx, pair.func.name, pair.alloc, depth, retype)
+
+
+@primitive("pingpong", rule="annotation.pingpong", kinds={"target": BUFFER})
+def pingpong(ctx: Context, target: Any) -> None:
+    """Double-buffer the local ``target`` between the call that writes it and the call that
+    reads it (any access orders): the caller becomes a dataflow region, the buffer a
+    ping-pong pair. Side condition: the producer writes every element (once), so the
+    buffer's initial value is dead and no other task writes it.
+    Example: ``s_top.pingpong(s_top.Y)``."""
+    from .dataflow import dataflow as mark_dataflow
+    from .dataflow_order import prove_written_once
+
+    pair = pair_calls(ctx, target, None)
+    w = _single_site(ctx, pair.producer, write=True)
+    trips = [ctx.constant_loop(l, "producer")[3] for l in w.loops]
+    forms = [affine_form(e) for e in w.node.indices]
+    name, size = pair.alloc.name, pair.alloc.type.size
+    if math.prod(trips) != size:
+        raise ctx.refuse(f"the producer {pair.producer.callee.name!r} writes {math.prod(trips)} elements "
+                         f"of {name!r}, which has {size}: a ping-pong bank would keep stale elements",
+                         hint="the producer must write the whole buffer")
+    if any(f is None or any(v not in {l.var for l in w.loops} for v in f.vars()) for f in forms):
+        ctx.assume_unchecked("every element written once", f"an index of {name!r} is not affine in its loops")
+    else:
+        prove_written_once(ctx, name, w, trips, forms, size)
+    pair.alloc.init = None  # every element is written by the producer before it is read
+    mark_dataflow(ctx, pair.func.name)
+    pair.func.attrs.setdefault("pingpong", {})[name] = 2
+    ctx.trivial("one writer call, then one reader call",
+                f"{pair.producer.callee.name!r} writes {name!r}, {pair.consumer.callee.name!r} reads it")
+
+
+__all__ = ["CallPair", "CallEnd", "is_function_target", "pair_calls", "prove_call_order",
+           "emit_call_stream", "stream_between_calls", "pingpong"]

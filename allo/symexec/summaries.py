@@ -1,0 +1,435 @@
+"""Modular equivalence: calls to callees proved equivalent become uninterpreted functions.
+
+When the two programs call a callee pair that is proved equivalent (the two callees are
+structurally identical, or an earlier verdict of this process proved them, or this module
+proves them on the spot), each call is not executed: every element a call writes, and
+every value it returns, becomes a fresh DAG leaf named by the *application*
+``(class, argument vectors)``. Argument vectors (the cells of each buffer argument, the
+node of each scalar) are hash-consed, so two calls of one class on identical argument
+nodes get the same leaves in both programs, and comparing them is syntactic. The callee
+body runs symbolically once per pair (its own proof), not once per call site.
+
+Why this is sound (docs/verification.md, "Modular proofs"): a summarized callee is a
+deterministic function of its arguments only (no stream parameters, no Stateful storage,
+no globals: the IR has none), every element it may write is replaced, and a call whose
+buffer arguments overlap in memory is executed instead of summarized. Leaves are a
+*relaxation* of the callee (any values at all), so equal outputs over leaves are equal for
+the real callee; a difference is only a candidate: it is searched concretely with each
+application evaluated by running the callee on the reference interpreter, and confirmed
+on the reference interpreter for the whole programs.
+
+Example::
+
+    >>> from allo.symexec.modular import plan_summaries
+    >>> plan = plan_summaries(mod_a, mod_b, prove=check_equivalence)  # doctest: +SKIP
+    >>> sorted(plan.labels_a)                                          # doctest: +SKIP
+    ['tile']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+
+import numpy as np
+
+from ..ir.aliasing import written_params
+from ..ir.fingerprint import FingerprintError, fingerprint
+from ..ir.state import func_state
+from ..ir.nodes import Alloc, Call, Module, StreamGet, StreamPut, stmt_exprs, walk_expr, walk_stmts
+from ..ir.types import AlloType, BufferType, Qualified, StreamType
+from .dag import INPUT, Dag
+
+#: leaves of summarized calls are named ``UF_MARK + "<application>.<output>"``
+UF_MARK = "\u00a7"
+
+# (fingerprint of A's callee, fingerprint of B's callee, fp mode): proved equivalent in
+# this process (by any verdict: a schedule's own verify(), or a callee proof below)
+_PROVED: Set[Tuple[str, str, str]] = set()
+
+
+def callee_module(module: Module, name: str) -> Module:
+    """The sub-module of ``name`` and everything it calls, with ``name`` as top.
+
+    Example: ``callee_module(m, "tile").top == "tile"``.
+    """
+    keep: List[str] = []
+    stack = [name]
+    while stack:
+        n = stack.pop()
+        if n in keep or n not in module.funcs:
+            continue
+        keep.append(n)
+        stack += [s.callee for s in walk_stmts(module.funcs[n].body) if isinstance(s, Call)]
+    return Module({n: module.funcs[n] for n in keep}, name)
+
+
+def design_key(module: Module) -> Optional[str]:
+    """The structural fingerprint of ``module``'s top and what it calls, whatever the top
+    function is called (a kernel proved on its own is called ``linear2d`` there and
+    ``linear2d_0`` inside a composed design); None when it has no fingerprint.
+
+    Example: ``design_key(m) == design_key(m.copy())``.
+    """
+    sub = callee_module(module, module.top)
+    top = dataclasses.replace(sub.funcs[module.top], name=_TOP)
+    funcs = {n: f for n, f in sub.funcs.items() if n != module.top}
+    try:
+        return fingerprint(Module({_TOP: top, **funcs}, _TOP))
+    except FingerprintError:
+        return None
+
+
+_TOP = "\u00a7top"  # no Allo function can be called this
+
+
+def record_proved(mod_a: Module, mod_b: Module, fp: str) -> None:
+    """Remember that ``mod_a`` and ``mod_b`` were proved equivalent under ``fp``.
+
+    Example: ``record_proved(s.original, s.ir, "exact")`` after an equivalent verdict.
+    """
+    ka, kb = design_key(mod_a), design_key(mod_b)
+    if ka is not None and kb is not None:
+        _PROVED.add((ka, kb, fp))
+        _PROVED.add((kb, ka, fp))
+
+
+def was_proved(key_a: str, key_b: str, fp: str) -> bool:
+    """Whether the pair was proved equivalent in this process; an exact proof also holds
+    under ``fp="reassoc"``. Example: ``was_proved(ka, kb, "exact")``."""
+    return (key_a, key_b, "exact") in _PROVED or (key_a, key_b, fp) in _PROVED
+
+
+def forget_proofs() -> None:
+    """Empty the in-process table of proved callee pairs (tests). Example: ``forget_proofs()``."""
+    _PROVED.clear()
+
+
+def not_summarizable(module: Module, name: str) -> Optional[str]:
+    """Why calls to ``name`` cannot be summarized by a function of their arguments, or None.
+
+    Stream parameters are side channels; Stateful storage keeps values across calls.
+    Example: ``not_summarizable(m, "producer")`` -> ``"parameter 'out' is a stream"``.
+    """
+    sub = callee_module(module, name)
+    for fname, f in sub.funcs.items():
+        for p in f.params:
+            if isinstance(p.type, Qualified) or (isinstance(p.type, BufferType) and
+                                                 isinstance(p.type.dtype, Qualified)):
+                return f"parameter '{p.name}' of '{fname}' is qualified ({p.type!r})"
+            if fname == name and (isinstance(p.type, StreamType) or
+                                  (isinstance(p.type, BufferType) and p.type.is_stream)):
+                return f"parameter '{p.name}' of '{fname}' is a stream"
+        if func_state(f) or f.attrs.get("stateful") or f.attrs.get("state"):
+            return f"'{fname}' keeps state across calls (Stateful)"
+        for s in walk_stmts(f.body):
+            if isinstance(s, Alloc) and (isinstance(s.type, Qualified) or
+                                         isinstance(getattr(s.type, "dtype", None), Qualified)):
+                return f"'{s.name}' of '{fname}' is qualified ({s.type!r})"
+    return None
+
+
+@dataclass
+class CalleeClass:
+    """One summarized callee pair: its label, interface and the written outputs."""
+
+    label: str
+    name: str
+    module: Module  # program A's callee (with its callees), for concrete evaluation
+    params: List[Any]  # parameter types by position
+    results: List[Any]
+    written: Tuple[int, ...]  # positions of written buffer parameters (union of A and B)
+    how: str  # "identical" or "proved"
+
+
+@dataclass
+class SummaryPlan:
+    """Which callees each program summarizes (function name -> label) and the classes."""
+
+    classes: Dict[str, CalleeClass] = field(default_factory=dict)
+    labels_a: Dict[str, str] = field(default_factory=dict)
+    labels_b: Dict[str, str] = field(default_factory=dict)
+    skipped: Dict[str, str] = field(default_factory=dict)  # callee -> why not summarized
+    proof_stats: Dict[str, Any] = field(default_factory=dict)
+    issues: List[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """``"modular: 2 callees summarized (tile: proved, pe: identical)"``."""
+        parts = ", ".join(f"{c.name}: {c.how}" for c in self.classes.values())
+        n = len(self.classes)
+        return f"modular: {n} callee{'s' if n != 1 else ''} summarized ({parts})"
+
+
+def _reachable_callees(module: Module) -> List[str]:
+    return [n for n in callee_module(module, module.top).funcs if n != module.top]
+
+
+def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module], Any],
+                   fp: str = "exact") -> SummaryPlan:
+    """Pair the callees of both programs by name and decide which are summarized.
+
+    A pair is summarized when both are summarizable and they are structurally identical,
+    were proved equivalent earlier in this process, or ``prove(callee_a, callee_b)``
+    returns an equivalent verdict now. Example: ``plan_summaries(a, b, check_equivalence)``.
+    """
+    plan = SummaryPlan()
+    names_b = set(_reachable_callees(mod_b))
+    written_a, written_b = written_params(mod_a), written_params(mod_b)
+    for name in _reachable_callees(mod_a):
+        if name not in names_b:
+            continue
+        why = not_summarizable(mod_a, name) or not_summarizable(mod_b, name)
+        fa, fb = mod_a.funcs[name], mod_b.funcs[name]
+        sig = lambda f: [_strip(p.type) for p in f.params] + ["->"] + [_strip(t) for t in f.results]  # noqa: E731
+        if why is None and sig(fa) != sig(fb):
+            why = "the two callees have different signatures"
+        sub_a, sub_b = callee_module(mod_a, name), callee_module(mod_b, name)
+        ka, kb = design_key(sub_a), design_key(sub_b)
+        if why is None and (ka is None or kb is None):
+            why = "no structural fingerprint"
+        if why is not None:
+            plan.skipped[name] = why
+            continue
+        how = "identical" if ka == kb else "proved earlier" if was_proved(ka, kb, fp) else None
+        if how is None:
+            verdict = prove(sub_a, sub_b)
+            plan.proof_stats[name] = {k: v for k, v in getattr(verdict, "stats", {}).items()
+                                      if k in ("ops_A", "ops_B", "seconds", "exec_seconds_A",
+                                               "exec_seconds_B", "function_runs_A",
+                                               "function_runs_B")}
+            if not verdict:
+                plan.skipped[name] = f"not proved equivalent ({verdict.status}: " \
+                    f"{verdict.reason or verdict.method})"
+                continue
+            plan.issues += [f"{i} (in callee '{name}')" for i in verdict.issues]
+            record_proved(sub_a, sub_b, fp)
+            how = "proved"
+        names = {p.name: k for k, p in enumerate(fa.params)}
+        names_b_ = {p.name: k for k, p in enumerate(fb.params)}
+        written = {names[p] for p in written_a.get(name, ())} | \
+            {names_b_[p] for p in written_b.get(name, ())}
+        label = f"{name}#{ka[:10]}{kb[:10]}"
+        plan.classes[label] = CalleeClass(label, name, sub_a, [p.type for p in fa.params],
+                                          list(fa.results), tuple(sorted(written)), how)
+        plan.labels_a[name] = plan.labels_b[name] = label
+    return plan
+
+
+def _strip(t: Any) -> Any:
+    return BufferType(t.dtype, t.shape) if isinstance(t, BufferType) else t
+
+
+class CallSummaries:
+    """The run-time side, shared by both programs' executors: interns argument vectors and
+    applications, and writes the output leaves of each summarized call.
+
+    Example: ``CallSummaries(plan, dag).apply(executor, "tile#..", fn, None, args)``.
+    """
+
+    def __init__(self, plan: SummaryPlan, dag: Dag) -> None:
+        self.plan, self.dag = plan, dag
+        self.vectors: Dict[Tuple[int, ...], int] = {}
+        self.vector_list: List[Tuple[int, ...]] = []
+        self.apps: Dict[Tuple[Any, ...], int] = {}
+        self.app_list: List[Tuple[str, Tuple[Any, ...]]] = []
+        self.summarized: Dict[str, int] = {}
+        self.summarized_in: Dict[Tuple[str, str], int] = {}  # (program label, callee)
+        self.executed: Dict[str, int] = {}  # calls run instead (aliasing, path condition)
+        self.why_executed: Dict[str, str] = {}
+        self.output_cells: Dict[Tuple[int, str], List[int]] = {}
+        self._memo: Dict[str, Dict[str, Dict]] = {}  # program -> callee -> interpreter memo
+
+    def _vector(self, cells: List[int]) -> int:
+        key = tuple(cells)
+        vid = self.vectors.get(key)
+        if vid is None:
+            vid = self.vectors[key] = len(self.vector_list)
+            self.vector_list.append(key)
+        return vid
+
+    def apply(self, ex: Any, label: str, fn: Callable, pc: Optional[int], args: List[Any]) -> List[Any]:
+        """The results of one call: summarized, or ``fn`` executed when it may not be."""
+        cls = self.plan.classes[label]
+        why = self._must_execute(cls, pc, args)
+        if why is not None:
+            self.executed[cls.name] = self.executed.get(cls.name, 0) + 1
+            self.why_executed.setdefault(cls.name, why)
+            return fn(pc, *args)
+        key: List[Any] = [label]
+        for a in args:
+            key.append(("v", self._vector(a.cells())) if hasattr(a, "store") else ("s", a))
+        app_key = tuple(key)
+        app = self.apps.get(app_key)
+        if app is None:
+            app = self.apps[app_key] = len(self.app_list)
+            self.app_list.append((label, app_key[1:]))
+        self.summarized[cls.name] = self.summarized.get(cls.name, 0) + 1
+        where = (getattr(ex, "label", ""), cls.name)
+        self.summarized_in[where] = self.summarized_in.get(where, 0) + 1
+        for k in cls.written:
+            view = args[k]
+            n = cls.params[k].size
+            ex.reserve(n, 200)
+            view.store[view.offset:view.offset + n] = self._outputs(app, str(k), n, view.dtype)
+        out: List[Any] = []
+        for r, t in enumerate(cls.results):
+            if isinstance(t, BufferType):
+                from .executor import View
+                cells = list(self._outputs(app, f"r{r}", t.size, t.dtype))
+                out.append(View(f"{UF_MARK}{app}.r{r}", cells, 0, t.shape, t.dtype))
+            else:
+                out.append(self.dag.input(f"{UF_MARK}{app}.r{r}", -1, t))
+        return out
+
+    def _outputs(self, app: int, which: str, n: int, t: AlloType) -> List[int]:
+        """The leaves of one output of an application (interned once, shared by A and B)."""
+        key = (app, which)
+        cells = self.output_cells.get(key)
+        if cells is None:
+            cells = self.output_cells[key] = self.dag.input_block(f"{UF_MARK}{app}.{which}", n, t)
+        return cells
+
+    @staticmethod
+    def _must_execute(cls: CalleeClass, pc: Optional[int], args: List[Any]) -> Optional[str]:
+        if pc is not None:
+            return "called under a data-dependent condition"
+        views = []
+        for k, (a, t) in enumerate(zip(args, cls.params)):
+            if isinstance(t, BufferType):
+                if not hasattr(a, "store") or tuple(a.shape) != tuple(t.shape):
+                    return "an argument does not match the parameter's shape"
+                views.append((k, a))
+        for n, (i, a) in enumerate(views):  # exact run-time overlap of the memory ranges
+            for j, b in views[n + 1:]:
+                if a.store is b.store and (i in cls.written or j in cls.written):
+                    sa, sb = cls.params[i].size, cls.params[j].size
+                    if a.offset < b.offset + sb and b.offset < a.offset + sa:
+                        return f"arguments {i} and {j} overlap in memory"
+        return None
+
+    # ------------------------------------------------------------ concrete meaning
+    def memo_for(self, program: str) -> Dict[str, Dict]:
+        """Interpreter memo tables (callee name -> table) for program "A" or "B": an
+        identical callee shares one table between both programs (it is one function); a
+        pair proved equivalent does not (each program's confirmation runs its own code)."""
+        tables = self._memo.setdefault(program, {})
+        for cls in self.plan.classes.values():
+            if cls.name not in tables:
+                shared = cls.how == "identical"
+                other = self._memo.get("B" if program == "A" else "A", {})
+                tables[cls.name] = other.get(cls.name) if shared and cls.name in other else {}
+        return tables
+
+    def application_of(self, nid: int) -> Optional[int]:
+        """The application whose output leaf ``nid`` is, or None for a real input."""
+        node = self.dag.node(nid)
+        if node[0] != INPUT:
+            return None
+        name = self.dag.names[node[2]]
+        if not name.startswith(UF_MARK):
+            return None
+        return int(name[1:].split(".", 1)[0])
+
+    def argument_nodes(self, app: int) -> List[int]:
+        """Every DAG node an application reads (its argument cells and scalars)."""
+        out: List[int] = []
+        for kind, v in self.app_list[app][1]:
+            if kind == "v":
+                out.extend(self.vector_list[v])
+            else:
+                out.append(v)
+        return out
+
+    def complete(self, env: Dict[int, Any], apps: List[int]) -> bool:
+        """Give every output leaf of ``apps`` (sorted) its value: each application is run
+        on the reference interpreter with its argument values under ``env``. False when
+        some application cannot be evaluated (e.g. it fails on these values)."""
+        from ..backends.interp import Interpreter
+
+        interps: Dict[str, Any] = {}
+        memo = self.memo_for("A")  # the classes' modules are program A's callees
+        dag = self.dag
+        for app in apps:
+            label, parts = self.app_list[app]
+            cls = self.plan.classes[label]
+            try:
+                args = []
+                for (kind, v), t in zip(parts, cls.params):
+                    if kind == "v":
+                        vals = dag.evaluate(list(self.vector_list[v]), env)
+                        arr = np.array(vals, dtype=_container(t.dtype)).reshape(t.shape)
+                        args.append(arr)
+                    else:
+                        args.append(dag.evaluate([v], env)[0])
+                it = interps.get(label) or interps.setdefault(label, Interpreter(cls.module, memo))
+                with np.errstate(all="ignore"):
+                    results = it.run(cls.name, args)
+            except Exception:  # noqa: BLE001 - e.g. the callee fails on these values
+                return False
+            for k in cls.written:
+                _assign(dag, env, f"{UF_MARK}{app}.{k}", args[k], cls.params[k].dtype)
+            for r, (t, val) in enumerate(zip(cls.results, results)):
+                name = f"{UF_MARK}{app}.r{r}"
+                if isinstance(t, BufferType):
+                    _assign(dag, env, name, np.asarray(val), t.dtype)
+                else:
+                    nid = dag.ids.get((INPUT, dag.tid(t), dag.name_ids.get(name, -1), -1))
+                    if nid is not None:
+                        env[nid] = _value(val, t)
+        return True
+
+
+def _container(t: AlloType) -> Any:
+    from ..runtime import container_dtype
+
+    return container_dtype(t)
+
+
+def _value(x: Any, t: AlloType) -> Any:
+    """A container element in the DAG's value representation (ints/raw bits as int)."""
+    if t.is_int:
+        return int(x)
+    return np.asarray(x, dtype=_container(t))[()]
+
+
+def _assign(dag: Dag, env: Dict[int, Any], name: str, arr: np.ndarray, t: AlloType) -> None:
+    name_id = dag.name_ids.get(name)
+    if name_id is None:
+        return
+    tid = dag.tid(t)
+    for c, x in enumerate(np.asarray(arr).reshape(-1)):
+        nid = dag.ids.get((INPUT, tid, name_id, c))
+        if nid is not None:
+            env[nid] = _value(x, t)
+
+
+def leaves_and_applications(summaries: CallSummaries, roots: List[int]) -> Tuple[List[int], List[int]]:
+    """The real input leaves and the applications ``roots`` depend on, through the
+    arguments of applications too. Example: ``leaves_and_applications(s, [cell])``."""
+    dag = summaries.dag
+    seen: Set[int] = set()
+    stack = list(roots)
+    leaves: List[int] = []
+    apps: Set[int] = set()
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        node = dag.node(n)
+        if node[0] == INPUT:
+            app = summaries.application_of(n)
+            if app is None:
+                leaves.append(n)
+            elif app not in apps:
+                apps.add(app)
+                stack.extend(summaries.argument_nodes(app))
+        elif node[0] > INPUT:
+            stack.extend(node[2:])
+    return leaves, sorted(apps)
+
+
+__all__ = ["plan_summaries", "SummaryPlan", "CalleeClass", "CallSummaries", "callee_module",
+           "design_key", "record_proved", "was_proved", "forget_proofs", "not_summarizable",
+           "leaves_and_applications", "UF_MARK"]

@@ -1,0 +1,233 @@
+"""Streams and ping-pong buffers between composed kernel calls (allo/primitives/dataflow_calls.py).
+
+The seed's two-matmul ``top`` (README "Composing kernels") chains ``matmul(X, W_A, Y)`` and
+``matmul(Y, W_B, Z)``. As written there the kernel accumulates ``C[i, j] +=`` in place, so
+the producer *reads* Y (its zero initial value): no FIFO can replace it, and ``to`` says so.
+The streaming variant accumulates in a scalar and writes each ``C[i, j]`` once, row-major;
+composed with ``buffer_at(A, "i")`` the consumer reads each row of ``A`` once, row-major:
+the same order, so ``Y`` becomes a FIFO.
+"""
+
+import re
+
+import numpy as np
+import pytest
+
+import allo
+from allo.errors import ScheduleError
+from allo.ir.types import int32
+
+M = N = K = 4
+
+
+def matmul(A: int32[M, K], B: int32[K, N], C: int32[M, N]):
+    for i, j in allo.grid(M, N, "PE"):
+        acc: int32 = 0
+        for k in range(K):
+            acc += A[i, k] * B[k, j]
+        C[i, j] = acc
+
+
+def top(X: int32[M, K], W_A: int32[K, N], W_B: int32[N, K]) -> int32[M, K]:
+    Y: int32[M, N] = 0
+    Z: int32[M, K] = 0
+    matmul(X, W_A, Y)
+    matmul(Y, W_B, Z)
+    return Z
+
+
+def matmul_inplace(A: int32[M, K], B: int32[K, N], C: int32[M, N]):
+    for i, j in allo.grid(M, N, "PE"):
+        for k in range(K):
+            C[i, j] += A[i, k] * B[k, j]
+
+
+def top_inplace(X: int32[M, K], W_A: int32[K, N], W_B: int32[N, K]) -> int32[M, K]:
+    Y: int32[M, N] = 0
+    Z: int32[M, K] = 0
+    matmul_inplace(X, W_A, Y)
+    matmul_inplace(Y, W_B, Z)
+    return Z
+
+
+def fill_rows(X: int32[M, N], Y: int32[M, N]):
+    for i, j in allo.grid(M, N):
+        Y[i, j] = X[i, j] + 1
+
+
+def read_cols(Y: int32[M, N], Z: int32[M, N]):
+    for j, i in allo.grid(N, M):
+        Z[i, j] = Y[i, j] * 2
+
+
+def transpose_top(X: int32[M, N]) -> int32[M, N]:
+    Y: int32[M, N] = 0
+    Z: int32[M, N] = 0
+    fill_rows(X, Y)
+    read_cols(Y, Z)
+    return Z
+
+
+def inputs(seed=0):
+    rng = np.random.default_rng(seed)
+    return tuple(rng.integers(-9, 9, (4, 4)).astype(np.int32) for _ in range(3))
+
+
+def streamed_top():
+    s_mm = allo.customize(matmul)
+    s_mm.buffer_at(s_mm.A, "i")   # the consumer reads each row of A once, in order
+    s_mm.pipeline("k")
+    s_top = allo.customize(top)
+    s_top.compose(s_mm)
+    s_top.to(s_top.Y, "matmul")
+    return s_top
+
+
+def test_seed_top_streams_y_between_the_two_matmul_calls(tmp_path):
+    s = streamed_top()
+    cert = s.history[-1]
+    assert cert.primitive == "to" and cert.rule == "dataflow.stream"
+    proved = {c.name for c in cert.conditions if c.status == "proved"}
+    assert {"every element is written once", "consumer reads in the producer's write order"} <= proved
+    ir = s.ir
+    assert ir.top_func.attrs.get("dataflow")
+    y = next(b for n, b in ir.top_func.buffers().items() if n == "Y")
+    assert y.is_stream
+    # the shared kernel became two instances: the producer's C and the consumer's A are streams
+    calls = [c.callee for c in ir.top_func.body if type(c).__name__ == "Call"]
+    assert calls == ["matmul_0", "matmul"]
+    assert ir.funcs["matmul_0"].param("C").type.is_stream
+    assert ir.funcs["matmul"].param("A").type.is_stream
+    assert ir.funcs["matmul_0"].attrs["template"] == "matmul"
+    verdict = s.verify()
+    assert verdict.status == "equivalent", verdict.report()
+    X, WA, WB = inputs()
+    expected = (X @ WA) @ WB
+    assert np.array_equal(s.build(target="llvm")(X, WA, WB), expected)
+    code = str(s.build(target="vhls"))
+    top_code = code[code.index("void top("):]
+    assert "#pragma HLS dataflow" in top_code
+    fifo = re.search(r'hls::stream<\s*int32_t\s*> Y\("Y"\);', top_code)
+    assert fifo is not None
+    assert fifo.start() < top_code.index("matmul_0(X, v_W_A, Y);") < top_code.index("matmul(Y, v_W_B, Z);")
+    assert re.search(r"hls::stream<\s*int32_t\s*> &C", code) and "C.write(" in code and "A.read()" in code
+    mod = s.build(target="vitis_hls", mode="csim", project=str(tmp_path / "top.prj"))
+    out = np.zeros((M, K), np.int32)
+    mod(X, WA, WB, out)
+    assert np.array_equal(out, expected)
+
+
+def test_compose_keeps_the_streams_and_replay_rebuilds_them():
+    s = streamed_top()
+    s_more = allo.customize(matmul)
+    s_more.unroll("k", 2)
+    s.compose(s_more)  # replays onto both instances (template "matmul"); the stream stays
+    assert s.ir.top_func.buffers()["Y"].is_stream
+    assert all(f.loops()[-1].attrs.get("unroll") == 2 for n, f in s.ir.funcs.items() if n != "top")
+    assert s.verify()
+    again = allo.customize(top)
+    again.replay(s.steps)
+    assert again.ir.top_func.buffers()["Y"].is_stream
+    X, WA, WB = inputs(1)
+    assert np.array_equal(again.build(target="llvm")(X, WA, WB), (X @ WA) @ WB)
+
+
+def test_in_place_accumulation_cannot_stream_and_says_why():
+    s = allo.customize(top_inplace)
+    with pytest.raises(ScheduleError) as err:
+        s.to(s.Y, "matmul_inplace")
+    msg = str(err.value)
+    assert "the producer 'matmul_inplace' reads 'Y'" in msg and "accumulate" in msg
+    assert "pingpong" in msg
+
+
+def test_order_mismatch_is_refused_with_the_first_out_of_order_element():
+    s = allo.customize(transpose_top)
+    with pytest.raises(ScheduleError) as err:
+        s.to(s.Y, "read_cols")
+    msg = str(err.value)
+    # writes are row-major (Y[0,0], Y[0,1], ...), reads column-major (Y[0,0], Y[1,0], ...):
+    # the first element whose order differs is number 1
+    assert "side condition 'consumer reads in the producer's write order' fails" in msg
+    assert "first out-of-order element: write number 1 puts Y[0, 1] but read number 1 expects Y[1, 0]" in msg
+    assert "s.pingpong('Y')" in msg  # the refusal proposes a ping-pong buffer
+    assert not s.history  # nothing applied
+
+
+def test_pingpong_double_buffers_any_order(tmp_path):
+    s = allo.customize(transpose_top)
+    s.pingpong(s.Y)
+    assert s.history[-1].rule == "annotation.pingpong"
+    assert s.ir.top_func.attrs["dataflow"] and s.ir.top_func.attrs["pingpong"] == {"Y": 2}
+    assert s.verify()
+    X = inputs()[0]
+    assert np.array_equal(s.build(target="llvm")(X), (X + 1) * 2)
+    code = str(s.build(target="vhls"))
+    assert "#pragma HLS stream variable=Y type=pipo depth=2" in code and "#pragma HLS dataflow" in code
+    assert "l_init_Y" not in code  # the producer writes every element: no fill process
+    mod = s.build(target="vitis_hls", mode="csim", project=str(tmp_path / "pp.prj"))
+    out = np.zeros((M, N), np.int32)
+    mod(X, out)
+    assert np.array_equal(out, (X + 1) * 2)
+
+
+def partial_writer(X: int32[M, N], Y: int32[M, N]):
+    for i in range(M):
+        Y[i, 0] = X[i, 0]
+
+
+def partial_top(X: int32[M, N]) -> int32[M, N]:
+    Y: int32[M, N] = 5
+    Z: int32[M, N] = 0
+    partial_writer(X, Y)
+    read_cols(Y, Z)
+    return Z
+
+
+def test_pingpong_refuses_a_producer_that_leaves_elements_unwritten():
+    s = allo.customize(partial_top)
+    with pytest.raises(ScheduleError, match="writes 4 elements of 'Y', which has 16"):
+        s.pingpong(s.Y)
+
+
+def test_stream_refuses_a_third_user_and_a_wrong_consumer_name():
+    def three(X: int32[M, N]) -> int32[M, N]:
+        Y: int32[M, N] = 0
+        Z: int32[M, N] = 0
+        fill_rows(X, Y)
+        read_cols(Y, Z)
+        Z[0, 0] = Y[0, 0]
+        return Z
+
+    s = allo.customize(three)
+    with pytest.raises(ScheduleError, match="exactly two calls"):
+        s.to(s.Y, "read_cols")
+    s2 = allo.customize(transpose_top)
+    with pytest.raises(ScheduleError, match="the call reading 'Y' after its producer is 'read_cols', not 'fill_rows'"):
+        s2.to(s2.Y, "fill_rows")
+
+
+def top_out(X: int32[M, K], W_A: int32[K, N], W_B: int32[N, K], Z: int32[M, K]):
+    Y: int32[M, N] = 0
+    matmul(X, W_A, Y)
+    matmul(Y, W_B, Z)
+
+
+def test_streamed_top_runs_on_the_concurrent_simulator():
+    # the same two calls writing Z in place: once Y is a stream the top is a stream
+    # declaration and two calls, the shape allo.dataflow's simulator runs (a copy is
+    # marked as a region); each call is a thread, Y a FIFO of its computed depth
+    from allo.dataflow.simulator import Simulator
+
+    s_mm = allo.customize(matmul)
+    s_mm.buffer_at(s_mm.A, "i")
+    s = allo.customize(top_out)
+    s.compose(s_mm)
+    s.to(s.Y, "matmul")
+    module = s.ir.copy()
+    module.top_func.attrs["df_region"] = True
+    X, WA, WB = inputs(2)
+    Z = np.zeros((M, K), np.int32)
+    Simulator(module)(X, WA, WB, Z)
+    assert np.array_equal(Z, (X @ WA) @ WB)
+    assert s.verify()
