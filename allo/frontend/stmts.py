@@ -37,6 +37,7 @@ from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj
 from .typing import BOOL, PyVal, cast, convert, literal, numpy_dtype_type, to_expr
 from .scopes import unique_local_names
 from .signature import SignatureLowerer
+from .slices import has_slice, store_slice
 from .types_eval import TypeEvaluator
 
 UNSUPPORTED_STMT = {
@@ -343,6 +344,10 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
         if isinstance(target, ast.Name):
             return self.assign_name(target, node.value, node)
         if isinstance(target, ast.Subscript):
+            if has_slice(target):
+                base = self.lower(target.value)
+                if isinstance(base, BufView):  # A[0:2, 0:3] = B (x[lo:hi] = v sets bits)
+                    return store_slice(self, base, target, node.value, node)
             return self.assign_subscript(target, self.lower_rhs(node.value), node)
         raise self.err(AlloSyntaxError, "cannot assign to this target", target,
                        hint="assign to a name, a buffer element A[i, j] or bits x[k]")
