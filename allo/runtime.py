@@ -462,6 +462,34 @@ def constant_table(init: Any, t: BufferType) -> np.ndarray:
         return np.ascontiguousarray(to_container(data.astype(dtype), elem))
 
 
+def initial_state(alloc: Any, t: Optional[BufferType] = None) -> np.ndarray:
+    """The initial contents of a stateful ``Alloc`` as a container (a fresh array): zeros,
+    its constant broadcast, or its table. Every backend starts its state from this.
+
+    Example: ``initial_state(Alloc("acc", int32[2], Const(7, int32), stateful=True))``
+    is ``array([7, 7], dtype=int32)``.
+    """
+    from .semantics.casts import float_to_fixed_raw
+    from .semantics.values import const_value
+
+    t = t or (alloc.type if isinstance(alloc.type, BufferType) else BufferType(alloc.type, ()))
+    init = alloc.init
+    dtype = container_dtype(t.dtype)
+    if init is None:
+        return np.zeros(t.shape, dtype=dtype) if dtype != np.dtype(object) else \
+            np.full(t.shape, 0, dtype=object)
+    if isinstance(init, np.ndarray):
+        return constant_table(init, t).copy()
+    v = init.value
+    if isinstance(t.dtype, Fixed) and isinstance(v, float):
+        v = float_to_fixed_raw(v, t.dtype.frac, t.dtype.bits, t.dtype.signed)
+    elif not isinstance(t.dtype, Fixed):
+        v = const_value(v, t.dtype)
+    arr = np.empty(t.shape, dtype=dtype)
+    arr.fill(v)
+    return arr
+
+
 def invoke(func: Func, args: Sequence[Any], execute: Callable[[List[Any]], Sequence[Any]],
            written: Collection[str] = ()) -> Any:
     """Run ``execute(container_args) -> container_results`` under the calling convention
@@ -475,6 +503,6 @@ def invoke(func: Func, args: Sequence[Any], execute: Callable[[List[Any]], Seque
     return result_to_user(func, list(results or []))
 
 
-__all__ = ["AlloWarning", "PreparedCall", "prepare_args", "result_to_user", "invoke", "bind_arguments",
+__all__ = ["AlloWarning", "PreparedCall", "prepare_args", "result_to_user", "invoke", "initial_state", "bind_arguments",
            "to_container", "from_container", "scalar_to_value", "value_to_user",
            "user_dtype", "container_dtype", "constant_table"]

@@ -3,7 +3,7 @@
 Random kernels x random schedules (allo.testing strategies): every primitive applies or
 is refused with an AlloError, every schedule verifies, the interpreter and LLVM agree on
 random inputs for every program, and the HLS C simulation agrees on a seeded sample.
-Prints the figures and every failure with a reproducer; exits 1 if anything failed.
+Prints every failure with a reproducer as it happens, then the figures; exits 1 if anything failed.
 """
 
 import argparse
@@ -27,7 +27,13 @@ def main() -> int:
     ns = ap.parse_args()
     last = [time.time()]
 
+    shown = [0]
+
     def progress(report):
+        # a failure is printed when it happens: a long campaign shows its findings early
+        while shown[0] < len(report.failures):
+            print("-" * 72 + "\n" + str(report.failures[shown[0]]), flush=True)
+            shown[0] += 1
         if report.programs % ns.report_every == 0:
             print(f"[{report.programs}/{ns.n}] {report.seconds:.0f} s, "
                   f"{len(report.failures)} failure(s), csim {report.csim_checked}", flush=True)
@@ -39,7 +45,7 @@ def main() -> int:
         for u in report.unknowns:
             print("-" * 72)
             print(u)
-    for f in report.failures:
+    for f in report.failures[shown[0]:]:
         print("-" * 72)
         print(f)
     return 1 if report.failures else 0

@@ -290,12 +290,40 @@ class ExprLowerer:
                            hint="only integers (intN/uintN) have bits")
         s = node.slice
         if isinstance(s, ast.Slice):
+            dyn = self.dynamic_slice(s, x.type, node)
+            if dyn is not None:  # x[lo : lo + W] with a runtime lo: shift, keep W bits
+                lo_e, width = dyn
+                return cast(Op("shr", (x, lo_e), x.type), UInt(width))
             lo, hi = self.slice_bounds(s, x.type, node)
             return Op("get_slice", (x, Const(lo, index), Const(hi, index)), UInt(hi - lo))
         if isinstance(s, ast.Tuple):
             raise self.err(AlloTypeError, "a scalar takes one bit index", node,
                            hint="write x[k] or x[lo:hi]")
         return Op("get_bit", (x, self.index(s, x.type.bits)), BOOL)
+
+    def dynamic_slice(self, s: ast.Slice, t: Int, node: ast.AST) -> Optional[Tuple[Expr, int]]:
+        """``x[lo:hi]`` whose bounds are runtime values but whose width ``hi - lo`` is a
+        constant (``x[8 * m : 8 * (m + 1)]``): ``lo`` as a value of ``x``'s type and the
+        width; None when the bounds are compile-time constants."""
+        from ..ir.index import affine_form
+
+        if s.lower is None or s.upper is None or s.step is not None:
+            return None
+        lo, hi = self.scalar(s.lower), self.scalar(s.upper)
+        if isinstance(lo, PyVal) and isinstance(hi, PyVal):
+            return None
+        forms = [affine_form(convert(to_expr(v), index)) for v in (lo, hi)]
+        if None in forms:
+            return None  # data-dependent bounds: slice_bounds refuses them
+        if set(forms[0].terms) != set(forms[1].terms):
+            raise self.err(AlloTypeError, "a bit slice with runtime bounds needs a constant "
+                           "width (hi - lo)", s, hint="write x[w * m : w * (m + 1)] with a "
+                                                      "constant w")
+        width = forms[1].const - forms[0].const
+        if not 0 < width <= t.bits:
+            raise self.err(AlloTypeError, f"bit slice of width {width} is out of range for "
+                           f"{t!r}", node, hint=f"need 0 < hi - lo <= {t.bits}")
+        return convert(to_expr(lo), t), width
 
     def slice_bounds(self, s: ast.Slice, t: Int, node: ast.AST) -> Tuple[int, int]:
         if s.step is not None:
@@ -492,6 +520,12 @@ class ExprLowerer:
             raise self.err(AlloTypeError, f"'{view.name}' is an array of streams; index it "
                            f"fully ({len(view.shape)} more index(es)) before '.get()'", node,
                            hint=f"e.g. {view.name}[i, j].get()")
+        if view.type.dtype.block:
+            raise self.err(AlloTypeError, f"'{view.name}' is a stream of "
+                           f"{list(view.type.dtype.block)} blocks; read a block into a "
+                           "declared buffer", node,
+                           hint=f"write blk: {view.type.dtype.dtype!r}"
+                                f"{list(view.type.dtype.block)} = {view.name}.get()")
         return StreamGet(view.name, view.prefix, view.type.dtype.dtype)
 
     def call_object(self, obj: Any, node: ast.Call) -> Any:

@@ -103,7 +103,12 @@ META = ("meta_for", "meta_if", "meta_elif", "meta_else")
 def meta_kind(lw: Any, node: ast.With) -> str:
     """Which meta construct a ``with`` statement is (or a located error)."""
     if len(node.items) == 1 and isinstance(node.items[0].context_expr, ast.Call):
-        v = lw.lower(node.items[0].context_expr.func)
+        f = node.items[0].context_expr.func
+        if isinstance(f, ast.Attribute) and f.attr in META and isinstance(f.value, ast.Name) \
+                and f.value.id == "allo" and "allo" not in lw.symbols \
+                and lw.resolver.lookup("allo") is MISSING:
+            return f.attr  # `allo.meta_if` in a file that never imported allo (as upstream)
+        v = lw.lower(f)
         obj = v.value if isinstance(v, PyVal) else None
         for kind in META:
             if obj is getattr(ab, kind):

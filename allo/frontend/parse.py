@@ -81,9 +81,11 @@ class ModuleBuilder:
         if params is not None:
             attrs = {"template": fn.__name__, "instance_args": list(args)}
         resolver = Resolver(fn, bindings, self.caller_frame, self.global_vars)
+        # a function may bring its own lowering (an allo.dataflow region does)
+        lowerer = getattr(fn, "__allo_lowerer__", FuncLowerer)
         try:
-            func = FuncLowerer(self, fn, info, resolver, name, attrs,
-                               evaluated_annotations=params is None).run()
+            func = lowerer(self, fn, info, resolver, name, attrs,
+                           evaluated_annotations=params is None).run()
         finally:
             self.in_progress.discard(key)
         self.funcs[name] = func

@@ -16,7 +16,7 @@ from typing import Any, List, Tuple
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Param
-from ..ir.types import AlloType, BufferType, StreamType
+from ..ir.types import AlloType, BufferType, Qualified, StreamType
 from .context import MISSING
 from .exprs import Symbol
 from .typing import PyVal
@@ -44,6 +44,10 @@ class SignatureLowerer:
                 raise self.err(AlloTypeError, f"parameter '{arg.arg}' has no type annotation",
                                arg, hint=f"annotate it, e.g. {arg.arg}: int32[M, N]")
             t = self.param_type(arg)
+            if isinstance(t, Qualified):
+                from .stateful import reject_qualified_param
+
+                reject_qualified_param(self, arg, t)
             if isinstance(t, BufferType) and not t.shape and not t.is_stream:
                 t = t.dtype
             if arg.arg in self.symbols:

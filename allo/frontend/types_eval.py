@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.types import AlloType, BufferType, Stream, StreamType, bool_, float32, int32
-from ..ir.types import ConstExprType, Qualified
+from ..ir.types import ConstExprType, Qualified, Qualifier, Stateful
 from ..memory import Layout, Memory
 from .meta import const_eval
 from .typing import PyVal
@@ -47,6 +47,8 @@ class TypeEvaluator:
             return self.qualified_type(node, what)
         v = self.lower(node)
         obj = v.value if isinstance(v, PyVal) else None
+        if isinstance(obj, Qualified) and obj.qualifier is Stateful:
+            return obj  # an alias: S = int32 @ Stateful
         if id(obj) in PY_TYPES:
             return PY_TYPES[id(obj)]
         if obj is Stream:
@@ -70,9 +72,14 @@ class TypeEvaluator:
         qualifier = const_eval(self, node.right, f"the qualifier of {what}")
         if _is_memory_spec(qualifier):
             return self.memory_bound_type(Qualified(base, qualifier), node, what)
+        if isinstance(qualifier, Qualifier):  # Stateful: the declaration decides (stateful.py)
+            if isinstance(base, Qualified):
+                raise self.err(AlloTypeError, f"the annotation of {what} has two qualifiers",
+                               node, hint="use one '@' qualifier per declaration")
+            return Qualified(base, qualifier)
         raise self.err(AlloTypeError, f"the annotation of {what} has '@ {ast.unparse(node.right)}'"
                        ", which is not a storage qualifier", node.right,
-                       hint="write T[...] @ Memory(resource=...)")
+                       hint="write T @ Stateful or T[...] @ Memory(resource=...)")
 
     def memory_bound_type(self, q: Qualified, node: ast.AST, what: str) -> BufferType:
         """``T[...] @ Memory(...)``: the buffer type bound to that memory (see allo.memory)."""

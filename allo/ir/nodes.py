@@ -175,12 +175,19 @@ class Alloc(Stmt):
 
     ``init`` is ``None`` (zero-filled), a scalar ``Expr`` broadcast to every element, or a
     numpy array of the buffer's shape (a constant table).
+
+    ``stateful=True`` (``x: int32 @ Stateful = 0``) makes the buffer part of the design's
+    state (C ``static``): it is initialised once, before the first call, and keeps its
+    value across calls; running the ``Alloc`` does nothing. A stateful ``Alloc`` stands at
+    the top level of its function and its ``init`` is ``None``, a ``Const`` or a table
+    (:mod:`allo.ir.state` lists a module's state; docs/semantics.md gives the meaning).
     """
 
     name: str
     type: BufferType
     init: Any = None
     loc: Optional[SourceLoc] = _loc_field()
+    stateful: bool = False
 
 
 @dataclass(eq=False)

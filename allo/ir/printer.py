@@ -166,6 +166,26 @@ class _ModulePrinter:
                             f"{memref_type(shape, elem)} = dense<{dense}>")
         return sym
 
+    def state_global(self, func: str, name: str, shape: Tuple[int, ...], elem: AlloType,
+                     init: Any) -> str:
+        """A mutable ``memref.global`` holding the state ``func.name``, with its initial
+        contents (``init``: None, a Const or a table, as in a stateful ``Alloc``)."""
+        sym, n = f"{func}_{name}_state", 0
+        while sym in self.global_names:
+            n += 1
+            sym = f"{func}_{name}_state_{n}"
+        self.global_names.add(sym)
+        if init is None or not isinstance(init, np.ndarray):  # one value: a splat
+            v = 0 if init is None else init.value
+            if elem.is_fixed and init is not None:  # a Const of fixed point holds raw bits
+                v = v / 2 ** elem.frac
+            dense = _scalar_literal(v, elem)
+        else:
+            dense = _dense_literal(np.asarray(init).reshape(shape), elem)
+        self.globals.append(f'  memref.global "private" @{sym} : '
+                            f"{memref_type(shape, elem)} = dense<{dense}>")
+        return sym
+
     def render(self) -> str:
         bodies = [_FuncPrinter(self, f).render() for f in self.module.funcs.values()]
         head = f"module attributes {{allo.top = {mlir_string(self.module.top)}}} {{"
@@ -319,8 +339,14 @@ class _FuncPrinter(ValueEmitter):
             attrs["allo.stream"] = depth
         if s.type.layout is not None:  # the partition type (memory layout) of the buffer
             attrs["allo.partition"] = str(s.type.layout)
-        self.emit(f"{ssa} = memref.alloc() {attr_dict(attrs)} : {buf.mlir}")
         self.bufs[s.name] = buf
+        if s.stateful:  # state lives in a mutable global, initialised once (C `static`)
+            sym = self.mp.state_global(self.func.name, s.name, shape, elem, s.init)
+            attrs["allo.stateful"] = True  # `name` is get_global's own (the symbol)
+            attrs["allo.name"] = attrs.pop("name")
+            self.emit(f"{ssa} = memref.get_global @{sym} : {buf.mlir} {attr_dict(attrs)}")
+            return
+        self.emit(f"{ssa} = memref.alloc() {attr_dict(attrs)} : {buf.mlir}")
         if depth is not None:
             return  # FIFOs start empty
         if s.init is None or isinstance(s.init, Expr):

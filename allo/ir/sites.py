@@ -96,6 +96,9 @@ def access_sites(body: Sequence[Stmt], loops: Tuple[For, ...] = (),
         elif isinstance(s, StreamPut):
             yield AccessSite("stream_put", s.stream, s.indices, s, loops, conds)
         elif isinstance(s, Call):
+            # the call itself, named by its callee: a callee with state (allo.ir.state)
+            # also reads and writes that state
+            yield AccessSite("call", s.callee, (), s, loops, conds, s.callee)
             for a in s.args:
                 if isinstance(a, BufRef):
                     yield AccessSite("call_arg", a.buffer, a.prefix, s, loops, conds, s.callee)

@@ -282,17 +282,33 @@ class Index(AlloType):
 
 @dataclass(frozen=True)
 class StreamType:
-    """A FIFO of ``dtype`` elements with capacity ``depth`` (``Stream[int8, 4]``)."""
+    """A FIFO of ``dtype`` elements with capacity ``depth`` (``Stream[int8, 4]``).
+
+    A stream of blocks (``Stream[int16[4, 4], 2]``) is a FIFO of the blocks' elements in
+    row-major order: ``block`` is the block shape and ``depth`` counts elements (here 32);
+    ``.put(block)`` and ``x: int16[4, 4] = s.get()`` move one whole block.
+    """
 
     dtype: AlloType
     depth: int = 2
+    block: Tuple[int, ...] = ()
 
     def __getitem__(self, shape: Any) -> "BufferType":
         if not isinstance(shape, tuple):
             shape = (shape,)
         return BufferType(self, tuple(shape))
 
+    @property
+    def block_size(self) -> int:
+        n = 1
+        for d in self.block:
+            n *= d
+        return n
+
     def __repr__(self) -> str:
+        if self.block:
+            blk = f"{self.dtype!r}[{', '.join(map(str, self.block))}]"
+            return f"Stream[{blk}, {self.depth // self.block_size}]"
         return f"Stream[{self.dtype!r}, {self.depth}]"
 
 
@@ -300,6 +316,12 @@ class _StreamMeta(type):
     def __getitem__(cls, params: Any) -> StreamType:
         if not isinstance(params, tuple):
             params = (params,)
+        if len(params) in (1, 2) and isinstance(params[0], BufferType) \
+                and isinstance(params[0].dtype, AlloType) and params[0].shape:
+            blocks = params[1] if len(params) == 2 else 2
+            if _is_int(blocks) and blocks >= 1:
+                b = params[0]
+                return StreamType(b.dtype, int(blocks) * b.size, tuple(b.shape))
         if len(params) in (1, 2) and isinstance(params[0], AlloType):
             if len(params) == 1:
                 return StreamType(params[0])

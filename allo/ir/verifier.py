@@ -227,6 +227,13 @@ class _FuncVerifier:
         if s.name in self.declared:
             self.fail(f"buffer {s.name!r} is declared twice in this function", s,
                       "give each local buffer a unique name")
+        if s.stateful:
+            if len(self.scopes) != 1:
+                self.fail(f"stateful buffer {s.name!r} must be declared at the top level of "
+                          "its function", s, "hoist the stateful Alloc out of loops and branches")
+            if info[2] or (isinstance(s.init, Expr) and not isinstance(s.init, Const)):
+                self.fail(f"stateful buffer {s.name!r} must be a plain buffer with a constant "
+                          "initial value", s, "initialise it with a Const or a table")
         if isinstance(s.init, Expr):
             t = self.expr(s.init)
             if t != info[1]:

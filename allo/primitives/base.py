@@ -28,8 +28,10 @@ import numpy as np
 import z3
 
 from ..errors import ScheduleError
+from .deps import IMPURE_CALLEES
 from ..ir.index import ConstantLoop, constant_trips
 from ..ir.nodes import Alloc, For, Func, Module, Stmt, child_bodies, walk_stmts
+from ..ir.state import impure_funcs
 from ..ir.sites import stmt_sites
 from ..ir.types import BufferType
 
@@ -481,7 +483,11 @@ def apply_primitive(module: Module, name: str, arguments: Dict[str, Any], *,
     ctx = Context(work, name, definition.rule, dict(arguments), unchecked=unchecked,
                   timeout_ms=timeout_ms)
     start = time.perf_counter()
-    value = definition.fn(ctx, **arguments)
+    token = IMPURE_CALLEES.set(frozenset(impure_funcs(work)))
+    try:
+        value = definition.fn(ctx, **arguments)
+    finally:
+        IMPURE_CALLEES.reset(token)
     ctx.certificate.seconds = time.perf_counter() - start
     return ctx.module, ctx.certificate, value
 

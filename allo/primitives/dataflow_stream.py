@@ -57,6 +57,9 @@ def plan_stream(ctx: Context, target: Any, dst: Any, axis: Any, depth: int) -> S
     if site.alloc is None:
         raise ctx.refuse(f"{site.name!r} is a function argument; to() streams local buffers",
                          hint="stream a buffer declared inside the kernel")
+    if site.alloc.stateful:
+        raise ctx.refuse(f"{site.name!r} is Stateful: its contents outlive the call, a FIFO's "
+                         "do not", hint="stream a buffer that is not Stateful")
     if isinstance(site.type, BufferType) and site.type.is_stream:
         raise ctx.refuse(f"{site.name!r} is already a stream",
                          hint="to() turns a local array into a stream once; nothing to do")

@@ -25,7 +25,8 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from contextvars import ContextVar
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import z3
 
@@ -54,13 +55,28 @@ class Access:
         return f"{kind} of {self.buffer}[{', '.join('?' if a is None else a.show() for a in self.indices)}]"
 
 
+#: The functions of the module being rewritten that hold state or call one that does
+#: (:func:`allo.ir.state.impure_funcs`); :func:`~allo.primitives.base.apply_primitive`
+#: binds it. Unbound, every callee is taken as impure (conservative).
+IMPURE_CALLEES: ContextVar[Optional[FrozenSet[str]]] = ContextVar("impure_callees",
+                                                                  default=None)
+#: The pseudo-buffer every call of an impure function writes at an unknown element: two
+#: such calls never swap, and a loop around one is never reordered or parallelised.
+STATE_ACCESS = "<design state>"
+
+
 def collect_accesses(body: Sequence[Stmt], loops: Tuple[For, ...] = ()) -> List[Access]:
     """Every access in ``body`` (nested statements included) in program order. Stream
     operations and buffers passed to calls touch an unknown element and write it (a pop
-    changes the FIFO); a returned buffer is read."""
+    changes the FIFO); a returned buffer is read; a call of a function with state
+    (``Stateful``) writes :data:`STATE_ACCESS`."""
     out: List[Access] = []
+    impure = IMPURE_CALLEES.get()
     for site in access_sites(body, tuple(loops)):
-        if site.kind in ("load", "store"):
+        if site.kind == "call":
+            if impure is None or site.callee in impure:
+                out.append(Access(STATE_ACCESS, None, True, site.loops, len(out)))
+        elif site.kind in ("load", "store"):
             forms = tuple(affine_form(i) for i in site.indices)
             out.append(Access(site.buffer, forms, site.kind == "store", site.loops, len(out)))
         else:

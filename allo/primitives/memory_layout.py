@@ -138,6 +138,10 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
     if not isinstance(btype, BufferType) or btype.is_stream:
         raise ctx.refuse(f"{site.name} (type {btype!r}) is not an array buffer",
                          hint="reshape applies to local arrays")
+    if site.alloc.stateful:
+        raise ctx.refuse(f"{site.name} is Stateful: its shape is part of the design's state, "
+                         "which verify() compares between designs",
+                         hint="reshape a buffer that is not Stateful")
     new_shape = tuple(shape)
     if not new_shape or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1
                             for d in new_shape):

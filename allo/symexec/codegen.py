@@ -36,6 +36,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..ir.state import state_key
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
                         Return, Store, StreamGet, StreamPut, Var, While, walk_expr, walk_stmts)
 from ..ir.index import interval, loop_interval
@@ -60,7 +61,7 @@ class _Buf:
     name: str
     shape: Tuple[int, ...]
     dtype: AlloType
-    kind: str  # "param", "alloc" or "scalar" (a scalar parameter read as a 0-d buffer)
+    kind: str  # "param", "alloc", "state" (Stateful) or "scalar" (a scalar parameter)
     store: str = ""  # Python name of the flat storage list
     off: str = ""  # Python name of the offset ("" means 0)
     view: str = ""  # Python name of the View (parameters)
@@ -123,10 +124,16 @@ class ModuleCompiler:
         self.summary_labels: Dict[str, str] = getattr(runtime, "summary_labels", None) or {}
 
     def glob(self, key: Any, make: Callable[[], Any], prefix: str) -> str:
-        """The global name of a (cached) helper object."""
+        """The global name of a (cached) helper object.
+
+        Globals live in their own namespace (``_g`` + prefix + number): a function's locals
+        come from ``fresh`` (``_c7``, ``_t3``), and a global that shared a local's name would
+        be shadowed in the whole function, so it would read the local's value (a constant
+        replaced by a condition: wrong verdicts) or raise ``UnboundLocalError``.
+        """
         name = self._glob_keys.get(key)
         if name is None:
-            name = f"{prefix}{len(self._glob_keys)}"
+            name = f"_g{prefix}{len(self._glob_keys)}"
             self._glob_keys[key] = name
             self.g[name] = make()
         return name
@@ -203,6 +210,11 @@ class _FunctionCompiler:
         for s in walk_stmts(self.func.body):
             if isinstance(s, Alloc):
                 self._declare(s)
+        for s in walk_stmts(self.func.body):
+            if isinstance(s, Alloc) and s.stateful:  # one storage per design, kept across calls
+                info = self.bufs[s.name]
+                key = state_key(self.unit.module, self.func.name, s.name)
+                self.emit(f"{info.store} = X.state_store({key!r})")
         self.stores = [n for b in self.bufs.values() if b.kind == "alloc"
                        for n in (b.store, b.alloc_pc)]
         if self.stores:  # bound here so outlined nested defs can rebind them (nonlocal)
@@ -229,7 +241,8 @@ class _FunctionCompiler:
                                  "with different types")
         if prev is None:
             et = bt.dtype.dtype if bt.is_stream else bt.dtype
-            self.bufs[s.name] = _Buf(s.name, bt.shape, et, "alloc", self.fresh("_s"),
+            self.bufs[s.name] = _Buf(s.name, bt.shape, et, "state" if s.stateful else "alloc",
+                                     self.fresh("_s"),
                                      stream=bt.is_stream, depth=bt.dtype.depth if bt.is_stream else 0,
                                      alloc_pc=self.fresh("_apc"))
 
@@ -496,6 +509,8 @@ class _FunctionCompiler:
 
     def _alloc(self, s: Alloc) -> None:
         info = self.bufs[s.name]
+        if s.stateful:
+            return  # bound once at function entry (X.state_store): no re-initialisation
         self.emit(f"{info.alloc_pc} = pc")
         if info.size > (1 << 17):
             self.emit(f"X.reserve({info.size})")

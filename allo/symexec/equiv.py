@@ -33,15 +33,16 @@ import z3
 
 from ..errors import AlloError, VerificationError
 from ..ir.nodes import Alloc, Module, walk_stmts
+from ..ir.state import state_mismatch
 from ..ir.verifier import verify_ir
 from ..ir.types import BufferType, Float
 from .canon import canonical
 from .dag import INPUT, Dag
 from .resources import MemoryBudget, MemoryBudgetExceeded
-from .executor import (BudgetExceeded, Deadlock, FifoIssue, NotSICF, OutOfBounds, SymbolicExecutor,
-                       SymResult)
-from .replay import (SPECIAL_TRIALS, first_difference, make_args, random_value, run_interpreter,
-                     same_value, special_value)
+from .executor import (STATE_PREFIX, BudgetExceeded, Deadlock, FifoIssue, NotSICF, OutOfBounds,
+                       SymbolicExecutor, SymResult)
+from .replay import (SPECIAL_TRIALS, first_difference, make_args, make_state, random_value,
+                     run_interpreter, same_value, special_value)
 from .summaries import CallSummaries, leaves_and_applications, plan_summaries, record_proved
 from .verdict import EQUIVALENT, NOT_EQUIVALENT, UNKNOWN, Counterexample, Verdict
 from .z3_encode import Encoder
@@ -111,6 +112,11 @@ class _Checker:
         if _signature(self.a) != _signature(self.b):
             return self.verdict(UNKNOWN, "signature check", "the two programs have different "
                                 f"signatures: {_signature(self.a)} vs {_signature(self.b)}")
+        why = state_mismatch(self.a, self.b)
+        if why is not None:  # the state is an input and an output of every call
+            return self.verdict(UNKNOWN, "state check", "the two programs' states (Stateful "
+                                f"variables) do not match: {why}; calls of one could leave "
+                                "state the other does not have")
         results: List[Optional[SymResult]] = []
         errors: List[Optional[str]] = []
         for label, mod in (("A", self.a), ("B", self.b)):
@@ -299,6 +305,10 @@ class _Checker:
                                     "confirmed by the reference interpreter", cex=cex)
             why = ("the z3 model relies on uninterpreted " + ", ".join(approx)) if approx else \
                 "z3 found a difference the reference interpreter does not reproduce"
+            if all(d[0].startswith(STATE_PREFIX) for d in diffs):
+                why = ("the programs differ in the state a call leaves (" +
+                       ", ".join(sorted({d[0] for d in diffs})) + "), but no call sequence "
+                       "tried shows a difference a caller sees (it may be unobservable)")
             return self.verdict(UNKNOWN, f"symbolic execution + z3 ({theory}{abstraction})",
                                 f"{why}; {len(diffs)} cell(s) undecided")
         # timeout / unknown: for floats try the uninterpreted-function abstraction
@@ -320,19 +330,27 @@ class _Checker:
                             f"{solver.reason_unknown()})")
 
     # -------------------------------------------------------------- confirmation
-    def _interpret(self, mod: Module, args: List[Any]):
+    def _interpret(self, mod: Module, args: List[Any],
+                   state: Optional[Dict[str, np.ndarray]] = None):
         """One reference-interpreter run of a whole program (live-outs, error). Calls of
         summarized callees (deterministic functions of their arguments) are memoized on
         their argument bytes: each distinct call still runs on the interpreter."""
         memo = frozenset(c.name for c in self.summaries.plan.classes.values()) \
             if self.summaries is not None else frozenset()
-        return run_interpreter(mod, args, self.names, memo_calls=memo)
+        return run_interpreter(mod, args, self.names, state, memo_calls=memo)
 
     def _confirm(self, env: Dict[int, Any]) -> Optional[Counterexample]:
         args = make_args(self.a.top_func, self.names, self.dag, env)
-        outs_a, err_a = self._interpret(self.a, args)
-        outs_b, err_b = self._interpret(self.b, args)
+        state = make_state(self.a, self.dag, env)
+        initial = make_state(self.a, self.dag, {})
+        if any(not np.array_equal(state[k], initial[k]) for k in state):
+            # a difference from a state other than the initial one may be unreachable: only
+            # a difference on the first call (from the initial state) is a counterexample
+            state = initial
+        outs_a, err_a = self._interpret(self.a, args, state)
+        outs_b, err_b = self._interpret(self.b, args, state)
         inputs = _named(self.names, args)
+        inputs.update({STATE_PREFIX + k: v for k, v in state.items()})
         if err_a or err_b:
             if (err_a is None) != (err_b is None):
                 return Counterexample(inputs, error_a=err_a, error_b=err_b,
@@ -341,6 +359,13 @@ class _Checker:
         first = first_difference(outs_a, outs_b, self.order)
         if first is None:
             return None
+        if first[0].startswith(STATE_PREFIX):
+            # only what a caller sees counts: a state difference is a counterexample once a
+            # later call returns something different
+            first = first_difference(outs_a, outs_b, [n for n in self.order
+                                                      if not n.startswith(STATE_PREFIX)])
+            if first is None:
+                return self._later_calls(args, inputs, outs_a, outs_b)
         name, idx, va, vb = first
         expr_a = expr_b = ""
         for out_a, out_b in zip(*[r.outputs for r in self.res]):
@@ -350,6 +375,33 @@ class _Checker:
                 expr_b = self.dag.pretty(out_b.cells[flat])
         return Counterexample(inputs, name, tuple(int(i) for i in idx), expr_a, expr_b, va, vb,
                               outs_a, outs_b)
+
+
+    def _later_calls(self, args: List[Any], inputs: Dict[str, Any], outs_a: Dict[str, Any],
+                     outs_b: Dict[str, Any], calls: int = 4) -> Optional[Counterexample]:
+        """Call both programs again with the same arguments, each from the state its
+        previous call left, until what a caller sees differs (a counterexample: a call
+        sequence from the initial state) or ``calls`` more calls agree (None)."""
+        observable = [n for n in self.order if not n.startswith(STATE_PREFIX)]
+        for k in range(2, calls + 2):
+            runs = []
+            for mod, outs in ((self.a, outs_a), (self.b, outs_b)):
+                state = {n[len(STATE_PREFIX):]: v for n, v in outs.items()
+                         if n.startswith(STATE_PREFIX)}
+                runs.append(self._interpret(mod, args, state))
+            (outs_a, err_a), (outs_b, err_b) = runs
+            seq = dict(inputs, calls=f"{k} calls with these arguments, from the initial state")
+            if err_a or err_b:
+                if (err_a is None) != (err_b is None):
+                    return Counterexample(seq, error_a=err_a, error_b=err_b,
+                                          outputs_a=outs_a or {}, outputs_b=outs_b or {})
+                return None
+            first = first_difference(outs_a, outs_b, observable)
+            if first is not None:
+                name, idx, va, vb = first
+                return Counterexample(seq, f"{name} of call {k}", tuple(int(i) for i in idx),
+                                      "", "", va, vb, outs_a, outs_b)
+        return None
 
 
 def _fifo_note(label: str, issue: FifoIssue) -> str:

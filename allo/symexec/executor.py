@@ -32,6 +32,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..ir.nodes import Module
+from ..ir.state import state_vars
 from ..ir.types import AlloType, BufferType, StreamType, bool_, row_major_strides, wrap_int
 from .canon import canonical_value
 from .codegen import CompileNotSICF, ModuleCompiler
@@ -39,6 +40,9 @@ from .dag import Dag
 from .fifo_schedule import ROOT, find_deadlock
 from .resources import MemoryBudget, MemoryBudgetExceeded, resident_bytes
 
+#: live-outs and input leaves of a design's state (``Stateful`` buffers) are named
+#: ``state:func.name``: the state is an input and an output of each call
+STATE_PREFIX = "state:"
 _INPUT_BYTES = 200  # an input leaf: a DAG node tuple, its hash-cons entry and a list slot
 
 
@@ -197,6 +201,13 @@ class SymbolicExecutor:
                 args.append(View(p.name, store, 0, t.shape, t.dtype))
             else:
                 args.append(self.dag.input(leaf, -1, t))
+        self.state = {}
+        for v in sorted(state_vars(self.module), key=lambda v: v.key):
+            # the state before the call: symbolic, the same leaves in both programs compared
+            leaf, t = STATE_PREFIX + v.key, v.type
+            self.reserve(t.size, _INPUT_BYTES)
+            self.state[v.key] = (t, [self.dag.input(leaf, c, t.dtype) for c in range(t.size)])
+            self.dag.shapes[leaf] = t.shape
         self.count_call(func.name)
         try:
             unit = ModuleCompiler(self.module, self.dag, self)
@@ -219,7 +230,16 @@ class SymbolicExecutor:
             if isinstance(v, View):  # named by position, as the inputs are
                 name = self.input_names[k] if self.input_names else p.name
                 outputs.append(LiveOut(name, v.shape, v.dtype, list(v.cells())))
+        for key, (t, store) in self.state.items():  # the state after the call: an output too
+            outputs.append(LiveOut(STATE_PREFIX + key, t.shape, t.dtype, list(store)))
         return SymResult(outputs, self._fifo_issues(), self.ops, time.perf_counter() - self._t0)
+
+    def state_store(self, key: str) -> List[Any]:
+        """The storage list of state ``key`` (shared by every call of its function)."""
+        entry = self.state.get(key)
+        if entry is None:
+            raise NotSICF(f"state '{key}' of a function the top function does not reach")
+        return entry[1]
 
     # ------------------------------------------------------------ callbacks of generated code
     def check(self) -> None:

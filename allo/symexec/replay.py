@@ -20,9 +20,11 @@ import numpy as np
 
 from ..backends.interp import Interpreter
 from ..ir.nodes import Func, Module
+from ..ir.state import state_vars
 from ..ir.types import AlloType, BufferType, Fixed, Float
 from ..semantics.values import float_bits, float_from_bits, make_float
 from .dag import Dag
+from .executor import STATE_PREFIX
 
 
 def random_value(t: AlloType, rng: np.random.Generator, trial: int) -> Any:
@@ -110,14 +112,38 @@ def make_args(func: Func, names: List[str], dag: Dag, values: Dict[int, Any]) ->
     return args
 
 
+def make_state(module: Module, dag: Dag, values: Dict[int, Any]) -> Dict[str, np.ndarray]:
+    """The design's state (``Stateful`` buffers, by key) before the call, as containers,
+    from the values of its ``state:`` input nodes (missing cells keep the initial value).
+
+    Example: ``make_state(mod, dag, {})`` is the initial state of ``mod``.
+    """
+    from ..runtime import initial_state
+
+    out: Dict[str, np.ndarray] = {}
+    for v in state_vars(module):
+        arr = initial_state(v.alloc, v.type)
+        flat = arr.reshape(-1)
+        name_id = dag.name_ids.get(STATE_PREFIX + v.key, -1)
+        for c in range(v.type.size):
+            nid = dag.ids.get((1, dag.tid(v.type.dtype), name_id, c))
+            if nid is not None and nid in values:
+                flat[c] = values[nid]  # the container holds raw values, as the DAG does
+        out[v.key] = arr
+    return out
+
+
 def copy_args(args: List[Any]) -> List[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
 
 def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] = None,
+                    state: Optional[Dict[str, np.ndarray]] = None,
                     memo_calls: frozenset = frozenset()
                     ) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
-    """Live-outs (``return[i]`` then buffer arguments) of one interpreter run, or the error.
+    """Live-outs (``return[i]``, buffer arguments, then the state after the call as
+    ``state:func.name``) of one interpreter run from ``state`` (default: the initial
+    state), or the error.
 
     Buffer arguments are keyed by ``names`` (by position) when given: two programs are
     compared parameter by parameter in order, whatever their parameters are called.
@@ -126,9 +152,11 @@ def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] 
     Example: ``run_interpreter(mod_b, args, names=["A", "B"])[0]["A"]``."""
     func = module.top_func
     mine = copy_args(args)
+    interp = None
     try:
         with np.errstate(all="ignore"):
-            ret = Interpreter(module, memo_calls=memo_calls)(*mine)
+            interp = Interpreter(module, state=state, memo_calls=memo_calls)
+            ret = interp(*mine)
     except Exception as exc:  # the program failed on this input (e.g. a deadlock)
         return None, f"{type(exc).__name__}: {exc}"
     if len(func.results) == 0:
@@ -141,6 +169,8 @@ def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] 
     for k, (p, a) in enumerate(zip(func.params, mine)):
         if isinstance(a, np.ndarray):
             outs[names[k] if names else p.name] = a
+    for v in state_vars(module):
+        outs[STATE_PREFIX + v.key] = interp.state_buffer(v.key, v.alloc, v.type).copy()
     return outs, None
 
 
@@ -169,5 +199,5 @@ def first_difference(outs_a: Dict[str, Any], outs_b: Dict[str, Any], order: List
     return None
 
 
-__all__ = ["random_value", "special_value", "SPECIAL_TRIALS", "make_args", "run_interpreter", "first_difference", "same_value",
+__all__ = ["random_value", "special_value", "SPECIAL_TRIALS", "make_args", "make_state", "run_interpreter", "first_difference", "same_value",
            "copy_args"]

@@ -35,6 +35,7 @@ import numpy as np
 
 from ..ir.aliasing import written_params
 from ..ir.fingerprint import FingerprintError, fingerprint
+from ..ir.state import func_state
 from ..ir.nodes import Alloc, Call, Module, StreamGet, StreamPut, stmt_exprs, walk_expr, walk_stmts
 from ..ir.types import AlloType, BufferType, Qualified, StreamType
 from .dag import INPUT, Dag
@@ -111,8 +112,8 @@ def not_summarizable(module: Module, name: str) -> Optional[str]:
             if fname == name and (isinstance(p.type, StreamType) or
                                   (isinstance(p.type, BufferType) and p.type.is_stream)):
                 return f"parameter '{p.name}' of '{fname}' is a stream"
-        if f.attrs.get("stateful") or f.attrs.get("state"):
-            return f"'{fname}' keeps state across calls"
+        if func_state(f) or f.attrs.get("stateful") or f.attrs.get("state"):
+            return f"'{fname}' keeps state across calls (Stateful)"
         for s in walk_stmts(f.body):
             if isinstance(s, Alloc) and (isinstance(s.type, Qualified) or
                                          isinstance(getattr(s.type, "dtype", None), Qualified)):

@@ -65,11 +65,11 @@ def test_partition_and_stream_pragmas(tmp_path):
     a.type = a.type.with_layout(Layout.parse("[cyclic(4), complete]", (8, 8)))
     mod = stream_design()
     stream_code = emit_design(mod).source
-    assert 'hls::stream<int32_t> S("S");' in stream_code  # named: csim errors say which FIFO
+    assert 'hls::stream< int32_t > S("S");' in stream_code  # named: csim errors say which FIFO
     assert "#pragma HLS stream variable=S depth=4" in stream_code
     assert "#pragma HLS dataflow" in stream_code
     assert "S.write(" in stream_code and "S.read()" in stream_code
-    assert "void producer(int32_t A[8], hls::stream<int32_t> &S)" in stream_code
+    assert "void producer(int32_t A[8], hls::stream< int32_t > &S)" in stream_code
     part_code = emit_design(ir).source
     assert "#pragma HLS array_partition variable=A cyclic factor=4 dim=1" in part_code
     assert "#pragma HLS array_partition variable=A complete dim=2" in part_code

@@ -78,7 +78,7 @@ def test_flow_code_is_an_array_of_pe_calls(flow):
     signature = re.search(r"static void matmul_PE_PE\(([^)]*)\) \{\n  #pragma HLS inline off", code)
     assert signature, code
     params = signature.group(1)
-    assert "hls::stream<" in params and params.rstrip().endswith("int j")
+    assert "hls::stream< " in params and params.rstrip().endswith("int j")
     top = top_body(code)
     # the top holds no PE body any more: no FIFO traffic, only one call inside unrolled loops
     assert ".read()" not in top and ".write(" not in top
@@ -162,7 +162,7 @@ def _inner_indexed_stream_design() -> Module:
 def test_fifo_indexed_inside_the_pe_is_passed_whole(tmp_path):
     m = _inner_indexed_stream_design()
     design = emit_design(m)
-    assert re.search(r"static void relay_PE_PE\([^)]*hls::stream<int32_t> S\[4\]", design.source)
+    assert re.search(r"static void relay_PE_PE\([^)]*hls::stream< int32_t > S\[4\]", design.source)
     assert "relay_PE_PE(A, B, S, p);" in design.source
     assert gxx_warnings(design, tmp_path) == []
     mod, = compile_designs([m], [design])

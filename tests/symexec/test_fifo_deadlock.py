@@ -136,3 +136,58 @@ def test_ping_pong_between_nested_pes_completes():
     # PE0 sends all five before reading any reply: with depth 1 on both it still works
     # only if PE1 can forward: S1 of depth 1 fills, PE1 blocks, S0 fills, PE0 blocks
     assert find_deadlock(events, [1, 1], ["S0", "S1"]) is not None
+
+
+# ------------------------------------------------------------------ ping-pong order, shared FIFOs
+def prod_with_array(A: int32[4], F: Stream[int32, 2], Total: int32[1]):
+    for i in range(4):
+        F.put(A[i])
+    Total[0] = A[0] + A[1] + A[2] + A[3]
+
+
+def cons_array_first(F: Stream[int32, 2], Total: int32[1], B: int32[4]):
+    t: int32 = Total[0]
+    for i in range(4):
+        B[i] = F.get() + t
+
+
+def top_array_then_stream(A: int32[4], B: int32[4]):
+    F: Stream[int32, 2]
+    Total: int32[1] = 0
+    prod_with_array(A, F, Total)
+    cons_array_first(F, Total, B)
+
+
+def array_reference(A: int32[4], B: int32[4]):
+    for i in range(4):
+        B[i] = A[i] + (A[0] + A[1] + A[2] + A[3])
+
+
+def test_a_task_reading_an_array_waits_for_its_writer_so_the_fifo_must_hold_everything():
+    # in hardware Total is a ping-pong buffer: cons starts only when prod has finished,
+    # and prod blocks on the third put into F (depth 2). Taken as fully concurrent, the
+    # two tasks would complete (regression: that wrongly gave "equivalent").
+    s = _dataflow(top_array_then_stream)
+    v = allo.verify(array_reference, s)
+    assert v.status == "not equivalent", v.report()
+    assert "waits on full FIFO 'F' (depth 2)" in v.reason
+    assert "top_array_then_stream task 3 waits for top_array_then_stream task 2 to finish " \
+           "(it reads an array they write)" in v.reason
+
+
+def test_a_fifo_with_two_producer_processes_is_unknown_not_decided():
+    from allo.ir.types import BufferType, StreamType
+    import irb
+
+    i, p = irb.V("i"), irb.V("p")
+    body = [irb.Alloc("S", BufferType(StreamType(int32, 1), ())),
+            irb.loop("p", 2, [irb.loop("i", 2, [irb.StreamPut("S", (), irb.ld("A", int32, i))])],
+                     unfold=True, unroll=0, pe=0),
+            irb.loop("j", 4, [irb.st("B", [irb.V("j")], irb.StreamGet("S", (), int32))])]
+    shared = irb.module(irb.func("top", [("A", int32[2]), ("B", int32[4])], body))
+    ref_body = [irb.loop("p", 2, [irb.loop("i", 2, [irb.st("B", [irb.iadd(irb.imul(p, irb.c(2)), i)],
+                                                             irb.ld("A", int32, i))])])]
+    ref = irb.module(irb.func("top", [("A", int32[2]), ("B", int32[4])], ref_body))
+    v = allo.verify(ref, shared)
+    assert v.status == "unknown", v.report()
+    assert "several producer or consumer processes" in v.reason

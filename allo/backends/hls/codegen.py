@@ -1,7 +1,7 @@
 """IR ``Module`` -> Vitis HLS C++ (kernel source and header).
 
 One C++ function per IR function, callees first. Buffers are C arrays (``float A[8][8]``),
-0-d buffers scalars (reference parameters when passed), FIFOs ``hls::stream<T>``; results
+0-d buffers scalars (reference parameters when passed), FIFOs ``hls::stream< T >`` (spaced as public Allo); results
 become trailing output parameters (``out0``, ``out1``, ...; a function's ``Return`` copies
 into them), as Vitis HLS top functions cannot return arrays. Loops carry labels from their
 names and the pragmas their attributes ask for; buffers carry ``array_partition`` pragmas
@@ -29,7 +29,7 @@ from ...errors import BackendError
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Return,
                          Stmt, Store, StreamGet, StreamPut, Var, While, map_expr, walk_expr,
                          walk_stmts)
-from ...ir.types import AlloType, BufferType, Fixed, StreamType
+from ...ir.types import AlloType, BufferType, Fixed, Int, StreamType
 from ...runtime import constant_table
 from .ctypes_map import c_type, identifier, label, unique_identifiers
 from .exprs import ExprEmitter, bare, zero_value
@@ -110,8 +110,9 @@ class FuncEmitter:
         for p in func.params:
             self.names[p.name] = self.fresh(identifier(p.name))
         for s in walk_stmts(func.body):
-            if isinstance(s, Alloc):
-                self.names[s.name] = self.fresh(identifier(s.name))
+            if isinstance(s, Alloc):  # a static (state) is named after its function too
+                base = f"{func.name}_{s.name}" if s.stateful else s.name
+                self.names[s.name] = self.fresh(identifier(base))
             elif isinstance(s, For):
                 self.names.setdefault(s.var, self.fresh(identifier(s.var)))
         self.out_names = [self.fresh("out" if len(func.results) == 1 else f"out{k}")
@@ -155,11 +156,11 @@ class FuncEmitter:
     def declarator(self, name: str, t: Any, param: bool) -> str:
         """``float A[8][8]``, ``int8_t &x``, ``hls::stream<int8_t> S[4]``..."""
         if isinstance(t, StreamType):
-            return f"hls::stream<{c_type(t.dtype)}> &{name}"
+            return f"hls::stream< {c_type(t.dtype)} > &{name}"
         if param and name in self.narrow_vars:
             return f"int {name}"  # a PE coordinate / small loop variable
         if isinstance(t, BufferType):
-            elem = f"hls::stream<{c_type(t.dtype.dtype)}>" if t.is_stream else c_type(t.dtype)
+            elem = f"hls::stream< {c_type(t.dtype.dtype)} >" if t.is_stream else c_type(t.dtype)
             if not t.shape:
                 return f"{elem} &{name}" if param else f"{elem} {name}"
             return f"{elem} {name}{''.join(f'[{d}]' for d in t.shape)}"
@@ -376,6 +377,15 @@ class FuncEmitter:
             self.out(depth, self.declarator(name, t, False) + label + ";")
             self.buffer_pragmas(s.name, t, depth)
             return
+        if s.stateful:  # C `static`: initialised once, kept across calls
+            from ...runtime import initial_state
+
+            values = ", ".join(self.static_value(v, t.dtype)
+                               for v in initial_state(s, t).reshape(-1))
+            self.out(depth, f"static {self.declarator(name, t, False)} = "
+                            f"{values if not t.shape else '{' + values + '}'};")
+            self.buffer_pragmas(s.name, t, depth)
+            return
         if s.name in self.func.attrs.get("pingpong", {}):
             # a ping-pong pair between two dataflow processes: the producer writes every
             # element (checked by the pingpong primitive), so there is no fill to emit
@@ -410,6 +420,13 @@ class FuncEmitter:
         self.out(depth + len(shape), f"{target}{sub} = {rhs};")
         for k in reversed(range(len(shape))):
             self.out(depth + k, "}")
+
+    def static_value(self, v: Any, t: AlloType) -> str:
+        """A static's initial element: a plain integer literal where C++ converts it
+        exactly (every int type up to 64 bits), else the constant's own spelling."""
+        if isinstance(t, Int) and t.bits <= 64 and -(1 << 63) <= int(v) < (1 << 63):
+            return str(int(v)) + ("LL" if not -(1 << 31) <= int(v) < (1 << 31) else "")
+        return self.table_value(v, t)
 
     def table_value(self, v: Any, t: AlloType) -> str:
         if isinstance(t, Fixed):

@@ -37,6 +37,7 @@ import numpy as np
 from ...errors import AlloError, BackendError, CallError
 from ...ir.aliasing import written_params
 from ...ir.nodes import Alloc, Func, Module, walk_stmts
+from ...ir.state import has_state
 from ...ir.types import AlloType, BufferType, Fixed, Float
 from ...runtime import bind_arguments, container_dtype, invoke
 from .codegen import EmittedDesign, emit_design
@@ -378,7 +379,7 @@ def stack_need(module: Module) -> Tuple[int, Optional[Tuple[str, str, int, Any]]
     total, largest = _STACK_BASE, None
     for fname, f in module.funcs.items():
         for st in walk_stmts(f.body):
-            if isinstance(st, Alloc) and isinstance(st.type, BufferType) and st.type.shape \
+            if isinstance(st, Alloc) and not st.stateful and isinstance(st.type, BufferType) and st.type.shape \
                     and isinstance(st.type.dtype, AlloType):
                 size = int(np.prod(st.type.shape, dtype=object)) * _c_sizeof(st.type.dtype)
                 total += size
@@ -406,6 +407,11 @@ class CsimModule:
         self.design = design
         self.sites = list(sites)
         self.stack_bytes, self._largest = stack_need(module)
+        # a stateful design keeps its `static` state in the child process that runs it:
+        # this module gets a child of its own (never shared, never evicted from the pool)
+        self._state_worker: Optional[CsimWorker] = None
+        self._state_lost = False
+        self.stateful = has_state(module)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         f = self.func
@@ -470,12 +476,13 @@ class CsimModule:
             outs.append((len(buffers), bt))
             buffers.append(self._container(np.zeros(bt.shape, dtype=container_dtype(bt.dtype)),
                                            bt.dtype))
-        worker = CsimWorker.for_library(str(self.library_path))
+        worker = self._worker()
         try:
             status, message, site, index, after = worker.call(
                 str(self.library_path), self.entry, [b.tobytes() for b in buffers], which,
                 self.stack_bytes)
         except EOFError:
+            self._state_lost = self.stateful
             how, tail = worker.crash_report()
             raise BackendError(f"C simulation of {f.name} crashed ({how}); the generated C++ "
                                f"ran in a child process, so this interpreter is unaffected"
@@ -501,6 +508,18 @@ class CsimModule:
             arr = _from_words(fresh[slot], bt.dtype) if _is_wide(bt.dtype) else fresh[slot]
             results.append(arr if bt.shape else _scalar(arr, bt.dtype))
         return results
+
+    def _worker(self) -> CsimWorker:
+        if not self.stateful:
+            return CsimWorker.for_library(str(self.library_path))
+        if self._state_lost:
+            raise BackendError(f"C simulation of {self.func.name} crashed earlier and its "
+                               "Stateful variables were lost with the child process",
+                               where="C simulation",
+                               hint="build the design again to start from the initial state")
+        if self._state_worker is None:
+            self._state_worker = CsimWorker()
+        return self._state_worker
 
     def _bounds_error(self, site_id: int, index: int) -> AlloError:
         if not 0 <= site_id < len(self.sites):

@@ -38,7 +38,7 @@ def _host_cpp(design: EmittedDesign, module: Module) -> str:
         v = f"allo_arg{k}"  # allo_* locals: no user name can shadow the kernel
         bt = t if isinstance(t, BufferType) else BufferType(t, ())
         if bt.is_stream:
-            decls.append(f"  hls::stream<{c_type(bt.dtype.dtype)}> {v};  // stream: fill as needed")
+            decls.append(f"  hls::stream< {c_type(bt.dtype.dtype)} > {v};  // stream: fill as needed")
             args.append(v)
             continue
         ct = c_type(bt.dtype)

@@ -34,8 +34,9 @@ from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, 
                         Return, Stmt, Store, StreamGet, StreamPut, Var, While)
 from ...ir.types import AlloType, BufferType, Fixed, Float, StreamType
 from ...ir.aliasing import written_params
+from ...ir.state import impure_funcs, state_key
 from ...ir.verifier import verify_ir
-from ...runtime import bind_arguments, constant_table, container_dtype, invoke
+from ...runtime import bind_arguments, constant_table, container_dtype, initial_state, invoke
 from ...semantics.casts import float_to_fixed_raw
 from ...semantics.registry import specialize
 from ...semantics.values import const_value
@@ -246,6 +247,10 @@ class _Compiler:
         name, t = s.name, s.type
         if isinstance(t, AlloType):  # tolerate a scalar type: a 0-d buffer
             t = BufferType(t, ())
+        if s.stateful:  # the interpreter's one storage of this state, kept across calls
+            interp = self.interp
+            key = state_key(interp.module, self.func.name, name)
+            return lambda fr: fr.bufs.__setitem__(name, interp.state_buffer(key, s, t))
         if t.is_stream:
             shape = t.shape
             return lambda fr: fr.bufs.__setitem__(name, new_streams(shape))
@@ -348,14 +353,31 @@ class Interpreter:
     arrays in place for kernels without results.
     """
 
-    def __init__(self, module: Module, memo_calls: frozenset = frozenset()):
+    def __init__(self, module: Module, state: Optional[Dict[str, np.ndarray]] = None,
+                 memo_calls: frozenset = frozenset()):
         verify_ir(module)  # ill-typed IR has no meaning to run: raise the IRError up front
         self.module = module
         self._compiled: Dict[str, Callable[[Sequence[Any]], list]] = {}
+        # the design's state (``Stateful`` buffers) by key ``func.name``, as containers:
+        # created from the Alloc's init on first use, or given (a verifier's counterexample)
+        self.state: Dict[str, np.ndarray] = {k: np.array(v, copy=True)
+                                             for k, v in (state or {}).items()}
         # callees that are deterministic functions of their arguments (the modular proofs'
-        # summarized callees): a repeated call on identical argument bytes reuses the result
-        self.memo_calls = memo_calls
+        # summarized callees): a repeated call on identical argument bytes reuses the result.
+        # A callee with state is never one (allo.ir.state.impure_funcs).
+        self.memo_calls = frozenset(memo_calls) - impure_funcs(module) if memo_calls \
+            else frozenset()
         self._memo: Dict[tuple, tuple] = {}
+
+    def state_buffer(self, key: str, alloc: Alloc, t: BufferType) -> np.ndarray:
+        """The storage of state ``key`` (created from ``alloc``'s init on first use).
+
+        Example: ``Interpreter(m).state_buffer("f.acc", alloc, int32[()])`` is a 0-d array.
+        """
+        buf = self.state.get(key)
+        if buf is None:
+            buf = self.state[key] = initial_state(alloc, t)
+        return buf
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         top = self.module.top_func

@@ -19,6 +19,7 @@ from typing import Any, Dict, Optional, Tuple
 from ...errors import AlloError
 from ...ir.fingerprint import FingerprintError, fingerprint
 from ...ir.nodes import Module
+from ...ir.state import has_state
 from ...ir.verifier import verify_ir
 from .codegen import ModuleCodegen, emit_module
 from .jit import compile_ir
@@ -77,7 +78,9 @@ def build(module: Module, **options: Any) -> LLVMModule:
     fma, fast_math = bool(options.get("fma", False)), bool(options.get("fast_math", False))
     flags: Tuple[str, ...] = ("fast",) if fast_math else ("contract",) if fma else ()
     unroll = bool(options.get("unroll", True))
-    key = module_key(module, ("llvm", flags, unroll))
+    # a stateful design gets a build of its own: its state (LLVM globals) belongs to the
+    # module object returned, as each build of public Allo starts from the initial state
+    key = None if has_state(module) else module_key(module, ("llvm", flags, unroll))
     with _cache_lock:
         hit = _cache.get(key) if key is not None else None
         if hit is not None:

@@ -193,6 +193,9 @@ class FuncCodegen:
                 self.storage[id(s)] = _Buf(ptr, t.shape, None, t.dtype)
                 continue
             nbytes = n * storage_bytes(t.dtype)
+            if s.stateful:  # a global of this build, initialised once (kept across calls)
+                self.storage[id(s)] = _Buf(self._state_global(s, t), t.shape, t.dtype)
+                continue
             if s.name in direct:  # computed in place in the result array (no copy at return)
                 ptr = self.fn.args[len(self.f.params) + direct[s.name]]
             elif nbytes <= STACK_BUFFER_LIMIT and stack_used + nbytes <= STACK_FUNC_LIMIT:
@@ -205,6 +208,18 @@ class FuncCodegen:
                 ptr = self.b.call(aligned_alloc, [int_const(I64, HEAP_ALIGN), int_const(I64, size)])
                 self.heap.append(ptr)
             self.storage[id(s)] = _Buf(ptr, t.shape, t.dtype)
+
+    def _state_global(self, s: Alloc, t: BufferType) -> ir.Value:
+        from ...runtime import initial_state
+
+        data = pack_elements(initial_state(s, t), t.dtype)
+        ty = ir.ArrayType(I8, len(data))
+        g = ir.GlobalVariable(self.mg.module, ty, name=f"__allo_state_{self.f.name}_{s.name}")
+        g.linkage = "internal"
+        g.align = 64
+        g.initializer = ir.Constant(ty, bytearray(data))
+        g.type = PTR  # referenced as an opaque pointer, like the allocas (see _alloca)
+        return g
 
     # memset/memcpy are declared with opaque pointers (PTR), never with the type of the
     # first argument they see: a table global is a typed pointer ([32 x i8]*), and a later
@@ -329,6 +344,8 @@ class FuncCodegen:
     def _alloc(self, s: Alloc) -> None:
         buf = self.storage[id(s)]
         self.bufs[s.name] = buf
+        if s.stateful:
+            return  # initialised once, by the global's initializer
         b = self.b
         n = _elements(buf.shape)
         if buf.stream is not None:

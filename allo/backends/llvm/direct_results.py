@@ -61,7 +61,7 @@ def direct_result_allocs(module: Module) -> Dict[str, int]:
         if v.buffer in params or v.buffer in chosen or len(defs) != 1:
             continue
         a = defs[0]
-        if id(a) not in top_level or a.type.is_stream or t.is_stream:
+        if id(a) not in top_level or a.type.is_stream or t.is_stream or a.stateful:
             continue
         if tuple(a.type.shape) != tuple(t.shape) or a.type.dtype != t.dtype:
             continue
