@@ -104,9 +104,10 @@ def collect_traces(module: Module) -> Traces:
         procs[pid] = proc
     events = [(procs[c >> 32], (c >> 1) & 0x7FFFFFFF, bool(c & 1)) for c in ex.trace]
     shapes = _stream_shapes(module)
+    putters, getters = ex.fifo_endpoints()
     return Traces(events, [_multi_name(f.name, shapes) for f in ex.fifos], [f.depth for f in ex.fifos],
-                  [max(1, f.max_fill) for f in ex.fifos], [set(f.putters) for f in ex.fifos],
-                  [set(f.getters) for f in ex.fifos], task_dependencies(module))
+                  [max(1, f.max_fill) for f in ex.fifos], putters, getters,
+                  task_dependencies(module))
 
 
 def deadlock_free_minimum(traces: Traces, fixed: Optional[Dict[int, int]] = None) -> List[int]:

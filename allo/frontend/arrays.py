@@ -32,7 +32,7 @@ from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Alloc, Const, Expr, For, Load, Op, Stmt, Store, Var, child_bodies
 from ..ir.types import AlloType, BufferType, Float, common_type, float32, index, int32
 from .. import builtins as ab
-from .scopes import _rename_stmt
+from ..ir.nodes import rename_buffers_in_stmt
 from .typing import BOOL, PyVal, convert, literal, to_expr
 from .values import PYOPS, BufView, fmt_type
 
@@ -428,7 +428,7 @@ def adopt(lw: Any, value: BufView, name: str, node: ast.AST) -> bool:
 
     def visit(stmts: List[Stmt]) -> None:
         for s in stmts:
-            _rename_stmt(s, names)
+            rename_buffers_in_stmt(s, names)
             for child in child_bodies(s):
                 visit(child)
 

@@ -17,40 +17,9 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Dict, List, Set
 
-from ..ir.nodes import (Alloc, BufRef, Call, Expr, Func, Load, Return, Stmt, Store, StreamGet,
-                        StreamPut, child_bodies, map_expr, map_stmt_exprs)
-
-
-def _rename_expr(e: Expr, names: Dict[str, str]) -> Expr:
-    def fn(x: Expr):
-        if isinstance(x, Load) and x.buffer in names:
-            return replace(x, buffer=names[x.buffer])
-        if isinstance(x, StreamGet) and x.stream in names:
-            return replace(x, stream=names[x.stream])
-        return None
-
-    return map_expr(e, fn)
-
-
-def _rename_stmt(s: Stmt, names: Dict[str, str]) -> None:
-    map_stmt_exprs(s, lambda x: _rename_expr(x, names) if isinstance(x, (Load, StreamGet))
-                   else None)
-    if isinstance(s, Store) and s.buffer in names:
-        s.buffer = names[s.buffer]
-    elif isinstance(s, StreamPut) and s.stream in names:
-        s.stream = names[s.stream]
-    elif isinstance(s, (Call, Return)):
-        vals = s.args if isinstance(s, Call) else s.values
-        new = [replace(a, buffer=names[a.buffer]) if isinstance(a, BufRef) and a.buffer in names
-               else a for a in vals]
-        if isinstance(s, Call):
-            s.args = new
-            s.results = [names.get(r, r) for r in s.results]
-        else:
-            s.values = new
+from ..ir.nodes import Alloc, Func, Stmt, child_bodies, rename_buffers_in_stmt
 
 
 def unique_local_names(func: Func) -> None:
@@ -74,11 +43,11 @@ def unique_local_names(func: Func) -> None:
                 elif s.name in names:  # a new variable no longer shadowed by a rename
                     del names[s.name]
                 taken.add(s.name)
-                if isinstance(s.init, Expr):
-                    s.init = _rename_expr(s.init, names)
+                if names:
+                    rename_buffers_in_stmt(s, names)  # its initial value's reads
                 continue
             if names:
-                _rename_stmt(s, names)
+                rename_buffers_in_stmt(s, names)
             for child in child_bodies(s):
                 visit(child, names)
 

@@ -417,6 +417,35 @@ def map_stmt_exprs(s: Stmt, fn: Callable[[Expr], Optional[Expr]]) -> None:
             s.values = new
 
 
+def rename_buffers_in_stmt(s: Stmt, names: Dict[str, str]) -> None:
+    """Rename, in place, the buffers and streams that ``s`` itself reads, writes, passes or
+    returns (not its child blocks): ``names`` maps old to new names.
+
+    Example: ``for t in walk_stmts(body): rename_buffers_in_stmt(t, {"A": "buf0"})``.
+    """
+    def rename(x: Expr) -> Optional[Expr]:
+        if isinstance(x, Load) and x.buffer in names:
+            return replace(x, buffer=names[x.buffer])
+        if isinstance(x, StreamGet) and x.stream in names:
+            return replace(x, stream=names[x.stream])
+        return None
+
+    map_stmt_exprs(s, rename)
+    if isinstance(s, Store) and s.buffer in names:
+        s.buffer = names[s.buffer]
+    elif isinstance(s, StreamPut) and s.stream in names:
+        s.stream = names[s.stream]
+    elif isinstance(s, (Call, Return)):
+        vals = s.args if isinstance(s, Call) else s.values
+        new = [replace(a, buffer=names[a.buffer]) if isinstance(a, BufRef) and a.buffer in names
+               else a for a in vals]
+        if isinstance(s, Call):
+            s.args = new
+            s.results = [names.get(r, r) for r in s.results]
+        else:
+            s.values = new
+
+
 def index_const(v: int) -> Const:
     """An ``index`` constant. Example: ``index_const(4) == Const(4, index)``."""
     return Const(int(v), _index)

@@ -30,22 +30,30 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 
 from ..ir.types import AlloType, Float
 from ..semantics.registry import REGISTRY
-from .dag import OPCODE, Dag
+from .dag import ID_BITS, MAX_NODES, OPCODE, Dag, key_prefix, too_many_nodes
 
 
 def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) -> Callable[..., int]:
     """A function ``f(*arg_ids) -> node id`` building ``op`` at these types.
 
+    The hash-consing key is the packed int of :func:`allo.symexec.dag.node_key`, looked up
+    first: a hit (the other program repeating an operation) costs one dict probe, and the
+    constant-folding test runs only on a miss (a pair of constants is never interned, so it
+    always misses). A new node is stored as its key alone (``dag.nodes`` unpacks it).
     Example: ``make_builder(dag, "cast", int16, (int8,))(x)``.
     """
     arg_types = tuple(arg_types)
     code, tt = OPCODE[op], dag.tid(t)
-    values, ids, nodes, const = dag.values, dag.ids, dag.nodes, dag.const
+    values, ids, nodes, const = dag.values, dag.ids, dag.packed, dag.const
     fold = dag.impl(op, arg_types, t)
     memo: Dict[Tuple[int, ...], int] = {}
     n = len(arg_types)
     if op == "cast" and arg_types[0] == t:
         return lambda a: a
+    if n > 3 or tt >= 1 << 16:  # the tuple-keyed path (node_key keeps the tuple)
+        return _make_tuple_builder(dag, op, t, arg_types, fold)
+    # bits [96..] or [64..] or [32..]: arity, opcode and type; then one child per 32 bits
+    top = key_prefix(code, tt, n) << (ID_BITS * n)
     if op == "select":
         def select(c: int, a: int, b: int) -> int:
             if a == b:
@@ -53,46 +61,82 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
             v = values.get(c)
             if v is not None:
                 return a if v != 0 else b
-            key = (code, tt, c, a, b)
+            key = top | c << 64 | a << 32 | b
             r = ids.get(key)
             if r is None:
-                r = ids[key] = len(nodes)
+                r = len(nodes)
+                if r >= MAX_NODES:
+                    raise too_many_nodes()
+                ids[key] = r
                 nodes.append(key)
             return r
         return select
     if n == 1:
         def unary(a: int) -> int:
-            if a in values:
-                r = memo.get(a)
-                if r is None:
-                    r = memo[a] = const(fold(values[a]), t)
-                return r
-            key = (code, tt, a)
-            r = ids.get(key)
+            r = ids.get(top | a)
             if r is None:
-                r = ids[key] = len(nodes)
+                if a in values:
+                    r = memo.get(a)
+                    if r is None:
+                        r = memo[a] = const(fold(values[a]), t)
+                    return r
+                r = len(nodes)
+                if r >= MAX_NODES:
+                    raise too_many_nodes()
+                key = top | a
+                ids[key] = r
                 nodes.append(key)
             return r
         return unary
     if n == 2:
-        commutative = REGISTRY[op].laws.commutative
+        if REGISTRY[op].laws.commutative:
+            def commutative(a: int, b: int) -> int:
+                if a > b:
+                    a, b = b, a
+                key = top | a << 32 | b
+                r = ids.get(key)
+                if r is None:
+                    if a in values and b in values:
+                        k = (a, b)
+                        r = memo.get(k)
+                        if r is None:
+                            r = memo[k] = const(fold(values[a], values[b]), t)
+                        return r
+                    r = len(nodes)
+                    if r >= MAX_NODES:
+                        raise too_many_nodes()
+                    ids[key] = r
+                    nodes.append(key)
+                return r
+            return commutative
 
         def binary(a: int, b: int) -> int:
-            if a in values and b in values:
-                k = (a, b)
-                r = memo.get(k)
-                if r is None:
-                    r = memo[k] = const(fold(values[a], values[b]), t)
-                return r
-            if commutative and a > b:
-                a, b = b, a
-            key = (code, tt, a, b)
+            key = top | a << 32 | b
             r = ids.get(key)
             if r is None:
-                r = ids[key] = len(nodes)
+                if a in values and b in values:
+                    k = (a, b)
+                    r = memo.get(k)
+                    if r is None:
+                        r = memo[k] = const(fold(values[a], values[b]), t)
+                    return r
+                r = len(nodes)
+                if r >= MAX_NODES:
+                    raise too_many_nodes()
+                ids[key] = r
                 nodes.append(key)
             return r
         return binary
+    return _make_tuple_builder(dag, op, t, arg_types, fold)
+
+
+def _make_tuple_builder(dag: Dag, op: str, t: AlloType, arg_types: Tuple[AlloType, ...],
+                        fold: Callable) -> Callable[..., int]:
+    """The general builder (any arity, any type id): interned through ``Dag._intern``."""
+    code, tt = OPCODE[op], dag.tid(t)
+    values, const, intern = dag.values, dag.const, dag._intern
+    memo: Dict[Tuple[int, ...], int] = {}
+    commutative = len(arg_types) == 2 and REGISTRY[op].laws.commutative
 
     def nary(*args: int) -> int:
         if all(a in values for a in args):
@@ -100,12 +144,14 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
             if r is None:
                 r = memo[args] = const(fold(*(values[a] for a in args)), t)
             return r
-        key = (code, tt, *args)
-        r = ids.get(key)
-        if r is None:
-            r = ids[key] = len(nodes)
-            nodes.append(key)
-        return r
+        if commutative and args[0] > args[1]:
+            args = (args[1], args[0])
+        if op == "select":
+            if args[1] == args[2]:
+                return args[1]
+            if args[0] in values:
+                return args[1] if values[args[0]] != 0 else args[2]
+        return intern((code, tt, *args))
     return nary
 
 

@@ -56,8 +56,8 @@ def _chain_kind(dag: Dag, node: Tuple) -> Optional[str]:
 
 def _collect(dag: Dag, root: int, kind: str, memo: Dict[int, int]) -> Items:
     """The leaves of the maximal same-op chain under ``root`` (see the module docstring)."""
-    nodes = dag.nodes
-    top = nodes[root]
+    nodes = dag.node
+    top = nodes(root)
     tt = top[1]
     codes = _LINEAR if kind == "linear" else (top[0],)
     items: Items = []
@@ -65,7 +65,7 @@ def _collect(dag: Dag, root: int, kind: str, memo: Dict[int, int]) -> Items:
     stack = [(root, 1)]
     while stack:
         n, k = stack.pop()
-        node = nodes[n]
+        node = nodes(n)
         inner = node[0] in codes and node[1] == tt and \
             (n == root or (n not in memo and n not in seen))
         if not inner:
@@ -95,11 +95,11 @@ def canonical(dag: Dag, root: int) -> int:
     hit = memo.get(root)
     if hit is not None:
         return hit
-    nodes, types = dag.nodes, dag.types
+    nodes, types = dag.node, dag.types
     chains: Dict[int, Tuple[Optional[str], Items]] = {}
 
     def children(n: int) -> List[int]:
-        node = nodes[n]
+        node = nodes(n)
         if node[0] <= INPUT:
             return []
         kind = _chain_kind(dag, node)
@@ -108,7 +108,7 @@ def canonical(dag: Dag, root: int) -> int:
         return [c for c, _ in items]
 
     for n in postorder((root,), children, memo):
-        node = nodes[n]
+        node = nodes(n)
         if node[0] <= INPUT:
             memo[n] = n
             continue

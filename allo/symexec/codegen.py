@@ -45,8 +45,12 @@ from ..ir.types import (AlloType, BufferType, Fixed, Float, StreamType, bool_, f
 from ..semantics.values import const_value
 from .builders import make_builder, make_const_converter
 from .dag import Dag
+from .narrowing import narrow_widened
 
 _RING = {"add": "+", "sub": "-", "mul": "*"}
+# index comparisons as Python operators: both sides are exact int64 values (wrapped where
+# the ring arithmetic is unbounded), so the Python comparison is the registry's meaning
+_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 # CPython's limits per function: 20 nested loop blocks, 100 indentation levels
 _MAX_BLOCKS = 16
 _MAX_INDENT = 60
@@ -179,6 +183,8 @@ class _FunctionCompiler:
         self.bufs: Dict[str, _Buf] = {}
         self.scalars: Dict[str, str] = {}
         self.loops: List[Tuple[str, str, Optional[Tuple[int, int]]]] = []  # (var, py, range)
+        # per open loop: [line index of its ``for``, {hoisted code: Python name}]
+        self.preheaders: List[List[Any]] = []
         self.blocks = 0  # Python loop blocks open in the current (possibly nested) def
         self.stores: List[str] = []  # Python names of local buffers' storage lists
 
@@ -284,9 +290,23 @@ class _FunctionCompiler:
             return f"({a} {_RING[e.op]} {b})", True
         if e.type == index and e.op == "neg" and e.args[0].type == index:
             return f"(-{self.static(e.args[0])[0]})", True
+        if self.is_index_compare(e):
+            return f"(1 if {self.static_test(e)} else 0)", False
         ats = tuple(a.type for a in e.args)
         fn = self.unit.concrete_fn(e.op, ats, e.type)
         return f"{fn}({', '.join(self.static_value(a) for a in e.args)})", False
+
+    @staticmethod
+    def is_index_compare(e: Expr) -> bool:
+        return isinstance(e, Op) and e.op in _COMPARE and len(e.args) == 2 and \
+            all(a.type == index for a in e.args)
+
+    def static_test(self, e: Expr) -> str:
+        """Python code of a static condition for an ``if``: a bare comparison if it is one."""
+        if self.is_index_compare(e):
+            a, b = (self.static_value(x) for x in e.args)
+            return f"{a} {_COMPARE[e.op]} {b}"
+        return self.static_value(e)
 
     def static_value(self, e: Expr) -> str:
         code, raw = self.static(e)
@@ -302,7 +322,10 @@ class _FunctionCompiler:
         if len(indices) != len(info.shape):
             raise CompileNotSICF(f"'{info.name}' has rank {len(info.shape)}, indexed with "
                                  f"{len(indices)} indices")
-        parts = [info.off] if info.off else []
+        parts = []
+        invariant = [info.off] if info.off else []  # terms computed before the inner loop
+        level = -1  # the deepest loop the invariant terms depend on
+        inner = len(self.loops) - 1
         for ix, extent, stride in zip(indices, info.shape, info.strides):
             if self.is_static(ix):
                 code, _ = self.static(ix)
@@ -314,8 +337,49 @@ class _FunctionCompiler:
             if checked:
                 t = self.fresh()
                 code = f"({t} if 0 <= ({t} := {code}) < {extent} else X.oob({t}, {extent}, {what!r}))"
-            parts.append(code if stride == 1 else f"{code} * {stride}")
+            term = code if stride == 1 else f"{code} * {stride}"
+            depth = None if checked else self._ring_depth(ix)
+            if depth is not None and depth < inner:
+                invariant.append(term)
+                level = max(level, depth)
+            else:
+                parts.append(term)
+        if len(invariant) > 1 or (invariant and not invariant[0].isidentifier()):
+            parts.insert(0, self._hoist(" + ".join(invariant), level + 1))
+        elif invariant:
+            parts[:0] = invariant
         return " + ".join(parts) if parts else "0"
+
+    def _ring_depth(self, e: Expr) -> Optional[int]:
+        """The deepest open loop whose variable ``e`` reads (-1: none), if ``e`` is ring
+        arithmetic on loop variables and integer constants (pure Python code that cannot
+        raise, so it may run before the loop); else None."""
+        if isinstance(e, Const):
+            return -1 if isinstance(e.value, (int, np.integer)) else None
+        if isinstance(e, Var):
+            for d in range(len(self.loops) - 1, -1, -1):
+                if self.loops[d][0] == e.name:
+                    return d
+            return None
+        if isinstance(e, Op) and e.type == index and (e.op in _RING or e.op == "neg") and \
+                all(a.type == index for a in e.args):
+            depths = [self._ring_depth(a) for a in e.args]
+            return None if None in depths else max(depths)
+        return None
+
+    def _hoist(self, code: str, level: int) -> str:
+        """A Python name holding ``code``, computed just before the ``for`` of open loop
+        ``level`` (loop-invariant address arithmetic runs once per loop, not per iteration)."""
+        pre = self.preheaders[level]
+        name = pre[1].get(code)
+        if name is None:
+            name = pre[1][code] = self.fresh("_h")
+            at = pre[0]
+            indent = self.lines[at][:len(self.lines[at]) - len(self.lines[at].lstrip())]
+            self.lines.insert(at, f"{indent}{name} = {code}")
+            for deeper in self.preheaders[level:]:  # their ``for`` lines moved down by one
+                deeper[0] += 1
+        return name
 
     def dyn(self, e: Expr) -> str:
         """Python code producing the DAG node id of ``e``."""
@@ -343,6 +407,7 @@ class _FunctionCompiler:
                 raise CompileNotSICF(f"'{e.stream}' is not a stream")
             return f"X.get({info.store}[{self.address(info, e.indices, 'a stream index')}], pc)"
         if isinstance(e, Op):
+            e = narrow_widened(e)
             ats = tuple(a.type for a in e.args)
             if e.op == "cast" and ats[0] == e.type:
                 return self.dyn(e.args[0])
@@ -460,6 +525,7 @@ class _FunctionCompiler:
         if dataflow or unfolded:
             saved, region = self.fresh("_pp"), self.fresh("_rg")
             self.emit(f"{saved} = X.process; {region} = X.token()")
+        self.preheaders.append([len(self.lines), {}])
         self.emit(f"for {py} in {r}:")
         self.depth += 1
         self.blocks += 1
@@ -474,6 +540,7 @@ class _FunctionCompiler:
         if nested:
             self.emit("if X.ops > X.limit: X.check()")
         self.loops.pop()
+        self.preheaders.pop()
         self.depth -= 1
         self.blocks -= 1
         if dataflow or unfolded:
@@ -484,7 +551,7 @@ class _FunctionCompiler:
 
     def _if(self, s: If) -> None:
         if self.is_static(s.cond):
-            self.emit(f"if {self.static_value(s.cond)}:")
+            self.emit(f"if {self.static_test(s.cond)}:")
             self.depth += 1
             self.block(s.then_body, count=True)
             self.depth -= 1

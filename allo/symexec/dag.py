@@ -44,6 +44,80 @@ CONST, INPUT = 0, 1
 OP_NAMES: List[str] = ["const", "input", *sorted(REGISTRY)]
 OPCODE: Dict[str, int] = {n: i for i, n in enumerate(OP_NAMES)}
 
+# Hash-consing keys. An op node of arity 1..3 is keyed by one packed int (arity, opcode,
+# type id, then each child id in 32 bits): hashing and comparing a small int is several
+# times cheaper than a tuple, and the symbolic executor interns one node per op. The
+# packing is injective because the arity fixes the number of child fields, opcodes and
+# type ids are bounded below, and no node id reaches 2**32 (``MAX_NODES``). Leaves, wider
+# nodes and (never in practice) type ids past 2**16 keep their tuple as the key; an int
+# never equals a tuple, so the two kinds cannot collide.
+ID_BITS = 32
+MAX_NODES = 1 << ID_BITS
+_TYPE_BITS, _CODE_BITS = 16, 12
+assert len(OP_NAMES) < 1 << _CODE_BITS
+
+
+def key_prefix(code: int, tt: int, arity: int) -> int:
+    """The packed key of an op node with no children yet (shift in each child's id).
+
+    Example: ``key_prefix(OPCODE["add"], 0, 2) << 64 | x << 32 | y`` keys ``add(x, y)``.
+    """
+    return (arity << _CODE_BITS | code) << _TYPE_BITS | tt
+
+
+def node_key(node: Tuple) -> Any:
+    """The key under which ``node`` is hash-consed in :attr:`Dag.ids`.
+
+    Example: ``node_key((CONST, 0, 5)) == (CONST, 0, 5)`` (leaves keep their tuple).
+    """
+    n = len(node) - 2
+    if node[0] > INPUT and 1 <= n <= 3 and node[1] < 1 << _TYPE_BITS:
+        k = key_prefix(node[0], node[1], n)
+        for c in node[2:]:
+            k = k << ID_BITS | c
+        return k
+    return node
+
+
+def unpack_key(key: int) -> Tuple[int, ...]:
+    """The node tuple ``(opcode, type id, *children)`` of a packed key (inverse of
+    :func:`node_key` on op nodes). Example: ``unpack_key(node_key(n)) == n``."""
+    arity = (key.bit_length() - 29) >> 5  # the prefix has 29 or 30 bits (arity 1, or 2..3)
+    prefix = key >> (ID_BITS * arity)
+    mask = MAX_NODES - 1
+    kids = tuple((key >> (ID_BITS * (arity - 1 - i))) & mask for i in range(arity))
+    return ((prefix >> _TYPE_BITS) & ((1 << _CODE_BITS) - 1), prefix & ((1 << _TYPE_BITS) - 1),
+            *kids)
+
+
+class NodeView:
+    """``dag.nodes``: node ``n`` as its tuple ``(opcode, type id, *children)``.
+
+    The store (:attr:`Dag.packed`) keeps an op node built by the executor as its packed key
+    alone: no tuple is allocated per symbolic op. Reading a node here unpacks it once (the
+    tuple replaces the key in the store). Example: ``dag.nodes[n][0] == OPCODE["add"]``.
+    """
+
+    __slots__ = ("dag",)
+
+    def __init__(self, dag: "Dag") -> None:
+        self.dag = dag
+
+    def __getitem__(self, n: int) -> Tuple:
+        return self.dag.node(n)
+
+    def __len__(self) -> int:
+        return len(self.dag.packed)
+
+    def __iter__(self):
+        node = self.dag.node
+        return (node(n) for n in range(len(self.dag.packed)))
+
+
+def too_many_nodes() -> MemoryError:
+    """The error for a DAG past ``MAX_NODES`` nodes (its ids no longer fit the packed keys)."""
+    return MemoryError(f"the expression DAG reached {MAX_NODES:,} nodes")
+
 _FLOAT_RANK = {"f16": (5, 11), "bf16": (8, 8), "f32": (8, 24), "f64": (11, 53)}
 
 
@@ -80,8 +154,9 @@ class Dag:
         if fp not in ("exact", "reassoc"):
             raise ValueError(f"fp policy must be 'exact' or 'reassoc', got {fp!r}")
         self.fp = fp
-        self.nodes: List[Tuple] = []
-        self.ids: Dict[Tuple, int] = {}
+        self.packed: List[Any] = []  # node id -> its tuple, or its packed key (see node())
+        self.nodes = NodeView(self)
+        self.ids: Dict[Any, int] = {}  # node_key(node) -> node id
         self.types: List[AlloType] = []
         self.type_ids: Dict[AlloType, int] = {}
         self.names: List[str] = []
@@ -102,25 +177,36 @@ class Dag:
             self.types.append(t)
         return i
 
+    def node(self, nid: int) -> Tuple:
+        """Node ``nid`` as ``(opcode, type id, *children)`` (unpacked on first read)."""
+        x = self.packed[nid]
+        if x.__class__ is int:
+            x = self.packed[nid] = unpack_key(x)
+        return x
+
     def type_of(self, nid: int) -> AlloType:
-        return self.types[self.nodes[nid][1]]
+        return self.types[self.node(nid)[1]]
 
     def is_const(self, nid: int) -> bool:
-        return self.nodes[nid][0] == CONST
+        return nid in self.values
 
     def value(self, nid: int) -> Any:
         """The concrete value of a constant node."""
         return self.values[nid]
 
-    def _intern(self, key: Tuple) -> int:
+    def _intern(self, node: Tuple) -> int:
+        key = node_key(node)
         nid = self.ids.get(key)
         if nid is None:
-            nid = self.ids[key] = len(self.nodes)
-            self.nodes.append(key)
+            nid = len(self.packed)
+            if nid >= MAX_NODES:
+                raise too_many_nodes()
+            self.ids[key] = nid
+            self.packed.append(node)
         return nid
 
     def __len__(self) -> int:
-        return len(self.nodes)
+        return len(self.packed)
 
     # ------------------------------------------------------------ leaves
     def const(self, value: Any, t: AlloType) -> int:
@@ -143,6 +229,13 @@ class Dag:
             self.names.append(name)
         return self._intern((INPUT, self.tid(t), n, flat))
 
+    def input_nodes(self) -> List[int]:
+        """The ids of every input leaf, without unpacking op nodes.
+
+        Example: ``dag.input_nodes() == [x]`` after ``x = dag.input("x", -1, int8)``.
+        """
+        return [n for n, x in enumerate(self.packed) if x.__class__ is tuple and x[0] == INPUT]
+
     def input_block(self, name: str, count: int, t: AlloType) -> List[int]:
         """The input cells ``name[0]`` .. ``name[count - 1]`` at once (a fresh name is
         interned in bulk: the executor's input buffers, a summarized call's outputs).
@@ -157,16 +250,18 @@ class Dag:
         n = self.name_ids[name] = len(self.names)
         self.names.append(name)
         tt = self.tid(t)
-        base = len(self.nodes)
+        base = len(self.packed)
+        if base + count > MAX_NODES:
+            raise too_many_nodes()
         keys = [(INPUT, tt, n, c) for c in range(count)]
         ids = list(range(base, base + count))
-        self.nodes.extend(keys)
+        self.packed.extend(keys)
         self.ids.update(zip(keys, ids))
         self._blocks[(name, t, count)] = ids
         return list(ids)
 
     def input_of(self, nid: int) -> Tuple[str, int]:
-        node = self.nodes[nid]
+        node = self.node(nid)
         return self.names[node[2]], node[3]
 
     # ------------------------------------------------------------ concrete meaning
@@ -224,7 +319,7 @@ class Dag:
                 op = "add"
             return self._reassoc(op, t, args)
         if laws.involution:
-            inner = self.nodes[args[0]]
+            inner = self.node(args[0])
             if inner[0] == OPCODE[op] and inner[1] == self.tid(t):
                 return inner[2]
         if op == "cast":
@@ -249,7 +344,7 @@ class Dag:
         stack = list(items)
         while stack:
             nid, k = stack.pop()
-            node = self.nodes[nid]
+            node = self.node(nid)
             if node[0] == CONST:
                 coeff_consts.append((nid, k))
             elif node[0] == add_code and node[1] == tt:
@@ -294,7 +389,7 @@ class Dag:
         stack = list(args)
         while stack:
             a = stack.pop()
-            node = self.nodes[a]
+            node = self.node(a)
             if node[0] == code and node[1] == tt:
                 stack.extend(node[2:])
             else:
@@ -328,7 +423,7 @@ class Dag:
         stack = list(args)
         while stack:
             a = stack.pop()
-            node = self.nodes[a]
+            node = self.node(a)
             if node[0] == code and node[1] == tt:
                 stack.extend(node[2:])
                 self.reassociated = True
@@ -340,7 +435,7 @@ class Dag:
         src = self.type_of(x)
         if src == t:
             return x
-        inner = self.nodes[x]
+        inner = self.node(x)
         if inner[0] == OPCODE["cast"]:
             orig = inner[2]
             s0 = self.type_of(orig)
@@ -359,10 +454,10 @@ class Dag:
         """
         memo: Dict[int, Any] = dict(env)
         memo.update(self.values)
-        nodes, types = self.nodes, self.types
+        nodes, types = self.node, self.types
         for root in roots:
-            for nid in postorder((root,), lambda n: nodes[n][2:] if nodes[n][0] > INPUT else (), memo):
-                node = nodes[nid]
+            for nid in postorder((root,), lambda n: nodes(n)[2:] if nodes(n)[0] > INPUT else (), memo):
+                node = nodes(nid)
                 if node[0] == INPUT:
                     raise KeyError(f"no value for input {self.input_of(nid)}")
                 op, t = OP_NAMES[node[0]], types[node[1]]
@@ -370,10 +465,10 @@ class Dag:
                 if len(kids) > 2 and REGISTRY[op].laws.nary:
                     acc = memo[kids[0]]
                     for c in kids[1:]:
-                        acc = self.impl(op, (t, types[nodes[c][1]]), t)(acc, memo[c])
+                        acc = self.impl(op, (t, types[nodes(c)[1]]), t)(acc, memo[c])
                     memo[nid] = acc
                 else:
-                    ats = tuple(types[nodes[c][1]] for c in kids)
+                    ats = tuple(types[nodes(c)[1]] for c in kids)
                     memo[nid] = self.impl(op, ats, t)(*(memo[c] for c in kids))
         return [memo[r] for r in roots]
 
@@ -388,7 +483,7 @@ class Dag:
             return budget[0] > 0
 
         def rec(n: int) -> bool:
-            node = self.nodes[n]
+            node = self.node(n)
             if node[0] == CONST:
                 return emit(repr(_py(self.values[n])))
             if node[0] == INPUT:
@@ -422,8 +517,8 @@ class Dag:
             if n in seen:
                 continue
             seen.add(n)
-            if self.nodes[n][0] > INPUT:
-                stack.extend(self.nodes[n][2:])
+            if self.node(n)[0] > INPUT:
+                stack.extend(self.node(n)[2:])
         return len(seen)
 
 
@@ -442,4 +537,5 @@ def _py(v: Any) -> Any:
         return v
 
 
-__all__ = ["Dag", "CONST", "INPUT", "OP_NAMES", "OPCODE"]
+__all__ = ["Dag", "CONST", "INPUT", "OP_NAMES", "OPCODE", "ID_BITS", "MAX_NODES", "key_prefix",
+           "node_key", "unpack_key", "too_many_nodes", "NodeView"]

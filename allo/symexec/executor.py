@@ -131,16 +131,19 @@ class View:
         return self.store[self.offset:self.offset + n]
 
 
-@dataclass
 class _Fifo:
-    name: str
-    depth: int
-    index: int = 0
-    items: deque = field(default_factory=deque)
-    max_fill: int = 0
-    putters: set = field(default_factory=set)
-    getters: set = field(default_factory=set)
-    overflow_by: Optional[Any] = None  # process that first overfilled it
+    """One FIFO of a stream (array). ``get_code``/``put_code`` are its trace events (see
+    :attr:`SymbolicExecutor.trace`) without the process id."""
+
+    __slots__ = ("name", "depth", "index", "items", "max_fill", "overflow_by", "get_code",
+                 "put_code")
+
+    def __init__(self, name: str, depth: int, index: int) -> None:
+        self.name, self.depth, self.index = name, depth, index
+        self.items: deque = deque()
+        self.max_fill = 0
+        self.overflow_by: Optional[Any] = None  # process that first overfilled it
+        self.get_code, self.put_code = index << 1, index << 1 | 1
 
 
 class SymbolicExecutor:
@@ -176,7 +179,10 @@ class SymbolicExecutor:
         # every put/get as (process id << 32 | fifo index << 1 | is_put), for the
         # bounded-FIFO deadlock check (fifo_schedule) when a FIFO exceeds its depth
         self.trace = array("q")
+        self._trace = self.trace.append
         self._pids: Dict[Any, int] = {}
+        self._last_proc: Any = object()  # the process of the last FIFO access, and its pid
+        self._last_pid = -1
         self._tokens = 0
         self._t0 = 0.0
         self._progress = sys.stderr.isatty() if progress is None else progress
@@ -353,31 +359,37 @@ class SymbolicExecutor:
         return store
 
     def get(self, fifo: "_Fifo", pc: Optional[int]) -> int:
+        items = fifo.items
+        if pc is None and items and self.process is self._last_proc:  # the common case
+            self._trace(self._last_pid | fifo.get_code)
+            return items.popleft()
         if pc is not None:
             raise NotSICF(f"read of stream '{fifo.name}' under a data-dependent condition")
-        fifo.getters.add(self.process)
-        self.trace.append(self._pid() << 32 | fifo.index << 1)
-        if not fifo.items:
+        self._trace(self._pid(self.process) | fifo.get_code)
+        if not items:
             raise Deadlock(f"read of empty FIFO '{fifo.name}' (sequential order)")
-        return fifo.items.popleft()
+        return items.popleft()
 
     def put(self, fifo: "_Fifo", value: int, pc: Optional[int]) -> None:
         if pc is not None:
             raise NotSICF(f"write to stream '{fifo.name}' under a data-dependent condition")
         items = fifo.items
         items.append(value)
-        fifo.putters.add(self.process)
-        self.trace.append(self._pid() << 32 | fifo.index << 1 | 1)
+        proc = self.process
+        self._trace((self._last_pid if proc is self._last_proc else self._pid(proc)) | fifo.put_code)
         if len(items) > fifo.max_fill:
             fifo.max_fill = len(items)
             if fifo.max_fill > fifo.depth and fifo.overflow_by is None:
-                fifo.overflow_by = self.process
+                fifo.overflow_by = proc
 
-    def _pid(self) -> int:
-        pid = self._pids.get(self.process)
+    def _pid(self, proc: Any) -> int:
+        """The number of process ``proc`` in the trace, shifted into place; remembered for the
+        next FIFO access (a process tuple nests its parents: hashing it per access is costly)."""
+        pid = self._pids.get(proc)
         if pid is None:
-            pid = self._pids[self.process] = len(self._pids)
-        return pid
+            pid = self._pids[proc] = len(self._pids)
+        self._last_proc, self._last_pid = proc, pid << 32
+        return pid << 32
 
     def _finish_progress(self) -> None:
         if self._shown:
@@ -398,7 +410,7 @@ class SymbolicExecutor:
                                         f"FIFO '{f.name}' at the end"))
         if blocked:
             over_by = ", ".join(f"'{f.name}' holds up to {f.max_fill} (depth {f.depth})" for f in over)
-            shared = [f.name for f in self.fifos if len(f.putters) > 1 or len(f.getters) > 1]
+            shared = self._shared_fifos()
             why = (f"; FIFO '{shared[0]}' has several producer or consumer processes, so one "
                    "schedule does not decide every schedule") if shared else ""
             issues.append(FifoIssue("overflow", over[0].name, f"under sequential order FIFO {over_by}; "
@@ -410,6 +422,26 @@ class SymbolicExecutor:
                                     "the concurrent processes complete with these depths "
                                     "(bounded-FIFO check of every put/get)", certain=False))
         return issues
+
+    def fifo_endpoints(self) -> Tuple[List[set], List[set]]:
+        """Per FIFO (by index), the processes that put to it and those that get from it,
+        read off the trace (the hot path records events only).
+
+        Example: ``putters, getters = ex.fifo_endpoints(); len(putters[0])``.
+        """
+        procs = [None] * len(self._pids)
+        for proc, pid in self._pids.items():
+            procs[pid] = proc
+        putters: List[set] = [set() for _ in self.fifos]
+        getters: List[set] = [set() for _ in self.fifos]
+        for code in self.trace:
+            (putters if code & 1 else getters)[(code >> 1) & 0x7FFFFFFF].add(procs[code >> 32])
+        return putters, getters
+
+    def _shared_fifos(self) -> List[str]:
+        """FIFOs that several processes put to, or several get from."""
+        putters, getters = self.fifo_endpoints()
+        return [f.name for f, p, g in zip(self.fifos, putters, getters) if len(p) > 1 or len(g) > 1]
 
     def _bounded_fifo_deadlock(self) -> Optional[str]:
         procs = [None] * len(self._pids)

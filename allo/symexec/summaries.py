@@ -28,6 +28,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
@@ -65,14 +66,22 @@ def callee_module(module: Module, name: str) -> Module:
 
 
 def design_key(module: Module) -> Optional[str]:
-    """The structural fingerprint of ``module``'s top and what it calls (None: no key).
+    """The structural fingerprint of ``module``'s top and what it calls, whatever the top
+    function is called (a kernel proved on its own is called ``linear2d`` there and
+    ``linear2d_0`` inside a composed design); None when it has no fingerprint.
 
     Example: ``design_key(m) == design_key(m.copy())``.
     """
+    sub = callee_module(module, module.top)
+    top = dataclasses.replace(sub.funcs[module.top], name=_TOP)
+    funcs = {n: f for n, f in sub.funcs.items() if n != module.top}
     try:
-        return fingerprint(callee_module(module, module.top))
+        return fingerprint(Module({_TOP: top, **funcs}, _TOP))
     except FingerprintError:
         return None
+
+
+_TOP = "\u00a7top"  # no Allo function can be called this
 
 
 def record_proved(mod_a: Module, mod_b: Module, fp: str) -> None:
@@ -182,7 +191,7 @@ def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module
         if why is not None:
             plan.skipped[name] = why
             continue
-        how = "identical" if ka == kb else "proved" if was_proved(ka, kb, fp) else None
+        how = "identical" if ka == kb else "proved earlier" if was_proved(ka, kb, fp) else None
         if how is None:
             verdict = prove(sub_a, sub_b)
             plan.proof_stats[name] = {k: v for k, v in getattr(verdict, "stats", {}).items()
@@ -229,6 +238,7 @@ class CallSummaries:
         self.executed: Dict[str, int] = {}  # calls run instead (aliasing, path condition)
         self.why_executed: Dict[str, str] = {}
         self.output_cells: Dict[Tuple[int, str], List[int]] = {}
+        self._memo: Dict[str, Dict[str, Dict]] = {}  # program -> callee -> interpreter memo
 
     def _vector(self, cells: List[int]) -> int:
         key = tuple(cells)
@@ -299,9 +309,21 @@ class CallSummaries:
         return None
 
     # ------------------------------------------------------------ concrete meaning
+    def memo_for(self, program: str) -> Dict[str, Dict]:
+        """Interpreter memo tables (callee name -> table) for program "A" or "B": an
+        identical callee shares one table between both programs (it is one function); a
+        pair proved equivalent does not (each program's confirmation runs its own code)."""
+        tables = self._memo.setdefault(program, {})
+        for cls in self.plan.classes.values():
+            if cls.name not in tables:
+                shared = cls.how == "identical"
+                other = self._memo.get("B" if program == "A" else "A", {})
+                tables[cls.name] = other.get(cls.name) if shared and cls.name in other else {}
+        return tables
+
     def application_of(self, nid: int) -> Optional[int]:
         """The application whose output leaf ``nid`` is, or None for a real input."""
-        node = self.dag.nodes[nid]
+        node = self.dag.node(nid)
         if node[0] != INPUT:
             return None
         name = self.dag.names[node[2]]
@@ -326,6 +348,7 @@ class CallSummaries:
         from ..backends.interp import Interpreter
 
         interps: Dict[str, Any] = {}
+        memo = self.memo_for("A")  # the classes' modules are program A's callees
         dag = self.dag
         for app in apps:
             label, parts = self.app_list[app]
@@ -339,7 +362,7 @@ class CallSummaries:
                         args.append(arr)
                     else:
                         args.append(dag.evaluate([v], env)[0])
-                it = interps.get(label) or interps.setdefault(label, Interpreter(cls.module))
+                it = interps.get(label) or interps.setdefault(label, Interpreter(cls.module, memo))
                 with np.errstate(all="ignore"):
                     results = it.run(cls.name, args)
             except Exception:  # noqa: BLE001 - e.g. the callee fails on these values
@@ -394,7 +417,7 @@ def leaves_and_applications(summaries: CallSummaries, roots: List[int]) -> Tuple
         if n in seen:
             continue
         seen.add(n)
-        node = dag.nodes[n]
+        node = dag.node(n)
         if node[0] == INPUT:
             app = summaries.application_of(n)
             if app is None:

@@ -56,9 +56,9 @@ class Encoder:
 
     def term(self, root: int) -> z3.ExprRef:
         """The z3 term of node ``root``."""
-        dag, memo, nodes = self.dag, self.memo, self.dag.nodes
-        for nid in postorder((root,), lambda n: nodes[n][2:] if nodes[n][0] > INPUT else (), memo):
-            node = nodes[nid]
+        dag, memo, nodes = self.dag, self.memo, self.dag.node
+        for nid in postorder((root,), lambda n: nodes(n)[2:] if nodes(n)[0] > INPUT else (), memo):
+            node = nodes(nid)
             t = dag.types[node[1]]
             if node[0] == CONST:
                 memo[nid] = self._const(nid, t)

@@ -203,3 +203,27 @@ def test_loop_labels_stay_unique_when_names_end_in_numbers():
     mod = s.build(target="vitis_hls", mode="csim", project=None)
     A = np.arange(6, dtype=np.float32).reshape(2, 3)
     np.testing.assert_array_equal(mod(A), 2.0 + A)
+
+
+def _collatz_steps(A: int32[4], B: int32[4]):
+    for i in range(4):
+        x: int32 = A[i]
+        n: int32 = 0
+        while x > 1:
+            if x % 2 == 0:
+                x = x // 2
+            else:
+                x = 3 * x + 1
+            n += 1
+        B[i] = n
+
+
+def test_while_loop_csim_equals_llvm():
+    s = allo.customize(_collatz_steps)
+    mod = s.build(target="vitis_hls", mode="csim", project=None)
+    assert "while (true)" in mod.hls_code and "break;" in mod.hls_code
+    A = np.array([1, 6, 7, 27], dtype=np.int32)
+    B, B_llvm = np.zeros(4, np.int32), np.zeros(4, np.int32)
+    mod(A, B)
+    s.build()(A, B_llvm)
+    assert B.tolist() == B_llvm.tolist() == [0, 8, 16, 111]

@@ -82,7 +82,19 @@ def test_a_proved_pair_is_not_proved_again():
     first = verify_modular(s.original, s.ir)
     second = verify_modular(s.original, s.ir)
     assert first and second
-    assert "proved" in second.method and second.stats["callee_proofs"] == {}
+    assert "proved earlier" in second.method and second.stats["callee_proofs"] == {}
+
+
+def test_the_tile_schedule_own_proof_is_reused():
+    forget_proofs()
+    tile = schedule_systolic_tile(allo.customize(systolic_tile,
+                                                 instantiate=[int8, int8, int32, K, T, T]))
+    assert tile.verify()  # the tile's own verification (its function is named differently)
+    s = _systolic_top()
+    v = verify_modular(s.original, s.ir)
+    assert v and "proved earlier" in v.method and v.stats["callee_proofs"] == {}
+    name = next(n for n in s.ir.funcs if n != "top")
+    assert v.stats["function_runs_A"].get(name, 0) == 0  # never executed in this proof
 
 
 def test_wrong_sub_view_at_one_tile_is_refuted():
@@ -115,7 +127,7 @@ def test_a_wrong_callee_everywhere_is_not_summarized():
     stores[0].value = op("add", int32, stores[0].value, c(1, int32))  # C[i, j] = acc + 1
     v = verify_modular(s.ir, wrong)
     assert v.status == "unknown" and "not proved equivalent (not equivalent" in v.reason
-    full = verify(s.ir, wrong, modular=True)  # falls back to executing every call
+    full = verify_modular(s.ir, wrong, fallback=True)  # executes every call instead
     assert full.status == "not equivalent" and "modular" not in full.method
 
 
@@ -164,4 +176,4 @@ def test_stream_parameters_are_not_summarizable():
 def test_modular_option_is_checked():
     s = _systolic_top()
     with pytest.raises(allo.errors.VerificationError):
-        verify(s.original, s.ir, modular="yes")
+        verify_modular(s.original, s.ir, fallback="yes")

@@ -133,6 +133,6 @@ def test_stateful_callee_is_never_summarized_as_a_function():
     assert "keeps state" in not_summarizable(m, "counter")
     from allo.backends.interp import Interpreter
 
-    interp = Interpreter(m, memo_calls=frozenset({"counter"}))
-    assert interp.memo_calls == frozenset()  # never memoized: two calls, two results
+    interp = Interpreter(m, memo={"counter": {}})
+    assert interp.memo == {}  # never memoized: two calls, two results
     assert [int(interp(1)), int(interp(1))] == [1, 2]

@@ -270,12 +270,11 @@ class FuncEmitter:
                 self.block(s.else_body, depth + 1)
             self.out(depth, "}")
         elif isinstance(s, While):
-            if any(isinstance(x, StreamGet) for x in walk_expr(s.cond)):
-                self.out(depth, "while (true) {")
-                cond = self.hoist(s.cond, depth + 1)
-                self.out(depth + 1, f"if (!{ex.expr(cond)}) break;")
-            else:
-                self.out(depth, f"while ({ex.expr(s.cond)}) {{")
+            # the condition is tested at the top of each iteration, as an exit branch (a
+            # stream read in it is hoisted into the loop body)
+            self.out(depth, "while (true) {")
+            cond = self.hoist(s.cond, depth + 1)
+            self.out(depth + 1, f"if (!{ex.expr(cond)}) break;")
             self.block(s.body, depth + 1)
             self.out(depth, "}")
         elif isinstance(s, Alloc):

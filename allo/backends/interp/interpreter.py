@@ -354,7 +354,7 @@ class Interpreter:
     """
 
     def __init__(self, module: Module, state: Optional[Dict[str, np.ndarray]] = None,
-                 memo_calls: frozenset = frozenset()):
+                 memo: Optional[Dict[str, Dict[tuple, tuple]]] = None):
         verify_ir(module)  # ill-typed IR has no meaning to run: raise the IRError up front
         self.module = module
         self._compiled: Dict[str, Callable[[Sequence[Any]], list]] = {}
@@ -362,12 +362,12 @@ class Interpreter:
         # created from the Alloc's init on first use, or given (a verifier's counterexample)
         self.state: Dict[str, np.ndarray] = {k: np.array(v, copy=True)
                                              for k, v in (state or {}).items()}
-        # callees that are deterministic functions of their arguments (the modular proofs'
-        # summarized callees): a repeated call on identical argument bytes reuses the result.
-        # A callee with state is never one (allo.ir.state.impure_funcs).
-        self.memo_calls = frozenset(memo_calls) - impure_funcs(module) if memo_calls \
-            else frozenset()
-        self._memo: Dict[tuple, tuple] = {}
+        # callee name -> its memo table, for callees that are deterministic functions of
+        # their arguments (the modular proofs' summarized callees): a repeated call on
+        # identical argument bytes reuses the result of the first. A callee with state is
+        # never one (allo.ir.state.impure_funcs).
+        impure = impure_funcs(module) if memo else set()
+        self.memo = {n: t for n, t in (memo or {}).items() if n not in impure}
 
     def state_buffer(self, key: str, alloc: Alloc, t: BufferType) -> np.ndarray:
         """The storage of state ``key`` (created from ``alloc``'s init on first use).
@@ -402,22 +402,24 @@ class Interpreter:
         Example: ``Interpreter(m).run("f", [np.zeros(4, np.int8)]) == []``.
         """
         fn = self.compiled(func_name)
-        if func_name in self.memo_calls:
-            return self._memoized(func_name, fn, container_args)
+        table = self.memo.get(func_name)
+        if table is not None:
+            return self._memoized(table, fn, container_args)
         with np.errstate(all="ignore"):
             return fn(container_args)
 
-    def _memoized(self, func_name: str, fn: Callable, args: Sequence[Any]) -> list:
-        key = (func_name, *(("a", a.dtype.str, a.shape, a.tobytes()) if isinstance(a, np.ndarray)
-                            else ("s", type(a).__name__, np.asarray(a).dtype.str,
-                                  np.asarray(a).tobytes()) for a in args))
-        hit = self._memo.get(key)
+    @staticmethod
+    def _memoized(memo: Dict[tuple, tuple], fn: Callable, args: Sequence[Any]) -> list:
+        key = tuple(("a", a.dtype.str, a.shape, a.tobytes()) if isinstance(a, np.ndarray)
+                    else ("s", type(a).__name__, np.asarray(a).dtype.str, np.asarray(a).tobytes())
+                    for a in args)
+        hit = memo.get(key)
         if hit is None:
             with np.errstate(all="ignore"):
                 results = fn(args)
             after = tuple(a.copy() if isinstance(a, np.ndarray) else None for a in args)
-            hit = self._memo[key] = (after, [np.copy(r) if isinstance(r, np.ndarray) else r
-                                             for r in results])
+            hit = memo[key] = (after, [np.copy(r) if isinstance(r, np.ndarray) else r
+                                       for r in results])
         after, results = hit
         for a, final in zip(args, after):
             if final is not None:

@@ -1,0 +1,90 @@
+"""Compile-time narrowing of widened integer ring arithmetic (allo.symexec.narrowing)."""
+
+from designs import gemm_int, scalar_fn
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from irb import c, cast, op
+from test_equiv import assert_not_equivalent
+
+from allo.backends.interp import Interpreter
+from allo.ir.nodes import Var
+from allo.ir.types import Fixed, Int, UInt, bool_, float32, int8, int16
+from allo.symexec import verify
+from allo.symexec.narrowing import narrow_widened
+from allo.testing.scalars import int_values
+
+narrow_types = st.builds(lambda bits, signed: Int(bits) if signed else UInt(bits),
+                         st.integers(2, 20), st.booleans())
+
+
+@st.composite
+def widened(draw):
+    """cast_t(op_m(cast_m(x), cast_m(y) or a constant)) for random t, m (any widths)."""
+    t = draw(narrow_types)
+    if draw(st.booleans()):  # a lossless widening (the rewrite applies)
+        extra = draw(st.integers(0 if t.signed else 1, 8))
+        m = Int(t.bits + extra) if t.signed or draw(st.booleans()) else UInt(t.bits + extra)
+    else:
+        m = draw(narrow_types)
+    name = draw(st.sampled_from(["add", "sub", "mul"]))
+    x, y = Var("x", t), Var("y", t)
+    second = cast(m, y) if draw(st.booleans()) else c(draw(int_values(m)), m)
+    inner = op(name, m, cast(m, x), second)
+    return t, cast(t, inner), draw(int_values(t)), draw(int_values(t))
+
+
+@settings(max_examples=150, deadline=None)
+@given(widened())
+def test_narrowing_keeps_every_value(case):
+    """The rewrite (when it applies) computes what the reference interpreter computes on
+    the original expression, for any widths and signedness (it must not apply when the
+    inner cast loses values or the op is narrower than the result)."""
+    t, expr, x, y = case
+    narrowed = narrow_widened(expr)
+    run = lambda e: Interpreter(scalar_fn(lambda _x, _y: e, t=t))(x, y)  # noqa: E731
+    assert run(narrowed) == run(expr)
+
+
+def test_applies_to_the_frontends_accumulation():
+    x, y = Var("x", int16), Var("y", int16)
+    wide = op("add", Int(17), cast(Int(17), x), cast(Int(17), y))
+    assert narrow_widened(cast(int16, wide)) == op("add", int16, x, y)
+
+
+def test_left_alone_when_not_exact():
+    x, y = Var("x", int16), Var("y", int16)
+    # the inner cast loses values (int16 -> uint16 is not lossless)
+    lossy = cast(int16, op("add", UInt(16), cast(UInt(16), x), cast(UInt(16), y)))
+    assert narrow_widened(lossy) is lossy
+    # the op is narrower than the result: the outer cast widens, it does not wrap
+    a, b = Var("a", int8), Var("b", int8)
+    widening = cast(int16, op("add", int8, a, b))
+    assert narrow_widened(widening) is widening
+    # not a ring op, fixed point, floats, bool
+    for e in [cast(int16, op("max", Int(17), cast(Int(17), x), cast(Int(17), y))),
+              cast(Fixed(8, 4), op("add", Fixed(16, 4), cast(Fixed(16, 4), Var("f", Fixed(8, 4))),
+                                   cast(Fixed(16, 4), Var("g", Fixed(8, 4))))),
+              cast(float32, op("add", float32, Var("p", float32), Var("q", float32))),
+              cast(bool_, op("add", int8, cast(int8, Var("u", bool_)), cast(int8, Var("v", bool_))))]:
+        assert narrow_widened(e) is e
+
+
+def test_widened_and_plain_accumulation_are_equivalent_by_ids():
+    """``cast16(add17(cast17 C, cast17 p))`` and ``add16(C, p)`` now build the same node."""
+    widened_add = scalar_fn(lambda x, y: cast(int16, op("add", Int(17), cast(Int(17), x),
+                                                         cast(Int(17), y))), t=int16)
+    plain_add = scalar_fn(lambda x, y: op("add", int16, x, y), t=int16)
+    v = verify(widened_add, plain_add)
+    assert v.status == "equivalent" and "identical canonical expressions" in v.method
+
+
+def test_wrong_accumulation_is_still_refuted_with_a_counterexample():
+    """Regression: after narrowing, a wrong product (+1), a lossy accumulator (int8) and a
+    transposed operand are each refuted and confirmed on the reference interpreter."""
+    for wrong in (gemm_int(plus=1), gemm_int(acc_t=int8), gemm_int(b_idx="jk")):
+        assert_not_equivalent(verify(gemm_int(), wrong))
+    # a widened accumulation that wraps at a different width is a different program
+    narrow_acc = scalar_fn(lambda x, y: cast(int16, op("add", Int(12), cast(Int(12), x),
+                                                        cast(Int(12), y))), t=int16)
+    plain_add = scalar_fn(lambda x, y: op("add", int16, x, y), t=int16)
+    assert_not_equivalent(verify(narrow_acc, plain_add))
