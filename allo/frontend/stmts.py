@@ -300,6 +300,13 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
         if isinstance(t, (AlloType, StreamType)):
             t = BufferType(t, ())
         if name in self.symbols:
+            sym = self.symbols[name]
+            if sym.kind == "local" and sym.type == t and not t.shape and not t.is_stream \
+                    and node.value is not None:
+                # Python has one variable per name in a function: declaring a scalar again
+                # with its own type (in an inner block) assigns it
+                return self._stmt_Assign(ast.copy_location(ast.Assign([node.target],
+                                                                      node.value), node))
             self.declare(name, t, node.target)  # raises the redeclaration error
         v = node.value
         if v is None:
