@@ -269,6 +269,7 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
             return [Store(buf.name, idx, convert(get, buf.type.dtype), loc=loc)]
 
         arrays.nest(self, arrays.band_name(self, "block", None), st.block, node, body)
+        self.blocks[-1][-1].attrs["block_transfer"] = True  # HLS: one hls::vector per block
 
     def callee_object(self, call: ast.Call) -> Any:
         """The kernel a call node calls (function or template instance), else None."""
