@@ -271,6 +271,7 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
             return [Store(buf.name, idx, convert(get, buf.type.dtype), loc=loc)]
 
         arrays.nest(self, arrays.band_name(self, "block", None), st.block, node, body)
+        self.blocks[-1][-1].attrs["block_transfer"] = True  # HLS: one hls::vector per block
 
     def callee_object(self, call: ast.Call) -> Any:
         """The kernel a call node calls (function or template instance), else None."""
@@ -302,6 +303,13 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
         if isinstance(t, (AlloType, StreamType)):
             t = BufferType(t, ())
         if name in self.symbols:
+            sym = self.symbols[name]
+            if sym.kind == "local" and sym.type == t and not t.shape and not t.is_stream \
+                    and node.value is not None:
+                # Python has one variable per name in a function: declaring a scalar again
+                # with its own type (in an inner block) assigns it
+                return self._stmt_Assign(ast.copy_location(ast.Assign([node.target],
+                                                                      node.value), node))
             self.declare(name, t, node.target)  # raises the redeclaration error
         v = node.value
         if v is None:
