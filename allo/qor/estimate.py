@@ -576,10 +576,14 @@ def function_loop_timings(module: Module, func: str) -> Dict[str, LoopTiming]:
     est = _Estimator(module)
     est.function(func, 0)
     out: Dict[str, LoopTiming] = {}
+    owner: List[Any] = []  # (function, level) rows enclosing the current row
     for r in est.rows:
-        if r.kind == "function" and r.name != func and r.level == 0:
-            break
-        if r.kind != "loop":
+        while owner and owner[-1][1] >= r.level:
+            owner.pop()  # a row at this level is outside the deeper functions' rows
+        if r.kind == "function":
+            owner.append((r.name, r.level))
+            continue
+        if r.kind != "loop" or not owner or owner[-1][0] != func:
             continue
         timing = LoopTiming(r.name, r.trip or 0, r.ii if r.pipelined else None, r.depth or 0,
                             r.latency or 0)

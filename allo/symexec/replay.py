@@ -105,7 +105,7 @@ def make_args(func: Func, names: List[str], dag: Dag, values: Dict[int, Any]) ->
         else:
             args.append(t.numpy_dtype().type(0))
     for nid, v in values.items():
-        node = dag.nodes[nid]
+        node = dag.node(nid)
         if node[0] != 1:  # not an input leaf
             continue
         hit = params.get((node[2], node[1]))

@@ -323,7 +323,7 @@ class CallSummaries:
 
     def application_of(self, nid: int) -> Optional[int]:
         """The application whose output leaf ``nid`` is, or None for a real input."""
-        node = self.dag.nodes[nid]
+        node = self.dag.node(nid)
         if node[0] != INPUT:
             return None
         name = self.dag.names[node[2]]
@@ -417,7 +417,7 @@ def leaves_and_applications(summaries: CallSummaries, roots: List[int]) -> Tuple
         if n in seen:
             continue
         seen.add(n)
-        node = dag.nodes[n]
+        node = dag.node(n)
         if node[0] == INPUT:
             app = summaries.application_of(n)
             if app is None:

@@ -262,3 +262,35 @@ def test_systolic_array_hand_analysis():
     C = np.zeros((4, 4), np.int16)
     tight.build(target="llvm")(A, B, C)
     assert np.array_equal(C, (A.astype(np.int16) @ B.astype(np.int16)))
+
+
+# ------------------------------------------------------------------ cross-check: the concurrent simulator
+def simulate(s, *args):
+    """Run a schedule whose top is a dataflow function of stream declarations and calls on
+    allo.dataflow's concurrent simulator (threads, FIFOs bounded at their declared depth).
+    The simulator runs @df.region designs; these tops have exactly that shape, so a copy
+    is marked as one."""
+    from allo.dataflow.simulator import Simulator
+
+    module = s.ir.copy()
+    module.top_func.attrs["df_region"] = True
+    return Simulator(module)(*args)
+
+
+def test_the_simulator_agrees_one_below_deadlocks_the_computed_depth_runs():
+    from allo.errors import AlloError
+
+    rng = np.random.default_rng(3)
+    A = rng.integers(-9, 9, (M, K)).astype(np.int32)
+    B = rng.integers(-9, 9, (K, N)).astype(np.int32)
+    with pytest.raises(AlloError, match="F_row"):
+        simulate(gemm_rows_design(N - 1), A, B, np.zeros((M, N), np.int32))
+    C = np.zeros((M, N), np.int32)
+    simulate(gemm_rows_design(N), A, B, C)
+    assert np.array_equal(C, rows_numpy(A, B))
+    S = np.arange(L, dtype=np.int32)
+    with pytest.raises(AlloError, match="F1"):
+        simulate(stencil_design(2), S, np.zeros(L, np.int32))
+    out = np.zeros(L, np.int32)
+    simulate(stencil_design(3), S, out)
+    assert np.array_equal(out, np.concatenate([S[1:-1] + S[2:], S[-2:]]))

@@ -112,3 +112,19 @@ def test_dataflow_graph_of_a_non_schedule_is_refused():
 
     with pytest.raises(AlloError, match="expects a schedule or a module"):
         dataflow_graph(42)
+
+
+def outer(X: int32[M, N]) -> int32[M, N]:
+    R: int32[M, N] = 0
+    R = chain(X)
+    return R
+
+
+def test_a_call_with_tasks_of_its_own_holds_its_graph():
+    g = allo.customize(outer).dataflow_graph()
+    (call,) = [n for n in g.nodes if n.kind == "call"]
+    assert call.label == "chain" and call.subgraph is not None
+    assert [n.id for n in call.subgraph.nodes if n.kind == "call"] == ["scale#2", "shift#3"]
+    assert [(e.src, e.dst) for e in call.subgraph.edges_of("Y")] == [("scale#2", "shift#3")]
+    assert g.walk()[1] is call.subgraph
+    assert 'subgraph "cluster_chain#1"' in g.to_dot()

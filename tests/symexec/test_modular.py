@@ -127,7 +127,7 @@ def test_a_wrong_callee_everywhere_is_not_summarized():
     stores[0].value = op("add", int32, stores[0].value, c(1, int32))  # C[i, j] = acc + 1
     v = verify_modular(s.ir, wrong)
     assert v.status == "unknown" and "not proved equivalent (not equivalent" in v.reason
-    full = verify(s.ir, wrong, modular=True)  # falls back to executing every call
+    full = verify_modular(s.ir, wrong, fallback=True)  # executes every call instead
     assert full.status == "not equivalent" and "modular" not in full.method
 
 
@@ -176,4 +176,4 @@ def test_stream_parameters_are_not_summarizable():
 def test_modular_option_is_checked():
     s = _systolic_top()
     with pytest.raises(allo.errors.VerificationError):
-        verify(s.original, s.ir, modular="yes")
+        verify_modular(s.original, s.ir, fallback="yes")
