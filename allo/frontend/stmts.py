@@ -28,13 +28,14 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, StreamGet, StreamPut, Store, Var,
+from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, StreamPut, Store, Var,
                         While)
 from ..ir.types import ConstExprType, Qualified
 from ..ir.types import AlloType, BufferType, Int, StreamType, UInt, index
 from .context import MISSING, Resolver, SourceInfo
 from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj
 from .typing import BOOL, PyVal, cast, convert, literal, numpy_dtype_type, to_expr
+from . import transfers
 from .scopes import unique_local_names
 from .signature import SignatureLowerer
 from .types_eval import TypeEvaluator
@@ -241,35 +242,9 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
                            hint="write fifo.put(value)")
         elem = view.type.dtype.dtype
         if view.type.dtype.block:
-            return self.block_transfer(view, node, node.args[0], put=True)
+            return transfers.block_transfer(self, view, node, node.args[0], put=True)
         v = to_expr(self.scalar(node.args[0]))
         self.emit(StreamPut(view.name, view.prefix, convert(v, elem), loc=self.info.loc(node)))
-
-    def block_transfer(self, stream: BufView, node: ast.AST, block: Any, put: bool) -> None:
-        """Move one block through a stream of blocks, element by element in row-major
-        order: ``s.put(blk)`` (``block`` is the value node) or ``blk = s.get()`` (``block``
-        is the name of the declared buffer)."""
-        from . import arrays
-
-        st = stream.type.dtype
-        buf = self.lower(block) if put else BufView(block, (), self.symbols[block].type)
-        if not isinstance(buf, BufView) or buf.is_stream or tuple(buf.shape) != st.block:
-            shown = list(buf.shape) if isinstance(buf, BufView) and buf.shape else "a scalar"
-            raise self.err(AlloTypeError, f"stream '{stream.name}' carries blocks of shape "
-                           f"{list(st.block)}, not {shown}", node,
-                           hint=f"put and get whole {st.dtype!r}{list(st.block)} buffers")
-        loc = self.info.loc(node)
-
-        def body(ivs: list) -> list:
-            idx = tuple(buf.prefix) + tuple(ivs)
-            if put:
-                v = convert(Load(buf.name, idx, buf.type.dtype), st.dtype)
-                return [StreamPut(stream.name, stream.prefix, v, loc=loc)]
-            get = StreamGet(stream.name, stream.prefix, st.dtype)
-            return [Store(buf.name, idx, convert(get, buf.type.dtype), loc=loc)]
-
-        arrays.nest(self, arrays.band_name(self, "block", None), st.block, node, body)
-        self.blocks[-1][-1].attrs["block_transfer"] = True  # HLS: one hls::vector per block
 
     def callee_object(self, call: ast.Call) -> Any:
         """The kernel a call node calls (function or template instance), else None."""
@@ -313,10 +288,10 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
             self.declare(name, t, node)
             self.call_kernel(v, callee, results=[name])
             return
-        blocks = self.block_stream_of(v)
+        blocks = transfers.block_stream_of(self, v)
         if blocks is not None:
             self.declare(name, t, node)
-            return self.block_transfer(blocks, v, name, put=False)
+            return transfers.block_transfer(self, blocks, v, name, put=False)
         if isinstance(v, ast.List):  # a list literal: a constant array
             from .meta import const_eval
 
@@ -350,17 +325,6 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
             return self.declare(name, t, node, value)
         self.declare(name, t, node)
         self.emit(Store(name, (), value, loc=self.info.loc(node)))
-
-    def block_stream_of(self, v: ast.AST) -> Optional[BufView]:
-        """The stream of blocks that ``v`` reads (``s.get()``), else None."""
-        if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)
-                and v.func.attr == "get" and not v.args):
-            return None
-        base = self.lower(v.func.value)
-        if isinstance(base, BufView) and base.is_stream and not base.shape \
-                and base.type.dtype.block:
-            return base
-        return None
 
     def init_from_buffer(self, name: str, t: BufferType, init: BufView, node: ast.AST) -> None:
         """``B: T[M, N] = <buffer or array expression>``: B gets a copy (a fresh array
@@ -399,43 +363,11 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
         if isinstance(target, ast.Name):
             return self.assign_name(target, node.value, node)
         if isinstance(target, ast.Subscript):
-            if self.assign_rows(target, node):
+            if transfers.assign_rows(self, target, node):
                 return
             return self.assign_subscript(target, self.lower_rhs(node.value), node)
         raise self.err(AlloSyntaxError, "cannot assign to this target", target,
                        hint="assign to a name, a buffer element A[i, j] or bits x[k]")
-
-    def assign_rows(self, target: ast.Subscript, node: ast.Assign) -> bool:
-        """``A[i, :] = B``: leading indices then only full slices copy a buffer into the
-        part of ``A`` they select. False when ``target`` is not of that form."""
-        from . import arrays
-
-        elts = list(target.slice.elts) if isinstance(target.slice, ast.Tuple) else [target.slice]
-        full = [isinstance(e, ast.Slice) and e.lower is None and e.upper is None
-                and e.step is None for e in elts]
-        k = full.index(True) if True in full else len(elts)
-        if k == len(elts) or not all(full[k:]):
-            return False
-        base = self.lower(target.value)
-        if not isinstance(base, BufView) or base.is_stream:
-            return False
-        self.check_writable(base.name, target)
-        view = base
-        if k:
-            lead = ast.Tuple(elts[:k], ast.Load()) if k > 1 else elts[0]
-            view = self.buffer_subscript(base, ast.copy_location(
-                ast.Subscript(target.value, ast.copy_location(lead, elts[0]), ast.Load()),
-                target))
-        if not isinstance(view, BufView) or len(view.shape) != len(elts) - k:
-            return False
-        rhs = self.lower(node.value)
-        if isinstance(rhs, BufView):
-            arrays.copy_into(self, view, rhs, node.value)
-            return True
-        value = to_expr(self.require_scalar(rhs, node.value))  # A[i, :] = v fills
-        arrays.nest(self, arrays.band_name(self, "fill", None), view.shape, node,
-                    lambda ivs: [arrays.store(self, view, ivs, value, node)])
-        return True
 
     def lower_rhs(self, v: ast.AST) -> Any:
         return self.scalar(v)
