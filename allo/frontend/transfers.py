@@ -1,14 +1,14 @@
-"""Statements that move whole parts of buffers: a block through a stream of blocks
-(``s.put(blk)``, ``blk: T[M, N] = s.get()``) and row assignment ``A[i, :] = B``.
+"""Moving a whole block through a stream of blocks (``Stream[int16[4, 4], 2]``):
+``s.put(blk)`` and ``blk: int16[4, 4] = s.get()``.
 
-Both become loop nests of element moves (``arrays.nest``), so every consumer of the IR
-sees plain code; a block transfer's outer loop carries ``attrs["block_transfer"]`` so the
-HLS backend can move the block as one ``hls::vector``.
+A transfer becomes a loop nest of element puts/gets in row-major order (``arrays.nest``),
+so every consumer of the IR sees plain code; its outer loop carries
+``attrs["block_transfer"]`` so the HLS backend moves the block as one ``hls::vector``.
 
 Example::
 
-    def k(A: int32[3, 4], B: int32[4]):
-        A[1, :] = B            # a copy loop over the 4 columns of row 1
+    def k(A: int16[4, 4], s: Stream[int16[4, 4], 2]):
+        s.put(A)               # 16 element puts; in HLS one write of an hls::vector
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 from ..errors import AlloTypeError
 from ..ir.nodes import Load, Store, StreamGet, StreamPut
-from .typing import convert, to_expr
+from .typing import convert
 from .values import BufView
 
 
@@ -61,37 +61,4 @@ def block_stream_of(lw: Any, v: ast.AST) -> Optional[BufView]:
     return None
 
 
-def assign_rows(lw: Any, target: ast.Subscript, node: ast.Assign) -> bool:
-    """``A[i, :] = B``: leading indices then only full slices copy a buffer into the
-    part of ``A`` they select. False when ``target`` is not of that form."""
-    from . import arrays
-
-    elts = list(target.slice.elts) if isinstance(target.slice, ast.Tuple) else [target.slice]
-    full = [isinstance(e, ast.Slice) and e.lower is None and e.upper is None
-            and e.step is None for e in elts]
-    k = full.index(True) if True in full else len(elts)
-    if k == len(elts) or not all(full[k:]):
-        return False
-    base = lw.lower(target.value)
-    if not isinstance(base, BufView) or base.is_stream:
-        return False
-    lw.check_writable(base.name, target)
-    view = base
-    if k:
-        lead = ast.Tuple(elts[:k], ast.Load()) if k > 1 else elts[0]
-        view = lw.buffer_subscript(base, ast.copy_location(
-            ast.Subscript(target.value, ast.copy_location(lead, elts[0]), ast.Load()),
-            target))
-    if not isinstance(view, BufView) or len(view.shape) != len(elts) - k:
-        return False
-    rhs = lw.lower(node.value)
-    if isinstance(rhs, BufView):
-        arrays.copy_into(lw, view, rhs, node.value)
-        return True
-    value = to_expr(lw.require_scalar(rhs, node.value))  # A[i, :] = v fills
-    arrays.nest(lw, arrays.band_name(lw, "fill", None), view.shape, node,
-                lambda ivs: [arrays.store(lw, view, ivs, value, node)])
-    return True
-
-
-__all__ = ["block_transfer", "block_stream_of", "assign_rows"]
+__all__ = ["block_transfer", "block_stream_of"]
