@@ -38,7 +38,7 @@ from ..ir.aliasing import written_params
 from ..ir.fingerprint import FingerprintError, fingerprint
 from ..ir.state import func_state
 from ..ir.nodes import Alloc, Call, Module, StreamGet, StreamPut, stmt_exprs, walk_expr, walk_stmts
-from ..ir.types import AlloType, BufferType, Qualified, StreamType
+from ..ir.types import AlloType, BufferType, Qualified, StreamType, bool_
 from .dag import INPUT, Dag
 
 #: leaves of summarized calls are named ``UF_MARK + "<application>.<output>"``
@@ -239,6 +239,7 @@ class CallSummaries:
         self.why_executed: Dict[str, str] = {}
         self.output_cells: Dict[Tuple[int, str], List[int]] = {}
         self._memo: Dict[str, Dict[str, Dict]] = {}  # program -> callee -> interpreter memo
+        self._selects: Dict[AlloType, Callable] = {}
 
     def _vector(self, cells: List[int]) -> int:
         key = tuple(cells)
@@ -271,7 +272,14 @@ class CallSummaries:
             view = args[k]
             n = cls.params[k].size
             ex.reserve(n, 200)
-            view.store[view.offset:view.offset + n] = self._outputs(app, str(k), n, view.dtype)
+            cells = self._outputs(app, str(k), n, view.dtype)
+            lo = view.offset
+            if pc is None:
+                view.store[lo:lo + n] = cells
+            else:  # a call under a data-dependent condition: it writes only when pc holds
+                sel = self._select(view.dtype)
+                old = view.store[lo:lo + n]
+                view.store[lo:lo + n] = [sel(pc, c, o) for c, o in zip(cells, old)]
         out: List[Any] = []
         for r, t in enumerate(cls.results):
             if isinstance(t, BufferType):
@@ -281,6 +289,14 @@ class CallSummaries:
             else:
                 out.append(self.dag.input(f"{UF_MARK}{app}.r{r}", -1, t))
         return out
+
+    def _select(self, t: AlloType) -> Callable[[int, int, int], int]:
+        fn = self._selects.get(t)
+        if fn is None:
+            from .builders import make_builder
+
+            fn = self._selects[t] = make_builder(self.dag, "select", t, (bool_, t, t))
+        return fn
 
     def _outputs(self, app: int, which: str, n: int, t: AlloType) -> List[int]:
         """The leaves of one output of an application (interned once, shared by A and B)."""
@@ -292,8 +308,6 @@ class CallSummaries:
 
     @staticmethod
     def _must_execute(cls: CalleeClass, pc: Optional[int], args: List[Any]) -> Optional[str]:
-        if pc is not None:
-            return "called under a data-dependent condition"
         views = []
         for k, (a, t) in enumerate(zip(args, cls.params)):
             if isinstance(t, BufferType):
