@@ -388,7 +388,7 @@ class CallSummaries:
                 if isinstance(t, BufferType):
                     _assign(dag, env, name, np.asarray(val), t.dtype)
                 else:
-                    nid = dag.ids.get((INPUT, dag.tid(t), dag.name_ids.get(name, -1), -1))
+                    nid = dag.find_input(name, -1, t)
                     if nid is not None:
                         env[nid] = _value(val, t)
         return True
@@ -408,12 +408,10 @@ def _value(x: Any, t: AlloType) -> Any:
 
 
 def _assign(dag: Dag, env: Dict[int, Any], name: str, arr: np.ndarray, t: AlloType) -> None:
-    name_id = dag.name_ids.get(name)
-    if name_id is None:
+    if name not in dag.name_ids:
         return
-    tid = dag.tid(t)
     for c, x in enumerate(np.asarray(arr).reshape(-1)):
-        nid = dag.ids.get((INPUT, tid, name_id, c))
+        nid = dag.find_input(name, c, t)
         if nid is not None:
             env[nid] = _value(x, t)
 
