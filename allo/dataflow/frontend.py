@@ -51,6 +51,7 @@ class KernelSpec:
 
     def __init__(self, node: ast.FunctionDef, mapping: List[int], args: Optional[List[str]]):
         self.node, self.mapping, self.args = node, mapping, args
+        self.param_types: Dict[str, Any] = {}
         # names the body mentions, and whether get_pid() appears nested (an error):
         # computed once, not per instance
         self.names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
@@ -246,6 +247,7 @@ class RegionLowerer(FuncLowerer):
                              {"df_kernel": node.name, "df_pid": list(pid)},
                              evaluated_annotations=False)
         lw.stream_params = {n: streams[n] for n in used}
+        lw.param_cache = spec.param_types
         func = lw.run()
         func.body = prune_idle(func.body)
         if all(isinstance(s, Alloc) for s in func.body):
@@ -290,11 +292,14 @@ class InstanceLowerer(FuncLowerer):
     """A kernel instance: the kernel's own parameters, plus the streams it names."""
 
     stream_params: Dict[str, BufferType] = {}
+    param_cache: Dict[str, Any] = {}  # the kernel's parameter types, shared by its PEs
 
     def param_type(self, arg: ast.arg) -> Any:
         if arg.arg in self.stream_params:
             return self.stream_params[arg.arg]
-        return super().param_type(arg)
+        if arg.arg not in self.param_cache:
+            self.param_cache[arg.arg] = super().param_type(arg)
+        return self.param_cache[arg.arg]
 
 
 # ---------------------------------------------------------------- helpers

@@ -265,11 +265,10 @@ class ExprLowerer:
     def buffer_subscript(self, view: BufView, node: ast.Subscript) -> Any:
         elts = self.slice_elts(node)
         shape = view.shape
-        for e in elts:
-            if isinstance(e, ast.Slice):
-                raise self.err(AlloSyntaxError, f"slicing buffer '{view.name}' is not supported",
-                               e, hint="index single elements, or pass A[i] (a leading index) "
-                                       "to a kernel")
+        if any(isinstance(e, ast.Slice) for e in elts):  # a copy of the box (slices.py)
+            from .slices import read_slice
+
+            return read_slice(self, view, node)
         if len(elts) > len(shape):
             raise self.err(AlloTypeError, f"too many indices for '{view.name}': "
                            f"{len(view.prefix) + len(elts)} given, rank is {view.type.rank}",

@@ -348,7 +348,7 @@ def e_loop_var_outside(A: int32[4]):
 
 
 def e_slice_buffer(A: int32[4]):
-    A[0:2] = 1  # BAD
+    A[0:4:2] = 1  # BAD
 
 
 def e_mod_fixed(x: Fixed(8, 4), A: Fixed(8, 4)[4]):
@@ -480,7 +480,7 @@ CASES = [
     (e_import, AlloSyntaxError, "imports"),
     (e_walrus, AlloSyntaxError, ":="),
     (e_loop_var_outside, AlloNameError, "'i' is not defined outside its loop"),
-    (e_slice_buffer, AlloSyntaxError, "slicing buffer"),
+    (e_slice_buffer, AlloSyntaxError, "slices of buffer 'A' take no step"),
     (e_mod_fixed, AlloTypeError, "needs integer or float operands"),
     (e_fstring, AlloSyntaxError, "f-strings"),
     (e_string_value, AlloTypeError, "cannot be used as a value"),
