@@ -46,7 +46,8 @@ UF_MARK = "\u00a7"
 
 # (fingerprint of A's callee, fingerprint of B's callee, fp mode): proved equivalent in
 # this process (by any verdict: a schedule's own verify(), or a callee proof below)
-_PROVED: Set[Tuple[str, str, str]] = set()
+# -> how it was proved ("symbolic execution", "certificates", ...), named in the verdict
+_PROVED: Dict[Tuple[str, str, str], str] = {}
 
 
 def callee_module(module: Module, name: str) -> Module:
@@ -84,21 +85,22 @@ def design_key(module: Module) -> Optional[str]:
 _TOP = "\u00a7top"  # no Allo function can be called this
 
 
-def record_proved(mod_a: Module, mod_b: Module, fp: str) -> None:
-    """Remember that ``mod_a`` and ``mod_b`` were proved equivalent under ``fp``.
+def record_proved(mod_a: Module, mod_b: Module, fp: str, how: str = "symbolic execution") -> None:
+    """Remember that ``mod_a`` and ``mod_b`` were proved equivalent under ``fp`` (``how``:
+    the method, named by modular verdicts that rest on it).
 
     Example: ``record_proved(s.original, s.ir, "exact")`` after an equivalent verdict.
     """
     ka, kb = design_key(mod_a), design_key(mod_b)
     if ka is not None and kb is not None:
-        _PROVED.add((ka, kb, fp))
-        _PROVED.add((kb, ka, fp))
+        _PROVED.setdefault((ka, kb, fp), how)
+        _PROVED.setdefault((kb, ka, fp), how)
 
 
-def was_proved(key_a: str, key_b: str, fp: str) -> bool:
-    """Whether the pair was proved equivalent in this process; an exact proof also holds
-    under ``fp="reassoc"``. Example: ``was_proved(ka, kb, "exact")``."""
-    return (key_a, key_b, "exact") in _PROVED or (key_a, key_b, fp) in _PROVED
+def was_proved(key_a: str, key_b: str, fp: str) -> Optional[str]:
+    """How the pair was proved equivalent in this process, or None; an exact proof also
+    holds under ``fp="reassoc"``. Example: ``was_proved(ka, kb, "exact")``."""
+    return _PROVED.get((key_a, key_b, "exact")) or _PROVED.get((key_a, key_b, fp))
 
 
 def forget_proofs() -> None:
@@ -191,7 +193,8 @@ def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module
         if why is not None:
             plan.skipped[name] = why
             continue
-        how = "identical" if ka == kb else "proved earlier" if was_proved(ka, kb, fp) else None
+        earlier = was_proved(ka, kb, fp) if ka != kb else None
+        how = "identical" if ka == kb else f"proved earlier by {earlier}" if earlier else None
         if how is None:
             verdict = prove(sub_a, sub_b)
             plan.proof_stats[name] = {k: v for k, v in getattr(verdict, "stats", {}).items()
@@ -203,7 +206,8 @@ def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module
                     f"{verdict.reason or verdict.method})"
                 continue
             plan.issues += [f"{i} (in callee '{name}')" for i in verdict.issues]
-            record_proved(sub_a, sub_b, fp)
+            record_proved(sub_a, sub_b, fp, "modular" if "modular" in verdict.method else
+                          "symbolic execution")
             how = "proved"
         names = {p.name: k for k, p in enumerate(fa.params)}
         names_b_ = {p.name: k for k, p in enumerate(fb.params)}

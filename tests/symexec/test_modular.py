@@ -82,7 +82,7 @@ def test_a_proved_pair_is_not_proved_again():
     first = verify_modular(s.original, s.ir)
     second = verify_modular(s.original, s.ir)
     assert first and second
-    assert "proved earlier" in second.method and second.stats["callee_proofs"] == {}
+    assert "proved earlier by symbolic execution" in second.method and second.stats["callee_proofs"] == {}
 
 
 def test_the_tile_schedule_own_proof_is_reused():
