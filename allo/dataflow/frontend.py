@@ -35,11 +35,11 @@ import itertools
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import (Alloc, BufRef, Call, Const, For, Func, If, StreamGet, StreamPut,
-                        map_stmt_exprs,
-                        stmt_exprs, walk_expr, walk_stmts)
+from ..ir.nodes import (Alloc, BufRef, Call, Const, For, Func, If, Param, StreamGet,
+                        StreamPut, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import AlloType, BufferType, StreamType, index
 from ..frontend.context import MISSING, Resolver, SourceInfo
+from ..frontend.exprs import Symbol
 from ..frontend.stmts import FuncLowerer
 from .graph import process_order, shared_fifos
 
@@ -82,6 +82,8 @@ class RegionLowerer(FuncLowerer):
             raise self.err(AlloSyntaxError, f"region '{fd.name}' defines no @df.kernel", fd,
                            hint="define the processes as nested functions decorated with "
                                 "@df.kernel(mapping=[1])")
+        if not params:
+            params = self.implicit_params(kernels)
         consts = {n: s.value for n, s in self.symbols.items() if s.kind == "const"}
         instances = []
         for spec in kernels:
@@ -91,6 +93,27 @@ class RegionLowerer(FuncLowerer):
                 if inst is not None:
                     instances.append(inst)
         return self.build_top(params, streams, instances)
+
+    def implicit_params(self, kernels: List[KernelSpec]) -> List[Any]:
+        """A region without parameters (public Allo's older style) takes the parameters of
+        its kernels without ``args=``, by name, in the order they first appear."""
+        params: List[Any] = []
+        for spec in kernels:
+            if spec.args is not None:
+                continue
+            for arg in spec.node.args.args:
+                if arg.arg in self.symbols:
+                    continue
+                if arg.annotation is None:
+                    raise self.err(AlloTypeError, f"parameter '{arg.arg}' has no type "
+                                   "annotation", arg, hint=f"annotate it, e.g. {arg.arg}: "
+                                                           "int32[M, N]")
+                t = self.annotation_type(arg.annotation, f"parameter '{arg.arg}'")
+                if isinstance(t, BufferType) and not t.shape and not t.is_stream:
+                    t = t.dtype
+                self.symbols[arg.arg] = Symbol("param", t)
+                params.append(Param(arg.arg, t, loc=self.info.loc(arg)))
+        return params
 
     # ------------------------------------------------------------ the region body
     def region_stmt(self, stmt: ast.stmt, streams: Dict[str, BufferType],

@@ -264,3 +264,28 @@ def test_stream_of_blocks_moves_hls_vectors_and_runs_in_csim(tmp_path):
     B = np.zeros_like(A)
     mod(A, B)
     np.testing.assert_array_equal(B, 2 * A)
+
+
+# ---------------------------------------------------------------- the older region style
+@df.region()
+def implicit():
+    pipe: Stream[int32, 2]
+
+    @df.kernel(mapping=[1])
+    def producer(A: int32[8]):
+        for i in range(8):
+            pipe.put(A[i])
+
+    @df.kernel(mapping=[1])
+    def consumer(B: int32[8]):
+        for i in range(8):
+            B[i] = pipe.get() - 1
+
+
+def test_region_without_parameters_takes_its_kernels_parameters():
+    s = df.customize(implicit)
+    assert [p.name for p in s.ir.top_func.params] == ["A", "B"]
+    A = np.arange(8, dtype=np.int32)
+    B = np.zeros(8, np.int32)
+    df.build(implicit, target="simulator")(A, B)
+    np.testing.assert_array_equal(B, A - 1)
