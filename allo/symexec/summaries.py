@@ -47,6 +47,10 @@ UF_MARK = "\u00a7"
 # (fingerprint of A's callee, fingerprint of B's callee, fp mode): proved equivalent in
 # this process (by any verdict: a schedule's own verify(), or a callee proof below)
 _PROVED: Set[Tuple[str, str, str]] = set()
+# tables of proved pairs that outlive this process: objects with ``recall(key_a, key_b,
+# fp) -> bool`` and ``remember(key_a, key_b, fp)``; the proof cache registers itself here
+# when imported (allo.verification.cache), so this module never imports it (no circle)
+PROOF_STORES: List[Any] = []
 
 
 def callee_module(module: Module, name: str) -> Module:
@@ -91,14 +95,24 @@ def record_proved(mod_a: Module, mod_b: Module, fp: str) -> None:
     """
     ka, kb = design_key(mod_a), design_key(mod_b)
     if ka is not None and kb is not None:
+        if (ka, kb, fp) not in _PROVED:
+            for store in PROOF_STORES:  # the on-disk proof cache, when enabled
+                store.remember(ka, kb, fp)
         _PROVED.add((ka, kb, fp))
         _PROVED.add((kb, ka, fp))
 
 
 def was_proved(key_a: str, key_b: str, fp: str) -> bool:
-    """Whether the pair was proved equivalent in this process; an exact proof also holds
-    under ``fp="reassoc"``. Example: ``was_proved(ka, kb, "exact")``."""
-    return (key_a, key_b, "exact") in _PROVED or (key_a, key_b, fp) in _PROVED
+    """Whether the pair was proved equivalent in this process, or in an earlier one
+    (a registered :data:`PROOF_STORES` table: the proof cache, when enabled); an exact proof also
+    holds under ``fp="reassoc"``. Example: ``was_proved(ka, kb, "exact")``."""
+    if (key_a, key_b, "exact") in _PROVED or (key_a, key_b, fp) in _PROVED:
+        return True
+    for store in PROOF_STORES:
+        if store.recall(key_a, key_b, "exact") or store.recall(key_a, key_b, fp):
+            _PROVED.add((key_a, key_b, fp))
+            return True
+    return False
 
 
 def forget_proofs() -> None:

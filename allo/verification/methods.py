@@ -39,7 +39,7 @@ from ..symexec.cost import estimate_ops
 from ..symexec import equiv
 from ..symexec.equiv import check_equivalence, check_options
 from ..symexec.verdict import EQUIVALENT, UNKNOWN, Verdict
-from .cache import cache_enabled, default_cache, proof_key
+from .cache import cache_enabled, cache_scope, default_cache, proof_key
 from .certificates import CertificateChain, check_chain, ir_key
 
 METHODS = ("auto", "full", "modular", "certificates")
@@ -77,7 +77,8 @@ def verify_modules(a: Module, b: Module, *, chain: Optional[CertificateChain] = 
         hit = store.lookup(key)
         if hit is not None and hit.stats.get("verified_by") in _reusable(method, a, b):
             return dataclasses.replace(hit, cache="hit")
-    verdict = _run(a, b, chain, method, options)
+    with cache_scope(use_cache):  # what the provers store (callee pairs) follows cache=
+        verdict = _run(a, b, chain, method, options)
     if store is None:
         verdict.cache = "off"
     elif key is None:
