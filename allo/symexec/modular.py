@@ -63,7 +63,7 @@ def verify_modular(a: Any, b: Any, *, fp: str = "exact", timeout_ms: int = 10_00
     if verdict is None:
         return check_equivalence(mod_a, mod_b, **opts)
     if verdict:
-        record_proved(mod_a, mod_b, fp)
+        record_proved(mod_a, mod_b, fp, "modular")
     return verdict
 
 

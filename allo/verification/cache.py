@@ -183,29 +183,31 @@ def pair_key(key_a: str, key_b: str, fp: str) -> Optional[str]:
         return None
 
 
-def remember_pair(key_a: str, key_b: str, fp: str) -> bool:
-    """Store "``key_a`` and ``key_b`` are proved equivalent under ``fp``" (both orders)
-    in the proof cache, if it is enabled; returns whether it was stored.
+def remember_pair(key_a: str, key_b: str, fp: str, how: str = "symbolic execution") -> bool:
+    """Store "``key_a`` and ``key_b`` are proved equivalent under ``fp``, by ``how``"
+    (both orders) in the proof cache, if it is enabled; returns whether it was stored.
 
-    Example: ``remember_pair(ka, kb, "exact")`` after a callee pair's proof.
+    Example: ``remember_pair(ka, kb, "exact", "certificates")`` after a callee pair's proof.
     """
     if not cache_enabled():
         return False
     from ..symexec.verdict import EQUIVALENT, Verdict
 
     cache = default_cache()
-    verdict = Verdict(EQUIVALENT, "a design pair proved equivalent", stats={"verified_by": "pair"})
+    verdict = Verdict(EQUIVALENT, how.replace(" (proof cache)", ""),
+                      stats={"verified_by": "pair"})
     stored = [cache.store(pair_key(x, y, fp), verdict) for x, y in ((key_a, key_b), (key_b, key_a))]
     return all(stored)
 
 
-def recall_pair(key_a: str, key_b: str, fp: str) -> bool:
-    """Whether the proof cache (if enabled) holds "``key_a`` and ``key_b`` are equivalent
-    under ``fp``". Example: ``recall_pair(ka, kb, "exact")`` in a later run."""
+def recall_pair(key_a: str, key_b: str, fp: str) -> Optional[str]:
+    """How the pair ``key_a``, ``key_b`` was proved equivalent under ``fp``, if the proof
+    cache (when enabled) holds it, else None. Example: ``recall_pair(ka, kb, "exact")``."""
     if not cache_enabled():
-        return False
+        return None
     hit = default_cache().lookup(pair_key(key_a, key_b, fp))
-    return hit is not None and hit.status == "equivalent"
+    return (hit.method or "symbolic execution") if hit is not None and hit.status == "equivalent" \
+        else None
 
 
 class _VerdictUnpickler(pickle.Unpickler):
@@ -365,12 +367,12 @@ class _PairStore:
     the modular prover (:data:`allo.symexec.summaries.PROOF_STORES`)."""
 
     @staticmethod
-    def recall(key_a: str, key_b: str, fp: str) -> bool:
+    def recall(key_a: str, key_b: str, fp: str) -> Optional[str]:
         return recall_pair(key_a, key_b, fp)
 
     @staticmethod
-    def remember(key_a: str, key_b: str, fp: str) -> None:
-        remember_pair(key_a, key_b, fp)
+    def remember(key_a: str, key_b: str, fp: str, how: str) -> None:
+        remember_pair(key_a, key_b, fp, how)
 
 
 def _register_pair_store() -> None:

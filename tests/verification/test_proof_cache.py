@@ -285,6 +285,7 @@ def test_a_callee_pair_proved_in_an_earlier_run_is_not_proved_again(cache_dir):
     s2.split("tiles:ni", 1)  # the top changed; the tile did not
     second = verify_modular(s2.original, s2.ir)
     assert second and "proved earlier" in second.method and second.stats["callee_proofs"] == {}
+    assert "in an earlier run (proof cache)" in second.method
     name = next(n for n in s2.ir.funcs if n != "top")
     assert second.stats["function_runs_A"].get(name, 0) == 0  # the tile is not executed
     forget_proofs()
