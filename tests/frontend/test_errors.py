@@ -210,8 +210,8 @@ def e_call_buffer_for_scalar(A: int32[4]):
     A[0] = scalar_helper(A)  # BAD
 
 
-def e_bitslice_nonconst(A: int32[4], x: int32):
-    A[0] = x[0:A[1]]  # BAD
+def e_bitslice_float(A: int32[4], x: int32):
+    A[0] = x[0:2.5]  # BAD (runtime integer bounds are fine: a dynamic slice)
 
 
 def e_bitslice_range(x: int8, A: int32[4]):
@@ -448,7 +448,7 @@ CASES = [
     (e_call_dtype, AlloTypeError, "expects int32[4], got int8[4]"),
     (e_call_scalar_for_buffer, AlloTypeError, "must be a buffer"),
     (e_call_buffer_for_scalar, AlloTypeError, "not a scalar"),
-    (e_bitslice_nonconst, AlloTypeError, "must be integer constants"),
+    (e_bitslice_float, AlloTypeError, "bounds must be integers"),
     (e_bitslice_range, AlloTypeError, "out of range for int8"),
     (e_bit_on_float, AlloTypeError, "bit access needs an integer"),
     (e_assign_scalar_param, AlloTypeError, "scalar parameter 'x'"),
