@@ -172,6 +172,7 @@ class Dag:
         self.reassociated = False  # did a float reassociation actually fire?
         self.canon_of: Dict[int, int] = {}  # raw node -> canonical node (see canon.py)
         self._blocks: Dict[Tuple, List[int]] = {}  # input_block's fresh blocks
+        self._block_of: Dict[int, Tuple[int, int, int]] = {}  # name id -> (type, first, count)
 
     # ------------------------------------------------------------ basics
     def tid(self, t: AlloType) -> int:
@@ -256,7 +257,25 @@ class Dag:
         if n is None:
             n = self.name_ids[name] = len(self.names)
             self.names.append(name)
-        return self._intern((INPUT, self.tid(t), n, flat))
+        tt = self.tid(t)
+        block = self._block_of.get(n)
+        if block is not None and block[0] == tt and 0 <= flat < block[2]:
+            return block[1] + flat  # a cell of a block interned by input_block
+        return self._intern((INPUT, tt, n, flat))
+
+    def find_input(self, name: str, flat: int, t: AlloType) -> Optional[int]:
+        """The id of input cell ``name[flat]`` if it exists (never creates it).
+
+        Example: ``d.find_input("A", 0, int8) is None`` on an empty DAG.
+        """
+        n = self.name_ids.get(name)
+        if n is None:
+            return None
+        tt = self.tid(t)
+        block = self._block_of.get(n)
+        if block is not None and block[0] == tt and 0 <= flat < block[2]:
+            return block[1] + flat
+        return self.ids.get((INPUT, tt, n, flat))
 
     def input_nodes(self) -> List[int]:
         """The ids of every input leaf, without unpacking op nodes.
@@ -282,10 +301,11 @@ class Dag:
         base = len(self.packed)
         if base + count > MAX_NODES:
             raise too_many_nodes()
-        keys = [(INPUT, tt, n, c) for c in range(count)]
+        # the cells are numbered base .. base + count - 1: looked up by arithmetic
+        # (input(), find_input()), not through the hash-consing dict (millions of keys)
         ids = list(range(base, base + count))
-        self.packed.extend(keys)
-        self.ids.update(zip(keys, ids))
+        self.packed.extend([(INPUT, tt, n, c) for c in range(count)])
+        self._block_of[n] = (tt, base, count)
         self._blocks[(name, t, count)] = ids
         return list(ids)
 

@@ -38,8 +38,9 @@ from ..ir.nodes import Module
 from ..symexec.cost import estimate_ops
 from ..symexec import equiv
 from ..symexec.equiv import check_equivalence, check_options
+from ..symexec.summaries import record_proved
 from ..symexec.verdict import EQUIVALENT, UNKNOWN, Verdict
-from .cache import cache_enabled, default_cache, proof_key
+from .cache import cache_enabled, cache_scope, default_cache, proof_key
 from .certificates import CertificateChain, check_chain, ir_key
 
 METHODS = ("auto", "full", "modular", "certificates")
@@ -76,8 +77,12 @@ def verify_modules(a: Module, b: Module, *, chain: Optional[CertificateChain] = 
     if store is not None and key is not None:
         hit = store.lookup(key)
         if hit is not None and hit.stats.get("verified_by") in _reusable(method, a, b):
+            with cache_scope(use_cache):
+                _remember(a, b, hit, options, " (proof cache)")
             return dataclasses.replace(hit, cache="hit")
-    verdict = _run(a, b, chain, method, options)
+    with cache_scope(use_cache):  # what the provers store (callee pairs) follows cache=
+        verdict = _run(a, b, chain, method, options)
+        _remember(a, b, verdict, options)
     if store is None:
         verdict.cache = "off"
     elif key is None:
@@ -88,6 +93,14 @@ def verify_modules(a: Module, b: Module, *, chain: Optional[CertificateChain] = 
         verdict.cache = ("not stored: an unknown verdict depends on budgets and timeouts"
                          if verdict.status == UNKNOWN else "not stored: cache not writable")
     return verdict
+
+
+def _remember(a: Module, b: Module, verdict: Verdict, options: dict, where: str = "") -> None:
+    """An equivalent pair is remembered for modular proofs of designs that call them
+    (:mod:`allo.symexec.summaries`), with the method it rests on."""
+    if verdict.status == EQUIVALENT:
+        how = str(verdict.stats.get("verified_by", "symbolic execution")) + where
+        record_proved(a, b, options.get("fp", "exact"), how)
 
 
 def _reusable(method: str, a: Module, b: Module) -> tuple:
