@@ -41,7 +41,7 @@ from ..ir.nodes import (Alloc, BufRef, Call, Const, For, Func, If, StreamGet, St
 from ..ir.types import AlloType, BufferType, StreamType, index
 from ..frontend.context import MISSING, Resolver, SourceInfo
 from ..frontend.stmts import FuncLowerer
-from .graph import process_order
+from .graph import process_order, shared_fifos
 
 Channel = Tuple[str, Optional[Tuple[int, ...]]]  # (stream, element) / (stream, None): all
 
@@ -275,8 +275,9 @@ class RegionLowerer(FuncLowerer):
     def build_top(self, params: List[Any], streams: Dict[str, BufferType],
                   instances: List[dict]) -> Func:
         body: List[Any] = [Alloc(n, t) for n, t in streams.items()]
-        order, cycle = process_order([(i["name"], *channels(i["func"], i["args"]))
-                                      for i in instances])
+        procs = [(i["name"], *channels(i["func"], i["args"])) for i in instances]
+        order, cycle = process_order(procs)
+        shared = shared_fifos(procs)
         by_name = {i["name"]: i for i in instances}
         for n in order:
             inst = by_name[n]
@@ -285,6 +286,8 @@ class RegionLowerer(FuncLowerer):
         attrs.update({"dataflow": True, "df_region": True})
         if cycle:
             attrs["df_cycle"] = cycle
+        if shared:
+            attrs["df_shared_fifo"] = shared
         return Func(self.name, params, [], body, attrs, loc=self.info.loc(self.info.func_def))
 
 

@@ -74,6 +74,25 @@ def process_order(procs: Sequence[Tuple[str, Set[Channel], Set[Channel]]]
     return names, find_cycle(succ, names)
 
 
+def shared_fifos(procs: Sequence[Tuple[str, Set[Channel], Set[Channel]]]) -> str:
+    """A description of a FIFO that two processes write or two processes read (then the
+    network is not a Kahn network: its result may depend on the schedule), or "".
+
+    Example: ``shared_fifos([("a", {("s", None)}, set()), ("b", {("s", (0,))}, set())])``
+    names ``s``.
+    """
+    for side, k in (("write", 1), ("read", 2)):
+        seen: Dict[str, List[Tuple[str, Optional[Tuple[int, ...]]]]] = {}
+        for proc in procs:
+            for ch in proc[k]:
+                for other, elem in seen.get(ch[0], ()):
+                    if other != proc[0] and (elem is None or ch[1] is None or elem == ch[1]):
+                        shown = ch[0] if ch[1] is None else f"{ch[0]}{list(ch[1])}"
+                        return f"processes {other} and {proc[0]} both {side} FIFO '{shown}'"
+                seen.setdefault(ch[0], []).append((proc[0], ch[1]))
+    return ""
+
+
 def find_cycle(succ: Dict[str, Set[str]], names: List[str]) -> List[str]:
     """One cycle of the graph (its processes in order), or [] when it is acyclic."""
     color: Dict[str, int] = {}
@@ -101,4 +120,4 @@ def find_cycle(succ: Dict[str, Set[str]], names: List[str]) -> List[str]:
     return []
 
 
-__all__ = ["process_order", "edges", "find_cycle"]
+__all__ = ["process_order", "edges", "find_cycle", "shared_fifos"]

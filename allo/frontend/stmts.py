@@ -35,6 +35,7 @@ from ..ir.types import AlloType, BufferType, StreamType
 from .context import MISSING, Resolver, SourceInfo
 from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj
 from .typing import BOOL, PyVal, convert, literal, numpy_dtype_type, to_expr
+from . import transfers
 from .scopes import unique_local_names
 from .signature import SignatureLowerer
 from .element_stores import ElementStoreLowerer
@@ -243,35 +244,9 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
                            hint="write fifo.put(value)")
         elem = view.type.dtype.dtype
         if view.type.dtype.block:
-            return self.block_transfer(view, node, node.args[0], put=True)
+            return transfers.block_transfer(self, view, node, node.args[0], put=True)
         v = to_expr(self.scalar(node.args[0]))
         self.emit(StreamPut(view.name, view.prefix, convert(v, elem), loc=self.info.loc(node)))
-
-    def block_transfer(self, stream: BufView, node: ast.AST, block: Any, put: bool) -> None:
-        """Move one block through a stream of blocks, element by element in row-major
-        order: ``s.put(blk)`` (``block`` is the value node) or ``blk = s.get()`` (``block``
-        is the name of the declared buffer)."""
-        from . import arrays
-
-        st = stream.type.dtype
-        buf = self.lower(block) if put else BufView(block, (), self.symbols[block].type)
-        if not isinstance(buf, BufView) or buf.is_stream or tuple(buf.shape) != st.block:
-            shown = list(buf.shape) if isinstance(buf, BufView) and buf.shape else "a scalar"
-            raise self.err(AlloTypeError, f"stream '{stream.name}' carries blocks of shape "
-                           f"{list(st.block)}, not {shown}", node,
-                           hint=f"put and get whole {st.dtype!r}{list(st.block)} buffers")
-        loc = self.info.loc(node)
-
-        def body(ivs: list) -> list:
-            idx = tuple(buf.prefix) + tuple(ivs)
-            if put:
-                v = convert(Load(buf.name, idx, buf.type.dtype), st.dtype)
-                return [StreamPut(stream.name, stream.prefix, v, loc=loc)]
-            get = StreamGet(stream.name, stream.prefix, st.dtype)
-            return [Store(buf.name, idx, convert(get, buf.type.dtype), loc=loc)]
-
-        arrays.nest(self, arrays.band_name(self, "block", None), st.block, node, body)
-        self.blocks[-1][-1].attrs["block_transfer"] = True  # HLS: one hls::vector per block
 
     def callee_object(self, call: ast.Call) -> Any:
         """The kernel a call node calls (function or template instance), else None."""
@@ -322,10 +297,10 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
             self.declare(name, t, node)
             self.call_kernel(v, callee, results=[name])
             return
-        blocks = self.block_stream_of(v)
+        blocks = transfers.block_stream_of(self, v)
         if blocks is not None:
             self.declare(name, t, node)
-            return self.block_transfer(blocks, v, name, put=False)
+            return transfers.block_transfer(self, blocks, v, name, put=False)
         if isinstance(v, ast.List):  # a list literal: a constant array
             from .meta import const_eval
 
@@ -359,17 +334,6 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
             return self.declare(name, t, node, value)
         self.declare(name, t, node)
         self.emit(Store(name, (), value, loc=self.info.loc(node)))
-
-    def block_stream_of(self, v: ast.AST) -> Optional[BufView]:
-        """The stream of blocks that ``v`` reads (``s.get()``), else None."""
-        if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)
-                and v.func.attr == "get" and not v.args):
-            return None
-        base = self.lower(v.func.value)
-        if isinstance(base, BufView) and base.is_stream and not base.shape \
-                and base.type.dtype.block:
-            return base
-        return None
 
     def init_from_buffer(self, name: str, t: BufferType, init: BufView, node: ast.AST) -> None:
         """``B: T[M, N] = <buffer or array expression>``: B gets a copy (a fresh array

@@ -124,6 +124,13 @@ class ModuleCompiler:
         self._glob_keys: Dict[Any, str] = {}
         self._funcs: Dict[str, str] = {}
         self.sources: Dict[str, str] = {}
+        # FIFO accesses are emitted inline (see _FunctionCompiler.fifo_get); they need the
+        # runtime's trace and the current process id in a local ``_pt``
+        self.streams = hasattr(runtime, "_trace") and any(
+            isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream)
+            for f in module.funcs.values()
+            for t in [p.type for p in f.params] + [x.type for x in walk_stmts(f.body)
+                                                    if isinstance(x, Alloc)])
         # callee name -> label of its summary class, for a modular proof (else empty)
         self.summary_labels: Dict[str, str] = getattr(runtime, "summary_labels", None) or {}
 
@@ -230,10 +237,11 @@ class _FunctionCompiler:
         self.emit("_pc0 = pc")  # the caller's path condition: call results bind under it
         if dataflow:
             self.emit("_pp0 = X.process")
+        self.track_process()
         self.block(self.func.body, count=True, dataflow_label=self.func.name if dataflow else None,
                    region="_tok")
         if dataflow:
-            self.emit("X.process = _pp0")
+            self.set_process("_pp0")
         self.emit("return []")
         head = f"def {self.pyname}(pc{''.join(', ' + p for p in params)}):"
         return "\n".join([head, *self.lines]) + "\n"
@@ -405,7 +413,7 @@ class _FunctionCompiler:
             info = self.buf(e.stream)
             if not info.stream:
                 raise CompileNotSICF(f"'{e.stream}' is not a stream")
-            return f"X.get({info.store}[{self.address(info, e.indices, 'a stream index')}], pc)"
+            return self.fifo_get(f"{info.store}[{self.address(info, e.indices, 'a stream index')}]")
         if isinstance(e, Op):
             e = narrow_widened(e)
             ats = tuple(a.type for a in e.args)
@@ -439,7 +447,7 @@ class _FunctionCompiler:
             if dataflow_label is not None:
                 # a process is (parent process, region instance, *label): PE (1, 1) != PE
                 # (2, 1), and two runs of one region are two regions (fifo_schedule)
-                self.emit(f"X.process = ({parent}, {region}, {dataflow_label!r}, {label_var}, {k})")
+                self.set_process(f"({parent}, {region}, {dataflow_label!r}, {label_var}, {k})")
             self.stmt(s)
 
     def stmt(self, s: Any) -> None:
@@ -472,7 +480,7 @@ class _FunctionCompiler:
             if not info.stream:
                 raise CompileNotSICF(f"'{s.stream}' is not a stream")
             a = self.address(info, s.indices, "a stream index")
-            self.emit(f"X.put({info.store}[{a}], {self.dyn(s.value)}, pc)")
+            self.fifo_put(f"{info.store}[{a}]", self.dyn(s.value))
         elif isinstance(s, Call):
             self._call(s)
         elif isinstance(s, Return):
@@ -481,7 +489,7 @@ class _FunctionCompiler:
             # select(pc, ...)); one under a condition of this function's own is not SICF
             self.emit("if pc != _pc0: X.not_sicf('return under a data-dependent condition')")
             if self.func.attrs.get("dataflow"):
-                self.emit("X.process = _pp0")
+                self.set_process("_pp0")
             self.emit(f"return [{', '.join(vals)}]")
         elif isinstance(s, While):
             self._while(s)
@@ -502,9 +510,42 @@ class _FunctionCompiler:
         self.depth, self.blocks = self.depth + 1, 0
         if self.stores:
             self.emit("nonlocal " + ", ".join(self.stores))
+        self.track_process()  # ``_pt`` is local to the def where it is assigned
         self.stmt(s)
         self.depth, self.blocks = saved_depth, saved_blocks
         self.emit(f"{name}(pc)")
+
+    # ------------------------------------------------------------ FIFOs, inline
+    def track_process(self) -> None:
+        """``_pt = `` the current process's trace id (shifted), if the module has streams."""
+        if self.unit.streams:
+            self.emit("_pt = X.process_id()")
+
+    def set_process(self, code: str) -> None:
+        self.emit(f"X.process = {code}")
+        self.track_process()
+
+    def fifo_get(self, fifo: str) -> str:
+        """A FIFO read as an expression: the common case (unconditional, non-empty) logs the
+        event and pops inline; anything else goes through ``X.get`` (errors, deadlock)."""
+        if not self.unit.streams:
+            return f"X.get({fifo}, pc)"
+        f, q = self.fresh("_f"), self.fresh("_q")
+        tr = self.unit.glob(("trace",), lambda: self.unit.g["X"]._trace, "_tr")
+        return (f"({q}.popleft() if ({q} := ({f} := {fifo}).items) and pc is None and "
+                f"not {tr}(_pt | {f}.get_code) else X.get({f}, pc))")
+
+    def fifo_put(self, fifo: str, value: str) -> None:
+        """A FIFO write: append and log inline; ``X.put_checked`` refuses a write under a
+        data-dependent condition and records a new fill level (overflow)."""
+        if not self.unit.streams:
+            self.emit(f"X.put({fifo}, {value}, pc)")
+            return
+        f = self.fresh("_f")
+        tr = self.unit.glob(("trace",), lambda: self.unit.g["X"]._trace, "_tr")
+        self.emit(f"{f} = {fifo}")
+        self.emit(f"if pc is None: {f}.items.append({value}); {tr}(_pt | {f}.put_code)")
+        self.emit(f"if pc is not None or len({f}.items) > {f}.max_fill: X.put_checked({f}, pc)")
 
     def _bound(self, e: Expr, what: str) -> str:
         return self.static_value(e) if self.is_static(e) else f"X.concrete({self.dyn(e)}, {what!r})"
@@ -532,7 +573,7 @@ class _FunctionCompiler:
         if unfolded:
             # each unfolded PE is a process of its own: hardware runs PEs concurrently,
             # so a FIFO between two PEs only deadlocks if one PE both fills and drains it
-            self.emit(f"X.process = ({saved}, {region}, {(s.name or s.var)!r}, {py})")
+            self.set_process(f"({saved}, {region}, {(s.name or s.var)!r}, {py})")
         self.loops.append((s.var, py, rng))
         self.block(s.body, count=False, dataflow_label=(s.name or s.var) if dataflow else None,
                    label_var=py, parent=saved if dataflow else "_pp0",
@@ -544,7 +585,7 @@ class _FunctionCompiler:
         self.depth -= 1
         self.blocks -= 1
         if dataflow or unfolded:
-            self.emit(f"X.process = {saved}")
+            self.set_process(saved)
         if cost:
             self.emit(f"X.ops += {cost} * len({r})")
         self.emit("if X.ops > X.limit: X.check()")

@@ -131,9 +131,8 @@ def make_state(module: Module, dag: Dag, values: Dict[int, Any]) -> Dict[str, np
     for v in state_vars(module):
         arr = initial_state(v.alloc, v.type)
         flat = arr.reshape(-1)
-        name_id = dag.name_ids.get(STATE_PREFIX + v.key, -1)
         for c in range(v.type.size):
-            nid = dag.ids.get((1, dag.tid(v.type.dtype), name_id, c))
+            nid = dag.find_input(STATE_PREFIX + v.key, c, v.type.dtype)
             if nid is not None and nid in values:
                 flat[c] = values[nid]  # the container holds raw values, as the DAG does
         out[v.key] = arr
