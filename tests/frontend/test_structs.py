@@ -86,3 +86,15 @@ def test_assigning_a_number_to_a_struct():
         return p["x"]
 
     assert "cannot be assigned this value" in _error(k)
+
+
+def test_struct_parameter_and_result_are_refused():
+    def param(p: POINT) -> int32:
+        return 1
+
+    def result(a: int32) -> POINT:
+        p: POINT = {"x": a, "y": 1.0}
+        return p
+
+    assert "is a struct" in _error(param)
+    assert "cannot return a struct" in _error(result)
