@@ -278,7 +278,8 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
         if isinstance(t, Struct):
             from .structs import declare_struct
 
-            return declare_struct(self, node, t)
+            self.symbols[node.target.id] = Symbol("struct", t, declare_struct(self, node, t))
+            return
         if isinstance(t, (AlloType, StreamType)):
             t = BufferType(t, ())
         if name in self.symbols:

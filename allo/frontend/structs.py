@@ -37,10 +37,9 @@ class StructValue:
     fields: Dict[str, str]
 
 
-def declare_struct(lw: Any, node: ast.AnnAssign, t: Struct) -> None:
-    """Lower ``name: S = value`` (``value``: a dict literal, another ``S`` value, or none)."""
-    from .exprs import Symbol
-
+def declare_struct(lw: Any, node: ast.AnnAssign, t: Struct) -> StructValue:
+    """Lower ``name: S = value`` (``value``: a dict literal, another ``S`` value, or none);
+    the caller binds ``name`` to the returned value."""
     name = node.target.id
     if name in lw.symbols:
         lw.declare(name, BufferType(next(iter(t.fields.values())), ()), node.target)  # raises
@@ -50,9 +49,9 @@ def declare_struct(lw: Any, node: ast.AnnAssign, t: Struct) -> None:
         lw.declare(local, BufferType(ft, ()), node)
         fields[f] = local
     value = StructValue(name, t, fields)
-    lw.symbols[name] = Symbol("struct", t, value)
     if node.value is not None:
         assign_struct(lw, value, node.value, node)
+    return value
 
 
 def _fresh(lw: Any, base: str) -> str:
