@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var
+from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var, walk_expr
 from ..ir.types import (AlloType, BufferType, Fixed, Float, Int, StreamType, UFixed, UInt,
                         float32, index, int32)
 from .. import builtins as ab
@@ -497,6 +497,12 @@ class ExprLowerer:
         if isinstance(c, PyVal):  # decided at compile time (e.g. on a template parameter)
             return self.scalar(node.body if c.value else node.orelse)
         a, b = self.scalar(node.body), self.scalar(node.orelse)
+        for side, v in ((node.body, a), (node.orelse, b)):
+            if isinstance(v, Expr) and any(isinstance(x, StreamGet) for x in walk_expr(v)):
+                # a select evaluates both sides: the FIFO would be popped either way
+                raise self.err(AlloSyntaxError, "a stream '.get()' inside 'a if c else b' "
+                               "would be read whichever way the condition goes", side,
+                               hint="read it in an if statement: if c: x = s.get() else: ...")
         a, b, t = unify(a, b, None)
         return Op("select", (c, a, b), t)
 

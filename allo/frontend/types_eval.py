@@ -96,7 +96,8 @@ class TypeEvaluator:
             raise self.err(AlloTypeError, f"{what} is a scalar; Memory(...) binds an array or "
                            "a stream to a memory resource", node,
                            hint="annotate an array, e.g. A: int32[32] @ Memory(resource=\"URAM\")")
-        problem = q.qualifier.check_target(base.is_stream)
+        depth = base.dtype.depth if base.is_stream else None
+        problem = q.qualifier.check_target(base.is_stream, depth)
         if problem is not None:
             raise self.err(AlloTypeError, f"{what}: {problem[0]}", node, hint=problem[1])
         return base.with_memory(q.qualifier)
