@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import AlloError
 from ..ir.verifier import verify_ir
-from .equiv import check_equivalence, check_options, modular_check, structural_key
+from .equiv import check_equivalence, check_options, has_streams, modular_check, structural_key
 from .summaries import forget_proofs, record_proved
 from .verdict import EQUIVALENT, UNKNOWN, Verdict
 
@@ -46,7 +46,7 @@ def verify_modular(a: Any, b: Any, *, fp: str = "exact", timeout_ms: int = 10_00
             verify_ir(mod)
         except AlloError as e:
             return Verdict(UNKNOWN, "IR verification", f"program {label} is ill-formed IR: {e}")
-    if structural_key(mod_a) == structural_key(mod_b):
+    if structural_key(mod_a) == structural_key(mod_b) and not has_streams(mod_a):
         return Verdict(EQUIVALENT, "identical programs")
     opts = dict(fp=fp, timeout_ms=timeout_ms, seed=seed, random_trials=random_trials,
                 max_ops=max_ops, progress=progress, max_memory=max_memory)
