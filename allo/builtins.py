@@ -259,6 +259,12 @@ def concat(A: Any, B: Any, axis: int = 0, name: Optional[str] = None) -> Any:
     return np.concatenate((A, B), axis=axis)
 
 
+def tril(A: Any, name: Optional[str] = None) -> Any:
+    """The lower triangle of a 2-D array (elements above the diagonal are zero), like
+    ``numpy.tril``. Example: ``L = allo.tril(A)``."""
+    return np.tril(A)
+
+
 def view(A: Any, shape: Tuple[int, ...]) -> Any:
     """The elements of ``A`` in row-major order with a new ``shape``."""
     return np.reshape(A, shape)

@@ -14,6 +14,8 @@ names start with ``design_``**, each returning a :class:`allo.schedule.Schedule`
 * ``allo build FILE::NAME --target vhls|vitis_hls [--mode csim] [--project DIR]
   [--no-verify]``: prints the C++ (vhls) or writes the project.
 * ``allo proofs [RULE]`` checks the rewrite-rule theorems (``python -m proofs``).
+* ``allo cache clear [--all]`` empties the proof cache (``--all``: every Allo cache, C
+  simulations too); ``allo cache info`` shows where it is and how many verdicts it holds.
 
 Example::
 
@@ -106,6 +108,25 @@ def cmd_proofs(args: argparse.Namespace) -> int:
     return subprocess.call(cmd)
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from .verification.cache import allo_cache_dir, cache_enabled, default_cache
+
+    proofs = default_cache()
+    if args.action == "info":
+        state = "on" if cache_enabled() else "off (ALLO_PROOF_CACHE)"
+        print(f"proof cache: {proofs.directory} ({proofs.entries()} verdicts, {state})")
+        return EXIT_OK
+    removed = proofs.clear()
+    print(f"removed {removed} cached verdict(s) from {proofs.directory}")
+    if args.all:
+        import shutil
+
+        root = allo_cache_dir()
+        shutil.rmtree(root, ignore_errors=True)
+        print(f"removed every Allo cache under {root}")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="allo", description="Allo: verify, build and prove designs.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -127,6 +148,11 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("proofs", help="check the rewrite-rule theorems (python -m proofs)")
     r.add_argument("rule", nargs="?", default=None)
     r.set_defaults(run=cmd_proofs)
+    c = sub.add_parser("cache", help="the on-disk proof cache: clear it or show where it is")
+    c.add_argument("action", choices=["clear", "info"])
+    c.add_argument("--all", action="store_true",
+                   help="with clear: remove every Allo cache (C simulations too)")
+    c.set_defaults(run=cmd_cache)
     _register_qor(sub)
     return p
 

@@ -26,6 +26,7 @@ from .ir.nodes import Module
 from .primitives.base import (PRIMITIVES, BufferHandle, Certificate, LoopHandle,
                               apply_primitive, loop_sites)
 from .typesys.layouts import changed_layouts, reconcile_layouts
+from .verification.certificates import CertificateChain
 
 
 class UnknownBufferError(ScheduleError, AttributeError):
@@ -116,6 +117,7 @@ class Schedule:
         self.history: List[Certificate] = []
         self.verify_each = verify_each
         self._steps: List[Step] = []  # what compose() and replay() apply again
+        self._chain = CertificateChain.start(self._original)  # for verify(method="certificates")
         self._fixed_layouts: set = set()  # (func, buffer) layouts the user set directly
 
     # ------------------------------------------------------------ views
@@ -208,11 +210,12 @@ class Schedule:
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """All or nothing: an error inside leaves the schedule as it was."""
-        saved = (self._ir, list(self.history), list(self._steps), set(self._fixed_layouts))
+        saved = (self._ir, list(self.history), list(self._steps), set(self._fixed_layouts),
+                 self._chain)
         try:
             yield
         except BaseException:
-            self._ir, self.history, self._steps, self._fixed_layouts = saved
+            self._ir, self.history, self._steps, self._fixed_layouts, self._chain = saved
             raise
 
     def _apply(self, primitive: str, arguments: Dict[str, Any], options: Dict[str, Any],
@@ -227,13 +230,15 @@ class Schedule:
             if not replayed:  # the user's own layouts are fixed; replayed ones are needs
                 fixed = fixed | set(changed_layouts(self._ir, module))
             module = reconcile_layouts(module, fixed)
+        chain = self._chain.extended(cert, options, self._ir, module)
         if self.verify_each:
-            verdict = _verify_modules(self._original, module)
+            verdict = _verify_modules(self._original, module, chain=chain)
             if not verdict:
                 raise ScheduleError(f"after {primitive} the design is not proved equivalent:\n{verdict}",
                                     where=primitive,
                                     hint="undo the last primitive, or inspect the verdict's "
                                          "counterexample")
+        self._chain = chain
         self._ir = module
         self._fixed_layouts = fixed
         self.history.append(cert)
@@ -301,7 +306,23 @@ class Schedule:
         return self.apply("reshape", target=target, shape=shape, **kw)
 
     def to(self, target: Any, dst: Any, axis: Any = None, depth: int = -1, **kw: Any) -> Any:
-        """Turn ``target`` into a FIFO stream to ``dst``."""
+        """Turn ``target`` into a FIFO stream to ``dst``. With a PE array (``s.unfold``)
+        and ``axis=``, public Allo's spelling of a relay: the PE-local buffer flows
+        between neighbouring PEs along ``axis`` (``s.relay`` with the other axis).
+
+        Example: ``s.to(s.B, "j2")``; ``s.to(buf_A, pe, axis=1, depth=5)``."""
+        from .primitives.dataflow_common import PEArray
+
+        if axis is not None and isinstance(dst, PEArray):
+            spatial = [k for k, name in enumerate(dst.spatial) if name is not None]
+            if len(spatial) != 2 or axis not in spatial:
+                raise ScheduleError(f"to(axis={axis!r}) on a PE array of spatial positions "
+                                    f"{spatial}: the flow axis must be one of two spatial positions",
+                                    where="to", hint="use s.relay(buffer, pe, axis=...) "
+                                    "(axis: the position the buffer depends on)")
+            other = spatial[0] if axis == spatial[1] else spatial[1]
+            return self.apply("relay", buffer=target, pe=dst, axis=other,
+                              depth=2 if depth == -1 else depth, **kw)
         return self.apply("to", target=target, dst=dst, axis=axis, depth=depth, **kw)
 
     def pingpong(self, target: Any, **kw: Any) -> Any:
@@ -337,7 +358,9 @@ class Schedule:
             for sub in subs:
                 for step in replay_plan(self._ir, sub.ir, sub.steps, id, instantiate):
                     self._apply(step.primitive, dict(step.arguments), dict(step.options), replayed=True)
-            self._ir = reconcile_layouts(self._ir, self._fixed_layouts)
+            reconciled = reconcile_layouts(self._ir, self._fixed_layouts)
+            self._chain = self._chain.with_layouts_reconciled(self._ir, reconciled)
+            self._ir = reconciled
 
     # ------------------------------------------------------------ dataflow
     def dataflow_graph(self, depths: bool = True) -> Any:
@@ -379,13 +402,22 @@ class Schedule:
         return estimate(self._ir, clock_mhz=clock_mhz, part=part)
 
     # ------------------------------------------------------------ verification and build
-    def verify(self, other: Any = None, **options: Any):
+    def verify(self, other: Any = None, *, method: str = "auto", cache: Optional[bool] = None,
+               **options: Any):
         """Prove the current program equivalent to the original (or to ``other``).
 
-        Returns a verdict that is truthy only when equivalence is proved.
+        Returns a verdict that is truthy only when equivalence is proved. ``method`` is
+        ``"auto"`` (chosen by estimated cost; the verdict says which and why), ``"full"``
+        (symbolic execution), ``"modular"`` or ``"certificates"`` (the chain of rule
+        theorems of the applied primitives, O(primitives)); ``cache=False`` bypasses the
+        proof cache (:mod:`allo.verification`).
+
+        Example: ``print(s.verify(method="certificates").rests_on)``.
         """
+        chain = self._chain if other is None else None
         target = self._original if other is None else _as_module(other)
-        return _verify_modules(target, self._ir, **options)
+        return _verify_modules(target, self._ir, chain=chain, method=method, cache=cache,
+                               **options)
 
     def build(self, target: Optional[str] = None, mode: Optional[str] = None,
               project: Optional[str] = None, **options: Any) -> Any:
@@ -438,9 +470,9 @@ def _as_module(x: Any) -> Module:
 
 
 def _verify_modules(a: Module, b: Module, **options: Any):
-    from .symexec import verify as symexec_verify
+    from .verification.methods import verify_modules
 
-    return symexec_verify(a, b, **options)
+    return verify_modules(a, b, **options)
 
 
 def _library_default(sub: Any, instantiate: Optional[list]) -> Any:

@@ -17,3 +17,8 @@ settings.register_profile(
     "dev", deadline=None, suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+# The on-disk proof cache (allo.verification.cache) is off for the test suite: a test
+# must exercise the verifier, never read a verdict an earlier run left in ~/.cache, and
+# never write there. Tests of the cache turn it on with a temporary ALLO_CACHE_DIR.
+os.environ["ALLO_PROOF_CACHE"] = "0"

@@ -74,6 +74,33 @@ def process_order(procs: Sequence[Tuple[str, Set[Channel], Set[Channel]]]
     return names, find_cycle(succ, names)
 
 
+def shared_fifos(procs: Sequence[Tuple[str, Set[Channel], Set[Channel]]]) -> str:
+    """A description of a FIFO that two processes write or two processes read (then the
+    network is not a Kahn network: its result may depend on the schedule), or "".
+
+    Example: ``shared_fifos([("a", {("s", None)}, set()), ("b", {("s", (0,))}, set())])``
+    names ``s``.
+    """
+    for side, k in (("write", 1), ("read", 2)):
+        exact: Dict[Channel, str] = {}              # channel -> its first process
+        whole: Dict[str, str] = {}                  # stream -> a process using any element
+        parts: Dict[str, str] = {}                  # stream -> a process using one element
+        for proc in procs:
+            name = proc[0]
+            for ch in sorted(proc[k], key=repr):
+                others = [exact.get(ch), whole.get(ch[0])]
+                if ch[1] is None:
+                    others.append(parts.get(ch[0]))
+                other = next((o for o in others if o is not None and o != name), None)
+                if other is not None:
+                    shown = ch[0] if ch[1] is None else f"{ch[0]}{list(ch[1])}"
+                    return f"processes {other} and {name} both {side} FIFO '{shown}'"
+            for ch in proc[k]:
+                exact.setdefault(ch, name)
+                (whole if ch[1] is None else parts).setdefault(ch[0], name)
+    return ""
+
+
 def find_cycle(succ: Dict[str, Set[str]], names: List[str]) -> List[str]:
     """One cycle of the graph (its processes in order), or [] when it is acyclic."""
     color: Dict[str, int] = {}
@@ -101,4 +128,4 @@ def find_cycle(succ: Dict[str, Set[str]], names: List[str]) -> List[str]:
     return []
 
 
-__all__ = ["process_order", "edges", "find_cycle"]
+__all__ = ["process_order", "edges", "find_cycle", "shared_fifos"]

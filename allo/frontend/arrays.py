@@ -10,7 +10,7 @@ loop nest; ``docs/semantics.md`` writes each one down. Since nothing new reaches
 verification, the primitives and every backend handle them unchanged.
 
 Element types: both operands of the same type give that type; mixed types give their
-common type (:func:`allo.ir.types.common_type`); an array with a Python number keeps the
+common type (:func:`allo.ir.widths.common_type`); an array with a Python number keeps the
 array's type (a float number with an integer array gives ``float32``); ``/`` of integer
 arrays gives ``float32`` (like the scalar rule). ``matmul`` accumulates in the result type.
 
@@ -30,10 +30,11 @@ import numpy as np
 
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Alloc, Const, Expr, For, Load, Op, Stmt, Store, Var, child_bodies
-from ..ir.types import AlloType, BufferType, Float, common_type, float32, index, int32
+from ..ir.types import AlloType, BufferType, Float, float32, index, int32
+from ..ir.widths import common_type
 from .. import builtins as ab
 from ..ir.nodes import rename_buffers_in_stmt
-from .typing import PyVal, convert, literal, to_expr
+from .typing import BOOL, PyVal, convert, literal, to_expr
 from .values import PYOPS, BufView, fmt_type
 
 
@@ -231,6 +232,24 @@ def copy(lw: Any, v: Any, node: ast.AST, name: Optional[str] = None) -> BufView:
     return out
 
 
+def tril(lw: Any, v: Any, node: ast.AST, name: Optional[str] = None) -> BufView:
+    """``out[i, j] = v[i, j] if j <= i else 0`` for a 2-D array (``numpy.tril``)."""
+    if not is_array(v) or len(v.shape) != 2:
+        got = list(v.shape) if isinstance(v, BufView) else "a scalar"
+        raise lw.err(AlloTypeError, f"tril needs a 2-D array, got {got}", node,
+                     hint="pass a matrix A[M, N]")
+    dtype = v.type.dtype
+    out = temp(lw, "tril", dtype, v.shape, node)
+
+    def body(ivs: List[Expr]) -> List[Stmt]:
+        below = Op("le", (ivs[1], ivs[0]), BOOL)
+        return [store(lw, out, ivs, Op("select", (below, element(v, ivs), literal(0, dtype)), dtype),
+                      node)]
+
+    nest(lw, band_name(lw, "tril", name), v.shape, node, body)
+    return out
+
+
 def concat(lw: Any, a: Any, b: Any, axis: int, node: ast.AST,
            name: Optional[str] = None) -> BufView:
     if not (is_array(a) and is_array(b)) or len(a.shape) != len(b.shape):
@@ -303,7 +322,7 @@ ARRAY_FUNCS = {
     id(ab.matmul): "matmul", id(ab.bmm): "bmm", id(ab.add): "add", id(ab.sub): "sub",
     id(ab.mul): "mul", id(ab.div): "div", id(ab.copy): "copy", id(ab.transpose): "transpose",
     id(ab.concat): "concat", id(ab.view): "view", id(ab.reshape): "view",
-    id(ab.ones): "ones", id(ab.zeros): "zeros",
+    id(ab.ones): "ones", id(ab.zeros): "zeros", id(ab.tril): "tril",
 }
 
 
@@ -316,7 +335,7 @@ def call(lw: Any, obj: Any, node: ast.Call) -> Any:
     allowed = {"matmul": {"name"}, "bmm": {"name"}, "add": {"name"}, "sub": {"name"},
                "mul": {"name"}, "div": {"name"}, "copy": {"name"}, "transpose": {"name", "axes"},
                "concat": {"name", "axis"}, "view": {"shape"}, "ones": {"dtype", "shape"},
-               "zeros": {"dtype", "shape"}}[op]
+               "zeros": {"dtype", "shape"}, "tril": {"name"}}[op]
     for k, v in kw.items():
         if k not in allowed:
             raise lw.err(AlloSyntaxError, f"unknown keyword '{k}' for allo.{op}", v,
@@ -348,6 +367,9 @@ def call(lw: Any, obj: Any, node: ast.Call) -> Any:
         elif len(args) != 1:
             _arity(lw, op, args, 1, node)
         return transpose(lw, args[0], axes, node, name)
+    if op == "tril":
+        _arity(lw, op, args, 1, node)
+        return tril(lw, args[0], node, name)
     if op == "concat":
         axis = lw.const(kw["axis"], "axis") if "axis" in kw else 0
         if len(args) == 3:

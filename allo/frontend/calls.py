@@ -151,6 +151,12 @@ def lower_arg(fl: Any, node: ast.AST, param: Any, callee: str) -> Any:
             raise fl.err(AlloTypeError, f"argument '{param.name}' of '{callee}' must be a "
                          f"buffer of type {fmt_type(pt)}, got a scalar", node,
                          hint="pass a buffer, or A[i] for a sub-view")
+        if v.name in getattr(fl, "slice_temps", {}):
+            raise fl.err(AlloTypeError, f"argument '{param.name}' of '{callee}' is a slice of "
+                         f"'{fl.slice_temps[v.name]}'; a slice is a copy, so the kernel would "
+                         "not see or change the buffer itself", node,
+                         hint="pass a sub-view A[i] (leading indices), or copy the slice into "
+                              "a named buffer first (S = A[0:2]) if a copy is what you want")
         vt = v.view_type()
         if not same_type(vt, pt):
             raise fl.err(AlloTypeError, f"argument '{param.name}' of '{callee}' expects "

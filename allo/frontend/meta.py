@@ -40,8 +40,12 @@ def const_eval(lw: Any, node: ast.AST, what: str) -> Any:
     """Evaluate expression ``node`` in Python at compile time (names resolve like the
     kernel's, compile-time constants included); raise a located AlloError otherwise."""
     namespace = {}
-    for n in ast.walk(node):
-        if not isinstance(n, ast.Name) or n.id in namespace:
+    names = getattr(node, "_allo_names", None)
+    if names is None:  # cached on the node: a df kernel's conditions run once per PE
+        names = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+        node._allo_names = names
+    for n in names:
+        if n.id in namespace:
             continue
         sym = lw.symbols.get(n.id)
         if sym is not None:
@@ -57,9 +61,12 @@ def const_eval(lw: Any, node: ast.AST, what: str) -> Any:
             raise lw.err(AlloNameError, f"name '{n.id}' is not defined", n,
                          hint="define it as a global or a closure variable before customize()")
         namespace[n.id] = obj
-    expr = ast.fix_missing_locations(ast.Expression(body=node))
+    code = getattr(node, "_allo_code", None)
+    if code is None or code.co_filename != lw.info.file:
+        code = compile(ast.fix_missing_locations(ast.Expression(body=node)), lw.info.file, "eval")
+        node._allo_code = code
     try:
-        return eval(compile(expr, lw.info.file, "eval"), {"__builtins__": builtins}, namespace)
+        return eval(code, {"__builtins__": builtins}, namespace)
     except Exception as e:  # the user's own Python code failed at compile time
         raise lw.err(AlloTypeError, f"cannot evaluate {what} at compile time "
                      f"({type(e).__name__}: {e})", node,

@@ -28,15 +28,18 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import (Alloc, Const, Func, If, Load, Op, StreamGet, StreamPut, Store, Var,
+from ..ir.nodes import (Alloc, Const, Func, If, Load, StreamGet, StreamPut, Store,
                         While)
-from ..ir.types import ConstExprType, Qualified
-from ..ir.types import AlloType, BufferType, Int, StreamType, UInt, index
+from ..ir.types import ConstExprType, Qualified, Struct
+from ..ir.types import AlloType, BufferType, StreamType
 from .context import MISSING, Resolver, SourceInfo
 from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj
-from .typing import BOOL, PyVal, cast, convert, literal, numpy_dtype_type, to_expr
+from .typing import BOOL, PyVal, convert, literal, numpy_dtype_type, to_expr
+from . import transfers
 from .scopes import unique_local_names
 from .signature import SignatureLowerer
+from .element_stores import ElementStoreLowerer
+from .slices import has_slice, store_slice
 from .types_eval import TypeEvaluator
 
 UNSUPPORTED_STMT = {
@@ -60,7 +63,7 @@ UNSUPPORTED_STMT = {
 }
 
 
-class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
+class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvaluator):
     """Lower one Python function to a Func. ``mb`` is the module builder (for callees)."""
 
     def __init__(self, mb: Any, fn: Any, info: SourceInfo, resolver: Resolver, name: str,
@@ -117,7 +120,7 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
         finally:
             out = self.blocks.pop()
         for name in set(self.symbols) - before:
-            if self.symbols[name].kind == "local":
+            if self.symbols[name].kind in ("local", "struct"):
                 self.out_of_scope[name] = self.symbols.pop(name)
             elif self.symbols[name].kind == "const":
                 self.symbols.pop(name)
@@ -241,34 +244,9 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
                            hint="write fifo.put(value)")
         elem = view.type.dtype.dtype
         if view.type.dtype.block:
-            return self.block_transfer(view, node, node.args[0], put=True)
+            return transfers.block_transfer(self, view, node, node.args[0], put=True)
         v = to_expr(self.scalar(node.args[0]))
         self.emit(StreamPut(view.name, view.prefix, convert(v, elem), loc=self.info.loc(node)))
-
-    def block_transfer(self, stream: BufView, node: ast.AST, block: Any, put: bool) -> None:
-        """Move one block through a stream of blocks, element by element in row-major
-        order: ``s.put(blk)`` (``block`` is the value node) or ``blk = s.get()`` (``block``
-        is the name of the declared buffer)."""
-        from . import arrays
-
-        st = stream.type.dtype
-        buf = self.lower(block) if put else BufView(block, (), self.symbols[block].type)
-        if not isinstance(buf, BufView) or buf.is_stream or tuple(buf.shape) != st.block:
-            shown = list(buf.shape) if isinstance(buf, BufView) and buf.shape else "a scalar"
-            raise self.err(AlloTypeError, f"stream '{stream.name}' carries blocks of shape "
-                           f"{list(st.block)}, not {shown}", node,
-                           hint=f"put and get whole {st.dtype!r}{list(st.block)} buffers")
-        loc = self.info.loc(node)
-
-        def body(ivs: list) -> list:
-            idx = tuple(buf.prefix) + tuple(ivs)
-            if put:
-                v = convert(Load(buf.name, idx, buf.type.dtype), st.dtype)
-                return [StreamPut(stream.name, stream.prefix, v, loc=loc)]
-            get = StreamGet(stream.name, stream.prefix, st.dtype)
-            return [Store(buf.name, idx, convert(get, buf.type.dtype), loc=loc)]
-
-        arrays.nest(self, arrays.band_name(self, "block", None), st.block, node, body)
 
     def callee_object(self, call: ast.Call) -> Any:
         """The kernel a call node calls (function or template instance), else None."""
@@ -297,9 +275,21 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
             from .stateful import declare_qualified
 
             return declare_qualified(self, node, t)
+        if isinstance(t, Struct):
+            from .structs import declare_struct
+
+            self.symbols[node.target.id] = Symbol("struct", t, declare_struct(self, node, t))
+            return
         if isinstance(t, (AlloType, StreamType)):
             t = BufferType(t, ())
         if name in self.symbols:
+            sym = self.symbols[name]
+            if sym.kind == "local" and sym.type == t and not t.shape and not t.is_stream \
+                    and node.value is not None:
+                # Python has one variable per name in a function: declaring a scalar again
+                # with its own type (in an inner block) assigns it
+                return self._stmt_Assign(ast.copy_location(ast.Assign([node.target],
+                                                                      node.value), node))
             self.declare(name, t, node.target)  # raises the redeclaration error
         v = node.value
         if v is None:
@@ -312,10 +302,10 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
             self.declare(name, t, node)
             self.call_kernel(v, callee, results=[name])
             return
-        blocks = self.block_stream_of(v)
+        blocks = transfers.block_stream_of(self, v)
         if blocks is not None:
             self.declare(name, t, node)
-            return self.block_transfer(blocks, v, name, put=False)
+            return transfers.block_transfer(self, blocks, v, name, put=False)
         if isinstance(v, ast.List):  # a list literal: a constant array
             from .meta import const_eval
 
@@ -349,17 +339,6 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
             return self.declare(name, t, node, value)
         self.declare(name, t, node)
         self.emit(Store(name, (), value, loc=self.info.loc(node)))
-
-    def block_stream_of(self, v: ast.AST) -> Optional[BufView]:
-        """The stream of blocks that ``v`` reads (``s.get()``), else None."""
-        if not (isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute)
-                and v.func.attr == "get" and not v.args):
-            return None
-        base = self.lower(v.func.value)
-        if isinstance(base, BufView) and base.is_stream and not base.shape \
-                and base.type.dtype.block:
-            return base
-        return None
 
     def init_from_buffer(self, name: str, t: BufferType, init: BufView, node: ast.AST) -> None:
         """``B: T[M, N] = <buffer or array expression>``: B gets a copy (a fresh array
@@ -398,43 +377,14 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
         if isinstance(target, ast.Name):
             return self.assign_name(target, node.value, node)
         if isinstance(target, ast.Subscript):
-            if self.assign_rows(target, node):
-                return
+            if has_slice(target):
+                base = self.lower(target.value)
+                if isinstance(base, BufView):  # A[0:2, 0:3] = B, A[i, :] = v (x[lo:hi] = v sets bits)
+                    self.check_writable(base.name, target)
+                    return store_slice(self, base, target, node.value, node)
             return self.assign_subscript(target, self.lower_rhs(node.value), node)
         raise self.err(AlloSyntaxError, "cannot assign to this target", target,
                        hint="assign to a name, a buffer element A[i, j] or bits x[k]")
-
-    def assign_rows(self, target: ast.Subscript, node: ast.Assign) -> bool:
-        """``A[i, :] = B``: leading indices then only full slices copy a buffer into the
-        part of ``A`` they select. False when ``target`` is not of that form."""
-        from . import arrays
-
-        elts = list(target.slice.elts) if isinstance(target.slice, ast.Tuple) else [target.slice]
-        full = [isinstance(e, ast.Slice) and e.lower is None and e.upper is None
-                and e.step is None for e in elts]
-        k = full.index(True) if True in full else len(elts)
-        if k == len(elts) or not all(full[k:]):
-            return False
-        base = self.lower(target.value)
-        if not isinstance(base, BufView) or base.is_stream:
-            return False
-        self.check_writable(base.name, target)
-        view = base
-        if k:
-            lead = ast.Tuple(elts[:k], ast.Load()) if k > 1 else elts[0]
-            view = self.buffer_subscript(base, ast.copy_location(
-                ast.Subscript(target.value, ast.copy_location(lead, elts[0]), ast.Load()),
-                target))
-        if not isinstance(view, BufView) or len(view.shape) != len(elts) - k:
-            return False
-        rhs = self.lower(node.value)
-        if isinstance(rhs, BufView):
-            arrays.copy_into(self, view, rhs, node.value)
-            return True
-        value = to_expr(self.require_scalar(rhs, node.value))  # A[i, :] = v fills
-        arrays.nest(self, arrays.band_name(self, "fill", None), view.shape, node,
-                    lambda ivs: [arrays.store(self, view, ivs, value, node)])
-        return True
 
     def lower_rhs(self, v: ast.AST) -> Any:
         return self.scalar(v)
@@ -459,6 +409,10 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
         if name in self.symbols:
             sym = self.check_writable(name, target)
             t = sym.type
+            if sym.kind == "struct":
+                from .structs import assign_struct
+
+                return assign_struct(self, sym.value, value, node)
             if callee is not None:
                 self.call_kernel(value, callee, results=[name])
                 return
@@ -517,90 +471,6 @@ class FuncLowerer(SignatureLowerer, ExprLowerer, TypeEvaluator):
         for n in existing:
             self.check_writable(n, target)
         self.call_kernel(value, callee, results=None, names=names, node_for_names=target)
-
-    def assign_subscript(self, target: ast.Subscript, rhs: Any, node: ast.AST) -> None:
-        base = self.lower(target.value)
-        if isinstance(base, BufView):
-            if isinstance(self.symbols.get(base.name), Symbol) and \
-                    self.symbols[base.name].kind == "loop":
-                raise self.err(AlloTypeError, "cannot assign to a loop variable", target,
-                               hint="use a separate local scalar")
-            lhs = self.buffer_subscript(base, target)
-            if isinstance(lhs, BufView):
-                if lhs.is_stream:
-                    raise self.err(AlloTypeError, f"cannot assign to stream '{lhs.name}'",
-                                   target, hint="use .put(value)")
-                raise self.err(AlloTypeError, f"assignment to '{lhs.name}' needs all "
-                               f"{lhs.type.rank} indices", target,
-                               hint=f"'{lhs.name}' has shape {list(lhs.type.shape)}")
-            self.emit(Store(lhs.buffer, lhs.indices, convert(to_expr(rhs), lhs.type),
-                            loc=self.info.loc(node)))
-            return
-        # bit assignment: x[k] = b / x[lo:hi] = v, where x is a local scalar or an element
-        if isinstance(base, Var):
-            what = "loop variable" if base.type.is_index and \
-                self.symbols.get(base.name, Symbol("", None)).kind == "loop" else "scalar parameter"
-            raise self.err(AlloTypeError, f"cannot assign to bits of {what} '{base.name}'",
-                           target, hint="copy it into a local scalar first")
-        if not isinstance(base, Load):
-            raise self.err(AlloSyntaxError, "cannot assign to bits of this expression", target,
-                           hint="assign bits of a local scalar or a buffer element")
-        t = base.type
-        if not isinstance(t, Int) or t.is_index:
-            raise self.err(AlloTypeError, f"bit assignment needs an integer, got {t!r}", target,
-                           hint="only integers (intN/uintN) have bits")
-        s = target.slice
-        rhs = to_expr(rhs)
-        dyn = self.dynamic_slice(s, t, target) if isinstance(s, ast.Slice) else None
-        if dyn is not None:  # x[lo : lo + W] = v with a runtime lo: clear, then or in
-            lo_e, width = dyn
-            ones = (1 << width) - 1
-            if t.signed and ones >= 1 << (t.bits - 1):
-                ones -= 1 << t.bits  # the same bits, as a value of the signed type
-            mask = Op("shl", (Const(ones, t), lo_e), t)
-            value = Op("shl", (cast(cast(rhs, UInt(width)), t), lo_e), t)
-            new = Op("or", (Op("and", (base, Op("not", (mask,), t)), t), value), t)
-        elif isinstance(s, ast.Slice):
-            lo, hi = self.slice_bounds(s, t, target)
-            new = Op("set_slice", (base, Const(lo, index), Const(hi, index),
-                                   cast(rhs, UInt(hi - lo))), t)
-        else:
-            if isinstance(s, ast.Tuple):
-                raise self.err(AlloTypeError, "a scalar takes one bit index", target,
-                               hint="write x[k] = b")
-            new = Op("set_bit", (base, self.index(s, t.bits), cast(rhs, BOOL)), t)
-        self.emit(Store(base.buffer, base.indices, new, loc=self.info.loc(node)))
-
-    def _stmt_AugAssign(self, node: ast.AugAssign) -> None:
-        from .exprs import BINOPS
-
-        op = BINOPS.get(type(node.op))
-        if op is None:
-            raise self.err(AlloSyntaxError, "this augmented assignment is not supported",
-                           node, hint="use +=, -=, *=, /=, //=, %=, &=, |=, ^=, <<=, >>=")
-        t = node.target
-        if isinstance(t, ast.Name):
-            if t.id not in self.symbols:
-                raise self.err(AlloNameError, f"name '{t.id}' is not defined", t,
-                               hint=f"declare it first, e.g. {t.id}: int32 = 0")
-            self.check_writable(t.id, t)
-        elif not isinstance(t, ast.Subscript):
-            raise self.err(AlloSyntaxError, "cannot assign to this target", t,
-                           hint="assign to a name or a buffer element")
-        load = ast.fix_missing_locations(ast.copy_location(
-            ast.Subscript(t.value, t.slice, ast.Load()) if isinstance(t, ast.Subscript)
-            else ast.Name(t.id, ast.Load()), t))
-        current = self.scalar(load)
-        value = self.binop(op, current, self.scalar(node.value), node)
-        if isinstance(t, ast.Name):
-            sym = self.symbols[t.id]
-            if sym.type.shape:
-                raise self.err(AlloTypeError, f"cannot update the whole buffer '{t.id}'", t,
-                               hint=f"update elements, e.g. {t.id}[i] += ...")
-            self.emit(Store(t.id, (), convert(to_expr(value), sym.type.dtype),
-                            loc=self.info.loc(node)))
-        else:
-            self.assign_subscript(t, value, node)
 
     # -- control flow
     def _stmt_If(self, node: ast.If) -> None:

@@ -36,15 +36,15 @@ from .dag import ID_BITS, MAX_NODES, OPCODE, Dag, key_prefix, too_many_nodes
 def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) -> Callable[..., int]:
     """A function ``f(*arg_ids) -> node id`` building ``op`` at these types.
 
-    The hash-consing key is the packed int of :func:`allo.symexec.dag.node_key`, looked up
-    first: a hit (the other program repeating an operation) costs one dict probe, and the
+    The node is looked up first, in this op's own table (``dag.tables``) by its children:
+    a hit (the other program repeating an operation) costs one dict probe, and the
     constant-folding test runs only on a miss (a pair of constants is never interned, so it
     always misses). A new node is stored as its key alone (``dag.nodes`` unpacks it).
     Example: ``make_builder(dag, "cast", int16, (int8,))(x)``.
     """
     arg_types = tuple(arg_types)
     code, tt = OPCODE[op], dag.tid(t)
-    values, ids, nodes, const = dag.values, dag.ids, dag.packed, dag.const
+    values, nodes, const = dag.values, dag.packed, dag.const
     fold = dag.impl(op, arg_types, t)
     memo: Dict[Tuple[int, ...], int] = {}
     n = len(arg_types)
@@ -52,8 +52,11 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
         return lambda a: a
     if n > 3 or tt >= 1 << 16:  # the tuple-keyed path (node_key keeps the tuple)
         return _make_tuple_builder(dag, op, t, arg_types, fold)
-    # bits [96..] or [64..] or [32..]: arity, opcode and type; then one child per 32 bits
-    top = key_prefix(code, tt, n) << (ID_BITS * n)
+    # this op's own table, keyed by the children (32 bits each); a node's packed key
+    # (stored for dag.nodes to unpack) is the prefix above them
+    prefix = key_prefix(code, tt, n)
+    ids = dag.table(prefix)
+    top = prefix << (ID_BITS * n)
     if op == "select":
         def select(c: int, a: int, b: int) -> int:
             if a == b:
@@ -61,19 +64,19 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
             v = values.get(c)
             if v is not None:
                 return a if v != 0 else b
-            key = top | c << 64 | a << 32 | b
+            key = c << 64 | a << 32 | b
             r = ids.get(key)
             if r is None:
                 r = len(nodes)
                 if r >= MAX_NODES:
                     raise too_many_nodes()
                 ids[key] = r
-                nodes.append(key)
+                nodes.append(top | key)
             return r
         return select
     if n == 1:
         def unary(a: int) -> int:
-            r = ids.get(top | a)
+            r = ids.get(a)
             if r is None:
                 if a in values:
                     r = memo.get(a)
@@ -83,9 +86,8 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
                 r = len(nodes)
                 if r >= MAX_NODES:
                     raise too_many_nodes()
-                key = top | a
-                ids[key] = r
-                nodes.append(key)
+                ids[a] = r
+                nodes.append(top | a)
             return r
         return unary
     if n == 2:
@@ -93,7 +95,7 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
             def commutative(a: int, b: int) -> int:
                 if a > b:
                     a, b = b, a
-                key = top | a << 32 | b
+                key = a << 32 | b
                 r = ids.get(key)
                 if r is None:
                     if a in values and b in values:
@@ -106,12 +108,12 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
                     if r >= MAX_NODES:
                         raise too_many_nodes()
                     ids[key] = r
-                    nodes.append(key)
+                    nodes.append(top | key)
                 return r
             return commutative
 
         def binary(a: int, b: int) -> int:
-            key = top | a << 32 | b
+            key = a << 32 | b
             r = ids.get(key)
             if r is None:
                 if a in values and b in values:
@@ -124,7 +126,7 @@ def make_builder(dag: Dag, op: str, t: AlloType, arg_types: Sequence[AlloType]) 
                 if r >= MAX_NODES:
                     raise too_many_nodes()
                 ids[key] = r
-                nodes.append(key)
+                nodes.append(top | key)
             return r
         return binary
     return _make_tuple_builder(dag, op, t, arg_types, fold)

@@ -45,12 +45,9 @@ from ..ir.types import (AlloType, BufferType, Fixed, Float, StreamType, bool_, f
 from ..semantics.values import const_value
 from .builders import make_builder, make_const_converter
 from .dag import Dag
+from .hotpath import _RING, HotPaths
 from .narrowing import narrow_widened
 
-_RING = {"add": "+", "sub": "-", "mul": "*"}
-# index comparisons as Python operators: both sides are exact int64 values (wrapped where
-# the ring arithmetic is unbounded), so the Python comparison is the registry's meaning
-_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 # CPython's limits per function: 20 nested loop blocks, 100 indentation levels
 _MAX_BLOCKS = 16
 _MAX_INDENT = 60
@@ -124,6 +121,13 @@ class ModuleCompiler:
         self._glob_keys: Dict[Any, str] = {}
         self._funcs: Dict[str, str] = {}
         self.sources: Dict[str, str] = {}
+        # FIFO accesses are emitted inline (see _FunctionCompiler.fifo_get); they need the
+        # runtime's trace and the current process id in a local ``_pt``
+        self.streams = hasattr(runtime, "_trace") and any(
+            isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream)
+            for f in module.funcs.values()
+            for t in [p.type for p in f.params] + [x.type for x in walk_stmts(f.body)
+                                                    if isinstance(x, Alloc)])
         # callee name -> label of its summary class, for a modular proof (else empty)
         self.summary_labels: Dict[str, str] = getattr(runtime, "summary_labels", None) or {}
 
@@ -174,7 +178,7 @@ class ModuleCompiler:
         return py
 
 
-class _FunctionCompiler:
+class _FunctionCompiler(HotPaths):
     def __init__(self, unit: ModuleCompiler, func: Func, pyname: str) -> None:
         self.unit, self.func, self.pyname = unit, func, pyname
         self.lines: List[str] = []
@@ -230,10 +234,11 @@ class _FunctionCompiler:
         self.emit("_pc0 = pc")  # the caller's path condition: call results bind under it
         if dataflow:
             self.emit("_pp0 = X.process")
+        self.track_process()
         self.block(self.func.body, count=True, dataflow_label=self.func.name if dataflow else None,
                    region="_tok")
         if dataflow:
-            self.emit("X.process = _pp0")
+            self.set_process("_pp0")
         self.emit("return []")
         head = f"def {self.pyname}(pc{''.join(', ' + p for p in params)}):"
         return "\n".join([head, *self.lines]) + "\n"
@@ -296,18 +301,6 @@ class _FunctionCompiler:
         fn = self.unit.concrete_fn(e.op, ats, e.type)
         return f"{fn}({', '.join(self.static_value(a) for a in e.args)})", False
 
-    @staticmethod
-    def is_index_compare(e: Expr) -> bool:
-        return isinstance(e, Op) and e.op in _COMPARE and len(e.args) == 2 and \
-            all(a.type == index for a in e.args)
-
-    def static_test(self, e: Expr) -> str:
-        """Python code of a static condition for an ``if``: a bare comparison if it is one."""
-        if self.is_index_compare(e):
-            a, b = (self.static_value(x) for x in e.args)
-            return f"{a} {_COMPARE[e.op]} {b}"
-        return self.static_value(e)
-
     def static_value(self, e: Expr) -> str:
         code, raw = self.static(e)
         return f"X.wrap64({code})" if raw else code
@@ -350,37 +343,6 @@ class _FunctionCompiler:
             parts[:0] = invariant
         return " + ".join(parts) if parts else "0"
 
-    def _ring_depth(self, e: Expr) -> Optional[int]:
-        """The deepest open loop whose variable ``e`` reads (-1: none), if ``e`` is ring
-        arithmetic on loop variables and integer constants (pure Python code that cannot
-        raise, so it may run before the loop); else None."""
-        if isinstance(e, Const):
-            return -1 if isinstance(e.value, (int, np.integer)) else None
-        if isinstance(e, Var):
-            for d in range(len(self.loops) - 1, -1, -1):
-                if self.loops[d][0] == e.name:
-                    return d
-            return None
-        if isinstance(e, Op) and e.type == index and (e.op in _RING or e.op == "neg") and \
-                all(a.type == index for a in e.args):
-            depths = [self._ring_depth(a) for a in e.args]
-            return None if None in depths else max(depths)
-        return None
-
-    def _hoist(self, code: str, level: int) -> str:
-        """A Python name holding ``code``, computed just before the ``for`` of open loop
-        ``level`` (loop-invariant address arithmetic runs once per loop, not per iteration)."""
-        pre = self.preheaders[level]
-        name = pre[1].get(code)
-        if name is None:
-            name = pre[1][code] = self.fresh("_h")
-            at = pre[0]
-            indent = self.lines[at][:len(self.lines[at]) - len(self.lines[at].lstrip())]
-            self.lines.insert(at, f"{indent}{name} = {code}")
-            for deeper in self.preheaders[level:]:  # their ``for`` lines moved down by one
-                deeper[0] += 1
-        return name
-
     def dyn(self, e: Expr) -> str:
         """Python code producing the DAG node id of ``e``."""
         if isinstance(e, Const):
@@ -405,7 +367,7 @@ class _FunctionCompiler:
             info = self.buf(e.stream)
             if not info.stream:
                 raise CompileNotSICF(f"'{e.stream}' is not a stream")
-            return f"X.get({info.store}[{self.address(info, e.indices, 'a stream index')}], pc)"
+            return self.fifo_get(f"{info.store}[{self.address(info, e.indices, 'a stream index')}]")
         if isinstance(e, Op):
             e = narrow_widened(e)
             ats = tuple(a.type for a in e.args)
@@ -439,7 +401,7 @@ class _FunctionCompiler:
             if dataflow_label is not None:
                 # a process is (parent process, region instance, *label): PE (1, 1) != PE
                 # (2, 1), and two runs of one region are two regions (fifo_schedule)
-                self.emit(f"X.process = ({parent}, {region}, {dataflow_label!r}, {label_var}, {k})")
+                self.set_process(f"({parent}, {region}, {dataflow_label!r}, {label_var}, {k})")
             self.stmt(s)
 
     def stmt(self, s: Any) -> None:
@@ -472,7 +434,7 @@ class _FunctionCompiler:
             if not info.stream:
                 raise CompileNotSICF(f"'{s.stream}' is not a stream")
             a = self.address(info, s.indices, "a stream index")
-            self.emit(f"X.put({info.store}[{a}], {self.dyn(s.value)}, pc)")
+            self.fifo_put(f"{info.store}[{a}]", self.dyn(s.value))
         elif isinstance(s, Call):
             self._call(s)
         elif isinstance(s, Return):
@@ -481,7 +443,7 @@ class _FunctionCompiler:
             # select(pc, ...)); one under a condition of this function's own is not SICF
             self.emit("if pc != _pc0: X.not_sicf('return under a data-dependent condition')")
             if self.func.attrs.get("dataflow"):
-                self.emit("X.process = _pp0")
+                self.set_process("_pp0")
             self.emit(f"return [{', '.join(vals)}]")
         elif isinstance(s, While):
             self._while(s)
@@ -502,6 +464,7 @@ class _FunctionCompiler:
         self.depth, self.blocks = self.depth + 1, 0
         if self.stores:
             self.emit("nonlocal " + ", ".join(self.stores))
+        self.track_process()  # ``_pt`` is local to the def where it is assigned
         self.stmt(s)
         self.depth, self.blocks = saved_depth, saved_blocks
         self.emit(f"{name}(pc)")
@@ -532,7 +495,7 @@ class _FunctionCompiler:
         if unfolded:
             # each unfolded PE is a process of its own: hardware runs PEs concurrently,
             # so a FIFO between two PEs only deadlocks if one PE both fills and drains it
-            self.emit(f"X.process = ({saved}, {region}, {(s.name or s.var)!r}, {py})")
+            self.set_process(f"({saved}, {region}, {(s.name or s.var)!r}, {py})")
         self.loops.append((s.var, py, rng))
         self.block(s.body, count=False, dataflow_label=(s.name or s.var) if dataflow else None,
                    label_var=py, parent=saved if dataflow else "_pp0",
@@ -544,7 +507,7 @@ class _FunctionCompiler:
         self.depth -= 1
         self.blocks -= 1
         if dataflow or unfolded:
-            self.emit(f"X.process = {saved}")
+            self.set_process(saved)
         if cost:
             self.emit(f"X.ops += {cost} * len({r})")
         self.emit("if X.ops > X.limit: X.check()")

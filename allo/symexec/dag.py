@@ -33,7 +33,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..ir.nodes import postorder
 from ..ir.types import AlloType, Fixed, Float, wrap_int
@@ -44,13 +44,15 @@ CONST, INPUT = 0, 1
 OP_NAMES: List[str] = ["const", "input", *sorted(REGISTRY)]
 OPCODE: Dict[str, int] = {n: i for i, n in enumerate(OP_NAMES)}
 
-# Hash-consing keys. An op node of arity 1..3 is keyed by one packed int (arity, opcode,
-# type id, then each child id in 32 bits): hashing and comparing a small int is several
-# times cheaper than a tuple, and the symbolic executor interns one node per op. The
-# packing is injective because the arity fixes the number of child fields, opcodes and
-# type ids are bounded below, and no node id reaches 2**32 (``MAX_NODES``). Leaves, wider
-# nodes and (never in practice) type ids past 2**16 keep their tuple as the key; an int
-# never equals a tuple, so the two kinds cannot collide.
+# Hash-consing keys. An op node of arity 1..3 is identified by one packed int (arity,
+# opcode, type id, then each child id in 32 bits). The packing is injective because the
+# arity fixes the number of child fields, opcodes and type ids are bounded below, and no
+# node id reaches 2**32 (``MAX_NODES``). Such nodes are hash-consed in one table per
+# (arity, opcode, type) prefix (``Dag.tables``), keyed by the children alone: the lookup
+# is the executor's cost per symbolic op, it is bound by memory latency, and a table per
+# op keeps each table small (a cast of the inputs hits a table of a few thousand entries
+# that stays in cache, not one of a million). Leaves, wider nodes and (never in practice)
+# type ids past 2**16 are keyed by their tuple in ``Dag.ids``.
 ID_BITS = 32
 MAX_NODES = 1 << ID_BITS
 _TYPE_BITS, _CODE_BITS = 16, 12
@@ -66,7 +68,7 @@ def key_prefix(code: int, tt: int, arity: int) -> int:
 
 
 def node_key(node: Tuple) -> Any:
-    """The key under which ``node`` is hash-consed in :attr:`Dag.ids`.
+    """The packed key of an op node (its identity; the tuple itself for other nodes).
 
     Example: ``node_key((CONST, 0, 5)) == (CONST, 0, 5)`` (leaves keep their tuple).
     """
@@ -156,7 +158,9 @@ class Dag:
         self.fp = fp
         self.packed: List[Any] = []  # node id -> its tuple, or its packed key (see node())
         self.nodes = NodeView(self)
-        self.ids: Dict[Any, int] = {}  # node_key(node) -> node id
+        self.ids: Dict[Tuple, int] = {}  # leaf / wide node tuple -> node id
+        # key_prefix(code, tt, arity) -> {children packed in 32-bit fields: node id}
+        self.tables: Dict[int, Dict[int, int]] = {}
         self.types: List[AlloType] = []
         self.type_ids: Dict[AlloType, int] = {}
         self.names: List[str] = []
@@ -168,6 +172,7 @@ class Dag:
         self.reassociated = False  # did a float reassociation actually fire?
         self.canon_of: Dict[int, int] = {}  # raw node -> canonical node (see canon.py)
         self._blocks: Dict[Tuple, List[int]] = {}  # input_block's fresh blocks
+        self._block_of: Dict[int, Tuple[int, int, int]] = {}  # name id -> (type, first, count)
 
     # ------------------------------------------------------------ basics
     def tid(self, t: AlloType) -> int:
@@ -194,14 +199,39 @@ class Dag:
         """The concrete value of a constant node."""
         return self.values[nid]
 
+    def table(self, prefix: int) -> Dict[int, int]:
+        """The hash-consing table of op nodes with this :func:`key_prefix`."""
+        table = self.tables.get(prefix)
+        if table is None:
+            table = self.tables[prefix] = {}
+        return table
+
+    def lookup(self, node: Tuple) -> Optional[int]:
+        """The id of ``node`` if it was interned, else None. Example:
+        ``d.lookup(d.nodes[n]) == n``."""
+        key = node_key(node)
+        if key.__class__ is int:
+            n = len(node) - 2
+            table = self.tables.get(key >> (ID_BITS * n))
+            return None if table is None else table.get(key & ((1 << (ID_BITS * n)) - 1))
+        return self.ids.get(key)
+
     def _intern(self, node: Tuple) -> int:
         key = node_key(node)
-        nid = self.ids.get(key)
+        if key.__class__ is int:
+            n = len(node) - 2
+            table, kids = self.table(key >> (ID_BITS * n)), key & ((1 << (ID_BITS * n)) - 1)
+        else:
+            table = kids = None
+        nid = self.ids.get(key) if table is None else table.get(kids)
         if nid is None:
             nid = len(self.packed)
             if nid >= MAX_NODES:
                 raise too_many_nodes()
-            self.ids[key] = nid
+            if table is None:
+                self.ids[key] = nid
+            else:
+                table[kids] = nid
             self.packed.append(node)
         return nid
 
@@ -227,7 +257,25 @@ class Dag:
         if n is None:
             n = self.name_ids[name] = len(self.names)
             self.names.append(name)
-        return self._intern((INPUT, self.tid(t), n, flat))
+        tt = self.tid(t)
+        block = self._block_of.get(n)
+        if block is not None and block[0] == tt and 0 <= flat < block[2]:
+            return block[1] + flat  # a cell of a block interned by input_block
+        return self._intern((INPUT, tt, n, flat))
+
+    def find_input(self, name: str, flat: int, t: AlloType) -> Optional[int]:
+        """The id of input cell ``name[flat]`` if it exists (never creates it).
+
+        Example: ``d.find_input("A", 0, int8) is None`` on an empty DAG.
+        """
+        n = self.name_ids.get(name)
+        if n is None:
+            return None
+        tt = self.tid(t)
+        block = self._block_of.get(n)
+        if block is not None and block[0] == tt and 0 <= flat < block[2]:
+            return block[1] + flat
+        return self.ids.get((INPUT, tt, n, flat))
 
     def input_nodes(self) -> List[int]:
         """The ids of every input leaf, without unpacking op nodes.
@@ -253,10 +301,11 @@ class Dag:
         base = len(self.packed)
         if base + count > MAX_NODES:
             raise too_many_nodes()
-        keys = [(INPUT, tt, n, c) for c in range(count)]
+        # the cells are numbered base .. base + count - 1: looked up by arithmetic
+        # (input(), find_input()), not through the hash-consing dict (millions of keys)
         ids = list(range(base, base + count))
-        self.packed.extend(keys)
-        self.ids.update(zip(keys, ids))
+        self.packed.extend([(INPUT, tt, n, c) for c in range(count)])
+        self._block_of[n] = (tt, base, count)
         self._blocks[(name, t, count)] = ids
         return list(ids)
 

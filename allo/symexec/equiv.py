@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -41,9 +42,9 @@ from .dag import INPUT, Dag
 from .resources import MemoryBudget, MemoryBudgetExceeded
 from .executor import (STATE_PREFIX, BudgetExceeded, Deadlock, FifoIssue, NotSICF, OutOfBounds,
                        SymbolicExecutor, SymResult)
-from .replay import (SPECIAL_TRIALS, first_difference, make_args, make_state, random_value,
+from .replay import (SPECIAL_TRIALS, interface_shapes, first_difference, make_args, make_state, random_value,
                      run_interpreter, same_value, special_value)
-from .summaries import CallSummaries, leaves_and_applications, plan_summaries, record_proved
+from .summaries import leaves_and_applications, record_proved
 from .verdict import EQUIVALENT, NOT_EQUIVALENT, UNKNOWN, Counterexample, Verdict
 from .z3_encode import Encoder
 
@@ -54,8 +55,13 @@ def _signature(mod: Module) -> List[Any]:
     """Parameter and result types, without memory layouts: partitioning changes where
     elements live, never their values, so it is not part of the interface compared here."""
     f = mod.top_func
-    strip = lambda t: BufferType(t.dtype, t.shape) if isinstance(t, BufferType) else t  # noqa: E731
-    return [strip(p.type) for p in f.params] + ["->"] + [strip(t) for t in f.results]
+    # a reshaped interface (s.reshape of an argument or result) counts with its original
+    # shape: the cells are compared in row-major order, which the reshape keeps
+    original = interface_shapes(f)
+    strip = lambda t, key: BufferType(t.dtype, original.get(key, t.shape)) \
+        if isinstance(t, BufferType) else t  # noqa: E731
+    return [strip(p.type, p.name) for p in f.params] + ["->"] + \
+        [strip(t, f"return[{k}]") for k, t in enumerate(f.results)]
 
 
 def _inputs_of(dag: Dag, roots: List[int]) -> List[int]:
@@ -73,7 +79,13 @@ def _inputs_of(dag: Dag, roots: List[int]) -> List[int]:
     return leaves
 
 
-class _Checker:
+class EquivalenceChecker:
+    """One equivalence check of two modules: both run on one DAG, live-outs compared, then
+    concrete search, z3 and confirmation. A modular proof sets ``summaries`` and
+    ``labels`` (:mod:`allo.symexec.modular`) before :meth:`run`.
+    Example: ``EquivalenceChecker(a, b, "exact", 10_000, 0, 12, 10**8).run()``.
+    """
+
     def __init__(self, mod_a: Module, mod_b: Module, fp: str, timeout_ms: int, seed: int,
                  trials: int, max_ops: int, progress: Optional[bool] = None,
                  max_memory: Optional[int] = None):
@@ -87,7 +99,7 @@ class _Checker:
         self.issues: List[str] = []
         self.t0 = time.perf_counter()
         self.memory = MemoryBudget(max_memory)
-        # a modular proof (allo.symexec.modular_check) sets these; empty: full execution
+        # a modular proof (allo.symexec.modular) sets these; empty: full execution
         self.summaries: Any = None
         self.labels: Dict[str, Dict[str, str]] = {"A": {}, "B": {}}
 
@@ -109,6 +121,10 @@ class _Checker:
             return self.verdict(UNKNOWN, "symbolic execution", f"memory budget: {why}")
 
     def _run(self) -> Verdict:
+        for mod in (self.a, self.b):
+            for name, shape in interface_shapes(mod.top_func).items():
+                self.issues.append(f"interface: {mod.top}'s {name} was reshaped from {shape}; "
+                                   "it is compared element by element in row-major order")
         if _signature(self.a) != _signature(self.b):
             return self.verdict(UNKNOWN, "signature check", "the two programs have different "
                                 f"signatures: {_signature(self.a)} vs {_signature(self.b)}")
@@ -207,7 +223,8 @@ class _Checker:
         diffs: List[Diff] = []
         cells = 0
         for oa, ob in zip(ra.outputs, rb.outputs):
-            if oa.shape != ob.shape or len(oa.cells) != len(ob.cells):
+            if (oa.shape != ob.shape and math.prod(oa.shape) != math.prod(ob.shape)) or \
+                    len(oa.cells) != len(ob.cells):  # equal sizes: a reshaped interface
                 return self.verdict(UNKNOWN, "symbolic execution",
                                     f"live-out '{oa.name}' has shape {oa.shape} vs {ob.shape}")
             cells += len(oa.cells)
@@ -434,8 +451,7 @@ def _named(names: List[str], args: List[Any]) -> Dict[str, Any]:
 
 
 _FP_MODES = ("exact", "reassoc")
-_OPTIONS = ("fp", "timeout_ms", "seed", "random_trials", "max_ops", "max_memory", "progress",
-            "modular")
+_OPTIONS = ("fp", "timeout_ms", "seed", "random_trials", "max_ops", "max_memory", "progress")
 
 
 def _bad_option(what: str, hint: str) -> VerificationError:
@@ -494,8 +510,7 @@ def structural_key(mod: Module) -> str:
 def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
                       timeout_ms: int = 10_000, seed: int = 0, random_trials: int = 12,
                       max_ops: int = 200_000_000, progress: Optional[bool] = None,
-                      max_memory: Optional[int] = None, modular: bool = False,
-                      **unknown: Any) -> Verdict:
+                      max_memory: Optional[int] = None, **unknown: Any) -> Verdict:
     """Decide whether two IR modules compute the same live-outs for every input.
 
     ``fp="exact"`` compares floats bit-exactly; ``fp="reassoc"`` also accepts reordered
@@ -509,7 +524,7 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
         if not v: print(v.report())
     """
     check_options(fp, timeout_ms, seed, random_trials, max_ops, progress, unknown, max_memory)
-    checker = _Checker(mod_a, mod_b, fp, timeout_ms, seed, random_trials, max_ops, progress,
+    checker = EquivalenceChecker(mod_a, mod_b, fp, timeout_ms, seed, random_trials, max_ops, progress,
                        max_memory)
     for label, mod in (("A", mod_a), ("B", mod_b)):
         try:  # never reason about (let alone call equivalent) IR that breaks the IR rules
@@ -519,80 +534,32 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
                                    f"program {label} is ill-formed IR: {e}")
     if structural_key(mod_a) == structural_key(mod_b) and not has_streams(mod_a):
         return checker.verdict(EQUIVALENT, "identical programs")
-    if not isinstance(modular, bool):
-        raise _bad_option(f"option modular={modular!r} must be True or False",
-                          "modular=False executes every call instead of summarizing callees "
-                          "proved equivalent")
-    opts = dict(fp=fp, timeout_ms=timeout_ms, seed=seed, random_trials=random_trials,
-                max_ops=max_ops, progress=progress, max_memory=max_memory)
-    verdict = modular_check(mod_a, mod_b, opts) if modular else None
-    if verdict is None:
-        verdict = checker.run()
+    for label, mod in (("A", mod_a), ("B", mod_b)):
+        reason = _not_sequential(mod)
+        if reason:
+            return checker.verdict(UNKNOWN, "dataflow process order", f"program {label}: {reason}")
+    verdict = checker.run()
     if verdict:
         record_proved(mod_a, mod_b, fp)
     return verdict
 
 
-def modular_check(mod_a: Module, mod_b: Module, opts: Dict[str, Any],
-                  fallback: bool = True) -> Optional[Verdict]:
-    """The modular proof (:mod:`allo.symexec.summaries`): callee pairs proved equivalent
-    are summarized. None means "execute everything instead": no callee pair is
-    summarizable, or (with ``fallback``) the summaries left the question open and full
-    execution fits ``max_ops``. ``opts`` are :func:`check_equivalence`'s options.
-
-    Example: ``modular_check(a, b, dict(fp="exact", timeout_ms=10_000, seed=0,
-    random_trials=12, max_ops=10**8, progress=None, max_memory=None))``.
-    """
-    plan = plan_summaries(mod_a, mod_b, lambda a, b: check_equivalence(a, b, modular=True, **opts),
-                          opts["fp"])
-    if not plan.classes:
-        if fallback:
-            return None
-        why = "; ".join(f"{n}: {w}" for n, w in plan.skipped.items()) or "no callee in both"
-        return Verdict(UNKNOWN, "modular", f"no callee pair can be summarized ({why})")
-    checker = _Checker(mod_a, mod_b, opts["fp"], opts["timeout_ms"], opts["seed"],
-                       opts["random_trials"], opts["max_ops"], opts["progress"],
-                       opts["max_memory"])
-    checker.summaries = CallSummaries(plan, checker.dag)
-    checker.labels = {"A": plan.labels_a, "B": plan.labels_b}
-    checker.issues += plan.issues
-    verdict = checker.run()
-    summ = checker.summaries
-    # what full execution would cost: the runs here plus every summarized call at the cost
-    # its own proof measured (None when a pair was proved earlier: no measure here)
-    estimate: Optional[int] = verdict.stats.get("ops_A", 0) + verdict.stats.get("ops_B", 0)
-    for cls in plan.classes.values():
-        for label in ("A", "B"):
-            per_call = plan.proof_stats.get(cls.name, {}).get(f"ops_{label}")
-            calls = summ.summarized_in.get((label, cls.name), 0)
-            if calls and estimate is not None:
-                estimate = None if per_call is None else estimate + calls * per_call
-    verdict.stats.update(summarized_calls=dict(summ.summarized), callee_proofs=plan.proof_stats,
-                         applications=len(summ.app_list))
-    for label in ("A", "B"):  # every symbolic run of a function body, callee proofs included
-        runs = dict(verdict.stats.get(f"function_runs_{label}", {}))
-        for proof in plan.proof_stats.values():
-            for name, n in proof.get(f"function_runs_{label}", {}).items():
-                runs[name] = runs.get(name, 0) + n
-        verdict.stats[f"function_runs_{label}"] = runs
-    if estimate is not None:
-        verdict.stats["full_ops_estimate"] = estimate
-    if summ.executed:
-        verdict.stats["calls_executed"] = dict(summ.executed)
-        verdict.issues.append("note: calls executed instead of summarized: " + "; ".join(
-            f"{n} ({summ.why_executed[n]})" for n in summ.executed))
-    if plan.skipped:
-        verdict.issues.append("note: callees not summarized: " + "; ".join(
-            f"{n} ({why})" for n, why in plan.skipped.items()))
-    if verdict.status != UNKNOWN:
-        verdict.method = f"{plan.describe()}; {verdict.method}"
-        return verdict
-    if not fallback or (estimate is not None and estimate > opts["max_ops"]):
-        size = f"about {estimate:,} operations" if estimate is not None else "an unknown cost"
-        verdict.reason = f"{plan.describe()} left it open ({verdict.reason}); full symbolic " \
-            f"execution would take {size}" + ("" if fallback else " (not tried: modular only)")
-        return verdict
-    return None  # execute every call instead
+def _not_sequential(mod: Module) -> str:
+    """Why the processes of an ``allo.dataflow`` region cannot be run one after another
+    (the executor's order) as a stand-in for every concurrent schedule, or ""."""
+    for f in mod.funcs.values():
+        cycle = f.attrs.get("df_cycle")
+        if cycle:
+            return (f"the processes of dataflow region '{f.name}' feed each other "
+                    f"({' -> '.join(cycle)} -> {cycle[0]}), so no sequential order runs them "
+                    "and the executor runs processes one after another; run it with "
+                    "df.build(..., target=\"simulator\")")
+        shared = f.attrs.get("df_shared_fifo")
+        if shared:
+            return (f"in dataflow region '{f.name}' {shared}: with more than one writer or "
+                    "reader per FIFO the result may depend on the schedule (not a Kahn "
+                    "network), so one sequential order proves nothing")
+    return ""
 
 
-__all__ = ["check_equivalence", "check_options", "structural_key", "modular_check"]
+__all__ = ["check_equivalence", "check_options", "structural_key", "EquivalenceChecker"]

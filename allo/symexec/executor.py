@@ -382,6 +382,22 @@ class SymbolicExecutor:
             if fifo.max_fill > fifo.depth and fifo.overflow_by is None:
                 fifo.overflow_by = proc
 
+    def put_checked(self, fifo: "_Fifo", pc: Optional[int]) -> None:
+        """The rare part of an inline FIFO write (codegen): refuse it under a data-dependent
+        condition (nothing was written), else record the new fill level after the write."""
+        if pc is not None:
+            raise NotSICF(f"write to stream '{fifo.name}' under a data-dependent condition")
+        fill = len(fifo.items)
+        if fill > fifo.max_fill:
+            fifo.max_fill = fill
+            if fill > fifo.depth and fifo.overflow_by is None:
+                fifo.overflow_by = self.process
+
+    def process_id(self) -> int:
+        """The current process's number in the trace, shifted into place (``pid << 32``)."""
+        proc = self.process
+        return self._last_pid if proc is self._last_proc else self._pid(proc)
+
     def _pid(self, proc: Any) -> int:
         """The number of process ``proc`` in the trace, shifted into place; remembered for the
         next FIFO access (a process tuple nests its parents: hashing it per access is costly)."""

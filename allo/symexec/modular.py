@@ -1,7 +1,7 @@
 """Modular equivalence, the entry point: ``verify_modular(a, b)``.
 
 Calls to a callee pair proved equivalent (structurally identical, proved earlier in this
-process, or proved on the spot by its own symbolic execution, once) are compared as
+process, or proved on the spot by its own check, once per pair) are compared as
 applications of one uninterpreted function of their argument values; the machinery is in
 :mod:`allo.symexec.summaries` and the soundness argument in ``docs/verification.md``
 ("Modular proofs"). The verdict names the method: ``"modular: 1 callee summarized
@@ -18,29 +18,40 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Dict, Optional
 
-from ..errors import AlloError
+from ..errors import AlloError, VerificationError
+from ..ir.nodes import Module
 from ..ir.verifier import verify_ir
-from .equiv import check_equivalence, check_options, has_streams, modular_check, structural_key
-from .summaries import forget_proofs, record_proved
+from .equiv import EquivalenceChecker, check_equivalence, check_options, has_streams, structural_key
+from .summaries import CallSummaries, forget_proofs, plan_summaries, record_proved
 from .verdict import EQUIVALENT, UNKNOWN, Verdict
+from ..verification import cache as _proof_cache  # noqa: F401  (registers the proof cache
+# as a table of proved callee pairs that outlives the process: summaries.PROOF_STORES)
 
 
 def verify_modular(a: Any, b: Any, *, fp: str = "exact", timeout_ms: int = 10_000,
                    seed: int = 0, random_trials: int = 12, max_ops: int = 200_000_000,
-                   progress: Any = None, max_memory: Any = None, **unknown: Any) -> Verdict:
+                   progress: Any = None, max_memory: Any = None, fallback: bool = False,
+                   **unknown: Any) -> Verdict:
     """Prove two designs equivalent by summarizing the callee pairs proved equivalent.
 
     "unknown" (never a guess) when no callee pair can be summarized or the summaries
-    leave the question open; ``check_equivalence(a, b, modular=True)`` instead falls back
-    to full execution then. Options are :func:`~allo.symexec.verify`'s.
-    Example: ``assert verify_modular(s_plain.ir, s_systolic.ir)``.
+    leave the question open; with ``fallback=True`` every call is executed instead then
+    (full symbolic execution, when it fits ``max_ops``). Other options are
+    :func:`~allo.symexec.verify`'s. Example: ``assert verify_modular(plain.ir, systolic.ir)``.
     """
     from . import _as_module
 
     mod_a, mod_b = _as_module(a), _as_module(b)
     check_options(fp, timeout_ms, seed, random_trials, max_ops, progress, unknown, max_memory)
+    if not isinstance(fallback, bool):
+        raise VerificationError(f"option fallback={fallback!r} must be True or False",
+                                where="verify_modular",
+                                hint="fallback=True executes every call when the summaries "
+                                     "leave the question open")
+    opts = dict(fp=fp, timeout_ms=timeout_ms, seed=seed, random_trials=random_trials,
+                max_ops=max_ops, progress=progress, max_memory=max_memory)
     for label, mod in (("A", mod_a), ("B", mod_b)):
         try:
             verify_ir(mod)
@@ -48,12 +59,69 @@ def verify_modular(a: Any, b: Any, *, fp: str = "exact", timeout_ms: int = 10_00
             return Verdict(UNKNOWN, "IR verification", f"program {label} is ill-formed IR: {e}")
     if structural_key(mod_a) == structural_key(mod_b) and not has_streams(mod_a):
         return Verdict(EQUIVALENT, "identical programs")
-    opts = dict(fp=fp, timeout_ms=timeout_ms, seed=seed, random_trials=random_trials,
-                max_ops=max_ops, progress=progress, max_memory=max_memory)
-    verdict = modular_check(mod_a, mod_b, opts, fallback=False)
+    verdict = _modular_check(mod_a, mod_b, opts, fallback)
+    if verdict is None:
+        return check_equivalence(mod_a, mod_b, **opts)
     if verdict:
-        record_proved(mod_a, mod_b, fp)
+        record_proved(mod_a, mod_b, fp, "modular")
     return verdict
 
 
-__all__ = ["verify_modular", "check_equivalence", "forget_proofs"]
+def _modular_check(mod_a: Module, mod_b: Module, opts: Dict[str, Any],
+                   fallback: bool) -> Optional[Verdict]:
+    """The modular proof, or None for "execute everything instead": no callee pair is
+    summarizable, or (with ``fallback``) the summaries left the question open and full
+    execution fits ``max_ops``."""
+    prove = lambda a, b: verify_modular(a, b, fallback=True, **opts)  # noqa: E731
+    plan = plan_summaries(mod_a, mod_b, prove, opts["fp"])
+    if not plan.classes:
+        if fallback:
+            return None
+        why = "; ".join(f"{n}: {w}" for n, w in plan.skipped.items()) or "no callee in both"
+        return Verdict(UNKNOWN, "modular", f"no callee pair can be summarized ({why})")
+    checker = EquivalenceChecker(mod_a, mod_b, opts["fp"], opts["timeout_ms"], opts["seed"],
+                       opts["random_trials"], opts["max_ops"], opts["progress"],
+                       opts["max_memory"])
+    checker.summaries = CallSummaries(plan, checker.dag)
+    checker.labels = {"A": plan.labels_a, "B": plan.labels_b}
+    checker.issues += plan.issues
+    verdict = checker.run()
+    summ = checker.summaries
+    # what full execution would cost: the runs here plus every summarized call at the cost
+    # its own proof measured (None when a pair was proved earlier: no measure here)
+    estimate: Optional[int] = verdict.stats.get("ops_A", 0) + verdict.stats.get("ops_B", 0)
+    for cls in plan.classes.values():
+        for label in ("A", "B"):
+            per_call = plan.proof_stats.get(cls.name, {}).get(f"ops_{label}")
+            calls = summ.summarized_in.get((label, cls.name), 0)
+            if calls and estimate is not None:
+                estimate = None if per_call is None else estimate + calls * per_call
+    verdict.stats.update(summarized_calls=dict(summ.summarized), callee_proofs=plan.proof_stats,
+                         applications=len(summ.app_list))
+    for label in ("A", "B"):  # every symbolic run of a function body, callee proofs included
+        runs = dict(verdict.stats.get(f"function_runs_{label}", {}))
+        for proof in plan.proof_stats.values():
+            for name, n in proof.get(f"function_runs_{label}", {}).items():
+                runs[name] = runs.get(name, 0) + n
+        verdict.stats[f"function_runs_{label}"] = runs
+    if estimate is not None:
+        verdict.stats["full_ops_estimate"] = estimate
+    if summ.executed:
+        verdict.stats["calls_executed"] = dict(summ.executed)
+        verdict.issues.append("note: calls executed instead of summarized: " + "; ".join(
+            f"{n} ({summ.why_executed[n]})" for n in summ.executed))
+    if plan.skipped:
+        verdict.issues.append("note: callees not summarized: " + "; ".join(
+            f"{n} ({why})" for n, why in plan.skipped.items()))
+    if verdict.status != UNKNOWN:
+        verdict.method = f"{plan.describe()}; {verdict.method}"
+        return verdict
+    if not fallback or (estimate is not None and estimate > opts["max_ops"]):
+        size = f"about {estimate:,} operations" if estimate is not None else "an unknown cost"
+        verdict.reason = f"{plan.describe()} left it open ({verdict.reason}); full symbolic " \
+            f"execution would take {size}" + ("" if fallback else " (not tried: modular only)")
+        return verdict
+    return None  # execute every call instead
+
+
+__all__ = ["verify_modular", "forget_proofs"]

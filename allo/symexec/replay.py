@@ -105,7 +105,7 @@ def make_args(func: Func, names: List[str], dag: Dag, values: Dict[int, Any]) ->
         else:
             args.append(t.numpy_dtype().type(0))
     for nid, v in values.items():
-        node = dag.nodes[nid]
+        node = dag.node(nid)
         if node[0] != 1:  # not an input leaf
             continue
         hit = params.get((node[2], node[1]))
@@ -131,9 +131,8 @@ def make_state(module: Module, dag: Dag, values: Dict[int, Any]) -> Dict[str, np
     for v in state_vars(module):
         arr = initial_state(v.alloc, v.type)
         flat = arr.reshape(-1)
-        name_id = dag.name_ids.get(STATE_PREFIX + v.key, -1)
         for c in range(v.type.size):
-            nid = dag.ids.get((1, dag.tid(v.type.dtype), name_id, c))
+            nid = dag.find_input(STATE_PREFIX + v.key, c, v.type.dtype)
             if nid is not None and nid in values:
                 flat[c] = values[nid]  # the container holds raw values, as the DAG does
         out[v.key] = arr
@@ -142,6 +141,15 @@ def make_state(module: Module, dag: Dag, values: Dict[int, Any]) -> Dict[str, np
 
 def copy_args(args: List[Any]) -> List[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+
+def interface_shapes(func: Any) -> Dict[str, Tuple[int, ...]]:
+    """The original shapes of a top function's reshaped arguments (by name) and results
+    (``return[k]``), recorded by ``s.reshape``; empty when nothing was reshaped.
+
+    Example: after ``s.reshape(s.A, (4, 8))`` on ``A: int32[32]`` it is ``{"A": (32,)}``.
+    """
+    return {k: tuple(v) for k, v in func.attrs.get("interface_shapes", ())}
 
 
 def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] = None,
@@ -158,7 +166,11 @@ def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] 
     tables: their calls are memoized on the argument bytes (modular proofs).
     Example: ``run_interpreter(mod_b, args, names=["A", "B"])[0]["A"]``."""
     func = module.top_func
+    original = interface_shapes(func)
     mine = copy_args(args)
+    for k, p in enumerate(func.params):  # a reshaped interface takes the same data
+        if p.name in original and isinstance(mine[k], np.ndarray):
+            mine[k] = mine[k].reshape(p.type.shape)
     interp = None
     try:
         with np.errstate(all="ignore"):
@@ -173,9 +185,12 @@ def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] 
     else:
         rets = list(ret)
     outs: Dict[str, Any] = {f"return[{i}]": np.asarray(r) for i, r in enumerate(rets)}
+    for key in outs:
+        if key in original:
+            outs[key] = outs[key].reshape(original[key])
     for k, (p, a) in enumerate(zip(func.params, mine)):
         if isinstance(a, np.ndarray):
-            outs[names[k] if names else p.name] = a
+            outs[names[k] if names else p.name] = a.reshape(original.get(p.name, a.shape))
     for v in state_vars(module):
         outs[STATE_PREFIX + v.key] = interp.state_buffer(v.key, v.alloc, v.type).copy()
     return outs, None

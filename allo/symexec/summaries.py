@@ -38,7 +38,7 @@ from ..ir.aliasing import written_params
 from ..ir.fingerprint import FingerprintError, fingerprint
 from ..ir.state import func_state
 from ..ir.nodes import Alloc, Call, Module, StreamGet, StreamPut, stmt_exprs, walk_expr, walk_stmts
-from ..ir.types import AlloType, BufferType, Qualified, StreamType
+from ..ir.types import AlloType, BufferType, Qualified, StreamType, bool_
 from .dag import INPUT, Dag
 
 #: leaves of summarized calls are named ``UF_MARK + "<application>.<output>"``
@@ -46,7 +46,12 @@ UF_MARK = "\u00a7"
 
 # (fingerprint of A's callee, fingerprint of B's callee, fp mode): proved equivalent in
 # this process (by any verdict: a schedule's own verify(), or a callee proof below)
-_PROVED: Set[Tuple[str, str, str]] = set()
+# -> how it was proved ("symbolic execution", "certificates", ...), named in the verdict
+_PROVED: Dict[Tuple[str, str, str], str] = {}
+# tables of proved pairs that outlive this process: objects with ``recall(key_a, key_b,
+# fp) -> how or None`` and ``remember(key_a, key_b, fp, how)``; the proof cache registers itself here
+# when imported (allo.verification.cache), so this module never imports it (no circle)
+PROOF_STORES: List[Any] = []
 
 
 def callee_module(module: Module, name: str) -> Module:
@@ -84,21 +89,35 @@ def design_key(module: Module) -> Optional[str]:
 _TOP = "\u00a7top"  # no Allo function can be called this
 
 
-def record_proved(mod_a: Module, mod_b: Module, fp: str) -> None:
-    """Remember that ``mod_a`` and ``mod_b`` were proved equivalent under ``fp``.
+def record_proved(mod_a: Module, mod_b: Module, fp: str, how: str = "symbolic execution") -> None:
+    """Remember that ``mod_a`` and ``mod_b`` were proved equivalent under ``fp`` (``how``:
+    the method, named by modular verdicts that rest on it).
 
     Example: ``record_proved(s.original, s.ir, "exact")`` after an equivalent verdict.
     """
     ka, kb = design_key(mod_a), design_key(mod_b)
     if ka is not None and kb is not None:
-        _PROVED.add((ka, kb, fp))
-        _PROVED.add((kb, ka, fp))
+        if (ka, kb, fp) not in _PROVED:
+            for store in PROOF_STORES:  # the on-disk proof cache, when enabled
+                store.remember(ka, kb, fp, how)
+        _PROVED.setdefault((ka, kb, fp), how)
+        _PROVED.setdefault((kb, ka, fp), how)
 
 
-def was_proved(key_a: str, key_b: str, fp: str) -> bool:
-    """Whether the pair was proved equivalent in this process; an exact proof also holds
-    under ``fp="reassoc"``. Example: ``was_proved(ka, kb, "exact")``."""
-    return (key_a, key_b, "exact") in _PROVED or (key_a, key_b, fp) in _PROVED
+def was_proved(key_a: str, key_b: str, fp: str) -> Optional[str]:
+    """How the pair was proved equivalent in this process, or in an earlier run (a
+    registered :data:`PROOF_STORES` table: the proof cache, when enabled), or None; an
+    exact proof also holds under ``fp="reassoc"``. Example: ``was_proved(ka, kb, "exact")``."""
+    how = _PROVED.get((key_a, key_b, "exact")) or _PROVED.get((key_a, key_b, fp))
+    if how:
+        return how
+    for store in PROOF_STORES:
+        earlier = store.recall(key_a, key_b, "exact") or store.recall(key_a, key_b, fp)
+        if earlier:
+            how = f"{earlier} in an earlier run (proof cache)"
+            _PROVED[(key_a, key_b, fp)] = how
+            return how
+    return None
 
 
 def forget_proofs() -> None:
@@ -191,7 +210,8 @@ def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module
         if why is not None:
             plan.skipped[name] = why
             continue
-        how = "identical" if ka == kb else "proved earlier" if was_proved(ka, kb, fp) else None
+        earlier = was_proved(ka, kb, fp) if ka != kb else None
+        how = "identical" if ka == kb else f"proved earlier by {earlier}" if earlier else None
         if how is None:
             verdict = prove(sub_a, sub_b)
             plan.proof_stats[name] = {k: v for k, v in getattr(verdict, "stats", {}).items()
@@ -203,7 +223,8 @@ def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module
                     f"{verdict.reason or verdict.method})"
                 continue
             plan.issues += [f"{i} (in callee '{name}')" for i in verdict.issues]
-            record_proved(sub_a, sub_b, fp)
+            record_proved(sub_a, sub_b, fp, "modular" if "modular" in verdict.method else
+                          "symbolic execution")
             how = "proved"
         names = {p.name: k for k, p in enumerate(fa.params)}
         names_b_ = {p.name: k for k, p in enumerate(fb.params)}
@@ -239,6 +260,7 @@ class CallSummaries:
         self.why_executed: Dict[str, str] = {}
         self.output_cells: Dict[Tuple[int, str], List[int]] = {}
         self._memo: Dict[str, Dict[str, Dict]] = {}  # program -> callee -> interpreter memo
+        self._selects: Dict[AlloType, Callable] = {}
 
     def _vector(self, cells: List[int]) -> int:
         key = tuple(cells)
@@ -271,7 +293,14 @@ class CallSummaries:
             view = args[k]
             n = cls.params[k].size
             ex.reserve(n, 200)
-            view.store[view.offset:view.offset + n] = self._outputs(app, str(k), n, view.dtype)
+            cells = self._outputs(app, str(k), n, view.dtype)
+            lo = view.offset
+            if pc is None:
+                view.store[lo:lo + n] = cells
+            else:  # a call under a data-dependent condition: it writes only when pc holds
+                sel = self._select(view.dtype)
+                old = view.store[lo:lo + n]
+                view.store[lo:lo + n] = [sel(pc, c, o) for c, o in zip(cells, old)]
         out: List[Any] = []
         for r, t in enumerate(cls.results):
             if isinstance(t, BufferType):
@@ -281,6 +310,14 @@ class CallSummaries:
             else:
                 out.append(self.dag.input(f"{UF_MARK}{app}.r{r}", -1, t))
         return out
+
+    def _select(self, t: AlloType) -> Callable[[int, int, int], int]:
+        fn = self._selects.get(t)
+        if fn is None:
+            from .builders import make_builder
+
+            fn = self._selects[t] = make_builder(self.dag, "select", t, (bool_, t, t))
+        return fn
 
     def _outputs(self, app: int, which: str, n: int, t: AlloType) -> List[int]:
         """The leaves of one output of an application (interned once, shared by A and B)."""
@@ -292,8 +329,6 @@ class CallSummaries:
 
     @staticmethod
     def _must_execute(cls: CalleeClass, pc: Optional[int], args: List[Any]) -> Optional[str]:
-        if pc is not None:
-            return "called under a data-dependent condition"
         views = []
         for k, (a, t) in enumerate(zip(args, cls.params)):
             if isinstance(t, BufferType):
@@ -323,7 +358,7 @@ class CallSummaries:
 
     def application_of(self, nid: int) -> Optional[int]:
         """The application whose output leaf ``nid`` is, or None for a real input."""
-        node = self.dag.nodes[nid]
+        node = self.dag.node(nid)
         if node[0] != INPUT:
             return None
         name = self.dag.names[node[2]]
@@ -374,7 +409,7 @@ class CallSummaries:
                 if isinstance(t, BufferType):
                     _assign(dag, env, name, np.asarray(val), t.dtype)
                 else:
-                    nid = dag.ids.get((INPUT, dag.tid(t), dag.name_ids.get(name, -1), -1))
+                    nid = dag.find_input(name, -1, t)
                     if nid is not None:
                         env[nid] = _value(val, t)
         return True
@@ -394,12 +429,10 @@ def _value(x: Any, t: AlloType) -> Any:
 
 
 def _assign(dag: Dag, env: Dict[int, Any], name: str, arr: np.ndarray, t: AlloType) -> None:
-    name_id = dag.name_ids.get(name)
-    if name_id is None:
+    if name not in dag.name_ids:
         return
-    tid = dag.tid(t)
     for c, x in enumerate(np.asarray(arr).reshape(-1)):
-        nid = dag.ids.get((INPUT, tid, name_id, c))
+        nid = dag.find_input(name, c, t)
         if nid is not None:
             env[nid] = _value(x, t)
 
@@ -417,7 +450,7 @@ def leaves_and_applications(summaries: CallSummaries, roots: List[int]) -> Tuple
         if n in seen:
             continue
         seen.add(n)
-        node = dag.nodes[n]
+        node = dag.node(n)
         if node[0] == INPUT:
             app = summaries.application_of(n)
             if app is None:

@@ -87,6 +87,12 @@ class Verdict:
     stats: Dict[str, Any] = field(default_factory=dict)
     # problems and notes, each labelled by kind: out-of-bounds, deadlock, leftover, overflow
     issues: List[str] = field(default_factory=list)
+    # why verify() chose this method (allo.verification.methods), e.g. "estimated 3 M ops"
+    chosen_by: str = ""
+    # what an "equivalent" by certificate chain rests on: theorems and side conditions
+    rests_on: List[str] = field(default_factory=list)
+    # the proof cache: "hit", "stored", "not stored: ...", "off" ("" when not consulted)
+    cache: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in (EQUIVALENT, NOT_EQUIVALENT, UNKNOWN):
@@ -106,8 +112,15 @@ class Verdict:
         lines = [f"verdict: {self.status}"]
         if self.method:
             lines.append(f"method: {self.method}")
+        if self.chosen_by:
+            lines.append(f"chosen because: {self.chosen_by}")
         if self.reason:
             lines.append(f"reason: {self.reason}")
+        if self.rests_on:
+            lines.append("rests on:")
+            lines += [f"  {r}" for r in self.rests_on]
+        if self.cache:
+            lines.append(f"proof cache: {self.cache}")
         lines += self.issues  # each starts with its kind: "deadlock: ...", "leftover: ..."
         if self.counterexample is not None:
             lines.append(str(self.counterexample))

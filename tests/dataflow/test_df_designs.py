@@ -231,3 +231,90 @@ def test_vendor_modes_write_the_project_and_refuse_to_run_without_vitis(tmp_path
     assert (tmp_path / "p.prj" / "kernel.cpp").exists()
     with pytest.raises(allo.AlloError, match="vitis_hls, which is not on PATH"):
         mod(np.zeros((M, N), np.int32), np.zeros((M, N), np.int32))
+
+
+# ---------------------------------------------------------------- streams of blocks in HLS
+@df.region()
+def blocks(A: int32[4, 3], B: int32[4, 3]):
+    pipe: Stream[int32[2, 3], 2]
+
+    @df.kernel(mapping=[1], args=[A])
+    def producer(a: int32[4, 3]):
+        for i in range(2):
+            blk: int32[2, 3] = 0
+            for m, n in allo.grid(2, 3):
+                blk[m, n] = a[i * 2 + m, n]
+            pipe.put(blk)
+
+    @df.kernel(mapping=[1], args=[B])
+    def consumer(b: int32[4, 3]):
+        for i in range(2):
+            blk: int32[2, 3] = pipe.get()
+            for m, n in allo.grid(2, 3):
+                b[i * 2 + m, n] = blk[m, n] * 2
+
+
+def test_stream_of_blocks_moves_hls_vectors_and_runs_in_csim(tmp_path):
+    mod = df.build(blocks, target="vitis_hls", mode="csim", project=str(tmp_path / "b.prj"))
+    code = mod.hls_code
+    assert "hls::stream< hls::vector< int32_t, 6 > > pipe" in code
+    assert "#pragma HLS stream variable=pipe depth=2" in code  # depth counts blocks
+    assert code.count("pipe.write(pipe_blk);") == 1 and "= pipe.read();" in code
+    A = np.arange(12, dtype=np.int32).reshape(4, 3)
+    B = np.zeros_like(A)
+    mod(A, B)
+    np.testing.assert_array_equal(B, 2 * A)
+
+
+# ---------------------------------------------------------------- the older region style
+@df.region()
+def implicit():
+    pipe: Stream[int32, 2]
+
+    @df.kernel(mapping=[1])
+    def producer(A: int32[8]):
+        for i in range(8):
+            pipe.put(A[i])
+
+    @df.kernel(mapping=[1])
+    def consumer(B: int32[8]):
+        for i in range(8):
+            B[i] = pipe.get() - 1
+
+
+def test_region_without_parameters_takes_its_kernels_parameters():
+    s = df.customize(implicit)
+    assert [p.name for p in s.ir.top_func.params] == ["A", "B"]
+    A = np.arange(8, dtype=np.int32)
+    B = np.zeros(8, np.int32)
+    df.build(implicit, target="simulator")(A, B)
+    np.testing.assert_array_equal(B, A - 1)
+
+
+@df.region()
+def looped(A: int32[4], B: int32[4]):
+    lanes: Stream[int32, 2][4]
+    ends: Stream[int32, 2][2]
+
+    @df.kernel(mapping=[1], args=[A])
+    def scatter(a: int32[4]):
+        for i in range(4):
+            lanes[i].put(a[i])  # a loop index: the whole array is passed
+        ends[0].put(a[0])
+
+    @df.kernel(mapping=[1], args=[B])
+    def gather(b: int32[4]):
+        for i in range(4):
+            b[i] = lanes[3 - i].get()
+        b[0] += ends[1 - 1].get() * 0
+
+
+def test_stream_arrays_indexed_by_loop_variables_are_passed_whole():
+    s = df.customize(looped)
+    scatter = s.ir.funcs["scatter_0"]
+    assert [p.name for p in scatter.params] == ["a", "lanes", "ends_0"]
+    assert [p.name for p in s.ir.funcs["gather_0"].params] == ["b", "lanes", "ends_0"]
+    A = np.array([5, 6, 7, 8], np.int32)
+    B = np.zeros(4, np.int32)
+    df.build(looped, target="simulator")(A, B)
+    np.testing.assert_array_equal(B, A[::-1])

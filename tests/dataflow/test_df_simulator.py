@@ -91,6 +91,45 @@ def test_cyclic_network_runs_concurrently_and_llvm_refuses_it():
         df.build(ping, target="llvm")
 
 
+def test_verifier_answers_unknown_for_a_cycle_of_processes():
+    # regression: the executor ran left_0 to completion first, read the empty `to_a` and
+    # called this correct design "not equivalent"
+    def plain(A: int32[N], B: int32[N]):
+        for i in range(N):
+            B[i] = A[i]
+            A[i] = A[i] * 10
+
+    verdict = allo.verify(ping, plain)
+    assert verdict.status == "unknown"
+    assert "feed each other (left_0 -> right_0 -> left_0)" in verdict.reason
+
+
+@df.region()
+def two_writers(A: int32[N], B: int32[N]):
+    pipe: Stream[int32, 2 * N]
+
+    @df.kernel(mapping=[2], args=[A])
+    def w(a: int32[N]):
+        p = df.get_pid()
+        for i in range(N // 2):
+            pipe.put(a[p * (N // 2) + i])
+
+    @df.kernel(mapping=[1], args=[B])
+    def r(b: int32[N]):
+        for i in range(N):
+            b[i] = pipe.get()
+
+
+def test_two_writers_of_one_fifo_are_not_a_kahn_network():
+    def plain(A: int32[N], B: int32[N]):
+        for i in range(N):
+            B[i] = A[i]
+
+    verdict = allo.verify(two_writers, plain)
+    assert verdict.status == "unknown"
+    assert "w_0 and w_1 both write FIFO 'pipe'" in verdict.reason
+
+
 @df.region()
 def reads_too_far(A: int32[N], B: int32[N]):
     pipe: Stream[int32, 4]

@@ -134,3 +134,41 @@ def test_bad_view_and_keyword():
 
     with pytest.raises(AlloError, match="unknown keyword 'axis'"):
         allo.customize(k2)
+
+
+def lower_triangle(A: float32[4, 6], B: float32[4, 6]) -> float32[4, 4]:
+    D = allo.tril(B) + 1.0
+    return allo.matmul(A, D.T)
+
+
+def test_tril_is_a_named_nest_equal_to_numpy():
+    s = allo.customize(lower_triangle)
+    assert any(l.band == "tril_0" for l in s.ir.top_func.loops())
+    rng = np.random.default_rng(1)
+    a, b = rng.random((4, 6), dtype=np.float32), rng.random((4, 6), dtype=np.float32)
+    np.testing.assert_allclose(s.build()(a, b), a @ (np.tril(b) + 1).T, rtol=1e-5)
+    s.reorder("tril_0:L_1", "tril_0:L_0")
+    assert s.verify()
+
+
+def tril_of_a_vector(A: float32[4]) -> float32[4]:
+    return allo.tril(A)
+
+
+def bmm_4d(A: float32[2, 3, 4, 5], B: float32[2, 3, 5, 4]) -> float32[2, 3, 4, 4]:
+    return allo.bmm(A, B)
+
+
+def unknown_library_function(A: int32[4, 4], B: int32[4, 4]) -> int32[4, 4]:
+    return allo.matmul_error(A, B)
+
+
+@pytest.mark.parametrize("kernel,text", [
+    (tril_of_a_vector, "tril needs a 2-D array, got [4]"),
+    (bmm_4d, "bmm needs two 3-D arrays"),
+    (unknown_library_function, "has no attribute 'matmul_error'"),
+])
+def test_library_misuse_is_a_located_error(kernel, text):
+    with pytest.raises(AlloError) as err:
+        allo.customize(kernel)
+    assert text in str(err.value) and "test_arrays.py" in str(err.value)

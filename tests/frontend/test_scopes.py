@@ -54,3 +54,30 @@ def test_schedules_address_both_loops_after_renaming():
     s.build()(a)
     np.testing.assert_array_equal(a, np.arange(8))
     assert s.verify()
+
+
+def test_scalar_declared_again_in_an_inner_block_is_the_same_variable():
+    # Python keeps one variable per name: the inner declaration assigns the outer one
+    def k(A: int32[4]) -> int32:
+        best: int32 = 0
+        for i in range(4):
+            best: int32 = A[i] * 2
+        return best
+
+    s = allo.customize(k)
+    assert s.build()(np.array([3, 1, 4, 1], np.int32)) == 2
+    assert len([b for b in s.ir.top_func.buffers() if b.startswith("best")]) == 1
+
+
+def test_declared_again_with_another_type_is_still_refused():
+    import pytest
+    from allo.errors import AlloNameError
+
+    def k(A: int32[4]) -> int32:
+        best: int32 = 0
+        for i in range(4):
+            best: float32 = 1.0
+        return best
+
+    with pytest.raises(AlloNameError, match="already declared"):
+        allo.customize(k)

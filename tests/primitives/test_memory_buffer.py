@@ -134,7 +134,7 @@ def test_systolic_buffers_of_A_and_B():
 def test_systolic_after_reorder_buffers_C_column():
     s = allo.customize(matmul)
     s.reorder("k", "j", "i")
-    assert [l.name for l in s.get_loops()["PE"]] == ["k", "j"]
+    assert [l.name for l in s.get_loops()["PE"]] == ["k", "j", "i"]  # i: a nested band, listed too
     s.buffer_at(s.C, "j")
     assert allocs(s)["C_buf"] == int16[M]
     names = [b.name for b in loop_of(s, "j").body if isinstance(b, For)]

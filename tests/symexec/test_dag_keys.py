@@ -70,3 +70,20 @@ def test_dag_past_its_id_space_gives_unknown(monkeypatch):
     monkeypatch.setattr(builders, "MAX_NODES", 40)
     v = verify(gemm_int(), gemm_int(order="ikj"))
     assert v.status == "unknown" and "memory" in v.reason, v.report()
+
+
+def test_one_table_per_op_and_type_never_mixes_nodes():
+    """add/mul at one type, and add at two types, over the same children are four nodes
+    in four tables; lookup finds each, and an op never built is not found."""
+    d = Dag()
+    x, y = d.input("x", -1, int8), d.input("y", -1, int8)
+    xw, yw = d.input("xw", -1, int16), d.input("yw", -1, int16)
+    built = {make_builder(d, "add", int8, (int8, int8))(x, y),
+             make_builder(d, "mul", int8, (int8, int8))(x, y),
+             make_builder(d, "add", int16, (int16, int16))(xw, yw),
+             make_builder(d, "cast", int16, (int8,))(x)}
+    assert len(built) == 4 and len(d.tables) == 4
+    for n in built:
+        assert d.lookup(d.nodes[n]) == n
+    assert d.lookup((OPCODE["sub"], d.tid(int8), x, y)) is None
+    assert d.lookup((INPUT, d.tid(int8), d.name_ids["x"], -1)) == x

@@ -82,7 +82,7 @@ def test_a_proved_pair_is_not_proved_again():
     first = verify_modular(s.original, s.ir)
     second = verify_modular(s.original, s.ir)
     assert first and second
-    assert "proved earlier" in second.method and second.stats["callee_proofs"] == {}
+    assert "proved earlier by symbolic execution" in second.method and second.stats["callee_proofs"] == {}
 
 
 def test_the_tile_schedule_own_proof_is_reused():
@@ -127,7 +127,7 @@ def test_a_wrong_callee_everywhere_is_not_summarized():
     stores[0].value = op("add", int32, stores[0].value, c(1, int32))  # C[i, j] = acc + 1
     v = verify_modular(s.ir, wrong)
     assert v.status == "unknown" and "not proved equivalent (not equivalent" in v.reason
-    full = verify(s.ir, wrong, modular=True)  # falls back to executing every call
+    full = verify_modular(s.ir, wrong, fallback=True)  # executes every call instead
     assert full.status == "not equivalent" and "modular" not in full.method
 
 
@@ -176,4 +176,34 @@ def test_stream_parameters_are_not_summarizable():
 def test_modular_option_is_checked():
     s = _systolic_top()
     with pytest.raises(allo.errors.VerificationError):
-        verify(s.original, s.ir, modular="yes")
+        verify_modular(s.original, s.ir, fallback="yes")
+
+
+def top_guarded(A: int8[2, T, K], B: int8[2, K, T], C: int32[2, 2, T, T]):
+    for mi, ni in allo.grid(2, 2, name="tiles"):
+        if A[mi, 0, 0] > 0:  # a data-dependent condition: the call's writes are conditional
+            systolic_tile[int8, int8, int32, K, T, T](A[mi], B[ni], C[mi, ni])
+
+
+def test_a_call_under_a_data_dependent_condition_is_summarized_as_a_select():
+    forget_proofs()
+    s = allo.customize(top_guarded)
+    s.compose(schedule_systolic_tile(allo.customize(systolic_tile,
+                                                    instantiate=[int8, int8, int32, K, T, T])))
+    # executing the systolic tile under the condition is not SICF (FIFOs under a condition)
+    assert verify(s.original, s.ir).status == "unknown"
+    v = verify_modular(s.original, s.ir)
+    name = next(n for n in s.ir.funcs if n != "top_guarded")
+    assert v, v.report()
+    assert v.stats["summarized_calls"] == {name: 8}
+
+
+def test_a_guarded_call_with_the_wrong_guard_is_refuted():
+    forget_proofs()
+    a = allo.customize(top_guarded).ir
+    b = a.copy()
+    cond = next(x for x in walk_stmts(b.top_func.body) if isinstance(x, allo.ir.nodes.If))
+    cond.cond = allo.ir.nodes.Op("lnot", (cond.cond,), cond.cond.type)  # the opposite guard
+    v = verify_modular(a, b)
+    assert v.status == "not equivalent", v.report()
+    assert v.counterexample.output == "C"

@@ -107,6 +107,7 @@ class FuncEmitter:
         self.labels: Dict[str, int] = {}
         self.emitted_labels: Set[str] = set()
         self.temp = 0
+        self.block_vector: Optional[Tuple[str, str]] = None  # (stream, C++ element)
         for p in func.params:
             self.names[p.name] = self.fresh(identifier(p.name))
         for s in walk_stmts(func.body):
@@ -156,11 +157,11 @@ class FuncEmitter:
     def declarator(self, name: str, t: Any, param: bool) -> str:
         """``float A[8][8]``, ``int8_t &x``, ``hls::stream<int8_t> S[4]``..."""
         if isinstance(t, StreamType):
-            return f"hls::stream< {c_type(t.dtype)} > &{name}"
+            return f"{stream_type(t)} &{name}"
         if param and name in self.narrow_vars:
             return f"int {name}"  # a PE coordinate / small loop variable
         if isinstance(t, BufferType):
-            elem = f"hls::stream< {c_type(t.dtype.dtype)} >" if t.is_stream else c_type(t.dtype)
+            elem = stream_type(t.dtype) if t.is_stream else c_type(t.dtype)
             if not t.shape:
                 return f"{elem} &{name}" if param else f"{elem} {name}"
             return f"{elem} {name}{''.join(f'[{d}]' for d in t.shape)}"
@@ -210,10 +211,10 @@ class FuncEmitter:
     def buffer_pragmas(self, name: str, t: Any, depth: int) -> None:
         pad = INDENT * depth
         cname = self.names[name]
-        if isinstance(t, BufferType) and t.is_stream:
-            self.lines.append(f"{pad}#pragma HLS stream variable={cname} depth={t.dtype.depth}")
-        elif isinstance(t, StreamType):
-            self.lines.append(f"{pad}#pragma HLS stream variable={cname} depth={t.depth}")
+        st = t.dtype if isinstance(t, BufferType) and t.is_stream else t
+        if isinstance(st, StreamType):  # a stream of blocks counts blocks
+            depth = st.depth // st.block_size if st.block else st.depth
+            self.lines.append(f"{pad}#pragma HLS stream variable={cname} depth={depth}")
         layout = self.layouts.get((self.func.name, name))
         if layout is not None and isinstance(t, BufferType) and t.shape:
             self.lines += [pad + line for line in _partition_pragmas(cname, layout)]
@@ -240,7 +241,11 @@ class FuncEmitter:
                 return None
             tmp = self.fresh(f"{identifier(x.stream)}_rd")
             ref = self.names[x.stream] + self.subscripts(x.stream, x.indices, x.loc)
-            self.out(depth, f"{c_type(x.type)} {tmp} = {ref}.read();")
+            if self.block_vector is not None and self.block_vector[0] == x.stream:
+                ref = self.block_vector[1]  # an element of the block read at once
+                self.out(depth, f"{c_type(x.type)} {tmp} = {ref};")
+            else:
+                self.out(depth, f"{c_type(x.type)} {tmp} = {ref}.read();")
             self.names[tmp] = tmp
             return Var(tmp, x.type)
 
@@ -258,7 +263,10 @@ class FuncEmitter:
             value = self.hoist(s.value, depth)
             idx = [self.hoist(i, depth) for i in s.indices]
             target = self.names[s.stream] + self.subscripts(s.stream, idx, s.loc)
-            self.out(depth, f"{target}.write({bare(ex.expr(value))});")
+            if self.block_vector is not None and self.block_vector[0] == s.stream:
+                self.out(depth, f"{self.block_vector[1]} = {bare(ex.expr(value))};")
+            else:
+                self.out(depth, f"{target}.write({bare(ex.expr(value))});")
         elif isinstance(s, For):
             self.loop(s, depth)
         elif isinstance(s, If):
@@ -297,7 +305,44 @@ class FuncEmitter:
             return self.names[a.buffer] + self.subscripts(a.buffer, prefix, a.loc)
         return self.ex.expr(self.hoist(a, depth))
 
+    def block_transfer(self, s: For, depth: int) -> None:
+        """A whole block through a stream of blocks (``attrs["block_transfer"]``, made by
+        the frontend for ``s.put(blk)`` / ``blk = s.get()``): the loop nest fills or
+        drains one ``hls::vector`` and the FIFO moves it in one write or read."""
+        nest, inner = [s], s
+        while len(inner.body) == 1 and isinstance(inner.body[0], For):
+            inner = inner.body[0]
+            nest.append(inner)
+        (leaf,) = inner.body
+        put = isinstance(leaf, StreamPut)
+        stream, indices = (leaf.stream, leaf.indices) if put else next(
+            (x.stream, x.indices) for x in walk_expr(leaf.value) if isinstance(x, StreamGet))
+        st = self.func.buffers()[stream]
+        st = st.dtype if isinstance(st, BufferType) else st
+        ref = self.names[stream] + self.subscripts(stream, indices, s.loc)
+        vec = self.fresh(f"{identifier(stream)}_blk")
+        strides, flat = 1, []
+        for loop, extent in reversed(list(zip(nest, st.block))):
+            flat.append(f"{self.names[loop.var]} * {strides}" if strides > 1
+                        else self.names[loop.var])
+            strides *= extent
+        decl = f"hls::vector< {c_type(st.dtype)}, {st.block_size} > {vec}"
+        self.out(depth, "{")
+        self.out(depth + 1, f"{decl};" if put else f"{decl} = {ref}.read();")
+        self.block_vector = (stream, f"{vec}[{' + '.join(reversed(flat))}]")
+        s.attrs = {k: v for k, v in s.attrs.items() if k != "block_transfer"}
+        try:
+            self.loop(s, depth + 1)
+        finally:
+            self.block_vector = None
+            s.attrs["block_transfer"] = True
+        if put:
+            self.out(depth + 1, f"{ref}.write({vec});")
+        self.out(depth, "}")
+
     def loop(self, s: For, depth: int) -> None:
+        if s.attrs.get("block_transfer"):
+            return self.block_transfer(s, depth)
         ex = self.ex
         lo, hi = self.hoist(s.lo, depth), self.hoist(s.hi, depth)
         small = all(isinstance(b, Const) and -2**31 <= int(b.value) < 2**31 - abs(s.step)
@@ -445,6 +490,13 @@ class FuncEmitter:
                 self.out(depth, f"{out} = {self.ex.expr(self.hoist(v, depth))};")
         if not last:
             self.out(depth, "return;")
+
+
+def stream_type(t: StreamType) -> str:
+    """``hls::stream< int8_t >``; a stream of blocks carries ``hls::vector``s."""
+    if t.block:
+        return f"hls::stream< hls::vector< {c_type(t.dtype)}, {t.block_size} > >"
+    return f"hls::stream< {c_type(t.dtype)} >"
 
 
 def _is_stream_type(t: Any) -> bool:

@@ -7,7 +7,7 @@ at run time, never copied into this repository; ``ALLO_AP_TYPES`` overrides the 
 and Allo's own minimal ``hls_stream.h``. An ``extern "C"`` wrapper per design converts
 execution containers (:mod:`allo.runtime`) to the kernel's C++ types and back. Libraries
 are cached by a hash of the code under ``~/.cache/allo/csim/<hash>`` (``ALLO_CACHE_DIR``
-overrides the root). Several designs can share one g++ run (:func:`compile_designs`).
+or ``XDG_CACHE_HOME`` moves the root, :func:`allo.verification.cache.allo_cache_dir`). Several designs can share one g++ run (:func:`compile_designs`).
 
 Example::
 
@@ -73,7 +73,9 @@ def ap_types_dir() -> Path:
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("ALLO_CACHE_DIR", Path.home() / ".cache" / "allo")) / "csim"
+    from ...verification.cache import allo_cache_dir
+
+    return allo_cache_dir() / "csim"
 
 
 def support_dir() -> Path:

@@ -1,9 +1,11 @@
 """The equivalence gate: HLS output is produced only for a design proved equivalent.
 
-``require_equivalent(schedule)`` runs ``schedule.verify()`` (cached under the structural
-fingerprint of the original and current IR, :func:`allo.ir.fingerprint.fingerprint`, which
-covers every constant's exact bytes, the types and the layouts; so rebuilding is free and
-two different designs never share a verdict) and raises
+``require_equivalent(schedule)`` runs ``schedule.verify()`` (cached in this process under
+the proof cache's key of the original and current IR,
+:func:`allo.verification.cache.proof_key`: the structural fingerprint, which covers every
+constant's exact bytes, the types and the layouts, and the verifier's own sources; so
+rebuilding is free and two different designs never share a verdict; the verdict itself
+also goes through the on-disk proof cache) and raises
 :class:`allo.errors.VerificationError` showing the verdict unless it is "equivalent".
 
 Example::
@@ -17,7 +19,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from ...errors import VerificationError
-from ...ir.fingerprint import FingerprintError, fingerprint
+from ...verification.cache import proof_key
 
 _verdicts: Dict[str, Any] = {}
 
@@ -27,11 +29,8 @@ def require_equivalent(schedule: Any) -> Any:
 
     Example: ``require_equivalent(s)`` raises ``VerificationError`` for a wrong rewrite.
     """
-    key: Optional[str]
-    try:
-        key = fingerprint(schedule.original, schedule.ir, gate="verify()")
-    except FingerprintError:
-        key = None  # no exact key: verify afresh rather than risk sharing a verdict
+    # None when a value has no exact encoding: verify afresh rather than risk sharing
+    key: Optional[str] = proof_key(schedule.original, schedule.ir, fp="exact")
     verdict = _verdicts.get(key) if key is not None else None
     if verdict is None:
         verdict = schedule.verify()

@@ -74,6 +74,16 @@ class stream {
   std::deque<T> q_;
   std::string name_ = "(an unnamed stream, e.g. an element of a stream array)";
 };
+
+#if !__has_include(<hls_vector.h>)
+// The part of Vitis HLS's hls::vector that streams of blocks use (one block per FIFO slot).
+template <typename T, std::size_t N>
+struct vector {
+  T elems[N];
+  T& operator[](std::size_t i) { return elems[i]; }
+  const T& operator[](std::size_t i) const { return elems[i]; }
+};
+#endif
 }  // namespace hls
 #endif
 """
@@ -87,6 +97,9 @@ HELPERS_H = r"""// ---- Allo helpers: the exact meaning of each non-trivial op (
 #include <ap_int.h>
 #include <ap_fixed.h>
 #include <hls_stream.h>
+#if __has_include(<hls_vector.h>)
+#include <hls_vector.h>  // hls::vector: the elements of a stream of blocks
+#endif
 #include <cmath>
 #include <cstdint>
 #include <cstring>

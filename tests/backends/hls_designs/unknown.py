@@ -17,5 +17,7 @@ def bits(A: int32[4]) -> int32[4]:
 
 def design_while():
     s = allo.customize(bits)
-    s.split("i", 2)  # a real rewrite: identical programs would be trivially equivalent
+    # a real rewrite (identical programs would be trivially equivalent), applied unchecked so
+    # that no certificate chain proves it either: only full execution could, and it cannot
+    s.split("i", 2, unchecked=True)
     return s
