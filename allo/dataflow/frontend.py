@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import gc
 import itertools
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -68,6 +69,17 @@ class RegionLowerer(FuncLowerer):
     """Lower a region function: its parameters, streams, constants and kernel instances."""
 
     def run(self) -> Func:
+        # thousands of instances allocate millions of small objects, few of them cyclic
+        # garbage: without pauses for full collections the lowering stays linear in size
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self.lower_region()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def lower_region(self) -> Func:
         fd = self.info.func_def
         params = self.guarded(fd, self.lower_params, fd)
         if fd.returns is not None and not (isinstance(fd.returns, ast.Constant)
