@@ -36,7 +36,7 @@ from ..errors import AlloError, VerificationError
 from ..ir.nodes import Alloc, Module, walk_stmts
 from ..ir.state import state_mismatch
 from ..ir.verifier import verify_ir
-from ..ir.types import BufferType, Float
+from ..ir.types import BufferType, Float, StreamType
 from .canon import canonical
 from .dag import INPUT, Dag
 from .resources import MemoryBudget, MemoryBudgetExceeded
@@ -169,6 +169,9 @@ class EquivalenceChecker:
         per_program = [[i for i in r.issues if i.certain and i.kind == "overflow"] for r in results]
         if any(per_program):
             return self._hardware_deadlock(per_program)
+        shared = [i for r in results for i in r.issues if i.kind == "shared"]
+        if shared:
+            return self.verdict(UNKNOWN, "symbolic execution", shared[0].message)
         return self._compare(results[0], results[1])
 
     # -------------------------------------------------------------- deadlocks
@@ -424,6 +427,19 @@ class EquivalenceChecker:
         return None
 
 
+def has_streams(module: Module) -> bool:
+    """Whether a design declares a FIFO: identical programs with FIFOs are still executed,
+    since both may deadlock in hardware (then the verdict is not "equivalent").
+
+    Example: ``has_streams(allo.customize(gemm).ir)`` is False.
+    """
+    for f in module.funcs.values():
+        for t in f.buffers().values():
+            if isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream):
+                return True
+    return False
+
+
 def _fifo_note(label: str, issue: FifoIssue) -> str:
     """One line of the verdict's issues, starting with its kind (``note:`` if uncertain)."""
     note = "" if issue.certain else "note: "
@@ -516,7 +532,7 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
         except AlloError as e:
             return checker.verdict(UNKNOWN, "IR verification",
                                    f"program {label} is ill-formed IR: {e}")
-    if structural_key(mod_a) == structural_key(mod_b):
+    if structural_key(mod_a) == structural_key(mod_b) and not has_streams(mod_a):
         return checker.verdict(EQUIVALENT, "identical programs")
     for label, mod in (("A", mod_a), ("B", mod_b)):
         reason = _not_sequential(mod)
