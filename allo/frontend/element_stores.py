@@ -15,9 +15,10 @@ import ast
 from typing import Any
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import Const, Load, Op, Store, Var
+from ..ir.nodes import Const, Expr, Load, Op, Store, Var
 from ..ir.types import Int, UInt, index
 from .exprs import BufView, Symbol
+from .structs import StructValue, field_write
 from .typing import BOOL, cast, convert, to_expr
 
 
@@ -26,6 +27,8 @@ class ElementStoreLowerer:
 
     def assign_subscript(self, target: ast.Subscript, rhs: Any, node: ast.AST) -> None:
         base = self.lower(target.value)
+        if isinstance(base, StructValue):  # p["x"] = v
+            return field_write(self, base, target, rhs, node)
         if isinstance(base, BufView):
             if isinstance(self.symbols.get(base.name), Symbol) and \
                     self.symbols[base.name].kind == "loop":
@@ -68,8 +71,13 @@ class ElementStoreLowerer:
             new = Op("or", (Op("and", (base, Op("not", (mask,), t)), t), value), t)
         elif isinstance(s, ast.Slice):
             lo, hi = self.slice_bounds(s, t, target)
-            new = Op("set_slice", (base, Const(lo, index), Const(hi, index),
-                                   cast(rhs, UInt(hi - lo))), t)
+            if isinstance(lo, Expr):  # bounds known only at run time (allo.frontend.bitops)
+                from .bitops import dynamic_set_slice
+
+                new = dynamic_set_slice(base, lo, hi, rhs)
+            else:
+                new = Op("set_slice", (base, Const(lo, index), Const(hi, index),
+                                       cast(rhs, UInt(hi - lo))), t)
         else:
             if isinstance(s, ast.Tuple):
                 raise self.err(AlloTypeError, "a scalar takes one bit index", target,

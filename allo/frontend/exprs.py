@@ -23,11 +23,11 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var
+from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var, walk_expr
 from ..ir.types import (AlloType, BufferType, Fixed, Float, Int, StreamType, UFixed, UInt,
                         float32, index, int32)
 from .. import builtins as ab
-from . import arrays, nn_calls
+from . import arrays, bitops, nn_calls, structs
 from .bounds import check_static_bounds
 from .context import MISSING, Resolver, SourceInfo
 from .typing import BOOL, PyVal, cast, convert, is_number, literal, to_expr, unify
@@ -198,8 +198,8 @@ class ExprLowerer:
         return PyVal(obj)
 
     def symbol_value(self, name: str, sym: Symbol) -> Any:
-        if sym.kind == "const":
-            return PyVal(sym.value)
+        if sym.kind in ("const", "struct"):
+            return PyVal(sym.value) if sym.kind == "const" else sym.value
         if sym.kind == "loop":
             bound = getattr(self, "loop_values", {}).get(name)
             return bound if bound is not None else Var(name, index)
@@ -239,6 +239,8 @@ class ExprLowerer:
             return self.const_subscript(base.value, node)
         if isinstance(base, BufView):
             return self.buffer_subscript(base, node)
+        if isinstance(base, structs.StructValue):
+            return structs.field_read(self, base, node)
         return self.bit_read(base, node)
 
     def slice_elts(self, node: ast.Subscript) -> List[ast.AST]:
@@ -295,6 +297,8 @@ class ExprLowerer:
                 lo_e, width = dyn
                 return cast(Op("shr", (x, lo_e), x.type), UInt(width))
             lo, hi = self.slice_bounds(s, x.type, node)
+            if isinstance(lo, Expr):  # bounds known only at run time
+                return bitops.dynamic_get_slice(x, lo, hi)
             return Op("get_slice", (x, Const(lo, index), Const(hi, index)), UInt(hi - lo))
         if isinstance(s, ast.Tuple):
             raise self.err(AlloTypeError, "a scalar takes one bit index", node,
@@ -314,32 +318,35 @@ class ExprLowerer:
             return None
         forms = [affine_form(convert(to_expr(v), index)) for v in (lo, hi)]
         if None in forms:
-            return None  # data-dependent bounds: slice_bounds refuses them
+            return None  # data-dependent bounds: the general dynamic slice (bitops)
         if set(forms[0].terms) != set(forms[1].terms):
-            raise self.err(AlloTypeError, "a bit slice with runtime bounds needs a constant "
-                           "width (hi - lo)", s, hint="write x[w * m : w * (m + 1)] with a "
-                                                      "constant w")
+            return None  # a runtime width: the general dynamic slice (allo.frontend.bitops)
         width = forms[1].const - forms[0].const
         if not 0 < width <= t.bits:
             raise self.err(AlloTypeError, f"bit slice of width {width} is out of range for "
                            f"{t!r}", node, hint=f"need 0 < hi - lo <= {t.bits}")
         return convert(to_expr(lo), t), width
 
-    def slice_bounds(self, s: ast.Slice, t: Int, node: ast.AST) -> Tuple[int, int]:
+    def slice_bounds(self, s: ast.Slice, t: Int, node: ast.AST) -> Tuple[Any, Any]:
+        """``(lo, hi)`` of ``x[lo:hi]``: two ints, or two index Exprs when either bound is
+        known only at run time (a dynamic slice, :mod:`allo.frontend.bitops`)."""
         if s.step is not None:
             raise self.err(AlloSyntaxError, "bit slices take no step", s,
                            hint="write x[lo:hi]")
         bounds = []
         for b, default in ((s.lower, 0), (s.upper, t.bits)):
             if b is None:
-                bounds.append(default)
+                bounds.append(PyVal(default))
                 continue
             v = self.scalar(b)
-            if not isinstance(v, PyVal) or not isinstance(v.value, (int, np.integer)):
-                raise self.err(AlloTypeError, "bit slice bounds must be integer constants", b,
-                               hint="use constants or template parameters for lo and hi")
-            bounds.append(int(v.value))
-        lo, hi = bounds
+            if isinstance(v, PyVal) and not isinstance(v.value, (int, np.integer)) or \
+                    not isinstance(v, PyVal) and not (v.type.is_int and not v.type == BOOL):
+                raise self.err(AlloTypeError, "bit slice bounds must be integers", b,
+                               hint="use integer constants, loop variables or integer values")
+            bounds.append(v)
+        if not all(isinstance(v, PyVal) for v in bounds):
+            return tuple(cast(to_expr(v), index) for v in bounds)
+        lo, hi = (int(v.value) for v in bounds)
         if not 0 <= lo < hi <= t.bits:
             raise self.err(AlloTypeError, f"bit slice [{lo}:{hi}] is out of range for "
                            f"{t!r}", node, hint=f"need 0 <= lo < hi <= {t.bits}")
@@ -490,6 +497,12 @@ class ExprLowerer:
         if isinstance(c, PyVal):  # decided at compile time (e.g. on a template parameter)
             return self.scalar(node.body if c.value else node.orelse)
         a, b = self.scalar(node.body), self.scalar(node.orelse)
+        for side, v in ((node.body, a), (node.orelse, b)):
+            if isinstance(v, Expr) and any(isinstance(x, StreamGet) for x in walk_expr(v)):
+                # a select evaluates both sides: the FIFO would be popped either way
+                raise self.err(AlloSyntaxError, "a stream '.get()' inside 'a if c else b' "
+                               "would be read whichever way the condition goes", side,
+                               hint="read it in an if statement: if c: x = s.get() else: ...")
         a, b, t = unify(a, b, None)
         return Op("select", (c, a, b), t)
 
@@ -509,6 +522,9 @@ class ExprLowerer:
             if isinstance(base, BufView):
                 raise self.err(AlloTypeError, f"'{base.name}' is not a stream, it has no "
                                f"'.{f.attr}()'", node, hint="declare it as Stream[T, depth]")
+        if isinstance(f, ast.Attribute) and f.attr in bitops.METHODS and \
+                not isinstance(self.lower(f.value), PyVal):
+            return bitops.method_call(self, node)
         callee = self.lower(f)
         if not isinstance(callee, PyVal):
             raise self.err(AlloTypeError, "this expression is not callable", f,

@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Optional, Set
 
 import numpy as np
 
+from ..semantics.casts import CANONICAL_NAN
 from ..semantics.registry import ops
 from .nodes import Const, Expr, Load, Op, StreamGet, Var
 from .types import AlloType, Int, float64, index
@@ -267,6 +268,8 @@ class ValueEmitter:
             return self.cast(self.value(e.args[0]), e.args[0].type, t)
         if name in ("get_slice", "set_slice"):
             return self._slice(e)
+        if name == "bitcast":
+            return self._bitcast(self.value(e.args[0]), e.args[0].type, t)
         args = [self.value(a) for a in e.args]
         if name in _CMP_INT:
             at = e.args[0].type
@@ -370,6 +373,18 @@ class ValueEmitter:
         b = self.op(f"arith.andi {b}, {self.const(1, t)} : {_ity(t)}")  # b & 1
         placed = self.op(f"arith.shli {b}, {i} : {_ity(t)}")
         return self.op(f"arith.ori {cleared}, {placed} : {_ity(t)}")
+
+    def _bitcast(self, v: str, src: AlloType, dst: AlloType) -> str:
+        """Op ``bitcast``: ``arith.bitcast``, a NaN's bits being the canonical quiet NaN's."""
+        bits_t = Int(src.bits, False)
+        if src.is_float:
+            raw = self.op(f"arith.bitcast {v} : {src.mlir()} to {_ity(bits_t)}")
+            nan = self.op(f"arith.cmpf uno, {v}, {v} : {src.mlir()}")
+            canon = self.const(CANONICAL_NAN[src.kind], bits_t)
+            v = self.op(f"arith.select {nan}, {canon}, {raw} : {_ity(bits_t)}")
+        if dst.is_float:
+            return self.op(f"arith.bitcast {v} : {_ity(bits_t)} to {dst.mlir()}")
+        return v  # integers are signless in MLIR: the same value
 
     def _slice(self, e: Op) -> str:
         x = self.value(e.args[0])

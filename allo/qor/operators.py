@@ -77,7 +77,7 @@ _FLOAT_FAMILY = {
 }
 
 #: ops that are wiring only (no logic): casts between ints, bit selects, constants.
-FREE_OPS = frozenset({"cast", "get_bit", "get_slice", "set_bit", "set_slice", "land",
+FREE_OPS = frozenset({"cast", "bitcast", "get_bit", "get_slice", "set_bit", "set_slice", "land",
                       "lor", "lnot", "not"})
 
 
@@ -109,6 +109,8 @@ def op_cost(op: str, t: Any, operand_bits: int = 0) -> OpCost:
 
     Example: ``op_cost("mul", float32)`` is ``OpCost(latency=3, dsp=3, ff=143, lut=321)``.
     """
+    if op == "bitcast":  # the same wires read as another type
+        return OpCost(0)
     if getattr(t, "is_float", False):
         family = _FLOAT_FAMILY.get(op)
         if family is None:

@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 
 from ..ir.types import AlloType, Fixed, Float, wrap_int
-from .values import int_to_float, make_float, round_rational
+from .values import FLOAT_FORMATS, float_bits, float_from_bits, int_to_float, make_float, round_rational
 from .values import wrapper as _wrapper
 
 Cast = Callable[[Any], Any]
@@ -141,3 +141,39 @@ def cast_value(x: Any, src: AlloType, dst: AlloType) -> Any:
 
 __all__ = ["make_cast", "cast_value", "float_to_int_sat", "float_to_fixed_raw",
            "fixed_raw_to_float"]
+
+
+# ------------------------------------------------------------------ bitcast
+#: The quiet NaN every float -> int bitcast reads a NaN as: the float ops are defined up
+#: to which NaN they produce (docs/semantics.md, "Floats"), so the bits of a NaN are too
+CANONICAL_NAN = {"f16": 0x7E00, "bf16": 0x7FC0, "f32": 0x7FC00000, "f64": 0x7FF8000000000000}
+
+
+def float_bits_canonical(value: Any, kind: str) -> int:
+    """The IEEE bit pattern of a float, every NaN as :data:`CANONICAL_NAN`.
+
+    Example: ``float_bits_canonical(np.float32(1.0), "f32") == 0x3F800000``.
+    """
+    bits = float_bits(value, kind)
+    exp_bits, man_bits = FLOAT_FORMATS[kind][:2]
+    inf = ((1 << exp_bits) - 1) << man_bits
+    magnitude = bits & ((1 << (exp_bits + man_bits)) - 1)
+    return CANONICAL_NAN[kind] if magnitude > inf else bits
+
+
+def make_bitcast(src: AlloType, dst: AlloType) -> Cast:
+    """The meaning of op ``bitcast``: ``src``'s bits read as ``dst`` (same width; ints and
+    floats). Example: ``make_bitcast(float32, Int(32))(np.float32(1.0)) == 0x3F800000``."""
+    if src.bits != dst.bits:
+        raise ValueError(f"bitcast from {src!r} to {dst!r}: the widths differ")
+    if isinstance(src, Float):
+        kind = src.kind
+        to_bits = lambda v: float_bits_canonical(v, kind)  # noqa: E731
+    else:
+        mask = (1 << src.bits) - 1
+        to_bits = lambda v: int(v) & mask  # noqa: E731
+    if isinstance(dst, Float):
+        dkind = dst.kind
+        return lambda v: float_from_bits(to_bits(v), dkind)
+    bits, signed = dst.bits, dst.signed
+    return lambda v: wrap_int(to_bits(v), bits, signed)

@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict
 import numpy as np
 
 from .int_ops import Factory
+from .casts import make_bitcast
 from .values import make_float
 
 
@@ -149,6 +150,7 @@ FLOAT_OPS: Dict[str, Factory] = {
     "pow": _intrinsic(_libm_pow),
     "floor": lambda arg_types, rt: (lambda a: np.floor(a)),
     "ceil": lambda arg_types, rt: (lambda a: np.ceil(a)),
+    "bitcast": lambda arg_types, rt: make_bitcast(arg_types[0], rt),
 }
 
 __all__ = ["FLOAT_OPS"]

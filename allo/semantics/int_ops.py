@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List
 
 from ..ir.types import AlloType, wrap_int
+from .casts import make_bitcast
 from .values import wrapper as _wrapper
 
 Factory = Callable[[List[AlloType], AlloType], Callable[..., Any]]
@@ -134,6 +135,7 @@ INT_OPS: Dict[str, Factory] = {
     "set_bit": _make_set_bit,
     "get_slice": _make_get_slice,
     "set_slice": _make_set_slice,
+    "bitcast": lambda arg_types, rt: make_bitcast(arg_types[0], rt),
 }
 
 __all__ = ["INT_OPS", "wrap_int"]

@@ -72,6 +72,16 @@ def cast_rule(op: str, ts: Sequence[AlloType], t: AlloType, consts: Sequence[Opt
     return None
 
 
+def bitcast_rule(op: str, ts: Sequence[AlloType], t: AlloType, consts: Sequence[Optional[int]]) -> Optional[str]:
+    """The same bits as another type: integers (not ``index``) and floats of one width."""
+    ok = lambda x: x.is_float or (x.is_int and not x.is_index)  # noqa: E731
+    if not (ok(ts[0]) and ok(t)):
+        return "bitcast takes and gives integers or floats"
+    if ts[0].bits != t.bits:
+        return "bitcast keeps the width"
+    return None
+
+
 def math_rule(op: str, ts: Sequence[AlloType], t: AlloType, consts: Sequence[Optional[int]]) -> Optional[str]:
     """Float operands of the result type."""
     if not (t.is_float and all(x == t for x in ts)):
@@ -110,4 +120,4 @@ def slice_rule(op: str, ts: Sequence[AlloType], t: AlloType, consts: Sequence[Op
 
 
 __all__ = ["TypingRule", "arith_rule", "bitwise_rule", "logical_rule", "compare_rule",
-           "select_rule", "cast_rule", "math_rule", "bit_rule", "slice_rule"]
+           "select_rule", "cast_rule", "bitcast_rule", "math_rule", "bit_rule", "slice_rule"]

@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, Sequence, Tuple
 import z3
 
 from ..ir.types import AlloType, Fixed, Float
+from .casts import CANONICAL_NAN
 from .op_defs import REGISTRY
 
 _FP_SORTS = {"f16": (5, 11), "bf16": (8, 8), "f32": (8, 24), "f64": (11, 53)}
@@ -351,7 +352,18 @@ def _meaning(name: str) -> Callable:
     return _SPECIAL[name]
 
 
+def _bitcast(ctx, rt, ats, args):
+    (x,), src = args, ats[0]
+    if isinstance(src, Float):  # every NaN reads as the canonical quiet NaN
+        bits = z3.If(z3.fpIsNaN(x), z3.BitVecVal(CANONICAL_NAN[src.kind], src.bits),
+                     z3.fpToIEEEBV(x))
+    else:
+        bits = x
+    return z3.fpBVToFP(bits, z3_sort(rt)) if isinstance(rt, Float) else bits
+
+
 _SPECIAL: Dict[str, Callable] = {
+    "bitcast": _bitcast,
     "select": lambda ctx, rt, ats, a: z3.If(a[0] != 0, a[1], a[2]),
     "cast": _cast,
     "get_bit": _get_bit,

@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -41,7 +42,7 @@ from .dag import INPUT, Dag
 from .resources import MemoryBudget, MemoryBudgetExceeded
 from .executor import (STATE_PREFIX, BudgetExceeded, Deadlock, FifoIssue, NotSICF, OutOfBounds,
                        SymbolicExecutor, SymResult)
-from .replay import (SPECIAL_TRIALS, first_difference, make_args, make_state, random_value,
+from .replay import (SPECIAL_TRIALS, interface_shapes, first_difference, make_args, make_state, random_value,
                      run_interpreter, same_value, special_value)
 from .summaries import leaves_and_applications, record_proved
 from .verdict import EQUIVALENT, NOT_EQUIVALENT, UNKNOWN, Counterexample, Verdict
@@ -54,8 +55,13 @@ def _signature(mod: Module) -> List[Any]:
     """Parameter and result types, without memory layouts: partitioning changes where
     elements live, never their values, so it is not part of the interface compared here."""
     f = mod.top_func
-    strip = lambda t: BufferType(t.dtype, t.shape) if isinstance(t, BufferType) else t  # noqa: E731
-    return [strip(p.type) for p in f.params] + ["->"] + [strip(t) for t in f.results]
+    # a reshaped interface (s.reshape of an argument or result) counts with its original
+    # shape: the cells are compared in row-major order, which the reshape keeps
+    original = interface_shapes(f)
+    strip = lambda t, key: BufferType(t.dtype, original.get(key, t.shape)) \
+        if isinstance(t, BufferType) else t  # noqa: E731
+    return [strip(p.type, p.name) for p in f.params] + ["->"] + \
+        [strip(t, f"return[{k}]") for k, t in enumerate(f.results)]
 
 
 def _inputs_of(dag: Dag, roots: List[int]) -> List[int]:
@@ -115,6 +121,10 @@ class EquivalenceChecker:
             return self.verdict(UNKNOWN, "symbolic execution", f"memory budget: {why}")
 
     def _run(self) -> Verdict:
+        for mod in (self.a, self.b):
+            for name, shape in interface_shapes(mod.top_func).items():
+                self.issues.append(f"interface: {mod.top}'s {name} was reshaped from {shape}; "
+                                   "it is compared element by element in row-major order")
         if _signature(self.a) != _signature(self.b):
             return self.verdict(UNKNOWN, "signature check", "the two programs have different "
                                 f"signatures: {_signature(self.a)} vs {_signature(self.b)}")
@@ -210,7 +220,8 @@ class EquivalenceChecker:
         diffs: List[Diff] = []
         cells = 0
         for oa, ob in zip(ra.outputs, rb.outputs):
-            if oa.shape != ob.shape or len(oa.cells) != len(ob.cells):
+            if (oa.shape != ob.shape and math.prod(oa.shape) != math.prod(ob.shape)) or \
+                    len(oa.cells) != len(ob.cells):  # equal sizes: a reshaped interface
                 return self.verdict(UNKNOWN, "symbolic execution",
                                     f"live-out '{oa.name}' has shape {oa.shape} vs {ob.shape}")
             cells += len(oa.cells)

@@ -30,6 +30,8 @@ from ..ir.verifier import verify_ir
 from .equiv import EquivalenceChecker, check_equivalence, check_options, structural_key
 from .summaries import CallSummaries, SummaryPlan, forget_proofs, plan_summaries, record_proved
 from .verdict import EQUIVALENT, UNKNOWN, Verdict
+from ..verification import cache as _proof_cache  # noqa: F401  (registers the proof cache
+# as a table of proved callee pairs that outlives the process: summaries.PROOF_STORES)
 
 
 def verify_modular(a: Any, b: Any, *, fp: str = "exact", timeout_ms: int = 10_000,

@@ -48,6 +48,10 @@ UF_MARK = "\u00a7"
 # this process (by any verdict: a schedule's own verify(), or a callee proof below)
 # -> how it was proved ("symbolic execution", "certificates", ...), named in the verdict
 _PROVED: Dict[Tuple[str, str, str], str] = {}
+# tables of proved pairs that outlive this process: objects with ``recall(key_a, key_b,
+# fp) -> how or None`` and ``remember(key_a, key_b, fp, how)``; the proof cache registers itself here
+# when imported (allo.verification.cache), so this module never imports it (no circle)
+PROOF_STORES: List[Any] = []
 
 
 def callee_module(module: Module, name: str) -> Module:
@@ -93,14 +97,27 @@ def record_proved(mod_a: Module, mod_b: Module, fp: str, how: str = "symbolic ex
     """
     ka, kb = design_key(mod_a), design_key(mod_b)
     if ka is not None and kb is not None:
+        if (ka, kb, fp) not in _PROVED:
+            for store in PROOF_STORES:  # the on-disk proof cache, when enabled
+                store.remember(ka, kb, fp, how)
         _PROVED.setdefault((ka, kb, fp), how)
         _PROVED.setdefault((kb, ka, fp), how)
 
 
 def was_proved(key_a: str, key_b: str, fp: str) -> Optional[str]:
-    """How the pair was proved equivalent in this process, or None; an exact proof also
-    holds under ``fp="reassoc"``. Example: ``was_proved(ka, kb, "exact")``."""
-    return _PROVED.get((key_a, key_b, "exact")) or _PROVED.get((key_a, key_b, fp))
+    """How the pair was proved equivalent in this process, or in an earlier run (a
+    registered :data:`PROOF_STORES` table: the proof cache, when enabled), or None; an
+    exact proof also holds under ``fp="reassoc"``. Example: ``was_proved(ka, kb, "exact")``."""
+    how = _PROVED.get((key_a, key_b, "exact")) or _PROVED.get((key_a, key_b, fp))
+    if how:
+        return how
+    for store in PROOF_STORES:
+        earlier = store.recall(key_a, key_b, "exact") or store.recall(key_a, key_b, fp)
+        if earlier:
+            how = f"{earlier} in an earlier run (proof cache)"
+            _PROVED[(key_a, key_b, fp)] = how
+            return how
+    return None
 
 
 def forget_proofs() -> None:

@@ -2,15 +2,11 @@
 certificate chains (:mod:`.methods`), the certificate chain itself (:mod:`.certificates`)
 and the content-addressed proof cache (:mod:`.cache`).
 
+The package imports none of them itself, so :mod:`allo.symexec` can use the cache
+without an import circle (:mod:`.methods` imports :mod:`allo.symexec`).
+
 Example::
 
-    from allo.verification import verify_modules
+    from allo.verification.methods import verify_modules
     v = verify_modules(s.original, s.ir, chain=s._chain)   # what s.verify() runs
 """
-
-from .cache import ProofCache, cache_enabled, default_cache, proof_key  # noqa: F401
-from .certificates import CertificateChain, check_chain  # noqa: F401
-from .methods import METHODS, verify_modules  # noqa: F401
-
-__all__ = ["verify_modules", "METHODS", "CertificateChain", "check_chain", "ProofCache",
-           "proof_key", "cache_enabled", "default_cache"]

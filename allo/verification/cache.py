@@ -31,6 +31,8 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import hashlib
 import io
@@ -39,7 +41,7 @@ import pickle
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Dict, Iterable, Iterator, Optional
 
 from ..ir.fingerprint import FingerprintError, fingerprint
 
@@ -78,15 +80,32 @@ def proof_cache_dir() -> Path:
     return allo_cache_dir() / "proofs"
 
 
+_SCOPE: contextvars.ContextVar = contextvars.ContextVar("allo_proof_cache", default=None)
+
+
+@contextlib.contextmanager
+def cache_scope(enabled: bool) -> Iterator[None]:
+    """Within the block, :func:`cache_enabled` answers ``enabled`` (``verify(cache=False)``
+    runs its provers in ``cache_scope(False)``, so nothing they call reads or writes the
+    cache). Example: ``with cache_scope(False): verify_modular(a, b)``."""
+    token = _SCOPE.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
 def cache_enabled(option: Optional[bool] = None) -> bool:
     """Whether to use the proof cache: the ``cache=`` option when given, else the
-    ``ALLO_PROOF_CACHE`` environment variable (``0``/``off``/``false``/``no`` turn it off),
-    else on.
+    enclosing :func:`cache_scope`, else the ``ALLO_PROOF_CACHE`` environment variable
+    (``0``/``off``/``false``/``no`` turn it off), else on.
 
     Example: ``cache_enabled(False) is False``.
     """
     if option is not None:
         return bool(option)
+    if _SCOPE.get() is not None:
+        return _SCOPE.get()
     value = os.environ.get("ALLO_PROOF_CACHE", "").strip().lower()
     return value not in ("0", "off", "false", "no")
 
@@ -148,6 +167,47 @@ def proof_key(a: Any, b: Any, **semantic_options: Any) -> Optional[str]:
                            **semantic_options)
     except FingerprintError:
         return None
+
+
+def pair_key(key_a: str, key_b: str, fp: str) -> Optional[str]:
+    """The cache key of "the designs with fingerprints ``key_a`` and ``key_b`` are
+    equivalent under ``fp``": for provers that identify designs by a fingerprint of
+    their own (the modular prover's callee keys, which leave the callee's name out).
+
+    Example: ``pair_key(design_key(tile_a), design_key(tile_b), "exact")``.
+    """
+    try:
+        return fingerprint(("design pair", key_a, key_b), question="equivalent",
+                           toolchain=toolchain(), fp=fp)
+    except FingerprintError:
+        return None
+
+
+def remember_pair(key_a: str, key_b: str, fp: str, how: str = "symbolic execution") -> bool:
+    """Store "``key_a`` and ``key_b`` are proved equivalent under ``fp``, by ``how``"
+    (both orders) in the proof cache, if it is enabled; returns whether it was stored.
+
+    Example: ``remember_pair(ka, kb, "exact", "certificates")`` after a callee pair's proof.
+    """
+    if not cache_enabled():
+        return False
+    from ..symexec.verdict import EQUIVALENT, Verdict
+
+    cache = default_cache()
+    verdict = Verdict(EQUIVALENT, how.replace(" (proof cache)", ""),
+                      stats={"verified_by": "pair"})
+    stored = [cache.store(pair_key(x, y, fp), verdict) for x, y in ((key_a, key_b), (key_b, key_a))]
+    return all(stored)
+
+
+def recall_pair(key_a: str, key_b: str, fp: str) -> Optional[str]:
+    """How the pair ``key_a``, ``key_b`` was proved equivalent under ``fp``, if the proof
+    cache (when enabled) holds it, else None. Example: ``recall_pair(ka, kb, "exact")``."""
+    if not cache_enabled():
+        return None
+    hit = default_cache().lookup(pair_key(key_a, key_b, fp))
+    return (hit.method or "symbolic execution") if hit is not None and hit.status == "equivalent" \
+        else None
 
 
 class _VerdictUnpickler(pickle.Unpickler):
@@ -298,5 +358,28 @@ def default_cache() -> ProofCache:
     return ProofCache(proof_cache_dir())
 
 
-__all__ = ["ProofCache", "proof_key", "sources_hash", "toolchain", "cache_enabled",
+__all__ = ["ProofCache", "cache_scope", "proof_key", "pair_key", "remember_pair", "recall_pair", "sources_hash", "toolchain", "cache_enabled",
            "allo_cache_dir", "proof_cache_dir", "default_cache", "VERDICT_SOURCES"]
+
+
+class _PairStore:
+    """The proof cache as a table of proved design pairs that outlives the process, for
+    the modular prover (:data:`allo.symexec.summaries.PROOF_STORES`)."""
+
+    @staticmethod
+    def recall(key_a: str, key_b: str, fp: str) -> Optional[str]:
+        return recall_pair(key_a, key_b, fp)
+
+    @staticmethod
+    def remember(key_a: str, key_b: str, fp: str, how: str) -> None:
+        remember_pair(key_a, key_b, fp, how)
+
+
+def _register_pair_store() -> None:
+    from ..symexec import summaries
+
+    if not any(isinstance(s, _PairStore) for s in summaries.PROOF_STORES):
+        summaries.PROOF_STORES.append(_PairStore())
+
+
+_register_pair_store()

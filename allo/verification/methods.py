@@ -40,7 +40,7 @@ from ..symexec import equiv
 from ..symexec.equiv import check_equivalence, check_options
 from ..symexec.summaries import record_proved
 from ..symexec.verdict import EQUIVALENT, UNKNOWN, Verdict
-from .cache import cache_enabled, default_cache, proof_key
+from .cache import cache_enabled, cache_scope, default_cache, proof_key
 from .certificates import CertificateChain, check_chain, ir_key
 
 METHODS = ("auto", "full", "modular", "certificates")
@@ -77,10 +77,12 @@ def verify_modules(a: Module, b: Module, *, chain: Optional[CertificateChain] = 
     if store is not None and key is not None:
         hit = store.lookup(key)
         if hit is not None and hit.stats.get("verified_by") in _reusable(method, a, b):
-            _remember(a, b, hit, options, " (proof cache)")
+            with cache_scope(use_cache):
+                _remember(a, b, hit, options, " (proof cache)")
             return dataclasses.replace(hit, cache="hit")
-    verdict = _run(a, b, chain, method, options)
-    _remember(a, b, verdict, options)
+    with cache_scope(use_cache):  # what the provers store (callee pairs) follows cache=
+        verdict = _run(a, b, chain, method, options)
+        _remember(a, b, verdict, options)
     if store is None:
         verdict.cache = "off"
     elif key is None:

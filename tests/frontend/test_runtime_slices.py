@@ -33,14 +33,18 @@ def test_pack_and_unpack_with_runtime_slices(target):
     np.testing.assert_array_equal(out, word.view(np.int8))
 
 
-def test_runtime_slice_needs_a_constant_width():
-    def bad(A: int32[4]):
-        x: int32 = 0
+def test_runtime_slice_of_runtime_width():
+    """A runtime width (hi - lo not constant) is the general dynamic slice (bitops): bits
+    lo .. hi-1, zero-extended."""
+    def widening(A: int32[4]):
+        x: int32 = -0x2468ACE1
         for m in range(4):
             A[m] = x[m: 2 * m + 1]
 
-    with pytest.raises(allo.AlloError, match="needs a constant width"):
-        allo.customize(bad)
+    A = np.zeros(4, np.int32)
+    allo.customize(widening).build()(A)
+    x = -0x2468ACE1 & 0xFFFFFFFF
+    assert A.tolist() == [(x >> m) & ((1 << (m + 1)) - 1) for m in range(4)]
 
 
 def rows(A: int32[3, 4], B: int32[4]):

@@ -23,7 +23,8 @@ from typing import Any, Callable, Dict, Optional
 from ...errors import BackendError
 from ...ir.nodes import Const, Expr, Load, Op, StreamGet, Var
 from ...ir.types import AlloType, Fixed, Float, Index, Int
-from ...semantics.casts import float_to_fixed_raw
+from ...semantics.casts import CANONICAL_NAN, float_to_fixed_raw
+from ...semantics.values import FLOAT_FORMATS
 from ...semantics.registry import ops
 from .ctypes_map import c_type, identifier, is_native_int
 
@@ -154,6 +155,8 @@ class ExprEmitter:
         at = e.args[0].type if e.args else t
         if op == "cast":
             return self.cast(a[0], at, t)
+        if op == "bitcast":
+            return self.bitcast(a[0], at, t)
         if op == "select":
             return f"({a[0]} ? {a[1]} : {a[2]})"
         if op in _CMP:
@@ -262,6 +265,29 @@ class ExprEmitter:
         return int(e.value)
 
     # ------------------------------------------------------------ casts
+    def bitcast(self, x: str, src: AlloType, dst: AlloType) -> str:
+        """``x``'s bits read as ``dst`` (op ``bitcast``): a union of the float and the
+        unsigned integer of its width; a NaN's bits are the canonical quiet NaN's."""
+        n = src.bits
+        u = f"uint{n}_t"
+        if isinstance(src, Float):
+            exp_bits, man_bits = FLOAT_FORMATS[src.kind][:2]
+            inf = ((1 << exp_bits) - 1) << man_bits
+            low = (1 << (exp_bits + man_bits)) - 1
+            raw = f"{_p(x)}.bits" if src.kind == "bf16" else \
+                f"[&]() {{ union {{ {c_type(src)} f; {u} u; }} v; v.f = {x}; return v.u; }}()"
+            sfx = "ULL" if n == 64 else "U"
+            bits = (f"[&]() {{ {u} b = {raw}; return (b & {low}{sfx}) > {inf}{sfx} ? "
+                    f"({u}){CANONICAL_NAN[src.kind]}{sfx} : b; }}()")
+        else:
+            bits = self.cast(x, src, Int(n, False))
+        if isinstance(dst, Float):
+            if dst.kind == "bf16":
+                return f"[&]() {{ allo_bf16 v; v.bits = {bits}; return v; }}()"
+            return (f"[&]() {{ union {{ {u} u; {c_type(dst)} f; }} v; v.u = {bits}; "
+                    "return v.f; }()")
+        return self.cast(bits, Int(n, False), dst)
+
     def cast(self, x: str, src: AlloType, dst: AlloType) -> str:
         """``x`` (of type ``src``) converted to ``dst`` as docs/semantics.md says."""
         if src == dst or (isinstance(src, Index) and isinstance(dst, Int) and dst.bits == 64

@@ -19,7 +19,9 @@ from llvmlite import ir
 
 from ...errors import BackendError
 from ...ir.types import AlloType, Fixed, Float
+from ...semantics.casts import CANONICAL_NAN
 from ...semantics.registry import ops
+from ...semantics.values import FLOAT_FORMATS
 from .casts import from_f32, to_f32, to_f64, from_f64
 from .emitbase import DOUBLE, I1, EmitBase, int_const
 from .lltypes import value_type
@@ -43,12 +45,33 @@ def emit_op(e: EmitBase, op: str, args: List[ir.Value], types: Sequence[AlloType
         return e.b.select(_truth(e, args[0], types[0]), args[1], args[2])
     if op in ("get_bit", "set_bit", "get_slice", "set_slice"):
         raise AssertionError("bit ops are lowered by the code generator")  # need constants
+    if op == "bitcast":
+        return _bitcast(e, args[0], types[0], rtype)
     t = rtype
     if isinstance(t, Float):
         return _float_op(e, op, args, t.kind)
     if isinstance(t, Fixed) and op in ("mul", "div", "floordiv"):
         return _fixed_op(e, op, args[0], args[1], t)
     return _int_op(e, op, args, t)
+
+
+def _bitcast(e: EmitBase, x: ir.Value, src: AlloType, rt: AlloType) -> ir.Value:
+    """The bits of ``x`` read as ``rt``; a NaN's bits are the canonical quiet NaN's."""
+    b = e.b
+    n = src.bits
+    it = ir.IntType(n)
+    if isinstance(src, Float):
+        bits = x if src.kind == "bf16" else b.bitcast(x, it)  # bf16 values are i16 already
+        exp_bits, man_bits = FLOAT_FORMATS[src.kind][:2]
+        inf = ((1 << exp_bits) - 1) << man_bits
+        magnitude = b.and_(bits, int_const(it, (1 << (exp_bits + man_bits)) - 1))
+        is_nan = b.icmp_unsigned(">", magnitude, int_const(it, inf))
+        bits = b.select(is_nan, int_const(it, CANONICAL_NAN[src.kind]), bits)
+    else:
+        bits = x
+    if isinstance(rt, Float) and rt.kind != "bf16":
+        return b.bitcast(bits, value_type(rt))
+    return bits
 
 
 def _truth(e: EmitBase, c: ir.Value, t: AlloType) -> ir.Value:
