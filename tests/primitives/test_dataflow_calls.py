@@ -231,3 +231,16 @@ def test_streamed_top_runs_on_the_concurrent_simulator():
     Simulator(module)(X, WA, WB, Z)
     assert np.array_equal(Z, (X @ WA) @ WB)
     assert s.verify()
+
+
+def test_a_producer_writing_from_concurrent_pes_cannot_stream():
+    # the seed's systolic kernel with its C written back once per PE: the PEs run
+    # concurrently, so no single FIFO order exists
+    s_mm = allo.customize(matmul)
+    s_mm.unfold("PE", axis=[0, 1], factor=[M, N])
+    s = allo.customize(top)
+    s.compose(s_mm)
+    with pytest.raises(ScheduleError, match="runs in the PEs of the unfolded loop 'i'"):
+        s.to(s.Y, "matmul")
+    s.pingpong(s.Y)  # a double buffer takes any order
+    assert s.verify()
