@@ -228,3 +228,23 @@ def test_a_guarded_call_with_the_wrong_guard_is_refuted():
     v = verify_modular(a, b)
     assert v.status == "not equivalent", v.report()
     assert v.counterexample.output == "C"
+
+
+def _deadlocking_callee_design(extra_store: bool):
+    """``top`` calls ``dl``, whose local FIFO is read before anything is put: it deadlocks."""
+    from allo.ir.nodes import Alloc as IRAlloc, StreamGet
+    from allo.ir.types import BufferType
+
+    fifo = BufferType(StreamType(int8, 2), ())
+    dl = func("dl", [("X", int8[4])], [IRAlloc("S", fifo), st("X", [c(0)], StreamGet("S", (), int8))])
+    body = [Call("dl", [BufRef("A")])]
+    if extra_store:  # the two tops differ, so they are not identical programs
+        body.append(st("A", [c(1)], ld("A", int8, c(1))))
+    return module(func("top", [("A", int8[4])], body), dl)
+
+
+def test_an_identical_callee_with_fifos_is_executed_before_it_is_summarized():
+    forget_proofs()
+    v = verify_modular(_deadlocking_callee_design(False), _deadlocking_callee_design(True))
+    assert v.status != "equivalent", v.report()
+    assert "dl" in v.reason and "not proved equivalent" in v.reason
