@@ -284,6 +284,11 @@ class RegionLowerer(FuncLowerer):
         lw.stream_params = {n: streams[n] for n in used}
         lw.param_cache = spec.param_types
         func = lw.run()
+        if func.results:
+            raise self.err(AlloTypeError, f"kernel '{node.name}' of a df.region returns a "
+                           "value, but its processes are called for their effects", node,
+                           hint="write results into an array passed with args=, or put them "
+                                "into a stream")
         func.body = prune_idle(func.body)
         if all(isinstance(s, Alloc) for s in func.body):
             return None  # an idle PE (a `pass` branch): no process at all

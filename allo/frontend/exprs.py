@@ -383,6 +383,8 @@ class ExprLowerer:
         ea = to_expr(a, b if isinstance(b, Expr) else None)
         eb = to_expr(b, ea)
         ta, tb = ea.type, eb.type
+        if op in ("shl", "shr") and ta.is_fixed and tb.is_int:
+            return bitops.fixed_shift(op, ea, eb)  # ap_fixed's shift of the raw bits
         if op in ("and", "or", "xor", "shl", "shr") and any(
                 t.is_float or t.is_fixed for t in (ta, tb)):
             raise self.err(AlloTypeError, f"operator '{op}' needs integer operands, got "
