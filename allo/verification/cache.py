@@ -289,6 +289,8 @@ class ProofCache:
             return False
         body = key.encode() + b"\n" + payload
         data = ENTRY_MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+        if _decode(data, key) is None:  # e.g. a value the restricted unpickler refuses
+            return False
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

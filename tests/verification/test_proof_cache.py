@@ -292,3 +292,15 @@ def test_a_callee_pair_proved_in_an_earlier_run_is_not_proved_again(cache_dir):
     pc.default_cache().clear()
     third = verify_modular(s2.original, s2.ir)
     assert third and ": proved" in third.method  # nothing cached: proved again
+
+
+class _Opaque:
+    pass
+
+
+def test_a_verdict_that_would_not_load_back_is_not_stored(cache_dir):
+    cache = pc.default_cache()
+    assert not cache.store("ef" * 32, Verdict("equivalent", "x", stats={"odd": _Opaque()}))
+    assert cache.entries() == 0
+    assert cache.store("ef" * 32, Verdict("equivalent", "x", stats={"ops_A": 3}))
+    assert cache.lookup("ef" * 32).stats == {"ops_A": 3}
