@@ -172,9 +172,10 @@ class Memory(Qualifier):
             text += f" latency={self.latency}"
         return text
 
-    def check_target(self, is_stream: bool) -> Optional[Tuple[str, str]]:
+    def check_target(self, is_stream: bool,
+                     stream_depth: Optional[int] = None) -> Optional[Tuple[str, str]]:
         """``(why, hint)`` when this memory cannot hold an array (``is_stream=False``) or a
-        FIFO; None when it can.
+        FIFO of ``stream_depth`` elements; None when it can.
 
         Example: ``Memory(resource="SRL").check_target(False)`` explains that SRL holds FIFOs.
         """
@@ -184,6 +185,12 @@ class Memory(Qualifier):
         if not is_stream and self.resource == "SRL":
             return ("resource SRL (shift-register LUTs) implements FIFOs, not arrays",
                     "use BRAM, URAM or LUTRAM for an array, or SRL on a Stream")
+        if not is_stream and self.depth is not None:
+            return (f"depth={self.depth} is the depth of a FIFO; an array's size is its shape",
+                    "drop depth= for an array")
+        if is_stream and self.depth is not None and self.depth != stream_depth:
+            return (f"the stream's type says depth {stream_depth} and its Memory depth="
+                    f"{self.depth}", f"give the depth once, in the type: Stream[T, {self.depth}]")
         return None
 
 

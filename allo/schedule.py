@@ -306,7 +306,23 @@ class Schedule:
         return self.apply("reshape", target=target, shape=shape, **kw)
 
     def to(self, target: Any, dst: Any, axis: Any = None, depth: int = -1, **kw: Any) -> Any:
-        """Turn ``target`` into a FIFO stream to ``dst``."""
+        """Turn ``target`` into a FIFO stream to ``dst``. With a PE array (``s.unfold``)
+        and ``axis=``, public Allo's spelling of a relay: the PE-local buffer flows
+        between neighbouring PEs along ``axis`` (``s.relay`` with the other axis).
+
+        Example: ``s.to(s.B, "j2")``; ``s.to(buf_A, pe, axis=1, depth=5)``."""
+        from .primitives.dataflow_common import PEArray
+
+        if axis is not None and isinstance(dst, PEArray):
+            spatial = [k for k, name in enumerate(dst.spatial) if name is not None]
+            if len(spatial) != 2 or axis not in spatial:
+                raise ScheduleError(f"to(axis={axis!r}) on a PE array of spatial positions "
+                                    f"{spatial}: the flow axis must be one of two spatial positions",
+                                    where="to", hint="use s.relay(buffer, pe, axis=...) "
+                                    "(axis: the position the buffer depends on)")
+            other = spatial[0] if axis == spatial[1] else spatial[1]
+            return self.apply("relay", buffer=target, pe=dst, axis=other,
+                              depth=2 if depth == -1 else depth, **kw)
         return self.apply("to", target=target, dst=dst, axis=axis, depth=depth, **kw)
 
     def pingpong(self, target: Any, **kw: Any) -> Any:

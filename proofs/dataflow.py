@@ -80,7 +80,10 @@ def relay():
     p+1's buffer equals what it would have loaded from the source; by induction along the
     chain (PE 0 still loads from the source) every PE's buffer is unchanged, so the program
     computes the same values. For written-back buffers, only the last PE writes the
-    source, with the value the sequential chain of write-back / reload would leave.
+    source, with the value the sequential chain of write-back / reload would leave. A
+    read-only buffer declared around the chain loop (``buffer_at`` at the outer spatial
+    loop) first moves into the chain loop's body: re-running its init copy there gives the
+    same contents when the chain loop writes neither the source nor the buffer.
     """
     yield from _queue_lemmas()
     # chain step: buf_p[x] = src[f_p(x)] and f_p = f_{p+1}  ==>  received = src[f_{p+1}(x)]
@@ -91,6 +94,19 @@ def relay():
     sent = z3.Select(src, f_p(x))
     yield "chain step: the forwarded element is the one the successor would load", z3.Implies(
         f_p(x) == f_n(x), sent == z3.Select(src, f_n(x)))
+    # sinking (a buffer declared around the chain loop moves into its body first): the
+    # init copy re-run at the start of every chain iteration gives the buffer the contents
+    # it had, when no iteration writes the source or the buffer (memory after an
+    # iteration agrees with the memory before it on both)
+    buf0, mem_k, copied = z3.Array("buf0", z3.IntSort(), VAL), z3.Array("src_k", z3.IntSort(), VAL), \
+        z3.Array("copied", z3.IntSort(), VAL)
+    g = z3.Function("g", z3.IntSort(), z3.IntSort())  # the copy's index map
+    c = z3.Int("c")
+    yield "sinking: re-running the init copy in every iteration gives the same buffer", z3.Implies(
+        z3.And(z3.ForAll([c], z3.Select(buf0, c) == z3.Select(src, g(c))),  # the copy before the loop
+               mem_k == src,  # no iteration wrote the source
+               z3.ForAll([c], z3.Select(copied, c) == z3.Select(mem_k, g(c)))),  # the copy re-run
+        copied == buf0)
 
 
 @theorem("dataflow.stream", index_widths=(

@@ -131,8 +131,8 @@ def test_template_instances_by_id():
     s_scale.split("i", 2)
     s = allo.customize(two_scales)
     s.compose(s_scale, id="second")
-    assert [l.name for l in s.ir.funcs["second"].loops()] == ["i.outer", "i.inner"]
-    assert [l.name for l in s.ir.funcs["first"].loops()] == ["i"]
+    assert [l.name for l in s.ir.funcs["scale_second"].loops()] == ["i.outer", "i.inner"]
+    assert [l.name for l in s.ir.funcs["scale_first"].loops()] == ["i"]
     A = np.arange(4, dtype=np.int32)
     assert np.array_equal(s.build(target="interp")(A), A * 9)
     assert s.verify()
@@ -200,7 +200,7 @@ def test_function_and_target_arguments_are_re_aimed_at_the_instance():
     s = allo.customize(two_scales)
     s.compose(s_scale, id="second")
     funcs = s.ir.funcs
-    assert funcs["second"].attrs.get("inline") and funcs["second"].attrs.get("dataflow")
-    assert not funcs["first"].attrs.get("inline") and not funcs["two_scales"].attrs.get("inline")
+    assert funcs["scale_second"].attrs.get("inline") and funcs["scale_second"].attrs.get("dataflow")
+    assert not funcs["scale_first"].attrs.get("inline") and not funcs["two_scales"].attrs.get("inline")
     assert [c.primitive for c in s.history] == ["inline", "dataflow"]
     assert s.verify()

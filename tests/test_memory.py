@@ -152,7 +152,16 @@ def test_memory_misuse_is_a_located_error():
     def layout_outside_dataflow(a: int32[8, 8] @ Layout([S(0), R])):
         a[0, 0] = 1
 
+    def depth_on_array(a: int32[8] @ Memory(resource="BRAM", depth=8)):
+        a[0] = 1
+
+    def two_depths(a: int32[4]):
+        q: Stream[int32, 4] @ Memory(resource="SRL", depth=8)
+        q.put(a[0])
+        a[1] = q.get()
+
     for fn, text in ((scalar, "is a scalar"), (srl_array, "implements FIFOs"),
+                     (depth_on_array, "depth of a FIFO"), (two_depths, "depth 4"),
                      (not_a_qualifier, "not a storage qualifier"),
                      (bad_memory, "Invalid resource"),
                      (layout_outside_dataflow, "mesh of processing elements")):
@@ -186,3 +195,40 @@ def test_dtensor_holds_a_layout_or_a_memory():
         DTensor(None, [3], (8,), int32, Layout("S0"), name="B").get_local_shape()
     with pytest.raises(AlloTypeError, match="entries"):
         DTensor(None, [2], (8, 8), int32, Layout("S0"), name="B")
+
+
+def test_memory_ports_and_latency_reach_the_qor_model():
+    def reads_two(mem: Memory):
+        def kernel(a: float32[64]) -> float32[64]:
+            buf: float32[64] @ mem
+            for i in range(64):
+                buf[i] = a[i]
+            out: float32[64] = 0.0
+            for j in range(63):
+                out[j] = buf[j] + buf[j + 1]
+            return out
+        s = allo.customize(kernel)
+        s.pipeline("j")
+        return s.report().timing("j")
+
+    two = reads_two(Memory(resource="BRAM", storage_type="RAM_T2P"))
+    one = reads_two(Memory(resource="BRAM", storage_type="RAM_1P"))
+    slow = reads_two(Memory(resource="BRAM", storage_type="RAM_T2P", latency=3))
+    assert (two.ii, one.ii) == (1, 2)      # two reads of one bank per iteration
+    assert slow.depth == two.depth + 2     # the read takes 3 cycles instead of 1
+
+
+def test_memory_binding_survives_reshape():
+    def k(a: int32[16]) -> int32[16]:
+        buf: int32[16] @ Memory(resource="URAM")
+        for i in range(16):
+            buf[i] = a[i] + 1
+        out: int32[16]
+        for j in range(16):
+            out[j] = buf[j]
+        return out
+
+    s = allo.customize(k)
+    s.reshape(s.buf, (4, 4))
+    assert s.verify()
+    assert "bind_storage variable=buf type=ram_t2p impl=uram" in s.build(target="vhls").hls_code

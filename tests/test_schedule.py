@@ -160,3 +160,24 @@ def test_get_loops_lists_nested_bands_under_the_enclosing_band():
     assert s.verify()
     with pytest.raises(ScheduleError, match="has no loop 'k'"):
         loops.S_i_0.k
+
+
+def test_to_with_a_pe_array_and_axis_is_a_relay_along_that_axis():
+    from seed_kernels import make_matmul
+
+    s = allo.customize(make_matmul(3, 3, 2))
+    buf_A = s.buffer_at(s.A, "j")  # A[i, :]: the same for every j, so it flows along j
+    buf_B = s.buffer_at(s.B, "j")  # B[:, j]: flows along i
+    pe = s.unfold("PE", axis=[0, 1], factor=[3, 3])
+    s.to(buf_A, pe, axis=1, depth=4)
+    s.to(buf_B, pe, axis=0, depth=4)
+    assert [c.rule for c in s.history[-2:]] == ["dataflow.relay", "dataflow.relay"]
+    assert s.verify()
+    with pytest.raises(ScheduleError, match="neighbouring PEs copy the same elements"):
+        t = allo.customize(make_matmul(3, 3, 2))
+        buf = t.buffer_at(t.A, "j")
+        t.to(buf, t.unfold("PE", axis=[0, 1], factor=[3, 3]), axis=0)  # A[i, :] cannot flow along i
+    with pytest.raises(ScheduleError, match="flow axis must be one of two spatial positions"):
+        t = allo.customize(make_matmul(3, 3, 2))
+        buf = t.buffer_at(t.A, "j")
+        t.to(buf, t.unfold("PE", axis=[0, 1], factor=[3, 3]), axis=2)

@@ -31,15 +31,16 @@ from __future__ import annotations
 
 import ast
 import copy
+import gc
 import itertools
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
-from ..ir.nodes import (Alloc, BufRef, Call, Const, For, Func, If, StreamGet, StreamPut,
-                        map_stmt_exprs,
-                        stmt_exprs, walk_expr, walk_stmts)
+from ..ir.nodes import (Alloc, BufRef, Call, Const, For, Func, If, Param, StreamGet,
+                        StreamPut, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import AlloType, BufferType, StreamType, index
 from ..frontend.context import MISSING, Resolver, SourceInfo
+from ..frontend.exprs import Symbol
 from ..frontend.stmts import FuncLowerer
 from .graph import process_order, shared_fifos
 
@@ -68,6 +69,17 @@ class RegionLowerer(FuncLowerer):
     """Lower a region function: its parameters, streams, constants and kernel instances."""
 
     def run(self) -> Func:
+        # thousands of instances allocate millions of small objects, few of them cyclic
+        # garbage: without pauses for full collections the lowering stays linear in size
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self.lower_region()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def lower_region(self) -> Func:
         fd = self.info.func_def
         params = self.guarded(fd, self.lower_params, fd)
         if fd.returns is not None and not (isinstance(fd.returns, ast.Constant)
@@ -82,6 +94,8 @@ class RegionLowerer(FuncLowerer):
             raise self.err(AlloSyntaxError, f"region '{fd.name}' defines no @df.kernel", fd,
                            hint="define the processes as nested functions decorated with "
                                 "@df.kernel(mapping=[1])")
+        if not params:
+            params = self.implicit_params(kernels)
         consts = {n: s.value for n, s in self.symbols.items() if s.kind == "const"}
         instances = []
         for spec in kernels:
@@ -91,6 +105,27 @@ class RegionLowerer(FuncLowerer):
                 if inst is not None:
                     instances.append(inst)
         return self.build_top(params, streams, instances)
+
+    def implicit_params(self, kernels: List[KernelSpec]) -> List[Any]:
+        """A region without parameters (public Allo's older style) takes the parameters of
+        its kernels without ``args=``, by name, in the order they first appear."""
+        params: List[Any] = []
+        for spec in kernels:
+            if spec.args is not None:
+                continue
+            for arg in spec.node.args.args:
+                if arg.arg in self.symbols:
+                    continue
+                if arg.annotation is None:
+                    raise self.err(AlloTypeError, f"parameter '{arg.arg}' has no type "
+                                   "annotation", arg, hint=f"annotate it, e.g. {arg.arg}: "
+                                                           "int32[M, N]")
+                t = self.annotation_type(arg.annotation, f"parameter '{arg.arg}'")
+                if isinstance(t, BufferType) and not t.shape and not t.is_stream:
+                    t = t.dtype
+                self.symbols[arg.arg] = Symbol("param", t)
+                params.append(Param(arg.arg, t, loc=self.info.loc(arg)))
+        return params
 
     # ------------------------------------------------------------ the region body
     def region_stmt(self, stmt: ast.stmt, streams: Dict[str, BufferType],
@@ -249,6 +284,11 @@ class RegionLowerer(FuncLowerer):
         lw.stream_params = {n: streams[n] for n in used}
         lw.param_cache = spec.param_types
         func = lw.run()
+        if func.results:
+            raise self.err(AlloTypeError, f"kernel '{node.name}' of a df.region returns a "
+                           "value, but its processes are called for their effects", node,
+                           hint="write results into an array passed with args=, or put them "
+                                "into a stream")
         func.body = prune_idle(func.body)
         if all(isinstance(s, Alloc) for s in func.body):
             return None  # an idle PE (a `pass` branch): no process at all
@@ -382,68 +422,79 @@ def _elem(t: Any) -> Any:
 def split_stream_params(func: Func, used: List[str]) -> List[BufRef]:
     """Replace each stream-array parameter that ``func`` indexes only with constants by one
     0-d stream parameter per element it uses; return the top's arguments for the streams."""
+    elements = _constant_elements(func, used)
     args: List[BufRef] = []
     new_params = [p for p in func.params if p.name not in used]
     taken = set(func.buffers())
+    renames: Dict[Tuple[str, Tuple[int, ...]], str] = {}
     for name in used:
         param = func.param(name)
-        elems = _constant_elements(func, name)
+        elems = elements.get(name)
         if not param.type.shape or elems is None:
             new_params.append(param)
             args.append(BufRef(name))
             continue
-        renames = {}
         for idx in elems:
             new = f"{name}_{'_'.join(map(str, idx))}"
             while new in taken:
                 new += "_"
             taken.add(new)
-            renames[idx] = new
+            renames[(name, idx)] = new
             new_params.append(type(param)(new, BufferType(param.type.dtype, ()), param.loc))
             args.append(BufRef(name, tuple(Const(i, index) for i in idx)))
-        _rename_elements(func, name, renames)
+    if renames:
+        _rename_elements(func, renames)
     func.params = new_params
     return args
 
 
-def _constant_elements(func: Func, name: str) -> Optional[List[Tuple[int, ...]]]:
-    """The elements of stream array ``name`` that ``func`` uses, in first-use order, or
-    None when some use is not a constant element (a whole-array argument, a loop index)."""
-    found: List[Tuple[int, ...]] = []
+def _constant_elements(func: Func, names: List[str]) -> Dict[str, Optional[List[tuple]]]:
+    """For each stream array in ``names``: the elements ``func`` uses, in first-use order,
+    or None when some use is not a constant element (a whole-array argument, a loop
+    index). One walk over the body."""
+    found: Dict[str, Optional[List[tuple]]] = {n: [] for n in names}
 
-    def note(indices: tuple) -> bool:
+    def note(name: str, indices: tuple) -> None:
+        elems = found[name]
+        if elems is None:
+            return
         if not all(isinstance(i, Const) for i in indices):
-            return False
+            found[name] = None
+            return
         idx = tuple(int(i.value) for i in indices)
-        if idx not in found:
-            found.append(idx)
-        return True
+        if idx not in elems:
+            elems.append(idx)
 
     for s in walk_stmts(func.body):
-        if isinstance(s, StreamPut) and s.stream == name and not note(s.indices):
-            return None
-        if isinstance(s, Call) and any(isinstance(a, BufRef) and a.buffer == name
-                                       for a in s.args):
-            return None
+        if isinstance(s, StreamPut) and s.stream in found:
+            note(s.stream, s.indices)
+        if isinstance(s, Call):
+            for a in s.args:
+                if isinstance(a, BufRef) and a.buffer in found:
+                    found[a.buffer] = None
         for e in stmt_exprs(s):
             for x in walk_expr(e):
-                if isinstance(x, StreamGet) and x.stream == name and not note(x.indices):
-                    return None
+                if isinstance(x, StreamGet) and x.stream in found:
+                    note(x.stream, x.indices)
     return found
 
 
-def _rename_elements(func: Func, name: str, renames: Dict[Tuple[int, ...], str]) -> None:
+def _rename_elements(func: Func, renames: Dict[Tuple[str, tuple], str]) -> None:
+    def key(stream: str, indices: tuple) -> Optional[Tuple[str, tuple]]:
+        if not all(isinstance(i, Const) for i in indices):
+            return None  # an array passed whole (indexed by a loop variable)
+        return (stream, tuple(int(i.value) for i in indices))
+
     def expr(x: Any) -> Any:
-        if isinstance(x, StreamGet) and x.stream == name:
-            idx = tuple(int(i.value) for i in x.indices)
-            return StreamGet(renames[idx], (), x.type, loc=x.loc)
+        if isinstance(x, StreamGet) and x.indices and key(x.stream, x.indices) in renames:
+            return StreamGet(renames[key(x.stream, x.indices)], (), x.type, loc=x.loc)
         return None
 
     for s in walk_stmts(func.body):
-        map_stmt_exprs(s, expr)
-        if isinstance(s, StreamPut) and s.stream == name:
-            s.stream = renames[tuple(int(i.value) for i in s.indices)]
-            s.indices = ()
+        if any(isinstance(x, StreamGet) for e in stmt_exprs(s) for x in walk_expr(e)):
+            map_stmt_exprs(s, expr)
+        if isinstance(s, StreamPut) and s.indices and key(s.stream, s.indices) in renames:
+            s.stream, s.indices = renames[key(s.stream, s.indices)], ()
 
 
 def channels(func: Func, args: List[BufRef]) -> Tuple[set, set]:

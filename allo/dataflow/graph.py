@@ -82,14 +82,22 @@ def shared_fifos(procs: Sequence[Tuple[str, Set[Channel], Set[Channel]]]) -> str
     names ``s``.
     """
     for side, k in (("write", 1), ("read", 2)):
-        seen: Dict[str, List[Tuple[str, Optional[Tuple[int, ...]]]]] = {}
+        exact: Dict[Channel, str] = {}              # channel -> its first process
+        whole: Dict[str, str] = {}                  # stream -> a process using any element
+        parts: Dict[str, str] = {}                  # stream -> a process using one element
         for proc in procs:
+            name = proc[0]
+            for ch in sorted(proc[k], key=repr):
+                others = [exact.get(ch), whole.get(ch[0])]
+                if ch[1] is None:
+                    others.append(parts.get(ch[0]))
+                other = next((o for o in others if o is not None and o != name), None)
+                if other is not None:
+                    shown = ch[0] if ch[1] is None else f"{ch[0]}{list(ch[1])}"
+                    return f"processes {other} and {name} both {side} FIFO '{shown}'"
             for ch in proc[k]:
-                for other, elem in seen.get(ch[0], ()):
-                    if other != proc[0] and (elem is None or ch[1] is None or elem == ch[1]):
-                        shown = ch[0] if ch[1] is None else f"{ch[0]}{list(ch[1])}"
-                        return f"processes {other} and {proc[0]} both {side} FIFO '{shown}'"
-                seen.setdefault(ch[0], []).append((proc[0], ch[1]))
+                exact.setdefault(ch, name)
+                (whole if ch[1] is None else parts).setdefault(ch[0], name)
     return ""
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Const, Expr, For, Load, Op, Store, StreamGet, Var, walk_expr
-from ..ir.types import BufferType, index
+from ..ir.types import BufferType, bool_, index
 from ..ir.index import loop_value_range
 from .. import builtins as ab
 from .exprs import Symbol, is_one_of
@@ -126,11 +126,14 @@ def range_bounds(fl: Any, it: ast.Call, names: List[str]) -> List[Tuple[Expr, Ex
                      hint="range(hi), range(lo, hi) or range(lo, hi, step)")
     lo = Const(0, index) if len(args) == 1 else bound(fl, args[0])
     hi = bound(fl, args[-1] if len(args) < 3 else args[1])
-    step = 1
+    step: Any = 1
     if len(args) == 3:
-        step = fl.const(args[2], "loop step")
+        v = fl.lower(args[2])
+        if not isinstance(v, PyVal):
+            return [(lo, hi, bound(fl, args[2]))]  # a runtime step (see normalize_step)
+        step = v.value
         if not isinstance(step, (int, np.integer)) or isinstance(step, bool) or step == 0:
-            raise fl.err(AlloTypeError, "the range step must be a non-zero integer constant",
+            raise fl.err(AlloTypeError, "the range step must be a non-zero integer",
                          args[2], hint="e.g. range(0, N, 2)")
         step = int(step)
     return [(lo, hi, step)]
@@ -144,6 +147,8 @@ def normalize_step(fl: Any, name: str, lo: Expr, hi: Expr, step: int,
     0 to the trip count and binds ``name`` to ``lo + step * t`` in the body
     (``fl.loop_values``), so ``range(3, -1, -1)`` visits 3, 2, 1, 0 as in Python.
     """
+    if isinstance(step, Expr):
+        return runtime_step(fl, name, lo, hi, step, node)
     if step > 0:
         return lo, hi, step
     k = -step
@@ -160,6 +165,31 @@ def normalize_step(fl: Any, name: str, lo: Expr, hi: Expr, step: int,
     scaled = t if k == 1 else Op("mul", (Const(k, index), t), index)
     fl.loop_values[name] = Op("sub", (lo, scaled), index)
     return Const(0, index), count, 1
+
+
+def runtime_step(fl: Any, name: str, lo: Expr, hi: Expr, step: Expr,
+                 node: ast.AST) -> Tuple[Expr, Expr, int]:
+    """``range(lo, hi, step)`` with a step known only at run time: a counter ``t`` from 0
+    to the trip count (Python's: ``ceil((hi - lo) / step)`` for a positive step,
+    ``ceil((lo - hi) / -step)`` for a negative one, none below 1), the variable read as
+    ``lo + step * t``. A zero step runs no iteration (Python raises ValueError)."""
+    step = snapshot(fl, f"{name}_step", step, node)  # range() reads its arguments once
+    if any(isinstance(e, (Load, StreamGet)) for e in walk_expr(lo)):
+        lo = snapshot(fl, name, lo, node)
+    zero, one = Const(0, index), Const(1, index)
+
+    def ceil_div(num: Expr, den: Expr) -> Expr:
+        den = Op("max", (den, one), index)  # no division by zero on the branch not taken
+        return Op("floordiv", (Op("sub", (Op("add", (num, den), index), one), index), den),
+                  index)
+
+    up = ceil_div(Op("sub", (hi, lo), index), step)
+    down = ceil_div(Op("sub", (lo, hi), index), Op("neg", (step,), index))
+    count = Op("select", (Op("gt", (step, zero), bool_), up,
+                          Op("select", (Op("lt", (step, zero), bool_), down, zero), index)),
+               index)
+    fl.loop_values[name] = Op("add", (lo, Op("mul", (step, Var(name, index)), index)), index)
+    return zero, count, 1
 
 
 def snapshot(fl: Any, name: str, value: Expr, node: ast.AST) -> Expr:

@@ -98,10 +98,11 @@ class ModuleBuilder:
             if not inst_name.isidentifier():
                 raise error(AlloNameError, f"instance name {inst_name!r} is not an identifier",
                             "use letters, digits and '_'")
-            if inst_name in self.funcs:
-                raise error(AlloNameError, f"a kernel named '{inst_name}' already exists",
+            name = f"{base}_{inst_name}"  # public Allo's spelling: systolic[..., "FFN1"] -> systolic_FFN1
+            if name in self.funcs:
+                raise error(AlloNameError, f"a kernel named '{name}' already exists",
                             "choose another instance name")
-            return inst_name
+            return name
         if is_template and not top:
             while True:
                 n = self.instance_counts.get(base, 0)

@@ -6,7 +6,8 @@ Two spellings declare the parameters:
 * Python 3.11: ``@allo.template("T", "M")`` above ``def kernel(A: "T[M]") -> "T[M]"``.
 
 Instances are made by ``allo.customize(kernel, instantiate=[int32, 8])`` or, inside a
-kernel, ``kernel[int32, 8](A)`` (an optional trailing string names the instance).
+kernel, ``kernel[int32, 8](A)`` (an optional trailing string names the instance:
+``kernel[int32, 8, "fast"]`` is ``kernel_fast``).
 
 Example::
 

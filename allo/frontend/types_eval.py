@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.types import AlloType, BufferType, Stream, StreamType, bool_, float32, int32
-from ..ir.types import ConstExprType, Qualified, Qualifier, Stateful
+from ..ir.types import ConstExprType, Qualified, Qualifier, Stateful, Struct
 from ..memory import Layout, Memory
 from .meta import const_eval
 from .typing import PyVal
@@ -54,7 +54,7 @@ class TypeEvaluator:
         if obj is Stream:
             raise self.err(AlloTypeError, f"the stream type of {what} needs an element type",
                            node, hint="write Stream[int8, 4]")
-        if isinstance(obj, (AlloType, BufferType, StreamType, ConstExprType)):
+        if isinstance(obj, (AlloType, BufferType, StreamType, ConstExprType, Struct)):
             return obj
         if isinstance(obj, Qualified) and _is_memory_spec(obj.qualifier):
             return self.memory_bound_type(obj, node, what)
@@ -96,7 +96,8 @@ class TypeEvaluator:
             raise self.err(AlloTypeError, f"{what} is a scalar; Memory(...) binds an array or "
                            "a stream to a memory resource", node,
                            hint="annotate an array, e.g. A: int32[32] @ Memory(resource=\"URAM\")")
-        problem = q.qualifier.check_target(base.is_stream)
+        depth = base.dtype.depth if base.is_stream else None
+        problem = q.qualifier.check_target(base.is_stream, depth)
         if problem is not None:
             raise self.err(AlloTypeError, f"{what}: {problem[0]}", node, hint=problem[1])
         return base.with_memory(q.qualifier)

@@ -151,7 +151,7 @@ def schedule_scaled_dot_product_attention(s: Any) -> Any:
         inst = [ty, ty, ty, k, M0, M1]
         s.compose(schedule_systolic_tile(allo.customize(systolic_tile, instantiate=inst)),
                   instantiate=inst)
-    for product in ("QKT", "YV"):
+    for product in ("systolic_QKT", "systolic_YV"):  # named instances of systolic
         s.pipeline(f"{product}:ak")
         s.pipeline(f"{product}:bj")
         s.pipeline(f"{product}:cj")

@@ -127,6 +127,42 @@ class RelayPlan:
     depth: int
 
 
+def _sink_into_chain(ctx: Context, buf: str, asite: Any, chain: For) -> bool:
+    """Move a read-only ``buffer_at`` buffer declared just around spatial loop ``chain``
+    (``[Alloc, init copy, chain]`` in one block: ``buffer_at(A, "i")`` of a PE array
+    ``i, j``) to the start of ``chain``'s body, so each PE has its own copy to relay.
+    Side conditions: nothing else in the block uses the buffer (no write-back), and
+    ``chain`` writes neither the buffer nor the copy's source; then the copy re-run in each
+    iteration gives the same contents (theorem ``dataflow.relay``, sinking lemma). False
+    when the block does not have that shape (the caller then refuses as before).
+    """
+    parent, pos = asite.parent, asite.position
+    if pos + 2 >= len(parent) or parent[pos + 2] is not chain or asite.guarded:
+        return False
+    first = parent[pos + 1]
+    init = match_copy_nest(first) if isinstance(first, For) else None
+    if init is None or first.attrs.get(COPY_OF) != buf or first.attrs.get(COPY_ROLE) != "init":
+        return False
+    users = [k for k, st in enumerate(parent)
+             if k not in (pos, pos + 1, pos + 2) and any(a.buffer == buf for a in collect_accesses([st]))]
+    if users:
+        raise ctx.refuse(f"buffer {buf!r} declared around PE loop {chain.name!r} is also used "
+                         "outside it (written back?): it cannot move into the PE loop",
+                         hint="buffer_at a read-only argument, or at a loop inside the PE band")
+    written = {a.buffer for a in collect_accesses([chain]) if a.write}
+    for name in (buf, init.source):
+        if name in written:
+            raise ctx.refuse(f"PE loop {chain.name!r} writes {name!r}: the copy of {buf!r} made "
+                             "before it cannot be repeated inside it",
+                             hint="buffer_at at a loop inside the PE band")
+    chain.body[0:0] = [parent[pos], first]
+    del parent[pos:pos + 2]
+    ctx.trivial("sinking keeps the buffer's contents",
+                f"{buf!r} (copied from {init.source!r}, which loop {chain.name!r} never writes) "
+                f"is copied again at the start of each iteration of {chain.name!r}")
+    return True
+
+
 def plan_relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int) -> Optional[RelayPlan]:
     """Validate the arguments and discharge every side condition; ``None`` when there is
     nothing to relay (recorded in the certificate).
@@ -157,6 +193,9 @@ def plan_relay(ctx: Context, buffer: Any, pe: Any, axis: int, depth: int) -> Opt
                              hint="relay indexes FIFOs by PE index; unfold a normalized loop")
         spatial.append(loop)
     asite = stmt_site(func, site.alloc)
+    outside = [loop for loop in spatial if not any(loop is e for e in asite.enclosing)]
+    if len(outside) == 1 and _sink_into_chain(ctx, site.name, asite, outside[0]):
+        asite = stmt_site(func, site.alloc)
     for loop in spatial:
         if not any(loop is e for e in asite.enclosing):
             raise ctx.refuse(f"buffer {site.name!r} is not declared inside the PE array's loop {loop.name!r}",

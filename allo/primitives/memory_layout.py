@@ -9,7 +9,10 @@
   read the function alone. ``dim`` is 1-based, 0 = every dimension, a list partitions
   each listed dimension (a list containing 0 means all); repeated calls refine one
   dimension at a time, keeping the others.
-* ``reshape(target, shape)``: a local buffer gets a new shape with the same element count;
+* ``reshape(target, shape)``: a buffer gets a new shape with the same element count (an
+  argument or a returned buffer of the top function too: its signature changes to the new
+  shape, the original shape is kept in ``attrs["interface_shapes"]`` and ``verify()``
+  compares the interfaces element by element in row-major order);
   every access ``A[i0, .., in]`` becomes ``A[delinearize(linearize(i))]`` (row-major both
   ways); a constant init table is reshaped the same way. Side condition (z3, for the
   concrete shapes): for every in-bounds old index, the new index is in bounds and has the
@@ -131,14 +134,15 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
     """Give local buffer ``target`` a new shape with the same number of elements."""
     site = ctx.buffer(target)
     btype = site.type
-    if site.is_param:
-        raise ctx.refuse(f"{site.name} is an argument of {site.func.name!r}; its shape is "
-                         f"part of the interface",
-                         hint="reshape a local buffer, or change the argument's annotation")
+    is_top = site.func.name == ctx.module.top and not _called(ctx.module, site.func.name)
+    if site.is_param and not is_top:
+        raise ctx.refuse(f"{site.name} is an argument of {site.func.name!r}, which other "
+                         f"kernels call; its shape is part of their interface",
+                         hint="reshape a local buffer, or an argument of the top function")
     if not isinstance(btype, BufferType) or btype.is_stream:
         raise ctx.refuse(f"{site.name} (type {btype!r}) is not an array buffer",
                          hint="reshape applies to local arrays")
-    if site.alloc.stateful:
+    if site.alloc is not None and site.alloc.stateful:
         raise ctx.refuse(f"{site.name} is Stateful: its shape is part of the design's state, "
                          "which verify() compares between designs",
                          hint="reshape a buffer that is not Stateful")
@@ -157,7 +161,8 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
                          f"shape {btype.shape}",
                          hint="reshape first, then partition")
     for acc in find_accesses(site.func.body, site.name):
-        if acc.kind == "call":
+        returned = type(acc.stmt).__name__ == "Return"
+        if acc.kind == "call" and not (returned and is_top):  # returned by the top: interface
             raise ctx.refuse(f"cannot reshape {site.name}: {acc.describe(site.name)} would "
                              f"see a different shape",
                              hint="reshape a buffer used only by loads and stores")
@@ -190,7 +195,50 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
         return tuple(substitute(e, mapping) for e in symbolic)
 
     rewrite_accesses(site.func.body, site.name, site.name, index_fn)
+    new_type = BufferType(btype.dtype, new_shape, None, btype.memory)  # the binding stays
+    interface = _reshape_interface(site, btype, new_type)
+    if interface:
+        ctx.trivial("the interface is the same row-major data",
+                    f"{', '.join(interface)} of the top function now has shape {new_shape}; "
+                    "verify() compares it element by element in row-major order")
+    if site.alloc is None:
+        return
     alloc = site.alloc
     if isinstance(alloc.init, np.ndarray):
         alloc.init = alloc.init.reshape(new_shape)
-    alloc.type = BufferType(btype.dtype, new_shape)
+    alloc.type = new_type
+
+
+def _called(module: Any, name: str) -> bool:
+    from ..ir.nodes import Call, walk_stmts
+
+    return any(isinstance(st, Call) and st.callee == name
+               for f in module.funcs.values() for st in walk_stmts(f.body))
+
+
+def _reshape_interface(site: BufferSite, old: BufferType, new: BufferType) -> List[str]:
+    """Give a reshaped argument or returned buffer of the top function its new shape in
+    the signature, recording the original shape in ``attrs["interface_shapes"]`` (what
+    callers of the original passed), which verify() reads to compare the two designs."""
+    from ..ir.nodes import BufRef, Return, walk_stmts
+
+    func = site.func
+    changed: List[str] = []
+    original = dict(func.attrs.get("interface_shapes", ()))
+    if site.is_param:
+        for p in func.params:
+            if p.name == site.name:
+                original.setdefault(p.name, tuple(old.shape))
+                p.type = new
+                changed.append(f"argument {p.name}")
+    for st in walk_stmts(func.body):
+        if isinstance(st, Return):
+            for k, v in enumerate(st.values):
+                if isinstance(v, BufRef) and v.buffer == site.name and not v.prefix:
+                    key = f"return[{k}]"
+                    original.setdefault(key, tuple(func.results[k].shape))
+                    func.results[k] = new
+                    changed.append(f"result {k}")
+    if changed:
+        func.attrs["interface_shapes"] = tuple(sorted(original.items()))
+    return changed

@@ -27,7 +27,7 @@ from .model import (CALL_OVERHEAD, FIFO_HOP_LATENCY, PIPELINE_CALL_OVERHEAD, Loo
                     dataflow_latency, pipelined_latency, sequential_loop_latency)
 from .report import Report, Row
 from .resources import Resources
-from .storage import (RAM_PORTS, RAM_READ_LATENCY, banks_of, element_bits, fifo_cost,
+from .storage import (banks_of, element_bits, fifo_cost, requested_latency, requested_ports,
                       memory_kind, storage_cost)
 from .trips import estimated_trips
 
@@ -83,8 +83,8 @@ class _FuncEstimator:
             kind = "registers"
         bram, uram, ff, lut = storage_cost(btype, kind, banks)
         self.storage = self.storage + Resources(bram=bram, uram=uram, ff=ff, lut=lut).scaled(copies)
-        ports = None if kind == "registers" else RAM_PORTS
-        latency = 0 if kind == "registers" else RAM_READ_LATENCY
+        ports = None if kind == "registers" else requested_ports(btype)
+        latency = 0 if kind == "registers" else requested_latency(btype)
         self.buffers[name] = BufferInfo(name, kind, latency, ports, btype.layout, btype.shape)
 
     def _schedule(self, body: Sequence[Stmt], env: Dict[str, int], rep: Dict[str, int]) -> Any:

@@ -96,6 +96,24 @@ def requested_resource(btype: Any) -> Optional[str]:
     return None
 
 
+#: memory types with one port per bank (UG1399 bind_storage); the others have two
+_ONE_PORT_TYPES = ("RAM_1P", "ROM_1P")
+
+
+def requested_ports(btype: Any) -> int:
+    """Ports of one bank: 1 for a ``Memory(storage_type="RAM_1P"/"ROM_1P")``, else
+    ``RAM_PORTS``. Example: ``requested_ports(float32[8]) == 2``."""
+    kind = getattr(getattr(btype, "memory", None), "storage_type", None)
+    return 1 if kind in _ONE_PORT_TYPES else RAM_PORTS
+
+
+def requested_latency(btype: Any) -> int:
+    """Read latency of a RAM bank in cycles: ``Memory(latency=...)`` or
+    ``RAM_READ_LATENCY``. Example: ``requested_latency(float32[8]) == 1``."""
+    latency = getattr(getattr(btype, "memory", None), "latency", None)
+    return int(latency) if latency else RAM_READ_LATENCY
+
+
 def memory_kind(btype: Any, banks: int, is_argument: bool) -> str:
     """Which storage holds the buffer. Example: ``memory_kind(int8[4], 4, False) == 'registers'``."""
     if is_argument:
@@ -143,5 +161,5 @@ def fifo_cost(depth: int, width: int) -> Tuple[int, int, int]:
 
 
 __all__ = ["bram18k", "uram", "banks_of", "memory_kind", "storage_cost", "fifo_cost",
-           "element_bits", "requested_resource", "LUTRAM_MAX_BITS", "RAM_PORTS",
+           "element_bits", "requested_resource", "requested_ports", "requested_latency", "LUTRAM_MAX_BITS", "RAM_PORTS",
            "RAM_READ_LATENCY", "KINDS"]

@@ -45,12 +45,9 @@ from ..ir.types import (AlloType, BufferType, Fixed, Float, StreamType, bool_, f
 from ..semantics.values import const_value
 from .builders import make_builder, make_const_converter
 from .dag import Dag
+from .hotpath import _RING, HotPaths
 from .narrowing import narrow_widened
 
-_RING = {"add": "+", "sub": "-", "mul": "*"}
-# index comparisons as Python operators: both sides are exact int64 values (wrapped where
-# the ring arithmetic is unbounded), so the Python comparison is the registry's meaning
-_COMPARE = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 # CPython's limits per function: 20 nested loop blocks, 100 indentation levels
 _MAX_BLOCKS = 16
 _MAX_INDENT = 60
@@ -181,7 +178,7 @@ class ModuleCompiler:
         return py
 
 
-class _FunctionCompiler:
+class _FunctionCompiler(HotPaths):
     def __init__(self, unit: ModuleCompiler, func: Func, pyname: str) -> None:
         self.unit, self.func, self.pyname = unit, func, pyname
         self.lines: List[str] = []
@@ -304,18 +301,6 @@ class _FunctionCompiler:
         fn = self.unit.concrete_fn(e.op, ats, e.type)
         return f"{fn}({', '.join(self.static_value(a) for a in e.args)})", False
 
-    @staticmethod
-    def is_index_compare(e: Expr) -> bool:
-        return isinstance(e, Op) and e.op in _COMPARE and len(e.args) == 2 and \
-            all(a.type == index for a in e.args)
-
-    def static_test(self, e: Expr) -> str:
-        """Python code of a static condition for an ``if``: a bare comparison if it is one."""
-        if self.is_index_compare(e):
-            a, b = (self.static_value(x) for x in e.args)
-            return f"{a} {_COMPARE[e.op]} {b}"
-        return self.static_value(e)
-
     def static_value(self, e: Expr) -> str:
         code, raw = self.static(e)
         return f"X.wrap64({code})" if raw else code
@@ -357,37 +342,6 @@ class _FunctionCompiler:
         elif invariant:
             parts[:0] = invariant
         return " + ".join(parts) if parts else "0"
-
-    def _ring_depth(self, e: Expr) -> Optional[int]:
-        """The deepest open loop whose variable ``e`` reads (-1: none), if ``e`` is ring
-        arithmetic on loop variables and integer constants (pure Python code that cannot
-        raise, so it may run before the loop); else None."""
-        if isinstance(e, Const):
-            return -1 if isinstance(e.value, (int, np.integer)) else None
-        if isinstance(e, Var):
-            for d in range(len(self.loops) - 1, -1, -1):
-                if self.loops[d][0] == e.name:
-                    return d
-            return None
-        if isinstance(e, Op) and e.type == index and (e.op in _RING or e.op == "neg") and \
-                all(a.type == index for a in e.args):
-            depths = [self._ring_depth(a) for a in e.args]
-            return None if None in depths else max(depths)
-        return None
-
-    def _hoist(self, code: str, level: int) -> str:
-        """A Python name holding ``code``, computed just before the ``for`` of open loop
-        ``level`` (loop-invariant address arithmetic runs once per loop, not per iteration)."""
-        pre = self.preheaders[level]
-        name = pre[1].get(code)
-        if name is None:
-            name = pre[1][code] = self.fresh("_h")
-            at = pre[0]
-            indent = self.lines[at][:len(self.lines[at]) - len(self.lines[at].lstrip())]
-            self.lines.insert(at, f"{indent}{name} = {code}")
-            for deeper in self.preheaders[level:]:  # their ``for`` lines moved down by one
-                deeper[0] += 1
-        return name
 
     def dyn(self, e: Expr) -> str:
         """Python code producing the DAG node id of ``e``."""
@@ -514,38 +468,6 @@ class _FunctionCompiler:
         self.stmt(s)
         self.depth, self.blocks = saved_depth, saved_blocks
         self.emit(f"{name}(pc)")
-
-    # ------------------------------------------------------------ FIFOs, inline
-    def track_process(self) -> None:
-        """``_pt = `` the current process's trace id (shifted), if the module has streams."""
-        if self.unit.streams:
-            self.emit("_pt = X.process_id()")
-
-    def set_process(self, code: str) -> None:
-        self.emit(f"X.process = {code}")
-        self.track_process()
-
-    def fifo_get(self, fifo: str) -> str:
-        """A FIFO read as an expression: the common case (unconditional, non-empty) logs the
-        event and pops inline; anything else goes through ``X.get`` (errors, deadlock)."""
-        if not self.unit.streams:
-            return f"X.get({fifo}, pc)"
-        f, q = self.fresh("_f"), self.fresh("_q")
-        tr = self.unit.glob(("trace",), lambda: self.unit.g["X"]._trace, "_tr")
-        return (f"({q}.popleft() if ({q} := ({f} := {fifo}).items) and pc is None and "
-                f"not {tr}(_pt | {f}.get_code) else X.get({f}, pc))")
-
-    def fifo_put(self, fifo: str, value: str) -> None:
-        """A FIFO write: append and log inline; ``X.put_checked`` refuses a write under a
-        data-dependent condition and records a new fill level (overflow)."""
-        if not self.unit.streams:
-            self.emit(f"X.put({fifo}, {value}, pc)")
-            return
-        f = self.fresh("_f")
-        tr = self.unit.glob(("trace",), lambda: self.unit.g["X"]._trace, "_tr")
-        self.emit(f"{f} = {fifo}")
-        self.emit(f"if pc is None: {f}.items.append({value}); {tr}(_pt | {f}.put_code)")
-        self.emit(f"if pc is not None or len({f}.items) > {f}.max_fill: X.put_checked({f}, pc)")
 
     def _bound(self, e: Expr, what: str) -> str:
         return self.static_value(e) if self.is_static(e) else f"X.concrete({self.dyn(e)}, {what!r})"

@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -35,13 +36,13 @@ from ..errors import AlloError, VerificationError
 from ..ir.nodes import Alloc, Module, walk_stmts
 from ..ir.state import state_mismatch
 from ..ir.verifier import verify_ir
-from ..ir.types import BufferType, Float
+from ..ir.types import BufferType, Float, StreamType
 from .canon import canonical
 from .dag import INPUT, Dag
 from .resources import MemoryBudget, MemoryBudgetExceeded
 from .executor import (STATE_PREFIX, BudgetExceeded, Deadlock, FifoIssue, NotSICF, OutOfBounds,
                        SymbolicExecutor, SymResult)
-from .replay import (SPECIAL_TRIALS, first_difference, make_args, make_state, random_value,
+from .replay import (SPECIAL_TRIALS, interface_shapes, first_difference, make_args, make_state, random_value,
                      run_interpreter, same_value, special_value)
 from .summaries import leaves_and_applications, record_proved
 from .verdict import EQUIVALENT, NOT_EQUIVALENT, UNKNOWN, Counterexample, Verdict
@@ -54,8 +55,13 @@ def _signature(mod: Module) -> List[Any]:
     """Parameter and result types, without memory layouts: partitioning changes where
     elements live, never their values, so it is not part of the interface compared here."""
     f = mod.top_func
-    strip = lambda t: BufferType(t.dtype, t.shape) if isinstance(t, BufferType) else t  # noqa: E731
-    return [strip(p.type) for p in f.params] + ["->"] + [strip(t) for t in f.results]
+    # a reshaped interface (s.reshape of an argument or result) counts with its original
+    # shape: the cells are compared in row-major order, which the reshape keeps
+    original = interface_shapes(f)
+    strip = lambda t, key: BufferType(t.dtype, original.get(key, t.shape)) \
+        if isinstance(t, BufferType) else t  # noqa: E731
+    return [strip(p.type, p.name) for p in f.params] + ["->"] + \
+        [strip(t, f"return[{k}]") for k, t in enumerate(f.results)]
 
 
 def _inputs_of(dag: Dag, roots: List[int]) -> List[int]:
@@ -115,6 +121,10 @@ class EquivalenceChecker:
             return self.verdict(UNKNOWN, "symbolic execution", f"memory budget: {why}")
 
     def _run(self) -> Verdict:
+        for mod in (self.a, self.b):
+            for name, shape in interface_shapes(mod.top_func).items():
+                self.issues.append(f"interface: {mod.top}'s {name} was reshaped from {shape}; "
+                                   "it is compared element by element in row-major order")
         if _signature(self.a) != _signature(self.b):
             return self.verdict(UNKNOWN, "signature check", "the two programs have different "
                                 f"signatures: {_signature(self.a)} vs {_signature(self.b)}")
@@ -159,6 +169,9 @@ class EquivalenceChecker:
         per_program = [[i for i in r.issues if i.certain and i.kind == "overflow"] for r in results]
         if any(per_program):
             return self._hardware_deadlock(per_program)
+        shared = [i for r in results for i in r.issues if i.kind == "shared"]
+        if shared:
+            return self.verdict(UNKNOWN, "symbolic execution", shared[0].message)
         return self._compare(results[0], results[1])
 
     # -------------------------------------------------------------- deadlocks
@@ -210,7 +223,8 @@ class EquivalenceChecker:
         diffs: List[Diff] = []
         cells = 0
         for oa, ob in zip(ra.outputs, rb.outputs):
-            if oa.shape != ob.shape or len(oa.cells) != len(ob.cells):
+            if (oa.shape != ob.shape and math.prod(oa.shape) != math.prod(ob.shape)) or \
+                    len(oa.cells) != len(ob.cells):  # equal sizes: a reshaped interface
                 return self.verdict(UNKNOWN, "symbolic execution",
                                     f"live-out '{oa.name}' has shape {oa.shape} vs {ob.shape}")
             cells += len(oa.cells)
@@ -413,6 +427,19 @@ class EquivalenceChecker:
         return None
 
 
+def has_streams(module: Module) -> bool:
+    """Whether a design declares a FIFO: identical programs with FIFOs are still executed,
+    since both may deadlock in hardware (then the verdict is not "equivalent").
+
+    Example: ``has_streams(allo.customize(gemm).ir)`` is False.
+    """
+    for f in module.funcs.values():
+        for t in f.buffers().values():
+            if isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream):
+                return True
+    return False
+
+
 def _fifo_note(label: str, issue: FifoIssue) -> str:
     """One line of the verdict's issues, starting with its kind (``note:`` if uncertain)."""
     note = "" if issue.certain else "note: "
@@ -505,7 +532,7 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
         except AlloError as e:
             return checker.verdict(UNKNOWN, "IR verification",
                                    f"program {label} is ill-formed IR: {e}")
-    if structural_key(mod_a) == structural_key(mod_b):
+    if structural_key(mod_a) == structural_key(mod_b) and not has_streams(mod_a):
         return checker.verdict(EQUIVALENT, "identical programs")
     for label, mod in (("A", mod_a), ("B", mod_b)):
         reason = _not_sequential(mod)

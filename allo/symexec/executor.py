@@ -432,6 +432,13 @@ class SymbolicExecutor:
             issues.append(FifoIssue("overflow", over[0].name, f"under sequential order FIFO {over_by}; "
                                     f"{blocked}{why}", kahn=not shared))
             return issues
+        shared = self._shared_fifos() if len(self._pids) > 1 else []
+        if shared:
+            # several concurrent processes put to (or get from) one FIFO: the order of its
+            # elements, and deadlock, depend on the schedule; sequential order is one of many
+            issues.append(FifoIssue("shared", shared[0], f"FIFO '{shared[0]}' has several producer "
+                                    "or consumer processes: its element order depends on the "
+                                    "schedule, so the sequential run does not decide the hardware"))
         for f in over:
             issues.append(FifoIssue("overflow", f.name, f"FIFO '{f.name}' holds up to {f.max_fill} "
                                     f"elements under sequential order but its depth is {f.depth}; "

@@ -23,7 +23,7 @@ from typing import Any, Dict, Optional
 from ..errors import AlloError, VerificationError
 from ..ir.nodes import Module
 from ..ir.verifier import verify_ir
-from .equiv import EquivalenceChecker, check_equivalence, check_options, structural_key
+from .equiv import EquivalenceChecker, check_equivalence, check_options, has_streams, structural_key
 from .summaries import CallSummaries, forget_proofs, plan_summaries, record_proved
 from .verdict import EQUIVALENT, UNKNOWN, Verdict
 from ..verification import cache as _proof_cache  # noqa: F401  (registers the proof cache
@@ -57,7 +57,7 @@ def verify_modular(a: Any, b: Any, *, fp: str = "exact", timeout_ms: int = 10_00
             verify_ir(mod)
         except AlloError as e:
             return Verdict(UNKNOWN, "IR verification", f"program {label} is ill-formed IR: {e}")
-    if structural_key(mod_a) == structural_key(mod_b):
+    if structural_key(mod_a) == structural_key(mod_b) and not has_streams(mod_a):
         return Verdict(EQUIVALENT, "identical programs")
     verdict = _modular_check(mod_a, mod_b, opts, fallback)
     if verdict is None:

@@ -143,6 +143,15 @@ def copy_args(args: List[Any]) -> List[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
 
+def interface_shapes(func: Any) -> Dict[str, Tuple[int, ...]]:
+    """The original shapes of a top function's reshaped arguments (by name) and results
+    (``return[k]``), recorded by ``s.reshape``; empty when nothing was reshaped.
+
+    Example: after ``s.reshape(s.A, (4, 8))`` on ``A: int32[32]`` it is ``{"A": (32,)}``.
+    """
+    return {k: tuple(v) for k, v in func.attrs.get("interface_shapes", ())}
+
+
 def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] = None,
                     state: Optional[Dict[str, np.ndarray]] = None,
                     memo: Optional[Dict[str, Dict]] = None
@@ -157,7 +166,11 @@ def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] 
     tables: their calls are memoized on the argument bytes (modular proofs).
     Example: ``run_interpreter(mod_b, args, names=["A", "B"])[0]["A"]``."""
     func = module.top_func
+    original = interface_shapes(func)
     mine = copy_args(args)
+    for k, p in enumerate(func.params):  # a reshaped interface takes the same data
+        if p.name in original and isinstance(mine[k], np.ndarray):
+            mine[k] = mine[k].reshape(p.type.shape)
     interp = None
     try:
         with np.errstate(all="ignore"):
@@ -172,9 +185,12 @@ def run_interpreter(module: Module, args: List[Any], names: Optional[List[str]] 
     else:
         rets = list(ret)
     outs: Dict[str, Any] = {f"return[{i}]": np.asarray(r) for i, r in enumerate(rets)}
+    for key in outs:
+        if key in original:
+            outs[key] = outs[key].reshape(original[key])
     for k, (p, a) in enumerate(zip(func.params, mine)):
         if isinstance(a, np.ndarray):
-            outs[names[k] if names else p.name] = a
+            outs[names[k] if names else p.name] = a.reshape(original.get(p.name, a.shape))
     for v in state_vars(module):
         outs[STATE_PREFIX + v.key] = interp.state_buffer(v.key, v.alloc, v.type).copy()
     return outs, None

@@ -264,3 +264,57 @@ def test_stream_of_blocks_moves_hls_vectors_and_runs_in_csim(tmp_path):
     B = np.zeros_like(A)
     mod(A, B)
     np.testing.assert_array_equal(B, 2 * A)
+
+
+# ---------------------------------------------------------------- the older region style
+@df.region()
+def implicit():
+    pipe: Stream[int32, 2]
+
+    @df.kernel(mapping=[1])
+    def producer(A: int32[8]):
+        for i in range(8):
+            pipe.put(A[i])
+
+    @df.kernel(mapping=[1])
+    def consumer(B: int32[8]):
+        for i in range(8):
+            B[i] = pipe.get() - 1
+
+
+def test_region_without_parameters_takes_its_kernels_parameters():
+    s = df.customize(implicit)
+    assert [p.name for p in s.ir.top_func.params] == ["A", "B"]
+    A = np.arange(8, dtype=np.int32)
+    B = np.zeros(8, np.int32)
+    df.build(implicit, target="simulator")(A, B)
+    np.testing.assert_array_equal(B, A - 1)
+
+
+@df.region()
+def looped(A: int32[4], B: int32[4]):
+    lanes: Stream[int32, 2][4]
+    ends: Stream[int32, 2][2]
+
+    @df.kernel(mapping=[1], args=[A])
+    def scatter(a: int32[4]):
+        for i in range(4):
+            lanes[i].put(a[i])  # a loop index: the whole array is passed
+        ends[0].put(a[0])
+
+    @df.kernel(mapping=[1], args=[B])
+    def gather(b: int32[4]):
+        for i in range(4):
+            b[i] = lanes[3 - i].get()
+        b[0] += ends[1 - 1].get() * 0
+
+
+def test_stream_arrays_indexed_by_loop_variables_are_passed_whole():
+    s = df.customize(looped)
+    scatter = s.ir.funcs["scatter_0"]
+    assert [p.name for p in scatter.params] == ["a", "lanes", "ends_0"]
+    assert [p.name for p in s.ir.funcs["gather_0"].params] == ["b", "lanes", "ends_0"]
+    A = np.array([5, 6, 7, 8], np.int32)
+    B = np.zeros(4, np.int32)
+    df.build(looped, target="simulator")(A, B)
+    np.testing.assert_array_equal(B, A[::-1])

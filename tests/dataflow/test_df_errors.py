@@ -164,3 +164,37 @@ def test_streams_of_blocks_move_whole_blocks():
     pipe = df.customize(top).ir.top_func.body[0]
     assert pipe.type.dtype.depth == 4 and pipe.type.dtype.block == (4,)
     assert repr(pipe.type.dtype) == "Stream[int32[4], 1]"
+
+
+def test_stream_get_in_a_conditional_expression_is_refused():
+    # regression: `s.get() if c else t.get()` became a select, which popped both FIFOs
+    @df.region()
+    def top(A: int32[4], B: int32[4]):
+        s: Stream[int32, 4]
+        t: Stream[int32, 4]
+
+        @df.kernel(mapping=[1], args=[A])
+        def p(a: int32[4]):
+            for i in range(4):
+                s.put(a[i])
+                t.put(-a[i])
+
+        @df.kernel(mapping=[1], args=[B])
+        def c(b: int32[4]):
+            for i in range(4):
+                b[i] = s.get() if i % 2 == 0 else t.get()
+
+    e = build_error(top)
+    assert "would be read whichever way the condition goes" in str(e)
+    assert "s.get()" in e.loc.text and "if statement" in e.hint
+
+
+def test_a_kernel_that_returns_a_value_is_refused():
+    @df.region()
+    def top(A: int32[4]):
+        @df.kernel(mapping=[1], args=[A])
+        def k(a: int32[4]) -> int32:
+            return a[0]
+
+    e = build_error(top)
+    assert "returns a value" in str(e) and "args=" in e.hint

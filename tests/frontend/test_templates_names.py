@@ -48,9 +48,9 @@ def test_top_instantiation():
 def test_nested_instances_named_deterministically():
     m = parse(uses_instances)
     calls = [s for s in walk_stmts(m.top_func.body) if isinstance(s, Call)]
-    assert [c.callee for c in calls] == ["scale_0", "scale_1", "scale_0", "scale_named"]
+    assert [c.callee for c in calls] == ["scale_0", "scale_1", "scale_0", "scale_scale_named"]
     assert m.funcs["scale_1"].params[0].type == float32[8]
-    assert m.funcs["scale_named"].attrs["instance_args"] == [int32, 4]
+    assert m.funcs["scale_scale_named"].attrs["instance_args"] == [int32, 4]
     A = np.arange(4, dtype=np.int32)
     out = Interpreter(m)(A, np.zeros(8, np.float32))
     assert list(out) == list(A * 27)

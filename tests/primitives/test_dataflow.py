@@ -122,11 +122,21 @@ def test_relay_bad_arguments(call, phrase):
         call(s, b, pe)
 
 
-def test_relay_of_buffer_outside_pe_array_is_refused():
+def test_relay_of_buffer_declared_around_the_chain_loop_sinks_it_first():
+    s = allo.customize(make_matmul(3, 2, 2))
+    b = s.buffer_at(s.A, "i")  # declared in i's body, around spatial loop j: moved into j
+    pe = s.unfold("PE", axis=[0, 1], factor=[3, 2])
+    s.relay(b, pe, axis=0, depth=2)
+    assert any("sinking keeps the buffer's contents" in c.name for c in s.history[-1].conditions)
+    same_as_original(s, *MM(3, 2, 2))
+    assert s.verify()
+
+
+def test_relay_refuses_to_sink_a_written_back_buffer():
     s = allo.customize(make_matmul(2, 2, 2))
-    b = s.buffer_at(s.A, "i")  # declared in i's body: outside spatial loop j
+    b = s.buffer_at(s.C, "i")  # C[i, :] is written back after loop j
     pe = s.unfold("PE", axis=[0, 1], factor=[2, 2])
-    with pytest.raises(ScheduleError, match="not declared inside the PE array's loop 'j'"):
+    with pytest.raises(ScheduleError, match="also used outside it|not declared inside"):
         s.relay(b, pe, axis=0)
 
 

@@ -125,9 +125,10 @@ def test_campaign_caught_at_least_100_distinct_wrong_designs():
     assert len(set(CAUGHT)) >= 100
 
 
-def test_dropped_split_guard_is_caught():
-    original, scheduled, _ = build("gemm", "split_k")  # 8 = 3 + 3 + 2: the split has a guard
-    (what, bad), = mutants(scheduled, kinds=("guard",))
+def test_dropped_split_clamp_is_caught():
+    # 8 = 3 + 3 + 2: the split's inner loop runs to min(3, 8 - 3*o)
+    original, scheduled, _ = build("gemm", "split_k")
+    (what, bad), = mutants(scheduled, kinds=("clamp",))
     v = verify(original, bad)
     # the unguarded tail reads past the end at a statically known address: the IR verifier
     # rejects the module, so the verdict is "unknown" with that error (never equivalent)
