@@ -383,15 +383,14 @@ class SymbolicExecutor:
                 fifo.overflow_by = proc
 
     def put_checked(self, fifo: "_Fifo", pc: Optional[int]) -> None:
-        """The rare part of an inline FIFO write (codegen): refuse it under a data-dependent
-        condition (nothing was written), else record the new fill level after the write."""
+        """Refuse an inline FIFO write (codegen) under a data-dependent condition."""
         if pc is not None:
             raise NotSICF(f"write to stream '{fifo.name}' under a data-dependent condition")
-        fill = len(fifo.items)
-        if fill > fifo.max_fill:
-            fifo.max_fill = fill
-            if fill > fifo.depth and fifo.overflow_by is None:
-                fifo.overflow_by = self.process
+
+    def overfilled(self, fifo: "_Fifo") -> None:
+        """An inline FIFO write took ``fifo`` past its depth: remember the first process."""
+        if fifo.overflow_by is None:
+            fifo.overflow_by = self.process
 
     def process_id(self) -> int:
         """The current process's number in the trace, shifted into place (``pid << 32``)."""
