@@ -96,3 +96,25 @@ def test_modular_requested_but_absent_is_unknown(monkeypatch):
     monkeypatch.setattr(methods, "modular_method", lambda: None)
     v = _scheduled().verify(method="modular", cache=False)
     assert v.status == "unknown" and "not available" in v.reason
+
+
+def test_a_large_composed_systolic_design_goes_to_the_real_modular_prover(monkeypatch):
+    # the tile relays operands through FIFOs: the chain does not apply, modular does
+    from allo.ir.types import int8
+    from allo.library.systolic import schedule_systolic_tile, systolic_tile
+    from allo.symexec.summaries import forget_proofs
+
+    K, T = 4, 2
+
+    def top(A: int8[2, T, K], B: int8[2, K, T], C: int32[2, 2, T, T]):
+        for mi, ni in allo.grid(2, 2, name="tiles"):
+            systolic_tile[int8, int8, int32, K, T, T](A[mi], B[ni], C[mi, ni])
+
+    forget_proofs()
+    s = allo.customize(top)
+    s.compose(schedule_systolic_tile(allo.customize(systolic_tile,
+                                                    instantiate=[int8, int8, int32, K, T, T])))
+    monkeypatch.setattr(methods, "FULL_OPS_LIMIT", 10)
+    v = s.verify(cache=False)
+    assert v and v.stats["verified_by"] == "modular" and "modular: 1 callee" in v.method
+    assert "FIFOs" in v.chosen_by and "modular summarization" in v.chosen_by
