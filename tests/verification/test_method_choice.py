@@ -118,3 +118,25 @@ def test_a_large_composed_systolic_design_goes_to_the_real_modular_prover(monkey
     v = s.verify(cache=False)
     assert v and v.stats["verified_by"] == "modular" and "modular: 1 callee" in v.method
     assert "FIFOs" in v.chosen_by and "modular summarization" in v.chosen_by
+
+
+def bits(A: int32[4]) -> int32[4]:
+    B: int32[4] = 0
+    for i in range(4):
+        x: int32 = A[i]
+        n: int32 = 0
+        while x > 0:
+            x = x // 2
+            n = n + 1
+        B[i] = n
+    return B
+
+
+def test_without_an_estimate_the_chain_comes_first(monkeypatch):
+    calls = _count_full(monkeypatch)
+    s = allo.customize(bits)
+    s.split("i", 2)
+    v = s.verify(cache=False)  # a data-dependent while: no static op count
+    assert v and v.stats["verified_by"] == "certificates" and calls == []
+    assert "cannot be estimated statically" in v.chosen_by
+    assert s.verify(method="full", cache=False).status == "unknown"  # execution cannot
