@@ -216,3 +216,19 @@ def test_memory_ports_and_latency_reach_the_qor_model():
     slow = reads_two(Memory(resource="BRAM", storage_type="RAM_T2P", latency=3))
     assert (two.ii, one.ii) == (1, 2)      # two reads of one bank per iteration
     assert slow.depth == two.depth + 2     # the read takes 3 cycles instead of 1
+
+
+def test_memory_binding_survives_reshape():
+    def k(a: int32[16]) -> int32[16]:
+        buf: int32[16] @ Memory(resource="URAM")
+        for i in range(16):
+            buf[i] = a[i] + 1
+        out: int32[16]
+        for j in range(16):
+            out[j] = buf[j]
+        return out
+
+    s = allo.customize(k)
+    s.reshape(s.buf, (4, 4))
+    assert s.verify()
+    assert "bind_storage variable=buf type=ram_t2p impl=uram" in s.build(target="vhls").hls_code

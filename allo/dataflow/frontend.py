@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import gc
 import itertools
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -68,6 +69,17 @@ class RegionLowerer(FuncLowerer):
     """Lower a region function: its parameters, streams, constants and kernel instances."""
 
     def run(self) -> Func:
+        # thousands of instances allocate millions of small objects, few of them cyclic
+        # garbage: without pauses for full collections the lowering stays linear in size
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self.lower_region()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def lower_region(self) -> Func:
         fd = self.info.func_def
         params = self.guarded(fd, self.lower_params, fd)
         if fd.returns is not None and not (isinstance(fd.returns, ast.Constant)
@@ -272,6 +284,11 @@ class RegionLowerer(FuncLowerer):
         lw.stream_params = {n: streams[n] for n in used}
         lw.param_cache = spec.param_types
         func = lw.run()
+        if func.results:
+            raise self.err(AlloTypeError, f"kernel '{node.name}' of a df.region returns a "
+                           "value, but its processes are called for their effects", node,
+                           hint="write results into an array passed with args=, or put them "
+                                "into a stream")
         func.body = prune_idle(func.body)
         if all(isinstance(s, Alloc) for s in func.body):
             return None  # an idle PE (a `pass` branch): no process at all

@@ -10,7 +10,7 @@ loop nest; ``docs/semantics.md`` writes each one down. Since nothing new reaches
 verification, the primitives and every backend handle them unchanged.
 
 Element types: both operands of the same type give that type; mixed types give their
-common type (:func:`allo.ir.types.common_type`); an array with a Python number keeps the
+common type (:func:`allo.ir.widths.common_type`); an array with a Python number keeps the
 array's type (a float number with an integer array gives ``float32``); ``/`` of integer
 arrays gives ``float32`` (like the scalar rule). ``matmul`` accumulates in the result type.
 
@@ -30,7 +30,8 @@ import numpy as np
 
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Alloc, Const, Expr, For, Load, Op, Stmt, Store, Var, child_bodies
-from ..ir.types import AlloType, BufferType, Float, common_type, float32, index, int32
+from ..ir.types import AlloType, BufferType, Float, float32, index, int32
+from ..ir.widths import common_type
 from .. import builtins as ab
 from ..ir.nodes import rename_buffers_in_stmt
 from .typing import BOOL, PyVal, convert, literal, to_expr

@@ -3,7 +3,9 @@
 * ``x.bitcast()`` / ``x.bitcast(T)``: the same bits read as another type of the same width
   (op ``bitcast`` of the registry). Without ``T``, an integer of 16/32/64 bits becomes the
   float of that width (``float16``/``float32``/``float64``), a float becomes the signed
-  integer of its width.
+  integer of its width, a fixed-point value its raw integer.
+* ``a << k`` / ``a >> k`` on fixed point: ``ap_fixed``'s shift of the raw bits within the
+  type (:func:`fixed_shift`).
 * dynamic bit slices ``x[lo:hi]`` (``lo``/``hi`` not constants) and their assignment
   ``x[lo:hi] = v``: lowered here to ``shr``/``shl``/``and``/``or``/``not``/``sub`` on
   ``UInt(n)`` (``n`` = the width of ``x``), each defined once in the registry, so every
@@ -28,7 +30,7 @@ from typing import Any, List, Optional
 
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Const, Expr, Op
-from ..ir.types import AlloType, Float, Int, UInt, float16, float32, float64
+from ..ir.types import AlloType, Fixed, Float, Int, UInt, float16, float32, float64
 from .typing import BOOL, PyVal, cast, to_expr
 
 _FLOAT_OF_WIDTH = {16: float16, 32: float32, 64: float64}
@@ -65,10 +67,11 @@ def bitcast(lw: Any, x: Expr, target: Optional[AlloType], node: ast.AST) -> Expr
     src = x.type
     if not _bitcastable(src):
         raise lw.err(AlloTypeError, f"cannot bitcast a value of type {src!r}", node,
-                     hint="bitcast integers (intN/uintN) and floats; for fixed point, "
-                          "bitcast an integer of its width")
+                     hint="bitcast integers (intN/uintN), fixed point and floats")
     if target is None:
-        if isinstance(src, Float):
+        if isinstance(src, Fixed):  # its raw bits
+            target = Int(src.bits, src.signed)
+        elif isinstance(src, Float):
             target = Int(src.bits)
         elif src.bits in _FLOAT_OF_WIDTH:
             target = _FLOAT_OF_WIDTH[src.bits]
@@ -78,7 +81,7 @@ def bitcast(lw: Any, x: Expr, target: Optional[AlloType], node: ast.AST) -> Expr
                                     "name the target type: x.bitcast(T)")
     if not _bitcastable(target):
         raise lw.err(AlloTypeError, f"cannot bitcast to {target!r}", node,
-                     hint="the target is an integer (intN/uintN) or a float type")
+                     hint="the target is an integer (intN/uintN), fixed-point or float type")
     if target.bits != src.bits:
         raise lw.err(AlloTypeError, f"bitcast from {src!r} ({src.bits} bits) to {target!r} "
                      f"({target.bits} bits): the widths differ", node,
@@ -87,7 +90,17 @@ def bitcast(lw: Any, x: Expr, target: Optional[AlloType], node: ast.AST) -> Expr
 
 
 def _bitcastable(t: AlloType) -> bool:
-    return isinstance(t, Float) or (isinstance(t, Int) and not t.is_index)
+    return isinstance(t, (Float, Fixed)) or (isinstance(t, Int) and not t.is_index)
+
+
+def fixed_shift(op: str, a: Expr, k: Expr) -> Expr:
+    """``a << k`` / ``a >> k`` on fixed point ``a`` (``ap_fixed``'s shift): the raw bits
+    shifted within ``a``'s type (arithmetic right shift when signed), as ``bitcast``s
+    around the integer shift. Example: ``Fixed(8, 3)`` 5.375 ``<< 2`` is -10.5 (wraps)."""
+    t = a.type
+    raw = Int(t.bits, t.signed)
+    shifted = Op(op, (Op("bitcast", (a,), raw), cast(k, raw)), raw)
+    return Op("bitcast", (shifted,), t)
 
 
 def reverse(lw: Any, x: Expr, node: ast.AST) -> Expr:
@@ -137,5 +150,5 @@ def dynamic_set_slice(x: Expr, lo: Expr, hi: Expr, v: Expr) -> Expr:
     return cast(Op("or", (cleared, placed), u), t)
 
 
-__all__ = ["METHODS", "method_call", "bitcast", "reverse", "dynamic_get_slice",
+__all__ = ["METHODS", "method_call", "bitcast", "fixed_shift", "reverse", "dynamic_get_slice",
            "dynamic_set_slice"]

@@ -18,6 +18,7 @@ from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Const, Expr, Load, Op, Store, Var
 from ..ir.types import Int, UInt, index
 from .exprs import BufView, Symbol
+from .structs import StructValue, field_write
 from .typing import BOOL, cast, convert, to_expr
 
 
@@ -26,6 +27,8 @@ class ElementStoreLowerer:
 
     def assign_subscript(self, target: ast.Subscript, rhs: Any, node: ast.AST) -> None:
         base = self.lower(target.value)
+        if isinstance(base, StructValue):  # p["x"] = v
+            return field_write(self, base, target, rhs, node)
         if isinstance(base, BufView):
             if isinstance(self.symbols.get(base.name), Symbol) and \
                     self.symbols[base.name].kind == "loop":

@@ -27,7 +27,7 @@ from ..ir.nodes import Const, Expr, Load, Op, StreamGet, Var, walk_expr
 from ..ir.types import (AlloType, BufferType, Fixed, Float, Int, StreamType, UFixed, UInt,
                         float32, index, int32)
 from .. import builtins as ab
-from . import arrays, bitops, nn_calls
+from . import arrays, bitops, nn_calls, structs
 from .bounds import check_static_bounds
 from .context import MISSING, Resolver, SourceInfo
 from .typing import BOOL, PyVal, cast, convert, is_number, literal, to_expr, unify
@@ -198,8 +198,8 @@ class ExprLowerer:
         return PyVal(obj)
 
     def symbol_value(self, name: str, sym: Symbol) -> Any:
-        if sym.kind == "const":
-            return PyVal(sym.value)
+        if sym.kind in ("const", "struct"):
+            return PyVal(sym.value) if sym.kind == "const" else sym.value
         if sym.kind == "loop":
             bound = getattr(self, "loop_values", {}).get(name)
             return bound if bound is not None else Var(name, index)
@@ -239,6 +239,8 @@ class ExprLowerer:
             return self.const_subscript(base.value, node)
         if isinstance(base, BufView):
             return self.buffer_subscript(base, node)
+        if isinstance(base, structs.StructValue):
+            return structs.field_read(self, base, node)
         return self.bit_read(base, node)
 
     def slice_elts(self, node: ast.Subscript) -> List[ast.AST]:
@@ -381,6 +383,8 @@ class ExprLowerer:
         ea = to_expr(a, b if isinstance(b, Expr) else None)
         eb = to_expr(b, ea)
         ta, tb = ea.type, eb.type
+        if op in ("shl", "shr") and ta.is_fixed and tb.is_int:
+            return bitops.fixed_shift(op, ea, eb)  # ap_fixed's shift of the raw bits
         if op in ("and", "or", "xor", "shl", "shr") and any(
                 t.is_float or t.is_fixed for t in (ta, tb)):
             raise self.err(AlloTypeError, f"operator '{op}' needs integer operands, got "

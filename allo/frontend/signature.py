@@ -16,7 +16,7 @@ from typing import Any, List, Tuple
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Param
-from ..ir.types import AlloType, BufferType, Qualified, StreamType
+from ..ir.types import AlloType, BufferType, Qualified, StreamType, Struct
 from .context import MISSING
 from .exprs import Symbol
 from .typing import PyVal
@@ -48,6 +48,11 @@ class SignatureLowerer:
                 from .stateful import reject_qualified_param
 
                 reject_qualified_param(self, arg, t)
+            if isinstance(t, Struct):
+                raise self.err(AlloTypeError, f"parameter '{arg.arg}' is a struct ({t!r}); "
+                               "kernels take scalars and arrays", arg.annotation,
+                               hint="pass one parameter (or array) per field and build the "
+                                    "struct in the kernel")
             if isinstance(t, BufferType) and not t.shape and not t.is_stream:
                 t = t.dtype
             if arg.arg in self.symbols:
@@ -85,6 +90,10 @@ class SignatureLowerer:
         out = []
         for e in elts:
             t = self.annotation_type(e, "return value")
+            if isinstance(t, Struct):
+                raise self.err(AlloTypeError, f"a kernel cannot return a struct ({t!r})", e,
+                               hint="return its fields as several results, e.g. -> (int32, "
+                                    "float32), returning p[\"x\"], p[\"y\"]")
             if isinstance(t, BufferType) and t.is_stream or isinstance(t, StreamType):
                 raise self.err(AlloTypeError, "a kernel cannot return a stream", e,
                                hint="pass the stream as a parameter")

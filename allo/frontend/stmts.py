@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import AlloError, AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import (Alloc, Const, Func, If, Load, StreamGet, StreamPut, Store,
                         While)
-from ..ir.types import ConstExprType, Qualified
+from ..ir.types import ConstExprType, Qualified, Struct
 from ..ir.types import AlloType, BufferType, StreamType
 from .context import MISSING, Resolver, SourceInfo
 from .exprs import BufView, ExprLowerer, Symbol, fmt_type, is_kernel_obj
@@ -120,7 +120,7 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
         finally:
             out = self.blocks.pop()
         for name in set(self.symbols) - before:
-            if self.symbols[name].kind == "local":
+            if self.symbols[name].kind in ("local", "struct"):
                 self.out_of_scope[name] = self.symbols.pop(name)
             elif self.symbols[name].kind == "const":
                 self.symbols.pop(name)
@@ -275,6 +275,11 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
             from .stateful import declare_qualified
 
             return declare_qualified(self, node, t)
+        if isinstance(t, Struct):
+            from .structs import declare_struct
+
+            self.symbols[node.target.id] = Symbol("struct", t, declare_struct(self, node, t))
+            return
         if isinstance(t, (AlloType, StreamType)):
             t = BufferType(t, ())
         if name in self.symbols:
@@ -404,6 +409,10 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
         if name in self.symbols:
             sym = self.check_writable(name, target)
             t = sym.type
+            if sym.kind == "struct":
+                from .structs import assign_struct
+
+                return assign_struct(self, sym.value, value, node)
             if callee is not None:
                 self.call_kernel(value, callee, results=[name])
                 return

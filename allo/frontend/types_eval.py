@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.types import AlloType, BufferType, Stream, StreamType, bool_, float32, int32
-from ..ir.types import ConstExprType, Qualified, Qualifier, Stateful
+from ..ir.types import ConstExprType, Qualified, Qualifier, Stateful, Struct
 from ..memory import Layout, Memory
 from .meta import const_eval
 from .typing import PyVal
@@ -54,7 +54,7 @@ class TypeEvaluator:
         if obj is Stream:
             raise self.err(AlloTypeError, f"the stream type of {what} needs an element type",
                            node, hint="write Stream[int8, 4]")
-        if isinstance(obj, (AlloType, BufferType, StreamType, ConstExprType)):
+        if isinstance(obj, (AlloType, BufferType, StreamType, ConstExprType, Struct)):
             return obj
         if isinstance(obj, Qualified) and _is_memory_spec(obj.qualifier):
             return self.memory_bound_type(obj, node, what)

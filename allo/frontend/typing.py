@@ -7,7 +7,7 @@ Rules (documented choices):
   it takes that float type.
 * A Python ``float`` literal takes the float type of the other operand when that is a
   float, else ``float32``. ``True``/``False`` are ``bool`` (``UInt(1)``).
-* Arithmetic uses :func:`allo.ir.types.binary_result_type`; both operands are cast to
+* Arithmetic uses :func:`allo.ir.widths.binary_result_type`; both operands are cast to
   the result type, so every ``Op`` is homogeneous. ``int / int`` is a ``float32``
   division. Comparisons cast both sides to :func:`common_type` and yield ``bool``.
 * Assignments cast the value to the declared type (:func:`convert`), except that a
@@ -33,8 +33,8 @@ from typing import Any, Optional
 import numpy as np
 
 from ..ir.nodes import Const, Expr, Op
-from ..ir.types import (AlloType, Float, Int, bool_, common_type, float32, float64, float16,
-                        index)
+from ..ir.types import AlloType, Float, Int, bool_, float32, float64, float16, index
+from ..ir.widths import common_type
 
 BOOL = bool_
 
@@ -149,7 +149,7 @@ def unify(a: Any, b: Any, op: Optional[str]) -> tuple:
 
     ``op`` is an arithmetic op name for width growth, or None for the common type.
     """
-    from ..ir.types import binary_result_type
+    from ..ir.widths import binary_result_type
 
     a = to_expr(a, b if isinstance(b, Expr) else None)
     b = to_expr(b, a)

@@ -3,8 +3,7 @@ qualifiers of public Allo (``ConstExpr[T]``, ``T @ Stateful``, ``Struct``).
 
 A scalar type describes one value; indexing a scalar type with a shape makes a buffer
 type, so kernels are annotated as ``A: int8[M, K]``. The width-growth rules of intermediate
-expressions live here too (:func:`binary_result_type`), so the frontend, the semantics
-and the backends agree on them.
+expressions are in :mod:`allo.ir.widths`.
 
 Value representation (used by the interpreter and every backend):
 
@@ -17,11 +16,9 @@ Value representation (used by the interpreter and every backend):
 
 Example::
 
-    >>> from allo.ir.types import int8, int16, Int, float32, binary_result_type
+    >>> from allo.ir.types import int8, int16, Int, float32
     >>> int8[4, 8]
     int8[4, 8]
-    >>> binary_result_type("mul", int8, int8)
-    int16
     >>> Int(17).bits, float32.mlir()
     (17, 'f32')
 """
@@ -29,7 +26,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 import numpy as np
 
@@ -192,6 +189,11 @@ class Fixed(AlloType):
         return self.is_signed
 
     @property
+    def fracs(self) -> int:
+        """Public Allo's name of the fraction bits. Example: ``Fixed(16, 8).fracs == 8``."""
+        return self.frac
+
+    @property
     def raw(self) -> Int:
         """The integer type of the raw representation."""
         return Int(self.bits, self.is_signed)
@@ -219,6 +221,10 @@ _FLOAT_INFO = {
 }
 
 
+# kind -> (exponent bits, stored mantissa bits) of the IEEE format
+_FLOAT_FIELDS = {"f16": (5, 10), "bf16": (8, 7), "f32": (8, 23), "f64": (11, 52)}
+
+
 @dataclass(frozen=True)
 class Float(AlloType):
     """IEEE binary floats (``kind`` is ``"f16"``, ``"bf16"``, ``"f32"`` or ``"f64"``)."""
@@ -232,6 +238,16 @@ class Float(AlloType):
     @property
     def is_float(self) -> bool:
         return True
+
+    @property
+    def exponent(self) -> int:
+        """Exponent bits. Example: ``float32.exponent == 8``."""
+        return _FLOAT_FIELDS[self.kind][0]
+
+    @property
+    def fracs(self) -> int:
+        """Stored mantissa (fraction) bits. Example: ``float32.fracs == 23``."""
+        return _FLOAT_FIELDS[self.kind][1]
 
     def mlir(self) -> str:
         return _FLOAT_INFO[self.kind][2]
@@ -501,6 +517,18 @@ class Struct:
     def bits(self) -> int:
         return sum(t.bits for t in self.fields.values())
 
+    @property
+    def dtype_dict(self) -> Dict[str, Any]:
+        """Public Allo's name of the fields. Example: ``S.dtype_dict == {"x": int32}``."""
+        return dict(self.fields)
+
+    def __getitem__(self, key: str) -> Any:
+        """The type of field ``key``. Example: ``Struct({"x": int32})["x"] is int32``."""
+        if key not in self.fields:
+            raise AlloTypeError(f"{self!r} has no field {key!r}",
+                                hint=f"fields: {', '.join(map(repr, self.fields))}")
+        return self.fields[key]
+
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, Struct) and list(self.fields.items()) == \
             list(other.fields.items())
@@ -547,78 +575,6 @@ def _int_container(bits: int, signed: bool) -> np.dtype:
 
 def is_scalar_type(t: Any) -> bool:
     return isinstance(t, AlloType)
-
-
-# ---------------------------------------------------------------- width growth
-
-
-def common_type(a: AlloType, b: AlloType) -> AlloType:
-    """The type both operands of a comparison/select/min/max are converted to.
-
-    Floats win (the wider float); fixed point aligns integer and fraction parts; integers
-    take the wider width, becoming signed (one bit wider) when signedness is mixed.
-    """
-    if a == b:
-        return a
-    if a.is_float or b.is_float:
-        fa = a if a.is_float else None
-        fb = b if b.is_float else None
-        if fa and fb:
-            return fa if fa.bits > fb.bits or (fa.bits == fb.bits and fa.kind == "f16") else fb
-        return fa or fb  # type: ignore[return-value]
-    if a.is_index and b.is_index:
-        return index
-    if a.is_index or b.is_index:
-        other = b if a.is_index else a
-        if other.is_fixed:
-            return common_type(Int(64), other)
-        return index if other.bits <= 64 else Int(other.bits)
-    if a.is_fixed or b.is_fixed:
-        fa, fb = _as_fixed(a), _as_fixed(b)
-        signed = fa.signed or fb.signed
-        ia = fa.bits - fa.frac + (1 if signed and not fa.signed else 0)
-        ib = fb.bits - fb.frac + (1 if signed and not fb.signed else 0)
-        frac = max(fa.frac, fb.frac)
-        return Fixed(max(ia, ib) + frac, frac, signed)
-    signed = a.signed or b.signed
-    wa = a.bits + (1 if signed and not a.signed else 0)
-    wb = b.bits + (1 if signed and not b.signed else 0)
-    return Int(max(wa, wb), signed)
-
-
-def _as_fixed(t: AlloType) -> Fixed:
-    if isinstance(t, Fixed):
-        return t
-    return Fixed(t.bits, 0, t.signed)
-
-
-def binary_result_type(op: str, a: AlloType, b: AlloType) -> AlloType:
-    """Result type of ``a <op> b`` under Allo's width-growth rules (API.md).
-
-    ``add``/``sub``: one bit more than the common type; ``mul``: the widths add (fixed:
-    widths and fractions add); anything with a float is a float; ``index`` stays ``index``;
-    bitwise ops, shifts, ``div``/``floordiv``/``mod`` keep the common type.
-
-    Example: ``binary_result_type("add", int8, int16) == Int(17)``.
-    """
-    if a.is_float or b.is_float:
-        return common_type(a, b)
-    if a.is_index or b.is_index:
-        return common_type(a, b)
-    if op in ("add", "sub"):
-        c = common_type(a, b)
-        if isinstance(c, Fixed):
-            return Fixed(c.bits + 1, c.frac, c.signed)
-        return Int(c.bits + 1, c.signed)
-    if op == "mul":
-        signed = a.signed or b.signed
-        if a.is_fixed or b.is_fixed:
-            fa, fb = _as_fixed(a), _as_fixed(b)
-            return Fixed(fa.bits + fb.bits, fa.frac + fb.frac, signed)
-        return Int(a.bits + b.bits, signed)
-    if op in ("shl", "shr"):
-        return a
-    return common_type(a, b)
 
 
 def __getattr__(name: str) -> Any:

@@ -166,7 +166,7 @@ def pair_calls(ctx: Context, target: Any, dst: Optional[str]) -> CallPair:
     return CallPair(func, site.alloc, ends[0], ends[1])
 
 
-def _single_site(ctx: Context, end: CallEnd, write: bool):
+def _single_site(ctx: Context, end: CallEnd, write: bool, ordered: bool = True):
     from .dataflow_order import _uses
 
     sites = []
@@ -180,6 +180,12 @@ def _single_site(ctx: Context, end: CallEnd, write: bool):
     if sites[0].guarded:
         raise ctx.refuse(f"the {role} of {end.param!r} in {end.callee.name!r} is conditional; every "
                          f"iteration must {role} once", hint="move it out of the condition, or keep the array")
+    spatial = [l for l in sites[0].loops if l.attrs.get("unfold")]
+    if spatial and ordered:  # a FIFO needs one order; a ping-pong bank takes any
+        raise ctx.refuse(f"the {role} of {end.param!r} in {end.callee.name!r} runs in the PEs of the "
+                         f"unfolded loop {spatial[0].name or spatial[0].var!r}: PEs run concurrently, so "
+                         "the order of their accesses is not fixed", hint=f"double-buffer it instead: "
+                         f"s.pingpong(...)")
     return sites[0]
 
 
@@ -304,7 +310,7 @@ def pingpong(ctx: Context, target: Any) -> None:
     from .dataflow_order import prove_written_once
 
     pair = pair_calls(ctx, target, None)
-    w = _single_site(ctx, pair.producer, write=True)
+    w = _single_site(ctx, pair.producer, write=True, ordered=False)
     trips = [ctx.constant_loop(l, "producer")[3] for l in w.loops]
     forms = [affine_form(e) for e in w.node.indices]
     name, size = pair.alloc.name, pair.alloc.type.size

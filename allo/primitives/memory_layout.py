@@ -195,7 +195,7 @@ def reshape(ctx: Context, target: Any, shape: Sequence[int]) -> None:
         return tuple(substitute(e, mapping) for e in symbolic)
 
     rewrite_accesses(site.func.body, site.name, site.name, index_fn)
-    new_type = BufferType(btype.dtype, new_shape)
+    new_type = BufferType(btype.dtype, new_shape, None, btype.memory)  # the binding stays
     interface = _reshape_interface(site, btype, new_type)
     if interface:
         ctx.trivial("the interface is the same row-major data",

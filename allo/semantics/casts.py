@@ -162,8 +162,8 @@ def float_bits_canonical(value: Any, kind: str) -> int:
 
 
 def make_bitcast(src: AlloType, dst: AlloType) -> Cast:
-    """The meaning of op ``bitcast``: ``src``'s bits read as ``dst`` (same width; ints and
-    floats). Example: ``make_bitcast(float32, Int(32))(np.float32(1.0)) == 0x3F800000``."""
+    """The meaning of op ``bitcast``: ``src``'s bits read as ``dst`` (same width; ints,
+    fixed point as its raw bits, floats). Example: ``make_bitcast(float32, Int(32))(np.float32(1.0)) == 0x3F800000``."""
     if src.bits != dst.bits:
         raise ValueError(f"bitcast from {src!r} to {dst!r}: the widths differ")
     if isinstance(src, Float):

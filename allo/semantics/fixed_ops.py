@@ -33,7 +33,8 @@ def _make_div(arg_types, rt):
     return lambda a, b: 0 if b == 0 else w((a << frac) // b)
 
 
-_ON_RAW = ("add", "sub", "neg", "min", "max", "abs", "eq", "ne", "lt", "le", "gt", "ge")
+_ON_RAW = ("add", "sub", "neg", "min", "max", "abs", "eq", "ne", "lt", "le", "gt", "ge",
+           "bitcast")  # bitcast: raw bits in, raw bits out
 
 FIXED_OPS: Dict[str, Factory] = {name: INT_OPS[name] for name in _ON_RAW}
 FIXED_OPS.update({"mul": _make_mul, "div": _make_div, "floordiv": _make_div})

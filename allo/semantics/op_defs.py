@@ -199,9 +199,10 @@ _DEFINITIONS: List[OpSemantics] = [
     # selection and conversion
     OpSemantics("select", 3, "select", _NUM, rules.select_rule),
     OpSemantics("cast", 1, "cast", _NUM, rules.cast_rule),
-    # the same bits read as another type of the width (ints, floats; a NaN's bits are the
+    # the same bits read as another type of the width (ints, fixed point's raw bits, floats;
+    # a NaN's bits are the
     # canonical quiet NaN's, semantics/casts.CANONICAL_NAN)
-    OpSemantics("bitcast", 1, "bitcast", ("int", "float"), rules.bitcast_rule),
+    OpSemantics("bitcast", 1, "bitcast", _NUM, rules.bitcast_rule),
     # math intrinsics (floats): libm in double, then one rounding; floor/ceil are exact
     *[OpSemantics(name, 1, **_MATH, libm=True)
       for name in ("exp", "log", "log2", "log10", "sqrt", "sin", "cos", "tan", "tanh", "erf")],

@@ -73,10 +73,11 @@ def cast_rule(op: str, ts: Sequence[AlloType], t: AlloType, consts: Sequence[Opt
 
 
 def bitcast_rule(op: str, ts: Sequence[AlloType], t: AlloType, consts: Sequence[Optional[int]]) -> Optional[str]:
-    """The same bits as another type: integers (not ``index``) and floats of one width."""
-    ok = lambda x: x.is_float or (x.is_int and not x.is_index)  # noqa: E731
+    """The same bits as another type: integers (not ``index``), fixed point (its raw bits)
+    and floats, of one width."""
+    ok = lambda x: x.is_float or x.is_fixed or (x.is_int and not x.is_index)  # noqa: E731
     if not (ok(ts[0]) and ok(t)):
-        return "bitcast takes and gives integers or floats"
+        return "bitcast takes and gives integers, fixed point or floats"
     if ts[0].bits != t.bits:
         return "bitcast keeps the width"
     return None

@@ -47,7 +47,7 @@ def verify(a: Any, b: Any, **opts: Any) -> Verdict:
     ``max_ops``, ``max_memory`` (bytes), ``progress`` (a progress bar on stderr for runs
     over 2 s; default: TTY).
     An unknown or ill-typed option raises :class:`~allo.errors.VerificationError`;
-    structurally identical programs are "equivalent" at once; ill-formed IR is "unknown".
+    structurally identical programs without FIFOs are "equivalent" at once; ill-formed IR is "unknown".
     Example: ``assert verify(mod, mod.copy())``.
     """
     return check_equivalence(_as_module(a), _as_module(b), **opts)

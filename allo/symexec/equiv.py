@@ -36,7 +36,7 @@ from ..errors import AlloError, VerificationError
 from ..ir.nodes import Alloc, Module, walk_stmts
 from ..ir.state import state_mismatch
 from ..ir.verifier import verify_ir
-from ..ir.types import BufferType, Float
+from ..ir.types import BufferType, Float, StreamType
 from .canon import canonical
 from .dag import INPUT, Dag
 from .resources import MemoryBudget, MemoryBudgetExceeded
@@ -44,7 +44,7 @@ from .executor import (STATE_PREFIX, BudgetExceeded, Deadlock, FifoIssue, NotSIC
                        SymbolicExecutor, SymResult)
 from .replay import (SPECIAL_TRIALS, interface_shapes, first_difference, make_args, make_state, random_value,
                      run_interpreter, same_value, special_value)
-from .summaries import leaves_and_applications, record_proved
+from .summaries import has_streams, leaves_and_applications, record_proved
 from .verdict import EQUIVALENT, NOT_EQUIVALENT, UNKNOWN, Counterexample, Verdict
 from .z3_encode import Encoder
 
@@ -169,6 +169,9 @@ class EquivalenceChecker:
         per_program = [[i for i in r.issues if i.certain and i.kind == "overflow"] for r in results]
         if any(per_program):
             return self._hardware_deadlock(per_program)
+        shared = [i for r in results for i in r.issues if i.kind == "shared"]
+        if shared:
+            return self.verdict(UNKNOWN, "symbolic execution", shared[0].message)
         return self._compare(results[0], results[1])
 
     # -------------------------------------------------------------- deadlocks
@@ -516,7 +519,7 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
         except AlloError as e:
             return checker.verdict(UNKNOWN, "IR verification",
                                    f"program {label} is ill-formed IR: {e}")
-    if structural_key(mod_a) == structural_key(mod_b):
+    if structural_key(mod_a) == structural_key(mod_b) and not has_streams(mod_a):
         return checker.verdict(EQUIVALENT, "identical programs")
     for label, mod in (("A", mod_a), ("B", mod_b)):
         reason = _not_sequential(mod)

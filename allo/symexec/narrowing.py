@@ -12,11 +12,14 @@ for ``op`` in ``add``/``sub``/``mul`` (and unary ``neg``), integer types ``t`` (
 and ``m`` with ``m`` at least as wide as ``t``, and ``cast_m`` lossless on ``t``
 (:func:`allo.ir.index.cast_keeps_value`): the inner casts keep each value, ``op_m`` and
 ``op_t`` both compute the exact result modulo a power of two no smaller than ``2**n``, and
-the outer cast reduces modulo ``2**n`` (integer casts wrap). Integer constants of type ``m``
-become their value wrapped to ``t``. Every node of the rewrite has the value of the node
-it replaces, so the symbolic executor builds 2 nodes where it built 5, and verdicts do not
-change (both programs are rewritten by the same rule; lazy canonicalization treats the
-rewritten and the unrewritten form alike only through values, never by assumption).
+the outer cast reduces modulo ``2**n`` (integer casts wrap). An operand ``cast_m(z)``
+with ``z`` of a narrower type ``s`` (an ``int16`` product summed into an ``int32``
+accumulator) becomes ``cast_t(z)`` when that cast is lossless too: both keep ``z``'s
+value. Integer constants of type ``m`` become their value wrapped to ``t``.
+
+Every rewritten node has the value of the node it replaces, so the symbolic executor
+builds 2 nodes per multiply-accumulate where it built 5, and no verdict can change for
+the worse: equal node ids still mean equal values.
 
 Fixed point, floats and ``bool`` are left alone.
 
@@ -48,9 +51,14 @@ def _plain_int(t: object) -> bool:
 
 def _narrow_operand(e: Expr, t: AlloType) -> Optional[Expr]:
     """An expression of type ``t`` whose value is ``e``'s modulo ``2**t.bits``, if cheap."""
-    if isinstance(e, Op) and e.op == "cast" and e.args[0].type == t and \
-            cast_keeps_value(t, e.type):
-        return e.args[0]
+    if isinstance(e, Op) and e.op == "cast" and _plain_int(e.args[0].type) and \
+            cast_keeps_value(e.args[0].type, e.type):
+        src = e.args[0]  # e keeps src's value exactly
+        if src.type == t:
+            return src
+        if cast_keeps_value(src.type, t):  # so does a cast to t (int8 -> int32 accumulators)
+            return Op("cast", (src,), t, loc=e.loc)
+        return None
     if isinstance(e, Const) and isinstance(e.value, numbers.Integral) and \
             not isinstance(e.value, bool) and _plain_int(e.type):
         return Const(wrap_int(int(e.value), t.bits, t.signed), t)

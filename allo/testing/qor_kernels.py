@@ -23,7 +23,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..ir.nodes import Const, Expr, For, Func, Load, Module, Op, Param, Store, Var
-from ..ir.types import binary_result_type, float32, index, int8, int16, int32
+from ..ir.types import float32, index, int8, int16, int32
+from ..ir.widths import binary_result_type
 
 ELEMENT_TYPES = (float32, int8, int16, int32)
 

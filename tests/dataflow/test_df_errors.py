@@ -187,3 +187,14 @@ def test_stream_get_in_a_conditional_expression_is_refused():
     e = build_error(top)
     assert "would be read whichever way the condition goes" in str(e)
     assert "s.get()" in e.loc.text and "if statement" in e.hint
+
+
+def test_a_kernel_that_returns_a_value_is_refused():
+    @df.region()
+    def top(A: int32[4]):
+        @df.kernel(mapping=[1], args=[A])
+        def k(a: int32[4]) -> int32:
+            return a[0]
+
+    e = build_error(top)
+    assert "returns a value" in str(e) and "args=" in e.hint

@@ -231,3 +231,38 @@ def test_streamed_top_runs_on_the_concurrent_simulator():
     Simulator(module)(X, WA, WB, Z)
     assert np.array_equal(Z, (X @ WA) @ WB)
     assert s.verify()
+
+
+def test_a_producer_writing_from_concurrent_pes_cannot_stream():
+    # the seed's systolic kernel with its C written back once per PE: the PEs run
+    # concurrently, so no single FIFO order exists
+    s_mm = allo.customize(matmul)
+    s_mm.unfold("PE", axis=[0, 1], factor=[M, N])
+    s = allo.customize(top)
+    s.compose(s_mm)
+    with pytest.raises(ScheduleError, match="runs in the PEs of the unfolded loop 'i'"):
+        s.to(s.Y, "matmul")
+    s.pingpong(s.Y)  # a double buffer takes any order
+    assert s.verify()
+
+
+def test_loop_nests_of_a_dataflow_region_get_a_computed_depth():
+    # two loop nests of a function marked dataflow run concurrently: depth=-1 is computed
+    # there (not the element count, which sequential nests need), and a given depth is
+    # checked the same way
+    def nests(X: int32[M, N], Z: int32[M, N]):
+        Y: int32[M, N] = 0
+        for i, j in allo.grid(M, N):
+            Y[i, j] = X[i, j] + 1
+        for i2, j2 in allo.grid(M, N):
+            Z[i2, j2] = Y[i2, j2] * 2
+
+    s = allo.customize(nests)
+    s.dataflow("nests")
+    s.to(s.Y, "i2")
+    depth = s.ir.top_func.buffers()["Y"].dtype.depth
+    assert depth < M * N and "deadlock-free depth" in {c.name for c in s.history[-1].conditions}
+    assert s.verify()
+    sequential = allo.customize(nests)
+    sequential.to(sequential.Y, "i2")
+    assert sequential.ir.top_func.buffers()["Y"].dtype.depth == M * N

@@ -5,7 +5,8 @@ fresh copy: ``const`` (a data constant + 1), ``op`` (add<->sub, mul->add, max<->
 comparison made (non-)strict, and<->or), ``swap`` (operands of a non-commutative op),
 ``index`` (two indices of a load swapped, when both stay in bounds), ``bound`` (a loop's
 upper bound - 1 / lower bound + 1), ``drop`` (a store removed), ``cast`` (an integer cast
-narrowed), ``guard`` (an ``If`` replaced by its then-branch).
+narrowed), ``guard`` (an ``If`` replaced by its then-branch), ``clamp`` (a loop bound
+``min(F, N - o*F)`` of a non-dividing split replaced by its constant ``F``).
 
 Example: ``for what, bad in mutants(mod): verify(mod, bad)``.
 """
@@ -22,7 +23,7 @@ from allo.ir.types import Float, Int, index
 OP_SWAP = {"add": "sub", "sub": "add", "mul": "add", "max": "min", "min": "max", "lt": "le",
            "le": "lt", "gt": "ge", "ge": "gt", "and": "or", "or": "and", "xor": "or"}
 NON_COMMUTATIVE = {"sub", "div", "floordiv", "mod", "shl", "shr", "lt", "le", "gt", "ge", "pow"}
-KINDS = ("const", "op", "swap", "index", "bound", "drop", "cast", "guard")
+KINDS = ("const", "op", "swap", "index", "bound", "drop", "cast", "guard", "clamp")
 
 
 def _expr_mutation(kind: str, e: Expr, shapes) -> Optional[Expr]:
@@ -101,6 +102,12 @@ def _apply(mod: Module, kind: str, target: int) -> Tuple[Optional[Module], int]:
                 del body[k]
                 done = True
                 return new, seen
+        elif kind == "clamp" and isinstance(s, For) and isinstance(s.hi, Op) \
+                and s.hi.op == "min" and any(isinstance(a, Const) for a in s.hi.args):
+            seen += 1
+            if seen - 1 == target and not done:
+                s.hi = next(a for a in s.hi.args if isinstance(a, Const))
+                done = True
         elif kind == "guard" and isinstance(s, If):
             seen += 1
             if seen - 1 == target and not done:

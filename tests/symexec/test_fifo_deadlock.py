@@ -73,6 +73,15 @@ def test_consumer_reading_fifos_out_of_order_is_a_deadlock_not_equivalent():
     assert "Kahn" in v.method and "interleaving" in str(cex)
 
 
+def test_a_deadlocking_design_is_not_equivalent_to_itself_nor_built():
+    # identical programs used to be "equivalent" at once, deadlock or not (regression)
+    s = _dataflow(top_deadlock)
+    v = allo.verify(s, s)
+    assert v.status == "unknown" and "hardware deadlock" in v.reason, v.report()
+    with pytest.raises(VerificationError, match="not proved equivalent"):
+        allo.Schedule(s.ir).build(target="vhls")
+
+
 def test_hls_gate_refuses_the_deadlocking_design():
     s = _dataflow(top_deadlock)
     with pytest.raises(VerificationError, match="not proved equivalent"):
@@ -175,12 +184,16 @@ def test_a_task_reading_an_array_waits_for_its_writer_so_the_fifo_must_hold_ever
            "(it reads an array they write)" in v.reason
 
 
-def test_a_fifo_with_two_producer_processes_is_unknown_not_decided():
+@pytest.mark.parametrize("depth", [1, 4])
+def test_a_fifo_with_two_producer_processes_is_unknown_not_decided(depth):
+    # two unfolded PEs put into one FIFO: the order of its elements depends on the
+    # schedule, so neither the sequential run (depth 4: it never overfills; regression:
+    # that gave "equivalent") nor one bounded schedule (depth 1) decides the hardware
     from allo.ir.types import BufferType, StreamType
     import irb
 
     i, p = irb.V("i"), irb.V("p")
-    body = [irb.Alloc("S", BufferType(StreamType(int32, 1), ())),
+    body = [irb.Alloc("S", BufferType(StreamType(int32, depth), ())),
             irb.loop("p", 2, [irb.loop("i", 2, [irb.StreamPut("S", (), irb.ld("A", int32, i))])],
                      unfold=True, unroll=0, pe=0),
             irb.loop("j", 4, [irb.st("B", [irb.V("j")], irb.StreamGet("S", (), int32))])]
@@ -191,3 +204,8 @@ def test_a_fifo_with_two_producer_processes_is_unknown_not_decided():
     v = allo.verify(ref, shared)
     assert v.status == "unknown", v.report()
     assert "several producer or consumer processes" in v.reason
+    # the gate: even against itself (identical programs) a design with such a FIFO is not
+    # "equivalent", so no HLS code is produced for it
+    assert allo.verify(shared, shared).status == "unknown"
+    with pytest.raises(VerificationError, match="not proved equivalent"):
+        allo.Schedule(shared).build(target="vhls")

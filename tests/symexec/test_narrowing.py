@@ -27,10 +27,17 @@ def widened(draw):
     else:
         m = draw(narrow_types)
     name = draw(st.sampled_from(["add", "sub", "mul"]))
-    x, y = Var("x", t), Var("y", t)
+    s = draw(narrow_types) if draw(st.booleans()) else t  # y's own type (maybe narrower)
+    x, y = Var("x", t), Var("y", s)
     second = cast(m, y) if draw(st.booleans()) else c(draw(int_values(m)), m)
     inner = op(name, m, cast(m, x), second)
-    return t, cast(t, inner), draw(int_values(t)), draw(int_values(t))
+    return t, s, cast(t, inner), draw(int_values(t)), draw(int_values(s))
+
+
+def two_types_fn(e, t, s):
+    """``f(x: t, y: s) -> t`` returning ``e``."""
+    from irb import Return, func, module
+    return module(func("f", [("x", t), ("y", s)], [Return([e])], results=[t]))
 
 
 @settings(max_examples=150, deadline=None)
@@ -39,9 +46,9 @@ def test_narrowing_keeps_every_value(case):
     """The rewrite (when it applies) computes what the reference interpreter computes on
     the original expression, for any widths and signedness (it must not apply when the
     inner cast loses values or the op is narrower than the result)."""
-    t, expr, x, y = case
+    t, s, expr, x, y = case
     narrowed = narrow_widened(expr)
-    run = lambda e: Interpreter(scalar_fn(lambda _x, _y: e, t=t))(x, y)  # noqa: E731
+    run = lambda e: Interpreter(two_types_fn(e, t, s))(x, y)  # noqa: E731
     assert run(narrowed) == run(expr)
 
 
@@ -49,6 +56,13 @@ def test_applies_to_the_frontends_accumulation():
     x, y = Var("x", int16), Var("y", int16)
     wide = op("add", Int(17), cast(Int(17), x), cast(Int(17), y))
     assert narrow_widened(cast(int16, wide)) == op("add", int16, x, y)
+
+
+def test_int32_accumulator_of_int16_products():
+    """``cast32(add33(cast33(c32), cast33(p16)))`` -> ``add32(c32, cast32(p16))``."""
+    acc, p = Var("c", Int(32)), Var("p", int16)
+    wide = op("add", Int(33), cast(Int(33), acc), cast(Int(33), p))
+    assert narrow_widened(cast(Int(32), wide)) == op("add", Int(32), acc, cast(Int(32), p))
 
 
 def test_left_alone_when_not_exact():

@@ -279,8 +279,12 @@ class ExprEmitter:
             sfx = "ULL" if n == 64 else "U"
             bits = (f"[&]() {{ {u} b = {raw}; return (b & {low}{sfx}) > {inf}{sfx} ? "
                     f"({u}){CANONICAL_NAN[src.kind]}{sfx} : b; }}()")
+        elif isinstance(src, Fixed):  # its raw bits
+            bits = f"allo_icast<{c_type(Int(n, False))}, ap_int<{n + 2}>>(allo_raw({x}))"
         else:
             bits = self.cast(x, src, Int(n, False))
+        if isinstance(dst, Fixed):
+            return f"allo_from_raw<{c_type(dst)}>(ap_int<{n + 2}>({bits}))"
         if isinstance(dst, Float):
             if dst.kind == "bf16":
                 return f"[&]() {{ allo_bf16 v; v.bits = {bits}; return v; }}()"
