@@ -38,6 +38,7 @@ import numpy as np
 from .errors import AlloError, CallError
 from .ir.nodes import Func
 from .ir.types import AlloType, BufferType, Fixed, Float, Int, StreamType, wrap_int
+from .packed import is_packed, pack, unpack
 from .semantics.casts import fixed_raw_to_float, float_to_fixed_raw
 from .semantics.values import int_to_float, make_float
 
@@ -222,6 +223,7 @@ class PreparedCall:
     func: Func
     args: List[Any]
     _bindings: List[_Binding] = field(default_factory=list)
+    packed: bool = False  # some argument came as packed integers (allo.packed)
 
     def finish(self) -> None:
         """Copy elements the kernel changed back into the caller's arrays (only needed for
@@ -234,7 +236,9 @@ class PreparedCall:
                 raise CallError(f"argument '{b.name}': the kernel writes into it, but the array "
                                 "passed is read-only", hint="pass a writeable array (e.g. a copy)")
             values = from_container(b.container, b.elem)
-            if b.user.dtype == values.dtype:
+            if is_packed(b.user.dtype, b.elem):
+                b.user[mask] = pack(values[mask], b.elem)
+            elif b.user.dtype == values.dtype:
                 b.user[mask] = values[mask]
             else:
                 b.user[mask] = values[mask].astype(b.user.dtype)
@@ -251,6 +255,9 @@ def _prepare_buffer(x: Any, p_name: str, bt: BufferType) -> Tuple[np.ndarray, Op
         raise CallError(f"argument '{p_name}': expected shape {bt.shape}, got shape {x.shape}",
                         hint=f"pass {expected}")
     arr = x
+    if is_packed(x.dtype, elem):  # get_np_struct_type bytes: little-endian integers
+        container = to_container(unpack(x, elem), elem)
+        return container, _Binding(x, container, container.copy(), elem, p_name)
     if x.dtype != want:
         _check_values_fit(x, want, elem, p_name)
         if not (np.can_cast(x.dtype, want, "same_kind") or _ints_to_int(x, want)):
@@ -375,6 +382,7 @@ def prepare_args(func: Func, args: Sequence[Any], written: Collection[str] = ())
     check_host_aliasing(func, args, written)
     converted: List[Any] = []
     bindings: List[_Binding] = []
+    packed = False
     for p, x in zip(params, args):
         t = p.type
         if isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream):
@@ -382,24 +390,30 @@ def prepare_args(func: Func, args: Sequence[Any], written: Collection[str] = ())
                             hint="call a top function whose parameters are arrays or scalars")
         if isinstance(t, BufferType):
             container, binding = _prepare_buffer(x, p.name, t)
+            packed = packed or (isinstance(x, np.ndarray) and is_packed(x.dtype, t.dtype))
             converted.append(container)
             if binding is not None:
                 bindings.append(binding)
         else:
             converted.append(scalar_to_value(x, t, p.name))
-    return PreparedCall(func, converted, bindings)
+    return PreparedCall(func, converted, bindings, packed)
 
 
-def result_to_user(func: Func, values: Sequence[Any]) -> Any:
+def result_to_user(func: Func, values: Sequence[Any], packed: bool = False) -> Any:
     """Results as the caller sees them: ``None``, one value, or a list of values.
 
-    Buffer results are user arrays (fresh copies), scalar results numpy scalars.
+    Buffer results are user arrays (fresh copies), scalar results numpy scalars; with
+    ``packed`` (the call passed packed integers), integer arrays wider than 64 bits come
+    back packed too (:mod:`allo.packed`).
     Example: ``result_to_user(f, [])`` is ``None`` for a kernel without results.
     """
     out = []
     for t, v in zip(func.results, values):
         if isinstance(t, BufferType):
             arr = from_container(np.asarray(v), t.dtype)
+            if packed and isinstance(t.dtype, Int) and t.dtype.bits > 64:
+                out.append(pack(arr, t.dtype))
+                continue
             out.append(arr.copy() if arr is v else arr)
         else:
             out.append(value_to_user(v, t))
@@ -500,7 +514,7 @@ def invoke(func: Func, args: Sequence[Any], execute: Callable[[List[Any]], Seque
     call = prepare_args(func, args, written)
     results = execute(call.args)
     call.finish()
-    return result_to_user(func, list(results or []))
+    return result_to_user(func, list(results or []), call.packed)
 
 
 __all__ = ["AlloWarning", "PreparedCall", "prepare_args", "result_to_user", "invoke", "initial_state", "bind_arguments",

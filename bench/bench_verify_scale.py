@@ -8,7 +8,9 @@ Figures:
   on leading-index sub-views of blocked arrays (A[32][16][768], B[192][768][16],
   C[32][192][16][16]); the tile is customized into the systolic array (buffer_at, unfold,
   partition, relay) and composed in. It is proved equivalent to the same top calling the
-  plain tile by modular summarization (:func:`allo.symexec.modular.verify_modular`).
+  plain tile by modular summarization (:func:`allo.symexec.modular.verify_modular`,
+  ``congruence=False``: the top executed, each call one uninterpreted application), and by
+  congruence (the same top over a proved callee pair: the top not executed).
   Beside it: full symbolic execution's *estimated* time (the ops the summarized calls
   would have executed, measured per call by the tile's own proof, over the ops/s that
   proof measured);
@@ -18,7 +20,10 @@ Figures:
   ``transformers`` GPT2Config via ``allo.frontend.from_pytorch``, library default
   schedules, proved modularly against its un-customized hierarchy.
 
-Run: ``python bench/bench_verify_scale.py [bert] [bert-wrong] [gpt2]`` (all by default);
+``gpt2-summarized`` runs the GPT-2 top with the summaries instead of by congruence.
+
+Run: ``python bench/bench_verify_scale.py [bert] [bert-wrong] [gpt2] [gpt2-summarized]``
+(all by default; a cold proof cache: ``XDG_CACHE_HOME=$(mktemp -d)``);
 ``--small`` runs a 4x smaller BERT grid (a smoke test of the script).
 """
 
@@ -76,9 +81,16 @@ def fig_bert(small: bool) -> Dict[str, Any]:
     """BERT FFN1 proved modularly; full execution's time estimated from measured ops/s."""
     from allo.symexec.modular import verify_modular
 
+    from allo.symexec.summaries import forget_proofs
+
+    os.environ["ALLO_PROOF_CACHE"] = "0"  # each run below proves the tile itself
     a, b, build_s, (mt, nt) = _bert_designs(small)
     t0 = time.perf_counter()
-    v = verify_modular(a, b)
+    congruent = verify_modular(a, b)  # same top: congruence (the tile proved once)
+    congruence_s = time.perf_counter() - t0
+    forget_proofs()  # the summarized run proves the tile again, from scratch
+    t0 = time.perf_counter()
+    v = verify_modular(a, b, congruence=False)  # the top executed, calls summarized
     seconds = time.perf_counter() - t0
     proof = next(iter(v.stats.get("callee_proofs", {}).values()), {})
     tile_ops = proof.get("ops_A", 0) + proof.get("ops_B", 0)
@@ -86,7 +98,8 @@ def fig_bert(small: bool) -> Dict[str, Any]:
     ops_per_s = tile_ops / exec_s if exec_s else None  # the executor's own rate
     est = v.stats.get("full_ops_estimate")
     return dict(figure="BERT FFN1 modular", tiles=mt * nt, status=v.status, method=v.method,
-                seconds=round(seconds, 1), compose_seconds=round(build_s, 1),
+                seconds=round(seconds, 1), congruence_status=congruent.status,
+                congruence_seconds=round(congruence_s, 1), compose_seconds=round(build_s, 1),
                 peak_rss_mb=round(_peak_rss_mb()), tile_proof_seconds=round(proof.get("seconds", 0), 2),
                 tile_ops=tile_ops, ops_per_s=round(ops_per_s) if ops_per_s else None,
                 full_ops_estimate=est,
@@ -99,6 +112,7 @@ def fig_bert_wrong(small: bool) -> Dict[str, Any]:
     """The BERT top with the wrong A sub-view at tile (3, 100) (small: (3, 47)): refuted."""
     from allo.symexec.modular import verify_modular
 
+    os.environ["ALLO_PROOF_CACHE"] = "0"
     a, b, _, (mt, nt) = _bert_designs(small, wrong=True)
     t0 = time.perf_counter()
     v = verify_modular(a, b)
@@ -109,7 +123,7 @@ def fig_bert_wrong(small: bool) -> Dict[str, Any]:
                 first_difference=f"{cex.output}{list(cex.index)}" if cex else None)
 
 
-def fig_gpt2(small: bool) -> Dict[str, Any]:
+def fig_gpt2(small: bool, summarized: bool = False) -> Dict[str, Any]:
     """A GPT-2 block (hidden 768, 12 heads, sequence 512; small: 64, 4, 16) imported by
     ``from_pytorch`` with the library's default schedules, proved modularly against its
     un-customized hierarchy. The import proves each kernel instance's schedule (its own
@@ -131,15 +145,26 @@ def fig_gpt2(small: bool) -> Dict[str, Any]:
     import_s = time.perf_counter() - t0
     kernel_methods = sorted({str(getattr(v, "stats", {}).get("verified_by", v.method.split(":")[0]))
                              for v in s.kernel_verdicts.values()})
+    from allo.symexec.cost import estimate_ops
+
+    full_ops = (estimate_ops(s.original) or 0) + (estimate_ops(s.ir) or 0)
     t0 = time.perf_counter()
-    v = verify_modular(s.original, s.ir)
+    # the top's own copy loops (views, transposes, the 12 x 512 x 512 attention maps)
+    # count ~10 index ops per element: over the default max_ops at this size
+    v = verify_modular(s.original, s.ir, max_ops=4_000_000_000, progress=False,
+                       congruence=not summarized)
     seconds = time.perf_counter() - t0
-    return dict(figure="GPT-2 block modular", size=f"hidden {hidden}, {heads} heads, seq {seq}",
+    top_ops = v.stats.get("ops_A", 0) + v.stats.get("ops_B", 0)
+    top_s = v.stats.get("exec_seconds_A", 0) + v.stats.get("exec_seconds_B", 0)
+    rate = top_ops / top_s if top_s else None  # the executor's rate in this very run
+    return dict(figure="GPT-2 block modular" + (" (top executed)" if summarized else ""), size=f"hidden {hidden}, {heads} heads, seq {seq}",
                 status=v.status, method=v.method if v.status != "unknown" else v.reason,
                 import_seconds=round(import_s, 1), import_laps=getattr(s, "timings", None),
                 kernel_verdicts=len(s.kernel_verdicts), kernel_methods=kernel_methods,
                 seconds=round(seconds, 1), peak_rss_mb=round(_peak_rss_mb()),
-                full_ops_estimate=v.stats.get("full_ops_estimate"),
+                top_ops=top_ops, top_exec_seconds=round(top_s, 1),
+                ops_per_s=round(rate) if rate else None, full_ops_static_estimate=full_ops,
+                full_seconds_estimate=round(full_ops / rate) if rate else None,
                 summarized_calls=v.stats.get("summarized_calls"))
 
 
@@ -147,6 +172,7 @@ FIGURES: Dict[str, Callable[[bool], Dict[str, Any]]] = {
     "bert": fig_bert,
     "bert-wrong": fig_bert_wrong,
     "gpt2": fig_gpt2,
+    "gpt2-summarized": lambda small: fig_gpt2(small, summarized=True),
 }
 
 

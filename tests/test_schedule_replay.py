@@ -61,6 +61,24 @@ def calls(A: int32[4]) -> int32[4]:
     return helper(A)
 
 
+def fill4(X: int32[4], Y: int32[4]):
+    for i in range(4):
+        Y[i] = X[i] + 1
+
+
+def read4_reversed(Y: int32[4], Z: int32[4]):
+    for i in range(4):
+        Z[i] = Y[3 - i]
+
+
+def two_calls(X: int32[4]) -> int32[4]:
+    Y: int32[4] = 0
+    Z: int32[4] = 0
+    fill4(X, Y)
+    read4_reversed(Y, Z)
+    return Z
+
+
 def _relay(s):
     b = s.buffer_at(s.B, "j")
     pe = s.unfold("PE", axis=[0, 1], factor=[3, 2])
@@ -86,6 +104,7 @@ CASES = {
     "to": (stages, lambda s: s.to(s.B, "i1")),
     "unfold": (systolic, lambda s: s.unfold("PE", axis=[0, 1], factor=[3, 2])),
     "relay": (systolic, _relay),
+    "pingpong": (two_calls, lambda s: s.pingpong(s.Y)),
 }
 
 

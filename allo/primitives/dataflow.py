@@ -54,7 +54,10 @@ fills and drains the FIFO, as a hardware deadlock).
     exactly once and the n-th write and n-th read name the same element (z3 over the
     ranks of the two nests' iterations; the first out-of-order element is named in the
     refusal). Stores become ``StreamPut``, loads ``StreamGet``. ``depth=-1`` picks the
-    element count (never overfills in sequential order).
+    element count (never overfills in sequential order). With ``dst`` a called function,
+    the buffer streams between two calls instead (:mod:`.dataflow_calls`: the callees'
+    parameters become streams, the caller a dataflow region, the depth is computed and a
+    given one checked for deadlock); ``pingpong(buffer)`` double-buffers it there.
 
 ``dataflow(target)`` (rule ``annotation.dataflow``)
     Marks a function or loop ``attrs["dataflow"] = True``; its top-level statements are

@@ -154,7 +154,20 @@ def to(ctx: Context, target: Any, dst: Any, axis: Any = None, depth: int = -1) -
     if is_function_target(ctx, dst):
         stream_between_calls(ctx, target, dst, axis, depth)
         return
-    emit_stream(ctx, plan_stream(ctx, target, dst, axis, depth))
+    plan = plan_stream(ctx, target, dst, axis, depth)
+    emit_stream(ctx, plan)
+    func = ctx.buffer(target).func
+    if func.attrs.get("dataflow") and any(s is plan.consumer for s in func.body):
+        # the two nests are tasks of a dataflow region: they run concurrently, so the
+        # depth is computed (or a given one checked) as between calls
+        from ..dataflow_graph.depths import settle_depth
+
+        elem = plan.alloc.type.dtype.dtype
+
+        def retype(new_depth: int) -> None:
+            plan.alloc.type = BufferType(StreamType(elem, new_depth), ())
+
+        settle_depth(ctx, func.name, plan.alloc, depth, retype)
 
 
 __all__ = ["to", "plan_stream", "emit_stream", "StreamPlan", "prove_written_once", "prove_same_order"]

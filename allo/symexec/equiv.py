@@ -44,7 +44,7 @@ from .executor import (STATE_PREFIX, BudgetExceeded, Deadlock, FifoIssue, NotSIC
                        SymbolicExecutor, SymResult)
 from .replay import (SPECIAL_TRIALS, interface_shapes, first_difference, make_args, make_state, random_value,
                      run_interpreter, same_value, special_value)
-from .summaries import leaves_and_applications, record_proved
+from .summaries import has_streams, leaves_and_applications, record_proved
 from .verdict import EQUIVALENT, NOT_EQUIVALENT, UNKNOWN, Counterexample, Verdict
 from .z3_encode import Encoder
 
@@ -425,19 +425,6 @@ class EquivalenceChecker:
                 return Counterexample(seq, f"{name} of call {k}", tuple(int(i) for i in idx),
                                       "", "", va, vb, outs_a, outs_b)
         return None
-
-
-def has_streams(module: Module) -> bool:
-    """Whether a design declares a FIFO: identical programs with FIFOs are still executed,
-    since both may deadlock in hardware (then the verdict is not "equivalent").
-
-    Example: ``has_streams(allo.customize(gemm).ir)`` is False.
-    """
-    for f in module.funcs.values():
-        for t in f.buffers().values():
-            if isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream):
-                return True
-    return False
 
 
 def _fifo_note(label: str, issue: FifoIssue) -> str:

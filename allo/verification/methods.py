@@ -99,7 +99,9 @@ def _remember(a: Module, b: Module, verdict: Verdict, options: dict, where: str 
     """An equivalent pair is remembered for modular proofs of designs that call them
     (:mod:`allo.symexec.summaries`), with the method it rests on."""
     if verdict.status == EQUIVALENT:
-        how = str(verdict.stats.get("verified_by", "symbolic execution")) + where
+        family = str(verdict.stats.get("verified_by", "full"))
+        how = {"full": "symbolic execution", "certificates": "certificate chain",
+               "modular": "modular proof"}.get(family, family) + where
         record_proved(a, b, options.get("fp", "exact"), how)
 
 

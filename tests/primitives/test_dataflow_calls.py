@@ -244,3 +244,25 @@ def test_a_producer_writing_from_concurrent_pes_cannot_stream():
         s.to(s.Y, "matmul")
     s.pingpong(s.Y)  # a double buffer takes any order
     assert s.verify()
+
+
+def test_loop_nests_of_a_dataflow_region_get_a_computed_depth():
+    # two loop nests of a function marked dataflow run concurrently: depth=-1 is computed
+    # there (not the element count, which sequential nests need), and a given depth is
+    # checked the same way
+    def nests(X: int32[M, N], Z: int32[M, N]):
+        Y: int32[M, N] = 0
+        for i, j in allo.grid(M, N):
+            Y[i, j] = X[i, j] + 1
+        for i2, j2 in allo.grid(M, N):
+            Z[i2, j2] = Y[i2, j2] * 2
+
+    s = allo.customize(nests)
+    s.dataflow("nests")
+    s.to(s.Y, "i2")
+    depth = s.ir.top_func.buffers()["Y"].dtype.depth
+    assert depth < M * N and "deadlock-free depth" in {c.name for c in s.history[-1].conditions}
+    assert s.verify()
+    sequential = allo.customize(nests)
+    sequential.to(sequential.Y, "i2")
+    assert sequential.ir.top_func.buffers()["Y"].dtype.depth == M * N

@@ -62,7 +62,7 @@ def _systolic_top():
 def test_512_tile_calls_execute_the_tile_once():
     forget_proofs()
     s = _systolic_top()
-    v = verify_modular(s.original, s.ir)
+    v = verify_modular(s.original, s.ir, congruence=False)  # run the top with summaries
     assert v, v.report()
     assert "modular: 1 callee summarized" in v.method
     name = next(n for n in s.ir.funcs if n != "top")
@@ -74,6 +74,27 @@ def test_512_tile_calls_execute_the_tile_once():
     full = verify(s.original, s.ir)
     assert full and full.stats["function_runs_A"][name] == MT * NT
     assert v.stats["full_ops_estimate"] == full.stats["ops_A"] + full.stats["ops_B"]
+
+
+def test_identical_tops_over_equivalent_callees_are_equivalent_by_congruence():
+    forget_proofs()
+    s = _systolic_top()
+    v = verify_modular(s.original, s.ir)
+    assert v and "congruence" in v.method, v.report()
+    name = next(n for n in s.ir.funcs if n != "top")
+    assert v.stats["function_runs_A"] == {name: 1}  # only the tile's own proof ran
+    assert "top" not in v.stats["function_runs_B"]
+
+
+def test_congruence_needs_every_called_callee_proved():
+    forget_proofs()
+    s = allo.customize(top_small)
+    name = next(n for n in s.ir.funcs if n != "top_small")
+    wrong = s.ir.copy()
+    stores = [x for x in walk_stmts(wrong.funcs[name].body) if isinstance(x, Store)]
+    stores[-1].value = op("add", int32, stores[-1].value, c(1, int32))
+    v = verify_modular(s.ir, wrong)  # same top, a callee that differs: never congruent
+    assert v.status == "unknown" and "congruence" not in v.method
 
 
 def test_a_proved_pair_is_not_proved_again():
@@ -192,7 +213,7 @@ def test_a_call_under_a_data_dependent_condition_is_summarized_as_a_select():
                                                     instantiate=[int8, int8, int32, K, T, T])))
     # executing the systolic tile under the condition is not SICF (FIFOs under a condition)
     assert verify(s.original, s.ir).status == "unknown"
-    v = verify_modular(s.original, s.ir)
+    v = verify_modular(s.original, s.ir, congruence=False)
     name = next(n for n in s.ir.funcs if n != "top_guarded")
     assert v, v.report()
     assert v.stats["summarized_calls"] == {name: 8}
@@ -207,3 +228,23 @@ def test_a_guarded_call_with_the_wrong_guard_is_refuted():
     v = verify_modular(a, b)
     assert v.status == "not equivalent", v.report()
     assert v.counterexample.output == "C"
+
+
+def _deadlocking_callee_design(extra_store: bool):
+    """``top`` calls ``dl``, whose local FIFO is read before anything is put: it deadlocks."""
+    from allo.ir.nodes import Alloc as IRAlloc, StreamGet
+    from allo.ir.types import BufferType
+
+    fifo = BufferType(StreamType(int8, 2), ())
+    dl = func("dl", [("X", int8[4])], [IRAlloc("S", fifo), st("X", [c(0)], StreamGet("S", (), int8))])
+    body = [Call("dl", [BufRef("A")])]
+    if extra_store:  # the two tops differ, so they are not identical programs
+        body.append(st("A", [c(1)], ld("A", int8, c(1))))
+    return module(func("top", [("A", int8[4])], body), dl)
+
+
+def test_an_identical_callee_with_fifos_is_executed_before_it_is_summarized():
+    forget_proofs()
+    v = verify_modular(_deadlocking_callee_design(False), _deadlocking_callee_design(True))
+    assert v.status != "equivalent", v.report()
+    assert "dl" in v.reason and "not proved equivalent" in v.reason
