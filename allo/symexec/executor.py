@@ -456,14 +456,24 @@ class SymbolicExecutor:
             procs[pid] = proc
         putters: List[set] = [set() for _ in self.fifos]
         getters: List[set] = [set() for _ in self.fifos]
-        for code in self.trace:
+        # distinct events first (numpy, over the whole log): a few per FIFO, not one per put
+        for code in np.unique(np.frombuffer(self.trace, dtype=np.int64)).tolist():
             (putters if code & 1 else getters)[(code >> 1) & 0x7FFFFFFF].add(procs[code >> 32])
         return putters, getters
 
     def _shared_fifos(self) -> List[str]:
-        """FIFOs that several processes put to, or several get from."""
-        putters, getters = self.fifo_endpoints()
-        return [f.name for f, p, g in zip(self.fifos, putters, getters) if len(p) > 1 or len(g) > 1]
+        """FIFOs that several processes put to, or several get from: per (FIFO, direction)
+        the smallest and largest process id in the log differ (numpy, linear time)."""
+        codes = np.frombuffer(self.trace, dtype=np.int64)
+        if not len(codes):
+            return []
+        ends, pids = codes & 0xFFFFFFFF, codes >> 32  # (fifo << 1 | is_put), process id
+        lo = np.full(2 * len(self.fifos), np.iinfo(np.int64).max)
+        hi = np.full(2 * len(self.fifos), -1)
+        np.minimum.at(lo, ends, pids)
+        np.maximum.at(hi, ends, pids)
+        shared = set((np.nonzero((hi >= 0) & (lo != hi))[0] >> 1).tolist())
+        return [f.name for f in self.fifos if f.index in shared]
 
     def _bounded_fifo_deadlock(self) -> Optional[str]:
         procs = [None] * len(self._pids)
