@@ -36,11 +36,13 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import enum
 import hashlib
 import struct
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -67,19 +69,62 @@ def _frame(tag: bytes, payload: bytes) -> bytes:
     return tag + struct.pack("<Q", len(payload)) + payload
 
 
-def _encode(value: Any, emit: Callable[[bytes], Any]) -> None:
+# id -> [object, its encoding or None]: objects fixed for the duration of a
+# :func:`fixed_objects` block, encoded once there however many fingerprints include them
+_FIXED: contextvars.ContextVar[Optional[Dict[int, List[Any]]]] = \
+    contextvars.ContextVar("allo_fingerprint_fixed", default=None)
+
+
+@contextlib.contextmanager
+def fixed_objects(objects: Iterable[Any]) -> Iterator[None]:
+    """Within the block, each of ``objects`` (IR functions, say) is encoded once and its
+    bytes reused by every fingerprint that includes it. The caller promises that none of
+    them changes inside the block (a verifier never mutates the designs it checks);
+    other objects are encoded afresh every time.
+
+    Example::
+
+        with fixed_objects(module.funcs.values()):
+            key = fingerprint(module); again = fingerprint(module, role="x")  # one pass
+    """
+    outer = _FIXED.get()
+    fixed = dict(outer) if outer else {}
+    for obj in objects:
+        fixed.setdefault(id(obj), [obj, None])  # the list holds obj: its id stays its own
+    token = _FIXED.set(fixed)
+    try:
+        yield
+    finally:
+        _FIXED.reset(token)
+
+
+def _encode(value: Any, emit: Callable[[bytes], Any], root_fixed: bool = True) -> None:
     """Append the canonical encoding of ``value``; iterative so deep IR cannot overflow
     Python's recursion limit. The stack holds raw output chunks (``bytes``: a value of
     type bytes never goes on it unencoded) and composite values still to expand; leaves
     are encoded as soon as their parent is expanded (the hot path: thousands of
     processes of a dataflow region are fingerprinted several times per proof)."""
-    stack: List[Any] = [_leaf(value)]
+    fixed = _FIXED.get()
+    if root_fixed:
+        stack: List[Any] = [_leaf(value)]
+    else:  # encoding a fixed object itself
+        stack = _children(value)
+        stack.reverse()
     pop, extend = stack.pop, stack.extend
     while stack:
         v = pop()
         if type(v) is bytes:
             emit(v)
             continue
+        if fixed:
+            entry = fixed.get(id(v))
+            if entry is not None and entry[0] is v:
+                if entry[1] is None:
+                    out: List[bytes] = []
+                    _encode(v, out.append, root_fixed=False)
+                    entry[1] = b"".join(out)
+                emit(entry[1])
+                continue
         pieces = _children(v)
         pieces.reverse()
         extend(pieces)
@@ -188,4 +233,4 @@ def _bytes_of(v: Any) -> bytes:
     return b"".join(out)
 
 
-__all__ = ["fingerprint", "FingerprintError", "FORMAT"]
+__all__ = ["fingerprint", "fixed_objects", "FingerprintError", "FORMAT"]

@@ -34,6 +34,7 @@ import inspect
 from typing import Any, Callable, Optional
 
 from ..errors import VerificationError
+from ..ir.fingerprint import fixed_objects
 from ..ir.nodes import Module
 from ..symexec.cost import estimate_ops
 from ..symexec import equiv
@@ -71,6 +72,14 @@ def verify_modules(a: Module, b: Module, *, chain: Optional[CertificateChain] = 
         raise VerificationError(f"option cache={cache!r} must be True, False or None",
                                 where="verify", hint="cache=False turns the proof cache off")
     _check_symexec_options(options)
+    # the proof's keys (cache, certificate chain, proved pairs) fingerprint the same
+    # functions several times: encode each once (the verifier never mutates a or b)
+    with fixed_objects([*a.funcs.values(), *b.funcs.values()]):
+        return _verify_modules(a, b, chain, method, cache, options)
+
+
+def _verify_modules(a: Module, b: Module, chain: Optional[CertificateChain], method: str,
+                    cache: Optional[bool], options: dict) -> Verdict:
     use_cache = cache_enabled(cache)
     store = default_cache() if use_cache else None
     key = proof_key(a, b, fp=options.get("fp", "exact")) if use_cache else None

@@ -112,3 +112,44 @@ def test_stable_across_processes_and_hash_seeds():
         outs.add(subprocess.run([sys.executable, "-c", code], cwd=root, env=env, check=True,
                                 capture_output=True, text=True).stdout.strip())
     assert outs == {fingerprint(allo.customize(lookup).ir, budget=3)}
+
+
+# ------------------------------------------------------------------ fixed objects (encoded once)
+def _pe_instances():
+    """Two df process instances that differ in one pid constant (as the frontend lowers
+    them), inside one module."""
+    from allo.ir.nodes import Module, Store, copy_func
+
+    first = allo.customize(scale).ir.funcs["scale"]
+    second = copy_func(first)
+    second.name = "scale_1"
+    store = next(s for s in walk_stmts(second.body) if isinstance(s, Store))
+    store.value = Const(0.25, float32)  # the twin below differs from it in this constant
+    twin = copy_func(second)
+    next(s for s in walk_stmts(twin.body) if isinstance(s, Store)).value = Const(0.5, float32)
+    return Module({"scale": first, "scale_1": second}, "scale"), \
+        Module({"scale": first, "scale_1": twin}, "scale")
+
+
+def test_fixed_objects_give_the_same_fingerprints_and_still_tell_one_constant_apart():
+    from allo.ir.fingerprint import fixed_objects
+
+    differs, same = _pe_instances()
+    outside = fingerprint(differs), fingerprint(same)
+    assert outside[0] != outside[1]  # the instances differ in one constant
+    with fixed_objects([*differs.funcs.values(), *same.funcs.values()]):
+        inside = fingerprint(differs), fingerprint(same)
+        again = fingerprint(differs), fingerprint(same)  # from the stored encodings
+    assert inside == outside == again
+
+
+def test_objects_not_fixed_are_encoded_afresh_inside_the_block():
+    from allo.ir.fingerprint import fixed_objects
+    from allo.ir.nodes import Module, copy_func
+
+    differs, _ = _pe_instances()
+    loose = copy_func(differs.funcs["scale"])
+    with fixed_objects(differs.funcs.values()):
+        before = fingerprint(Module({"scale": loose}, "scale"))
+        loose.body.pop()  # a function outside the promise may change: it is re-encoded
+        assert fingerprint(Module({"scale": loose}, "scale")) != before
