@@ -142,9 +142,12 @@ _EXACT_LEAVES: Dict[type, Callable[[Any], bytes]] = {
 
 def _leaf(v: Any) -> Any:
     """The encoding of ``v`` when it is a leaf (bytes), else ``v`` itself (composite)."""
-    exact = _EXACT_LEAVES.get(type(v))
+    cls = type(v)
+    exact = _EXACT_LEAVES.get(cls)
     if exact is not None:
         return exact(v)
+    if cls in _CONTAINERS or _LAYOUTS.get(cls) is not None:  # a known composite
+        return v
     if isinstance(v, (bool, np.bool_)):
         return b"T" if v else b"F"
     if isinstance(v, enum.Enum):
@@ -176,6 +179,7 @@ def _leaf(v: Any) -> Any:
     raise FingerprintError(f"no canonical encoding for a {type(v).__name__} value in the IR")
 
 
+_CONTAINERS = frozenset({list, tuple, dict, set, frozenset})
 _NOT_AS_DATACLASS = (bool, np.bool_, enum.Enum, int, float, str, bytes, np.ndarray, np.generic,
                      list, tuple, dict, set, frozenset)
 _LAYOUTS: Dict[type, Optional[Tuple[bytes, Tuple[Tuple[bytes, str], ...]]]] = {}
