@@ -9,6 +9,10 @@
    adds) with the same kind of schedule: the certificate chain's time, and full
    execution's *estimated* time (its op estimate at the ops/s measured in part 1; running
    it would take tens of minutes).
+3. The slides' BERT FFN1 design of ``bench/bench_verify_scale.py`` (a top over 32x192
+   tiles calling the 16x16 systolic tile, composed in): the certificate chain's answer
+   and time. Its tile relays operands through FIFOs, so the chain does not apply (deadlock
+   freedom is checked only by execution) and ``verify()`` takes the modular method.
 
 Times are wall-clock on this machine, best of ``--repeat``; ratios compare contenders
 measured in the same run.
@@ -97,6 +101,29 @@ def main() -> None:
         print(f"  verify() default         {t_auto:9.3f} s   ({v_auto.chosen_by})")
         print(f"  full execution, estimate {big_ops / rate:9.0f} s   ({big_ops:,} ops at the "
               f"{rate / 1e6:.1f} M ops/s measured above; {big_ops / rate / t_big:,.0f}x the chain)")
+        bert_chain(args.repeat)
+
+
+def bert_chain(repeat: int) -> None:
+    from allo.ir.types import int8
+    from allo.library.systolic import schedule_systolic_tile, systolic_tile
+
+    M, K, N, T = 512, 768, 3072, 16
+    MT, NT = M // T, N // T
+
+    def ffn1(A: int8[MT, T, K], B: int8[NT, K, T], C: int32[MT, NT, T, T]):
+        for mi, ni in allo.grid(MT, NT, name="tiles"):
+            systolic_tile[int8, int8, int32, K, T, T](A[mi], B[ni], C[mi, ni])
+
+    t = time.perf_counter()
+    s = allo.customize(ffn1)
+    s.compose(schedule_systolic_tile(allo.customize(systolic_tile,
+                                                    instantiate=[int8, int8, int32, K, T, T])))
+    t_build = time.perf_counter() - t
+    t_chain, v = best(lambda: s.verify(method="certificates", cache=False), repeat)
+    print(f"BERT FFN1 (512x768)x(768x3072) on a 16x16 systolic tile, {len(s.history)} chain "
+          f"links (compose: {t_build:.1f} s)")
+    print(f"  certificate chain        {t_chain:9.3f} s   {v.status}: {v.reason or v.method}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """QoR estimates and design-space exploration: how fast.
 
-1. Estimate time per PolyBench design (``examples/polybench.py``, the 14 HLS schedules),
+1. Estimate time per PolyBench design (``examples/polybench*.py``, the 30 HLS schedules),
    against the time to compile the same design with the LLVM backend (the peer measured
    in the same run; a Vitis HLS synthesis of such a kernel takes minutes to hours).
 2. DSE throughput (candidates per second, apply + estimate, no verification) on the
@@ -41,8 +41,11 @@ def _best(fn, repeat: int = 5) -> float:
 
 
 def bench_estimates() -> None:
-    poly = _load("polybench")
-    designs = {k[len("design_"):]: v for k, v in vars(poly).items() if k.startswith("design_")}
+    designs = {}
+    for file in ("polybench", "polybench_algebra", "polybench_solvers"):
+        poly = _load(file)
+        designs.update({k[len("design_"):]: v for k, v in vars(poly).items()
+                        if k.startswith("design_")})
     print("| PolyBench design | estimate (ms) | LLVM compile (ms) | compile / estimate | latency (cycles) |")
     print("|---|---|---|---|---|")
     ratios, worst = [], 0.0

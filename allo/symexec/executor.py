@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..ir.nodes import Module
+from ..ir.nodes import Call, Module
 from ..ir.state import state_vars
 from ..ir.types import AlloType, BufferType, StreamType, bool_, row_major_strides, wrap_int
 from .canon import canonical_value
@@ -383,15 +383,14 @@ class SymbolicExecutor:
                 fifo.overflow_by = proc
 
     def put_checked(self, fifo: "_Fifo", pc: Optional[int]) -> None:
-        """The rare part of an inline FIFO write (codegen): refuse it under a data-dependent
-        condition (nothing was written), else record the new fill level after the write."""
+        """Refuse an inline FIFO write (codegen) under a data-dependent condition."""
         if pc is not None:
             raise NotSICF(f"write to stream '{fifo.name}' under a data-dependent condition")
-        fill = len(fifo.items)
-        if fill > fifo.max_fill:
-            fifo.max_fill = fill
-            if fill > fifo.depth and fifo.overflow_by is None:
-                fifo.overflow_by = self.process
+
+    def overfilled(self, fifo: "_Fifo") -> None:
+        """An inline FIFO write took ``fifo`` past its depth: remember the first process."""
+        if fifo.overflow_by is None:
+            fifo.overflow_by = self.process
 
     def process_id(self) -> int:
         """The current process's number in the trace, shifted into place (``pid << 32``)."""
@@ -457,14 +456,24 @@ class SymbolicExecutor:
             procs[pid] = proc
         putters: List[set] = [set() for _ in self.fifos]
         getters: List[set] = [set() for _ in self.fifos]
-        for code in self.trace:
+        # distinct events first (numpy, over the whole log): a few per FIFO, not one per put
+        for code in np.unique(np.frombuffer(self.trace, dtype=np.int64)).tolist():
             (putters if code & 1 else getters)[(code >> 1) & 0x7FFFFFFF].add(procs[code >> 32])
         return putters, getters
 
     def _shared_fifos(self) -> List[str]:
-        """FIFOs that several processes put to, or several get from."""
-        putters, getters = self.fifo_endpoints()
-        return [f.name for f, p, g in zip(self.fifos, putters, getters) if len(p) > 1 or len(g) > 1]
+        """FIFOs that several processes put to, or several get from: per (FIFO, direction)
+        the smallest and largest process id in the log differ (numpy, linear time)."""
+        codes = np.frombuffer(self.trace, dtype=np.int64)
+        if not len(codes):
+            return []
+        ends, pids = codes & 0xFFFFFFFF, codes >> 32  # (fifo << 1 | is_put), process id
+        lo = np.full(2 * len(self.fifos), np.iinfo(np.int64).max)
+        hi = np.full(2 * len(self.fifos), -1)
+        np.minimum.at(lo, ends, pids)
+        np.maximum.at(hi, ends, pids)
+        shared = set((np.nonzero((hi >= 0) & (lo != hi))[0] >> 1).tolist())
+        return [f.name for f in self.fifos if f.index in shared]
 
     def _bounded_fifo_deadlock(self) -> Optional[str]:
         procs = [None] * len(self._pids)
@@ -475,7 +484,15 @@ class SymbolicExecutor:
         from ..ir.effects import task_dependencies
 
         return find_deadlock(events, [f.depth for f in self.fifos],
-                             [f.name for f in self.fifos], task_dependencies(self.module))
+                             [f.name for f in self.fifos], task_dependencies(self.module),
+                             _called_instances(self.module))
+
+
+def _called_instances(module: Module) -> Dict[Tuple[str, int], str]:
+    """``(function, statement index) -> callee`` for the calls in function bodies: a
+    dataflow task that calls a process instance is named after it (``writer_0``)."""
+    return {(f.name, k): s.callee for f in module.funcs.values() if f.attrs.get("dataflow")
+            for k, s in enumerate(f.body) if isinstance(s, Call)}
 
 
 def progress_line(label: str, ops: int, elapsed: float, expected: Optional[int]) -> str:

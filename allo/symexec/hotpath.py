@@ -13,7 +13,8 @@ into the executor:
 * a FIFO access logs its trace event and moves the value inline; the process id is kept
   in a local ``_pt``, refreshed wherever the generated code changes ``X.process``. The
   rare cases (a data-dependent condition, an empty FIFO, a new fill level) call back into
-  the executor (``X.get``, ``X.put_checked``), which raises or records them.
+  the executor (``X.get``, ``X.put_checked``, ``X.overfilled``), which raises or records
+  them.
 
 Example: the systolic array's ``B_buf[b] = fifo.get()`` becomes
 ``(q.popleft() if (q := (f := S[a]).items) and pc is None and not _tr(_pt | f.get_code)
@@ -102,16 +103,21 @@ class HotPaths:
                 f"not {tr}(_pt | {f}.get_code) else X.get({f}, pc))")
 
     def fifo_put(self, fifo: str, value: str) -> None:
-        """A FIFO write: append and log inline; ``X.put_checked`` refuses a write under a
-        data-dependent condition and records a new fill level (overflow)."""
+        """A FIFO write: append and log inline, and track the fill level (in sequential
+        order a producer usually raises it on every put); ``X.put_checked`` refuses a
+        write under a data-dependent condition, ``X.overfilled`` records an overflow."""
         if not self.unit.streams:
             self.emit(f"X.put({fifo}, {value}, pc)")
             return
         f = self.fresh("_f")
         tr = self.unit.glob(("trace",), lambda: self.unit.g["X"]._trace, "_tr")
         self.emit(f"{f} = {fifo}")
-        self.emit(f"if pc is None: {f}.items.append({value}); {tr}(_pt | {f}.put_code)")
-        self.emit(f"if pc is not None or len({f}.items) > {f}.max_fill: X.put_checked({f}, pc)")
-
+        self.emit(f"if pc is not None: X.put_checked({f}, pc)")
+        self.emit(f"{f}.items.append({value}); {tr}(_pt | {f}.put_code)")
+        self.emit(f"if len({f}.items) > {f}.max_fill:")
+        self.depth += 1
+        self.emit(f"{f}.max_fill = len({f}.items)")
+        self.emit(f"if {f}.max_fill > {f}.depth: X.overfilled({f})")
+        self.depth -= 1
 
 __all__ = ["HotPaths"]

@@ -176,8 +176,9 @@ def pair_key(key_a: str, key_b: str, fp: str) -> Optional[str]:
 
     Example: ``pair_key(design_key(tile_a), design_key(tile_b), "exact")``.
     """
+    first, second = sorted((key_a, key_b))  # equivalence is symmetric: one entry per pair
     try:
-        return fingerprint(("design pair", key_a, key_b), question="equivalent",
+        return fingerprint(("design pair", first, second), question="equivalent",
                            toolchain=toolchain(), fp=fp)
     except FingerprintError:
         return None
@@ -185,7 +186,7 @@ def pair_key(key_a: str, key_b: str, fp: str) -> Optional[str]:
 
 def remember_pair(key_a: str, key_b: str, fp: str, how: str = "symbolic execution") -> bool:
     """Store "``key_a`` and ``key_b`` are proved equivalent under ``fp``, by ``how``"
-    (both orders) in the proof cache, if it is enabled; returns whether it was stored.
+    in the proof cache, if it is enabled; returns whether it was stored.
 
     Example: ``remember_pair(ka, kb, "exact", "certificates")`` after a callee pair's proof.
     """
@@ -193,11 +194,9 @@ def remember_pair(key_a: str, key_b: str, fp: str, how: str = "symbolic executio
         return False
     from ..symexec.verdict import EQUIVALENT, Verdict
 
-    cache = default_cache()
     verdict = Verdict(EQUIVALENT, how.replace(" (proof cache)", ""),
                       stats={"verified_by": "pair"})
-    stored = [cache.store(pair_key(x, y, fp), verdict) for x, y in ((key_a, key_b), (key_b, key_a))]
-    return all(stored)
+    return default_cache().store(pair_key(key_a, key_b, fp), verdict)
 
 
 def recall_pair(key_a: str, key_b: str, fp: str) -> Optional[str]:
@@ -289,6 +288,8 @@ class ProofCache:
             return False
         body = key.encode() + b"\n" + payload
         data = ENTRY_MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+        if _decode(data, key) is None:  # e.g. a value the restricted unpickler refuses
+            return False
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -96,3 +96,47 @@ def test_modular_requested_but_absent_is_unknown(monkeypatch):
     monkeypatch.setattr(methods, "modular_method", lambda: None)
     v = _scheduled().verify(method="modular", cache=False)
     assert v.status == "unknown" and "not available" in v.reason
+
+
+def test_a_large_composed_systolic_design_goes_to_the_real_modular_prover(monkeypatch):
+    # the tile relays operands through FIFOs: the chain does not apply, modular does
+    from allo.ir.types import int8
+    from allo.library.systolic import schedule_systolic_tile, systolic_tile
+    from allo.symexec.summaries import forget_proofs
+
+    K, T = 4, 2
+
+    def top(A: int8[2, T, K], B: int8[2, K, T], C: int32[2, 2, T, T]):
+        for mi, ni in allo.grid(2, 2, name="tiles"):
+            systolic_tile[int8, int8, int32, K, T, T](A[mi], B[ni], C[mi, ni])
+
+    forget_proofs()
+    s = allo.customize(top)
+    s.compose(schedule_systolic_tile(allo.customize(systolic_tile,
+                                                    instantiate=[int8, int8, int32, K, T, T])))
+    monkeypatch.setattr(methods, "FULL_OPS_LIMIT", 10)
+    v = s.verify(cache=False)
+    assert v and v.stats["verified_by"] == "modular" and "modular: 1 callee" in v.method
+    assert "FIFOs" in v.chosen_by and "modular summarization" in v.chosen_by
+
+
+def bits(A: int32[4]) -> int32[4]:
+    B: int32[4] = 0
+    for i in range(4):
+        x: int32 = A[i]
+        n: int32 = 0
+        while x > 0:
+            x = x // 2
+            n = n + 1
+        B[i] = n
+    return B
+
+
+def test_without_an_estimate_the_chain_comes_first(monkeypatch):
+    calls = _count_full(monkeypatch)
+    s = allo.customize(bits)
+    s.split("i", 2)
+    v = s.verify(cache=False)  # a data-dependent while: no static op count
+    assert v and v.stats["verified_by"] == "certificates" and calls == []
+    assert "cannot be estimated statically" in v.chosen_by
+    assert s.verify(method="full", cache=False).status == "unknown"  # execution cannot

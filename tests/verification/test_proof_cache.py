@@ -292,3 +292,27 @@ def test_a_callee_pair_proved_in_an_earlier_run_is_not_proved_again(cache_dir):
     pc.default_cache().clear()
     third = verify_modular(s2.original, s2.ir)
     assert third and ": proved" in third.method  # nothing cached: proved again
+
+
+class _Opaque:
+    pass
+
+
+def test_a_verdict_that_would_not_load_back_is_not_stored(cache_dir):
+    cache = pc.default_cache()
+    assert not cache.store("ef" * 32, Verdict("equivalent", "x", stats={"odd": _Opaque()}))
+    assert cache.entries() == 0
+    assert cache.store("ef" * 32, Verdict("equivalent", "x", stats={"ops_A": 3}))
+    assert cache.lookup("ef" * 32).stats == {"ops_A": 3}
+
+
+def test_pair_entries_are_one_per_unordered_pair_and_respect_the_switch(cache_dir, monkeypatch):
+    assert pc.pair_key("a" * 64, "b" * 64, "exact") == pc.pair_key("b" * 64, "a" * 64, "exact")
+    assert pc.pair_key("a" * 64, "b" * 64, "exact") != pc.pair_key("a" * 64, "b" * 64, "reassoc")
+    assert pc.remember_pair("a" * 64, "b" * 64, "exact", "certificates")
+    assert pc.default_cache().entries() == 1
+    assert pc.recall_pair("b" * 64, "a" * 64, "exact") == "certificates"
+    with pc.cache_scope(False):
+        assert pc.recall_pair("a" * 64, "b" * 64, "exact") is None
+        assert not pc.remember_pair("c" * 64, "d" * 64, "exact")
+    assert pc.default_cache().entries() == 1
