@@ -22,6 +22,7 @@ from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.aliasing import ALIAS_HINT, call_alias_violation
 from ..ir.nodes import BufRef, Call, Module, Return
 from ..ir.types import AlloType, BufferType, StreamType
+from .slices import has_slice
 from .templates import infer_from_types, template_params
 from .typing import PyVal, convert, to_expr
 from .values import BufView, TemplateInstance, fmt_type
@@ -86,7 +87,8 @@ def infer_template_args(fl: Any, node: ast.Call, fn: Any) -> Optional[List[Any]]
     arg_types = []
     for a in node.args:
         t = None
-        if isinstance(a, (ast.Name, ast.Subscript, ast.Attribute)):
+        if isinstance(a, (ast.Name, ast.Attribute)) or (isinstance(a, ast.Subscript)
+                                                         and not has_slice(a)):  # no code emitted
             v = fl.lower(a)
             if isinstance(v, BufView):
                 t = as_buffer_type(v.view_type())

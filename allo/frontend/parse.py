@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Any, Dict, List, Optional
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
@@ -140,6 +141,11 @@ def parse(fn: Any, instantiate: Optional[List[Any]] = None, *, caller_frame: Any
                             hint="write global_vars={\"M\": 32}")
     mb = ModuleBuilder(caller_frame, global_vars)
     args = list(instantiate) if instantiate is not None else None
+    if args is not None and template_params(fn, mb.source(fn).func_def) is None:
+        # public Allo ignores instantiate= on a plain kernel; say so instead of failing
+        warnings.warn(f"kernel '{getattr(fn, '__name__', fn)}' is not a template: "
+                      f"instantiate={instantiate!r} is ignored", UserWarning, stacklevel=3)
+        args = None
     func = mb.get_func(fn, args, None, None, None, top=True)
     module = Module({n: f for n, f in mb.funcs.items() if f is not None}, func.name)
     for f in module.funcs.values():
