@@ -40,7 +40,7 @@ import dataclasses
 import enum
 import hashlib
 import struct
-from typing import Any, Callable, List
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -69,71 +69,116 @@ def _frame(tag: bytes, payload: bytes) -> bytes:
 
 def _encode(value: Any, emit: Callable[[bytes], Any]) -> None:
     """Append the canonical encoding of ``value``; iterative so deep IR cannot overflow
-    Python's recursion limit."""
-    stack: List[Any] = [value]
+    Python's recursion limit. The stack holds raw output chunks (``bytes``: a value of
+    type bytes never goes on it unencoded) and composite values still to expand; leaves
+    are encoded as soon as their parent is expanded (the hot path: thousands of
+    processes of a dataflow region are fingerprinted several times per proof)."""
+    stack: List[Any] = [_leaf(value)]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        v = stack.pop()
-        if isinstance(v, _Raw):
-            emit(v.data)
+        v = pop()
+        if type(v) is bytes:
+            emit(v)
             continue
-        for piece in reversed(_pieces(v)):
-            stack.append(piece)
+        pieces = _children(v)
+        pieces.reverse()
+        extend(pieces)
 
 
-class _Raw:
-    __slots__ = ("data",)
+_EXACT_LEAVES: Dict[type, Callable[[Any], bytes]] = {
+    type(None): lambda v: b"N",
+    bool: lambda v: b"T" if v else b"F",
+    int: lambda v: _frame(b"I", str(v).encode()),
+    float: lambda v: b"D" + struct.pack("<d", v),
+    str: lambda v: _frame(b"S", v.encode("utf-8", "surrogatepass")),
+    bytes: lambda v: _frame(b"B", v),
+}
 
-    def __init__(self, data: bytes):
-        self.data = data
 
-
-def _pieces(v: Any) -> List[Any]:
-    """``v`` as a list of raw byte chunks and sub-values still to encode."""
-    if v is None:
-        return [_Raw(b"N")]
+def _leaf(v: Any) -> Any:
+    """The encoding of ``v`` when it is a leaf (bytes), else ``v`` itself (composite)."""
+    exact = _EXACT_LEAVES.get(type(v))
+    if exact is not None:
+        return exact(v)
     if isinstance(v, (bool, np.bool_)):
-        return [_Raw(b"T" if v else b"F")]
+        return b"T" if v else b"F"
     if isinstance(v, enum.Enum):
         cls = type(v)
-        return [_Raw(_frame(b"E", f"{cls.__module__}.{cls.__qualname__}.{v.name}".encode()))]
+        return _frame(b"E", f"{cls.__module__}.{cls.__qualname__}.{v.name}".encode())
     if isinstance(v, int):
-        return [_Raw(_frame(b"I", str(v).encode()))]
+        return _frame(b"I", str(v).encode())
     if isinstance(v, float):
-        return [_Raw(b"D" + struct.pack("<d", v))]
+        return b"D" + struct.pack("<d", v)
     if isinstance(v, str):
-        return [_Raw(_frame(b"S", v.encode("utf-8", "surrogatepass")))]
+        return _frame(b"S", v.encode("utf-8", "surrogatepass"))
     if isinstance(v, bytes):
-        return [_Raw(_frame(b"B", v))]
+        return _frame(b"B", v)
     if isinstance(v, np.ndarray):
         if v.dtype.hasobject:
-            return [_Raw(_frame(b"O", repr(v.shape).encode())), list(v.ravel())]
+            return v
         arr = np.ascontiguousarray(v)
         head = f"{arr.dtype.str}|{arr.dtype.name}|{arr.shape}".encode()
-        return [_Raw(_frame(b"A", head) + _frame(b"a", arr.tobytes()))]
+        return _frame(b"A", head) + _frame(b"a", arr.tobytes())
     if isinstance(v, np.generic):
         head = f"{v.dtype.str}|{v.dtype.name}".encode()
-        return [_Raw(_frame(b"G", head) + _frame(b"g", v.tobytes()))]
+        return _frame(b"G", head) + _frame(b"g", v.tobytes())
+    if isinstance(v, (list, tuple, dict, set, frozenset)):
+        return v
+    if _dataclass_layout(type(v)) is not None:
+        return v
+    if isinstance(v, complex):
+        return b"X" + struct.pack("<dd", v.real, v.imag)
+    raise FingerprintError(f"no canonical encoding for a {type(v).__name__} value in the IR")
+
+
+_NOT_AS_DATACLASS = (bool, np.bool_, enum.Enum, int, float, str, bytes, np.ndarray, np.generic,
+                     list, tuple, dict, set, frozenset)
+_LAYOUTS: Dict[type, Optional[Tuple[bytes, Tuple[Tuple[bytes, str], ...]]]] = {}
+
+
+def _dataclass_layout(cls: type) -> Optional[Tuple[bytes, Tuple[Tuple[bytes, str], ...]]]:
+    """A dataclass's header chunk and its compared fields (framed name, attribute), or
+    None for a class that is no dataclass; computed once per class."""
+    try:
+        return _LAYOUTS[cls]
+    except KeyError:
+        pass
+    layout = None
+    # the same precedence as the leaf and container cases: a dataclass that subclasses
+    # one of those types is encoded as that type
+    if dataclasses.is_dataclass(cls) and not issubclass(cls, _NOT_AS_DATACLASS):
+        layout = (_frame(b"C", f"{cls.__module__}.{cls.__qualname__}".encode()),
+                  tuple((_frame(b"f", f.name.encode()), f.name)
+                        for f in dataclasses.fields(cls) if f.compare))
+    _LAYOUTS[cls] = layout
+    return layout
+
+
+def _children(v: Any) -> List[Any]:
+    """A composite ``v`` as a list of raw byte chunks and sub-values still to expand."""
+    cls = type(v)
+    layout = _LAYOUTS.get(cls) or _dataclass_layout(cls)
+    if layout is not None:
+        head, fields = layout
+        pieces: List[Any] = [head]
+        for name_chunk, attr in fields:
+            pieces.append(name_chunk)
+            pieces.append(_leaf(getattr(v, attr)))
+        return pieces
     if isinstance(v, (list, tuple)):
         tag = b"L" if isinstance(v, list) else b"U"
-        return [_Raw(_frame(tag, struct.pack("<Q", len(v)))), *v]
+        return [_frame(tag, struct.pack("<Q", len(v))), *map(_leaf, v)]
     if isinstance(v, dict):
         entries = sorted(((_bytes_of(k), val) for k, val in v.items()), key=lambda e: e[0])
-        pieces: List[Any] = [_Raw(_frame(b"M", struct.pack("<Q", len(v))))]
+        pieces = [_frame(b"M", struct.pack("<Q", len(v)))]
         for kb, val in entries:
-            pieces += [_Raw(_frame(b"k", kb)), val]
+            pieces += [_frame(b"k", kb), _leaf(val)]
         return pieces
     if isinstance(v, (set, frozenset)):
         members = sorted(_bytes_of(x) for x in v)
-        return [_Raw(_frame(b"Z", b"".join(_frame(b"z", m) for m in members)))]
-    if dataclasses.is_dataclass(v) and not isinstance(v, type):
-        cls = type(v)
-        pieces = [_Raw(_frame(b"C", f"{cls.__module__}.{cls.__qualname__}".encode()))]
-        for f in dataclasses.fields(v):
-            if f.compare:
-                pieces += [_Raw(_frame(b"f", f.name.encode())), getattr(v, f.name)]
-        return pieces
-    if isinstance(v, complex):
-        return [_Raw(b"X" + struct.pack("<dd", v.real, v.imag))]
+        return [_frame(b"Z", b"".join(_frame(b"z", m) for m in members))]
+    if isinstance(v, np.ndarray):  # an object array
+        return [_frame(b"O", repr(v.shape).encode()), _leaf(list(v.ravel()))]
     raise FingerprintError(f"no canonical encoding for a {type(v).__name__} value in the IR")
 
 

@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..ir.nodes import Module
+from ..ir.nodes import Call, Module
 from ..ir.state import state_vars
 from ..ir.types import AlloType, BufferType, StreamType, bool_, row_major_strides, wrap_int
 from .canon import canonical_value
@@ -484,7 +484,15 @@ class SymbolicExecutor:
         from ..ir.effects import task_dependencies
 
         return find_deadlock(events, [f.depth for f in self.fifos],
-                             [f.name for f in self.fifos], task_dependencies(self.module))
+                             [f.name for f in self.fifos], task_dependencies(self.module),
+                             _called_instances(self.module))
+
+
+def _called_instances(module: Module) -> Dict[Tuple[str, int], str]:
+    """``(function, statement index) -> callee`` for the calls in function bodies: a
+    dataflow task that calls a process instance is named after it (``writer_0``)."""
+    return {(f.name, k): s.callee for f in module.funcs.values() if f.attrs.get("dataflow")
+            for k, s in enumerate(f.body) if isinstance(s, Call)}
 
 
 def progress_line(label: str, ops: int, elapsed: float, expected: Optional[int]) -> str:

@@ -87,6 +87,7 @@ class BoundedRun:
     schedule: List[Tuple[Any, int, bool]]
     blocked: List[str]
     names: Sequence[str]
+    task_names: Optional[Dict[Tuple[str, int], str]] = None
 
     def schedule_text(self, last: int = 12) -> str:
         """The interleaving, run-length encoded (``top task 0: put 'Y' x3``), its last
@@ -98,19 +99,21 @@ class BoundedRun:
             else:
                 runs.append([(proc, fifo, is_put), 1])
         shown = runs[-last:]
-        parts = [f"{_label(p)}: {'put' if put else 'get'} '{self.names[f]}' x{n}"
+        parts = [f"{_label(p, self.task_names)}: {'put' if put else 'get'} '{self.names[f]}' x{n}"
                  for (p, f, put), n in shown]
         head = f"... ({len(runs) - last} earlier runs), " if len(runs) > last else ""
         return head + ", then ".join(parts) if parts else "nothing ran"
 
 
 def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
-                names: Sequence[str], after: Optional[Dict[str, Dict[int, Any]]] = None) -> BoundedRun:
+                names: Sequence[str], after: Optional[Dict[str, Dict[int, Any]]] = None,
+                task_names: Optional[Dict[Tuple[str, int], str]] = None) -> BoundedRun:
     """Run the processes of the sequential event log with FIFO ``f`` holding at most
     ``depths[f]`` elements, greedily with wake-ups, until all finish or none can move.
     ``after[label][k]`` (:func:`allo.ir.effects.task_dependencies`) lists the tasks of a
     dataflow region that task ``k`` waits for (it reads an array they write: a ping-pong
-    buffer, available once the writer finishes).
+    buffer, available once the writer finishes). ``task_names[(label, k)]`` names task
+    ``k`` of a region in messages (the instance it calls, e.g. ``writer_0``).
 
     Example: ``bounded_run([(ROOT, 0, True)] * 3 + [(ROOT, 0, False)] * 3, [2], ["S"]).completed``
     is False.
@@ -190,17 +193,19 @@ def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
             what = "full" if is_put else "empty"
             for p in procs:
                 if p not in finished:
-                    blocked.append(f"{_label(p)} waits on {what} FIFO '{names[fifo]}' "
+                    blocked.append(f"{_label(p, task_names)} waits on {what} FIFO '{names[fifo]}' "
                                    f"(depth {depths[fifo]})")
         for c, deps in blockers.items():
-            blocked.append(f"{_label(c)} waits for {', '.join(sorted(_label(d) for d in deps))} to "
+            blocked.append(f"{_label(c, task_names)} waits for "
+                           f"{', '.join(sorted(_label(d, task_names) for d in deps))} to "
                            "finish (it reads an array they write)")
         blocked = blocked or ["no process can proceed"]
-    return BoundedRun(ROOT in finished, schedule, blocked, names)
+    return BoundedRun(ROOT in finished, schedule, blocked, names, task_names)
 
 
 def find_deadlock(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
-                  names: Sequence[str], after: Optional[Dict[str, Dict[int, Any]]] = None) -> Optional[str]:
+                  names: Sequence[str], after: Optional[Dict[str, Dict[int, Any]]] = None,
+                  task_names: Optional[Dict[Tuple[str, int], str]] = None) -> Optional[str]:
     """``None`` when the bounded-FIFO network completes, else why it blocks, with the
     interleaving of puts and gets that leads there.
 
@@ -209,7 +214,7 @@ def find_deadlock(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int]
     ``find_deadlock([(ROOT, 0, True)] * 3 + [(ROOT, 0, False)] * 3, [2], ["S"])``
     returns a message naming 'S'.
     """
-    run = bounded_run(events, depths, names, after)
+    run = bounded_run(events, depths, names, after, task_names)
     if run.completed:
         return None
     detail = "; ".join(run.blocked[:4]) + (f"; ... ({len(run.blocked)} blocked)" if len(run.blocked) > 4 else "")
@@ -217,15 +222,17 @@ def find_deadlock(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int]
             f"schedule): {detail}; the schedule of puts and gets that blocks: {run.schedule_text()}")
 
 
-def _label(proc: Any) -> str:
-    """A readable process name: ``gemm task 2`` (a dataflow statement), ``PE[3]`` (an
+def _label(proc: Any, task_names: Optional[Dict[Tuple[str, int], str]] = None) -> str:
+    """A readable process name: ``writer_0`` (a dataflow statement calling that instance,
+    named by ``task_names``), ``gemm task 2`` (another dataflow statement), ``PE[3]`` (an
     unfolded iteration), nested with ``>``."""
     parts = []
     for p in reversed(_chain(proc)[:-1]):
         label = p[2:]
         if len(label) == 3:  # (region label, iteration or None, statement index)
             name, it, k = label
-            parts.append(f"{name} task {k}" + (f" (iteration {it})" if it is not None else ""))
+            task = (task_names or {}).get((name, k)) or f"{name} task {k}"
+            parts.append(task + (f" (iteration {it})" if it is not None else ""))
         else:
             parts.append(f"{label[0]}[{label[1]}]")
     return " > ".join(parts) if parts else "top"

@@ -60,11 +60,13 @@ def callee_module(module: Module, name: str) -> Module:
     Example: ``callee_module(m, "tile").top == "tile"``.
     """
     keep: List[str] = []
+    seen = set()  # membership in O(1): a df region has thousands of processes
     stack = [name]
     while stack:
         n = stack.pop()
-        if n in keep or n not in module.funcs:
+        if n in seen or n not in module.funcs:
             continue
+        seen.add(n)
         keep.append(n)
         stack += [s.callee for s in walk_stmts(module.funcs[n].body) if isinstance(s, Call)]
     return Module({n: module.funcs[n] for n in keep}, name)

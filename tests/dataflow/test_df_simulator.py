@@ -46,6 +46,20 @@ def test_deadlock_names_processes_and_fifos():
     assert "hint:" in msg
 
 
+def shallow_plain(A: int32[N], B: int32[N]):
+    for i in range(N):
+        B[i] = (A[i] + 1) + A[i]
+
+
+def test_deadlock_verdict_names_the_kernel_instances():
+    # regression: the verdict called the processes "shallow task 0" / "shallow task 1"
+    verdict = allo.verify(shallow, shallow_plain)
+    assert verdict.status == "not equivalent", verdict.report()
+    assert "writer_0 waits on full FIFO 'first' (depth 2)" in verdict.reason
+    assert "reader_0 waits on empty FIFO 'second' (depth 2)" in verdict.reason
+    assert "task" not in verdict.reason.split("deadlock with")[1]
+
+
 def test_sequential_build_of_the_same_design_uses_unbounded_queues():
     A = np.arange(N, dtype=np.int32)
     B = np.zeros(N, np.int32)
