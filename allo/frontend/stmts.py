@@ -284,10 +284,10 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
             t = BufferType(t, ())
         if name in self.symbols:
             sym = self.symbols[name]
-            if sym.kind == "local" and sym.type == t and not t.shape and not t.is_stream \
-                    and node.value is not None:
-                # Python has one variable per name in a function: declaring a scalar again
-                # with its own type (in an inner block) assigns it
+            if sym.kind == "local" and sym.type == t and not t.is_stream and \
+                    (isinstance(node.value, ast.List) if t.shape else node.value is not None):
+                # Python has one variable per name in a function: declaring it again with
+                # its own type assigns it (an array: new values from a list literal)
                 return self._stmt_Assign(ast.copy_location(ast.Assign([node.target],
                                                                       node.value), node))
             self.declare(name, t, node.target)  # raises the redeclaration error
@@ -307,18 +307,7 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
             self.declare(name, t, node)
             return transfers.block_transfer(self, blocks, v, name, put=False)
         if isinstance(v, ast.List):  # a list literal: a constant array
-            from .meta import const_eval
-
-            try:
-                arr = np.array(const_eval(self, v, f"the list initializing '{name}'"))
-            except ValueError as e:
-                raise self.err(AlloTypeError, f"the list initializing '{name}' is not a "
-                               f"rectangular array ({e})", v,
-                               hint="nest lists of equal lengths") from None
-            if arr.dtype.kind not in "biuf":
-                raise self.err(AlloTypeError, f"the list initializing '{name}' holds "
-                               "non-numbers", v, hint="use numbers only")
-            return self.declare(name, t, node, self.const_table_init(name, t, arr, v))
+            return self.declare(name, t, node, self.list_table(name, t, v))
         init = self.lower(v)
         if isinstance(init, PyVal) and isinstance(init.value, np.ndarray):
             init = self.const_table_init(name, t, init.value, v)
@@ -358,6 +347,21 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
             return
         self.declare(name, t, node)
         arrays.copy_into(self, BufView(name, (), t), init, node.value)
+
+    def list_table(self, name: str, t: BufferType, v: ast.List) -> np.ndarray:
+        """The values of list literal ``v`` (evaluated at compile time) for buffer ``name``."""
+        from .meta import const_eval
+
+        try:
+            arr = np.array(const_eval(self, v, f"the list initializing '{name}'"))
+        except ValueError as e:
+            raise self.err(AlloTypeError, f"the list initializing '{name}' is not a "
+                           f"rectangular array ({e})", v,
+                           hint="nest lists of equal lengths") from None
+        if arr.dtype.kind not in "biuf":
+            raise self.err(AlloTypeError, f"the list initializing '{name}' holds "
+                           "non-numbers", v, hint="use numbers only")
+        return self.const_table_init(name, t, arr, v)
 
     def const_table_init(self, name: str, t: BufferType, arr: np.ndarray,
                          node: ast.AST) -> np.ndarray:
@@ -422,6 +426,12 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
             if t.shape:
                 from . import arrays
 
+                if isinstance(value, ast.List):  # A = [[1, 2], [3, 4]]: a constant table
+                    table = self.fresh(name)
+                    tt = BufferType(t.dtype, t.shape)
+                    self.declare(table, tt, value, self.list_table(name, tt, value))
+                    arrays.copy_into(self, BufView(name, (), t), BufView(table, (), tt), value)
+                    return
                 v = self.lower(value)
                 if not isinstance(v, BufView):
                     raise self.err(AlloTypeError, f"cannot assign a scalar to the whole buffer "

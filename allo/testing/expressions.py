@@ -27,7 +27,8 @@ from typing import Collection, FrozenSet, List, Mapping, Optional, Tuple
 from hypothesis import strategies as st
 
 from ..ir.nodes import OPS, Const, Expr, Load, Op, Var
-from ..ir.types import AlloType, BufferType, Fixed, Float, Int, UInt, bool_, index
+from ..ir.types import (AlloType, BufferType, Fixed, Float, Int, UInt, bfloat16, bool_, float16, float32,
+                        float64, index)
 from ..semantics.registry import ops
 from .scalars import scalar_types, scalar_values
 
@@ -196,6 +197,8 @@ def _op_families(t: AlloType) -> List[Tuple[str, ...]]:
     """Ops producing ``t``, grouped by family (a family is drawn first, then an op, so
     rare families such as math intrinsics or logical ops still show up often)."""
     fams: List[Tuple[str, ...]] = [ARITH_BINARY, ARITH_UNARY, ("select", "cast")]
+    if not t.is_index:
+        fams.append(("bitcast",))
     if isinstance(t, Float):
         half = (len(_LIBM_UNARY) + 1) // 2  # libm intrinsics in two families, then the rest
         return fams + [_LIBM_UNARY[:half], _LIBM_UNARY[half:],
@@ -210,6 +213,12 @@ def _op_families(t: AlloType) -> List[Tuple[str, ...]]:
     if t == bool_:
         fams += [COMPARISONS, COMPARISONS, LOGICAL + ("get_bit",), ("lnot",)]
     return fams
+
+
+def _same_width(t: AlloType) -> List[AlloType]:
+    """Source types of a ``bitcast`` to ``t``: the integers and floats of its width."""
+    pool = [Int(t.bits, True), Int(t.bits, False), float16, bfloat16, float32, float64]
+    return [s for s in pool if s.bits == t.bits and s != t] or [Int(t.bits, not t.signed)]
 
 
 def draw_expr(draw, env: Env, t: AlloType, depth: int) -> Expr:
@@ -236,6 +245,8 @@ def draw_expr(draw, env: Env, t: AlloType, depth: int) -> Expr:
     if op == "cast":
         s = _operand_type(draw, env, avoid=t)
         return Op(op, (draw_expr(draw, env, s, sub),), t)
+    if op == "bitcast":
+        return Op(op, (draw_expr(draw, env, draw(st.sampled_from(_same_width(t))), sub),), t)
     if op == "get_bit":
         s = draw(st.sampled_from(_int_types_in_scope(env) or [Int(8)]))
         pos = _bit_position(draw, s.bits - 1)

@@ -81,3 +81,27 @@ def test_declared_again_with_another_type_is_still_refused():
 
     with pytest.raises(AlloNameError, match="already declared"):
         allo.customize(k)
+
+
+def test_array_declared_again_or_assigned_a_list_takes_the_new_values():
+    a = 7
+
+    def same_block() -> int32:
+        tmp: int32[2, 2] = [[1, 2], [3, 4]]
+        tmp: int32[2, 2] = [[a, 2], [3, 4]]
+        return tmp[0, 0]
+
+    def assigned() -> int32:
+        tmp: int32[1, 2] = [[1, 2]]
+        tmp = [[a, 5]]
+        return tmp[0, 0] + tmp[0, 1]
+
+    def inner_block(A: int32[4]) -> int32:
+        t: int32[2] = [0, 0]
+        for i in range(4):
+            t: int32[2] = [1, 2]
+        return t[0] + t[1]
+
+    assert allo.customize(same_block).build()() == 7
+    assert allo.customize(assigned).build()() == 12
+    assert allo.customize(inner_block).build()(np.zeros(4, np.int32)) == 3
