@@ -60,18 +60,20 @@ def build_steps(events: Sequence[Tuple[Any, int, bool]]) -> Dict[Any, List[Any]]
     steps: Dict[Any, List[Any]] = {ROOT: []}
     regions: Dict[Any, List[Any]] = {}
     for proc, fifo, is_put in events:
-        chain = _chain(proc)
-        for p in reversed(chain[:-1]):  # from the root's child down to proc
-            if p in steps:
-                continue
-            steps[p] = []
-            parent, region = parent_and_region(p)
-            children = regions.get(region)
-            if children is None:
-                children = regions[region] = []
-                steps[parent].append(("region", children))
-            children.append(p)
-        steps[proc].append((fifo, is_put))
+        mine = steps.get(proc)
+        if mine is None:  # first event of proc: place it and its ancestors (once)
+            for p in reversed(_chain(proc)[:-1]):  # from the root's child down to proc
+                if p in steps:
+                    continue
+                steps[p] = []
+                parent, region = parent_and_region(p)
+                children = regions.get(region)
+                if children is None:
+                    children = regions[region] = []
+                    steps[parent].append(("region", children))
+                children.append(p)
+            mine = steps[proc]
+        mine.append((fifo, is_put))
     return steps
 
 
