@@ -6,7 +6,8 @@
   Reported: both times and their ratio (the simulator interprets every process on its own
   thread with blocking FIFOs; the peer is compiled code).
 * ``verify``: ``allo.verify(df_systolic, plain_gemm)`` at 16x16 and 64x64 PEs (K = the PE
-  count per side), split into lowering the region and the proof itself.
+  count per side), split into lowering the region and the proof itself; a cold proof (a
+  fresh proof cache per run), wall and CPU time, with the load average.
 
 Run: ``python bench/bench_dataflow.py [sim] [verify] [--sizes 16,64]``.
 """
