@@ -39,6 +39,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from dataclasses import dataclass
@@ -95,8 +96,10 @@ class CertificateChain:
 
         Example: ``chain = chain.extended(cert, {"unchecked": False}, old_ir, new_ir)``.
         """
-        link = ChainLink(certificate, tuple(sorted(options.items())), ir_key(before),
-                         ir_key(after))
+        # the chain keeps its own copy: the schedule's history hands the certificate to
+        # the user, and editing it there (a condition's status) must not edit the proof
+        link = ChainLink(copy.deepcopy(certificate), tuple(sorted(options.items())),
+                         ir_key(before), ir_key(after))
         return CertificateChain(self.origin, self.links + (link,))
 
     def with_layouts_reconciled(self, before: Module, after: Module) -> "CertificateChain":

@@ -204,3 +204,19 @@ def test_a_relayed_systolic_array_is_left_to_execution():
     v = s.verify(method="certificates", cache=False)
     assert v.status == "unknown" and "FIFOs" in v.reason
     assert s.verify(cache=False)  # full execution proves it (and checks the FIFOs)
+
+
+def test_editing_the_history_does_not_edit_the_chain():
+    # the certificate the schedule shows in s.history is not the one the chain checks
+    s = allo.customize(gemm)
+    s.split("i", 4)
+    s.history[-1].conditions.append(Condition("made up", "assumed"))
+    s.history[-1].rule = "no.such.rule"
+    v = s.verify(method="certificates", cache=False)
+    assert v.status == "equivalent" and "loop.split" in v.method
+    m = allo.customize(gemm).ir
+    cert = Certificate("split", "loop.split", {}, [Condition("covers", "assumed")])
+    chain = CertificateChain.start(m).extended(cert, {}, m, m)
+    cert.conditions[0].status = "proved"  # edited after it was recorded
+    v = check_chain(chain, m, m)
+    assert v.status == "unknown" and "is assumed" in v.reason

@@ -86,8 +86,10 @@ def test_the_crosscheck_catches_a_wrong_rewrite(monkeypatch):
         return out, cert, value
 
     monkeypatch.setattr(schedule_module, "apply_primitive", buggy)
-    tally, disagreements = crosscheck(20, 7, ("split",))
+    # an emptied body matters only where the split loop's work is observable, so the
+    # count varies with the drawn programs (and the strategies' op set): require a few
+    tally, disagreements = crosscheck(40, 7, ("split",))
     print(tally, len(disagreements))
-    assert len(disagreements) >= 5, tally
+    assert len(disagreements) >= 3, tally
     assert "the chain says equivalent, full symbolic execution says not equivalent" \
         in disagreements[0] and "s.split(" in disagreements[0]
