@@ -106,10 +106,16 @@ def bench_verify(n: int) -> None:
     parse(top)
     t_lower = time.perf_counter() - t
     # a cold proof: a fresh proof cache (a stored verdict would answer a rerun at once)
-    os.environ["ALLO_CACHE_DIR"] = tempfile.mkdtemp(prefix="allo-bench-")
-    t, cpu = time.perf_counter(), time.process_time()
-    verdict = allo.verify(top, gemm)
-    t_all, cpu_all = time.perf_counter() - t, time.process_time() - cpu
+    saved = os.environ.get("ALLO_CACHE_DIR")
+    with tempfile.TemporaryDirectory(prefix="allo-bench-") as cache_dir:
+        os.environ["ALLO_CACHE_DIR"] = cache_dir
+        t, cpu = time.perf_counter(), time.process_time()
+        verdict = allo.verify(top, gemm)
+        t_all, cpu_all = time.perf_counter() - t, time.process_time() - cpu
+    if saved is None:
+        os.environ.pop("ALLO_CACHE_DIR")
+    else:
+        os.environ["ALLO_CACHE_DIR"] = saved
     assert verdict, verdict
     # CPU time too: on a shared machine the wall time mostly measures the other processes
     print(f"verify {n}x{n} PEs (K={n}): {verdict.status}; lowering the region {t_lower:.1f} s; "
