@@ -216,11 +216,11 @@ def test_stencil_one_below_deadlocks_and_the_computed_depth_verifies():
     v = allo.verify(stencil_reference, stencil_design(2))
     assert v.status == "not equivalent", v.report()
     assert "waits on full FIFO 'F1' (depth 2)" in v.reason
-    # split (task 3) has put A[0], A[1] into F1 and F2; the stencil (task 4) took them; the
+    # split has put A[0], A[1] into F1 and F2; the stencil (window3) took them from F2; the
     # next put of A[2] into F1 blocks, so A[2] never reaches the stencil
     assert v.counterexample.interleaving == (
-        "top task 3: put 'F1' x1, then top task 3: put 'F2' x1, then top task 3: put 'F1' x1, "
-        "then top task 4: get 'F2' x1, then top task 3: put 'F2' x1, then top task 4: get 'F2' x1")
+        "split: put 'F1' x1, then split: put 'F2' x1, then split: put 'F1' x1, "
+        "then window3: get 'F2' x1, then split: put 'F2' x1, then window3: get 'F2' x1")
     ok = stencil_design(3)
     assert allo.verify(stencil_reference, ok).status == "equivalent"
     A = np.arange(L, dtype=np.int32) * 3 - 7
