@@ -54,8 +54,6 @@ UNSUPPORTED_STMT = {
     ast.Global: ("'global' declarations", "read globals directly; kernels cannot rebind them"),
     ast.Nonlocal: ("'nonlocal' declarations", "kernels cannot rebind outer variables"),
     ast.ClassDef: ("class definitions", "define classes outside kernels"),
-    ast.FunctionDef: ("nested function definitions", "define the helper at module level and "
-                      "call it as a kernel"),
     ast.AsyncFunctionDef: ("async functions", "kernels are plain functions"),
     ast.AsyncFor: ("'async for'", "use a plain for loop"),
     ast.AsyncWith: ("'async with'", "remove it"),
@@ -195,6 +193,11 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
         method(node)
         self.meta_last_stmt = node  # meta_elif/meta_else must follow their meta_if
 
+    def _stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
+        from .nested import lower_nested_def
+
+        lower_nested_def(self, node)
+
     def _stmt_With(self, node: ast.With) -> None:
         from .meta import lower_with
 
@@ -253,7 +256,9 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
         root = call.func
         while isinstance(root, (ast.Attribute, ast.Subscript)):
             root = root.value
-        if not isinstance(root, ast.Name) or root.id in self.symbols:
+        if not isinstance(root, ast.Name):
+            return None
+        if root.id in self.symbols and self.symbols[root.id].kind != "const":
             return None
         v = self.lower(call.func)
         if isinstance(v, PyVal) and is_kernel_obj(v.value):
