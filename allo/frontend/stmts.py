@@ -476,16 +476,29 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
             raise self.err(AlloSyntaxError, "tuple assignment is only supported for kernel "
                            "calls returning several values", target,
                            hint="assign each name separately")
-        names = []
-        for e in target.elts:
-            if not isinstance(e, ast.Name):
-                raise self.err(AlloSyntaxError, "each target must be a plain name", e,
-                               hint="C, D = kernel(...)")
-            names.append(e.id)
+        if not all(isinstance(e, ast.Name) for e in target.elts):
+            return self.assign_tuple_elements(target, value, callee)
+        names = [e.id for e in target.elts]
         existing = [n for n in names if n in self.symbols]
         for n in existing:
             self.check_writable(n, target)
         self.call_kernel(value, callee, results=None, names=names, node_for_names=target)
+
+    def assign_tuple_elements(self, target: ast.Tuple, value: ast.Call, callee: Any) -> None:
+        """``C[i], d = k(...)``: call into fresh results, then assign each target from one."""
+        for e in target.elts:
+            if not isinstance(e, (ast.Name, ast.Subscript)):
+                raise self.err(AlloSyntaxError, "each target must be a name or an element "
+                               "A[i]", e, hint="C[i], D[i] = kernel(...)")
+        outs = self.call_kernel(value, callee)
+        if len(outs) != len(target.elts):
+            got = "nothing" if not outs else f"{len(outs)} value(s)"
+            raise self.err(AlloTypeError, f"the call returns {got}, but {len(target.elts)} "
+                           "target(s) are assigned", target,
+                           hint="match the number of targets to the kernel's results")
+        for e, out in zip(target.elts, outs):
+            src = ast.copy_location(ast.Name(out, ast.Load()), e)
+            self._stmt_Assign(ast.copy_location(ast.Assign([e], src), e))
 
     # -- control flow
     def _stmt_If(self, node: ast.If) -> None:
