@@ -146,3 +146,30 @@ def test_a_callee_with_another_initial_state_is_not_summarized():
     v = verify_modular(good, other)  # modular only: nothing may be summarized
     assert v.status == "unknown", v.report()
     assert "different state tables" in v.reason
+
+
+def top_guarded(X: int32[CALLS, N], Y: int32[CALLS]):
+    for k in range(CALLS):
+        if X[k, 0] > 0:  # a data-dependent call: it advances the state only when taken
+            Y[k] = accum(X[k])
+
+
+def top_guarded_off_by_one(X: int32[CALLS, N], Y: int32[CALLS]):
+    for k in range(CALLS):
+        if X[k, 0] > 1:
+            Y[k] = accum(X[k])
+
+
+def test_a_conditional_call_advances_the_state_only_when_taken():
+    forget_proofs()
+    s = allo.customize(top_guarded)
+    k = allo.customize(accum)
+    k.split("i", 4)
+    s.compose(k)
+    v = verify_modular(s.original, s.ir, congruence=False)
+    assert v and v.status == "equivalent", v.report()
+    assert v.stats["function_runs_A"][_callee(s.ir)] == 1
+    assert "calls_executed" not in v.stats  # summarized as select(taken, next, old) state
+    w = verify_modular(s.ir, allo.customize(top_guarded_off_by_one).ir)
+    assert w.status == "not equivalent", w.report()
+    assert "modular" in w.method
