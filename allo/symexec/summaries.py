@@ -10,8 +10,10 @@ nodes get the same leaves in both programs, and comparing them is syntactic. The
 body runs symbolically once per pair (its own proof), not once per call site.
 
 Why this is sound (docs/verification.md, "Modular proofs"): a summarized callee is a
-deterministic function of its arguments only (no stream parameters, no Stateful storage,
-no globals: the IR has none), every element it may write is replaced, and a call whose
+deterministic function of its arguments and of its state (no stream parameters, no globals:
+the IR has none; ``Stateful`` storage is an input and an output of each application, the
+state cells in the executor's one storage per design, so consecutive calls chain it), every
+element it may write is replaced, and a call whose
 buffer arguments overlap in memory is executed instead of summarized. Leaves are a
 *relaxation* of the callee (any values at all), so equal outputs over leaves are equal for
 the real callee; a difference is only a candidate: it is searched concretely with each
@@ -36,7 +38,7 @@ import numpy as np
 
 from ..ir.aliasing import written_params
 from ..ir.fingerprint import FingerprintError, fingerprint
-from ..ir.state import func_state
+from ..ir.state import state_signature, state_vars
 from ..ir.nodes import Alloc, Call, Module, StreamGet, StreamPut, stmt_exprs, walk_expr, walk_stmts
 from ..ir.types import AlloType, BufferType, Qualified, StreamType, bool_
 from .dag import INPUT, Dag
@@ -143,7 +145,8 @@ def has_streams(module: Module) -> bool:
 def not_summarizable(module: Module, name: str) -> Optional[str]:
     """Why calls to ``name`` cannot be summarized by a function of their arguments, or None.
 
-    Stream parameters are side channels; Stateful storage keeps values across calls.
+    Stream parameters are side channels. Stateful storage is allowed: it becomes an input
+    and an output of each application (:class:`CalleeClass` ``state``).
     Example: ``not_summarizable(m, "producer")`` -> ``"parameter 'out' is a stream"``.
     """
     sub = callee_module(module, name)
@@ -155,8 +158,8 @@ def not_summarizable(module: Module, name: str) -> Optional[str]:
             if fname == name and (isinstance(p.type, StreamType) or
                                   (isinstance(p.type, BufferType) and p.type.is_stream)):
                 return f"parameter '{p.name}' of '{fname}' is a stream"
-        if func_state(f) or f.attrs.get("stateful") or f.attrs.get("state"):
-            return f"'{fname}' keeps state across calls (Stateful)"
+        if f.attrs.get("stateful") or f.attrs.get("state"):
+            return f"'{fname}' keeps state across calls outside Stateful buffers"
         for s in walk_stmts(f.body):
             if isinstance(s, Alloc) and (isinstance(s.type, Qualified) or
                                          isinstance(getattr(s.type, "dtype", None), Qualified)):
@@ -175,6 +178,9 @@ class CalleeClass:
     results: List[Any]
     written: Tuple[int, ...]  # positions of written buffer parameters (union of A and B)
     how: str  # "identical" or "proved"
+    # the callee's state (Stateful buffers of it and what it calls): (key in the callee's
+    # own module, key in the calling design, type); read and written by every application
+    state: List[Tuple[str, str, BufferType]] = field(default_factory=list)
 
 
 @dataclass
@@ -222,6 +228,10 @@ def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module
         ka, kb = design_key(sub_a), design_key(sub_b)
         if why is None and (ka is None or kb is None):
             why = "no structural fingerprint"
+        if why is None and state_signature(sub_a) != state_signature(sub_b):
+            # the pair's proof compares next states key by key from equal states: only
+            # callees with the same state table are one function of (arguments, state)
+            why = "the two callees have different state tables (Stateful buffers)"
         if why is not None:
             plan.skipped[name] = why
             continue
@@ -229,6 +239,8 @@ def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module
         # executed once (its own check) before it is summarized, as any other pair
         identical = ka == kb and not has_streams(sub_a)
         earlier = was_proved(ka, kb, fp) if not identical else None
+        if earlier and state_signature(sub_a) and not earlier.startswith(_STATEFUL_PROOFS):
+            earlier = None  # a stateful pair rests only on proofs from every state: prove it
         how = "identical" if identical else f"proved earlier by {earlier}" if earlier else None
         if how is None:
             verdict = prove(sub_a, sub_b)
@@ -249,10 +261,17 @@ def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module
         written = {names[p] for p in written_a.get(name, ())} | \
             {names_b_[p] for p in written_b.get(name, ())}
         label = f"{name}#{ka[:10]}{kb[:10]}"
+        state = [(v.key, f"{v.func}.{v.name}", v.type)
+                 for v in sorted(state_vars(sub_a), key=lambda v: v.key)]
         plan.classes[label] = CalleeClass(label, name, sub_a, [p.type for p in fa.params],
-                                          list(fa.results), tuple(sorted(written)), how)
+                                          list(fa.results), tuple(sorted(written)), how, state)
         plan.labels_a[name] = plan.labels_b[name] = label
     return plan
+
+
+# methods whose "equivalent" holds from every state (symbolic state leaves), so a stateful
+# pair proved by one of them may be summarized; others are proved again here
+_STATEFUL_PROOFS = ("symbolic execution", "modular")
 
 
 def _strip(t: Any) -> Any:
@@ -299,6 +318,9 @@ class CallSummaries:
         key: List[Any] = [label]
         for a in args:
             key.append(("v", self._vector(a.cells())) if hasattr(a, "store") else ("s", a))
+        stores = [ex.state_store(outer) for _, outer, _ in cls.state]
+        for store in stores:  # the current state: an input of the application
+            key.append(("v", self._vector(list(store))))
         app_key = tuple(key)
         app = self.apps.get(app_key)
         if app is None:
@@ -319,6 +341,13 @@ class CallSummaries:
                 sel = self._select(view.dtype)
                 old = view.store[lo:lo + n]
                 view.store[lo:lo + n] = [sel(pc, c, o) for c, o in zip(cells, old)]
+        for (inner, _, t), store in zip(cls.state, stores):  # the next state, in place: the
+            cells = self._outputs(app, f"s:{inner}", t.size, t.dtype)  # next call reads it
+            if pc is None:
+                store[:] = cells
+            else:
+                sel = self._select(t.dtype)
+                store[:] = [sel(pc, c, o) for c, o in zip(cells, list(store))]
         out: List[Any] = []
         for r, t in enumerate(cls.results):
             if isinstance(t, BufferType):
@@ -408,18 +437,30 @@ class CallSummaries:
             cls = self.plan.classes[label]
             try:
                 args = []
-                for (kind, v), t in zip(parts, cls.params):
+                n_args = len(cls.params)
+                for (kind, v), t in zip(parts[:n_args], cls.params):
                     if kind == "v":
                         vals = dag.evaluate(list(self.vector_list[v]), env)
                         arr = np.array(vals, dtype=_container(t.dtype)).reshape(t.shape)
                         args.append(arr)
                     else:
                         args.append(dag.evaluate([v], env)[0])
-                it = interps.get(label) or interps.setdefault(label, Interpreter(cls.module, memo))
+                state = {}
+                for (kind, v), (inner, _, t) in zip(parts[n_args:], cls.state):
+                    vals = dag.evaluate(list(self.vector_list[v]), env)
+                    state[inner] = np.array(vals, dtype=_container(t.dtype)).reshape(t.shape)
+                if cls.state:  # one interpreter per application: it holds that state
+                    it = Interpreter(cls.module, state=state, memo=memo)
+                else:
+                    it = interps.get(label) or interps.setdefault(label, Interpreter(cls.module, memo=memo))
                 with np.errstate(all="ignore"):
                     results = it.run(cls.name, args)
+                next_state = {inner: np.asarray(it.state.get(inner, state[inner]))
+                              for inner, _, _ in cls.state}
             except Exception:  # noqa: BLE001 - e.g. the callee fails on these values
                 return False
+            for inner, _, t in cls.state:
+                _assign(dag, env, f"{UF_MARK}{app}.s:{inner}", next_state[inner], t.dtype)
             for k in cls.written:
                 _assign(dag, env, f"{UF_MARK}{app}.{k}", args[k], cls.params[k].dtype)
             for r, (t, val) in enumerate(zip(cls.results, results)):

@@ -117,8 +117,8 @@ def test_wrong_schedule_of_a_stateful_callee_is_caught():
     assert v.status == "not equivalent"
 
 
-def test_stateful_callee_is_never_summarized_as_a_function():
-    from allo.symexec.summaries import not_summarizable
+def test_stateful_callee_is_summarized_with_its_state_never_as_a_function_of_its_arguments():
+    from allo.symexec.summaries import not_summarizable, plan_summaries
 
     def counter(x: int32) -> int32:
         c: int32 @ Stateful = 0
@@ -130,7 +130,10 @@ def test_stateful_callee_is_never_summarized_as_a_function():
         return r
 
     m = allo.customize(top).ir
-    assert "keeps state" in not_summarizable(m, "counter")
+    assert not_summarizable(m, "counter") is None
+    plan = plan_summaries(m, m.copy(), prove=None)  # identical: nothing to prove
+    (cls,) = plan.classes.values()
+    assert [(inner, outer) for inner, outer, _ in cls.state] == [("c", "counter.c")]
     from allo.backends.interp import Interpreter
 
     interp = Interpreter(m, memo={"counter": {}})
