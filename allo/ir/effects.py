@@ -76,12 +76,18 @@ def task_dependencies(module: Module) -> Dict[str, Dict[int, Set[int]]]:
         for label, body in regions:
             effects = [None if isinstance(s, Alloc) else
                        buffer_effects(Func("task", [], [], [s]), modes) for s in body]
+            # writers per plain buffer, in task order: a region has thousands of tasks, so
+            # each task looks up the writers of what it reads instead of testing every pair
+            writers: Dict[str, List[int]] = {}
             deps: Dict[int, Set[int]] = {}
             for k2, e2 in enumerate(effects):
-                for k1 in range(k2):
-                    e1 = effects[k1]
-                    if e1 is not None and e2 is not None and (e2[0] & e1[1]) - streams:
+                if e2 is None:
+                    continue
+                for buf in e2[0] - streams:
+                    for k1 in writers.get(buf, ()):
                         deps.setdefault(k2, set()).add(k1)
+                for buf in e2[1] - streams:
+                    writers.setdefault(buf, []).append(k2)
             for k2 in sorted(deps):  # transitively: a task without FIFO traffic still waits
                 for k1 in sorted(deps[k2]):
                     deps[k2] |= deps.get(k1, set())
