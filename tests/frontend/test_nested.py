@@ -97,3 +97,46 @@ def test_decorated_nested_def_is_refused():
 
     with pytest.raises(AlloSyntaxError, match="decorators"):
         allo.customize(kernel)
+
+
+def _bump(A: int32[4]):
+    def foo(x: int32) -> int32:
+        return x + 1
+
+    for i in range(4):
+        A[i] = foo(A[i])
+
+
+def _scale(A: int32[4]):
+    def foo(x: int32) -> int32:
+        return x * 10
+
+    for i in range(4):
+        A[i] = foo(A[i])
+
+
+def test_nested_helpers_of_the_same_name_in_two_kernels_stay_distinct():
+    def top(A: int32[4]):
+        _bump(A)
+        _scale(A)
+
+    a = np.arange(4, dtype=np.int32)
+    allo.customize(top).build()(a)
+    np.testing.assert_array_equal(a, (np.arange(4) + 1) * 10)
+
+
+def test_nested_helpers_defined_in_sibling_branches():
+    def kernel(A: int32[4]):
+        for i in range(4):
+            if A[i] > 0:
+                def step(x: int32) -> int32:
+                    return x + 1
+                A[i] = step(A[i])
+            else:
+                def step(x: int32) -> int32:
+                    return x - 1
+                A[i] = step(A[i])
+
+    a = np.array([-1, 0, 1, 2], np.int32)
+    allo.customize(kernel).build()(a)
+    np.testing.assert_array_equal(a, [-2, -1, 2, 3])
