@@ -240,7 +240,16 @@ def mul(A: Any, B: Any, name: Optional[str] = None) -> Any:
 
 
 def div(A: Any, B: Any, name: Optional[str] = None) -> Any:
-    """Element-wise ``A / B`` with numpy broadcasting."""
+    """Element-wise division with numpy broadcasting: C division (toward zero) when both
+    operands are integers, as upstream Allo's ``allo.div``; ``A / B`` otherwise.
+
+    Example: ``div(np.array([-7, 7]), 2)`` is ``array([-3, 3])``.
+    """
+    a, b = np.asarray(A), np.asarray(B)
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        with np.errstate(divide="ignore"):  # x / 0 is 0, as in the IR (docs/semantics.md)
+            q = np.abs(a) // np.where(b == 0, 1, np.abs(b))
+        return np.where(b == 0, 0, np.where((a < 0) != (b < 0), -q, q))
     return np.divide(A, B)
 
 

@@ -104,7 +104,7 @@ def result_dtype(op: str, a: Any, b: Any) -> AlloType:
     else:
         t = ta if ta == tb else common_type(ta, tb)
     if op == "div" and not (t.is_float or t.is_fixed):
-        return float32
+        return float32  # '/' on integer arrays is a float division, as in Python
     return t
 
 
@@ -130,8 +130,13 @@ def broadcast_index(v: BufView, ivs: Sequence[Expr]) -> List[Expr]:
 
 # ------------------------------------------------------------------ operations
 def elementwise(lw: Any, op: str, a: Any, b: Any, node: ast.AST,
-                name: Optional[str] = None) -> BufView:
-    """``a op b`` where at least one side is an array (numpy broadcasting)."""
+                name: Optional[str] = None, scalar_op: Optional[str] = None) -> BufView:
+    """``a op b`` where at least one side is an array (numpy broadcasting).
+
+    ``scalar_op`` is the frontend op applied per element when it differs from ``op``
+    (``"tdiv"`` for ``allo.div``). Example: ``elementwise(lw, "add", A, B, node)``.
+    """
+    scalar_op = scalar_op or op
     sa = a.shape if isinstance(a, BufView) else ()
     sb = b.shape if isinstance(b, BufView) else ()
     for v in (a, b):
@@ -139,13 +144,13 @@ def elementwise(lw: Any, op: str, a: Any, b: Any, node: ast.AST,
             raise lw.err(AlloTypeError, f"stream '{v.name}' cannot be used in array "
                          "arithmetic", node, hint="read elements with .get()")
     shape = broadcast_shape(lw, sa, sb, node, f"'{op}'")
-    t = result_dtype(op, a, b)
+    t = result_dtype(scalar_op, a, b)
     out = temp(lw, op, t, shape, node)
 
     def body(ivs: List[Expr]) -> List[Stmt]:
         x = element(a, broadcast_index(a, ivs)) if isinstance(a, BufView) else a
         y = element(b, broadcast_index(b, ivs)) if isinstance(b, BufView) else b
-        return [store(lw, out, ivs, to_expr(lw.binop(op, x, y, node)), node)]
+        return [store(lw, out, ivs, to_expr(lw.binop(scalar_op, x, y, node)), node)]
 
     nest(lw, band_name(lw, op, name), shape, node, body)
     return out
@@ -353,10 +358,12 @@ def call(lw: Any, obj: Any, node: ast.Call) -> Any:
         return matmul(lw, args[0], args[1], node, name, batched_only=op == "bmm")
     if op in ("add", "sub", "mul", "div"):
         _arity(lw, op, args, 2, node)
+        # allo.div divides integers as C (and upstream Allo) does; '/' stays a float division
+        scalar_op = "tdiv" if op == "div" else op
         if not any(is_array(x) for x in args):
-            return lw.binop(op, lw.require_scalar(args[0], node.args[0]),
+            return lw.binop(scalar_op, lw.require_scalar(args[0], node.args[0]),
                             lw.require_scalar(args[1], node.args[1]), node)
-        return elementwise(lw, op, args[0], args[1], node, name)
+        return elementwise(lw, op, args[0], args[1], node, name, scalar_op)
     if op == "copy":
         _arity(lw, op, args, 1, node)
         return copy(lw, args[0], node, name)

@@ -22,6 +22,7 @@ from ..errors import AlloSyntaxError, AlloTypeError
 from ..ir.aliasing import ALIAS_HINT, call_alias_violation
 from ..ir.nodes import BufRef, Call, Module, Return
 from ..ir.types import AlloType, BufferType, StreamType
+from ..ir.widths import is_lossless_cast
 from .slices import has_slice
 from .templates import infer_from_types, template_params
 from .typing import PyVal, convert, to_expr
@@ -200,6 +201,7 @@ def lower_return(fl: Any, node: ast.Return) -> None:
             if not isinstance(v, BufView):
                 raise fl.err(AlloTypeError, f"returns a scalar, but the kernel declares "
                              f"{fmt_type(rt)}", e, hint="return a buffer of the declared type")
+            v = widen_returned_array(fl, v, rt, e)
             if not same_type(v.view_type(), rt):
                 raise fl.err(AlloTypeError, f"returns {fmt_type(as_buffer_type(v.view_type()))},"
                              f" but the kernel declares {fmt_type(rt)}", e,
@@ -213,3 +215,23 @@ def lower_return(fl: Any, node: ast.Return) -> None:
                              hint="index the buffer or fix the annotation")
             values.append(convert(to_expr(fl.require_scalar(v, e)), rt))
     fl.emit(Return(values, loc=loc))
+
+
+def widen_returned_array(fl: Any, v: Any, rt: BufferType, node: ast.AST) -> Any:
+    """A returned array whose elements convert without loss to the declared element type
+    (``Int(6)`` values returned as ``Int(8)[4, 4]``) is copied into a buffer of that type;
+    anything else is returned as is (and checked by the caller).
+
+    Example: ``C = A + B`` on ``Int(5)`` arrays, then ``return C`` from ``-> Int(8)[4, 4]``.
+    """
+    from . import arrays
+
+    have = v.view_type()
+    if not isinstance(have, BufferType) or have.is_stream or rt.is_stream or \
+            tuple(have.shape) != tuple(rt.shape) or have.dtype == rt.dtype or \
+            not isinstance(have.dtype, AlloType) or not isinstance(rt.dtype, AlloType) or \
+            not is_lossless_cast(have.dtype, rt.dtype):
+        return v
+    out = arrays.temp(fl, "ret", rt.dtype, rt.shape, node)
+    arrays.copy_into(fl, out, v, node)
+    return out

@@ -400,7 +400,9 @@ class ExprLowerer:
                 raise self.err(AlloTypeError, f"negative shift count {b.value}", node,
                                hint=f"shift the other way: use {'>>' if op == 'shl' else '<<'}")
             return Op(op, (ea, cast(eb, ta)), ta)
-        if op == "div" and not (ta.is_float or tb.is_float or ta.is_fixed or tb.is_fixed):
+        if op == "tdiv":  # allo.div: C division on integers (as upstream), '/' otherwise
+            op = "div"
+        elif op == "div" and not (ta.is_float or tb.is_float or ta.is_fixed or tb.is_fixed):
             return Op("div", (cast(ea, float32), cast(eb, float32)), float32)
         if op == "pow":
             if not (ta.is_float or tb.is_float):

@@ -54,8 +54,6 @@ UNSUPPORTED_STMT = {
     ast.Global: ("'global' declarations", "read globals directly; kernels cannot rebind them"),
     ast.Nonlocal: ("'nonlocal' declarations", "kernels cannot rebind outer variables"),
     ast.ClassDef: ("class definitions", "define classes outside kernels"),
-    ast.FunctionDef: ("nested function definitions", "define the helper at module level and "
-                      "call it as a kernel"),
     ast.AsyncFunctionDef: ("async functions", "kernels are plain functions"),
     ast.AsyncFor: ("'async for'", "use a plain for loop"),
     ast.AsyncWith: ("'async with'", "remove it"),
@@ -195,6 +193,11 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
         method(node)
         self.meta_last_stmt = node  # meta_elif/meta_else must follow their meta_if
 
+    def _stmt_FunctionDef(self, node: ast.FunctionDef) -> None:
+        from .nested import lower_nested_def
+
+        lower_nested_def(self, node)
+
     def _stmt_With(self, node: ast.With) -> None:
         from .meta import lower_with
 
@@ -253,7 +256,9 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
         root = call.func
         while isinstance(root, (ast.Attribute, ast.Subscript)):
             root = root.value
-        if not isinstance(root, ast.Name) or root.id in self.symbols:
+        if not isinstance(root, ast.Name):
+            return None
+        if root.id in self.symbols and self.symbols[root.id].kind != "const":
             return None
         v = self.lower(call.func)
         if isinstance(v, PyVal) and is_kernel_obj(v.value):
@@ -471,16 +476,29 @@ class FuncLowerer(SignatureLowerer, ElementStoreLowerer, ExprLowerer, TypeEvalua
             raise self.err(AlloSyntaxError, "tuple assignment is only supported for kernel "
                            "calls returning several values", target,
                            hint="assign each name separately")
-        names = []
-        for e in target.elts:
-            if not isinstance(e, ast.Name):
-                raise self.err(AlloSyntaxError, "each target must be a plain name", e,
-                               hint="C, D = kernel(...)")
-            names.append(e.id)
+        if not all(isinstance(e, ast.Name) for e in target.elts):
+            return self.assign_tuple_elements(target, value, callee)
+        names = [e.id for e in target.elts]
         existing = [n for n in names if n in self.symbols]
         for n in existing:
             self.check_writable(n, target)
         self.call_kernel(value, callee, results=None, names=names, node_for_names=target)
+
+    def assign_tuple_elements(self, target: ast.Tuple, value: ast.Call, callee: Any) -> None:
+        """``C[i], d = k(...)``: call into fresh results, then assign each target from one."""
+        for e in target.elts:
+            if not isinstance(e, (ast.Name, ast.Subscript)):
+                raise self.err(AlloSyntaxError, "each target must be a name or an element "
+                               "A[i]", e, hint="C[i], D[i] = kernel(...)")
+        outs = self.call_kernel(value, callee)
+        if len(outs) != len(target.elts):
+            got = "nothing" if not outs else f"{len(outs)} value(s)"
+            raise self.err(AlloTypeError, f"the call returns {got}, but {len(target.elts)} "
+                           "target(s) are assigned", target,
+                           hint="match the number of targets to the kernel's results")
+        for e, out in zip(target.elts, outs):
+            src = ast.copy_location(ast.Name(out, ast.Load()), e)
+            self._stmt_Assign(ast.copy_location(ast.Assign([e], src), e))
 
     # -- control flow
     def _stmt_If(self, node: ast.If) -> None:

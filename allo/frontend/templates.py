@@ -63,6 +63,8 @@ def param_kinds(func_def: Optional[ast.FunctionDef], names: List[str]) -> Dict[s
         if isinstance(node, ast.Name):
             if node.id in seen:
                 seen[node.id].add(kind)
+        elif isinstance(node, ast.Attribute):
+            return  # T.bits reads an attribute: it says nothing about what T is
         elif isinstance(node, ast.Tuple):
             for e in node.elts:
                 visit(e, kind)
@@ -112,12 +114,19 @@ def param_bounds(fn: Any, error: Callable[[type, str, str], Exception]) -> Dict[
     return out
 
 
+def _matches(arg: Any, allowed: Any) -> bool:
+    """Does ``arg`` satisfy one constraint: a type (``float32``) or a kind (``Int``)?"""
+    if isinstance(allowed, type) and issubclass(allowed, AlloType):
+        return isinstance(arg, allowed)
+    return arg == allowed
+
+
 def _check_bound(kernel: str, name: str, arg: Any, bound: Tuple[str, Any], names: str,
                  error: Callable[[type, str, str], Exception]) -> None:
     kind, what = bound
     is_type = isinstance(arg, (AlloType, StreamType))
-    if kind == "one of" and not any(arg == t for t in what):
-        allowed = ", ".join(repr(t) for t in what)
+    if kind == "one of" and not any(_matches(arg, t) for t in what):
+        allowed = ", ".join(t.__name__ if isinstance(t, type) else repr(t) for t in what)
         raise error(AlloTypeError, f"template parameter '{name}' of '{kernel}' must be one of "
                     f"({allowed}), but {arg!r} was given", f"pass one of {allowed} for {name}; "
                     f"the parameters are, in order: [{names}]")

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import types
 from typing import Any, Optional, Tuple
 
+import numpy as np
+
 from ..ir.nodes import Expr
 from ..ir.types import BufferType
 
@@ -25,7 +27,20 @@ from ..ir.types import BufferType
 PYOPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
          "div": operator.truediv, "floordiv": operator.floordiv, "mod": operator.mod,
          "and": operator.and_, "or": operator.or_, "xor": operator.xor,
-         "shl": operator.lshift, "shr": operator.rshift, "pow": operator.pow}
+         "shl": operator.lshift, "shr": operator.rshift, "pow": operator.pow,
+         "tdiv": lambda a, b: trunc_div(a, b)}
+
+
+def trunc_div(a: Any, b: Any) -> Any:
+    """``allo.div``: C division (toward zero) on integers, ``/`` otherwise.
+
+    Example: ``trunc_div(-7, 2) == -3``; ``trunc_div(7.0, 2) == 3.5``.
+    """
+    ints = (int, np.integer)
+    if isinstance(a, ints) and isinstance(b, ints):
+        q = abs(int(a)) // abs(int(b))
+        return q if (a < 0) == (b < 0) else -q
+    return operator.truediv(a, b)
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,11 @@ class Int(AlloType):
         return self.is_signed
 
     @property
+    def fracs(self) -> int:
+        """Fraction bits, as public Allo reads them on any type. Example: ``int8.fracs == 0``."""
+        return 0
+
+    @property
     def min(self) -> int:
         return -(1 << (self.bits - 1)) if self.is_signed else 0
 

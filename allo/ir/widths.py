@@ -11,7 +11,7 @@ Example::
 
 from __future__ import annotations
 
-from .types import AlloType, Fixed, Int, index
+from .types import AlloType, Fixed, Float, Int, index
 
 
 def common_type(a: AlloType, b: AlloType) -> AlloType:
@@ -83,4 +83,23 @@ def binary_result_type(op: str, a: AlloType, b: AlloType) -> AlloType:
     return common_type(a, b)
 
 
-__all__ = ["common_type", "binary_result_type"]
+# (exponent bits, significand bits incl. the implicit one) of each float format
+_FLOAT_RANK = {"f16": (5, 11), "bf16": (8, 8), "f32": (8, 24), "f64": (11, 53)}
+
+
+def is_lossless_cast(src: AlloType, dst: AlloType) -> bool:
+    """Does a cast ``src -> dst`` keep every value of ``src`` exactly (int/int, float/float)?
+
+    Example: ``is_lossless_cast(Int(5), Int(8))`` is True; ``(int32, float32)`` is False.
+    """
+    if src.is_int and not src.is_fixed and dst.is_int and not dst.is_fixed:
+        if src.signed == dst.signed:
+            return dst.bits >= src.bits
+        return dst.signed and dst.bits > src.bits
+    if isinstance(src, Float) and isinstance(dst, Float):
+        (es, ms), (ed, md) = _FLOAT_RANK[src.kind], _FLOAT_RANK[dst.kind]
+        return ed >= es and md >= ms
+    return False
+
+
+__all__ = ["common_type", "binary_result_type", "is_lossless_cast"]

@@ -37,6 +37,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..ir.nodes import postorder
 from ..ir.types import AlloType, Fixed, Float, wrap_int
+from ..ir.widths import is_lossless_cast
 from ..semantics.registry import REGISTRY
 from ..semantics.values import const_value, float_bits, float_from_bits
 
@@ -120,8 +121,6 @@ def too_many_nodes() -> MemoryError:
     """The error for a DAG past ``MAX_NODES`` nodes (its ids no longer fit the packed keys)."""
     return MemoryError(f"the expression DAG reached {MAX_NODES:,} nodes")
 
-_FLOAT_RANK = {"f16": (5, 11), "bf16": (8, 8), "f32": (8, 24), "f64": (11, 53)}
-
 
 def _specialize(op: str, arg_types: Sequence[AlloType], rtype: AlloType) -> Callable:
     """The registry's concrete meaning of ``op`` at these types (never re-implemented)."""
@@ -134,16 +133,7 @@ def _is_int(t: AlloType) -> bool:
     return t.is_int and not t.is_fixed
 
 
-def _lossless(src: AlloType, dst: AlloType) -> bool:
-    """Does a cast ``src -> dst`` keep every value of ``src`` exactly (int/int, float/float)?"""
-    if _is_int(src) and _is_int(dst):
-        if src.signed == dst.signed:
-            return dst.bits >= src.bits
-        return dst.signed and dst.bits > src.bits
-    if isinstance(src, Float) and isinstance(dst, Float):
-        (es, ms), (ed, md) = _FLOAT_RANK[src.kind], _FLOAT_RANK[dst.kind]
-        return ed >= es and md >= ms
-    return False
+_lossless = is_lossless_cast  # one definition, in allo/ir/widths.py
 
 
 class Dag:

@@ -83,11 +83,6 @@ def e_global(A: int32[4]):
     global M  # BAD
 
 
-def e_nonlocal(A: int32[4]):
-    def inner():  # BAD
-        pass
-
-
 def e_class(A: int32[4]):
     class C:  # BAD
         pass
@@ -418,7 +413,6 @@ CASES = [
     (e_with, AlloSyntaxError, "'with'"),
     (e_yield, AlloSyntaxError, "'yield'"),
     (e_global, AlloSyntaxError, "'global'"),
-    (e_nonlocal, AlloSyntaxError, "nested function"),
     (e_class, AlloSyntaxError, "class definitions"),
     (e_starargs, AlloSyntaxError, "*args"),
     (e_kwargs, AlloSyntaxError, "**kwargs"),

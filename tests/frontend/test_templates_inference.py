@@ -117,3 +117,41 @@ def test_pep695_bounds_and_inference(tmp_path):
         assert allo.customize(sized).ir.top_func.params[0].type == int32[3]
         print("ok")
     ''')
+
+
+def test_pep695_kind_constraints_and_attribute_only_parameters(tmp_path):
+    run_py312(tmp_path, '''
+        import numpy as np
+        import allo
+        from allo.errors import AlloTypeError
+        from allo.ir.types import Fixed, Float, Int, UInt, float32, int32
+
+        def add[T0, T1: Int, T2: (Float, Int), M: int32](A: "T0[M]", B: "T1[M]") -> "T2[M]":
+            C: T2[M] = 0
+            for i in range(M):
+                C[i] = A[i] + B[i]
+            return C
+
+        s = allo.customize(add, instantiate=[float32, int32, float32, 4])
+        a, b = np.arange(4, dtype=np.float32) / 2, np.arange(4, dtype=np.int32)
+        np.testing.assert_allclose(s.build()(a, b), a + b)
+        s.split("i", 2)
+        assert s.verify()
+        allo.customize(add, instantiate=[float32, int32, Int(9), 4])  # an Int is a kind member
+        try:
+            allo.customize(add, instantiate=[float32, int32, Fixed(8, 2), 4])
+        except AlloTypeError as e:
+            assert "must be one of (Float, Int), but Fixed(8, 2)" in str(e), e
+        else:
+            raise AssertionError("Fixed is neither a Float nor an Int")
+
+        def widths[Ty]() -> int32:
+            A: int32 = Ty.bits
+            B: UInt(Ty.bits + 2) = 0
+            C: UInt(Ty.fracs + 3) = 1
+            return A + B + C
+
+        assert allo.customize(widths, instantiate=[Int(7)]).build()() == 8
+        assert allo.customize(widths, instantiate=[Fixed(12, 4)]).build()() == 13
+        print("ok")
+    ''')
