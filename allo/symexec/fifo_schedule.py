@@ -143,11 +143,16 @@ def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
                     unblocks.setdefault(d, []).append(c)
             else:
                 ready.append(c)
+    # the replay makes about a million steps for a 64x64 systolic array: locals, not lookups
+    record = schedule.append
+    wake = ready.extend
+    woken = waiting.pop
     while ready:
         p = ready.popleft()
         body = steps[p]
         k = pos[p]
-        while k < len(body):
+        end = len(body)
+        while k < end:
             step = body[k]
             if step[0] == "region":
                 if pending.get(p) is None:
@@ -167,17 +172,19 @@ def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
                     waiting.setdefault((fifo, True), []).append(p)
                     break
                 fill[fifo] += 1
-                ready.extend(waiting.pop((fifo, False), ()))
+                if waiting:
+                    wake(woken((fifo, False), ()))
             else:
                 if fill[fifo] == 0:
                     waiting.setdefault((fifo, False), []).append(p)
                     break
                 fill[fifo] -= 1
-                ready.extend(waiting.pop((fifo, True), ()))
-            schedule.append((p, fifo, is_put))
+                if waiting:
+                    wake(woken((fifo, True), ()))
+            record((p, fifo, is_put))
             k += 1
         pos[p] = k
-        if k == len(body) and p not in finished:
+        if k == end and p not in finished:
             finished.add(p)
             for c in unblocks.pop(p, ()):
                 blockers[c].discard(p)
