@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..builtins import grid, template
-from ..ir.types import Int
+from ..ir.types import Int, int8
 
 
 @template("TyA", "TyB", "TyC", "K", "Mt", "Nt")
@@ -119,6 +119,31 @@ def schedule_packed_systolic(s: Any) -> Any:
     Example: ``schedule_packed_systolic(allo.customize(packed_systolic, instantiate=[int8, int8, int8, 4, 4, 4, 2, 2, 2]))``.
     """
     s.pipeline("k")
+    return s
+
+
+@template("M", "K", "N", "Mt", "Nt", "P")
+def packed_int8xint8_systolic(A: "Int(8 * P)[M // P, K]", B: "Int(8 * P)[K, N // P]",
+                              C: "Int(8 * P)[M // P, N]"):
+    """:func:`packed_systolic` on ``int8`` operands and results (public Allo packs two
+    products per DSP; the result is the same).
+
+    Example: ``packed_int8xint8_systolic[16, 16, 64, 16, 16, 16](X, W, Z)`` on ``int128``
+    words.
+    """
+    packed_systolic[int8, int8, int8, M, K, N, Mt, Nt, P](A, B, C)
+
+
+def schedule_packed_int8xint8_systolic(s: Any) -> Any:
+    """Default schedule: :func:`schedule_packed_systolic` on the ``packed_systolic`` it calls.
+
+    Example: ``schedule_packed_int8xint8_systolic(allo.customize(packed_int8xint8_systolic, instantiate=[4, 4, 4, 2, 2, 2]))``.
+    """
+    import allo
+
+    M, K, N, Mt, Nt, P = _instance_args(s)[:6]
+    inner = allo.customize(packed_systolic, instantiate=[int8, int8, int8, M, K, N, Mt, Nt, P])
+    s.compose(schedule_packed_systolic(inner))
     return s
 
 

@@ -311,8 +311,9 @@ def test_every_public_kernel_has_a_verified_default_schedule_case():
     """The table above covers every kernel that KERNEL2SCHEDULE knows, except the systolic
     templates (tested in test_library_systolic.py and test_packed_systolic.py)."""
     covered = {CASES[name][0] for name in CASES}
-    from allo.library import packed_systolic, systolic, systolic_tile
-    assert set(KERNEL2SCHEDULE) - covered == {systolic, systolic_tile, packed_systolic}
+    from allo.library import packed_int8xint8_systolic, packed_systolic, systolic, systolic_tile
+    assert set(KERNEL2SCHEDULE) - covered == {systolic, systolic_tile, packed_systolic,
+                                              packed_int8xint8_systolic}
 
 
 def test_compose_a_library_kernel_by_function_applies_its_default_schedule():

@@ -57,3 +57,30 @@ def test_composing_the_library_kernel_with_an_instance_the_design_does_not_call(
     assert s.verify()
     with pytest.raises(ScheduleError, match="no function of this design"):
         s.compose(systolic, instantiate=[int8, int8, int16, 4, 4, 4, 2, 2])
+
+
+def test_int8xint8_packed_gemm_on_wide_words_matches_numpy_and_verifies():
+    from allo.ir.types import Int
+    from allo.library.systolic import packed_int8xint8_systolic
+    from allo.utils import get_np_struct_type
+
+    Q = 4  # four int8 values to an Int(32) word, read through the struct view
+    word = get_np_struct_type(32)
+    rng = np.random.default_rng(3)
+    X = rng.integers(-8, 8, size=(4, 3)).astype(np.int8)
+    W = rng.integers(-8, 8, size=(3, 8)).astype(np.int8)
+
+    def top(A: Int(32)[1, 3], B: Int(32)[3, 2]) -> Int(32)[1, 8]:
+        C: Int(32)[1, 8] = 0
+        packed_int8xint8_systolic[4, 3, 8, 2, 2, Q](A, B, C)
+        return C
+
+    s = allo.customize(top)
+    packed = np.ascontiguousarray(np.ascontiguousarray(X.T).view(word).T)
+    out = s.build()(packed, W.view(word))
+    expected = (X.astype(np.int32) @ W.astype(np.int32)).astype(np.int8)
+    np.testing.assert_array_equal(
+        np.asarray(out).view(np.int8).reshape(1, 8, 4).transpose(0, 2, 1).reshape(4, 8),
+        expected)
+    s.compose(packed_int8xint8_systolic, instantiate=[4, 3, 8, 2, 2, Q])
+    assert s.verify()
