@@ -18,10 +18,12 @@ Example::
 
 from . import nn  # noqa: F401
 from .nn import *  # noqa: F401,F403
-from .systolic import schedule_systolic, schedule_systolic_tile, systolic, systolic_tile
+from .systolic import (packed_systolic, schedule_packed_systolic, schedule_systolic,
+                       schedule_systolic_tile, systolic, systolic_tile)
 
 KERNEL2SCHEDULE = {
     systolic: schedule_systolic,
+    packed_systolic: schedule_packed_systolic,
     systolic_tile: schedule_systolic_tile,
     nn.linear2d: nn.schedule_linear2d,
     nn.linear3d: nn.schedule_linear3d,

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..builtins import grid, template
+from ..ir.types import Int
 
 
 @template("TyA", "TyB", "TyC", "K", "Mt", "Nt")
@@ -85,6 +86,39 @@ def schedule_systolic(s: Any) -> Any:
     s.pipeline("load_A:ak")
     s.pipeline("load_B:bj")
     s.pipeline("store_C:cj")
+    return s
+
+
+@template("TyA", "TyB", "TyC", "M", "K", "N", "Mt", "Nt", "P")
+def packed_systolic(A: "Int(TyA.bits * P)[M // P, K]", B: "Int(TyB.bits * P)[K, N // P]",
+                    C: "Int(TyC.bits * P)[M // P, N]"):
+    """``C = A @ B`` on operands packed ``P`` to a word: ``A``'s word ``[m, k]`` holds rows
+    ``m*P .. m*P+P-1`` of column ``k`` (lowest bits first), ``B``'s word ``[k, n]`` holds
+    columns ``n*P ..``, and ``C`` is packed like ``A``; products accumulate in ``TyC``.
+    ``Mt``/``Nt`` (the PE array of public Allo's version) do not change the result; here the
+    kernel is a plain loop nest with band ``PE``.
+
+    Example: ``packed_systolic[int8, int8, int8, 16, 16, 64, 4, 4, 2](X, W, Z)`` on ``int16``
+    words.
+    """
+    for mo, j in grid(M // P, N, name="PE"):
+        word: Int(TyC.bits * P) = 0
+        for p in range(P):
+            acc: TyC = 0
+            for k in range(K):
+                a: TyA = A[mo, k][p * TyA.bits: (p + 1) * TyA.bits]
+                b: TyB = B[k, j // P][(j % P) * TyB.bits: (j % P + 1) * TyB.bits]
+                acc += a * b
+            word[p * TyC.bits: (p + 1) * TyC.bits] = acc
+        C[mo, j] = word
+
+
+def schedule_packed_systolic(s: Any) -> Any:
+    """Default schedule of a ``packed_systolic`` instance: the reduction loop pipelined.
+
+    Example: ``schedule_packed_systolic(allo.customize(packed_systolic, instantiate=[int8, int8, int8, 4, 4, 4, 2, 2, 2]))``.
+    """
+    s.pipeline("k")
     return s
 
 

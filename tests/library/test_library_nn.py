@@ -309,10 +309,10 @@ def test_kernel_matches_numpy_and_schedule_verifies(name, ty, dt, n):
 
 def test_every_public_kernel_has_a_verified_default_schedule_case():
     """The table above covers every kernel that KERNEL2SCHEDULE knows, except the systolic
-    templates (tested in test_systolic.py)."""
+    templates (tested in test_library_systolic.py and test_packed_systolic.py)."""
     covered = {CASES[name][0] for name in CASES}
-    from allo.library import systolic, systolic_tile
-    assert set(KERNEL2SCHEDULE) - covered == {systolic, systolic_tile}
+    from allo.library import packed_systolic, systolic, systolic_tile
+    assert set(KERNEL2SCHEDULE) - covered == {systolic, systolic_tile, packed_systolic}
 
 
 def test_compose_a_library_kernel_by_function_applies_its_default_schedule():
