@@ -346,7 +346,8 @@ class Schedule:
         Example: ``s_top.compose(s_matmul)``.
         """
         subs = list(schs) if isinstance(schs, (list, tuple)) else [schs]
-        subs = [_library_default(sub, instantiate) for sub in subs]
+        pairs = [p for sub in subs for p in _library_defaults(self._ir, sub, instantiate, id)]
+        subs = [sub for sub, _ in pairs]
         for sub in subs:
             if not isinstance(sub, Schedule):
                 raise ScheduleError(f"compose expects schedules, got {type(sub).__name__}",
@@ -355,8 +356,8 @@ class Schedule:
                 raise ScheduleError("a schedule cannot be composed into itself", where="compose",
                                     hint="compose the schedules of the kernels this design calls")
         with self._transaction():
-            for sub in subs:
-                for step in replay_plan(self._ir, sub.ir, sub.steps, id, instantiate):
+            for sub, inst in pairs:
+                for step in replay_plan(self._ir, sub.ir, sub.steps, id, inst):
                     self._apply(step.primitive, dict(step.arguments), dict(step.options), replayed=True)
             reconciled = reconcile_layouts(self._ir, self._fixed_layouts)
             self._chain = self._chain.with_layouts_reconciled(self._ir, reconciled)
@@ -473,6 +474,38 @@ def _verify_modules(a: Module, b: Module, **options: Any):
     from .verification.methods import verify_modules
 
     return verify_modules(a, b, **options)
+
+
+def _library_defaults(module: Module, sub: Any, instantiate: Optional[list],
+                      id: Optional[str]) -> List[Any]:
+    """The ``(schedule, instantiate)`` pairs ``compose(sub, instantiate=...)`` stands for.
+
+    A library kernel given as a function whose ``instantiate`` matches no instance of
+    this design (public Allo composes by the kernel's name) stands for its default schedule
+    on each instance the design does call, customized with that instance's own arguments,
+    with a warning. Example: ``_library_defaults(s.ir, packed_systolic, [int32, ...], None)``.
+    """
+    if isinstance(sub, Schedule) or not callable(sub) or instantiate is None or id is not None:
+        return [(_library_default(sub, instantiate), instantiate)]
+    from .library import KERNEL2SCHEDULE
+
+    if KERNEL2SCHEDULE.get(sub) is None:
+        return [(sub, instantiate)]
+    name = getattr(sub, "__name__", None)
+    called = [f.attrs["instance_args"] for f in module.funcs.values()
+              if f.attrs.get("template") == name and "instance_args" in f.attrs]
+    if not called or any(list(args) == list(instantiate) for args in called):
+        return [(_library_default(sub, instantiate), instantiate)]
+    import warnings
+
+    warnings.warn(f"compose({name}, instantiate={instantiate!r}): this design calls "
+                  f"{name} only as {', '.join(map(repr, called))}; composing its default "
+                  "schedule onto those instances", stacklevel=3)
+    unique = []
+    for args in called:
+        if list(args) not in unique:
+            unique.append(list(args))
+    return [(_library_default(sub, args), args) for args in unique]
 
 
 def _library_default(sub: Any, instantiate: Optional[list]) -> Any:

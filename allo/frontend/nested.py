@@ -17,6 +17,12 @@ Example::
         for i in range(10):
             B[i] = inc(A[i])
         return B
+
+The names a nested function binds itself (the rest must not be the kernel's locals)::
+
+    >>> import ast
+    >>> sorted(_bound_names(ast.parse("def f(x): y = x + z").body[0]))
+    ['x', 'y']
 """
 
 from __future__ import annotations
