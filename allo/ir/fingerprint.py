@@ -140,9 +140,23 @@ _EXACT_LEAVES: Dict[type, Callable[[Any], bytes]] = {
 }
 
 
+# encodings of the names and small integers that recur across thousands of functions;
+# keyed per exact type (never 1 for 1.0 or True), cleared when it grows large
+_MEMO: Dict[type, Dict[Any, bytes]] = {str: {}, int: {}}
+_MEMO_LIMIT = 1 << 16
+
+
 def _leaf(v: Any) -> Any:
     """The encoding of ``v`` when it is a leaf (bytes), else ``v`` itself (composite)."""
     cls = type(v)
+    memo = _MEMO.get(cls)
+    if memo is not None:
+        out = memo.get(v)
+        if out is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            out = memo[v] = _EXACT_LEAVES[cls](v)
+        return out
     exact = _EXACT_LEAVES.get(cls)
     if exact is not None:
         return exact(v)

@@ -153,3 +153,22 @@ def test_objects_not_fixed_are_encoded_afresh_inside_the_block():
         before = fingerprint(Module({"scale": loose}, "scale"))
         loose.body.pop()  # a function outside the promise may change: it is re-encoded
         assert fingerprint(Module({"scale": loose}, "scale")) != before
+
+
+def test_memoized_leaves_keep_equal_but_different_values_apart():
+    # names and integers are memoized by value; 1, 1.0, True and "1" compare or hash
+    # alike in a dict, so each must still be told apart whichever is encoded first
+    values = [1, 1.0, True, "1", 0, 0.0, -0.0, False, "", 2 ** 70, "é"]
+    first = [fingerprint(v) for v in values]
+    assert len(set(first)) == len(values)
+    assert [fingerprint(v) for v in reversed(values)] == first[::-1]
+    import importlib
+    fp_module = importlib.import_module("allo.ir.fingerprint")
+    assert fp_module._MEMO[int] and fp_module._MEMO[str]  # the memo is in use
+    saved = fp_module._MEMO_LIMIT
+    fp_module._MEMO_LIMIT = 2  # clearing the memo mid-encoding changes nothing
+    try:
+        assert [fingerprint(v) for v in values] == first
+        assert fingerprint(values) == fingerprint(list(values))
+    finally:
+        fp_module._MEMO_LIMIT = saved
