@@ -18,7 +18,7 @@ import builtins as py
 import operator
 import types
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
 

@@ -47,6 +47,7 @@ from .builders import make_builder, make_const_converter
 from .dag import Dag
 from .hotpath import _RING, HotPaths
 from .narrowing import narrow_widened
+from .cost import expr_ops, stmt_cost
 
 # CPython's limits per function: 20 nested loop blocks, 100 indentation levels
 _MAX_BLOCKS = 16
@@ -77,28 +78,6 @@ class _Buf:
     @property
     def size(self) -> int:
         return math.prod(self.shape)
-
-
-def expr_ops(e: Expr) -> int:
-    """Symbolic ops one evaluation of ``e`` counts: ops, loads and stream reads."""
-    return sum(1 for x in walk_expr(e) if isinstance(x, (Op, Load, StreamGet)))
-
-
-def stmt_cost(s: Any) -> int:
-    """The ops a statement counts itself (nested bodies count their own)."""
-    if isinstance(s, (Store, StreamPut)):
-        return 1 + expr_ops(s.value) + sum(expr_ops(i) for i in s.indices)
-    if isinstance(s, For):
-        return expr_ops(s.lo) + expr_ops(s.hi)
-    if isinstance(s, If):
-        return expr_ops(s.cond)
-    if isinstance(s, Alloc):
-        return expr_ops(s.init) if isinstance(s.init, Expr) else 0
-    if isinstance(s, (Call, Return)):
-        vals = s.args if isinstance(s, Call) else s.values
-        return sum(expr_ops(a) if isinstance(a, Expr) else sum(expr_ops(p) for p in a.prefix)
-                   for a in vals)
-    return 0
 
 
 def _as_buffer_type(t: Any, scalar_ok: bool = False) -> Optional[BufferType]:

@@ -1,7 +1,7 @@
 """How much work full symbolic execution of a design will do, before running it.
 
 :func:`estimate_ops` counts the symbolic ops the executor would count (the same per-
-statement cost, :func:`allo.symexec.codegen.stmt_cost`) times the trip counts of the
+statement cost, :func:`stmt_cost`) times the trip counts of the
 enclosing loops (from the shared index analysis, :mod:`allo.ir.index`), following calls
 into their callees. The method chooser of ``verify()`` (:mod:`allo.verification.methods`)
 compares it with the cost of the other methods.
@@ -19,11 +19,33 @@ Example::
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from ..ir.index import Interval, constant_trips, loop_interval
-from ..ir.nodes import Call, For, If, Module, Stmt, While
-from .codegen import stmt_cost
+from ..ir.nodes import (Alloc, Call, Expr, For, If, Load, Module, Op, Return, Stmt, Store,
+                        StreamGet, StreamPut, While, walk_expr)
+
+
+def expr_ops(e: Expr) -> int:
+    """Symbolic ops one evaluation of ``e`` counts: ops, loads and stream reads."""
+    return sum(1 for x in walk_expr(e) if isinstance(x, (Op, Load, StreamGet)))
+
+
+def stmt_cost(s: Any) -> int:
+    """The ops a statement counts itself (nested bodies count their own)."""
+    if isinstance(s, (Store, StreamPut)):
+        return 1 + expr_ops(s.value) + sum(expr_ops(i) for i in s.indices)
+    if isinstance(s, For):
+        return expr_ops(s.lo) + expr_ops(s.hi)
+    if isinstance(s, If):
+        return expr_ops(s.cond)
+    if isinstance(s, Alloc):
+        return expr_ops(s.init) if isinstance(s.init, Expr) else 0
+    if isinstance(s, (Call, Return)):
+        vals = s.args if isinstance(s, Call) else s.values
+        return sum(expr_ops(a) if isinstance(a, Expr) else sum(expr_ops(p) for p in a.prefix)
+                   for a in vals)
+    return 0
 
 
 def estimate_ops(module: Module) -> Optional[int]:
