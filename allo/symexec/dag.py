@@ -33,7 +33,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ..ir.nodes import postorder
 from ..ir.types import AlloType, Fixed, Float, wrap_int
@@ -547,6 +547,33 @@ class Dag:
         if not rec(nid):
             return "".join(out)[:limit] + " ..."
         return "".join(out)
+
+    def input_leaves(self, roots: Iterable[int],
+                     through: Optional[Callable[[int], Optional[Iterable[int]]]] = None
+                     ) -> List[int]:
+        """The input leaves ``roots`` depend on (each once, in depth-first order).
+
+        ``through(leaf)`` may return further roots to follow from an input leaf (a
+        summarized call's result leaf: its application's arguments); such a leaf is not
+        listed. Example: ``dag.input_leaves([n])`` for ``n = a + b`` lists ``a`` and ``b``.
+        """
+        seen: Set[int] = set()
+        stack, leaves = list(roots), []
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            node = self.node(n)
+            if node[0] == INPUT:
+                more = through(n) if through is not None else None
+                if more is None:
+                    leaves.append(n)
+                else:
+                    stack.extend(more)
+            elif node[0] > INPUT:
+                stack.extend(node[2:])
+        return leaves
 
     def size(self, nid: int) -> int:
         """Number of distinct nodes reachable from ``nid``."""

@@ -36,9 +36,9 @@ from ..errors import AlloError, VerificationError
 from ..ir.nodes import Alloc, Module, walk_stmts
 from ..ir.state import state_mismatch
 from ..ir.verifier import verify_ir
-from ..ir.types import BufferType, Float, StreamType
+from ..ir.types import BufferType, Float
 from .canon import canonical
-from .dag import INPUT, Dag
+from .dag import Dag
 from .resources import MemoryBudget, MemoryBudgetExceeded
 from .executor import (STATE_PREFIX, BudgetExceeded, Deadlock, FifoIssue, NotSICF, OutOfBounds,
                        SymbolicExecutor, SymResult)
@@ -62,21 +62,6 @@ def _signature(mod: Module) -> List[Any]:
         if isinstance(t, BufferType) else t  # noqa: E731
     return [strip(p.type, p.name) for p in f.params] + ["->"] + \
         [strip(t, f"return[{k}]") for k, t in enumerate(f.results)]
-
-
-def _inputs_of(dag: Dag, roots: List[int]) -> List[int]:
-    seen, stack, leaves = set(), list(roots), []
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        node = dag.node(n)
-        if node[0] == INPUT:
-            leaves.append(n)
-        elif node[0] > INPUT:
-            stack.extend(node[2:])
-    return leaves
 
 
 class EquivalenceChecker:
@@ -281,7 +266,7 @@ class EquivalenceChecker:
         if self.summaries is not None:  # summarized calls: each application is evaluated
             leaves, apps = leaves_and_applications(self.summaries, roots)
         else:
-            leaves, apps = _inputs_of(self.dag, roots), []
+            leaves, apps = self.dag.input_leaves(roots), []
         envs = self._candidate_envs(leaves)
         if apps:  # each trial runs the applications on the interpreter: random ones first
             envs = sorted(envs, key=lambda e: e[1])
@@ -305,7 +290,7 @@ class EquivalenceChecker:
     def _z3(self, diffs: List[Diff], fp_note: str) -> Verdict:
         has_float = any(isinstance(self.dag.type_of(d[2]), Float) for d in diffs) or \
             any(isinstance(self.dag.type_of(n), Float) for n in
-                _inputs_of(self.dag, [d[2] for d in diffs] + [d[3] for d in diffs]))
+                self.dag.input_leaves([d[2] for d in diffs] + [d[3] for d in diffs]))
         enc = Encoder(self.dag, "exact")
         solver = z3.Solver()
         solver.set("timeout", int(self.timeout_ms))

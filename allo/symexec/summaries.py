@@ -39,7 +39,7 @@ import numpy as np
 from ..ir.aliasing import written_params
 from ..ir.fingerprint import FingerprintError, fingerprint
 from ..ir.state import state_signature, state_vars
-from ..ir.nodes import Alloc, Call, Module, StreamGet, StreamPut, stmt_exprs, walk_expr, walk_stmts
+from ..ir.nodes import Alloc, Call, Module, walk_stmts
 from ..ir.types import AlloType, BufferType, Qualified, StreamType, bool_
 from .dag import INPUT, Dag
 
@@ -499,26 +499,18 @@ def _assign(dag: Dag, env: Dict[int, Any], name: str, arr: np.ndarray, t: AlloTy
 def leaves_and_applications(summaries: CallSummaries, roots: List[int]) -> Tuple[List[int], List[int]]:
     """The real input leaves and the applications ``roots`` depend on, through the
     arguments of applications too. Example: ``leaves_and_applications(s, [cell])``."""
-    dag = summaries.dag
-    seen: Set[int] = set()
-    stack = list(roots)
-    leaves: List[int] = []
     apps: Set[int] = set()
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        node = dag.node(n)
-        if node[0] == INPUT:
-            app = summaries.application_of(n)
-            if app is None:
-                leaves.append(n)
-            elif app not in apps:
-                apps.add(app)
-                stack.extend(summaries.argument_nodes(app))
-        elif node[0] > INPUT:
-            stack.extend(node[2:])
+
+    def through(leaf: int) -> Optional[List[int]]:
+        app = summaries.application_of(leaf)
+        if app is None:
+            return None  # a real input
+        if app in apps:
+            return []
+        apps.add(app)
+        return list(summaries.argument_nodes(app))
+
+    leaves = summaries.dag.input_leaves(roots, through)
     return leaves, sorted(apps)
 
 
