@@ -247,9 +247,9 @@ def div(A: Any, B: Any, name: Optional[str] = None) -> Any:
     """
     a, b = np.asarray(A), np.asarray(B)
     if a.dtype.kind in "iub" and b.dtype.kind in "iub":
-        with np.errstate(divide="ignore"):  # x / 0 is 0, as in the IR (docs/semantics.md)
-            q = np.abs(a) // np.where(b == 0, 1, np.abs(b))
-        return np.where(b == 0, 0, np.where((a < 0) != (b < 0), -q, q))
+        from .semantics.int_ops import c_div  # the op registry's meaning of integer "div"
+
+        return np.asarray(np.frompyfunc(c_div, 2, 1)(a, b)).astype(np.result_type(a, b))
     return np.divide(A, B)
 
 

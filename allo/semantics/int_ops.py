@@ -44,7 +44,9 @@ def _unary(compute: Callable[[int], int]) -> Factory:
     return make
 
 
-def _c_div(a: int, b: int) -> int:
+def c_div(a: int, b: int) -> int:
+    """C's integer division: the quotient rounded toward zero; ``x / 0`` is 0 (the IR's
+    meaning, docs/semantics.md). Example: ``c_div(-7, 2) == -3``."""
     if b == 0:
         return 0
     q = abs(a) // abs(b)
@@ -110,7 +112,7 @@ INT_OPS: Dict[str, Factory] = {
     "sub": _binary(lambda a, b: a - b),
     "mul": _binary(lambda a, b: a * b),
     "neg": _unary(lambda a: -a),
-    "div": _binary(_c_div),
+    "div": _binary(c_div),
     "floordiv": _binary(lambda a, b: 0 if b == 0 else a // b),
     "mod": _binary(lambda a, b: a if b == 0 else a % b),
     "min": _binary(min),
