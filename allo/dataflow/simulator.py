@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -105,36 +105,34 @@ class BoundedFifo:
     def describe(self) -> str:
         return f"FIFO '{self.label}' (depth {self.depth}, holding {len(self.items)})"
 
-    def popleft(self) -> Any:
+    def _wait_while(self, blocked: Callable[[], bool], waiters: List["_Process"],
+                    what: str) -> None:
+        """Block the calling process (the simulator's lock held) while ``blocked()``,
+        listed in ``waiters`` so the other end can wake it."""
         sim = self.sim
-        with sim.lock:
-            while not self.items:
-                proc = sim.current()
-                self.getters.append(proc)
-                try:
-                    sim.wait(proc, f"get from empty {self.describe()}")
-                finally:
-                    if proc in self.getters:
-                        self.getters.remove(proc)
+        while blocked():
+            proc = sim.current()
+            waiters.append(proc)
+            try:
+                sim.wait(proc, f"{what} {self.describe()}")
+            finally:
+                if proc in waiters:
+                    waiters.remove(proc)
+
+    def popleft(self) -> Any:
+        with self.sim.lock:
+            self._wait_while(lambda: not self.items, self.getters, "get from empty")
             value = self.items.popleft()
             if self.putters:
-                sim.wake(self.putters.pop(0))
+                self.sim.wake(self.putters.pop(0))
             return value
 
     def append(self, value: Any) -> None:
-        sim = self.sim
-        with sim.lock:
-            while len(self.items) >= self.depth:
-                proc = sim.current()
-                self.putters.append(proc)
-                try:
-                    sim.wait(proc, f"put into full {self.describe()}")
-                finally:
-                    if proc in self.putters:
-                        self.putters.remove(proc)
+        with self.sim.lock:
+            self._wait_while(lambda: len(self.items) >= self.depth, self.putters, "put into full")
             self.items.append(value)
             if self.getters:
-                sim.wake(self.getters.pop(0))
+                self.sim.wake(self.getters.pop(0))
 
 
 class _SimInterpreter(Interpreter):
