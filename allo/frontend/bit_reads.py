@@ -30,12 +30,16 @@ from .typing import BOOL, PyVal, cast, convert, to_expr
 class BitReads:
     """Bit reads and bit slices of integer values (see the module docstring)."""
 
+    def require_bits(self, t: Any, what: str, node: ast.AST) -> None:
+        """Refuse ``what`` (a bit access, assignment or method) on a type without bits."""
+        if not isinstance(t, Int) or t.is_index:
+            raise self.err(AlloTypeError, f"{what} needs an integer, got {t!r}", node,
+                           hint="only integers (intN/uintN) have bits")
+
     def bit_read(self, x: Any, node: ast.Subscript) -> Expr:
         x = self.require_scalar(x, node.value)
         x = to_expr(x)
-        if not isinstance(x.type, Int) or x.type.is_index:
-            raise self.err(AlloTypeError, f"bit access needs an integer, got {x.type!r}", node,
-                           hint="only integers (intN/uintN) have bits")
+        self.require_bits(x.type, "bit access", node)
         s = node.slice
         if isinstance(s, ast.Slice):
             dyn = self.dynamic_slice(s, x.type, node)

@@ -106,9 +106,7 @@ def fixed_shift(op: str, a: Expr, k: Expr) -> Expr:
 def reverse(lw: Any, x: Expr, node: ast.AST) -> Expr:
     """The bits of integer ``x`` in reverse order, of ``x``'s type."""
     t = x.type
-    if not isinstance(t, Int) or t.is_index:
-        raise lw.err(AlloTypeError, f"'.reverse()' needs an integer, got {t!r}", node,
-                     hint="only integers (intN/uintN) have bits")
+    lw.require_bits(t, "'.reverse()'", node)
     from ..ir.types import index
 
     n = t.bits

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import Const, Expr, Load, Op, Store, Var
-from ..ir.types import Int, UInt, index
+from ..ir.types import UInt, index
 from .exprs import BufView, Symbol
 from .structs import StructValue, field_write
 from .typing import BOOL, cast, convert, to_expr
@@ -55,9 +55,7 @@ class ElementStoreLowerer:
             raise self.err(AlloSyntaxError, "cannot assign to bits of this expression", target,
                            hint="assign bits of a local scalar or a buffer element")
         t = base.type
-        if not isinstance(t, Int) or t.is_index:
-            raise self.err(AlloTypeError, f"bit assignment needs an integer, got {t!r}", target,
-                           hint="only integers (intN/uintN) have bits")
+        self.require_bits(t, "bit assignment", target)
         s = target.slice
         rhs = to_expr(rhs)
         dyn = self.dynamic_slice(s, t, target) if isinstance(s, ast.Slice) else None
