@@ -437,6 +437,12 @@ class FuncEmitter:
             self.out(depth, f"#pragma HLS stream variable={name} type=pipo depth=2")
             self.buffer_pragmas(s.name, t, depth)
             return
+        if s.name in self.func.attrs.get("dead_fill", ()):
+            # a dataflow region's array whose first task writes every element before any
+            # read (the dataflow primitive proved it): a fill loop would be a second writer
+            self.out(depth, f"{self.declarator(name, t, False)};")
+            self.buffer_pragmas(s.name, t, depth)
+            return
         if isinstance(s.init, np.ndarray):
             table = constant_table(s.init, t)
             values = ", ".join(self.table_value(v, t.dtype) for v in table.reshape(-1))
