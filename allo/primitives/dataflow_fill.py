@@ -42,7 +42,7 @@ import numpy as np
 from ..ir.index import affine_form, constant_trips
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, Load, Return, Stmt, While,
                         copy_func, map_stmt_exprs, walk_stmts)
-from ..ir.sites import access_sites
+from ..ir.sites import access_sites, first_task, reads_buffer, task_scope
 from ..ir.types import BufferType
 from .base import Context
 from .deps import collect_accesses, flow_dependence_queries
@@ -103,13 +103,6 @@ def bound_params(ctx: Context, call: Call, name: str) -> List[str]:
             whole = not a.prefix and callee is not None and k < len(callee.params)
             out.append(callee.params[k].name if whole else "<view>")
     return out
-
-
-def _task_scope(ctx: Context, task: Task, name: str) -> Tuple[List[Stmt], str]:
-    """The statements and the buffer name to analyse inside ``task``."""
-    if isinstance(task, Call):
-        return ctx.module.funcs[task.callee].body, bound_params(ctx, task, name)[0]
-    return [task], name
 
 
 def _fail(ctx: Context, required: bool, message: str, hint: str) -> bool:
@@ -202,14 +195,15 @@ def forward_fill(ctx: Context, func: Func, alloc: Alloc, task: Task, required: b
     """
     name = alloc.name
     what = f"{task.callee!r}" if isinstance(task, Call) else f"loop {task.name!r}"
-    if isinstance(task, Call) and len(bound_params(ctx, task, name)) != 1:
-        return _fail(ctx, required, f"{what} receives {name!r} more than once or as a sub-view",
-                     hint="pass the whole buffer once")
+    scope = task_scope(ctx.module, task, name)
+    if scope is None:
+        return _fail(ctx, required, f"{what} receives {name!r} more than once, as a sub-view or as "
+                                    "a result", hint="pass the whole buffer once, as an argument")
     kept = len(ctx.certificate.conditions)
     value = _value_at_task(ctx, func, alloc, task, required, what)
     if value is None:
         return False
-    body, local = _task_scope(ctx, task, name)
+    body, local = scope
     if not _reads_precede_writes(ctx, body, local, required, what, name):
         del ctx.certificate.conditions[kept:]
         return False
@@ -268,21 +262,16 @@ def settle_fills(ctx: Context, func: Func) -> List[str]:
                 or not alloc.type.shape or alloc.name in pingpong:
             continue
         name = alloc.name
-        task = next((s for s in func.body[k + 1:]
-                     if any(x.buffer == name for x in access_sites([s]))), None)
-        if not isinstance(task, (Call, For)):
-            continue
-        if isinstance(task, Call) and (task.callee not in ctx.module.funcs
-                                       or bound_params(ctx, task, name) in ([], ["<view>"])
-                                       or len(bound_params(ctx, task, name)) != 1):
+        task = first_task(func, name)
+        scope = task_scope(ctx.module, task, name) if task is not None else None
+        if scope is None:
             continue
         kept = len(ctx.certificate.conditions)
-        body, local = _task_scope(ctx, task, name)
+        body, local = scope
         if not _writes_every_element(ctx, body, local, alloc.type.shape, name):
             del ctx.certificate.conditions[kept:]
             continue
-        reads = any(a.buffer == local and a.kind != "store" for a in access_sites(body))
-        if reads and not forward_fill(ctx, func, alloc, task, required=False):
+        if reads_buffer(body, local) and not forward_fill(ctx, func, alloc, task, required=False):
             del ctx.certificate.conditions[kept:]
             continue
         dead.append(name)

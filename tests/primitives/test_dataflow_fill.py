@@ -157,3 +157,14 @@ def test_flow_dependences_follow_program_order_across_sibling_nests():
     assert dependences(read_first) == []          # every read runs before the nest that writes
     (found,) = dependences(write_first)
     assert "the write of A[j]" in found and "before the read of A[i]" in found
+
+
+def test_a_later_rewrite_that_reads_the_buffer_brings_the_fill_back():
+    # buffer_at(Z, "i") after the marking copies Z's row into Z_buf before writing it: the
+    # first task now reads Z, so the HLS code fills it again rather than trust the old proof
+    s = allo.customize(region)
+    s.dataflow("region")
+    assert "Z" in s.ir.top_func.attrs["dead_fill"]
+    s.buffer_at(s.Z, "region:i")
+    top_code = hls_top(str(s.build(target="vhls")), "region")
+    assert "l_init_Z" in top_code and "l_init_F" not in top_code
