@@ -80,8 +80,8 @@ def build(module: Module, **options: Any) -> LLVMModule:
     rewrite (results may then differ from the interpreter). ``unroll=False`` skips LLVM's
     loop unrolling: large designs with many small loop nests (an imported transformer)
     compile several times faster. ``opt_level`` (0-3, default 2) is LLVM's optimisation
-    level: 3 (O3) compiles slower for no measured speed-up on PolyBench, 0 compiles about
-    ten times faster and runs several times slower; results are the same at every level.
+    level: 3 (O3) compiles slower for no measured speed-up on PolyBench, 0 builds about
+    four times faster and runs several times slower; results are the same at every level.
     Example::
 
         mod = build(module)

@@ -2,10 +2,11 @@
 
 ``opt_level`` picks LLVM's standard pipeline (0-3) and the code generator's level with it.
 Level 2 is the default: on the 30 PolyBench kernels its code runs as fast as level 3's
-(geometric mean within 1%) and it compiles about a quarter faster, since O3 mostly adds
+(geometric mean within 1%) and it compiles in about a fifth less time, since O3 mostly adds
 more aggressive full unrolling, which small constant trip counts turn into large code
-(``bench/bench_opt_levels.py``). Level 0 compiles about ten times faster and runs several
-times slower; every level computes bit-identical results (no pass changes float semantics).
+(``bench/bench_opt_levels.py``). At level 0 the LLVM work takes about a tenth of the time
+and the code runs several times slower; every level computes bit-identical results (no
+pass changes float semantics).
 
 Every defined function carries the host's ``"target-cpu"`` / ``"target-features"`` (the
 vectorizer's cost model and legal vector widths are per function), and on AVX-512 hosts
