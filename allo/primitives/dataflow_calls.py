@@ -224,7 +224,16 @@ def prove_call_order(ctx: Context, pair: CallPair) -> int:
 
 def _instance(ctx: Context, end: CallEnd) -> Func:
     """The callee of ``end`` as a function only this call uses (cloned when shared)."""
-    callee = end.callee
+    return callee_instance(ctx, end.call)
+
+
+def callee_instance(ctx: Context, call: Call) -> Func:
+    """The callee of ``call`` as a function only this call uses: cloned (``name_0``, its
+    ``template`` attribute kept for ``compose``) when other calls use it too.
+
+    Example: ``callee = callee_instance(ctx, call)`` before retyping a parameter.
+    """
+    callee = ctx.module.funcs[call.callee]
     shared = sum(1 for f in ctx.module.funcs.values() for s in walk_stmts(f.body)
                  if isinstance(s, Call) and s.callee == callee.name) > 1
     if not shared:
@@ -236,7 +245,7 @@ def _instance(ctx: Context, end: CallEnd) -> Func:
     clone.name = f"{callee.name}_{k}"
     clone.attrs.setdefault("template", callee.attrs.get("template", callee.name))
     ctx.module.funcs[clone.name] = clone
-    end.call.callee = clone.name
+    call.callee = clone.name
     return clone
 
 
@@ -329,5 +338,5 @@ def pingpong(ctx: Context, target: Any) -> None:
                 f"{pair.producer.callee.name!r} writes {name!r}, {pair.consumer.callee.name!r} reads it")
 
 
-__all__ = ["CallPair", "CallEnd", "is_function_target", "pair_calls", "prove_call_order",
+__all__ = ["CallPair", "CallEnd", "callee_instance", "is_function_target", "pair_calls", "prove_call_order",
            "emit_call_stream", "stream_between_calls", "pingpong"]
