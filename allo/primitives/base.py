@@ -367,6 +367,26 @@ class Context:
             f"(z3: {reason})",
             hint="pass unchecked=True to apply it anyway; the certificate will record it as unchecked")
 
+    def holds(self, name: str, violation: Sequence[z3.BoolRef]) -> bool:
+        """For an *optional* rewrite: whether side condition ``name`` holds (``violation``
+        unsatisfiable; recorded as proved). A counterexample or a timeout returns False and
+        records nothing: the caller keeps the program as it is instead of refusing.
+
+        Example: ``if ctx.holds("fill is dead", constraints): drop_fill()``.
+        """
+        start = time.perf_counter()
+        solver = self._solver()
+        solver.push()
+        try:
+            solver.add(*violation)
+            result = solver.check()
+        finally:
+            solver.pop()
+        if result != z3.unsat:
+            return False
+        self.certificate.conditions.append(Condition(name, "proved", time.perf_counter() - start))
+        return True
+
     def _solver(self) -> z3.Solver:
         # one incremental solver per application (push/pop per condition): creating a
         # solver with the default tactic costs several ms, a SimpleSolver scope far less

@@ -39,10 +39,12 @@ from typing import Any, Callable, List, Optional, Tuple
 
 from ..ir.index import affine_form
 from ..ir.nodes import (Alloc, BufRef, Call, Func, Load, Stmt, Store, StreamGet, StreamPut,
-                        child_bodies, copy_func, map_stmt_exprs, walk_stmts)
+                        child_bodies, map_stmt_exprs, walk_stmts)
 from ..ir.sites import access_sites
 from ..ir.types import BufferType, StreamType
+from ..errors import AlloError
 from .base import BUFFER, Context, primitive
+from .dataflow_fill import bound_params, forward_fill, own_instance
 
 
 @dataclass
@@ -54,6 +56,7 @@ class CallEnd:
     position: int
     callee: Func
     param: str
+    reads: int = 0  # loads of the parameter in the callee (a producer reading the fill)
 
 
 @dataclass
@@ -77,6 +80,9 @@ def is_function_target(ctx: Context, dst: Any) -> bool:
 
 def _bound_param(ctx: Context, call: Call, name: str) -> Optional[str]:
     callee = ctx.module.funcs.get(call.callee)
+    if len(bound_params(ctx, call, name)) > 1:
+        raise ctx.refuse(f"call {call.callee!r} receives {name!r} more than once; a FIFO end is one "
+                         "parameter", hint="pass the buffer to one parameter of the call")
     for k, a in enumerate(call.args):
         if isinstance(a, BufRef) and a.buffer == name:
             if a.prefix:
@@ -151,18 +157,15 @@ def pair_calls(ctx: Context, target: Any, dst: Optional[str]) -> CallPair:
         if other:
             raise ctx.refuse(f"{call.callee!r} {other[0]} its parameter {param!r} (bound to {name!r})",
                              hint="a FIFO end must be read or written element by element")
-        if want == "write" and loads:
-            raise ctx.refuse(f"the producer {call.callee!r} reads {name!r} (parameter {param!r}), e.g. to "
-                             "accumulate in place; a FIFO is one-way",
-                             hint="accumulate in a local (a scalar or buffer_at) and write each element once, "
-                                  f"or double-buffer it: s.pingpong({name!r})")
+        # a producer reading the buffer (an in-place accumulation) streams only when its
+        # reads see the caller's fill, which is then forwarded into it (forward_producer_fill)
         if want == "read" and stores:
             raise ctx.refuse(f"the consumer {call.callee!r} writes {name!r} (parameter {param!r}); a FIFO is one-way",
                              hint=f"keep the array, or double-buffer it: s.pingpong({name!r})")
         if (stores if want == "write" else loads) == 0:
             raise ctx.refuse(f"the {role} {call.callee!r} never {want}s {name!r}",
                              hint="stream a buffer the first call writes and the second reads")
-        ends.append(CallEnd(call, k, callee, param))
+        ends.append(CallEnd(call, k, callee, param, loads if want == "write" else 0))
     return CallPair(func, site.alloc, ends[0], ends[1])
 
 
@@ -222,31 +225,25 @@ def prove_call_order(ctx: Context, pair: CallPair) -> int:
     return total_w
 
 
-def _instance(ctx: Context, end: CallEnd) -> Func:
-    """The callee of ``end`` as a function only this call uses (cloned when shared)."""
-    return callee_instance(ctx, end.call)
+def forward_producer_fill(ctx: Context, pair: CallPair) -> None:
+    """A producer that reads the buffer (the seed's in-place ``C[i, j] +=``, privatised by
+    ``buffer_at``) streams when each read sees the caller's constant fill: the fill is
+    forwarded into the producer's own instance, which then only writes the buffer
+    (:func:`allo.primitives.dataflow_fill.forward_fill`: refused with the reason otherwise).
 
-
-def callee_instance(ctx: Context, call: Call) -> Func:
-    """The callee of ``call`` as a function only this call uses: cloned (``name_0``, its
-    ``template`` attribute kept for ``compose``) when other calls use it too.
-
-    Example: ``callee = callee_instance(ctx, call)`` before retyping a parameter.
+    Example: ``forward_producer_fill(ctx, pair_calls(ctx, "Y", "matmul"))``.
     """
-    callee = ctx.module.funcs[call.callee]
-    shared = sum(1 for f in ctx.module.funcs.values() for s in walk_stmts(f.body)
-                 if isinstance(s, Call) and s.callee == callee.name) > 1
-    if not shared:
-        return callee
-    k = 0
-    while f"{callee.name}_{k}" in ctx.module.funcs:
-        k += 1
-    clone = copy_func(callee)
-    clone.name = f"{callee.name}_{k}"
-    clone.attrs.setdefault("template", callee.attrs.get("template", callee.name))
-    ctx.module.funcs[clone.name] = clone
-    call.callee = clone.name
-    return clone
+    end = pair.producer
+    if not end.reads:
+        return
+    try:
+        forward_fill(ctx, pair.func, pair.alloc, end.call, required=True)
+    except AlloError as err:
+        raise ctx.refuse(f"the producer {end.callee.name!r} reads {pair.alloc.name!r} (parameter "
+                         f"{end.param!r}), e.g. to accumulate in place, and a FIFO is one-way; its reads "
+                         f"cannot take the caller's fill instead: {err.message}", hint=err.hint) from None
+    end.callee = ctx.module.funcs[end.call.callee]
+    end.reads = 0
 
 
 def emit_call_stream(ctx: Context, pair: CallPair, depth: int) -> Callable[[int], None]:
@@ -258,7 +255,7 @@ def emit_call_stream(ctx: Context, pair: CallPair, depth: int) -> Callable[[int]
 
     elem = pair.alloc.type.dtype
     stype = BufferType(StreamType(elem, depth), ())
-    prod, cons = _instance(ctx, pair.producer), _instance(ctx, pair.consumer)
+    prod, cons = own_instance(ctx, pair.producer.call), own_instance(ctx, pair.consumer.call)
     for callee, param in ((prod, pair.producer.param), (cons, pair.consumer.param)):
         callee.param(param).type = stype
     for body in _all_bodies(prod.body):
@@ -303,6 +300,7 @@ def stream_between_calls(ctx: Context, target: Any, dst: str, axis: Any, depth: 
         raise ctx.refuse(f"depth={depth!r} must be a positive integer or -1 (computed)",
                          hint="leave depth=-1: the depth is computed from the kernels' rates")
     pair = pair_calls(ctx, target, dst)
+    forward_producer_fill(ctx, pair)
     count = prove_call_order(ctx, pair)
     retype = emit_call_stream(ctx, pair, count if depth == -1 else depth)
     settle_depth(ctx, pair.func.name, pair.alloc, depth, retype)
@@ -319,6 +317,7 @@ def pingpong(ctx: Context, target: Any) -> None:
     from .dataflow_order import prove_written_once
 
     pair = pair_calls(ctx, target, None)
+    forward_producer_fill(ctx, pair)
     w = _single_site(ctx, pair.producer, write=True, ordered=False)
     trips = [ctx.constant_loop(l, "producer")[3] for l in w.loops]
     forms = [affine_form(e) for e in w.node.indices]
@@ -338,5 +337,5 @@ def pingpong(ctx: Context, target: Any) -> None:
                 f"{pair.producer.callee.name!r} writes {name!r}, {pair.consumer.callee.name!r} reads it")
 
 
-__all__ = ["CallPair", "CallEnd", "callee_instance", "is_function_target", "pair_calls", "prove_call_order",
+__all__ = ["CallPair", "CallEnd", "is_function_target", "pair_calls", "prove_call_order",
            "emit_call_stream", "stream_between_calls", "pingpong"]

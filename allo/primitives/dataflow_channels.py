@@ -450,13 +450,13 @@ def emit_channels(ctx: Context, plan: ChannelPlan) -> BufferHandle:
 
     Example: ``emit_channels(ctx, plan_channels(ctx, "A_fifo", pe, 1, 3))``.
     """
-    from .dataflow_calls import callee_instance
+    from .dataflow_fill import own_instance
 
     elem = plan.alloc.type.dtype
     d = plan.channel_dims
     one = BufferType(StreamType(elem, plan.depth), ())
     for call, k in plan.calls:
-        callee_instance(ctx, call).params[k].type = one
+        own_instance(ctx, call).params[k].type = one
     done = set()
     # loads first: a statement that loads one channel and stores another is rewritten
     # in place for its get before it is replaced by its put
