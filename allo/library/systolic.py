@@ -116,9 +116,9 @@ def schedule_systolic_tile(s: Any) -> Any:
 def schedule_systolic(s: Any) -> Any:
     """Default schedule of a ``systolic`` instance: the tile buffers partitioned for the PE
     array, their loads and stores pipelined, and :func:`schedule_systolic_tile` composed
-    onto the tile. (A dataflow region per column tile, ``s.dataflow(loops["ni"])``, is
-    left to the user: the verifier models each iteration's store as its own process, so a
-    stream fed by the store, as between cascaded instances, would verify as unknown.)
+    onto the tile. (No dataflow region per column tile, ``s.dataflow(loops["ni"])``: the
+    verifier runs each iteration of a dataflow loop as a process of its own, so a stream
+    fed by the C stores, as between cascaded instances, would verify as unknown.)
 
     Example: ``schedule_systolic(allo.customize(systolic, instantiate=[int8, int8, int16, 8, 8, 8, 4, 4]))``.
     """

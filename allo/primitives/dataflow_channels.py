@@ -48,7 +48,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 import z3
 
 from ..ir.index import affine_form, constant_trips
-from ..ir.nodes import (Alloc, BufRef, Call, Expr, For, Func, If, Load, Op, Stmt, Store, StreamGet,
+from ..ir.nodes import (Alloc, BufRef, Call, Expr, For, Func, If, Load, Op, Return, Stmt, Store, StreamGet,
                         StreamPut, Var, While, child_bodies, index_const, map_stmt_exprs,
                         stmt_exprs, substitute, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType, index
@@ -129,7 +129,7 @@ class _Walker:
                     raise self.refuse(f"loop {s.name!r} in {func.name!r} around an access to "
                                       f"{self.buffer!r} has non-constant bounds (or never runs)",
                                       hint="channels need loops with constant bounds")
-                t = f"t{next(self.fresh)}"
+                t = f"#t{next(self.fresh)}"  # '#': no program variable has this name
                 inner = dict(rename)
                 inner[s.var] = _loop_value(c.lo, c.step, t)
                 self.walk(func, s.body, name, prefix, here + [t], {**loops, t: c.trips}, inner, where, via)
@@ -141,6 +141,9 @@ class _Walker:
                     any(isinstance(x, StreamGet) and x.stream == name for e in stmt_exprs(s) for x in walk_expr(e)):
                 raise self.refuse(f"{self.buffer!r} is already used as a stream in {func.name!r}",
                                   hint="convert a plain array of channels")
+            elif isinstance(s, Return) and any(isinstance(a, BufRef) and a.buffer == name for a in s.values):
+                raise self.refuse(f"{func.name!r} returns {self.buffer!r}",
+                                  hint="a channel array must stay local to the function that declares it")
             elif isinstance(s, Call):
                 if loads:
                     raise self.refuse(f"call {s.callee!r} in {func.name!r} takes an element of "
@@ -166,6 +169,8 @@ class _Walker:
     def _touches(self, s: Stmt, name: str) -> bool:
         for t in walk_stmts([s]):
             if self._loads(t, name) or isinstance(t, Store) and t.buffer == name:
+                return True
+            if isinstance(t, Return) and any(isinstance(a, BufRef) and a.buffer == name for a in t.values):
                 return True
             if isinstance(t, Call) and (name in t.results or
                                         any(isinstance(a, BufRef) and a.buffer == name for a in t.args)):
