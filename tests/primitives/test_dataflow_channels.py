@@ -149,3 +149,35 @@ def test_template_name_qualifies_its_one_instance():
     tile = next(n for n in s.ir.funcs if n.startswith("systolic_tile"))
     assert s.history[-1].arguments["target"].func == tile
     assert s.verify()
+
+
+def guarded_chain(X: int8[R, L], acc: int16[R, C]):
+    ch: int8[R, C + 1, L]
+    for t in range(L, name="fill"):
+        for r in range(R):
+            if t > 0:
+                ch[r, 0, t] = X[r, t]
+    for r, c in allo.grid(R, C, name="PE"):
+        pe_forward(ch[r, c], ch[r, c + 1], acc, r, c)
+    sink: int8[R]
+    for t in range(L, name="drain"):
+        for r in range(R):
+            sink[r] = ch[r, C, t]
+
+
+def test_a_conditional_channel_access_is_refused():
+    s = allo.customize(guarded_chain)
+    pe = s.unfold("PE", [0, 1])
+    with pytest.raises(ScheduleError, match="under a condition"):
+        s.to(s.ch, pe, axis=1, depth=2)
+
+
+def test_direct_use_of_stream_channels_checks_its_arguments():
+    s = allo.customize(row_chain)
+    pe = s.unfold("PE", [0, 1])
+    with pytest.raises(ScheduleError, match="not a spatial position"):
+        s.stream_channels(s.ch, pe, axis=2, depth=2)
+    with pytest.raises(ScheduleError, match="depth=0 must be a positive integer"):
+        s.stream_channels(s.ch, pe, axis=1, depth=0)
+    with pytest.raises(ScheduleError, match="function argument"):
+        s.stream_channels(s.X, pe, axis=1, depth=2)
