@@ -6,7 +6,12 @@ it (the producer) and to a later call of ``consumer`` that only reads it. It bec
 FIFO when, inside the two callees, the producer writes each element exactly once and the
 consumer reads the elements in the producer's write order: z3 over the ranks of the two
 access sites' iterations (:func:`allo.primitives.dataflow_stream.prove_same_order`), with
-the first out-of-order element as the witness. The rewrite:
+the first out-of-order element as the witness. A producer that reads the buffer (the
+seed's in-place ``C[i, j] +=``, privatised by ``buffer_at``) streams when each of its reads
+precedes any write of its element: it reads the caller's constant fill, which is forwarded
+into its instance (:mod:`.dataflow_fill`). A producer that *returns* the buffer
+(``Y = produce(X)``) gets an output parameter in place of its returned local
+(:func:`result_to_parameter`). The rewrite:
 
 * the callee parameters bound to the buffer become streams (a callee shared with other
   calls is first cloned into an instance, ``matmul_0``, whose ``template`` attribute keeps
@@ -37,9 +42,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Tuple
 
+import numpy as np
+
 from ..ir.index import affine_form
-from ..ir.nodes import (Alloc, BufRef, Call, Func, Load, Stmt, Store, StreamGet, StreamPut,
-                        child_bodies, map_stmt_exprs, walk_stmts)
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, Func, Load, Param, Return, Stmt, Store,
+                        StreamGet, StreamPut, child_bodies, map_stmt_exprs, walk_stmts)
 from ..ir.sites import access_sites
 from ..ir.types import BufferType, StreamType
 from ..errors import AlloError
@@ -93,6 +100,55 @@ def _bound_param(ctx: Context, call: Call, name: str) -> Optional[str]:
                                  hint="stream between calls of kernels defined in this design")
             return callee.params[k].name
     return None
+
+
+def result_to_parameter(ctx: Context, alloc: Alloc, call: Call, name: str) -> str:
+    """``Y = produce(X)``: the producer returns a local array of its own, which the caller
+    binds to ``Y``. Rewrite the call's own instance of the callee to write ``Y`` through a
+    new parameter instead (the local's name), and give the caller's ``Y`` the local's
+    initial value (its fill): the callee's body then runs on memory holding what its local
+    held, so ``Y`` ends with the value it returned. Refused unless the callee returns once,
+    at its end, a local array declared at its top level with a constant initial value, and
+    the call passes no argument of ``Y`` too. Returns the parameter's name.
+
+    Example: ``result_to_parameter(ctx, y_alloc, call, "Y") == "C"``.
+    """
+    callee = ctx.module.funcs.get(call.callee)
+    where = f"the producer {call.callee!r} returns {name!r}"
+    r = call.results.index(name)
+    ret = callee.body[-1] if callee is not None and callee.body else None
+    if not isinstance(ret, Return) or any(isinstance(s, Return) for s in walk_stmts(callee.body[:-1])):
+        raise ctx.refuse(f"{where} but does not return once, at its end",
+                         hint="return the result once, as the kernel's last statement")
+    value = ret.values[r] if r < len(ret.values) else None
+    local = value.buffer if isinstance(value, BufRef) and not value.prefix else None
+    decl = next((s for s in callee.body if isinstance(s, Alloc) and s.name == local), None)
+    if decl is None or decl.stateful or sum(isinstance(v, BufRef) and v.buffer == local for v in ret.values) != 1:
+        raise ctx.refuse(f"{where}, which is not a local array declared at its top level and returned once",
+                         hint="declare the result at the top of the kernel and return it once, or pass "
+                              "the buffer as an argument the callee writes")
+    if isinstance(decl.init, Expr) and not isinstance(decl.init, Const):
+        raise ctx.refuse(f"{where}; its local {local!r} starts with a value computed in the kernel",
+                         hint="initialise the result with a constant")
+    if decl.type != alloc.type or any(isinstance(a, BufRef) and a.buffer == name for a in call.args):
+        raise ctx.refuse(f"{where} but also receives it, or binds it with another type",
+                         hint="bind the result to a buffer of its own type that the call does not receive")
+    inst = own_instance(ctx, call)
+    inst.body = [s for s in inst.body if not (isinstance(s, Alloc) and s.name == local)]
+    inst.params.append(Param(local, decl.type, loc=decl.loc))
+    del inst.results[r]
+    ret = inst.body[-1]
+    ret.values = [v for k, v in enumerate(ret.values) if k != r]
+    if not ret.values:
+        inst.body.pop()
+    call.results.remove(name)
+    call.args.append(BufRef(name, ()))
+    alloc.init = decl.init
+    fill = "zero" if decl.init is None else ("a table" if isinstance(decl.init, np.ndarray) else decl.init.value)
+    ctx.trivial(f"the result {name!r} becomes an output parameter",
+                f"{inst.name!r} writes {name!r} as its parameter {local!r}; {name!r} starts as the local did "
+                f"({fill}), so it ends with the value the call returned")
+    return local
 
 
 def _param_uses(callee: Func, param: str) -> Tuple[int, int, List[str]]:
@@ -149,9 +205,11 @@ def pair_calls(ctx: Context, target: Any, dst: Optional[str]) -> CallPair:
     ends = []
     for role, k, call, want in (("producer", pk, pcall, "write"), ("consumer", ck, ccall, "read")):
         param = _bound_param(ctx, call, name)
+        if param is None and want == "write" and name in call.results:
+            param = result_to_parameter(ctx, site.alloc, call, name)
         if param is None:
             raise ctx.refuse(f"the {role} call {call.callee!r} binds {name!r} as a result, not an argument",
-                             hint="pass the buffer as an argument the callee writes")
+                             hint="a FIFO's consumer reads it as an argument")
         callee = ctx.module.funcs[call.callee]
         stores, loads, other = _param_uses(callee, param)
         if other:

@@ -383,3 +383,83 @@ def test_loop_nests_of_a_dataflow_region_get_a_computed_depth():
     sequential = allo.customize(nests)
     sequential.to(sequential.Y, "i2")
     assert sequential.ir.top_func.buffers()["Y"].dtype.depth == M * N
+
+
+def produce(X: int32[M, N]) -> int32[M, N]:
+    C: int32[M, N] = 0
+    for i, j in allo.grid(M, N):
+        C[i, j] = X[i, j] + 1
+    return C
+
+
+def consume(Y: int32[M, N], Z: int32[M, N]):
+    for i, j in allo.grid(M, N):
+        Z[i, j] = Y[i, j] * 2
+
+
+def returned_top(X: int32[M, N]) -> int32[M, N]:
+    Z: int32[M, N] = 0
+    Y = produce(X)
+    consume(Y, Z)
+    return Z
+
+
+def test_a_returned_buffer_streams_through_an_output_parameter():
+    s = allo.customize(returned_top)
+    s.to(s.Y, "consume")
+    ir = s.ir
+    producer = ir.funcs["produce"]
+    assert [p.name for p in producer.params] == ["X", "C"] and producer.results == []
+    assert producer.param("C").type.is_stream and ir.top_func.buffers()["Y"].is_stream
+    assert "the result 'Y' becomes an output parameter" in {c.name for c in s.history[-1].conditions}
+    assert s.verify().status == "equivalent"
+    X = np.arange(16, dtype=np.int32).reshape(4, 4)
+    assert np.array_equal(s.build(target="llvm")(X), (X + 1) * 2)
+    top_code = hls_top(str(s.build(target="vhls")), "returned_top")
+    assert "#pragma HLS dataflow" in top_code and "produce(X, Y);" in top_code
+
+
+def gemm(A: int32[M, K], B: int32[K, N]) -> int32[M, N]:
+    C: int32[M, N] = 5
+    for i, j, k in allo.grid(M, N, K):
+        C[i, j] += A[i, k] * B[k, j]
+    return C
+
+
+def gemm_top(X: int32[M, K], W: int32[K, N]) -> int32[M, N]:
+    Z: int32[M, N] = 0
+    Y = gemm(X, W)
+    consume(Y, Z)
+    return Z
+
+
+def test_a_returned_accumulation_gets_its_fill_forwarded():
+    # the local C starts at 5; Y takes that fill, and the privatised accumulation reads it
+    s_gemm = allo.customize(gemm)
+    s_gemm.buffer_at(s_gemm.C, "j")
+    s = allo.customize(gemm_top)
+    s.compose(s_gemm)
+    s.to(s.Y, "consume")
+    assert s.verify().status == "equivalent"
+    X, W, _ = inputs(5)
+    assert np.array_equal(s.build(target="llvm")(X, W), (X @ W + 5) * 2)
+
+
+def produce_n(X: int32[M, N], n: int32) -> int32[M, N]:
+    C: int32[M, N] = n
+    for i in range(M):
+        C[i, 0] = X[i, 0]
+    return C
+
+
+def computed_fill_top(X: int32[M, N]) -> int32[M, N]:
+    Z: int32[M, N] = 0
+    Y = produce_n(X, 3)
+    consume(Y, Z)
+    return Z
+
+
+def test_a_returned_buffer_with_a_computed_fill_is_refused():
+    s = allo.customize(computed_fill_top)
+    with pytest.raises(ScheduleError, match="its local 'C' starts with a value computed in the kernel"):
+        s.to(s.Y, "consume")
