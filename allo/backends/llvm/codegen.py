@@ -107,6 +107,9 @@ class ModuleCodegen(EmitBase):
             self.functions[name] = fn
         if self.private_top:
             mark_fresh_results(self.ir.top_func, self.functions[self.ir.top])
+            # inlined into the entry before the optimiser simplifies it, not after: LLVM
+            # would otherwise simplify (and unroll) the kernel body twice, once per function
+            self.functions[self.ir.top].attributes.add("alwaysinline")
         for name in self.ir.call_order():  # a caller knows whether a callee can fail
             FuncCodegen(self, self.ir.funcs[name], self.functions[name]).emit()
         self.b = emit_entry(self.module, self.ir.top_func, self.functions[self.ir.top])
