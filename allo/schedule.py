@@ -423,8 +423,7 @@ class Schedule:
     def build(self, target: Optional[str] = None, mode: Optional[str] = None,
               project: Optional[str] = None, **options: Any) -> Any:
         """Build for ``"llvm"`` (default), ``"interp"`` (reference interpreter),
-        ``"vhls"``, ``"vitis_hls"`` or ``"simulator"`` (a dataflow top's processes on
-        threads, its streams bounded FIFOs: :mod:`allo.dataflow.simulator`)."""
+        ``"vhls"`` or ``"vitis_hls"``."""
         target = target or "llvm"
         if not isinstance(target, str):
             raise AlloError(f"build target must be a string, got {type(target).__name__} "
@@ -454,15 +453,10 @@ class Schedule:
             from .backends.hls import build as build_hls
 
             return build_hls(self, target=target, mode=mode, project=project, **options)
-        if target == "simulator":
-            from .dataflow.simulator import Simulator
-
-            if options or mode is not None or project is not None:
-                raise AlloError("target=\"simulator\" takes no options", where="build",
-                                hint="the simulator runs the design's processes on threads")
-            return Simulator(self._ir)
         raise AlloError(f"unknown build target {target!r}", where="build",
-                        hint="targets: \"llvm\", \"interp\", \"vhls\", \"vitis_hls\", \"simulator\"")
+                        hint="targets: \"llvm\", \"interp\", \"vhls\", \"vitis_hls\"; a dataflow "
+                             "design runs on the simulator through allo.dataflow.build(s, "
+                             "target=\"simulator\")")
 
 
 def _as_module(x: Any) -> Module:

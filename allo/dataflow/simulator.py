@@ -12,7 +12,7 @@ A region called from a kernel (a hierarchical design) runs its own processes the
 its caller waiting for them to finish.
 
 A composed design whose top a schedule made a dataflow function (``s.to(Y, "matmul")``
-between two calls) runs the same way: its calls are the processes, its streams FIFOs; its
+between two calls; ``df.build(s, target="simulator")``) runs the same way: its calls are the processes, its streams FIFOs; its
 local arrays start with their constant fills and its final ``return`` hands them back
 once every process has ended. Such a top's calls were written to run one after another,
 so an array (local or argument) that one call writes and another call touches would race

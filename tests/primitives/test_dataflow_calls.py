@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import allo
+import allo.dataflow as df
 from allo.errors import AlloError, ScheduleError
 from allo.ir.sites import access_sites
 from allo.ir.types import int32
@@ -337,12 +338,12 @@ def test_streamed_top_runs_on_the_concurrent_simulator():
     # (3, below the 16 elements: the two kernels really overlap), Z returned at the end
     s = streamed_top()
     X, WA, WB = inputs(2)
-    assert np.array_equal(s.build(target="simulator")(X, WA, WB), (X @ WA) @ WB)
+    assert np.array_equal(df.build(s, target="simulator")(X, WA, WB), (X @ WA) @ WB)
     # Z the caller's argument: the consumer keeps accumulating into it (its reads stay)
     s = privatised(top_out)
     s.to(s.Y, "matmul")
     Z = np.full((M, K), 3, np.int32)
-    s.build(target="simulator")(X, WA, WB, Z)
+    df.build(s, target="simulator")(X, WA, WB, Z)
     assert np.array_equal(Z, (X @ WA) @ WB + 3)
     assert s.verify()
 
@@ -353,9 +354,9 @@ def test_the_simulator_refuses_an_array_two_concurrent_calls_share():
     s = allo.customize(transpose_top)
     s.pingpong(s.Y)
     with pytest.raises(AlloError, match="'Y' is an array that 'fill_rows' and 'read_cols' both use"):
-        s.build(target="simulator")
+        df.build(s, target="simulator")
     with pytest.raises(AlloError, match="is not a dataflow region"):
-        allo.customize(transpose_top).build(target="simulator")
+        df.build(allo.customize(transpose_top), target="simulator")
 
 
 def test_a_producer_writing_from_concurrent_pes_cannot_stream():
