@@ -564,4 +564,7 @@ def verify(a: Any, b: Any, **options: Any):
 
     Example: ``assert allo.verify(s_reordered, gemm)``.
     """
-    return _verify_modules(_as_module(a), _as_module(b), **options)
+    from .ir.collector import paused_gc
+
+    with paused_gc():  # lowering and proof build millions of objects (see verify_modules)
+        return _verify_modules(_as_module(a), _as_module(b), **options)

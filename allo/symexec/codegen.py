@@ -123,6 +123,13 @@ class ModuleCompiler:
         # callee name -> label of its summary class, for a modular proof (else empty)
         self.summary_labels: Dict[str, str] = getattr(runtime, "summary_labels", None) or {}
 
+    def release(self) -> None:
+        """Drop the generated code (its functions and their globals refer to each other,
+        so without this only the cyclic collector frees them and what they hold).
+        Example: ``unit.release()`` once the run is over."""
+        self.g.clear()
+        self._factories.clear()
+
     def glob(self, key: Any, make: Callable[[], Any], prefix: str) -> str:
         """The global name of a (cached) helper object.
 
@@ -405,8 +412,8 @@ class _FunctionCompiler(HotPaths):
     # ------------------------------------------------------------ statements
     def block(self, body: List[Any], count: bool, dataflow_label: Optional[str] = None,
               label_var: str = "None", parent: str = "_pp0", region: str = "_tok") -> None:
-        cost = sum(stmt_cost(s) for s in body)
-        if count and cost:
+        cost = sum(stmt_cost(s) for s in body) if count else 0  # else: the loop counts it
+        if cost:
             self.emit(f"X.ops += {cost}")
         if not body:
             self.emit("pass")

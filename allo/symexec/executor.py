@@ -217,9 +217,14 @@ class SymbolicExecutor:
         self.count_call(func.name)
         try:
             unit = ModuleCompiler(self.module, self.dag, self)
-            top = unit.function(func.name)
-            with np.errstate(all="ignore"):
-                returned = top(None, *args)
+            try:
+                top = unit.function(func.name)
+                with np.errstate(all="ignore"):
+                    returned = top(None, *args)
+            finally:
+                # the generated functions and their globals refer to each other: a cycle
+                # holding the whole run (the collector may be paused: see verify_modules)
+                unit.release()
         except CompileNotSICF as e:
             raise NotSICF(str(e)) from None
         except RecursionError:
