@@ -1,4 +1,5 @@
-"""The seed's two-matmul ``top`` with its intermediate ``Y`` streamed between the calls:
+"""The seed's two-matmul ``top`` (the kernel accumulating in place, privatised by
+``buffer_at``) with its intermediate ``Y`` streamed between the calls:
 the dataflow graph (printed, DOT) and the computed FIFO depth, drawn into
 ``docs/images/dataflow_top.png`` (needs Graphviz's ``dot``).
 
@@ -18,10 +19,8 @@ M = N = K = 4
 
 def matmul(A: int32[M, K], B: int32[K, N], C: int32[M, N]):
     for i, j in allo.grid(M, N, "PE"):
-        acc: int32 = 0
         for k in range(K):
-            acc += A[i, k] * B[k, j]
-        C[i, j] = acc
+            C[i, j] += A[i, k] * B[k, j]
 
 
 def top(X: int32[M, K], W_A: int32[K, N], W_B: int32[N, K]) -> int32[M, K]:
@@ -34,6 +33,7 @@ def top(X: int32[M, K], W_A: int32[K, N], W_B: int32[N, K]) -> int32[M, K]:
 
 def main(path: str) -> None:
     s_mm = allo.customize(matmul)
+    s_mm.buffer_at(s_mm.C, "j")   # each C[i, j] read once (the caller's fill), then written once
     s_mm.buffer_at(s_mm.A, "i")   # each row of A read once, in order
     s_mm.pipeline("k")
     s_top = allo.customize(top)

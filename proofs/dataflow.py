@@ -1,4 +1,4 @@
-"""Theorems of the dataflow family: unfold, relay, to (stream), compute_at, dataflow, inline.
+"""Theorems of the dataflow family: unfold, relay, to (stream), channels, compute_at, dataflow, inline.
 
 FIFOs are modelled as z3 queues ``(data: Array Int -> BV32, head, tail)``: ``put`` stores at
 ``tail`` and increments it, ``get`` reads at ``head`` and increments it. What is proved by
@@ -116,7 +116,10 @@ def stream():
     in the same order (R(n) = W(n)) by a single-producer single-consumer FIFO keeps every
     read value: after the producer, mem[W(n)] = V(n) (a later write never overwrites an
     earlier element, step lemma below, by induction over n), so the n-th read returns
-    V(n); the FIFO's n-th get returns V(n) too (queue lemmas).
+    V(n); the FIFO's n-th get returns V(n) too (queue lemmas). A producer that reads the
+    buffer (an in-place accumulation, privatised) streams when each of its reads runs
+    before any write of that element: it reads the caller's constant fill, which is
+    forwarded into it as a constant (fill lemmas), so it only writes.
     """
     yield from _queue_lemmas()
     mem = z3.Array("mem", z3.IntSort(), VAL)
@@ -126,6 +129,64 @@ def stream():
     yield "an injective write keeps earlier elements", z3.Implies(
         w_k != w_m, z3.Select(after, w_m) == z3.Select(mem, w_m))
     yield "the written element holds its value", z3.Select(after, w_k) == v_k
+    yield from _fill_lemmas()
+
+
+def _fill_lemmas():
+    """Forwarding a caller's constant fill into the first task that uses the buffer.
+
+    The buffer starts as the constant array K(c) (its fill; nothing touches it before the
+    task: checked). Side condition (z3 per design): no write of an element runs before a
+    read of that element. Step lemma: a write to another element keeps the read element's
+    value; by induction over the writes before a read (all to other elements), the read
+    returns c, so replacing it by the constant keeps every value the task computes. Dead
+    fill: an element the task writes holds the written value whatever the buffer held
+    before (lemma below); when every element is written (checked: one unconditional site,
+    as many executions as elements, pairwise different, in bounds) before any read, the
+    fill is never observed, so the HLS code may omit it."""
+    c, v = z3.BitVecs("c v", 32)
+    w, e = z3.Ints("w e")
+    filled = z3.K(z3.IntSort(), c)
+    yield "a fresh fill reads as its constant", z3.Select(filled, e) == c
+    mem = z3.Array("mem_before_read", z3.IntSort(), VAL)
+    yield "a write to another element keeps the fill a later read sees", z3.Implies(
+        z3.And(w != e, z3.Select(mem, e) == c), z3.Select(z3.Store(mem, w, v), e) == c)
+    other = z3.Array("other_initial", z3.IntSort(), VAL)
+    yield "a written element does not depend on the initial contents", \
+        z3.Select(z3.Store(mem, e, v), e) == z3.Select(z3.Store(other, e, v), e)
+
+
+@theorem("dataflow.channels", index_widths=(
+    "no new index arithmetic: a get or put drops the element indices; the channel indices are the ones the program computes"))
+def channels():
+    """An array of channels becomes an array of FIFOs, one per channel, keeping every value
+    read, when (side conditions checked per design, for every channel) each element is
+    written once and read once, every read element is written, no element is read before
+    its write, and no two elements are written in one order and read in the other. Then
+    the read order is an order-preserving bijection onto the write order, which is the
+    identity (both bound lemmas, by induction over the reads): the n-th get names the
+    element of the n-th put; that put ran before the get, so the FIFO is not empty (queue
+    lemmas), and it returns the value the array held there, which is the value written
+    (a single write is never overwritten: stream lemmas).
+    """
+    yield from _queue_lemmas()
+    f = z3.Function("f", z3.IntSort(), z3.IntSort())  # write rank of the k-th read
+    k, n = z3.Ints("k n")
+    yield "order-preserving: f(k) >= k carries to k + 1", z3.Implies(
+        z3.And(f(k) >= k, f(k + 1) > f(k)), f(k + 1) >= k + 1)
+    yield "order-preserving onto [0, n): f(k + 1) <= k + 1 carries down to k", z3.Implies(
+        z3.And(f(k + 1) <= k + 1, f(k) < f(k + 1)), f(k) <= k)
+    yield "the two bounds give the identity", z3.Implies(z3.And(f(k) >= k, f(k) <= k), f(k) == k)
+    head, tail = z3.Ints("head tail")
+    yield "the n-th get after the n-th put finds the FIFO non-empty", z3.Implies(
+        z3.And(head == n, n >= 0, tail >= n + 1), head < tail)
+    mem = z3.Array("mem", z3.IntSort(), VAL)
+    w, other = z3.Ints("w other")
+    v = z3.BitVec("v", 32)
+    yield "a write to another element keeps this one", z3.Implies(
+        other != w, z3.Select(z3.Store(z3.Store(mem, w, v), other, z3.BitVec("u", 32)), w) == v)
+    yield "the read after the single write returns the written value", \
+        z3.Select(z3.Store(mem, w, v), w) == v
 
 
 @theorem("loop.compute_at", index_widths=(
@@ -148,9 +209,12 @@ def dataflow():
     stream has one producer task and one consumer task (checked), any concurrent
     interleaving of the tasks delivers each FIFO's values in put order (queue lemmas), so
     the consumers compute what the sequential order computes (Kahn-style determinism;
-    argued from the lemmas, per stream).
+    argued from the lemmas, per stream). A local array's fill marked dead (its first task
+    writes every element before reading any, after the fill was forwarded into it where
+    its reads precede its writes) is never observed: the fill lemmas.
     """
     yield from _queue_lemmas()
+    yield from _fill_lemmas()
 
 
 @definition("annotation.inline", index_widths=(
@@ -171,7 +235,8 @@ def pingpong():
     every element) and which nobody writes during invocation t (the two banks differ).
     Within one invocation the reader therefore sees exactly the array the sequential
     program hands it; dropping the initial value is sound because every element is
-    written before it is read.
+    written before it is read. A writer that reads the buffer first reads the caller's
+    constant fill, forwarded into it (the fill lemmas).
     """
     t = z3.Int("t")
     bank = lambda k: k % 2  # noqa: E731  (the writer's bank in invocation k)
@@ -187,3 +252,4 @@ def pingpong():
     v = z3.BitVec("v", 32)
     yield "a complete fill determines every element the reader loads", z3.Implies(
         i == j, z3.Select(z3.Store(mem, i, v), j) == v)
+    yield from _fill_lemmas()

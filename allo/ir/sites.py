@@ -19,9 +19,9 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
-from .nodes import (BufRef, Call, Expr, For, Func, If, Load, Return, Stmt, Store, StreamGet,
+from .nodes import (Alloc, BufRef, Call, Expr, For, Func, If, Load, Return, Stmt, Store, StreamGet,
                     StreamPut, While, child_bodies, stmt_exprs, walk_expr)
 
 Guard = Tuple[Expr, bool]  # an If condition and the branch taken (True: then)
@@ -117,4 +117,41 @@ def access_sites(body: Sequence[Stmt], loops: Tuple[For, ...] = (),
             yield from access_sites(s.body, loops, conds)
 
 
-__all__ = ["Guard", "StmtSite", "stmt_sites", "stmt_site", "AccessSite", "access_sites"]
+def first_task(func: Func, name: str) -> Optional[Stmt]:
+    """The first top-level statement of ``func`` (declarations aside) that touches buffer
+    ``name``: in a dataflow function, the task that sees its initial value.
+
+    Example: ``first_task(top, "Y").callee == "matmul"``.
+    """
+    return next((s for s in func.body if not isinstance(s, Alloc)
+                 and any(a.buffer == name for a in access_sites([s]))), None)
+
+
+def task_scope(module: Any, task: Stmt, name: str) -> Optional[Tuple[List[Stmt], str]]:
+    """Where ``task`` touches buffer ``name``: a loop nest, itself and ``name``; a call
+    binding the whole buffer to exactly one parameter, the callee's body and that
+    parameter; ``None`` otherwise (a sub-view, two parameters, an unknown callee, another
+    statement).
+
+    Example: ``task_scope(module, call, "Y") == (module.funcs["matmul"].body, "C")``.
+    """
+    if isinstance(task, For):
+        return [task], name
+    if not isinstance(task, Call) or task.callee not in module.funcs:
+        return None
+    callee = module.funcs[task.callee]
+    bound = [k for k, a in enumerate(task.args) if isinstance(a, BufRef) and a.buffer == name]
+    if len(bound) != 1 or task.args[bound[0]].prefix or bound[0] >= len(callee.params) \
+            or any(r == name for r in task.results):
+        return None
+    return callee.body, callee.params[bound[0]].name
+
+
+def reads_buffer(body: Sequence[Stmt], name: str) -> bool:
+    """Whether ``body`` reads buffer ``name`` (anything but a plain store: loads, stream
+    operations, calls and returns that receive it)."""
+    return any(a.buffer == name and a.kind not in ("store", "call") for a in access_sites(body))
+
+
+__all__ = ["Guard", "StmtSite", "stmt_sites", "stmt_site", "AccessSite", "access_sites",
+           "first_task", "task_scope", "reads_buffer"]

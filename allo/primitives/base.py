@@ -19,6 +19,8 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
+
 import inspect
 import time
 from dataclasses import dataclass, field
@@ -365,6 +367,26 @@ class Context:
             f"(z3: {reason})",
             hint="pass unchecked=True to apply it anyway; the certificate will record it as unchecked")
 
+    def holds(self, name: str, violation: Sequence[z3.BoolRef]) -> bool:
+        """For an *optional* rewrite: whether side condition ``name`` holds (``violation``
+        unsatisfiable; recorded as proved). A counterexample or a timeout returns False and
+        records nothing: the caller keeps the program as it is instead of refusing.
+
+        Example: ``if ctx.holds("fill is dead", constraints): drop_fill()``.
+        """
+        start = time.perf_counter()
+        solver = self._solver()
+        solver.push()
+        try:
+            solver.add(*violation)
+            result = solver.check()
+        finally:
+            solver.pop()
+        if result != z3.unsat:
+            return False
+        self.certificate.conditions.append(Condition(name, "proved", time.perf_counter() - start))
+        return True
+
     def _solver(self) -> z3.Solver:
         # one incremental solver per application (push/pop per condition): creating a
         # solver with the default tactic costs several ms, a SimpleSolver scope far less
@@ -460,6 +482,46 @@ def all_names(func: Func) -> List[str]:
     return names
 
 
+def template_instance(module: Module, qualifier: str) -> Optional[str]:
+    """The function a qualifier names: itself when it is a function of ``module``, else
+    the one instance of the template of that name (public Allo names a template's
+    instance after the template: ``"systolic_tile:PE"`` when the design holds
+    ``systolic_tile_0``); ``None`` when there is no such function or several instances.
+
+    Example: ``template_instance(s.ir, "systolic_tile") == "systolic_tile_0"``.
+    """
+    if qualifier in module.funcs:
+        return qualifier
+    found = [f.name for f in module.funcs.values() if f.attrs.get("template") == qualifier]
+    return found[0] if len(found) == 1 else None
+
+
+def instance_qualifiers(module: Module, kind: str, value: Any) -> Any:
+    """``value`` (an argument of the given kind) with function qualifiers that name a
+    template resolved to its one instance (:func:`template_instance`), so the primitive
+    and the recorded step (which ``compose`` replays) name the function itself.
+
+    Example: ``instance_qualifiers(s.ir, LOOP, "systolic_tile:PE") == "systolic_tile_0:PE"``.
+    """
+    if kind not in (LOOP, BUFFER, TARGET) or value is None:
+        return value
+    if isinstance(value, list):
+        return [instance_qualifiers(module, kind, v) for v in value]
+    if isinstance(value, str):
+        head, sep, rest = value.partition(":")
+        real = template_instance(module, head) if sep else None
+        return f"{real}:{rest}" if real not in (None, head) else value
+    func = getattr(value, "func", None)
+    if isinstance(func, str) and func not in module.funcs:
+        real = template_instance(module, func)
+        if real is not None:
+            if isinstance(value, BufferHandle):
+                return BufferHandle(real, value.name)
+            if dataclasses.is_dataclass(value):
+                return dataclasses.replace(value, func=real)
+    return value
+
+
 def apply_primitive(module: Module, name: str, arguments: Dict[str, Any], *,
                     unchecked: bool = False, timeout_ms: int = DEFAULT_TIMEOUT_MS
                     ) -> Tuple[Module, Certificate, Any]:
@@ -472,7 +534,8 @@ def apply_primitive(module: Module, name: str, arguments: Dict[str, Any], *,
         raise ScheduleError(f"unknown primitive {name!r}",
                             hint=f"primitives: {', '.join(sorted(PRIMITIVES))}")
     definition = PRIMITIVES[name]
-    arguments = {k: plain_value(v) for k, v in arguments.items()}
+    arguments = {k: instance_qualifiers(module, definition.kinds.get(k, VALUE), plain_value(v))
+                 for k, v in arguments.items()}
     try:
         inspect.signature(definition.fn).bind(None, **arguments)
     except TypeError as exc:
@@ -496,5 +559,6 @@ __all__ = [
     "BufferHandle", "BufferSite", "Certificate", "Condition", "Context", "LoopHandle",
     "LoopSite", "PRIMITIVES", "apply_primitive", "all_names", "fresh_name", "loop_sites",
     "primitive", "BufferType", "plain_value", "LOOP", "BUFFER", "FUNCTION", "TARGET", "VALUE",
-    "PrimitiveDef", "INDEX_BITS", "INDEX_MAX", "prove_index_fits",
+    "PrimitiveDef", "INDEX_BITS", "INDEX_MAX", "prove_index_fits", "template_instance",
+    "instance_qualifiers",
 ]

@@ -59,10 +59,20 @@ fills and drains the FIFO, as a hardware deadlock).
     parameters become streams, the caller a dataflow region, the depth is computed and a
     given one checked for deadlock); ``pingpong(buffer)`` double-buffers it there.
 
+``stream_channels(target, pe, axis, depth=2)`` (rule ``dataflow.channels``, :mod:`.dataflow_channels`)
+    A local array of channels that the PE calls receive as sub-views (``A_fifo[i, j]`` in,
+    ``A_fifo[i, j + 1]`` out) becomes one FIFO per channel when every channel is read
+    once, after its write, in write order (z3 over every access, calls followed).
+    ``to(target, pe, axis=...)`` means this for such an array.
+
 ``dataflow(target)`` (rule ``annotation.dataflow``)
     Marks a function or loop ``attrs["dataflow"] = True``; its top-level statements are
     the tasks. Refused when a stream is put by more than one task or got by more than one
-    task (naming the stream and the tasks).
+    task (naming the stream and the tasks). In a function, a local array whose first task
+    writes every element before reading any (after forwarding its constant fill into that
+    task where it reads elements only before writing them) gets its fill marked dead
+    (``attrs["dead_fill"]``, :mod:`.dataflow_fill`): the HLS code emits no fill process, so
+    the array has one writer task.
 
 Example::
 
@@ -82,6 +92,7 @@ from ..ir.nodes import (Alloc, BufRef, Call, For, Func, Load, Return, Store, Str
 from ..ir.types import BufferType, StreamType
 from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, loop_sites, primitive
 from .dataflow_common import PEArray
+from .dataflow_fill import settle_fills
 from .deps import carried_dependence_queries, collect_accesses
 from .loops import split_loop
 
@@ -291,6 +302,8 @@ def dataflow(ctx: Context, target: Any) -> None:
     ctx.trivial("one producer and one consumer task per stream",
                 f"{len(streams)} stream(s) checked; the annotation keeps sequential semantics")
     holder.attrs["dataflow"] = True
+    if holder is func:  # the HLS code fills a local array in a process of its own
+        settle_fills(ctx, func)
 
 
 __all__ = ["PEArray", "unfold", "dataflow"]

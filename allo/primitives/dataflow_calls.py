@@ -6,7 +6,12 @@ it (the producer) and to a later call of ``consumer`` that only reads it. It bec
 FIFO when, inside the two callees, the producer writes each element exactly once and the
 consumer reads the elements in the producer's write order: z3 over the ranks of the two
 access sites' iterations (:func:`allo.primitives.dataflow_stream.prove_same_order`), with
-the first out-of-order element as the witness. The rewrite:
+the first out-of-order element as the witness. A producer that reads the buffer (the
+seed's in-place ``C[i, j] +=``, privatised by ``buffer_at``) streams when each of its reads
+precedes any write of its element: it reads the caller's constant fill, which is forwarded
+into its instance (:mod:`.dataflow_fill`). A producer that *returns* the buffer
+(``Y = produce(X)``) gets an output parameter in place of its returned local
+(:func:`result_to_parameter`). The rewrite:
 
 * the callee parameters bound to the buffer become streams (a callee shared with other
   calls is first cloned into an instance, ``matmul_0``, whose ``template`` attribute keeps
@@ -37,12 +42,16 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Tuple
 
+import numpy as np
+
 from ..ir.index import affine_form
-from ..ir.nodes import (Alloc, BufRef, Call, Func, Load, Stmt, Store, StreamGet, StreamPut,
-                        child_bodies, copy_func, map_stmt_exprs, walk_stmts)
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, Func, Load, Param, Return, Stmt, Store,
+                        StreamGet, StreamPut, child_bodies, map_stmt_exprs, walk_stmts)
 from ..ir.sites import access_sites
 from ..ir.types import BufferType, StreamType
+from ..errors import AlloError
 from .base import BUFFER, Context, primitive
+from .dataflow_fill import bound_params, forward_fill, own_instance
 
 
 @dataclass
@@ -54,6 +63,7 @@ class CallEnd:
     position: int
     callee: Func
     param: str
+    reads: int = 0  # loads of the parameter in the callee (a producer reading the fill)
 
 
 @dataclass
@@ -77,6 +87,9 @@ def is_function_target(ctx: Context, dst: Any) -> bool:
 
 def _bound_param(ctx: Context, call: Call, name: str) -> Optional[str]:
     callee = ctx.module.funcs.get(call.callee)
+    if len(bound_params(ctx, call, name)) > 1:
+        raise ctx.refuse(f"call {call.callee!r} receives {name!r} more than once; a FIFO end is one "
+                         "parameter", hint="pass the buffer to one parameter of the call")
     for k, a in enumerate(call.args):
         if isinstance(a, BufRef) and a.buffer == name:
             if a.prefix:
@@ -87,6 +100,55 @@ def _bound_param(ctx: Context, call: Call, name: str) -> Optional[str]:
                                  hint="stream between calls of kernels defined in this design")
             return callee.params[k].name
     return None
+
+
+def result_to_parameter(ctx: Context, alloc: Alloc, call: Call, name: str) -> str:
+    """``Y = produce(X)``: the producer returns a local array of its own, which the caller
+    binds to ``Y``. Rewrite the call's own instance of the callee to write ``Y`` through a
+    new parameter instead (the local's name), and give the caller's ``Y`` the local's
+    initial value (its fill): the callee's body then runs on memory holding what its local
+    held, so ``Y`` ends with the value it returned. Refused unless the callee returns once,
+    at its end, a local array declared at its top level with a constant initial value, and
+    the call passes no argument of ``Y`` too. Returns the parameter's name.
+
+    Example: ``result_to_parameter(ctx, y_alloc, call, "Y") == "C"``.
+    """
+    callee = ctx.module.funcs.get(call.callee)
+    where = f"the producer {call.callee!r} returns {name!r}"
+    r = call.results.index(name)
+    ret = callee.body[-1] if callee is not None and callee.body else None
+    if not isinstance(ret, Return) or any(isinstance(s, Return) for s in walk_stmts(callee.body[:-1])):
+        raise ctx.refuse(f"{where} but does not return once, at its end",
+                         hint="return the result once, as the kernel's last statement")
+    value = ret.values[r] if r < len(ret.values) else None
+    local = value.buffer if isinstance(value, BufRef) and not value.prefix else None
+    decl = next((s for s in callee.body if isinstance(s, Alloc) and s.name == local), None)
+    if decl is None or decl.stateful or sum(isinstance(v, BufRef) and v.buffer == local for v in ret.values) != 1:
+        raise ctx.refuse(f"{where}, which is not a local array declared at its top level and returned once",
+                         hint="declare the result at the top of the kernel and return it once, or pass "
+                              "the buffer as an argument the callee writes")
+    if isinstance(decl.init, Expr) and not isinstance(decl.init, Const):
+        raise ctx.refuse(f"{where}; its local {local!r} starts with a value computed in the kernel",
+                         hint="initialise the result with a constant")
+    if decl.type != alloc.type or any(isinstance(a, BufRef) and a.buffer == name for a in call.args):
+        raise ctx.refuse(f"{where} but also receives it, or binds it with another type",
+                         hint="bind the result to a buffer of its own type that the call does not receive")
+    inst = own_instance(ctx, call)
+    inst.body = [s for s in inst.body if not (isinstance(s, Alloc) and s.name == local)]
+    inst.params.append(Param(local, decl.type, loc=decl.loc))
+    del inst.results[r]
+    ret = inst.body[-1]
+    ret.values = [v for k, v in enumerate(ret.values) if k != r]
+    if not ret.values:
+        inst.body.pop()
+    call.results.remove(name)
+    call.args.append(BufRef(name, ()))
+    alloc.init = decl.init
+    fill = "zero" if decl.init is None else ("a table" if isinstance(decl.init, np.ndarray) else decl.init.value)
+    ctx.trivial(f"the result {name!r} becomes an output parameter",
+                f"{inst.name!r} writes {name!r} as its parameter {local!r}; {name!r} starts as the local did "
+                f"({fill}), so it ends with the value the call returned")
+    return local
 
 
 def _param_uses(callee: Func, param: str) -> Tuple[int, int, List[str]]:
@@ -143,26 +205,25 @@ def pair_calls(ctx: Context, target: Any, dst: Optional[str]) -> CallPair:
     ends = []
     for role, k, call, want in (("producer", pk, pcall, "write"), ("consumer", ck, ccall, "read")):
         param = _bound_param(ctx, call, name)
+        if param is None and want == "write" and name in call.results:
+            param = result_to_parameter(ctx, site.alloc, call, name)
         if param is None:
             raise ctx.refuse(f"the {role} call {call.callee!r} binds {name!r} as a result, not an argument",
-                             hint="pass the buffer as an argument the callee writes")
+                             hint="a FIFO's consumer reads it as an argument")
         callee = ctx.module.funcs[call.callee]
         stores, loads, other = _param_uses(callee, param)
         if other:
             raise ctx.refuse(f"{call.callee!r} {other[0]} its parameter {param!r} (bound to {name!r})",
                              hint="a FIFO end must be read or written element by element")
-        if want == "write" and loads:
-            raise ctx.refuse(f"the producer {call.callee!r} reads {name!r} (parameter {param!r}), e.g. to "
-                             "accumulate in place; a FIFO is one-way",
-                             hint="accumulate in a local (a scalar or buffer_at) and write each element once, "
-                                  f"or double-buffer it: s.pingpong({name!r})")
+        # a producer reading the buffer (an in-place accumulation) streams only when its
+        # reads see the caller's fill, which is then forwarded into it (forward_producer_fill)
         if want == "read" and stores:
             raise ctx.refuse(f"the consumer {call.callee!r} writes {name!r} (parameter {param!r}); a FIFO is one-way",
                              hint=f"keep the array, or double-buffer it: s.pingpong({name!r})")
         if (stores if want == "write" else loads) == 0:
             raise ctx.refuse(f"the {role} {call.callee!r} never {want}s {name!r}",
                              hint="stream a buffer the first call writes and the second reads")
-        ends.append(CallEnd(call, k, callee, param))
+        ends.append(CallEnd(call, k, callee, param, loads if want == "write" else 0))
     return CallPair(func, site.alloc, ends[0], ends[1])
 
 
@@ -222,22 +283,25 @@ def prove_call_order(ctx: Context, pair: CallPair) -> int:
     return total_w
 
 
-def _instance(ctx: Context, end: CallEnd) -> Func:
-    """The callee of ``end`` as a function only this call uses (cloned when shared)."""
-    callee = end.callee
-    shared = sum(1 for f in ctx.module.funcs.values() for s in walk_stmts(f.body)
-                 if isinstance(s, Call) and s.callee == callee.name) > 1
-    if not shared:
-        return callee
-    k = 0
-    while f"{callee.name}_{k}" in ctx.module.funcs:
-        k += 1
-    clone = copy_func(callee)
-    clone.name = f"{callee.name}_{k}"
-    clone.attrs.setdefault("template", callee.attrs.get("template", callee.name))
-    ctx.module.funcs[clone.name] = clone
-    end.call.callee = clone.name
-    return clone
+def forward_producer_fill(ctx: Context, pair: CallPair) -> None:
+    """A producer that reads the buffer (the seed's in-place ``C[i, j] +=``, privatised by
+    ``buffer_at``) streams when each read sees the caller's constant fill: the fill is
+    forwarded into the producer's own instance, which then only writes the buffer
+    (:func:`allo.primitives.dataflow_fill.forward_fill`: refused with the reason otherwise).
+
+    Example: ``forward_producer_fill(ctx, pair_calls(ctx, "Y", "matmul"))``.
+    """
+    end = pair.producer
+    if not end.reads:
+        return
+    try:
+        forward_fill(ctx, pair.func, pair.alloc, end.call, required=True)
+    except AlloError as err:
+        raise ctx.refuse(f"the producer {end.callee.name!r} reads {pair.alloc.name!r} (parameter "
+                         f"{end.param!r}), e.g. to accumulate in place, and a FIFO is one-way; its reads "
+                         f"cannot take the caller's fill instead: {err.message}", hint=err.hint) from None
+    end.callee = ctx.module.funcs[end.call.callee]
+    end.reads = 0
 
 
 def emit_call_stream(ctx: Context, pair: CallPair, depth: int) -> Callable[[int], None]:
@@ -249,7 +313,7 @@ def emit_call_stream(ctx: Context, pair: CallPair, depth: int) -> Callable[[int]
 
     elem = pair.alloc.type.dtype
     stype = BufferType(StreamType(elem, depth), ())
-    prod, cons = _instance(ctx, pair.producer), _instance(ctx, pair.consumer)
+    prod, cons = own_instance(ctx, pair.producer.call), own_instance(ctx, pair.consumer.call)
     for callee, param in ((prod, pair.producer.param), (cons, pair.consumer.param)):
         callee.param(param).type = stype
     for body in _all_bodies(prod.body):
@@ -294,6 +358,7 @@ def stream_between_calls(ctx: Context, target: Any, dst: str, axis: Any, depth: 
         raise ctx.refuse(f"depth={depth!r} must be a positive integer or -1 (computed)",
                          hint="leave depth=-1: the depth is computed from the kernels' rates")
     pair = pair_calls(ctx, target, dst)
+    forward_producer_fill(ctx, pair)
     count = prove_call_order(ctx, pair)
     retype = emit_call_stream(ctx, pair, count if depth == -1 else depth)
     settle_depth(ctx, pair.func.name, pair.alloc, depth, retype)
@@ -310,6 +375,7 @@ def pingpong(ctx: Context, target: Any) -> None:
     from .dataflow_order import prove_written_once
 
     pair = pair_calls(ctx, target, None)
+    forward_producer_fill(ctx, pair)
     w = _single_site(ctx, pair.producer, write=True, ordered=False)
     trips = [ctx.constant_loop(l, "producer")[3] for l in w.loops]
     forms = [affine_form(e) for e in w.node.indices]

@@ -67,6 +67,33 @@ def _rank_digits(loops: Sequence[For], trips: Sequence[int], n: z3.ArithRef) -> 
     return env
 
 
+def written_twice(name: str, w: _Use, w_trips: Sequence[int], w_forms: Sequence[Any], total: int
+                  ) -> Tuple[List[z3.BoolRef], Any]:
+    """The violation of "the ``total`` executions of write site ``w`` (loops of ``w_trips``
+    iterations, indices ``w_forms``) name pairwise different elements of ``name``": two
+    ranks writing one element, with its witness printer.
+
+    Example: ``constraints, witness = written_twice("B", w, [4, 4], forms, 16)``.
+    """
+    n, n2 = z3.Ints("rank rank2")
+    wi = [form_term(f, _rank_digits(w.loops, w_trips, n)) for f in w_forms]
+    wi2 = [form_term(f, _rank_digits(w.loops, w_trips, n2)) for f in w_forms]
+    return ([0 <= n, n < n2, n2 < total, *[a == b for a, b in zip(wi, wi2)]],
+            lambda m: f"writes number {m.eval(n)} and {m.eval(n2)} both write {_show(m, name, wi)}")
+
+
+def written_outside(w: _Use, w_trips: Sequence[int], w_forms: Sequence[Any], total: int,
+                    shape: Sequence[int]) -> List[z3.BoolRef]:
+    """The violation of "every execution of write site ``w`` names an element inside
+    ``shape``": a rank whose index leaves the buffer.
+
+    Example: ``written_outside(w, [4, 4], forms, 16, (4, 4))``.
+    """
+    n = z3.Int("rank")
+    wi = [form_term(f, _rank_digits(w.loops, w_trips, n)) for f in w_forms]
+    return [0 <= n, n < total, z3.Or(*[z3.Or(x < 0, x >= d) for x, d in zip(wi, shape)])]
+
+
 def prove_written_once(ctx: Context, name: str, w: _Use, w_trips: Sequence[int],
                        w_forms: Sequence[Any], total: int) -> None:
     """Side condition: the ``total`` executions of write site ``w`` (loops of ``w_trips``
@@ -74,12 +101,8 @@ def prove_written_once(ctx: Context, name: str, w: _Use, w_trips: Sequence[int],
 
     Example: ``prove_written_once(ctx, "B", w, [4, 4], forms, 16)``.
     """
-    n, n2 = z3.Ints("rank rank2")
-    wi = [form_term(f, _rank_digits(w.loops, w_trips, n)) for f in w_forms]
-    wi2 = [form_term(f, _rank_digits(w.loops, w_trips, n2)) for f in w_forms]
-    ctx.prove("every element is written once",
-              [0 <= n, n < n2, n2 < total, *[a == b for a, b in zip(wi, wi2)]],
-              lambda m: f"writes number {m.eval(n)} and {m.eval(n2)} both write {_show(m, name, wi)}",
+    constraints, witness = written_twice(name, w, w_trips, w_forms, total)
+    ctx.prove("every element is written once", constraints, witness,
               hint="a FIFO element can be put only once")
 
 
@@ -117,4 +140,4 @@ def prove_same_order(ctx: Context, name: str, w: _Use, r: _Use, w_trips: Sequenc
                    + (f"; {hint}" if hint else ""))
 
 
-__all__ = ["prove_written_once", "prove_same_order"]
+__all__ = ["prove_written_once", "prove_same_order", "written_twice", "written_outside"]

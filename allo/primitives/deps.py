@@ -217,6 +217,59 @@ def order_reversal_queries(accesses: Sequence[Access], old_order: Sequence[str],
             yield f"{first.describe()} before {second.describe()}", constraints, witness
 
 
+def runs_before(a: Instance, b: Instance) -> z3.BoolRef:
+    """Instance ``a`` executes before instance ``b`` in program order: earlier on the loops
+    the two accesses share (their common enclosing ``For`` prefix, outermost first), or the
+    same iteration of those and ``a`` textually first. Loops not shared are sibling nests,
+    which run whole in textual order."""
+    xs: List[z3.ArithRef] = []
+    ys: List[z3.ArithRef] = []
+    for la, lb in zip(a.access.loops, b.access.loops):
+        if la is not lb:
+            break
+        xs.append(a.env[la.var])
+        ys.append(b.env[lb.var])
+    same = z3.And(*[x == y for x, y in zip(xs, ys)]) if xs else z3.BoolVal(True)
+    return z3.Or(lex_less(xs, ys), z3.And(same, z3.BoolVal(a.access.order < b.access.order)))
+
+
+def flow_dependence_queries(accesses: Sequence[Access], buffer: str):
+    """Constraints of "a write of ``buffer`` executes before a read of the same element": a
+    flow (read-after-write) dependence. None satisfiable means every read sees the value
+    the buffer held before the region. Loops only: a ``While`` around the accesses is not
+    modelled (the caller refuses regions holding one).
+
+    Yields ``(description, constraints, witness_fn, carrier_fn)``; ``carrier_fn(model)`` is
+    the outermost shared loop whose iterations differ between the two (the loop carrying
+    the dependence), ``None`` when both run in one iteration of every shared loop.
+
+    Example: for ``for k: C[0] += A[k]`` the read at ``k=1`` follows the write at ``k=0``
+    (carried by ``k``).
+    """
+    mine = [a for a in accesses if a.buffer == buffer]
+    for w in (a for a in mine if a.write):
+        for r in (a for a in mine if not a.write):
+            iw, ir = Instance(w, "w"), Instance(r, "r")
+            constraints = [*iw.constraints, *ir.constraints, *same_element(iw, ir), runs_before(iw, ir)]
+
+            def witness(model, iw=iw, ir=ir):
+                names_w = [l.var for l in iw.access.loops]
+                names_r = [l.var for l in ir.access.loops]
+                return (f"the {iw.access.describe()} at iteration {model_values(model, iw, names_w)} "
+                        f"runs before the {ir.access.describe()} at iteration "
+                        f"{model_values(model, ir, names_r)}, both of {element_text(model, ir)}")
+
+            def carrier(model, iw=iw, ir=ir):
+                for lw, lr in zip(iw.access.loops, ir.access.loops):
+                    if lw is not lr:
+                        return None
+                    if model.eval(iw.env[lw.var] != ir.env[lr.var], model_completion=True):
+                        return lw
+                return None
+
+            yield f"{w.describe()} before {r.describe()}", constraints, witness, carrier
+
+
 def carried_dependence_queries(accesses: Sequence[Access], loop: For, outer: Sequence[str]):
     """Constraints of "two different iterations of ``loop`` (same iteration of the loops
     ``outer`` around it) touch the same element, one writing": a loop-carried dependence.

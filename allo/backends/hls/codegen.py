@@ -29,6 +29,7 @@ from ...errors import BackendError
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Return,
                          Stmt, Store, StreamGet, StreamPut, Var, While, map_expr, walk_expr,
                          walk_stmts)
+from ...ir.sites import first_task, reads_buffer, task_scope
 from ...ir.types import AlloType, BufferType, Fixed, Int, StreamType
 from ...runtime import constant_table
 from .ctypes_map import c_type, identifier, label, unique_identifiers
@@ -437,6 +438,12 @@ class FuncEmitter:
             self.out(depth, f"#pragma HLS stream variable={name} type=pipo depth=2")
             self.buffer_pragmas(s.name, t, depth)
             return
+        if s.name in self.func.attrs.get("dead_fill", ()) and self.fill_still_dead(s.name):
+            # a dataflow region's array whose first task writes every element before any
+            # read (the dataflow primitive proved it): a fill loop would be a second writer
+            self.out(depth, f"{self.declarator(name, t, False)};")
+            self.buffer_pragmas(s.name, t, depth)
+            return
         if isinstance(s.init, np.ndarray):
             table = constant_table(s.init, t)
             values = ", ".join(self.table_value(v, t.dtype) for v in table.reshape(-1))
@@ -451,6 +458,14 @@ class FuncEmitter:
         self.out(depth, f"{self.declarator(name, t, False)};")
         self.buffer_pragmas(s.name, t, depth)
         self.fill(name, t.shape, init, depth, f"l_init_{name}")
+
+    def fill_still_dead(self, name: str) -> bool:
+        """A dead fill is omitted only while its first task still reads nothing of the
+        buffer (the shape the dataflow primitive proved it on); a later rewrite that made
+        the task read it brings the fill back."""
+        task = first_task(self.func, name)
+        scope = task_scope(self.module, task, name) if task is not None else None
+        return scope is not None and not reads_buffer(*scope)
 
     def fill(self, target: str, shape: Sequence[int], value: str, depth: int, lbl: str,
              source: Optional[str] = None) -> None:

@@ -1,0 +1,170 @@
+"""A caller's constant fill forwarded into the first task, and dead fills of a dataflow
+region (allo/primitives/dataflow_fill.py)."""
+
+import numpy as np
+
+import allo
+from allo.ir.nodes import Const, For, Load, Store, Var
+from allo.ir.types import index, int32
+from allo.primitives.deps import collect_accesses, flow_dependence_queries
+import z3
+
+M = N = K = 4
+
+
+def matmul(A: int32[M, K], B: int32[K, N], C: int32[M, N]):
+    for i, j in allo.grid(M, N, "PE"):
+        for k in range(K):
+            C[i, j] += A[i, k] * B[k, j]
+
+
+def matmul_acc(A: int32[M, K], B: int32[K, N], C: int32[M, N]):
+    for i, j in allo.grid(M, N, "PE"):
+        acc: int32 = 0
+        for k in range(K):
+            acc += A[i, k] * B[k, j]
+        C[i, j] = acc
+
+
+def mixed(X: int32[M, K], W_A: int32[K, N], W_B: int32[N, K]) -> int32[M, K]:
+    Y: int32[M, N] = 0
+    Z: int32[M, K] = 0
+    matmul_acc(X, W_A, Y)
+    matmul(Y, W_B, Z)
+    return Z
+
+
+def hls_top(code: str, name: str) -> str:
+    return code[code.index(f"void {name}("):]
+
+
+def test_the_fill_of_an_output_the_consumer_reads_back_is_kept():
+    # the consumer accumulates into Z in place (not privatised): its reads at k >= 1 see its
+    # own writes, so the fill is live and stays (a second writer csim and Vitis must keep)
+    s_mm = allo.customize(matmul)
+    s_mm.buffer_at(s_mm.A, "i")
+    s_acc = allo.customize(matmul_acc)
+    s = allo.customize(mixed)
+    s.compose(s_mm)
+    s.compose(s_acc)
+    s.to(s.Y, "matmul")
+    assert "dead_fill" not in s.ir.top_func.attrs
+    top_code = hls_top(str(s.build(target="vhls")), "mixed")
+    assert "#pragma HLS dataflow" in top_code and "l_init_Z" in top_code
+    assert s.verify().status == "equivalent"
+    rng = np.random.default_rng(0)
+    X, WA, WB = (rng.integers(-9, 9, (4, 4)).astype(np.int32) for _ in range(3))
+    assert np.array_equal(s.build(target="llvm")(X, WA, WB), (X @ WA) @ WB)
+
+
+def write_all(X: int32[M, N], Y: int32[M, N]):
+    for i, j in allo.grid(M, N):
+        Y[i, j] = X[i, j] * 2
+
+
+def write_column(X: int32[M, N], Y: int32[M, N]):
+    for i in range(M):
+        Y[i, 0] = X[i, 0]
+
+
+def region(X: int32[M, N]) -> int32[M, N]:
+    F: int32[M, N] = 0
+    P: int32[M, N] = 7
+    Z: int32[M, N] = 0
+    write_all(X, F)
+    write_column(X, P)
+    for i, j in allo.grid(M, N):
+        Z[i, j] = F[i, j] + P[i, j]
+    return Z
+
+
+def test_dataflow_marks_a_fill_dead_only_when_the_first_task_writes_every_element():
+    s = allo.customize(region)
+    s.dataflow("region")
+    # F: write_all writes all 16 elements once (z3); P: write_column writes 4 of 16, so
+    # the other 12 keep the fill 7 and it stays; Z: the loop nest writes every element
+    assert s.ir.top_func.attrs["dead_fill"] == ("F", "Z")
+    names = {c.name for c in s.history[-1].conditions}
+    assert {"every element of 'F' is written once", "every write of 'F' is in bounds"} <= names
+    top_code = hls_top(str(s.build(target="vhls")), "region")
+    assert "l_init_F" not in top_code and "l_init_Z" not in top_code and "l_init_P" in top_code
+    assert s.verify().status == "equivalent"
+    X = np.arange(16, dtype=np.int32).reshape(4, 4)
+    expected = X * 2 + 7
+    expected[:, 0] = X[:, 0] * 2 + X[:, 0]
+    assert np.array_equal(s.build(target="llvm")(X), expected)
+
+
+def scale_in_place(X: int32[M, N], Z: int32[M, N]):
+    T: int32[M, N] = 3
+    for i, j in allo.grid(M, N):
+        T[i, j] = T[i, j] * X[i, j]       # reads the fill, then writes the element
+    for i2, j2 in allo.grid(M, N):
+        Z[i2, j2] = T[i2, j2] + 1
+
+
+def running_row(X: int32[M, N], Z: int32[M, N]):
+    T: int32[M, N] = 1
+    for i, j in allo.grid(M, N):
+        T[i, j] = T[i, 0] + X[i, j]       # j >= 1 reads T[i, 0], written at j = 0
+    for i2, j2 in allo.grid(M, N):
+        Z[i2, j2] = T[i2, j2]
+
+
+def test_a_loop_nest_reading_the_fill_before_writing_gets_it_forwarded():
+    s = allo.customize(scale_in_place)
+    s.dataflow("scale_in_place")
+    nest = s.ir.top_func.body[1]
+    assert isinstance(nest, For)
+    assert not [x for x in collect_accesses([nest]) if x.buffer == "T" and not x.write]
+    assert s.ir.top_func.attrs["dead_fill"] == ("T",)
+    assert s.verify().status == "equivalent"
+    X = np.arange(16, dtype=np.int32).reshape(4, 4)
+    Z = np.zeros((4, 4), np.int32)
+    s.build(target="llvm")(X, Z)
+    assert np.array_equal(Z, 3 * X + 1)
+
+
+def test_a_nest_reading_its_own_writes_keeps_the_fill():
+    # forwarding here would make T[i, j] = 1 + X[i, j]; the read at j >= 1 sees the write
+    # at j = 0, so the fill stays and the result is the sequential one
+    s = allo.customize(running_row)
+    s.dataflow("running_row")
+    assert "dead_fill" not in s.ir.top_func.attrs
+    assert "l_init_T" in hls_top(str(s.build(target="vhls")), "running_row")
+    X = np.arange(16, dtype=np.int32).reshape(4, 4)
+    Z = np.zeros((4, 4), np.int32)
+    s.build(target="llvm")(X, Z)
+    assert np.array_equal(Z, 1 + X[:, :1] + X * (np.arange(4) > 0))
+
+
+def test_flow_dependences_follow_program_order_across_sibling_nests():
+    i, j = Var("i", index), Var("j", index)
+    zero, four = Const(0, index), Const(4, index)
+    read_first = [For("i", zero, four, 1, [Store("B", (i,), Load("A", (i,), int32))]),
+                  For("j", zero, four, 1, [Store("A", (j,), Const(1, int32))])]
+    write_first = list(reversed(read_first))
+
+    def dependences(body):
+        found = []
+        for _, constraints, witness, _ in flow_dependence_queries(collect_accesses(body), "A"):
+            solver = z3.Solver()
+            solver.add(*constraints)
+            if solver.check() == z3.sat:
+                found.append(witness(solver.model()))
+        return found
+
+    assert dependences(read_first) == []          # every read runs before the nest that writes
+    (found,) = dependences(write_first)
+    assert "the write of A[j]" in found and "before the read of A[i]" in found
+
+
+def test_a_later_rewrite_that_reads_the_buffer_brings_the_fill_back():
+    # buffer_at(Z, "i") after the marking copies Z's row into Z_buf before writing it: the
+    # first task now reads Z, so the HLS code fills it again rather than trust the old proof
+    s = allo.customize(region)
+    s.dataflow("region")
+    assert "Z" in s.ir.top_func.attrs["dead_fill"]
+    s.buffer_at(s.Z, "region:i")
+    top_code = hls_top(str(s.build(target="vhls")), "region")
+    assert "l_init_Z" in top_code and "l_init_F" not in top_code
