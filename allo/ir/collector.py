@@ -10,8 +10,10 @@ was) when the outermost block ends.
 
 Example::
 
-    with paused_gc():
-        module = lower_every_instance()
+    >>> import gc
+    >>> with paused_gc():
+    ...     gc.isenabled()
+    False
 """
 
 from __future__ import annotations
