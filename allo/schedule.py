@@ -308,11 +308,17 @@ class Schedule:
     def to(self, target: Any, dst: Any, axis: Any = None, depth: int = -1, **kw: Any) -> Any:
         """Turn ``target`` into a FIFO stream to ``dst``. With a PE array (``s.unfold``)
         and ``axis=``, public Allo's spelling of a relay: the PE-local buffer flows
-        between neighbouring PEs along ``axis`` (``s.relay`` with the other axis).
+        between neighbouring PEs along ``axis`` (``s.relay`` with the other axis); a
+        local array of channels passed to the PE calls as sub-views becomes an array of
+        FIFOs (``s.stream_channels``).
 
         Example: ``s.to(s.B, "j2")``; ``s.to(buf_A, pe, axis=1, depth=5)``."""
+        from .primitives.dataflow_channels import passes_sub_views
         from .primitives.dataflow_common import PEArray
 
+        if axis is not None and isinstance(dst, PEArray) and passes_sub_views(self._ir, target):
+            return self.apply("stream_channels", target=target, pe=dst, axis=axis,
+                              depth=2 if depth == -1 else depth, **kw)
         if axis is not None and isinstance(dst, PEArray):
             spatial = [k for k, name in enumerate(dst.spatial) if name is not None]
             if len(spatial) != 2 or axis not in spatial:
@@ -328,6 +334,10 @@ class Schedule:
     def pingpong(self, target: Any, **kw: Any) -> Any:
         """Double-buffer ``target`` between the call that writes it and the call that reads it."""
         return self.apply("pingpong", target=target, **kw)
+
+    def stream_channels(self, target: Any, pe: Any, axis: int, depth: int = 2, **kw: Any) -> Any:
+        """Turn a local array of channels, passed to PE calls as sub-views, into FIFOs."""
+        return self.apply("stream_channels", target=target, pe=pe, axis=axis, depth=depth, **kw)
 
     def relay(self, buffer: Any, pe: Any, axis: int, depth: int = 2, **kw: Any) -> Any:
         """Pass ``buffer``'s data between neighbouring PEs along ``axis`` through FIFOs."""
@@ -358,6 +368,11 @@ class Schedule:
         with self._transaction():
             for sub, inst in pairs:
                 for step in replay_plan(self._ir, sub.ir, sub.steps, id, inst):
+                    if any((step.primitive, step.arguments, step.options) ==
+                           (done.primitive, done.arguments, done.options) for done in self._steps):
+                        # a callee shared by two composed instances (two identical
+                        # systolic tiles) got this very step from the first compose
+                        continue
                     self._apply(step.primitive, dict(step.arguments), dict(step.options), replayed=True)
             reconciled = reconcile_layouts(self._ir, self._fixed_layouts)
             self._chain = self._chain.with_layouts_reconciled(self._ir, reconciled)
@@ -566,4 +581,7 @@ def verify(a: Any, b: Any, **options: Any):
 
     Example: ``assert allo.verify(s_reordered, gemm)``.
     """
-    return _verify_modules(_as_module(a), _as_module(b), **options)
+    from .ir.collector import paused_gc
+
+    with paused_gc():  # lowering and proof build millions of objects (see verify_modules)
+        return _verify_modules(_as_module(a), _as_module(b), **options)

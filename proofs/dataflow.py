@@ -1,4 +1,4 @@
-"""Theorems of the dataflow family: unfold, relay, to (stream), compute_at, dataflow, inline.
+"""Theorems of the dataflow family: unfold, relay, to (stream), channels, compute_at, dataflow, inline.
 
 FIFOs are modelled as z3 queues ``(data: Array Int -> BV32, head, tail)``: ``put`` stores at
 ``tail`` and increments it, ``get`` reads at ``head`` and increments it. What is proved by
@@ -154,6 +154,39 @@ def _fill_lemmas():
     other = z3.Array("other_initial", z3.IntSort(), VAL)
     yield "a written element does not depend on the initial contents", \
         z3.Select(z3.Store(mem, e, v), e) == z3.Select(z3.Store(other, e, v), e)
+
+
+@theorem("dataflow.channels", index_widths=(
+    "no new index arithmetic: a get or put drops the element indices; the channel indices are the ones the program computes"))
+def channels():
+    """An array of channels becomes an array of FIFOs, one per channel, keeping every value
+    read, when (side conditions checked per design, for every channel) each element is
+    written once and read once, every read element is written, no element is read before
+    its write, and no two elements are written in one order and read in the other. Then
+    the read order is an order-preserving bijection onto the write order, which is the
+    identity (both bound lemmas, by induction over the reads): the n-th get names the
+    element of the n-th put; that put ran before the get, so the FIFO is not empty (queue
+    lemmas), and it returns the value the array held there, which is the value written
+    (a single write is never overwritten: stream lemmas).
+    """
+    yield from _queue_lemmas()
+    f = z3.Function("f", z3.IntSort(), z3.IntSort())  # write rank of the k-th read
+    k, n = z3.Ints("k n")
+    yield "order-preserving: f(k) >= k carries to k + 1", z3.Implies(
+        z3.And(f(k) >= k, f(k + 1) > f(k)), f(k + 1) >= k + 1)
+    yield "order-preserving onto [0, n): f(k + 1) <= k + 1 carries down to k", z3.Implies(
+        z3.And(f(k + 1) <= k + 1, f(k) < f(k + 1)), f(k) <= k)
+    yield "the two bounds give the identity", z3.Implies(z3.And(f(k) >= k, f(k) <= k), f(k) == k)
+    head, tail = z3.Ints("head tail")
+    yield "the n-th get after the n-th put finds the FIFO non-empty", z3.Implies(
+        z3.And(head == n, n >= 0, tail >= n + 1), head < tail)
+    mem = z3.Array("mem", z3.IntSort(), VAL)
+    w, other = z3.Ints("w other")
+    v = z3.BitVec("v", 32)
+    yield "a write to another element keeps this one", z3.Implies(
+        other != w, z3.Select(z3.Store(z3.Store(mem, w, v), other, z3.BitVec("u", 32)), w) == v)
+    yield "the read after the single write returns the written value", \
+        z3.Select(z3.Store(mem, w, v), w) == v
 
 
 @theorem("loop.compute_at", index_widths=(

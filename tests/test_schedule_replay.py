@@ -10,7 +10,7 @@ import pytest
 import allo
 from allo.compose import Step
 from allo.errors import ScheduleError
-from allo.ir.types import int8, int16, int32
+from allo.ir.types import index, int8, int16, int32
 from allo.primitives import PRIMITIVES
 
 
@@ -79,6 +79,31 @@ def two_calls(X: int32[4]) -> int32[4]:
     return Z
 
 
+def pass_on(x_in: int8[2], x_out: int8[2], acc: int16[2, 2], r: index, c: index):
+    for t in range(2):
+        v: int8 = x_in[t]
+        acc[r, c] += v
+        x_out[t] = v
+
+
+def channels(X: int8[2, 2], acc: int16[2, 2]):
+    ch: int8[2, 3, 2]
+    for t in range(2, name="fill"):
+        for r in range(2):
+            ch[r, 0, t] = X[r, t]
+    for r, c in allo.grid(2, 2, "PE"):
+        pass_on(ch[r, c], ch[r, c + 1], acc, r, c)
+    sink: int8[2]
+    for t in range(2, name="drain"):
+        for r in range(2):
+            sink[r] = ch[r, 2, t]
+
+
+def _channels(s):
+    pe = s.unfold("PE", axis=[0, 1])
+    s.to(s.ch, pe, axis=1, depth=2)
+
+
 def _relay(s):
     b = s.buffer_at(s.B, "j")
     pe = s.unfold("PE", axis=[0, 1], factor=[3, 2])
@@ -104,6 +129,7 @@ CASES = {
     "to": (stages, lambda s: s.to(s.B, "i1")),
     "unfold": (systolic, lambda s: s.unfold("PE", axis=[0, 1], factor=[3, 2])),
     "relay": (systolic, _relay),
+    "stream_channels": (channels, _channels),
     "pingpong": (two_calls, lambda s: s.pingpong(s.Y)),
 }
 

@@ -1,10 +1,23 @@
 """Systolic GEMM templates: ``systolic_tile`` (one Mt x Nt PE array) and ``systolic``
 (the full M x K x N matrix product, tiled over the array).
 
-The PE array is the seed's: a ``PE`` band whose body accumulates ``A[i, k] * B[k, j]``;
-:func:`schedule_systolic_tile` turns it into a real array with ``buffer_at``, ``unfold``,
-``partition`` and ``relay`` (every step a checked primitive), and :func:`schedule_systolic`
-composes that onto every tile of the full product.
+The names inside are API, as in public Allo, because schedules address them:
+
+* ``systolic_tile`` passes operands through two arrays of channels, ``A_fifo[Mt, Nt + 1,
+  K]`` (row ``i`` of ``A`` enters at ``A_fifo[i, 0]`` and flows along ``j``) and
+  ``B_fifo[Nt, Mt + 1, K]`` (column ``j`` of ``B`` flows along ``i``); the band ``PE``
+  calls ``PE_kernel`` on PE ``(i, j)`` with its input channels ``A_fifo[i, j]``,
+  ``B_fifo[j, i]`` and output channels ``A_fifo[i, j + 1]``, ``B_fifo[j, i + 1]``; the
+  loops ``data_load`` and ``data_drain`` fill and empty the channel ends.
+* ``systolic`` keeps one tile of each operand in ``local_A`` / ``local_B`` / ``local_C``;
+  the band ``outer_tile`` (loop ``mi``) loads the row block of ``A`` once (loops ``ak``,
+  ``ai``), then for each column tile (loop ``ni``) loads ``B`` (``bk``, ``bj``), runs the
+  tile and stores ``C`` column by column (``sj``, ``si``). ``A`` is read once, column by
+  column, in the order ``C`` is written: two cascaded instances can stream between them.
+
+:func:`schedule_systolic_tile` turns the tile into a real array (``unfold`` the PE band,
+``to`` each channel array along its flow axis, ``partition`` the operands), every step a
+checked primitive; :func:`schedule_systolic` composes it onto the tile of the full product.
 
 Example::
 
@@ -21,60 +34,91 @@ from __future__ import annotations
 from typing import Any
 
 from ..builtins import grid, template
-from ..ir.types import Int, int8
+from ..ir.types import Int, index, int8
+
+
+@template("TyA", "TyB", "TyC", "K", "Mt", "Nt")
+def PE_kernel(A_in: "TyA[K]", B_in: "TyB[K]", A_out: "TyA[K]", B_out: "TyB[K]", C: "TyC[Mt, Nt]",
+              i: index, j: index):
+    """One processing element: accumulates ``A_in . B_in`` into ``C[i, j]`` (in ``TyC``)
+    while forwarding every operand it receives to its neighbours."""
+    acc: TyC = 0
+    for k in range(K):
+        a: TyA = A_in[k]
+        b: TyB = B_in[k]
+        acc += a * b
+        A_out[k] = a
+        B_out[k] = b
+    C[i, j] = acc
 
 
 @template("TyA", "TyB", "TyC", "K", "Mt", "Nt")
 def systolic_tile(A: "TyA[Mt, K]", B: "TyB[K, Nt]", C: "TyC[Mt, Nt]"):
     """``C = A @ B`` on an ``Mt x Nt`` array of processing elements (K is temporal)."""
+    A_fifo: TyA[Mt, Nt + 1, K]
+    B_fifo: TyB[Nt, Mt + 1, K]
+    A_drain: TyA[Mt]
+    B_drain: TyB[Nt]
+    for k in range(K, name="data_load"):
+        for m in range(Mt):
+            A_fifo[m, 0, k] = A[m, k]
+        for n in range(Nt):
+            B_fifo[n, 0, k] = B[k, n]
     for i, j in grid(Mt, Nt, name="PE"):
-        acc: TyC = 0
-        for k in range(K):
-            acc += A[i, k] * B[k, j]
-        C[i, j] = acc
+        PE_kernel[TyA, TyB, TyC, K, Mt, Nt](A_fifo[i, j], B_fifo[j, i], A_fifo[i, j + 1],
+                                            B_fifo[j, i + 1], C, i, j)
+    for k in range(K, name="data_drain"):
+        for m in range(Mt):
+            A_drain[m] = A_fifo[m, Nt, k]
+        for n in range(Nt):
+            B_drain[n] = B_fifo[n, Mt, k]
 
 
 @template("TyA", "TyB", "TyC", "M", "K", "N", "Mt", "Nt")
 def systolic(A: "TyA[M, K]", B: "TyB[K, N]", C: "TyC[M, N]"):
     """``C = A @ B`` (accumulated in ``TyC``) by ``(M/Mt) x (N/Nt)`` passes of an
     ``Mt x Nt`` systolic tile; ``Mt`` must divide ``M`` and ``Nt`` divide ``N``."""
-    tile_A: TyA[Mt, K]
-    tile_B: TyB[K, Nt]
-    tile_C: TyC[Mt, Nt]
-    for mi, ni in grid(M // Mt, N // Nt, name="tiles"):
-        for ai, ak in grid(Mt, K, name="load_A"):
-            tile_A[ai, ak] = A[mi * Mt + ai, ak]
-        for bk, bj in grid(K, Nt, name="load_B"):
-            tile_B[bk, bj] = B[bk, ni * Nt + bj]
-        systolic_tile[TyA, TyB, TyC, K, Mt, Nt](tile_A, tile_B, tile_C)
-        for ci, cj in grid(Mt, Nt, name="store_C"):
-            C[mi * Mt + ci, ni * Nt + cj] = tile_C[ci, cj]
+    local_A: TyA[Mt, K]
+    local_B: TyB[K, Nt]
+    local_C: TyC[Mt, Nt]
+    for mi in range(M // Mt, name="outer_tile"):
+        # the row block of A serves every column tile: loaded once, column by column
+        # (the order in which a preceding instance stores its C)
+        for ak, ai in grid(K, Mt, name="load_A_tile"):
+            local_A[ai, ak] = A[mi * Mt + ai, ak]
+        for ni in range(N // Nt):
+            for bk, bj in grid(K, Nt, name="load_B_tile"):
+                local_B[bk, bj] = B[bk, ni * Nt + bj]
+            systolic_tile[TyA, TyB, TyC, K, Mt, Nt](local_A, local_B, local_C)
+            for sj, si in grid(Nt, Mt, name="store_C_tile"):
+                C[mi * Mt + si, ni * Nt + sj] = local_C[si, sj]
 
 
 def schedule_systolic_tile(s: Any) -> Any:
-    """The seed's systolic array on a ``systolic_tile`` instance: operand FIFOs per PE row
-    and column (``buffer_at`` at ``j``), the ``PE`` band unfolded, operands relayed between
-    neighbouring PEs.
+    """The seed's systolic array on a ``systolic_tile`` instance: the ``PE`` band
+    unfolded, ``A_fifo`` streamed along ``j`` and ``B_fifo`` along ``i`` (one FIFO per
+    link between neighbouring PEs), the operands partitioned for the array.
 
     Example: ``schedule_systolic_tile(allo.customize(systolic_tile, instantiate=[int8, int8, int16, 4, 2, 2]))``.
     """
-    args = _instance_args(s)
-    K, Mt, Nt = args[3], args[4], args[5]
-    buf_A = s.buffer_at(s.A, "j")
-    buf_B = s.buffer_at(s.B, "j")
-    pe = s.unfold("PE", axis=[0, 1], factor=[Mt, Nt])
+    Mt, Nt = _instance_args(s)[4:6]
+    s.partition(s.C, dim=0)
     s.partition(s.A, dim=1)
     s.partition(s.B, dim=2)
-    s.partition(s.C, dim=0)
-    s.relay(buf_A, pe, axis=0, depth=K + 1)
-    s.relay(buf_B, pe, axis=1, depth=K + 1)
+    pe = s.unfold("PE", axis=[0, 1])
+    # the two conversions make the tile a dataflow region: the load loop, the PEs and the
+    # drain loop run concurrently, so a FIFO needs room for a few elements only
+    s.to(s.A_fifo, pe, axis=1, depth=Nt + 1)
+    s.to(s.B_fifo, pe, axis=0, depth=Mt + 1)
     return s
 
 
 def schedule_systolic(s: Any) -> Any:
-    """Default schedule of a ``systolic`` instance: the tile loads and stores pipelined,
-    the tile buffers banked for the PE array, and :func:`schedule_systolic_tile` composed
-    onto the tile.
+    """Default schedule of a ``systolic`` instance: the tile buffers partitioned for the PE
+    array, their loads and stores pipelined, and :func:`schedule_systolic_tile` composed
+    onto the tile. (No dataflow region per column tile, ``s.dataflow(loops["ni"])``: the
+    verifier runs each iteration of a dataflow loop as a process of its own, so a stream
+    fed by the C stores, as between cascaded instances, would verify as unknown.)
 
     Example: ``schedule_systolic(allo.customize(systolic, instantiate=[int8, int8, int16, 8, 8, 8, 4, 4]))``.
     """
@@ -83,9 +127,13 @@ def schedule_systolic(s: Any) -> Any:
     ty_a, ty_b, ty_c, _M, K, _N, Mt, Nt = _instance_args(s)[:8]
     tile = allo.customize(systolic_tile, instantiate=[ty_a, ty_b, ty_c, K, Mt, Nt])
     s.compose(schedule_systolic_tile(tile))
-    s.pipeline("load_A:ak")
-    s.pipeline("load_B:bj")
-    s.pipeline("store_C:cj")
+    s.partition(s.local_C, dim=0)
+    s.partition(s.local_A, dim=1)
+    s.partition(s.local_B, dim=2)
+    loops = s.get_loops(s.top_func_name)["outer_tile"]
+    s.pipeline(loops["ai"])
+    s.pipeline(loops["bj"])
+    s.pipeline(loops["si"])
     return s
 
 

@@ -152,9 +152,9 @@ def schedule_scaled_dot_product_attention(s: Any) -> Any:
         s.compose(schedule_systolic_tile(allo.customize(systolic_tile, instantiate=inst)),
                   instantiate=inst)
     for product in ("systolic_QKT", "systolic_YV"):  # named instances of systolic
-        s.pipeline(f"{product}:ak")
+        s.pipeline(f"{product}:ai")
         s.pipeline(f"{product}:bj")
-        s.pipeline(f"{product}:cj")
+        s.pipeline(f"{product}:si")
     s.pipeline("row_max:j")
     s.pipeline("exp_sum:j")
     s.pipeline("update:j")

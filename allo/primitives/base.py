@@ -19,6 +19,8 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
+
 import inspect
 import time
 from dataclasses import dataclass, field
@@ -480,6 +482,46 @@ def all_names(func: Func) -> List[str]:
     return names
 
 
+def template_instance(module: Module, qualifier: str) -> Optional[str]:
+    """The function a qualifier names: itself when it is a function of ``module``, else
+    the one instance of the template of that name (public Allo names a template's
+    instance after the template: ``"systolic_tile:PE"`` when the design holds
+    ``systolic_tile_0``); ``None`` when there is no such function or several instances.
+
+    Example: ``template_instance(s.ir, "systolic_tile") == "systolic_tile_0"``.
+    """
+    if qualifier in module.funcs:
+        return qualifier
+    found = [f.name for f in module.funcs.values() if f.attrs.get("template") == qualifier]
+    return found[0] if len(found) == 1 else None
+
+
+def instance_qualifiers(module: Module, kind: str, value: Any) -> Any:
+    """``value`` (an argument of the given kind) with function qualifiers that name a
+    template resolved to its one instance (:func:`template_instance`), so the primitive
+    and the recorded step (which ``compose`` replays) name the function itself.
+
+    Example: ``instance_qualifiers(s.ir, LOOP, "systolic_tile:PE") == "systolic_tile_0:PE"``.
+    """
+    if kind not in (LOOP, BUFFER, TARGET) or value is None:
+        return value
+    if isinstance(value, list):
+        return [instance_qualifiers(module, kind, v) for v in value]
+    if isinstance(value, str):
+        head, sep, rest = value.partition(":")
+        real = template_instance(module, head) if sep else None
+        return f"{real}:{rest}" if real not in (None, head) else value
+    func = getattr(value, "func", None)
+    if isinstance(func, str) and func not in module.funcs:
+        real = template_instance(module, func)
+        if real is not None:
+            if isinstance(value, BufferHandle):
+                return BufferHandle(real, value.name)
+            if dataclasses.is_dataclass(value):
+                return dataclasses.replace(value, func=real)
+    return value
+
+
 def apply_primitive(module: Module, name: str, arguments: Dict[str, Any], *,
                     unchecked: bool = False, timeout_ms: int = DEFAULT_TIMEOUT_MS
                     ) -> Tuple[Module, Certificate, Any]:
@@ -492,7 +534,8 @@ def apply_primitive(module: Module, name: str, arguments: Dict[str, Any], *,
         raise ScheduleError(f"unknown primitive {name!r}",
                             hint=f"primitives: {', '.join(sorted(PRIMITIVES))}")
     definition = PRIMITIVES[name]
-    arguments = {k: plain_value(v) for k, v in arguments.items()}
+    arguments = {k: instance_qualifiers(module, definition.kinds.get(k, VALUE), plain_value(v))
+                 for k, v in arguments.items()}
     try:
         inspect.signature(definition.fn).bind(None, **arguments)
     except TypeError as exc:
@@ -516,5 +559,6 @@ __all__ = [
     "BufferHandle", "BufferSite", "Certificate", "Condition", "Context", "LoopHandle",
     "LoopSite", "PRIMITIVES", "apply_primitive", "all_names", "fresh_name", "loop_sites",
     "primitive", "BufferType", "plain_value", "LOOP", "BUFFER", "FUNCTION", "TARGET", "VALUE",
-    "PrimitiveDef", "INDEX_BITS", "INDEX_MAX", "prove_index_fits",
+    "PrimitiveDef", "INDEX_BITS", "INDEX_MAX", "prove_index_fits", "template_instance",
+    "instance_qualifiers",
 ]

@@ -59,6 +59,12 @@ fills and drains the FIFO, as a hardware deadlock).
     parameters become streams, the caller a dataflow region, the depth is computed and a
     given one checked for deadlock); ``pingpong(buffer)`` double-buffers it there.
 
+``stream_channels(target, pe, axis, depth=2)`` (rule ``dataflow.channels``, :mod:`.dataflow_channels`)
+    A local array of channels that the PE calls receive as sub-views (``A_fifo[i, j]`` in,
+    ``A_fifo[i, j + 1]`` out) becomes one FIFO per channel when every channel is read
+    once, after its write, in write order (z3 over every access, calls followed).
+    ``to(target, pe, axis=...)`` means this for such an array.
+
 ``dataflow(target)`` (rule ``annotation.dataflow``)
     Marks a function or loop ``attrs["dataflow"] = True``; its top-level statements are
     the tasks. Refused when a stream is put by more than one task or got by more than one

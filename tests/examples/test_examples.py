@@ -74,11 +74,11 @@ def test_design_verifies_and_llvm_equals_numpy(file, name):
     assert diff <= 1e-4, f"LLVM build differs from numpy by {diff}"
 
 
-def outputs(module, s, target: str, shapes, seed: int):
+def outputs(module, s, target: str, shapes, seed: int, **build_options):
     """Every result of running ``s`` built for ``target``: returned values, then the arrays
     it was called with (kernels without a return write into them)."""
     inputs = [a.copy() for a in module.random_inputs(shapes, seed)]
-    got = s.build(target=target)(*inputs)
+    got = s.build(target=target, **build_options)(*inputs)
     got = [] if got is None else (list(got) if isinstance(got, (list, tuple)) else [got])
     return [np.asarray(g) for g in got] + inputs
 
@@ -92,6 +92,23 @@ def test_llvm_equals_the_reference_interpreter_bit_for_bit(file, name):
     assert len(jit) == len(interp)
     for a, b in zip(jit, interp):
         np.testing.assert_array_equal(a, b)
+
+
+POLYBENCH = ("polybench", "polybench_algebra", "polybench_solvers")
+
+
+@pytest.mark.parametrize("file", POLYBENCH)
+def test_polybench_results_are_identical_at_every_llvm_opt_level(file):
+    """The default (O2) build and the O0, O1 and O3 builds agree bit for bit."""
+    module = load(file)
+    for name, (design, _, shapes) in getattr(module, TABLES[file]).items():
+        s = design()
+        default = outputs(module, s, "llvm", shapes, 13)
+        for level in (0, 1, 3):
+            other = outputs(module, s, "llvm", shapes, 13, opt_level=level)
+            assert len(other) == len(default)
+            for a, b in zip(default, other):
+                np.testing.assert_array_equal(a, b, err_msg=f"{name} at opt_level={level}")
 
 
 # one design per kind of schedule: fused rows, line+window buffers, composed layers, FIR

@@ -65,7 +65,7 @@ def test_512_tile_calls_execute_the_tile_once():
     v = verify_modular(s.original, s.ir, congruence=False)  # run the top with summaries
     assert v, v.report()
     assert "modular: 1 callee summarized" in v.method
-    name = next(n for n in s.ir.funcs if n != "top")
+    name = next(n for n in s.ir.funcs if n.startswith("systolic_tile"))
     # the counter of symbolic body executions: once per program (its own proof), not 512
     assert v.stats["function_runs_A"][name] == 1
     assert v.stats["function_runs_B"][name] == 1
@@ -81,15 +81,19 @@ def test_identical_tops_over_equivalent_callees_are_equivalent_by_congruence():
     s = _systolic_top()
     v = verify_modular(s.original, s.ir)
     assert v and "congruence" in v.method, v.report()
-    name = next(n for n in s.ir.funcs if n != "top")
-    assert v.stats["function_runs_A"] == {name: 1}  # only the tile's own proof ran
+    name = next(n for n in s.ir.funcs if n.startswith("systolic_tile"))
+    # only the tile's own proof ran (once), with its processing elements inside it
+    runs = v.stats["function_runs_A"]
+    assert runs[name] == 1 and set(runs) - {name} <= {f for f in s.ir.funcs if f.startswith("PE_kernel")}
     assert "top" not in v.stats["function_runs_B"]
 
 
 def test_congruence_needs_every_called_callee_proved():
     forget_proofs()
     s = allo.customize(top_small)
-    name = next(n for n in s.ir.funcs if n != "top_small")
+    # the function that stores C: the tile's processing element
+    name = next(n for n, f in s.ir.funcs.items() if n != "top_small" and any(
+        isinstance(x, Store) and x.buffer == "C" for x in walk_stmts(f.body)))
     wrong = s.ir.copy()
     stores = [x for x in walk_stmts(wrong.funcs[name].body) if isinstance(x, Store)]
     stores[-1].value = op("add", int32, stores[-1].value, c(1, int32))
@@ -114,7 +118,7 @@ def test_the_tile_schedule_own_proof_is_reused():
     s = _systolic_top()
     v = verify_modular(s.original, s.ir)
     assert v and "proved earlier" in v.method and v.stats["callee_proofs"] == {}
-    name = next(n for n in s.ir.funcs if n != "top")
+    name = next(n for n in s.ir.funcs if n.startswith("systolic_tile"))
     assert v.stats["function_runs_A"].get(name, 0) == 0  # never executed in this proof
 
 
@@ -141,7 +145,9 @@ def test_a_wrong_callee_at_one_call_site_is_caught():
 def test_a_wrong_callee_everywhere_is_not_summarized():
     forget_proofs()
     s = allo.customize(top_small)
-    name = next(n for n in s.ir.funcs if n != "top_small")
+    # the function that stores C: the tile's processing element
+    name = next(n for n, f in s.ir.funcs.items() if n != "top_small" and any(
+        isinstance(x, Store) and x.buffer == "C" for x in walk_stmts(f.body)))
     wrong = s.ir.copy()
     stores = [x for x in walk_stmts(wrong.funcs[name].body) if isinstance(x, Store)
               and x.buffer == "C"]
