@@ -48,5 +48,7 @@ def __getattr__(name: str):
         return importlib.import_module(f"allo.{name}")
     builtins = importlib.import_module("allo.builtins")
     if hasattr(builtins, name) and not name.startswith("_"):
-        return getattr(builtins, name)
+        value = getattr(builtins, name)
+        globals()[name] = value  # looked up once: the frontend resolves allo.meta_if per PE
+        return value
     raise AttributeError(f"module 'allo' has no attribute {name!r}")

@@ -469,7 +469,9 @@ class Schedule:
 
             return build_hls(self, target=target, mode=mode, project=project, **options)
         raise AlloError(f"unknown build target {target!r}", where="build",
-                        hint="targets: \"llvm\", \"interp\", \"vhls\", \"vitis_hls\"")
+                        hint="targets: \"llvm\", \"interp\", \"vhls\", \"vitis_hls\"; a dataflow "
+                             "design runs on the simulator through allo.dataflow.build(s, "
+                             "target=\"simulator\")")
 
 
 def _as_module(x: Any) -> Module:
@@ -579,4 +581,7 @@ def verify(a: Any, b: Any, **options: Any):
 
     Example: ``assert allo.verify(s_reordered, gemm)``.
     """
-    return _verify_modules(_as_module(a), _as_module(b), **options)
+    from .ir.collector import paused_gc
+
+    with paused_gc():  # lowering and proof build millions of objects (see verify_modules)
+        return _verify_modules(_as_module(a), _as_module(b), **options)

@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import ast
 import copy
-import gc
 import itertools
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import AlloNameError, AlloSyntaxError, AlloTypeError
 from ..ir.nodes import (Alloc, BufRef, Call, Const, For, Func, If, Param, StreamGet,
                         StreamPut, map_stmt_exprs, stmt_exprs, walk_expr, walk_stmts)
+from ..ir.collector import paused_gc
 from ..ir.types import AlloType, BufferType, StreamType, index
 from ..frontend.context import MISSING, Resolver, SourceInfo
 from ..frontend.exprs import Symbol
@@ -71,13 +71,8 @@ class RegionLowerer(FuncLowerer):
     def run(self) -> Func:
         # thousands of instances allocate millions of small objects, few of them cyclic
         # garbage: without pauses for full collections the lowering stays linear in size
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             return self.lower_region()
-        finally:
-            if collecting:
-                gc.enable()
 
     def lower_region(self) -> Func:
         fd = self.info.func_def

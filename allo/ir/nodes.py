@@ -279,19 +279,27 @@ class Module:
         """
         order: List[str] = []
         seen = set()
-
-        def visit(name: str) -> None:
-            if name in seen or name not in self.funcs:
-                return
-            seen.add(name)
-            for s in walk_stmts(self.funcs[name].body):
-                if isinstance(s, Call):
-                    visit(s.callee)
-            order.append(name)
-
-        for name in [self.top, *self.funcs]:
-            visit(name)
+        # iterative (a recursive local function would be a cycle holding the module): a
+        # stack of (function, its callees not yet visited)
+        for root in [self.top, *self.funcs]:
+            if root in seen or root not in self.funcs:
+                continue
+            seen.add(root)
+            stack = [(root, iter(self._callees(root)))]
+            while stack:
+                name, callees = stack[-1]
+                for callee in callees:
+                    if callee not in seen and callee in self.funcs:
+                        seen.add(callee)
+                        stack.append((callee, iter(self._callees(callee))))
+                        break
+                else:
+                    stack.pop()
+                    order.append(name)
         return order
+
+    def _callees(self, name: str) -> List[str]:
+        return [s.callee for s in walk_stmts(self.funcs[name].body) if isinstance(s, Call)]
 
     def copy(self) -> "Module":
         """A deep copy (expressions are immutable and shared)."""

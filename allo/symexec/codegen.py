@@ -1,6 +1,7 @@
 """Compile IR functions into Python source specialised for symbolic execution.
 
-Each IR function becomes one Python function (built with ``exec`` once per run): loops
+Each IR function becomes one Python function (built with ``exec`` once per run; functions
+whose code differs only in literals share one compile, see below): loops
 become Python ``for`` loops over ``range``, loop variables are Python ints, addresses are
 inline integer arithmetic on flat storage lists, and every data operation is a call to a
 node builder specialised to its op and types (:mod:`allo.symexec.builders`). Expressions
@@ -14,6 +15,13 @@ homomorphism, so wrapping once equals wrapping per op); a bounds check that inte
 analysis cannot discharge statically is emitted inline, and its slow path wraps before
 deciding (:func:`allo.ir.index.interval` discharges the check when it can). Other
 static ops call the registry's concrete function.
+
+Sharing: the literals a function's code depends on by value (constants, DAG node ids of
+constants, function and parameter names) are not written into its source but lifted into
+names (``_lit0``, ...) that a generated factory binds, one name per occurrence. Functions
+whose sources are equal, character for character, share the compiled factory and each gets
+its own function object bound to its own literals; so the thousands of PEs of a systolic
+array compile once per distinct body, and each still runs exactly its own code.
 
 Every generated function takes ``pc`` (the path condition node, ``None`` when
 unconditional) first: stores under a data-dependent condition write
@@ -52,6 +60,8 @@ from .cost import expr_ops, stmt_cost
 # CPython's limits per function: 20 nested loop blocks, 100 indentation levels
 _MAX_BLOCKS = 16
 _MAX_INDENT = 60
+_FACTORY = "_make"  # the generated factory of one function (see _FunctionCompiler.source)
+_NAMED_LITERALS = 256  # lifted literals bound to names of their own (see _FunctionCompiler.lit)
 
 
 class CompileNotSICF(Exception):
@@ -100,6 +110,9 @@ class ModuleCompiler:
         self._glob_keys: Dict[Any, str] = {}
         self._funcs: Dict[str, str] = {}
         self.sources: Dict[str, str] = {}
+        # generated source -> its compiled factory: functions whose code differs only in
+        # lifted literals (the PEs of a systolic array) share one compile
+        self._factories: Dict[str, Callable[..., Callable]] = {}
         # FIFO accesses are emitted inline (see _FunctionCompiler.fifo_get); they need the
         # runtime's trace and the current process id in a local ``_pt``
         self.streams = hasattr(runtime, "_trace") and any(
@@ -109,6 +122,13 @@ class ModuleCompiler:
                                                     if isinstance(x, Alloc)])
         # callee name -> label of its summary class, for a modular proof (else empty)
         self.summary_labels: Dict[str, str] = getattr(runtime, "summary_labels", None) or {}
+
+    def release(self) -> None:
+        """Drop the generated code (its functions and their globals refer to each other,
+        so without this only the cyclic collector frees them and what they hold).
+        Example: ``unit.release()`` once the run is over."""
+        self.g.clear()
+        self._factories.clear()
 
     def glob(self, key: Any, make: Callable[[], Any], prefix: str) -> str:
         """The global name of a (cached) helper object.
@@ -146,14 +166,21 @@ class ModuleCompiler:
                 raise CompileNotSICF(f"call to unknown function '{name}'")
             py = self._funcs[name] = f"_fn{len(self._funcs)}"
             try:
-                src = _FunctionCompiler(self, func, py).source()
+                gen = _FunctionCompiler(self, func, py)
+                src = gen.source()
                 self.sources[name] = src
-                code = compile(src, f"<symexec {name}>", "exec")
+                factory = self._factories.get(src)
+                if factory is None:
+                    code = compile(src, f"<symexec {name}>", "exec")
+                    scope: Dict[str, Any] = {}
+                    exec(code, self.g, scope)  # noqa: S102
+                    factory = self._factories[src] = scope[_FACTORY]
             except (RecursionError, SyntaxError, MemoryError) as e:
                 # CPython's own limits (expression nesting, parentheses): not a verdict
                 raise CompileNotSICF(f"'{name}' is nested too deeply for the symbolic "
                                      f"executor ({type(e).__name__}: {e})") from None
-            exec(code, self.g)  # noqa: S102
+            lits = tuple(gen.literals)
+            self.g[py] = factory(lits, *lits[:_NAMED_LITERALS])
         return py
 
 
@@ -161,8 +188,9 @@ class _FunctionCompiler(HotPaths):
     def __init__(self, unit: ModuleCompiler, func: Func, pyname: str) -> None:
         self.unit, self.func, self.pyname = unit, func, pyname
         self.lines: List[str] = []
-        self.depth = 1
+        self.depth = 2  # inside the factory (see source)
         self.n = 0
+        self.literals: List[Any] = []  # the values of _lit0, _lit1, ... (see lit)
         self.bufs: Dict[str, _Buf] = {}
         self.scalars: Dict[str, str] = {}
         self.loops: List[Tuple[str, str, Optional[Tuple[int, int]]]] = []  # (var, py, range)
@@ -179,6 +207,17 @@ class _FunctionCompiler(HotPaths):
     def emit(self, line: str) -> None:
         self.lines.append("    " * self.depth + line)
 
+    def lit(self, value: Any) -> str:
+        """A name (``_lit3``) bound to ``value`` (a constant, a DAG node id, a function or
+        parameter name) in place of a literal in the code: functions alike but for such
+        values get the same source and share one compile. Every occurrence gets a name of
+        its own, so equal source means the same code whatever the values."""
+        k = len(self.literals)
+        self.literals.append(value)
+        # past _NAMED_LITERALS, items of one tuple: CPython compiles thousands of closure
+        # cells in superlinear time (a region's top passes thousands of FIFO indices)
+        return f"_lit{k}" if k < _NAMED_LITERALS else f"_lits[{k}]"
+
     def source(self) -> str:
         params = []
         for p in self.func.params:
@@ -191,7 +230,8 @@ class _FunctionCompiler(HotPaths):
                 self.bufs[p.name] = info
                 params.append(v)
                 self.emit(f"{info.store} = {v}.store; {info.off} = {v}.offset")
-                self.emit(f"X.check_view({v}, {bt.shape!r}, {p.name!r}, {self.func.name!r})")
+                self.emit(f"X.check_view({v}, {bt.shape!r}, {self.lit(p.name)}, "
+                          f"{self.lit(self.func.name)})")
             else:
                 py = self.fresh("_p")
                 self.scalars[p.name] = py
@@ -203,7 +243,7 @@ class _FunctionCompiler(HotPaths):
             if isinstance(s, Alloc) and s.stateful:  # one storage per design, kept across calls
                 info = self.bufs[s.name]
                 key = state_key(self.unit.module, self.func.name, s.name)
-                self.emit(f"{info.store} = X.state_store({key!r})")
+                self.emit(f"{info.store} = X.state_store({self.lit(key)})")
         self.stores = [n for b in self.bufs.values() if b.kind == "alloc"
                        for n in (b.store, b.alloc_pc)]
         if self.stores:  # bound here so outlined nested defs can rebind them (nonlocal)
@@ -219,8 +259,11 @@ class _FunctionCompiler(HotPaths):
         if dataflow:
             self.set_process("_pp0")
         self.emit("return []")
-        head = f"def {self.pyname}(pc{''.join(', ' + p for p in params)}):"
-        return "\n".join([head, *self.lines]) + "\n"
+        # a factory binds the lifted literals (closure cells) and returns the function
+        names = [f"_lit{k}" for k in range(min(len(self.literals), _NAMED_LITERALS))]
+        factory = f"def {_FACTORY}(_lits{''.join(', ' + n for n in names)}):"
+        head = f"    def _fn(pc{''.join(', ' + p for p in params)}):"
+        return "\n".join([factory, head, *self.lines, "    return _fn"]) + "\n"
 
     def _declare(self, s: Alloc) -> None:
         bt = _as_buffer_type(s.type, scalar_ok=True)
@@ -264,9 +307,7 @@ class _FunctionCompiler(HotPaths):
         """Python code of a static expression's value; ``raw`` means "wrap to int64 first"."""
         if isinstance(e, Const):
             v = const_value(e.value, e.type)
-            if isinstance(e.type, Float):
-                return self.unit.glob(("C", e.type, repr(v), float(v).hex()), lambda: v, "_c"), False
-            return repr(int(v)), False
+            return self.lit(v if isinstance(e.type, Float) else int(v)), False
         if isinstance(e, Var):
             return self.loopvar(e.name)[0], False
         if e.type == index and e.op in _RING and all(a.type == index for a in e.args):
@@ -325,7 +366,7 @@ class _FunctionCompiler(HotPaths):
     def dyn(self, e: Expr) -> str:
         """Python code producing the DAG node id of ``e``."""
         if isinstance(e, Const):
-            return str(self.unit.dag.const(e.value, e.type))
+            return self.lit(self.unit.dag.const(e.value, e.type))
         if self.is_static(e):
             return f"{self.unit.converter(e.type)}({self.static_value(e)})"
         if isinstance(e, Var):
@@ -371,8 +412,8 @@ class _FunctionCompiler(HotPaths):
     # ------------------------------------------------------------ statements
     def block(self, body: List[Any], count: bool, dataflow_label: Optional[str] = None,
               label_var: str = "None", parent: str = "_pp0", region: str = "_tok") -> None:
-        cost = sum(stmt_cost(s) for s in body)
-        if count and cost:
+        cost = sum(stmt_cost(s) for s in body) if count else 0  # else: the loop counts it
+        if cost:
             self.emit(f"X.ops += {cost}")
         if not body:
             self.emit("pass")
@@ -526,13 +567,12 @@ class _FunctionCompiler(HotPaths):
         if info.stream:
             self.emit(f"{info.store} = X.fifo_alloc({s.name!r}, {info.shape!r}, {info.depth})")
         elif s.init is None:
-            self.emit(f"{info.store} = [{self.unit.dag.const(0, info.dtype)}] * {info.size}")
+            zero = self.lit(self.unit.dag.const(0, info.dtype))
+            self.emit(f"{info.store} = [{zero}] * {info.size}")
         elif isinstance(s.init, Expr):
             self.emit(f"{info.store} = [{self.dyn(s.init)}] * {info.size}")
         else:
-            table = self._table(s.init, info.dtype)
-            name = self.unit.glob(("A", id(s)), lambda: table, "_tab")
-            self.emit(f"{info.store} = list({name})")
+            self.emit(f"{info.store} = list({self.lit(self._table(s.init, info.dtype))})")
 
     def _table(self, init: Any, et: AlloType) -> List[int]:
         dag = self.unit.dag

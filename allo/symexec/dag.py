@@ -147,7 +147,6 @@ class Dag:
             raise ValueError(f"fp policy must be 'exact' or 'reassoc', got {fp!r}")
         self.fp = fp
         self.packed: List[Any] = []  # node id -> its tuple, or its packed key (see node())
-        self.nodes = NodeView(self)
         self.ids: Dict[Tuple, int] = {}  # leaf / wide node tuple -> node id
         # key_prefix(code, tt, arity) -> {children packed in 32-bit fields: node id}
         self.tables: Dict[int, Dict[int, int]] = {}
@@ -171,6 +170,12 @@ class Dag:
             i = self.type_ids[t] = len(self.types)
             self.types.append(t)
         return i
+
+    @property
+    def nodes(self) -> NodeView:
+        """Node ``n`` as its tuple: ``dag.nodes[n]`` (a view made on demand: one kept here
+        would tie the DAG into a cycle that only the cyclic collector frees)."""
+        return NodeView(self)
 
     def node(self, nid: int) -> Tuple:
         """Node ``nid`` as ``(opcode, type id, *children)`` (unpacked on first read)."""

@@ -37,7 +37,7 @@ from ..ir.types import AlloType, BufferType, StreamType, bool_, row_major_stride
 from .canon import canonical_value
 from .codegen import CompileNotSICF, ModuleCompiler
 from .dag import Dag
-from .fifo_schedule import ROOT, find_deadlock
+from .fifo_schedule import ROOT, EventLog, find_deadlock
 from .resources import MemoryBudget, MemoryBudgetExceeded, resident_bytes
 
 #: live-outs and input leaves of a design's state (``Stateful`` buffers) are named
@@ -217,9 +217,14 @@ class SymbolicExecutor:
         self.count_call(func.name)
         try:
             unit = ModuleCompiler(self.module, self.dag, self)
-            top = unit.function(func.name)
-            with np.errstate(all="ignore"):
-                returned = top(None, *args)
+            try:
+                top = unit.function(func.name)
+                with np.errstate(all="ignore"):
+                    returned = top(None, *args)
+            finally:
+                # the generated functions and their globals refer to each other: a cycle
+                # holding the whole run (the collector may be paused: see verify_modules)
+                unit.release()
         except CompileNotSICF as e:
             raise NotSICF(str(e)) from None
         except RecursionError:
@@ -479,11 +484,9 @@ class SymbolicExecutor:
         procs = [None] * len(self._pids)
         for proc, pid in self._pids.items():
             procs[pid] = proc
-        events = [(procs[code >> 32], (code >> 1) & 0x7FFFFFFF, bool(code & 1))
-                  for code in self.trace]
         from ..ir.effects import task_dependencies
 
-        return find_deadlock(events, [f.depth for f in self.fifos],
+        return find_deadlock(EventLog(self.trace, procs), [f.depth for f in self.fifos],
                              [f.name for f in self.fifos], task_dependencies(self.module),
                              _called_instances(self.module))
 

@@ -25,9 +25,12 @@ Example::
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
 
 ROOT: Tuple[str] = ("top",)
 
@@ -49,6 +52,110 @@ def _chain(proc: Any) -> List[Any]:
     return out
 
 
+class EventLog:
+    """The sequential put/get log in the executor's encoding: ``codes[i]`` is
+    ``pid << 32 | fifo << 1 | is_put`` and ``procs[pid]`` the process tuple (a million
+    events for a 64x64 systolic array: ints in an array, not tuples).
+
+    Example: ``EventLog.of([(ROOT, 0, True)]).codes.tolist() == [1]``.
+    """
+
+    def __init__(self, codes: Any, procs: Sequence[Any]) -> None:
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.procs = list(procs)
+
+    @classmethod
+    def of(cls, events: Sequence[Tuple[Any, int, bool]]) -> "EventLog":
+        """The log of ``(process, fifo, is_put)`` events."""
+        pids: Dict[Any, int] = {}
+        codes = array("q")
+        last, last_pid = object(), 0
+        for proc, fifo, is_put in events:
+            if proc is not last:
+                pid = pids.get(proc)
+                if pid is None:
+                    pid = pids[proc] = len(pids)
+                last, last_pid = proc, pid << 32
+            codes.append(last_pid | fifo << 1 | bool(is_put))
+        return cls(codes, list(pids))
+
+    def events(self) -> List[Tuple[Any, int, bool]]:
+        """The log as ``(process, fifo, is_put)`` tuples."""
+        return [_event(self.procs, c) for c in self.codes.tolist()]
+
+
+def _event(procs: Sequence[Any], code: int) -> Tuple[Any, int, bool]:
+    return procs[code >> 32], (code >> 1) & 0x7FFFFFFF, bool(code & 1)
+
+
+class _Steps:
+    """Each process's steps, by process number: an event code (a put or get, as logged)
+    or ``-1 - r`` for region ``r`` (``regions[r]``: the numbers of its child processes).
+    ``procs[i]`` is process ``i``'s tuple: the logged processes first (their pids), then
+    the processes with no FIFO traffic of their own (ancestors of logged ones)."""
+
+    def __init__(self, log: EventLog) -> None:
+        codes, procs = log.codes, list(log.procs)
+        self.procs = procs
+        number = {p: i for i, p in enumerate(procs)}
+        if ROOT not in number:
+            number[ROOT] = len(procs)
+            procs.append(ROOT)
+        self.root = number[ROOT]
+        n_logged = len(log.procs)
+        pids = codes >> 32
+        order = np.argsort(pids, kind="stable")  # each process's events, in log order
+        bounds = np.searchsorted(pids[order], np.arange(n_logged + 1)).tolist()
+        by_proc = codes[order].tolist()
+        first = [order[bounds[i]] if bounds[i] < bounds[i + 1] else len(codes)
+                 for i in range(n_logged)]
+        self.regions: List[List[int]] = []
+        region_of: Dict[Any, int] = {}
+        placed = {self.root}
+        marks: Dict[int, List[Tuple[int, int]]] = {}  # parent -> (first event, region)
+        # under sequential order a region's events are contiguous between its parent's own
+        # steps: the first event of a region instance places the region in the parent
+        for pid in sorted(range(n_logged), key=first.__getitem__):
+            at = first[pid]
+            if at == len(codes):
+                continue  # logged without events (cannot happen in an executor's log)
+            for p in reversed(_chain(procs[pid])[:-1]):  # from the root's child down
+                me = number.get(p)
+                if me is None:
+                    me = number[p] = len(procs)
+                    procs.append(p)
+                if me in placed:
+                    continue
+                placed.add(me)
+                parent, region = parent_and_region(p)
+                parent_no = number.get(parent)
+                if parent_no is None:
+                    parent_no = number[parent] = len(procs)
+                    procs.append(parent)
+                r = region_of.get(region)
+                if r is None:
+                    r = region_of[region] = len(self.regions)
+                    self.regions.append([])
+                    marks.setdefault(parent_no, []).append((at, r))
+                self.regions[r].append(me)
+        self.steps: List[List[int]] = [by_proc[bounds[i]:bounds[i + 1]] for i in range(n_logged)]
+        self.steps += [[] for _ in range(len(procs) - n_logged)]
+        for parent_no, regs in marks.items():  # regions between the parent's own steps
+            own = self.steps[parent_no]
+            if not own:
+                self.steps[parent_no] = [-1 - r for _, r in regs]
+                continue
+            own_at = order[bounds[parent_no]:bounds[parent_no + 1]]
+            where = np.searchsorted(own_at, [at for at, _ in regs]).tolist()
+            merged: List[int] = []
+            prev = 0
+            for w, (_, r) in zip(where, regs):
+                merged += own[prev:w]
+                merged.append(-1 - r)
+                prev = w
+            self.steps[parent_no] = merged + own[prev:]
+
+
 def build_steps(events: Sequence[Tuple[Any, int, bool]]) -> Dict[Any, List[Any]]:
     """Each process's steps from the sequential event log ``(process, fifo, is_put)``.
 
@@ -57,61 +164,57 @@ def build_steps(events: Sequence[Tuple[Any, int, bool]]) -> Dict[Any, List[Any]]
     event of a region instance places the region in the parent's steps.
     Example: ``build_steps([(ROOT, 0, True)]) == {ROOT: [(0, True)]}``.
     """
-    steps: Dict[Any, List[Any]] = {ROOT: []}
-    regions: Dict[Any, List[Any]] = {}
-    for proc, fifo, is_put in events:
-        mine = steps.get(proc)
-        if mine is None:  # first event of proc: place it and its ancestors (once)
-            for p in reversed(_chain(proc)[:-1]):  # from the root's child down to proc
-                if p in steps:
-                    continue
-                steps[p] = []
-                parent, region = parent_and_region(p)
-                children = regions.get(region)
-                if children is None:
-                    children = regions[region] = []
-                    steps[parent].append(("region", children))
-                children.append(p)
-            mine = steps[proc]
-        mine.append((fifo, is_put))
-    return steps
+    st = _Steps(EventLog.of(events))
+    procs = st.procs
+    return {procs[i]: [("region", [procs[c] for c in st.regions[-1 - x]]) if x < 0 else
+                       _event(procs, x)[1:] for x in body]
+            for i, body in enumerate(st.steps) if body or i == st.root}
 
 
 @dataclass
 class BoundedRun:
     """One maximal schedule of the processes with bounded FIFOs.
 
-    ``schedule``: every put/get in the order it ran, as ``(process, fifo, is_put)``;
-    ``blocked``: why each unfinished process waits (empty when the network completed).
+    ``codes``: every put/get in the order it ran (the log's encoding, see
+    :class:`EventLog`; :attr:`schedule` decodes it); ``blocked``: why each unfinished
+    process waits (empty when the network completed).
     """
 
     completed: bool
-    schedule: List[Tuple[Any, int, bool]]
+    codes: Any
+    procs: Sequence[Any]
     blocked: List[str]
     names: Sequence[str]
     task_names: Optional[Dict[Tuple[str, int], str]] = None
+
+    @property
+    def schedule(self) -> List[Tuple[Any, int, bool]]:
+        """Every put/get in the order it ran, as ``(process, fifo, is_put)``."""
+        return EventLog(self.codes, self.procs).events()
 
     def schedule_text(self, last: int = 12) -> str:
         """The interleaving, run-length encoded (``top task 0: put 'Y' x3``), its last
         ``last`` runs. Example: ``run.schedule_text()``."""
         runs: List[List[Any]] = []
-        for proc, fifo, is_put in self.schedule:
-            if runs and runs[-1][0] == (proc, fifo, is_put):
+        for code in np.asarray(self.codes, dtype=np.int64).tolist():
+            if runs and runs[-1][0] == code:
                 runs[-1][1] += 1
             else:
-                runs.append([(proc, fifo, is_put), 1])
-        shown = runs[-last:]
+                runs.append([code, 1])
+        shown = [(_event(self.procs, code), n) for code, n in runs[-last:]]
         parts = [f"{_label(p, self.task_names)}: {'put' if put else 'get'} '{self.names[f]}' x{n}"
                  for (p, f, put), n in shown]
         head = f"... ({len(runs) - last} earlier runs), " if len(runs) > last else ""
         return head + ", then ".join(parts) if parts else "nothing ran"
 
 
-def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
-                names: Sequence[str], after: Optional[Dict[str, Dict[int, Any]]] = None,
+def bounded_run(events: Union[Sequence[Tuple[Any, int, bool]], EventLog],
+                depths: Sequence[int], names: Sequence[str],
+                after: Optional[Dict[str, Dict[int, Any]]] = None,
                 task_names: Optional[Dict[Tuple[str, int], str]] = None) -> BoundedRun:
-    """Run the processes of the sequential event log with FIFO ``f`` holding at most
-    ``depths[f]`` elements, greedily with wake-ups, until all finish or none can move.
+    """Run the processes of the sequential event log (``(process, fifo, is_put)`` events
+    or an :class:`EventLog`) with FIFO ``f`` holding at most ``depths[f]`` elements,
+    greedily with wake-ups, until all finish or none can move.
     ``after[label][k]`` (:func:`allo.ir.effects.task_dependencies`) lists the tasks of a
     dataflow region that task ``k`` waits for (it reads an array they write: a ping-pong
     buffer, available once the writer finishes). ``task_names[(label, k)]`` names task
@@ -120,23 +223,28 @@ def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
     Example: ``bounded_run([(ROOT, 0, True)] * 3 + [(ROOT, 0, False)] * 3, [2], ["S"]).completed``
     is False.
     """
-    steps = build_steps(events)
-    pos: Dict[Any, int] = {p: 0 for p in steps}
+    log = events if isinstance(events, EventLog) else EventLog.of(events)
+    st = _Steps(log)
+    procs, steps, regions = st.procs, st.steps, st.regions
+    n = len(procs)
+    pos = [0] * n
     fill = [0] * len(depths)
-    waiting: Dict[Tuple[int, bool], List[Any]] = {}
-    pending: Dict[Any, int] = {}  # process -> children of its current region not finished
-    parent_of: Dict[Any, Any] = {}
-    ready = deque([ROOT])
-    finished = set()
-    schedule: List[Tuple[Any, int, bool]] = []
-    blockers: Dict[Any, set] = {}  # a task -> the sibling tasks it still waits for
-    unblocks: Dict[Any, List[Any]] = {}  # a task -> the siblings waiting for it
+    # processes blocked on a FIFO, by the code of what they wait to do (fifo << 1 | is_put)
+    waiting: Dict[int, List[int]] = {}
+    pending: List[Optional[int]] = [None] * n  # children of its current region not finished
+    parent_of: List[Optional[int]] = [None] * n
+    ready = deque([st.root])
+    finished = [False] * n
+    schedule = array("q")
+    blockers: Dict[int, set] = {}  # a task -> the sibling tasks it still waits for
+    unblocks: Dict[int, List[int]] = {}  # a task -> the siblings waiting for it
 
-    def start(children: List[Any]) -> None:
-        by_task = {(c[3], c[4]): c for c in children if len(c) == 5}
+    def start(children: List[int]) -> None:
+        by_task = {(procs[c][3], procs[c][4]): c for c in children if len(procs[c]) == 5}
         for c in children:
-            deps = (after or {}).get(c[2], {}).get(c[4], ()) if len(c) == 5 else ()
-            mine = {by_task[(c[3], k)] for k in deps if (c[3], k) in by_task}
+            proc = procs[c]
+            deps = (after or {}).get(proc[2], {}).get(proc[4], ()) if len(proc) == 5 else ()
+            mine = {by_task[(proc[3], k)] for k in deps if (proc[3], k) in by_task}
             if mine:
                 blockers[c] = mine
                 for d in mine:
@@ -154,9 +262,9 @@ def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
         end = len(body)
         while k < end:
             step = body[k]
-            if step[0] == "region":
-                if pending.get(p) is None:
-                    children = step[1]
+            if step < 0:  # a region
+                if pending[p] is None:
+                    children = regions[-1 - step]
                     pending[p] = len(children)
                     for c in children:
                         parent_of[c] = p
@@ -166,53 +274,51 @@ def bounded_run(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
                 pending[p] = None
                 k += 1
                 continue
-            fifo, is_put = step
-            if is_put:
+            fifo = (step >> 1) & 0x7FFFFFFF
+            if step & 1:
                 if fill[fifo] >= depths[fifo]:
-                    waiting.setdefault((fifo, True), []).append(p)
+                    waiting.setdefault(step & 0xFFFFFFFF, []).append(p)
                     break
                 fill[fifo] += 1
-                if waiting:
-                    wake(woken((fifo, False), ()))
             else:
                 if fill[fifo] == 0:
-                    waiting.setdefault((fifo, False), []).append(p)
+                    waiting.setdefault(step & 0xFFFFFFFF, []).append(p)
                     break
                 fill[fifo] -= 1
-                if waiting:
-                    wake(woken((fifo, True), ()))
-            record((p, fifo, is_put))
+            if waiting:  # a put wakes the FIFO's getters, a get its putters
+                wake(woken((step & 0xFFFFFFFF) ^ 1, ()))
+            record(step)
             k += 1
         pos[p] = k
-        if k == end and p not in finished:
-            finished.add(p)
+        if k == end and not finished[p]:
+            finished[p] = True
             for c in unblocks.pop(p, ()):
                 blockers[c].discard(p)
                 if not blockers[c]:
                     del blockers[c]
                     ready.append(c)
-            parent = parent_of.get(p)
+            parent = parent_of[p]
             if parent is not None:
                 pending[parent] -= 1
                 if pending[parent] == 0:
                     ready.append(parent)
     blocked = []
-    if ROOT not in finished:
-        for (fifo, is_put), procs in sorted(waiting.items(), key=lambda kv: kv[0]):
-            what = "full" if is_put else "empty"
-            for p in procs:
-                if p not in finished:
-                    blocked.append(f"{_label(p, task_names)} waits on {what} FIFO '{names[fifo]}' "
-                                   f"(depth {depths[fifo]})")
+    if not finished[st.root]:
+        for code, waiters in sorted(waiting.items()):
+            fifo, what = code >> 1, "full" if code & 1 else "empty"
+            for p in waiters:
+                if not finished[p]:
+                    blocked.append(f"{_label(procs[p], task_names)} waits on {what} FIFO "
+                                   f"'{names[fifo]}' (depth {depths[fifo]})")
         for c, deps in blockers.items():
-            blocked.append(f"{_label(c, task_names)} waits for "
-                           f"{', '.join(sorted(_label(d, task_names) for d in deps))} to "
-                           "finish (it reads an array they write)")
+            blocked.append(f"{_label(procs[c], task_names)} waits for "
+                           f"{', '.join(sorted(_label(procs[d], task_names) for d in deps))} "
+                           "to finish (it reads an array they write)")
         blocked = blocked or ["no process can proceed"]
-    return BoundedRun(ROOT in finished, schedule, blocked, names, task_names)
+    return BoundedRun(finished[st.root], schedule, procs, blocked, names, task_names)
 
 
-def find_deadlock(events: Sequence[Tuple[Any, int, bool]], depths: Sequence[int],
+def find_deadlock(events: Union[Sequence[Tuple[Any, int, bool]], EventLog], depths: Sequence[int],
                   names: Sequence[str], after: Optional[Dict[str, Dict[int, Any]]] = None,
                   task_names: Optional[Dict[Tuple[str, int], str]] = None) -> Optional[str]:
     """``None`` when the bounded-FIFO network completes, else why it blocks, with the
@@ -247,4 +353,5 @@ def _label(proc: Any, task_names: Optional[Dict[Tuple[str, int], str]] = None) -
     return " > ".join(parts) if parts else "top"
 
 
-__all__ = ["find_deadlock", "bounded_run", "BoundedRun", "build_steps", "parent_and_region", "ROOT"]
+__all__ = ["find_deadlock", "bounded_run", "BoundedRun", "EventLog", "build_steps",
+           "parent_and_region", "ROOT"]

@@ -34,6 +34,7 @@ import inspect
 from typing import Any, Callable, Optional
 
 from ..errors import VerificationError
+from ..ir.collector import paused_gc
 from ..ir.fingerprint import fixed_objects
 from ..ir.nodes import Module
 from ..symexec.cost import estimate_ops
@@ -73,8 +74,11 @@ def verify_modules(a: Module, b: Module, *, chain: Optional[CertificateChain] = 
                                 where="verify", hint="cache=False turns the proof cache off")
     _check_symexec_options(options)
     # the proof's keys (cache, certificate chain, proved pairs) fingerprint the same
-    # functions several times: encode each once (the verifier never mutates a or b)
-    with fixed_objects([*a.funcs.values(), *b.funcs.values()]):
+    # functions several times: encode each once (the verifier never mutates a or b).
+    # The proof builds millions of objects that live until its end (DAG nodes, encodings):
+    # the cyclic collector's passes over them cost more than a second at 64x64 PEs and
+    # find next to nothing; the memory budget collects before it gives up
+    with fixed_objects([*a.funcs.values(), *b.funcs.values()]), paused_gc():
         return _verify_modules(a, b, chain, method, cache, options)
 
 
