@@ -2,7 +2,7 @@
 
 ``opt_level`` picks LLVM's standard pipeline (0-3) and the code generator's level with it.
 Level 2 is the default: on the 30 PolyBench kernels its code runs as fast as level 3's
-(geometric mean within 1%) and it compiles in about a fifth less time, since O3 mostly adds
+(geometric mean within 1%) and it compiles in 10-20% less time, since O3 mostly adds
 more aggressive full unrolling, which small constant trip counts turn into large code
 (``bench/bench_opt_levels.py``). At level 0 the LLVM work takes about a tenth of the time
 and the code runs several times slower; every level computes bit-identical results (no
