@@ -469,7 +469,9 @@ class Schedule:
 
             return build_hls(self, target=target, mode=mode, project=project, **options)
         raise AlloError(f"unknown build target {target!r}", where="build",
-                        hint="targets: \"llvm\", \"interp\", \"vhls\", \"vitis_hls\"")
+                        hint="targets: \"llvm\", \"interp\", \"vhls\", \"vitis_hls\"; a dataflow "
+                             "design runs on the simulator through allo.dataflow.build(s, "
+                             "target=\"simulator\")")
 
 
 def _as_module(x: Any) -> Module:

@@ -11,6 +11,13 @@ waiting process and the FIFO (with its depth and fill) it waits on. Nothing hang
 A region called from a kernel (a hierarchical design) runs its own processes the same way,
 its caller waiting for them to finish.
 
+A composed design whose top a schedule made a dataflow function (``s.to(Y, "matmul")``
+between two calls; ``df.build(s, target="simulator")``) runs the same way: its calls are the processes, its streams FIFOs; its
+local arrays start with their constant fills and its final ``return`` hands them back
+once every process has ended. Such a top's calls were written to run one after another,
+so an array (local or argument) that one call writes and another call touches would race
+between threads: refused (stream it, or run it on another target).
+
 Example::
 
     sim = Simulator(module)          # module: a lowered df.region
@@ -28,8 +35,9 @@ import numpy as np
 from ..backends.interp import Interpreter
 from ..errors import AlloError
 from ..ir.aliasing import written_params
-from ..ir.nodes import Alloc, BufRef, Call, Const, Func, Module
-from ..runtime import bind_arguments, invoke
+from ..ir.nodes import Alloc, BufRef, Call, Const, Func, Module, Return
+from ..ir.effects import buffer_effects, param_modes
+from ..runtime import bind_arguments, initial_state, invoke
 
 
 class _Abort(BaseException):
@@ -145,20 +153,28 @@ class _SimInterpreter(Interpreter):
     def run(self, func_name: str, container_args: Sequence[Any]) -> list:
         func = self.module.funcs.get(func_name)
         if func is not None and func.attrs.get("df_region"):
-            self.run_region(func, list(container_args))
-            return []
+            return self.run_region(func, list(container_args))
         return super().run(func_name, container_args)
 
-    def run_region(self, func: Func, args: List[Any]) -> None:
-        """Run the processes called by region ``func`` on threads; wait for them all."""
+    def run_region(self, func: Func, args: List[Any]) -> list:
+        """Run the processes called by region ``func`` on threads; wait for them all;
+        return what its final ``return`` names."""
         sim = self.sim
         bufs: Dict[str, Any] = {p.name: a for p, a in zip(func.params, args)}
         calls = []
+        returned: list = []
+        if not func.attrs.get("df_region"):
+            _refuse_shared_arrays(self.module, func)
         for s in func.body:
             if isinstance(s, Alloc) and s.type.is_stream:
                 bufs[s.name] = self.fifos(s)
-            elif isinstance(s, Call):
+            elif isinstance(s, Alloc) and not s.stateful and (s.init is None or isinstance(s.init, Const)
+                                                              or isinstance(s.init, np.ndarray)):
+                bufs[s.name] = initial_state(s)
+            elif isinstance(s, Call) and not s.results:
                 calls.append((s.callee, [self.argument(bufs, a) for a in s.args]))
+            elif isinstance(s, Return) and s is func.body[-1]:
+                returned = list(s.values)
             else:
                 raise AlloError(f"the simulator cannot run {type(s).__name__} in the body of "
                                 f"dataflow region '{func.name}'", where="dataflow simulator")
@@ -190,6 +206,7 @@ class _SimInterpreter(Interpreter):
             if parent is not None:
                 raise _Abort()
             raise sim.failure
+        return [self.argument(bufs, v) for v in returned]
 
     def process(self, name: str, args: List[Any], done: threading.Condition,
                 remaining: List[int]) -> None:
@@ -246,9 +263,15 @@ class Simulator:
     """
 
     def __init__(self, module: Module):
-        if not module.top_func.attrs.get("df_region"):
-            raise AlloError(f"'{module.top}' is not a dataflow region", where="df.build",
-                            hint="the simulator runs @df.region() designs")
+        top = module.top_func
+        if not top.attrs.get("df_region"):
+            if not top.attrs.get("dataflow"):
+                raise AlloError(f"'{module.top}' is not a dataflow region", where="df.build",
+                                hint="the simulator runs @df.region() designs and tops that a "
+                                     "schedule made dataflow (s.to(buffer, callee))")
+            module = module.copy()  # a composed dataflow top: its calls are the processes
+            module.top_func.attrs["df_region"] = True
+            _refuse_shared_arrays(module, module.top_func)
         self.module = module
         Interpreter(module)  # checks the IR once, up front
         self._written = written_params(module)[module.top]
@@ -262,8 +285,27 @@ class Simulator:
         sim = _Simulation()
         interp = _SimInterpreter(self.module, sim)
         with np.errstate(all="ignore"):
-            interp.run_region(self.module.top_func, list(cargs))
-        return []
+            return interp.run_region(self.module.top_func, list(cargs))
+
+
+def _refuse_shared_arrays(module: Module, func: Func) -> None:
+    """A composed dataflow top runs its calls on threads: refuse an array (not a stream)
+    that one call writes and another call touches, which the threads would race on."""
+    modes = param_modes(module)
+    streams = {n for n, t in func.buffers().items() if getattr(t, "is_stream", False)}
+    users: Dict[str, List[tuple]] = {}
+    for s in func.body:
+        if isinstance(s, Call):
+            read, written = buffer_effects(Func("task", [], [], [s]), modes)
+            for name in (read | written) - streams:
+                users.setdefault(name, []).append((s.callee, "write" if name in written else "read"))
+    for name, calls in users.items():
+        if len(calls) > 1 and any(kind == "write" for _, kind in calls):
+            raise AlloError(f"the simulator runs the calls of '{func.name}' concurrently, and "
+                            f"'{name}' is an array that {calls[0][0]!r} and {calls[1][0]!r} both "
+                            "use, one writing it: the threads would race",
+                            where="dataflow simulator",
+                            hint=f"stream it (s.to({name!r}, ...)), or build for \"llvm\"")
 
 
 def require_sequential(module: Module) -> None:

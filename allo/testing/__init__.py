@@ -13,6 +13,8 @@ mutation tests; public so users can property-test their own backends and rewrite
   switches constructs off for backends that lack them.
 * :func:`inputs_for` — numpy arguments for a ``Func`` per the calling convention.
 * :func:`kernel_sources` — random kernel *source text* for frontend fuzzing.
+* :func:`filled_nest_kernels` — a filled local array updated in place by a loop nest, for
+  the fill-forwarding and dead-fill property tests.
 * :func:`outputs_equal` — bit-exact result comparison (NaN == NaN, -0.0 != +0.0).
 * :mod:`.random_designs` — random hierarchical designs and layouts (``random.Random``
   driven) for the layout-inference property tests and benchmarks.
@@ -37,6 +39,7 @@ A user property test: a backend agrees with the reference interpreter on random 
 
 from .compare import outputs_equal
 from .expressions import Env, exprs, in_bounds_indices
+from .fill_nests import filled_nest_kernels
 from .indices import concrete_index_value, index_exprs, narrow_index_exprs
 from .inputs import array_for, copy_args, inputs_for, scalar_arg_for
 from .kernels import KernelFeatures, kernels
@@ -48,4 +51,4 @@ __all__ = ["outputs_equal", "Env", "exprs", "in_bounds_indices", "inputs_for", "
            "scalar_arg_for", "copy_args", "KernelFeatures", "kernels", "scalar_types",
            "int_types", "fixed_types", "int_values", "float_values", "scalar_values",
            "kernel_sources", "index_exprs", "narrow_index_exprs",
-           "concrete_index_value"]
+           "concrete_index_value", "filled_nest_kernels"]

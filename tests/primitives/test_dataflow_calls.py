@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import allo
-from allo.errors import ScheduleError
+import allo.dataflow as df
+from allo.errors import AlloError, ScheduleError
 from allo.ir.sites import access_sites
 from allo.ir.types import int32
 
@@ -333,21 +334,29 @@ def top_out(X: int32[M, K], W_A: int32[K, N], W_B: int32[N, K], Z: int32[M, K]):
 
 
 def test_streamed_top_runs_on_the_concurrent_simulator():
-    # the seed's two calls writing Z in place: once Y is a stream the top is a stream
-    # declaration and two calls, the shape allo.dataflow's simulator runs (a copy is
-    # marked as a region); each call is a thread, Y a FIFO of its computed depth. Z is
-    # the caller's argument: the consumer keeps accumulating into it (its reads stay)
-    from allo.dataflow.simulator import Simulator
-
+    # the seed's top once Y is a stream: each call a thread, Y a FIFO of its computed depth
+    # (3, below the 16 elements: the two kernels really overlap), Z returned at the end
+    s = streamed_top()
+    X, WA, WB = inputs(2)
+    assert np.array_equal(df.build(s, target="simulator")(X, WA, WB), (X @ WA) @ WB)
+    # Z the caller's argument: the consumer keeps accumulating into it (its reads stay)
     s = privatised(top_out)
     s.to(s.Y, "matmul")
-    module = s.ir.copy()
-    module.top_func.attrs["df_region"] = True
-    X, WA, WB = inputs(2)
     Z = np.full((M, K), 3, np.int32)
-    Simulator(module)(X, WA, WB, Z)
+    df.build(s, target="simulator")(X, WA, WB, Z)
     assert np.array_equal(Z, (X @ WA) @ WB + 3)
     assert s.verify()
+
+
+def test_the_simulator_refuses_an_array_two_concurrent_calls_share():
+    # a ping-pong Y stays an array that one call writes and the other reads: on threads
+    # they would race, so the simulator refuses instead of guessing an order
+    s = allo.customize(transpose_top)
+    s.pingpong(s.Y)
+    with pytest.raises(AlloError, match="'Y' is an array that 'fill_rows' and 'read_cols' both use"):
+        df.build(s, target="simulator")
+    with pytest.raises(AlloError, match="is not a dataflow region"):
+        df.build(allo.customize(transpose_top), target="simulator")
 
 
 def test_a_producer_writing_from_concurrent_pes_cannot_stream():

@@ -2,12 +2,17 @@
 region (allo/primitives/dataflow_fill.py)."""
 
 import numpy as np
+import z3
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import allo
+from allo.backends.interp import Interpreter
 from allo.ir.nodes import Const, For, Load, Store, Var
 from allo.ir.types import index, int32
 from allo.primitives.deps import collect_accesses, flow_dependence_queries
-import z3
+from allo.schedule import Schedule
+from allo.testing import filled_nest_kernels
 
 M = N = K = 4
 
@@ -168,3 +173,29 @@ def test_a_later_rewrite_that_reads_the_buffer_brings_the_fill_back():
     s.buffer_at(s.Z, "region:i")
     top_code = hls_top(str(s.build(target="vhls")), "region")
     assert "l_init_Z" in top_code and "l_init_F" not in top_code
+
+
+# ------------------------------------------------------------------ property: random nests
+SIZE = 8
+
+
+def _run(module, X):
+    Z = np.zeros(SIZE, np.int32)
+    Interpreter(module)(X.copy(), Z)
+    return Z
+
+
+@settings(max_examples=60, deadline=None)
+@given(filled_nest_kernels(SIZE), st.lists(st.integers(-50, 50), min_size=SIZE, max_size=SIZE))
+def test_forwarded_and_dead_fills_keep_the_program(module, xs):
+    # dataflow forwards T's fill into the first nest where its reads precede its writes and
+    # marks the fill dead where that nest writes every element: the program computes the
+    # same Z, and a dead fill is unobserved (another fill value gives the same Z)
+    X = np.array(xs, np.int32)
+    s = Schedule(module.copy())
+    s.dataflow("k")
+    assert np.array_equal(_run(s.ir, X), _run(module, X))
+    if "T" in s.ir.top_func.attrs.get("dead_fill", ()):
+        other = s.ir.copy()
+        other.top_func.body[0].init = Const(41, int32)
+        assert np.array_equal(_run(other, X), _run(module, X))
