@@ -184,3 +184,15 @@ def test_dropping_an_engine_does_not_break_later_builds():
     engine, address = compile_ir(text)
     assert address != 0
 
+
+
+def test_a_private_top_is_inlined_before_it_is_optimised():
+    # only the entry calls the top function: alwaysinline makes LLVM inline it before its
+    # simplification passes run, so the kernel body is optimised once, not once per function
+    from allo.backends.llvm.codegen import emit_module
+    text = emit_module(gemm(4, 4, 4, float32, float32))
+    define = next(line for line in text.splitlines() if line.startswith("define") and "allo_gemm" in line)
+    assert "alwaysinline" in define
+    assert np.array_equal(build(gemm(4, 4, 4, float32, float32))(np.eye(4, dtype=np.float32),
+                                                                 np.ones((4, 4), np.float32)),
+                          np.ones((4, 4), np.float32))

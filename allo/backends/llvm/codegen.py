@@ -107,6 +107,9 @@ class ModuleCodegen(EmitBase):
             self.functions[name] = fn
         if self.private_top:
             mark_fresh_results(self.ir.top_func, self.functions[self.ir.top])
+            # inlined into the entry before the optimiser simplifies it, not after: LLVM
+            # would otherwise simplify (and unroll) the kernel body twice, once per function
+            self.functions[self.ir.top].attributes.add("alwaysinline")
         for name in self.ir.call_order():  # a caller knows whether a callee can fail
             FuncCodegen(self, self.ir.funcs[name], self.functions[name]).emit()
         self.b = emit_entry(self.module, self.ir.top_func, self.functions[self.ir.top])
@@ -318,26 +321,27 @@ class FuncCodegen:
         b = self.b
         lo = self._as_i64(self.expr(s.lo), s.lo.type)
         hi = self._as_i64(self.expr(s.hi), s.hi.type)
-        slot = _alloca(self.entry_builder, I64, s.var)
-        self.vars[s.var] = (slot, None)
-        b.store(lo, slot)
         cond_bb = self.fn.append_basic_block(f"{s.var}.cond")
         body_bb = self.fn.append_basic_block(f"{s.var}.body")
         end_bb = self.fn.append_basic_block(f"{s.var}.end")
+        preheader = b.block
         b.branch(cond_bb)
         b.position_at_end(cond_bb)
-        i = b.load(slot, typ=I64)
+        # the loop variable is an SSA value (the body never assigns it), not a stack slot
+        # read at every use: less IR to emit and for LLVM to promote
+        i = b.phi(I64, name=s.var)
+        i.add_incoming(lo, preheader)
+        self.vars[s.var] = (i, None)
         b.cbranch(b.icmp_signed("<" if s.step > 0 else ">", i, hi), body_bb, end_bb)
         b.position_at_end(body_bb)
         outer = self.ranges.bind(s.var, self.ranges.loop_range(s))
         self.block(s.body)
         self.ranges.bind(s.var, outer)
         if not b.block.is_terminated:
-            i = b.load(slot, typ=I64)
             nxt = b.add(i, int_const(I64, s.step))
             if _step_cannot_wrap(s):
                 nxt.flags.append("nsw")
-            b.store(nxt, slot)
+            i.add_incoming(nxt, b.block)
             b.branch(cond_bb)
         b.position_at_end(end_bb)
 
@@ -422,8 +426,8 @@ class FuncCodegen:
             if e.name not in self.vars:
                 raise BackendError(f"LLVM backend: unknown variable '{e.name}'", loc=e.loc)
             slot, t = self.vars[e.name]
-            if t is None:  # loop variable (i64)
-                return self._coerce(b.load(slot, typ=I64), _INDEX, e.type)
+            if t is None:  # loop variable: its i64 SSA value
+                return self._coerce(slot, _INDEX, e.type)
             return from_storage(b, b.load(slot, typ=storage_type(t)), t)
         if isinstance(e, Load):
             buf = self._buf(e.buffer)

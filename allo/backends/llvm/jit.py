@@ -2,7 +2,7 @@
 
 ``opt_level`` picks LLVM's standard pipeline (0-3) and the code generator's level with it.
 Level 2 is the default: on the 30 PolyBench kernels its code runs as fast as level 3's
-(geometric mean within 1%) and it compiles in about a fifth less time, since O3 mostly adds
+(geometric mean within 1%) and it compiles in 10-20% less time, since O3 mostly adds
 more aggressive full unrolling, which small constant trip counts turn into large code
 (``bench/bench_opt_levels.py``). At level 0 the LLVM work takes about a tenth of the time
 and the code runs several times slower; every level computes bit-identical results (no
@@ -71,11 +71,16 @@ def _init(opt_level: int = DEFAULT_OPT_LEVEL) -> llvm.TargetMachine:
         return _host_target_machine(opt_level)
 
 
+@functools.lru_cache(maxsize=1)
+def _host_cpu() -> Tuple[str, str]:
+    """The host CPU's name and feature string (asked once: the host does not change)."""
+    return llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
+
+
 def _host_target_machine(opt_level: int) -> llvm.TargetMachine:
+    cpu, features = _host_cpu()
     target = llvm.Target.from_default_triple()
-    return target.create_target_machine(cpu=llvm.get_host_cpu_name(),
-                                        features=llvm.get_host_cpu_features().flatten(),
-                                        opt=opt_level, jit=True)
+    return target.create_target_machine(cpu=cpu, features=features, opt=opt_level, jit=True)
 
 
 # AVX-512 cores whose 512-bit instructions lower the clock noticeably (LLVM's own reason for
