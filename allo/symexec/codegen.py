@@ -251,7 +251,7 @@ class _FunctionCompiler(HotPaths):
                   if isinstance(a, BufRef)}
         for b in self.bufs.values():
             if b.kind == "alloc" and b.name in passed:
-                b.view = self.fresh("_w")
+                b.view = self.fresh("_vw")
         self.stores = [n for b in self.bufs.values() if b.kind == "alloc"
                        for n in (b.store, b.alloc_pc, b.view) if n]
         if self.stores:  # bound here so outlined nested defs can rebind them (nonlocal)
