@@ -468,9 +468,11 @@ def emit_channels(ctx: Context, plan: ChannelPlan) -> BufferHandle:
     for acc in sorted(plan.accesses, key=lambda a: a.write):
         func = plan.func if acc.via is None else ctx.module.funcs[acc.via.callee]
         holder, parent = (acc.holder, acc.parent) if func is acc.func else _locate(acc, func)
-        if (id(holder), acc.write) in done:
+        # one statement may load two channel parameters of one call (`a_in[t] * b_in[t]`):
+        # each parameter's loads are rewritten, so the key names the parameter too
+        if (id(holder), acc.write, acc.param) in done:
             continue
-        done.add((id(holder), acc.write))
+        done.add((id(holder), acc.write, acc.param))
         keep = d if acc.via is None else 0
         if acc.write:
             pos = next(i for i, s in enumerate(parent) if s is holder)
