@@ -214,3 +214,30 @@ def test_a_statement_reading_two_channel_parameters_gets_from_both():
     s.build()(X, acc)
     want = np.stack([(X.astype(np.int64) * (X.astype(np.int64) + c)).sum(axis=1) for c in range(C)], axis=1)
     np.testing.assert_array_equal(acc, want.astype(np.int16))
+
+
+def chain_early_reader(X: int8[R, L], acc: int16[R, C], out: int8[R]):
+    ch: int8[R, C + 1, L]
+    sink: int8[R] = 0
+    early: int8[R] = sink[0]  # its fill reads sink before the drain task writes it
+    for t in range(L, name="fill"):
+        for r in range(R):
+            ch[r, 0, t] = X[r, t]
+    for r, c in allo.grid(R, C, name="PE"):
+        pe_forward(ch[r, c], ch[r, c + 1], acc, r, c)
+    for t in range(L, name="drain"):
+        for r in range(R):
+            sink[r] = ch[r, C, t]
+    for r in range(R, name="copy"):
+        out[r] = early[r]
+
+
+def test_a_declaration_reading_a_later_tasks_buffer_keeps_the_tasks_sequential():
+    # the HLS code fills `early` in a process of its own, concurrent with the drain that
+    # writes sink: the region is not made a dataflow region
+    s = allo.customize(chain_early_reader)
+    pe = s.unfold("PE", [0, 1])
+    s.to(s.ch, pe, axis=1, depth=L)  # deep enough for the sequential tasks
+    assert not s.ir.funcs["chain_early_reader"].attrs.get("dataflow")
+    assert any("fill of 'early'" in c.detail for c in s.history[-1].conditions if c.name == "dataflow region: not yet")
+    assert s.verify().status == "equivalent"
