@@ -143,7 +143,8 @@ def _fill_lemmas():
     fill: an element the task writes holds the written value whatever the buffer held
     before (lemma below); when every element is written (checked: one unconditional site,
     as many executions as elements, pairwise different, in bounds) before any read, the
-    fill is never observed, so the HLS code may omit it."""
+    fill is never observed, so the HLS code may omit it. A fill moved into the task (it
+    first writes the constant everywhere) rewrites what the buffer holds at the call."""
     c, v = z3.BitVecs("c v", 32)
     w, e = z3.Ints("w e")
     filled = z3.K(z3.IntSort(), c)
@@ -151,6 +152,8 @@ def _fill_lemmas():
     mem = z3.Array("mem_before_read", z3.IntSort(), VAL)
     yield "a write to another element keeps the fill a later read sees", z3.Implies(
         z3.And(w != e, z3.Select(mem, e) == c), z3.Select(z3.Store(mem, w, v), e) == c)
+    yield "re-filling a buffer that holds its fill changes nothing (a fill moved into the task)", \
+        z3.Store(filled, e, c) == filled
     other = z3.Array("other_initial", z3.IntSort(), VAL)
     yield "a written element does not depend on the initial contents", \
         z3.Select(z3.Store(mem, e, v), e) == z3.Select(z3.Store(other, e, v), e)

@@ -46,6 +46,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 import numpy as np
 
+from .types import BufferType, Fixed, Float, Index, Int, StreamType
+
 FORMAT = "allo-ir-fingerprint/1"
 
 
@@ -98,36 +100,55 @@ def fixed_objects(objects: Iterable[Any]) -> Iterator[None]:
         _FIXED.reset(token)
 
 
-def _encode(value: Any, emit: Callable[[bytes], Any], root_fixed: bool = True) -> None:
+def _encode(value: Any, emit: Callable[[bytes], Any], root_fixed: bool = True,
+            types: Optional[Dict[int, Tuple[Any, bytes]]] = None) -> None:
     """Append the canonical encoding of ``value``; iterative so deep IR cannot overflow
     Python's recursion limit. The stack holds raw output chunks (``bytes``: a value of
     type bytes never goes on it unencoded) and composite values still to expand; leaves
     are encoded as soon as their parent is expanded (the hot path: thousands of
-    processes of a dataflow region are fingerprinted several times per proof)."""
+    processes of a dataflow region are fingerprinted several times per proof).
+    ``types`` holds the encodings of the immutable IR type objects met so far (by
+    identity, the object kept with its bytes): the processes of a region share theirs."""
     fixed = _FIXED.get()
+    if types is None:
+        types = {}
     if root_fixed:
         stack: List[Any] = [_leaf(value)]
-    else:  # encoding a fixed object itself
+    else:  # encoding a fixed (or immutable) object itself
         stack = _children(value)
         stack.reverse()
     pop, extend = stack.pop, stack.extend
     while stack:
         v = pop()
-        if type(v) is bytes:
+        cls = type(v)
+        if cls is bytes:
             emit(v)
+            continue
+        if cls in _IMMUTABLE and (cls is not BufferType or v.layout is None):
+            known = types.get(id(v))
+            if known is None or known[0] is not v:
+                out: List[bytes] = []
+                _encode(v, out.append, False, types)
+                known = types[id(v)] = (v, b"".join(out))
+            emit(known[1])
             continue
         if fixed:
             entry = fixed.get(id(v))
             if entry is not None and entry[0] is v:
                 if entry[1] is None:
-                    out: List[bytes] = []
-                    _encode(v, out.append, root_fixed=False)
+                    out = []
+                    _encode(v, out.append, False, types)
                     entry[1] = b"".join(out)
                 emit(entry[1])
                 continue
         pieces = _children(v)
         pieces.reverse()
         extend(pieces)
+
+
+# IR types: frozen dataclasses of ints, tuples and other types (a BufferType's layout is
+# owned elsewhere, so one with a layout is encoded afresh every time)
+_IMMUTABLE = frozenset({Int, Index, Float, Fixed, StreamType, BufferType})
 
 
 _EXACT_LEAVES: Dict[type, Callable[[Any], bytes]] = {
@@ -149,6 +170,8 @@ _MEMO_LIMIT = 1 << 16
 def _leaf(v: Any) -> Any:
     """The encoding of ``v`` when it is a leaf (bytes), else ``v`` itself (composite)."""
     cls = type(v)
+    if cls is tuple and not v:  # the indices of every scalar access: as _children has it
+        return _EMPTY_TUPLE
     memo = _MEMO.get(cls)
     if memo is not None:
         out = memo.get(v)
@@ -194,6 +217,7 @@ def _leaf(v: Any) -> Any:
 
 
 _CONTAINERS = frozenset({list, tuple, dict, set, frozenset})
+_EMPTY_TUPLE = _frame(b"U", struct.pack("<Q", 0))
 _NOT_AS_DATACLASS = (bool, np.bool_, enum.Enum, int, float, str, bytes, np.ndarray, np.generic,
                      list, tuple, dict, set, frozenset)
 _LAYOUTS: Dict[type, Optional[Tuple[bytes, Tuple[Tuple[bytes, str], ...]]]] = {}

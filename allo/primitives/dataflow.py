@@ -87,7 +87,7 @@ from ..errors import AlloError
 
 import z3
 
-from ..ir.nodes import (Alloc, BufRef, Call, For, Func, Load, Return, Store, StreamGet,
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, Load, Return, Store, StreamGet,
                         StreamPut, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
 from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, loop_sites, primitive
@@ -249,6 +249,17 @@ def _check_plain_buffers(ctx: Context, func: Func, tasks: List[Tuple[int, Any]])
                 f"{len(writers)} written buffer(s), each by one task that runs before its readers")
 
 
+def region_tasks(body: List[Any]) -> List[Tuple[int, Any]]:
+    """The tasks of a dataflow region's ``body`` with their positions: every statement but
+    the declarations, and a declaration whose fill reads a buffer (``T: int32[4] = Y[1]``),
+    which the HLS code fills in a process of its own.
+
+    Example: ``region_tasks(func.body)[0] == (2, call)``.
+    """
+    return [(k, s) for k, s in enumerate(body) if not isinstance(s, Alloc)
+            or isinstance(s.init, Expr) and not isinstance(s.init, Const)]
+
+
 def _is_stream(t: Any) -> bool:
     return isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream)
 
@@ -258,6 +269,8 @@ def _task_name(k: int, s) -> str:
         return f"task {k} (loop {s.name!r})"
     if isinstance(s, Call):
         return f"task {k} (call {s.callee!r})"
+    if isinstance(s, Alloc):
+        return f"task {k} (the fill of {s.name!r})"
     return f"task {k} ({type(s).__name__})"
 
 
@@ -298,7 +311,7 @@ def dataflow(ctx: Context, target: Any) -> None:
                                  f"region: {', '.join(tasks)}",
                                  hint="each FIFO needs exactly one producer and one consumer task; "
                                       "merge those tasks or use one stream per pair")
-    _check_plain_buffers(ctx, func, [(k, s) for k, s in enumerate(body) if not isinstance(s, Alloc)])
+    _check_plain_buffers(ctx, func, region_tasks(body))
     ctx.trivial("one producer and one consumer task per stream",
                 f"{len(streams)} stream(s) checked; the annotation keeps sequential semantics")
     holder.attrs["dataflow"] = True

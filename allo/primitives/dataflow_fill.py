@@ -22,7 +22,10 @@ and by ``dataflow`` (:mod:`.dataflow`):
   buffer writes every element (one unconditional write site, as many executions as the
   buffer has elements, pairwise different and in bounds: z3) and reads none (after
   forwarding), the fill is dead: the function's ``dead_fill`` attribute names the buffer
-  and the HLS code declares it without the fill. The IR keeps the fill (its meaning is
+  and the HLS code declares it without the fill. When that task is a call that does not
+  (it leaves elements unwritten, or reads its own writes), the fill moves into its own
+  instance of the callee instead (:func:`move_fill`: a nest tagged ``fill_of`` first
+  writes the constant to the parameter), and the caller's fill is dead the same way. The IR keeps the fill (its meaning is
   unchanged), so every other backend and the verifier see the same program.
 
 Example::
@@ -40,11 +43,12 @@ from typing import List, Optional, Tuple, Union
 import numpy as np
 
 from ..ir.index import affine_form, constant_trips
-from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, Load, Return, Stmt, While,
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, Load, Return, Stmt, Store, While,
                         copy_func, map_stmt_exprs, walk_stmts)
 from ..ir.sites import access_sites, first_task, reads_buffer, task_scope
 from ..ir.types import BufferType
-from .base import Context
+from .base import Context, all_names, fresh_name
+from .memory_common import build_copy_nest
 from .deps import collect_accesses, flow_dependence_queries
 from .dataflow_order import _uses, written_outside, written_twice
 
@@ -218,6 +222,39 @@ def forward_fill(ctx: Context, func: Func, alloc: Alloc, task: Task, required: b
     return True
 
 
+def move_fill(ctx: Context, func: Func, alloc: Alloc, task: Task) -> bool:
+    """Move the constant fill of ``alloc``'s buffer into the call ``task``: its own instance
+    of the callee starts by filling the parameter bound to the buffer with the constant (a
+    nest tagged ``fill_of``). Side condition: the buffer holds that fill at the call
+    (declared at the top level, untouched before it), so the instance's fill rewrites the
+    values it already holds, and from then on the caller's fill is dead. Returns False,
+    changing nothing, when the condition fails or ``task`` is not such a call.
+
+    Example: ``move_fill(ctx, top, z_alloc, consumer_call)`` (``matmul`` starts ``C[...] = 0``).
+    """
+    scope = task_scope(ctx.module, task, alloc.name) if isinstance(task, Call) else None
+    if scope is None or not alloc.type.shape or 0 in alloc.type.shape:
+        return False
+    value = _value_at_task(ctx, func, alloc, task, False, f"{task.callee!r}")
+    if value is None:
+        return False
+    local = scope[1]
+    inst = own_instance(ctx, task)
+    taken = all_names(inst)
+    loops = []
+    for d, extent in enumerate(alloc.type.shape):
+        loops.append((fresh_name(taken, f"{local}_fill_{d}"), extent))
+        taken.append(loops[-1][0])
+    const = Const(value.value, value.type)
+    nest = build_copy_nest(loops, f"{local}_fill", lambda vs: Store(local, tuple(vs), const))
+    nest[0].attrs["fill_of"] = local
+    inst.body[:0] = nest
+    ctx.trivial(f"the fill of {alloc.name!r} moved into {inst.name!r}",
+                f"{alloc.name!r} holds {value.value} at the call (declared with that fill, untouched "
+                f"before it); {inst.name!r} now writes it to every element of {local!r} first")
+    return True
+
+
 def _writes_every_element(ctx: Context, body: List[Stmt], name: str, shape: Tuple[int, ...],
                           buffer: str) -> bool:
     """Whether ``body`` writes every element of ``name`` (shape ``shape``): one unconditional
@@ -268,13 +305,13 @@ def settle_fills(ctx: Context, func: Func) -> List[str]:
             continue
         kept = len(ctx.certificate.conditions)
         body, local = scope
-        if not _writes_every_element(ctx, body, local, alloc.type.shape, name):
-            del ctx.certificate.conditions[kept:]
+        if _writes_every_element(ctx, body, local, alloc.type.shape, name) and (
+                not reads_buffer(body, local) or forward_fill(ctx, func, alloc, task, required=False)):
+            dead.append(name)
             continue
-        if reads_buffer(body, local) and not forward_fill(ctx, func, alloc, task, required=False):
-            del ctx.certificate.conditions[kept:]
-            continue
-        dead.append(name)
+        del ctx.certificate.conditions[kept:]
+        if move_fill(ctx, func, alloc, task):  # a call that leaves elements, or reads its writes
+            dead.append(name)
     if dead:
         func.attrs["dead_fill"] = tuple(sorted(set(func.attrs.get("dead_fill", ())) | set(dead)))
         ctx.trivial("each buffer of the region has one writer task",
@@ -283,4 +320,5 @@ def settle_fills(ctx: Context, func: Func) -> List[str]:
     return dead
 
 
-__all__ = ["fill_constant", "own_instance", "bound_params", "forward_fill", "settle_fills"]
+__all__ = ["fill_constant", "own_instance", "bound_params", "forward_fill", "move_fill",
+           "settle_fills"]

@@ -77,7 +77,7 @@ class _Buf:
     kind: str  # "param", "alloc", "state" (Stateful) or "scalar" (a scalar parameter)
     store: str = ""  # Python name of the flat storage list
     off: str = ""  # Python name of the offset ("" means 0)
-    view: str = ""  # Python name of the View (parameters)
+    view: str = ""  # Python name of the View (parameters; local buffers passed to calls)
     stream: bool = False
     depth: int = 0
     alloc_pc: str = ""  # Python name of the path condition when the Alloc last ran
@@ -89,6 +89,12 @@ class _Buf:
     @property
     def size(self) -> int:
         return math.prod(self.shape)
+
+
+def _static_const(e: Const) -> Any:
+    """The value a constant has in static (Python int) code."""
+    v = const_value(e.value, e.type)
+    return v if isinstance(e.type, Float) else int(v)
 
 
 def _as_buffer_type(t: Any, scalar_ok: bool = False) -> Optional[BufferType]:
@@ -245,8 +251,16 @@ class _FunctionCompiler(HotPaths):
                 info = self.bufs[s.name]
                 key = state_key(self.unit.module, self.func.name, s.name)
                 self.emit(f"{info.store} = X.state_store({self.lit(key)})")
+        # a local buffer passed to calls gets its View once per allocation, not per call (a
+        # region's top passes thousands of FIFO views: shorter code, fewer objects)
+        passed = {a.buffer for st in walk_stmts(self.func.body) if isinstance(st, (Call, Return))
+                  for a in (st.args if isinstance(st, Call) else st.values)
+                  if isinstance(a, BufRef)}
+        for b in self.bufs.values():
+            if b.kind == "alloc" and b.name in passed:
+                b.view = self.fresh("_vw")
         self.stores = [n for b in self.bufs.values() if b.kind == "alloc"
-                       for n in (b.store, b.alloc_pc)]
+                       for n in (b.store, b.alloc_pc, b.view) if n]
         if self.stores:  # bound here so outlined nested defs can rebind them (nonlocal)
             self.emit(" = ".join(self.stores) + " = None")
         dataflow = bool(self.func.attrs.get("dataflow"))
@@ -307,8 +321,7 @@ class _FunctionCompiler(HotPaths):
     def static(self, e: Expr) -> Tuple[str, bool]:
         """Python code of a static expression's value; ``raw`` means "wrap to int64 first"."""
         if isinstance(e, Const):
-            v = const_value(e.value, e.type)
-            return self.lit(v if isinstance(e.type, Float) else int(v)), False
+            return self.lit(_static_const(e)), False
         if isinstance(e, Var):
             return self.loopvar(e.name)[0], False
         if e.type == index and e.op in _RING and all(a.type == index for a in e.args):
@@ -402,10 +415,11 @@ class _FunctionCompiler(HotPaths):
         info = self.buf(ref.buffer)
         if info.kind == "scalar":
             raise CompileNotSICF(f"scalar '{ref.buffer}' passed as a buffer")
-        base = info.view if info.kind == "param" else \
-            f"X.view({ref.buffer!r}, {info.store}, {info.shape!r}, {self.unit.glob(('T', info.dtype), lambda: info.dtype, '_ty')}, {info.depth})"
+        base = info.view or self._new_view(info)
         if not ref.prefix:
             return base
+        if all(isinstance(p, Const) for p in ref.prefix):  # one literal: FIFO k of an array
+            return f"{base}.sub({self.lit(tuple(_static_const(p) for p in ref.prefix))})"
         idx = ", ".join(self.static_value(p) if self.is_static(p) else
                         f"X.concrete({self.dyn(p)}, 'a sub-view of {ref.buffer}')" for p in ref.prefix)
         return f"{base}.sub(({idx},))"
@@ -587,6 +601,11 @@ class _FunctionCompiler(HotPaths):
             self.depth -= 1
         self.emit(f"pc = {saved}")
 
+    def _new_view(self, info: _Buf) -> str:
+        """Code making a View of a local buffer's current storage."""
+        ty = self.unit.glob(('T', info.dtype), lambda: info.dtype, '_ty')
+        return f"X.view({info.name!r}, {info.store}, {info.shape!r}, {ty}, {info.depth})"
+
     def _alloc(self, s: Alloc) -> None:
         info = self.bufs[s.name]
         if s.stateful:
@@ -603,6 +622,8 @@ class _FunctionCompiler(HotPaths):
             self.emit(f"{info.store} = [{self.dyn(s.init)}] * {info.size}")
         else:
             self.emit(f"{info.store} = list({self.lit(self._table(s.init, info.dtype))})")
+        if info.view:  # the storage was just (re)bound: so is its View
+            self.emit(f"{info.view} = {self._new_view(info)}")
 
     def _table(self, init: Any, et: AlloType) -> List[int]:
         dag = self.unit.dag

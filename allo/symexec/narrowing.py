@@ -15,7 +15,11 @@ and ``m`` with ``m`` at least as wide as ``t``, and ``cast_m`` lossless on ``t``
 the outer cast reduces modulo ``2**n`` (integer casts wrap). An operand ``cast_m(z)``
 with ``z`` of a narrower type ``s`` (an ``int16`` product summed into an ``int32``
 accumulator) becomes ``cast_t(z)`` when that cast is lossless too: both keep ``z``'s
-value. Integer constants of type ``m`` become their value wrapped to ``t``.
+value. Integer constants of type ``m`` become their value wrapped to ``t``. An operand
+``cast_m(op_k(...))`` with ``op_k`` itself a ring op at least as wide as ``t`` (the
+``int64`` product of two ``int32`` values summed into an ``int32`` accumulator) becomes
+``op_t`` on its own operands narrowed the same way: modulo ``2**n`` it has the same value,
+by the same homomorphism (``n <= k``).
 
 Every rewritten node has the value of the node it replaces, so the symbolic executor
 builds 2 nodes per multiply-accumulate where it built 5, and no verdict can change for
@@ -49,7 +53,7 @@ def _plain_int(t: object) -> bool:
     return isinstance(t, AlloType) and t.is_int and not t.is_fixed and t != bool_
 
 
-def _narrow_operand(e: Expr, t: AlloType) -> Optional[Expr]:
+def _narrow_operand(e: Expr, t: AlloType, depth: int) -> Optional[Expr]:
     """An expression of type ``t`` whose value is ``e``'s modulo ``2**t.bits``, if cheap."""
     if isinstance(e, Op) and e.op == "cast" and _plain_int(e.args[0].type) and \
             cast_keeps_value(e.args[0].type, e.type):
@@ -58,11 +62,28 @@ def _narrow_operand(e: Expr, t: AlloType) -> Optional[Expr]:
             return src
         if cast_keeps_value(src.type, t):  # so does a cast to t (int8 -> int32 accumulators)
             return Op("cast", (src,), t, loc=e.loc)
-        return None
+        # a ring op at least as wide as t (the int64 product of two int32 values summed
+        # into an int32 accumulator): modulo 2**t.bits it is the op at t
+        return _narrow_ring(src, t, depth - 1) if depth > 0 else None
     if isinstance(e, Const) and isinstance(e.value, numbers.Integral) and \
             not isinstance(e.value, bool) and _plain_int(e.type):
         return Const(wrap_int(int(e.value), t.bits, t.signed), t)
     return None
+
+
+def _narrow_ring(e: Expr, t: AlloType, depth: int) -> Optional[Expr]:
+    """``op_t`` on the operands of the ring op ``e`` narrowed to ``t`` (its value modulo
+    ``2**t.bits``), or None; ``depth`` bounds the nested ring ops followed."""
+    if not (isinstance(e, Op) and e.op in _RING_OPS and _plain_int(e.type)
+            and e.type.bits >= t.bits):
+        return None
+    args = []
+    for a in e.args:
+        narrowed = _narrow_operand(a, t, depth)
+        if narrowed is None:
+            return None
+        args.append(narrowed)
+    return Op(e.op, tuple(args), t, loc=e.loc)
 
 
 def narrow_widened(e: Expr) -> Expr:
@@ -75,17 +96,11 @@ def narrow_widened(e: Expr) -> Expr:
     """
     if not (isinstance(e, Op) and e.op == "cast" and len(e.args) == 1 and _plain_int(e.type)):
         return e
-    inner, t = e.args[0], e.type
-    if not (isinstance(inner, Op) and inner.op in _RING_OPS and _plain_int(inner.type)
-            and inner.type.bits >= t.bits):
-        return e
-    args = []
-    for a in inner.args:
-        narrowed = _narrow_operand(a, t)
-        if narrowed is None:
-            return e
-        args.append(narrowed)
-    return Op(inner.op, tuple(args), t, loc=e.loc)
+    narrowed = _narrow_ring(e.args[0], e.type, _MAX_NESTED)
+    return e if narrowed is None else Op(narrowed.op, narrowed.args, narrowed.type, loc=e.loc)
+
+
+_MAX_NESTED = 4  # nested widened ring ops narrowed at once (the compiler calls this per node)
 
 
 __all__ = ["narrow_widened"]

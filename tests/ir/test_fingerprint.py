@@ -172,3 +172,26 @@ def test_memoized_leaves_keep_equal_but_different_values_apart():
         assert fingerprint(values) == fingerprint(list(values))
     finally:
         fp_module._MEMO_LIMIT = saved
+
+
+def test_shared_type_objects_encode_like_their_copies():
+    # IR types are encoded once per object (the PEs of a region share theirs): a design
+    # sharing one type object must fingerprint like one holding equal copies, and a type
+    # changed at one place of many must still change the fingerprint
+    from allo.ir.nodes import Func, Module, Param
+    from allo.ir.types import BufferType, Int, Stream
+
+    def design(types):
+        params = [Param(f"p{k}", t) for k, t in enumerate(types)]
+        return Module({"f": Func("f", params, [], [], {})}, "f")
+
+    shared = BufferType(Int(12), (3, 4))
+    stream = Stream[Int(12), 2]
+    same_object = design([shared, stream] * 5)
+    copies = design([BufferType(Int(12), (3, 4)), Stream[Int(12), 2]] * 5)
+    assert fingerprint(same_object) == fingerprint(copies)
+    for k, odd in [(2, BufferType(Int(12), (3, 5))), (3, Stream[Int(12), 3]),
+                   (8, BufferType(Int(13), (3, 4))), (9, Stream[Int(12, False), 2])]:
+        types = [shared, stream] * 5
+        types[k] = odd
+        assert fingerprint(design(types)) != fingerprint(same_object), k

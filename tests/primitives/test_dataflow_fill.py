@@ -1,13 +1,18 @@
 """A caller's constant fill forwarded into the first task, and dead fills of a dataflow
 region (allo/primitives/dataflow_fill.py)."""
 
+import re
+
 import numpy as np
+import pytest
 import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import allo
 from allo.backends.interp import Interpreter
+from allo.errors import AlloError
+from allo.ir.sites import first_task, task_scope
 from allo.ir.nodes import Const, For, Load, Store, Var
 from allo.ir.types import index, int32
 from allo.primitives.deps import collect_accesses, flow_dependence_queries
@@ -43,9 +48,10 @@ def hls_top(code: str, name: str) -> str:
     return code[code.index(f"void {name}("):]
 
 
-def test_the_fill_of_an_output_the_consumer_reads_back_is_kept():
+def test_the_fill_of_an_output_the_consumer_reads_back_moves_into_the_consumer(tmp_path):
     # the consumer accumulates into Z in place (not privatised): its reads at k >= 1 see its
-    # own writes, so the fill is live and stays (a second writer csim and Vitis must keep)
+    # own writes, so the fill cannot be forwarded; it moves into the consumer instead, which
+    # first writes 0 to every element of C, and Z has one writer in the region
     s_mm = allo.customize(matmul)
     s_mm.buffer_at(s_mm.A, "i")
     s_acc = allo.customize(matmul_acc)
@@ -53,13 +59,22 @@ def test_the_fill_of_an_output_the_consumer_reads_back_is_kept():
     s.compose(s_mm)
     s.compose(s_acc)
     s.to(s.Y, "matmul")
-    assert "dead_fill" not in s.ir.top_func.attrs
-    top_code = hls_top(str(s.build(target="vhls")), "mixed")
-    assert "#pragma HLS dataflow" in top_code and "l_init_Z" in top_code
+    assert s.ir.top_func.attrs["dead_fill"] == ("Z",)
+    assert "the fill of 'Z' moved into 'matmul'" in {c.name for c in s.history[-1].conditions}
+    fill = s.ir.funcs["matmul"].body[0]
+    assert isinstance(fill, For) and fill.attrs["fill_of"] == "C"
+    code = str(s.build(target="vhls"))
+    top_code = hls_top(code, "mixed")
+    assert "#pragma HLS dataflow" in top_code and "l_init_Z" not in top_code
+    assert "l_C_fill_0" in code[code.index("void matmul("):code.index("void mixed(")]
     assert s.verify().status == "equivalent"
     rng = np.random.default_rng(0)
     X, WA, WB = (rng.integers(-9, 9, (4, 4)).astype(np.int32) for _ in range(3))
     assert np.array_equal(s.build(target="llvm")(X, WA, WB), (X @ WA) @ WB)
+    mod = s.build(target="vitis_hls", mode="csim", project=str(tmp_path / "mixed.prj"))
+    out = np.zeros((4, 4), np.int32)
+    mod(X, WA, WB, out)
+    assert np.array_equal(out, (X @ WA) @ WB)
 
 
 def write_all(X: int32[M, N], Y: int32[M, N]):
@@ -83,16 +98,21 @@ def region(X: int32[M, N]) -> int32[M, N]:
     return Z
 
 
-def test_dataflow_marks_a_fill_dead_only_when_the_first_task_writes_every_element():
+def test_dataflow_drops_or_moves_the_fills_so_each_array_has_one_writer():
     s = allo.customize(region)
     s.dataflow("region")
-    # F: write_all writes all 16 elements once (z3); P: write_column writes 4 of 16, so
-    # the other 12 keep the fill 7 and it stays; Z: the loop nest writes every element
-    assert s.ir.top_func.attrs["dead_fill"] == ("F", "Z")
+    # F: write_all writes all 16 elements once (z3): the fill is dead; P: write_column
+    # writes 4 of 16, so the other 12 need the fill 7: it moves into write_column, which
+    # writes 7 everywhere first; Z: the loop nest writes every element
+    assert s.ir.top_func.attrs["dead_fill"] == ("F", "P", "Z")
     names = {c.name for c in s.history[-1].conditions}
-    assert {"every element of 'F' is written once", "every write of 'F' is in bounds"} <= names
-    top_code = hls_top(str(s.build(target="vhls")), "region")
-    assert "l_init_F" not in top_code and "l_init_Z" not in top_code and "l_init_P" in top_code
+    assert {"every element of 'F' is written once", "every write of 'F' is in bounds",
+            "the fill of 'P' moved into 'write_column'"} <= names
+    assert "the fill of 'F' moved into 'write_all'" not in names
+    code = str(s.build(target="vhls"))
+    top_code = hls_top(code, "region")
+    assert not re.search(r"l_init_[FPZ]\b", top_code)
+    assert "l_Y_fill_0" in code[code.index("void write_column("):]
     assert s.verify().status == "equivalent"
     X = np.arange(16, dtype=np.int32).reshape(4, 4)
     expected = X * 2 + 7
@@ -199,3 +219,31 @@ def test_forwarded_and_dead_fills_keep_the_program(module, xs):
         other = s.ir.copy()
         other.top_func.body[0].init = Const(41, int32)
         assert np.array_equal(_run(other, X), _run(module, X))
+
+
+# ------------------------------------------------------------------ a fill read by a declaration
+def fill_reader(X: int32[M]) -> int32[M]:
+    Y: int32[M] = 5
+    T: int32[M] = Y[1]                    # reads Y's fill 5, before write_all writes Y
+    Z: int32[M] = 0
+    write_y(X, Y)
+    for i in range(M):
+        Z[i] = Y[i] + T[i]
+    return Z
+
+
+def write_y(X: int32[M], Y: int32[M]):
+    for i in range(M):
+        Y[i] = X[i] * 2
+
+
+def test_a_declaration_reading_the_fill_keeps_it_and_is_a_reader_task():
+    # the fill of T reads Y before write_y writes it: once marked dead, Y's fill was omitted
+    # and C simulation returned garbage for a design verify() called equivalent
+    s = allo.customize(fill_reader)
+    with pytest.raises(AlloError, match=r"the fill of 'T'\) reads buffer 'Y' before"):
+        s.dataflow("fill_reader")
+    top = s.ir.top_func
+    assert first_task(top, "Y") is top.body[1]   # the declaration of T is the first to touch Y
+    assert task_scope(s.ir, top.body[1], "Y") is None
+

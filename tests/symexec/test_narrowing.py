@@ -52,6 +52,72 @@ def test_narrowing_keeps_every_value(case):
     assert run(narrowed) == run(expr)
 
 
+@st.composite
+def nested_widened(draw):
+    """cast_t(op_m(cast_m(x), cast_m(op_k(cast_k(x), cast_k(y))))): a product of width k
+    summed at width m, for random widths (lossless, too narrow or lossy alike)."""
+    t = draw(narrow_types)
+    r, s = (draw(narrow_types) if draw(st.booleans()) else t for _ in range(2))
+    wider = lambda most: st.builds(lambda e, signed: Int(t.bits + e) if signed  # noqa: E731
+                                   else UInt(t.bits + e), st.integers(0, most), st.booleans())
+    m = draw(st.one_of(narrow_types, wider(12)))
+    k = draw(st.one_of(narrow_types, wider(40)))
+    x, y = Var("x", r), Var("y", s)
+    inner = op(draw(st.sampled_from(["add", "sub", "mul"])), k, cast(k, x), cast(k, y))
+    outer = op(draw(st.sampled_from(["add", "sub", "mul"])), m, cast(m, x), cast(m, inner))
+    return r, s, t, cast(t, outer), draw(int_values(r)), draw(int_values(s))
+
+
+@settings(max_examples=300, deadline=None)
+@given(nested_widened())
+def test_nested_narrowing_keeps_every_value(case):
+    """The rewrite of a widened op on a widened op (an int32 accumulator of int64
+    products) keeps every value, and stays away where a width loses values or wraps
+    (an inner op narrower than the result)."""
+    from irb import Return, func, module
+    r, s, t, expr, x, y = case
+    narrowed = narrow_widened(expr)
+    run = lambda e: Interpreter(module(func("f", [("x", r), ("y", s)], [Return([e])],  # noqa: E731
+                                            results=[t])))(x, y)
+    assert run(narrowed) == run(expr)
+
+
+def test_int32_accumulator_of_int64_products():
+    """``cast32(add65(cast65(a32), cast65(mul64(cast64 x32, cast64 y32))))`` ->
+    ``add32(a32, mul32(x32, y32))``: two nodes per multiply-accumulate, not seven."""
+    a, x, y = Var("a", Int(32)), Var("x", Int(32)), Var("y", Int(32))
+    product = op("mul", Int(64), cast(Int(64), x), cast(Int(64), y))
+    wide = op("add", Int(65), cast(Int(65), a), cast(Int(65), product))
+    assert narrow_widened(cast(Int(32), wide)) == op("add", Int(32), a, op("mul", Int(32), x, y))
+    # a product that wraps at 16 bits is not the 32-bit product: it stays a 16-bit
+    # product (of the truncated operands), widened into the 32-bit sum
+    short_product = op("mul", Int(16), cast(Int(16), x), cast(Int(16), y))
+    short = op("add", Int(65), cast(Int(65), a), cast(Int(65), short_product))
+    assert narrow_widened(cast(Int(32), short)) == \
+        op("add", Int(32), a, cast(Int(32), short_product))
+    # an inner cast that does not keep values (int32 -> uint64): left alone
+    unsigned = op("mul", UInt(64), cast(UInt(64), x), cast(UInt(64), y))
+    lossy = op("add", Int(65), cast(Int(65), a), cast(Int(65), unsigned))
+    assert narrow_widened(cast(Int(32), lossy)) == cast(Int(32), lossy)
+
+
+def test_a_narrower_inner_op_keeps_its_own_wrap():
+    """An int8 product of two uint4 values (15 * 15 wraps to -31) summed into a uint16:
+    the product must not become a 16-bit one (225); nor may a top-level op narrower than
+    the result."""
+    from irb import Return, func, module
+    a, x, y = Var("a", UInt(16)), Var("x", UInt(4)), Var("y", UInt(4))
+    product = op("mul", int8, cast(int8, x), cast(int8, y))
+    expr = cast(UInt(16), op("add", Int(20), cast(Int(20), a), cast(Int(20), product)))
+    fn = lambda e: module(func("f", [("a", UInt(16)), ("x", UInt(4)), ("y", UInt(4))],  # noqa: E731
+                                [Return([e])], results=[UInt(16)]))
+    assert Interpreter(fn(narrow_widened(expr)))(0, 15, 15) == Interpreter(fn(expr))(0, 15, 15)
+    assert Interpreter(fn(expr))(0, 15, 15) == 2 ** 16 - 31
+    narrow_top = cast(int16, op("add", int8, cast(int8, Var("x", UInt(4))),
+                                cast(int8, Var("y", UInt(4)))))
+    assert narrow_widened(narrow_top) is narrow_top
+
+
 def test_applies_to_the_frontends_accumulation():
     x, y = Var("x", int16), Var("y", int16)
     wide = op("add", Int(17), cast(Int(17), x), cast(Int(17), y))

@@ -461,11 +461,17 @@ class FuncEmitter:
 
     def fill_still_dead(self, name: str) -> bool:
         """A dead fill is omitted only while its first task still reads nothing of the
-        buffer (the shape the dataflow primitive proved it on); a later rewrite that made
-        the task read it brings the fill back."""
+        buffer, or (a fill moved into the callee) still starts with the nest that fills
+        the parameter: the shapes the dataflow primitive proved it on; a later rewrite that
+        changed that brings the fill back."""
         task = first_task(self.func, name)
         scope = task_scope(self.module, task, name) if task is not None else None
-        return scope is not None and not reads_buffer(*scope)
+        if scope is None:
+            return False
+        body, local = scope
+        moved = isinstance(task, Call) and body and isinstance(body[0], For) \
+            and body[0].attrs.get("fill_of") == local
+        return moved or not reads_buffer(body, local)
 
     def fill(self, target: str, shape: Sequence[int], value: str, depth: int, lbl: str,
              source: Optional[str] = None) -> None:
