@@ -4,12 +4,14 @@ region (allo/primitives/dataflow_fill.py)."""
 import re
 
 import numpy as np
+import pytest
 import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import allo
 from allo.backends.interp import Interpreter
+from allo.errors import ScheduleError
 from allo.ir.nodes import Const, For, Load, Store, Var
 from allo.ir.types import index, int32
 from allo.primitives.deps import collect_accesses, flow_dependence_queries
@@ -216,3 +218,29 @@ def test_forwarded_and_dead_fills_keep_the_program(module, xs):
         other = s.ir.copy()
         other.top_func.body[0].init = Const(41, int32)
         assert np.array_equal(_run(other, X), _run(module, X))
+
+
+def nests_acc(X: int32[M, K], W: int32[K, N], Z: int32[M, N]):
+    Y: int32[M, N] = 2
+    for i, j in allo.grid(M, N):
+        for k in range(K):
+            Y[i, j] += X[i, k] * W[k, j]
+    for i2, j2 in allo.grid(M, N):
+        Z[i2, j2] = Y[i2, j2] + 1
+
+
+def test_a_privatised_accumulating_nest_streams_to_the_next_nest():
+    s = allo.customize(nests_acc)
+    with pytest.raises(ScheduleError, match=r"the write of Y\[i, j\] at iteration \(i=0, j=0, k=0\) runs "
+                                            r"before the read of Y\[i, j\] at iteration \(i=0, j=0, k=1\)"):
+        s.to(s.Y, "i2")
+    s.buffer_at(s.Y, "j")   # Y_buf = Y[i, j] (the fill 2); accumulate; Y[i, j] = Y_buf
+    s.to(s.Y, "i2")
+    assert "each read of Y in loop i precedes any write of its element" in \
+        {c.name for c in s.history[-1].conditions}
+    assert s.verify().status == "equivalent"
+    rng = np.random.default_rng(6)
+    X, W = (rng.integers(-9, 9, (4, 4)).astype(np.int32) for _ in range(2))
+    Z = np.zeros((4, 4), np.int32)
+    s.build(target="llvm")(X, W, Z)
+    assert np.array_equal(Z, X @ W + 3)
