@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
-from .nodes import (Alloc, BufRef, Call, Expr, For, Func, If, Load, Return, Stmt, Store, StreamGet,
+from .nodes import (BufRef, Call, Expr, For, Func, If, Load, Return, Stmt, Store, StreamGet,
                     StreamPut, While, child_bodies, stmt_exprs, walk_expr)
 
 Guard = Tuple[Expr, bool]  # an If condition and the branch taken (True: then)
@@ -118,13 +118,13 @@ def access_sites(body: Sequence[Stmt], loops: Tuple[For, ...] = (),
 
 
 def first_task(func: Func, name: str) -> Optional[Stmt]:
-    """The first top-level statement of ``func`` (declarations aside) that touches buffer
-    ``name``: in a dataflow function, the task that sees its initial value.
+    """The first top-level statement of ``func`` that touches buffer ``name``: in a
+    dataflow function, the task that sees its initial value. A declaration whose fill
+    reads the buffer (``T: int32[4] = Y[1]``) counts: it sees that value too.
 
     Example: ``first_task(top, "Y").callee == "matmul"``.
     """
-    return next((s for s in func.body if not isinstance(s, Alloc)
-                 and any(a.buffer == name for a in access_sites([s]))), None)
+    return next((s for s in func.body if any(a.buffer == name for a in access_sites([s]))), None)
 
 
 def task_scope(module: Any, task: Stmt, name: str) -> Optional[Tuple[List[Stmt], str]]:

@@ -90,7 +90,7 @@ from ..errors import AlloError
 
 import z3
 
-from ..ir.nodes import (Alloc, BufRef, Call, For, Func, Load, Return, Store, StreamGet,
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, Load, Return, Store, StreamGet,
                         StreamPut, stmt_exprs, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType
 from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, loop_sites, primitive
@@ -261,6 +261,8 @@ def _task_name(k: int, s) -> str:
         return f"task {k} (loop {s.name!r})"
     if isinstance(s, Call):
         return f"task {k} (call {s.callee!r})"
+    if isinstance(s, Alloc):
+        return f"task {k} (the fill of {s.name!r})"
     return f"task {k} ({type(s).__name__})"
 
 
@@ -301,7 +303,10 @@ def dataflow(ctx: Context, target: Any) -> None:
                                  f"region: {', '.join(tasks)}",
                                  hint="each FIFO needs exactly one producer and one consumer task; "
                                       "merge those tasks or use one stream per pair")
-    _check_plain_buffers(ctx, func, [(k, s) for k, s in enumerate(body) if not isinstance(s, Alloc)])
+    # a declaration whose fill reads a buffer (`T: int32[4] = Y[1]`) is a reader task too:
+    # the HLS code fills it in a process of its own
+    _check_plain_buffers(ctx, func, [(k, s) for k, s in enumerate(body) if not isinstance(s, Alloc)
+                                     or isinstance(s.init, Expr) and not isinstance(s.init, Const)])
     ctx.trivial("one producer and one consumer task per stream",
                 f"{len(streams)} stream(s) checked; the annotation keeps sequential semantics")
     holder.attrs["dataflow"] = True

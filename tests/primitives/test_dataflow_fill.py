@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 import allo
 from allo.backends.interp import Interpreter
-from allo.errors import ScheduleError
+from allo.errors import AlloError, ScheduleError
+from allo.ir.sites import first_task, task_scope
 from allo.ir.nodes import Const, For, Load, Store, Var
 from allo.ir.types import index, int32
 from allo.primitives.deps import collect_accesses, flow_dependence_queries
@@ -244,3 +245,31 @@ def test_a_privatised_accumulating_nest_streams_to_the_next_nest():
     Z = np.zeros((4, 4), np.int32)
     s.build(target="llvm")(X, W, Z)
     assert np.array_equal(Z, X @ W + 3)
+
+
+# ------------------------------------------------------------------ a fill read by a declaration
+def fill_reader(X: int32[M]) -> int32[M]:
+    Y: int32[M] = 5
+    T: int32[M] = Y[1]                    # reads Y's fill 5, before write_all writes Y
+    Z: int32[M] = 0
+    write_y(X, Y)
+    for i in range(M):
+        Z[i] = Y[i] + T[i]
+    return Z
+
+
+def write_y(X: int32[M], Y: int32[M]):
+    for i in range(M):
+        Y[i] = X[i] * 2
+
+
+def test_a_declaration_reading_the_fill_keeps_it_and_is_a_reader_task():
+    # the fill of T reads Y before write_y writes it: once marked dead, Y's fill was omitted
+    # and C simulation returned garbage for a design verify() called equivalent
+    s = allo.customize(fill_reader)
+    with pytest.raises(AlloError, match=r"the fill of 'T'\) reads buffer 'Y' before"):
+        s.dataflow("fill_reader")
+    top = s.ir.top_func
+    assert first_task(top, "Y") is top.body[1]   # the declaration of T is the first to touch Y
+    assert task_scope(s.ir, top.body[1], "Y") is None
+
