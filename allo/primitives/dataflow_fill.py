@@ -237,6 +237,9 @@ def move_fill(ctx: Context, func: Func, alloc: Alloc, task: Task) -> bool:
     scope = task_scope(ctx.module, task, alloc.name) if isinstance(task, Call) else None
     if scope is None or not alloc.type.shape or 0 in alloc.type.shape:
         return False
+    callee = ctx.module.funcs[task.callee]
+    if callee.attrs.get("dataflow") or callee.attrs.get("df_region"):
+        return False  # a region's body is its tasks: a fill nest there is one more writer
     value = _value_at_task(ctx, func, alloc, task, False, f"{task.callee!r}")
     if value is None:
         return False

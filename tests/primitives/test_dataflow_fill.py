@@ -273,3 +273,29 @@ def test_a_declaration_reading_the_fill_keeps_it_and_is_a_reader_task():
     assert first_task(top, "Y") is top.body[1]   # the declaration of T is the first to touch Y
     assert task_scope(s.ir, top.body[1], "Y") is None
 
+
+
+def inner_region(X: int32[M, N], Y: int32[M, N]):
+    write_column(X, Y)
+
+
+def outer_region(X: int32[M, N]) -> int32[M, N]:
+    Y: int32[M, N] = 7
+    Z: int32[M, N] = 0
+    inner_region(X, Y)
+    for i, j in allo.grid(M, N):
+        Z[i, j] = Y[i, j]
+    return Z
+
+
+def test_a_fill_does_not_move_into_a_dataflow_callee():
+    # inner_region's body is its tasks: a fill nest there would be one more writer of Y
+    s = allo.customize(outer_region)
+    s.dataflow("inner_region")
+    s.dataflow("outer_region")
+    assert s.ir.top_func.attrs["dead_fill"] == ("Z",)
+    assert not any(isinstance(t, For) for t in s.ir.funcs["inner_region"].body)
+    X = np.arange(16, dtype=np.int32).reshape(4, 4)
+    expected = np.full((4, 4), 7, np.int32)
+    expected[:, 0] = X[:, 0]
+    assert np.array_equal(s.build(target="llvm")(X), expected)
