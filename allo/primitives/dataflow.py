@@ -252,6 +252,17 @@ def _check_plain_buffers(ctx: Context, func: Func, tasks: List[Tuple[int, Any]])
                 f"{len(writers)} written buffer(s), each by one task that runs before its readers")
 
 
+def region_tasks(body: List[Any]) -> List[Tuple[int, Any]]:
+    """The tasks of a dataflow region's ``body`` with their positions: every statement but
+    the declarations, and a declaration whose fill reads a buffer (``T: int32[4] = Y[1]``),
+    which the HLS code fills in a process of its own.
+
+    Example: ``region_tasks(func.body)[0] == (2, call)``.
+    """
+    return [(k, s) for k, s in enumerate(body) if not isinstance(s, Alloc)
+            or isinstance(s.init, Expr) and not isinstance(s.init, Const)]
+
+
 def _is_stream(t: Any) -> bool:
     return isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream)
 
@@ -303,10 +314,7 @@ def dataflow(ctx: Context, target: Any) -> None:
                                  f"region: {', '.join(tasks)}",
                                  hint="each FIFO needs exactly one producer and one consumer task; "
                                       "merge those tasks or use one stream per pair")
-    # a declaration whose fill reads a buffer (`T: int32[4] = Y[1]`) is a reader task too:
-    # the HLS code fills it in a process of its own
-    _check_plain_buffers(ctx, func, [(k, s) for k, s in enumerate(body) if not isinstance(s, Alloc)
-                                     or isinstance(s.init, Expr) and not isinstance(s.init, Const)])
+    _check_plain_buffers(ctx, func, region_tasks(body))
     ctx.trivial("one producer and one consumer task per stream",
                 f"{len(streams)} stream(s) checked; the annotation keeps sequential semantics")
     holder.attrs["dataflow"] = True

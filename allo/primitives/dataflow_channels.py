@@ -381,7 +381,7 @@ def _mark_dataflow_when_ready(ctx: Context, plan: ChannelPlan) -> None:
     fills the channels while the PEs drain them) once every stream it declares is a
     channel array proved to have one producer and one consumer task per channel and its
     plain buffers pass the ``dataflow`` primitive's check; until then, say why not."""
-    from .dataflow import _check_plain_buffers, _is_stream
+    from .dataflow import _check_plain_buffers, _is_stream, region_tasks
 
     func = plan.func
     proved = tuple(func.attrs.get("channel_arrays", ()))
@@ -397,7 +397,7 @@ def _mark_dataflow_when_ready(ctx: Context, plan: ChannelPlan) -> None:
                     "not channel arrays proved one task per end; the tasks stay sequential")
         return
     try:
-        _check_plain_buffers(ctx, func, [(k, s) for k, s in enumerate(func.body) if not isinstance(s, Alloc)])
+        _check_plain_buffers(ctx, func, region_tasks(func.body))
     except AlloError as e:
         ctx.trivial("dataflow region: not yet", f"the tasks of {func.name!r} stay sequential: {e.message}")
         return
@@ -468,9 +468,11 @@ def emit_channels(ctx: Context, plan: ChannelPlan) -> BufferHandle:
     for acc in sorted(plan.accesses, key=lambda a: a.write):
         func = plan.func if acc.via is None else ctx.module.funcs[acc.via.callee]
         holder, parent = (acc.holder, acc.parent) if func is acc.func else _locate(acc, func)
-        if (id(holder), acc.write) in done:
+        # one statement may load two channel parameters of one call (`a_in[t] * b_in[t]`):
+        # each parameter's loads are rewritten, so the key names the parameter too
+        if (id(holder), acc.write, acc.param) in done:
             continue
-        done.add((id(holder), acc.write))
+        done.add((id(holder), acc.write, acc.param))
         keep = d if acc.via is None else 0
         if acc.write:
             pos = next(i for i, s in enumerate(parent) if s is holder)

@@ -90,6 +90,12 @@ class _Buf:
         return math.prod(self.shape)
 
 
+def _static_const(e: Const) -> Any:
+    """The value a constant has in static (Python int) code."""
+    v = const_value(e.value, e.type)
+    return v if isinstance(e.type, Float) else int(v)
+
+
 def _as_buffer_type(t: Any, scalar_ok: bool = False) -> Optional[BufferType]:
     if scalar_ok and isinstance(t, AlloType):  # a local scalar declared with its type
         return BufferType(t, ())
@@ -251,7 +257,7 @@ class _FunctionCompiler(HotPaths):
                   if isinstance(a, BufRef)}
         for b in self.bufs.values():
             if b.kind == "alloc" and b.name in passed:
-                b.view = self.fresh("_w")
+                b.view = self.fresh("_vw")
         self.stores = [n for b in self.bufs.values() if b.kind == "alloc"
                        for n in (b.store, b.alloc_pc, b.view) if n]
         if self.stores:  # bound here so outlined nested defs can rebind them (nonlocal)
@@ -314,8 +320,7 @@ class _FunctionCompiler(HotPaths):
     def static(self, e: Expr) -> Tuple[str, bool]:
         """Python code of a static expression's value; ``raw`` means "wrap to int64 first"."""
         if isinstance(e, Const):
-            v = const_value(e.value, e.type)
-            return self.lit(v if isinstance(e.type, Float) else int(v)), False
+            return self.lit(_static_const(e)), False
         if isinstance(e, Var):
             return self.loopvar(e.name)[0], False
         if e.type == index and e.op in _RING and all(a.type == index for a in e.args):
@@ -412,6 +417,8 @@ class _FunctionCompiler(HotPaths):
         base = info.view or self._new_view(info)
         if not ref.prefix:
             return base
+        if all(isinstance(p, Const) for p in ref.prefix):  # one literal: FIFO k of an array
+            return f"{base}.sub({self.lit(tuple(_static_const(p) for p in ref.prefix))})"
         idx = ", ".join(self.static_value(p) if self.is_static(p) else
                         f"X.concrete({self.dyn(p)}, 'a sub-view of {ref.buffer}')" for p in ref.prefix)
         return f"{base}.sub(({idx},))"
