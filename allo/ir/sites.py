@@ -130,8 +130,8 @@ def first_task(func: Func, name: str) -> Optional[Stmt]:
 def task_scope(module: Any, task: Stmt, name: str) -> Optional[Tuple[List[Stmt], str]]:
     """Where ``task`` touches buffer ``name``: a loop nest, itself and ``name``; a call
     binding the whole buffer to exactly one parameter, the callee's body and that
-    parameter; ``None`` otherwise (a sub-view, two parameters, an unknown callee, another
-    statement).
+    parameter; ``None`` otherwise (a sub-view, two parameters, an unknown callee, a call
+    whose own arguments read an element of it such as ``f(Y, Y[0])``, another statement).
 
     Example: ``task_scope(module, call, "Y") == (module.funcs["matmul"].body, "C")``.
     """
@@ -140,11 +140,22 @@ def task_scope(module: Any, task: Stmt, name: str) -> Optional[Tuple[List[Stmt],
     if not isinstance(task, Call) or task.callee not in module.funcs:
         return None
     callee = module.funcs[task.callee]
+    if reads_in_arguments(task, name):
+        return None
     bound = [k for k, a in enumerate(task.args) if isinstance(a, BufRef) and a.buffer == name]
     if len(bound) != 1 or task.args[bound[0]].prefix or bound[0] >= len(callee.params) \
             or any(r == name for r in task.results):
         return None
     return callee.body, callee.params[bound[0]].name
+
+
+def reads_in_arguments(call: Call, name: str) -> bool:
+    """Whether the call's own expressions (scalar arguments, sub-view indices) load an
+    element of buffer ``name``: a read at the call site, before the callee runs.
+
+    Example: ``reads_in_arguments(Call("f", [BufRef("Y", ()), Load("Y", (zero,), int32)]), "Y")``.
+    """
+    return any(isinstance(x, Load) and x.buffer == name for e in stmt_exprs(call) for x in walk_expr(e))
 
 
 def reads_buffer(body: Sequence[Stmt], name: str) -> bool:
@@ -154,4 +165,4 @@ def reads_buffer(body: Sequence[Stmt], name: str) -> bool:
 
 
 __all__ = ["Guard", "StmtSite", "stmt_sites", "stmt_site", "AccessSite", "access_sites",
-           "first_task", "task_scope", "reads_buffer"]
+           "first_task", "task_scope", "reads_in_arguments", "reads_buffer"]

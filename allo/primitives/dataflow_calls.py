@@ -47,7 +47,7 @@ import numpy as np
 from ..ir.index import affine_form
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, Func, Load, Param, Return, Stmt, Store,
                         StreamGet, StreamPut, child_bodies, map_stmt_exprs, walk_stmts)
-from ..ir.sites import access_sites
+from ..ir.sites import access_sites, reads_in_arguments
 from ..ir.types import BufferType, StreamType
 from ..errors import AlloError
 from .base import BUFFER, Context, primitive
@@ -90,6 +90,9 @@ def _bound_param(ctx: Context, call: Call, name: str) -> Optional[str]:
     if len(bound_params(ctx, call, name)) > 1:
         raise ctx.refuse(f"call {call.callee!r} receives {name!r} more than once; a FIFO end is one "
                          "parameter", hint="pass the buffer to one parameter of the call")
+    if reads_in_arguments(call, name):
+        raise ctx.refuse(f"call {call.callee!r} reads an element of {name!r} in its arguments; a stream "
+                         "or ping-pong end reaches the call as one whole parameter only", hint="read the element inside the kernel, or keep the array")
     for k, a in enumerate(call.args):
         if isinstance(a, BufRef) and a.buffer == name:
             if a.prefix:

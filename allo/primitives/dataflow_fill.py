@@ -202,7 +202,8 @@ def forward_fill(ctx: Context, func: Func, alloc: Alloc, task: Task, required: b
     scope = task_scope(ctx.module, task, name)
     if scope is None:
         return _fail(ctx, required, f"{what} receives {name!r} more than once, as a sub-view or as "
-                                    "a result", hint="pass the whole buffer once, as an argument")
+                                    "a result, or reads it in its arguments",
+                     hint="pass the whole buffer once, as an argument, and read its elements in the kernel")
     kept = len(ctx.certificate.conditions)
     value = _value_at_task(ctx, func, alloc, task, required, what)
     if value is None:

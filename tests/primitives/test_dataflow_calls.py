@@ -472,3 +472,30 @@ def test_a_returned_buffer_with_a_computed_fill_is_refused():
     s = allo.customize(computed_fill_top)
     with pytest.raises(ScheduleError, match="its local 'C' starts with a value computed in the kernel"):
         s.to(s.Y, "consume")
+
+
+def offset_write(X: int32[M, N], C: int32[M, N], k: int32):
+    for i, j in allo.grid(M, N):
+        C[i, j] = X[i, j] + k
+
+
+def triple(C: int32[M, N], Z: int32[M, N]):
+    for i, j in allo.grid(M, N):
+        Z[i, j] = C[i, j] * 3
+
+
+def fill_in_argument(X: int32[M, N]) -> int32[M, N]:
+    Y: int32[M, N] = 5
+    Z: int32[M, N] = 0
+    offset_write(X, Y, Y[0, 0])       # the call itself reads Y's fill, before the callee runs
+    triple(Y, Z)
+    return Z
+
+
+@pytest.mark.parametrize("step", ["to", "pingpong"])
+def test_a_call_reading_the_buffer_in_its_arguments_is_no_stream_end(step):
+    # pingpong once dropped the fill the argument reads (not equivalent) and to left a load
+    # of a stream in the caller (an IR error instead of the primitive's refusal)
+    s = allo.customize(fill_in_argument)
+    with pytest.raises(ScheduleError, match="reads an element of 'Y' in its arguments"):
+        s.to(s.Y, "triple") if step == "to" else s.pingpong(s.Y)

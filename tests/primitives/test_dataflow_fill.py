@@ -247,3 +247,29 @@ def test_a_declaration_reading_the_fill_keeps_it_and_is_a_reader_task():
     assert first_task(top, "Y") is top.body[1]   # the declaration of T is the first to touch Y
     assert task_scope(s.ir, top.body[1], "Y") is None
 
+
+
+def offset_write(X: int32[M], C: int32[M], k: int32):
+    for i in range(M):
+        C[i] = X[i] + k
+
+
+def fill_in_argument(X: int32[M]) -> int32[M]:
+    Y: int32[M] = 5
+    Z: int32[M] = 0
+    offset_write(X, Y, Y[0])              # reads the fill at the call, before the callee runs
+    for i in range(M):
+        Z[i] = Y[i] * 3
+    return Z
+
+
+def test_a_call_reading_the_fill_in_its_arguments_keeps_it():
+    # the callee writes every element and reads none, but the call's argument Y[0] reads the
+    # fill: once marked dead, the HLS code dropped it and C simulation returned 3 * (X + junk)
+    s = allo.customize(fill_in_argument)
+    s.dataflow("fill_in_argument")
+    assert "Y" not in s.ir.top_func.attrs.get("dead_fill", ())
+    assert "l_init_Y" in hls_top(str(s.build(target="vhls")), "fill_in_argument")
+    assert s.verify().status == "equivalent"
+    X = np.arange(4, dtype=np.int32)
+    assert np.array_equal(s.build(target="llvm")(X), (X + 5) * 3)
