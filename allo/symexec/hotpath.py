@@ -100,20 +100,22 @@ class HotPaths:
         for a free buffer (released by the reader two iterations back); after, it hands
         the filled buffer on and releases the ones it read. ``pipo`` is ``(tokens, deps,
         range, iteration)``: the generated names of the token table, the loop's range and
-        its variable, and ``deps[reader]`` the writers (direct) of each reader task."""
+        its variable, and ``deps[reader]`` the writers (direct) of each reader task. The
+        tokens carry no data and balance inside the loop, so they are logged whatever the
+        path condition (a loop under a data-dependent branch stays decidable)."""
         tokens, deps, rng, it = pipo
         writers = sorted(deps.get(k, ()))
         readers = sorted(r for r, js in deps.items() if k in js)
         if before:
             for j in writers:
-                self.emit(f"X.get({tokens}[({j}, {k})][0], pc)")
+                self.emit(f"X.get({tokens}[({j}, {k})][0], None)")
             for r in readers:
-                self.emit(f"if {it} >= 2: X.get({tokens}[({k}, {r})][1], pc)")
+                self.emit(f"if {it} >= 2: X.get({tokens}[({k}, {r})][1], None)")
             return
         for r in readers:
-            self.emit(f"X.put({tokens}[({k}, {r})][0], 0, pc)")
+            self.emit(f"X.put({tokens}[({k}, {r})][0], 0, None)")
         for j in writers:
-            self.emit(f"if {it} + 2 < len({rng}): X.put({tokens}[({j}, {k})][1], 0, pc)")
+            self.emit(f"if {it} + 2 < len({rng}): X.put({tokens}[({j}, {k})][1], 0, None)")
 
     def fifo_get(self, fifo: str) -> str:
         """A FIFO read as an expression: the common case (unconditional, non-empty) logs the
