@@ -38,7 +38,7 @@ Example::
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -261,11 +261,12 @@ def move_fill(ctx: Context, func: Func, alloc: Alloc, task: Task) -> bool:
     return True
 
 
-def _writes_every_element(ctx: Context, body: List[Stmt], name: str, shape: Tuple[int, ...],
+def writes_every_element(ctx: Any, body: List[Stmt], name: str, shape: Tuple[int, ...],
                           buffer: str) -> bool:
     """Whether ``body`` writes every element of ``name`` (shape ``shape``): one unconditional
     write site, no return inside, constant trip counts whose product is the element count,
-    pairwise different elements, all in bounds (z3). Records the conditions when it holds."""
+    pairwise different elements, all in bounds (z3, through ``ctx.holds``, which records the
+    conditions when it holds). Example: ``writes_every_element(ctx, [nest], "Y", (4,), "Y")``."""
     if any(isinstance(s, Return) for s in walk_stmts(body) if s is not body[-1]):
         return False
     writes: list = []
@@ -311,7 +312,7 @@ def settle_fills(ctx: Context, func: Func) -> List[str]:
             continue
         kept = len(ctx.certificate.conditions)
         body, local = scope
-        if _writes_every_element(ctx, body, local, alloc.type.shape, name) and (
+        if writes_every_element(ctx, body, local, alloc.type.shape, name) and (
                 not reads_buffer(body, local) or forward_fill(ctx, func, alloc, task, required=False)):
             dead.append(name)
             continue
@@ -326,5 +327,5 @@ def settle_fills(ctx: Context, func: Func) -> List[str]:
     return dead
 
 
-__all__ = ["fill_constant", "own_instance", "bound_params", "forward_fill", "move_fill",
+__all__ = ["fill_constant", "writes_every_element", "own_instance", "bound_params", "forward_fill", "move_fill",
            "settle_fills"]
