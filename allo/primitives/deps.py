@@ -35,7 +35,7 @@ from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, O
                         Store, StreamGet, StreamPut, Var, While, child_bodies, stmt_exprs,
                         walk_expr, walk_stmts)
 from ..ir.sites import access_sites
-from .index_z3 import form_term
+from .index_z3 import form_term, guard_term
 
 
 @dataclass
@@ -48,6 +48,7 @@ class Access:
     loops: Tuple[For, ...]  # enclosing loops inside the analysed region, outermost first
     order: int  # textual position (program order inside one iteration)
     guarded: bool = False  # some ``If`` inside the analysed region guards it
+    conds: Tuple[Tuple[Expr, bool], ...] = ()  # those ``If`` conditions and the branch taken
 
     def describe(self) -> str:
         kind = "write" if self.write else "read"
@@ -80,10 +81,10 @@ def collect_accesses(body: Sequence[Stmt], loops: Tuple[For, ...] = ()) -> List[
         elif site.kind in ("load", "store"):
             forms = tuple(affine_form(i) for i in site.indices)
             out.append(Access(site.buffer, forms, site.kind == "store", site.loops, len(out),
-                              bool(site.conds)))
+                              bool(site.conds), site.conds))
         else:
             out.append(Access(site.buffer, None, site.kind != "return", site.loops, len(out),
-                              bool(site.conds)))
+                              bool(site.conds), site.conds))
     return out
 
 
@@ -321,7 +322,8 @@ def uncovered_read_queries(reads: Sequence[Access], writes: Sequence[Access], sh
     writes before it in the same iteration of the loops ``shared``" (the dataflow loop
     and the loops around it): a read the current iteration's writes do not cover. Writes
     that are not :func:`covers_exactly` cover nothing; a read of an unknown element is
-    uncovered. None satisfiable means every read sees a value written in its own iteration.
+    uncovered. A read's ``If`` conditions narrow its iterations (:func:`guard_term`: a
+    formula they imply, so only iterations that cannot run are left out). None satisfiable means every read sees a value written in its own iteration.
 
     Yields ``(description, constraints, witness_fn)``.
 
@@ -331,6 +333,8 @@ def uncovered_read_queries(reads: Sequence[Access], writes: Sequence[Access], sh
     covering = [w for w in writes if covers_exactly(w)]
     for r in reads:
         ir = Instance(r, "r")
+        ir.constraints += [c for c in (guard_term(e, ir.env, taken) for e, taken in r.conds)
+                           if c is not None]
         names = [l.var for l in r.loops]
         if ir.index() is None or any(x is None for x in ir.index()):
             def unknown(model, ir=ir, names=names):

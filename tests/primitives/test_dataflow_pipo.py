@@ -130,3 +130,39 @@ def test_a_fully_unrolled_dataflow_loop_is_not_ping_pong():
     s.dataflow("i")
     v = allo.verify(carried, s, cache=False)
     assert v.status == "equivalent", v.report()
+
+
+def fill_two(X: int32[4], v: int32):
+    for k in range(2):
+        X[k] = v + k
+
+
+def fill_four(X: int32[4], v: int32):
+    for k in range(4):
+        X[k] = v + k
+
+
+def through_half_call(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        fill_two(buf, A[i])  # the callee writes elements 0 and 1 only
+        for u in range(4):
+            B[i] += buf[u]
+
+
+def through_full_call(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        fill_four(buf, A[i])
+        for u in range(4):
+            B[i] += buf[u]
+
+
+def test_writes_inside_a_callee_count_only_where_they_happen():
+    s = allo.customize(through_half_call)
+    with pytest.raises(AlloError, match=r"the read of buf\[u\] at iteration .* reads buf\[[23]\]"):
+        s.dataflow("i")
+    s = allo.customize(through_full_call)
+    s.dataflow("i")
+    v = allo.verify(through_full_call, s, cache=False)
+    assert v.status == "equivalent", v.report()
