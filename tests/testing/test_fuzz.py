@@ -74,3 +74,22 @@ def test_a_reshaped_result_is_compared_in_the_original_shape():
     assert not outputs_equal(scheduled, original)                  # shapes (4,) and (2, 2)
     assert outputs_equal(fuzz.in_original_shapes(scheduled, original), original)
     assert not outputs_equal(fuzz.in_original_shapes(scheduled + 1, original), original)
+
+
+def test_a_reshaped_argument_is_passed_in_the_signatures_shape():
+    # seed 42 (n=400) once reported "internal error at interpreter: expected shape (2, 2),
+    # got shape (4,)": the campaign passed the original's shapes to a reshaped signature
+    import allo
+    from allo.ir.types import int32
+
+    def kernel(A: int32[4], B: int32[4]):
+        for i in range(4):
+            B[i] = A[i] * 2
+
+    s = allo.customize(kernel)
+    s.reshape(s.B, [2, 2])
+    A, B = np.arange(4, dtype=np.int32), np.zeros(4, np.int32)
+    args = fuzz.in_signature_shapes([A, B], s.ir.top_func)
+    assert [a.shape for a in args] == [(4,), (2, 2)]
+    s.build(target="llvm")(*args)
+    assert np.array_equal(B, A * 2)  # views: the in-place result lands in the drawn array
