@@ -26,8 +26,8 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..ir.effects import task_dependencies
 from ..ir.nodes import Alloc, Module, walk_stmts
@@ -54,6 +54,8 @@ class Traces:
     putters: List[set]
     getters: List[set]
     after: Dict[str, Dict[int, Any]]
+    #: the ping-pong token channels of dataflow loops (fixed depth 2, not streams to size)
+    tokens: Set[int] = field(default_factory=set)
 
     def index(self, name: str) -> int:
         return self.names.index(name)
@@ -107,7 +109,7 @@ def collect_traces(module: Module) -> Traces:
     putters, getters = ex.fifo_endpoints()
     return Traces(events, [_multi_name(f.name, shapes) for f in ex.fifos], [f.depth for f in ex.fifos],
                   [max(1, f.max_fill) for f in ex.fifos], putters, getters,
-                  task_dependencies(module))
+                  task_dependencies(module), {f.index for f in ex.fifos if f.token})
 
 
 def deadlock_free_minimum(traces: Traces, fixed: Optional[Dict[int, int]] = None) -> List[int]:
@@ -115,7 +117,7 @@ def deadlock_free_minimum(traces: Traces, fixed: Optional[Dict[int, int]] = None
     sequential fill, or at ``fixed``), then deepened together until the whole vector
     completes. Example: ``deadlock_free_minimum(collect_traces(s.ir))``.
     """
-    fixed = fixed or {}
+    fixed = {**{f: traces.declared[f] for f in traces.tokens}, **(fixed or {})}
     upper = [fixed.get(f, u) for f, u in enumerate(traces.sequential_fill)]
     n = len(upper)
     work = len(traces.events) * sum(max(1, u).bit_length() for u in upper)
@@ -195,6 +197,8 @@ def size_fifos(module: Module, traces: Optional[Traces] = None) -> List[FifoDept
     edges = _edge_rates(module)
     out = []
     for f, name in enumerate(traces.names):
+        if f in traces.tokens:
+            continue
         e = edges.get(name) or edges.get(name.partition("[")[0])
         stall, why = None, "no rate for this FIFO in the dataflow graph: the deadlock-free depth is used"
         if e is not None and e.produce.rate and e.consume.rate and e.produce.count:
@@ -250,7 +254,7 @@ def settle_depth(ctx: Any, func: str, alloc: Alloc, depth: int,
                              hint=f"use depth >= {need}, or depth=-1 to compute it")
         ctx.trivial("deadlock-free depth", f"depth {depth}: the bounded schedule of every put/get completes")
         return
-    sized = size_fifos(ctx.module, traces)[f]
+    sized = next(d for d in size_fifos(ctx.module, traces) if d.fifo == traces.names[f])
     if retype is not None:
         retype(sized.depth)
     ctx.trivial("deadlock-free depth", str(sized))

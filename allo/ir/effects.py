@@ -15,7 +15,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Dict, List, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from .nodes import (BufRef, Call, Func, Load, Module, Return, Store, StreamGet, StreamPut,
                     stmt_exprs, walk_expr, walk_stmts)
@@ -58,42 +58,103 @@ def task_dependencies(module: Module) -> Dict[str, Dict[int, Set[int]]]:
     earlier tasks each task must wait for: task ``k2`` reads a plain (non-stream) buffer
     that task ``k1 < k2`` writes. In hardware such a buffer is a ping-pong buffer between
     the two processes, so ``k2`` starts only once ``k1`` has finished; streams impose no
-    such order.
+    such order. A dataflow loop kept as a loop is left out: its tasks run their iterations
+    in order and wait per iteration (:func:`region_task_dependencies`, modelled by the
+    symbolic executor as ping-pong tokens).
 
     Example: ``task_dependencies(m) == {"top": {3: {2}}}`` when task 3 of ``top`` reads
     an array task 2 writes.
     """
-    from .nodes import Alloc, For
+    from .nodes import For
 
     modes = param_modes(module)
     out: Dict[str, Dict[int, Set[int]]] = {}
     for func in module.funcs.values():
-        streams = {n for n, t in func.buffers().items()
-                   if getattr(t, "is_stream", False) or type(t).__name__ == "StreamType"}
         regions = [(func.name, func.body)] if func.attrs.get("dataflow") else []
         regions += [(s.name or s.var, s.body) for s in walk_stmts(func.body)
-                    if isinstance(s, For) and s.attrs.get("dataflow")]
+                    if isinstance(s, For) and s.attrs.get("dataflow")
+                    and loop_iterations(s) != "sequential"]
         for label, body in regions:
-            effects = [None if isinstance(s, Alloc) else
-                       buffer_effects(Func("task", [], [], [s]), modes) for s in body]
-            # writers per plain buffer, in task order: a region has thousands of tasks, so
-            # each task looks up the writers of what it reads instead of testing every pair
-            writers: Dict[str, List[int]] = {}
-            deps: Dict[int, Set[int]] = {}
-            for k2, e2 in enumerate(effects):
-                if e2 is None:
-                    continue
-                for buf in e2[0] - streams:
-                    for k1 in writers.get(buf, ()):
-                        deps.setdefault(k2, set()).add(k1)
-                for buf in e2[1] - streams:
-                    writers.setdefault(buf, []).append(k2)
-            for k2 in sorted(deps):  # transitively: a task without FIFO traffic still waits
-                for k1 in sorted(deps[k2]):
-                    deps[k2] |= deps.get(k1, set())
+            deps = region_task_dependencies(module, func, body, modes=modes)
             if deps:
                 out[label] = deps
     return out
+
+
+def region_task_dependencies(module: Module, func: Func, body: List[Any], transitive: bool = True,
+                             modes: Optional[Dict[str, List[str]]] = None) -> Dict[int, Set[int]]:
+    """For the tasks (statements) of one dataflow region ``body`` of ``func``: which earlier
+    tasks each task waits for, because it reads a plain buffer they write. ``transitive``
+    closes the relation (a task without FIFO traffic of its own still orders the others).
+
+    Example: ``region_task_dependencies(m, f, loop.body, transitive=False) == {2: {1}}``.
+    """
+    from .nodes import Alloc
+
+    modes = param_modes(module) if modes is None else modes
+    streams = {n for n, t in func.buffers().items()
+               if getattr(t, "is_stream", False) or type(t).__name__ == "StreamType"}
+    effects = [None if isinstance(s, Alloc) else
+               buffer_effects(Func("task", [], [], [s]), modes) for s in body]
+    # writers per plain buffer, in task order: a region has thousands of tasks, so
+    # each task looks up the writers of what it reads instead of testing every pair
+    writers: Dict[str, List[int]] = {}
+    deps: Dict[int, Set[int]] = {}
+    for k2, e2 in enumerate(effects):
+        if e2 is None:
+            continue
+        for buf in e2[0] - streams:
+            for k1 in writers.get(buf, ()):
+                deps.setdefault(k2, set()).add(k1)
+        for buf in e2[1] - streams:
+            writers.setdefault(buf, []).append(k2)
+    if transitive:
+        for k2 in sorted(deps):
+            for k1 in sorted(deps[k2]):
+                deps[k2] |= deps.get(k1, set())
+    return deps
+
+
+def loop_iterations(loop: Any) -> str:
+    """How the hardware the backends emit runs the iterations of ``loop``.
+
+    ``"spatial"``: every iteration is a copy of its own, all running concurrently (a PE
+    loop of ``unfold``: ``attrs["unfold"]``/``attrs["pe"]``, or a full ``unroll``, factor 0
+    or at least the trip count). ``"partial"``: unrolled by a smaller factor (copies that
+    each run some iterations). ``"sequential"``: one copy of the body runs the iterations
+    in order; in a dataflow loop (``#pragma HLS dataflow`` inside a loop kept as a loop)
+    each top-level statement is then one process that runs its iterations one after
+    another, different statements overlapping (Vitis HLS's "dataflow in a loop").
+
+    Example: ``loop_iterations(For("i", Const(0, index), Const(4, index), 1, []))`` is
+    ``"sequential"``.
+    """
+    attrs = loop.attrs
+    if attrs.get("unfold") or attrs.get("pe") is not None:
+        return "spatial"
+    factor = attrs.get("unroll")
+    if factor is None or int(factor) == 1:
+        return "sequential"
+    if int(factor) == 0:
+        return "spatial"
+    from .index import constant_trips
+
+    trips = constant_trips(loop)
+    return "spatial" if trips is not None and int(factor) >= trips.trips else "partial"
+
+
+def sequential_dataflow_loops(module: Module) -> Dict[str, str]:
+    """The dataflow loops whose iterations hardware does not run as separate copies, by
+    label (the loop's name, as in :func:`task_dependencies`): ``{label: how}`` with ``how``
+    from :func:`loop_iterations` (``"sequential"`` or ``"partial"``).
+
+    Example: ``sequential_dataflow_loops(m) == {"i": "sequential"}`` after ``s.dataflow("i")``.
+    """
+    from .nodes import For
+
+    return {s.name or s.var: how for func in module.funcs.values() for s in walk_stmts(func.body)
+            if isinstance(s, For) and s.attrs.get("dataflow")
+            for how in [loop_iterations(s)] if how != "spatial"}
 
 
 def param_modes(module: Module) -> Dict[str, List[str]]:

@@ -116,9 +116,10 @@ def schedule_systolic_tile(s: Any) -> Any:
 def schedule_systolic(s: Any) -> Any:
     """Default schedule of a ``systolic`` instance: the tile buffers partitioned for the PE
     array, their loads and stores pipelined, and :func:`schedule_systolic_tile` composed
-    onto the tile. (No dataflow region per column tile, ``s.dataflow(loops["ni"])``: the
-    verifier runs each iteration of a dataflow loop as a process of its own, so a stream
-    fed by the C stores, as between cascaded instances, would verify as unknown.)
+    onto the tile, and the column-tile loop ``ni`` made a dataflow region: loading a tile
+    of ``B``, the systolic tile and storing a tile of ``C`` overlap across column tiles
+    (each is one process running its iterations in order; the tile buffers are ping-pong
+    buffers between them).
 
     Example: ``schedule_systolic(allo.customize(systolic, instantiate=[int8, int8, int16, 8, 8, 8, 4, 4]))``.
     """
@@ -134,6 +135,7 @@ def schedule_systolic(s: Any) -> Any:
     s.pipeline(loops["ai"])
     s.pipeline(loops["bj"])
     s.pipeline(loops["si"])
+    s.dataflow(loops["ni"])
     return s
 
 

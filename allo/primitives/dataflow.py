@@ -53,7 +53,10 @@ fills and drains the FIFO, as a hardware deadlock).
     (``dst``, a loop or band name) becomes a single FIFO when every element is written
     exactly once and the n-th write and n-th read name the same element (z3 over the
     ranks of the two nests' iterations; the first out-of-order element is named in the
-    refusal). Stores become ``StreamPut``, loads ``StreamGet``. ``depth=-1`` picks the
+    refusal). A producer nest that reads each element only before writing it (an
+    in-place accumulation privatised by ``buffer_at``) reads the buffer's constant fill,
+    which is forwarded into it first (:mod:`.dataflow_fill`). Stores become
+    ``StreamPut``, loads ``StreamGet``. ``depth=-1`` picks the
     element count (never overfills in sequential order). With ``dst`` a called function,
     the buffer streams between two calls instead (:mod:`.dataflow_calls`: the callees'
     parameters become streams, the caller a dataflow region, the depth is computed and a

@@ -45,7 +45,7 @@ import numpy as np
 from ..ir.index import affine_form, constant_trips
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, Load, Return, Stmt, Store, While,
                         copy_func, map_stmt_exprs, walk_stmts)
-from ..ir.sites import access_sites, first_task, reads_buffer, task_scope
+from ..ir.sites import access_sites, first_task, reads_buffer, stmt_site, task_scope
 from ..ir.types import BufferType
 from .base import Context, all_names, fresh_name
 from .memory_common import build_copy_nest
@@ -117,7 +117,8 @@ def _fail(ctx: Context, required: bool, message: str, hint: str) -> bool:
 
 def _value_at_task(ctx: Context, func: Func, alloc: Alloc, task: Task, required: bool,
                    what: str) -> Optional[Const]:
-    """The fill constant, when ``alloc`` and ``task`` stand at the top level of ``func`` and
+    """The fill constant, when ``task`` stands in the block declaring ``alloc`` (the
+    function's body, or a loop body: declared afresh in every iteration), after it, and
     nothing between them touches the buffer (so it still holds its fill at the task)."""
     name = alloc.name
     value = fill_constant(alloc)
@@ -128,13 +129,13 @@ def _value_at_task(ctx: Context, func: Func, alloc: Alloc, task: Task, required:
               hint=f"declare {name!r} with a constant fill (e.g. `= 0`), or make {what} write each "
                    "element without reading it")
         return None
-    body = func.body
+    site = stmt_site(func, alloc)
+    body = site.parent if site is not None else []
     a = next((k for k, s in enumerate(body) if s is alloc), None)
     t = next((k for k, s in enumerate(body) if s is task), None)
     if a is None or t is None or t < a:
-        _fail(ctx, required, f"{name!r} and {what} must both stand at the top level of "
-                             f"{func.name!r}, the declaration first",
-              hint="declare the buffer and call the kernels at the top level of the caller")
+        _fail(ctx, required, f"{what} must stand after the declaration of {name!r}, in the same "
+                             "block", hint="declare the buffer in the block of the tasks that use it")
         return None
     between = [s for s in body[a + 1:t] if any(x.buffer == name for x in access_sites([s]))]
     if between:
@@ -149,7 +150,7 @@ def _value_at_task(ctx: Context, func: Func, alloc: Alloc, task: Task, required:
 def _reads_precede_writes(ctx: Context, body: List[Stmt], name: str, required: bool,
                           what: str, buffer: str) -> bool:
     """Side condition: inside ``body`` no read of ``name`` follows a write of its element."""
-    label = f"each read of {buffer} in {what.strip(chr(39))} precedes any write of its element"
+    label = f"each read of {buffer} in {what.replace(chr(39), '')} precedes any write of its element"
     if any(isinstance(s, While) for s in walk_stmts(body)):
         if required:
             ctx.assume_unchecked(label, f"{what} has a while loop, whose iterations are not modelled")
@@ -160,10 +161,11 @@ def _reads_precede_writes(ctx: Context, body: List[Stmt], name: str, required: b
         return _fail(ctx, required, f"{what} passes {buffer!r} on or streams it; its reads cannot be "
                                     "matched with its writes",
                      hint="read and write it element by element")
-    hint = (f"privatise the accumulation in the kernel so that it reads each element once, before "
-            f"writing it: a scalar accumulator, or buffer_at on the loop around the accumulation "
-            f"loop (for `for i, j: for k: {name}[i, j] += ...`: s_mm.buffer_at(s_mm.{name}, \"j\")), "
-            f"then compose it")
+    where = ("on the kernel's schedule, then compose it" if what.startswith("'")
+             else "before streaming")
+    hint = (f"privatise the accumulation so that it reads each element once, before writing it: "
+            f"a scalar accumulator, or buffer_at on the loop around the accumulation loop (for "
+            f"`for i, j: for k: {name}[i, j] += ...`: buffer_at({name!r}, \"j\")), {where}")
     for _, constraints, witness, carrier in flow_dependence_queries(accesses, name):
         if required:
             ctx.prove(label, constraints, lambda m, witness=witness, carrier=carrier:
@@ -236,6 +238,9 @@ def move_fill(ctx: Context, func: Func, alloc: Alloc, task: Task) -> bool:
     scope = task_scope(ctx.module, task, alloc.name) if isinstance(task, Call) else None
     if scope is None or not alloc.type.shape or 0 in alloc.type.shape:
         return False
+    callee = ctx.module.funcs[task.callee]
+    if callee.attrs.get("dataflow") or callee.attrs.get("df_region"):
+        return False  # a region's body is its tasks: a fill nest there is one more writer
     value = _value_at_task(ctx, func, alloc, task, False, f"{task.callee!r}")
     if value is None:
         return False

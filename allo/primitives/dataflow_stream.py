@@ -2,6 +2,10 @@
 
 Semantics in :mod:`.dataflow` (rule ``dataflow.stream``).
 
+A producer nest that reads the buffer before writing each element (an in-place
+accumulation privatised by ``buffer_at``) reads its constant fill, which is forwarded into
+it first (:func:`allo.primitives.dataflow_fill.forward_fill`).
+
 Example::
 
     s.to(s.B, "j2")       # B written by the first nest, read in the same order by loop j2
@@ -18,6 +22,7 @@ from ..ir.nodes import Alloc, For, Load, Stmt, StreamGet, StreamPut, map_stmt_ex
 from ..ir.types import BufferType, StreamType
 from .base import BUFFER, TARGET, VALUE, Context, primitive
 from .dataflow_common import stmt_site
+from .dataflow_fill import forward_fill
 from .deps import collect_accesses
 from .dataflow_order import _Use, _uses, prove_same_order, prove_written_once  # noqa: F401
 
@@ -100,6 +105,10 @@ def plan_stream(ctx: Context, target: Any, dst: Any, axis: Any, depth: int) -> S
                          "besides the producer and the consumer", hint="a FIFO connects exactly two tasks")
     w_list, w_reads = _uses(producer, site.name)
     c_writes, r_list = _uses(body[c_pos], site.name)
+    if w_reads and not c_writes and isinstance(producer, For):
+        # an in-place accumulation, privatised: its reads see the fill, forwarded into it
+        forward_fill(ctx, func, site.alloc, producer, required=True)
+        w_list, w_reads = _uses(producer, site.name)
     if w_reads or c_writes:
         raise ctx.refuse(f"the producer reads or the consumer writes {site.name!r}; a FIFO is one-way",
                          hint="keep a buffer that is read back as an array")

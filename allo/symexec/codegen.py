@@ -45,6 +45,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..ir.state import state_key
+from ..ir.effects import loop_iterations, region_task_dependencies
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Op,
                         Return, Store, StreamGet, StreamPut, Var, While, walk_expr, walk_stmts)
 from ..ir.index import interval, loop_interval
@@ -425,7 +426,8 @@ class _FunctionCompiler(HotPaths):
 
     # ------------------------------------------------------------ statements
     def block(self, body: List[Any], count: bool, dataflow_label: Optional[str] = None,
-              label_var: str = "None", parent: str = "_pp0", region: str = "_tok") -> None:
+              label_var: str = "None", parent: str = "_pp0", region: str = "_tok",
+              pipo: Optional[Tuple[str, Dict[int, Any], str, str]] = None) -> None:
         cost = sum(stmt_cost(s) for s in body) if count else 0  # else: the loop counts it
         if cost:
             self.emit(f"X.ops += {cost}")
@@ -436,7 +438,12 @@ class _FunctionCompiler(HotPaths):
                 # a process is (parent process, region instance, *label): PE (1, 1) != PE
                 # (2, 1), and two runs of one region are two regions (fifo_schedule)
                 self.set_process(f"({parent}, {region}, {dataflow_label!r}, {label_var}, {k})")
+            if pipo is None:
+                self.stmt(s)
+                continue
+            self.ping_pong_tokens(pipo, k, before=True)
             self.stmt(s)
+            self.ping_pong_tokens(pipo, k, before=False)
 
     def stmt(self, s: Any) -> None:
         if isinstance(s, (For, While, If)) and (self.blocks >= _MAX_BLOCKS or
@@ -519,6 +526,21 @@ class _FunctionCompiler(HotPaths):
             self.emit(f"if X.ops + {cost} * len({r}) > X.max_ops: X.over()")
         dataflow = bool(s.attrs.get("dataflow"))
         unfolded = bool(s.attrs.get("unfold")) and not dataflow
+        # a dataflow loop kept as a loop (HLS: ``#pragma HLS dataflow`` in its body) has one
+        # process per task, running the iterations in order; only a loop whose iterations
+        # are copies of their own (unfolded PEs, full unroll) has a process per iteration
+        # and task (a partial unroll too: the finest split, so one producer per FIFO is
+        # checked strictly; its replay is not trusted, see executor._fifo_issues)
+        task_iteration = py if loop_iterations(s) != "sequential" else "None"
+        pipo = None
+        if dataflow and task_iteration == "None" and self.unit.streams:
+            # a task reading an array another task writes waits for that iteration of the
+            # writer, and the writer for a free buffer (ping-pong: two): token FIFOs
+            deps = region_task_dependencies(self.unit.module, self.func, s.body, transitive=False)
+            if deps:
+                pipo = (self.fresh("_pipo"), deps, r, py)
+                pairs = sorted((j, k) for k, js in deps.items() for j in js)
+                self.emit(f"{pipo[0]} = X.pipo_alloc({(s.name or s.var)!r}, {pairs!r})")
         if dataflow or unfolded:
             saved, region = self.fresh("_pp"), self.fresh("_rg")
             self.emit(f"{saved} = X.process; {region} = X.token()")
@@ -532,8 +554,8 @@ class _FunctionCompiler(HotPaths):
             self.set_process(f"({saved}, {region}, {(s.name or s.var)!r}, {py})")
         self.loops.append((s.var, py, rng))
         self.block(s.body, count=False, dataflow_label=(s.name or s.var) if dataflow else None,
-                   label_var=py, parent=saved if dataflow else "_pp0",
-                   region=region if dataflow else "_tok")
+                   label_var=task_iteration, parent=saved if dataflow else "_pp0",
+                   region=region if dataflow else "_tok", pipo=pipo)
         if nested:
             self.emit("if X.ops > X.limit: X.check()")
         self.loops.pop()

@@ -154,7 +154,7 @@ class EquivalenceChecker:
         per_program = [[i for i in r.issues if i.certain and i.kind == "overflow"] for r in results]
         if any(per_program):
             return self._hardware_deadlock(per_program)
-        shared = [i for r in results for i in r.issues if i.kind == "shared"]
+        shared = [i for r in results for i in r.issues if i.kind in ("shared", "unmodelled")]
         if shared:
             return self.verdict(UNKNOWN, "symbolic execution", shared[0].message)
         return self._compare(results[0], results[1])

@@ -37,7 +37,7 @@ from ..ir.types import AlloType, BufferType, StreamType, bool_, row_major_stride
 from .canon import canonical_value
 from .codegen import CompileNotSICF, ModuleCompiler
 from .dag import Dag
-from .fifo_schedule import ROOT, EventLog, find_deadlock
+from .fifo_schedule import ROOT, EventLog, any_concurrent, find_deadlock
 from .resources import MemoryBudget, MemoryBudgetExceeded, resident_bytes
 
 #: live-outs and input leaves of a design's state (``Stateful`` buffers) are named
@@ -136,7 +136,7 @@ class _Fifo:
     :attr:`SymbolicExecutor.trace`) without the process id."""
 
     __slots__ = ("name", "depth", "index", "items", "max_fill", "overflow_by", "get_code",
-                 "put_code")
+                 "put_code", "token")
 
     def __init__(self, name: str, depth: int, index: int) -> None:
         self.name, self.depth, self.index = name, depth, index
@@ -144,6 +144,7 @@ class _Fifo:
         self.max_fill = 0
         self.overflow_by: Optional[Any] = None  # process that first overfilled it
         self.get_code, self.put_code = index << 1, index << 1 | 1
+        self.token = False  # a ping-pong token of a dataflow loop (pipo_alloc), not a stream
 
 
 class SymbolicExecutor:
@@ -363,6 +364,24 @@ class SymbolicExecutor:
         self.fifos.extend(store)
         return store
 
+    def pipo_alloc(self, label: str, pairs: List[Tuple[int, int]]) -> Dict[Tuple[int, int], Tuple["_Fifo", "_Fifo"]]:
+        """Token FIFOs for the ping-pong buffers of dataflow loop ``label`` (kept as a loop),
+        per (writer task, reader task) pair: ``filled`` (the writer puts one per finished
+        iteration, the reader gets one before its iteration) and ``released`` (the reader
+        puts one per finished iteration, the writer gets one before iteration ``i >= 2``):
+        two buffers, as Vitis HLS's default ping-pong. They carry no data.
+
+        Example: ``X.pipo_alloc("ni", [(1, 3)])[(1, 3)][0].name``.
+        """
+        out = {}
+        for j, k in pairs:
+            made = [self.fifo_alloc(f"ping-pong {label} task {j} -> task {k} ({what})", (), 2)[0]
+                    for what in ("filled", "released")]
+            for f in made:
+                f.token = True
+            out[(j, k)] = (made[0], made[1])
+        return out
+
     def get(self, fifo: "_Fifo", pc: Optional[int]) -> int:
         items = fifo.items
         if pc is None and items and self.process is self._last_proc:  # the common case
@@ -423,6 +442,14 @@ class SymbolicExecutor:
         over = [f for f in self.fifos if f.overflow_by is not None]
         # sequential order that never exceeds a depth is itself a legal bounded schedule;
         # otherwise decide deadlock over all concurrent schedules from the traces
+        unmodelled = self._unmodelled_loop_regions() if over else None
+        if unmodelled:
+            issues.append(FifoIssue("unmodelled", over[0].name, f"FIFO '{over[0].name}' holds up to "
+                                    f"{over[0].max_fill} elements under sequential order but its "
+                                    f"depth is {over[0].depth}, and {unmodelled}: the bounded-FIFO "
+                                    "check does not model it, so deadlock freedom is not decided",
+                                    certain=False))
+            return issues
         blocked = self._bounded_fifo_deadlock() if over else None
         for f in self.fifos:
             if f.items:
@@ -477,8 +504,25 @@ class SymbolicExecutor:
         hi = np.full(2 * len(self.fifos), -1)
         np.minimum.at(lo, ends, pids)
         np.maximum.at(hi, ends, pids)
-        shared = set((np.nonzero((hi >= 0) & (lo != hi))[0] >> 1).tolist())
+        several = np.nonzero((hi >= 0) & (lo != hi))[0].tolist()  # fifo << 1 | is_put
+        if not several:
+            return []
+        # several processes at one end: a problem only when two of them can overlap (two
+        # runs of one region, e.g. a dataflow loop inside another loop, run in turn)
+        putters, getters = self.fifo_endpoints()
+        shared = {end >> 1 for end in several
+                  if any_concurrent(list((putters if end & 1 else getters)[end >> 1]))}
         return [f.name for f in self.fifos if f.index in shared]
+
+    def _unmodelled_loop_regions(self) -> Optional[str]:
+        """Why the bounded-FIFO replay cannot decide a dataflow loop of this design, or
+        ``None``: a partially unrolled one has copies that each run some of the
+        iterations, which the replay does not model."""
+        from ..ir.effects import sequential_dataflow_loops
+
+        partial = sorted(label for label, how in sequential_dataflow_loops(self.module).items()
+                         if how == "partial")
+        return f"dataflow loop '{partial[0]}' is partially unrolled" if partial else None
 
     def _bounded_fifo_deadlock(self) -> Optional[str]:
         procs = [None] * len(self._pids)

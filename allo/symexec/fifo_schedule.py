@@ -52,6 +52,25 @@ def _chain(proc: Any) -> List[Any]:
     return out
 
 
+def any_concurrent(procs: Sequence[Any]) -> bool:
+    """Whether two of the processes ``procs`` can run at the same time: both lie (or have
+    ancestors) in the same region instance under different labels. Processes in two runs
+    of a region (two region instances of one parent, which runs them one after the
+    other), or a process and its ancestor, never overlap. Linear in the chains' lengths.
+
+    Example: ``any_concurrent([(ROOT, 1, "ni", None, 2), (ROOT, 2, "ni", None, 2)])`` is
+    False (two runs of one region); with both under region 1 and labels 2 and 3, True.
+    """
+    labels: Dict[Any, Any] = {}
+    for proc in procs:
+        for p in _chain(proc)[:-1]:
+            region, label = parent_and_region(p)[1], p[2:]
+            seen = labels.setdefault(region, label)
+            if seen != label:
+                return True
+    return False
+
+
 class EventLog:
     """The sequential put/get log in the executor's encoding: ``codes[i]`` is
     ``pid << 32 | fifo << 1 | is_put`` and ``procs[pid]`` the process tuple (a million
@@ -353,5 +372,5 @@ def _label(proc: Any, task_names: Optional[Dict[Tuple[str, int], str]] = None) -
     return " > ".join(parts) if parts else "top"
 
 
-__all__ = ["find_deadlock", "bounded_run", "BoundedRun", "EventLog", "build_steps",
+__all__ = ["find_deadlock", "bounded_run", "any_concurrent", "BoundedRun", "EventLog", "build_steps",
            "parent_and_region", "ROOT"]

@@ -98,3 +98,30 @@ def test_two_identical_instances_share_one_scheduled_tile():
     W1 = RNG.integers(-4, 4, (K, N)).astype(np.int8)
     W2 = RNG.integers(-4, 4, (N, N)).astype(np.int8)
     np.testing.assert_array_equal(s.build()(X, W1, W2), (X @ W1) @ W2)
+
+
+def test_cascaded_instances_stream_through_their_dataflow_column_loops():
+    """The default schedule makes each instance's column-tile loop ``ni`` a dataflow loop;
+    the first instance's C stores (one process across its column tiles, one run of the
+    loop per row tile) then feed the FIFO ``Z`` into the second instance, and the design
+    verifies (it used to be "unknown": each iteration's store counted as a producer)."""
+    n, t = 4, 2
+
+    def cascade(X: int8[n, n], W_A: int8[n, n], W_B: int8[n, n]) -> int8[n, n]:
+        Z: int8[n, n]
+        Y: int8[n, n]
+        systolic[int8, int8, int8, n, n, n, t, t, "FFN1"](X, W_A, Z)
+        systolic[int8, int8, int8, n, n, n, t, t, "FFN2"](Z, W_B, Y)
+        return Y
+
+    s = allo.customize(cascade)
+    sub = schedule_systolic(allo.customize(systolic, instantiate=[int8, int8, int8, n, n, n, t, t]))
+    assert next(l for l in sub.ir.top_func.loops() if l.name == "ni").attrs.get("dataflow")
+    s.compose(sub, id="FFN1")
+    s.compose(sub, id="FFN2")
+    s.to(s.Z, "systolic_FFN2", depth=t * n)
+    v = s.verify()
+    assert v.status == "equivalent", v.report()
+    X, WA, WB = (RNG.integers(-4, 4, (n, n)).astype(np.int8) for _ in range(3))
+    np.testing.assert_array_equal(s.build()(X, WA, WB), (X @ WA) @ WB)
+    assert "hls::stream" in str(s.build(target="vhls"))

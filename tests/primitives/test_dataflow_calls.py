@@ -172,7 +172,8 @@ def test_in_place_accumulation_without_privatisation_is_refused_with_the_read_af
     # not the caller's fill), with the buffer_at that fixes it
     assert "the write of C[i, j] at iteration (i=0, j=0, k=0) runs before the read of C[i, j] at " \
            "iteration (i=0, j=0, k=1), both of C[0, 0]" in msg
-    assert "buffer_at('C', 'j')" in msg and "s_mm.buffer_at(s_mm.C, \"j\")" in msg
+    assert "buffer_at('C', 'j') on the kernel reads each element once, before writing it" in msg
+    assert "on the kernel's schedule, then compose it" in msg
     assert not s.history
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import allo
 from allo.backends.interp import Interpreter
-from allo.errors import AlloError
+from allo.errors import AlloError, ScheduleError
 from allo.ir.sites import first_task, task_scope
 from allo.ir.nodes import Const, For, Load, Store, Var
 from allo.ir.types import index, int32
@@ -221,6 +221,32 @@ def test_forwarded_and_dead_fills_keep_the_program(module, xs):
         assert np.array_equal(_run(other, X), _run(module, X))
 
 
+def nests_acc(X: int32[M, K], W: int32[K, N], Z: int32[M, N]):
+    Y: int32[M, N] = 2
+    for i, j in allo.grid(M, N):
+        for k in range(K):
+            Y[i, j] += X[i, k] * W[k, j]
+    for i2, j2 in allo.grid(M, N):
+        Z[i2, j2] = Y[i2, j2] + 1
+
+
+def test_a_privatised_accumulating_nest_streams_to_the_next_nest():
+    s = allo.customize(nests_acc)
+    with pytest.raises(ScheduleError, match=r"the write of Y\[i, j\] at iteration \(i=0, j=0, k=0\) runs "
+                                            r"before the read of Y\[i, j\] at iteration \(i=0, j=0, k=1\)"):
+        s.to(s.Y, "i2")
+    s.buffer_at(s.Y, "j")   # Y_buf = Y[i, j] (the fill 2); accumulate; Y[i, j] = Y_buf
+    s.to(s.Y, "i2")
+    assert "each read of Y in loop i precedes any write of its element" in \
+        {c.name for c in s.history[-1].conditions}
+    assert s.verify().status == "equivalent"
+    rng = np.random.default_rng(6)
+    X, W = (rng.integers(-9, 9, (4, 4)).astype(np.int32) for _ in range(2))
+    Z = np.zeros((4, 4), np.int32)
+    s.build(target="llvm")(X, W, Z)
+    assert np.array_equal(Z, X @ W + 3)
+
+
 # ------------------------------------------------------------------ a fill read by a declaration
 def fill_reader(X: int32[M]) -> int32[M]:
     Y: int32[M] = 5
@@ -247,6 +273,32 @@ def test_a_declaration_reading_the_fill_keeps_it_and_is_a_reader_task():
     assert first_task(top, "Y") is top.body[1]   # the declaration of T is the first to touch Y
     assert task_scope(s.ir, top.body[1], "Y") is None
 
+
+
+def inner_region(X: int32[M, N], Y: int32[M, N]):
+    write_column(X, Y)
+
+
+def outer_region(X: int32[M, N]) -> int32[M, N]:
+    Y: int32[M, N] = 7
+    Z: int32[M, N] = 0
+    inner_region(X, Y)
+    for i, j in allo.grid(M, N):
+        Z[i, j] = Y[i, j]
+    return Z
+
+
+def test_a_fill_does_not_move_into_a_dataflow_callee():
+    # inner_region's body is its tasks: a fill nest there would be one more writer of Y
+    s = allo.customize(outer_region)
+    s.dataflow("inner_region")
+    s.dataflow("outer_region")
+    assert s.ir.top_func.attrs["dead_fill"] == ("Z",)
+    assert not any(isinstance(t, For) for t in s.ir.funcs["inner_region"].body)
+    X = np.arange(16, dtype=np.int32).reshape(4, 4)
+    expected = np.full((4, 4), 7, np.int32)
+    expected[:, 0] = X[:, 0]
+    assert np.array_equal(s.build(target="llvm")(X), expected)
 
 
 def offset_write(X: int32[M], C: int32[M], k: int32):

@@ -141,12 +141,15 @@ def rowsum_call(use_subview=True, n=4, m=3):
 
 def systolic_gemm(M=4, N=4, K=4, depth_a=None, depth_b=None, pe_i=None, pe_j=None,
                   relay_a=(0, 1), relay_b=(1, 0), acc_t=int16, swap_get=False, k_hi=None,
-                  drop_forward_a=False, load_a_idx="ik", pe_dataflow=True, c_idx="ij"):
+                  drop_forward_a=False, load_a_idx="ik", pe_unfold=True, c_idx="ij"):
     """An output-stationary systolic GEMM like ``unfold`` + ``relay`` produce.
 
     A enters PE row i from the left through FIFOs ``fa[i, j]`` (relayed to ``fa[i, j+1]``),
     B enters column j from the top through ``fb[i, j]`` (relayed to ``fb[i+1, j]``); every
-    PE (i, j) is its own dataflow process: ``a = fa.get(); b = fb.get(); C[i, j] += a * b``.
+    PE (i, j) is its own process: ``a = fa.get(); b = fb.get(); C[i, j] += a * b``. The PE
+    loops are marked as ``unfold`` marks them (``unfold``, ``unroll=0``, ``pe``): every
+    iteration is a hardware copy of its own, so the PEs run concurrently (``pe_unfold=False``
+    keeps them plain loops: one PE after the other).
     Knobs corrupt one thing each (``relay_a=(1, 0)`` relays A in the wrong direction, ...).
     """
     depth_a = M + 1 if depth_a is None else depth_a
@@ -167,10 +170,12 @@ def systolic_gemm(M=4, N=4, K=4, depth_a=None, depth_b=None, pe_i=None, pe_j=Non
     fwd_a = StreamPut("fa", (iadd(i, relay_a[0]), iadd(j, relay_a[1])), a)
     fwd_b = StreamPut("fb", (iadd(i, relay_b[0]), iadd(j, relay_b[1])), b)
     body = [*gets, mac, *([] if drop_forward_a else [fwd_a]), fwd_b]
+    spatial = ({"unfold": True, "unroll": 0, "pe": 0}, {"unfold": True, "unroll": 0, "pe": 1}) \
+        if pe_unfold else ({}, {})
     pe = loop("i", pe_i or M, [loop("j", pe_j or N, [Alloc("a", BufferType(int8, ())),
                                                      Alloc("b", BufferType(int8, ())),
                                                      loop("k", k_hi or K, body)],
-                                    dataflow=pe_dataflow)], dataflow=pe_dataflow)
+                                    **spatial[1])], **spatial[0])
     drain_a = loop("i", M, [loop("k", K, [st("sink", [], StreamGet("fa", (i, c(N)), int8))])])
     drain_b = loop("j", N, [loop("k", K, [st("sink", [], StreamGet("fb", (c(M), j), int8))])])
     top = func("systolic", [("A", int8[M, K]), ("B", int8[K, N]), ("C", int16[M, N])],
