@@ -441,17 +441,9 @@ class _FunctionCompiler(HotPaths):
             if pipo is None:
                 self.stmt(s)
                 continue
-            tokens, deps, rng, it = pipo
-            readers = sorted(r for r, js in deps.items() if k in js)
-            for j in sorted(deps.get(k, ())):  # the writer's iteration has filled a buffer
-                self.emit(f"X.get({tokens}[({j}, {k})][0], pc)")
-            for r in readers:  # a free buffer: the reader has released the one of it - 2
-                self.emit(f"if {it} >= 2: X.get({tokens}[({k}, {r})][1], pc)")
+            self.ping_pong_tokens(pipo, k, before=True)
             self.stmt(s)
-            for r in readers:
-                self.emit(f"X.put({tokens}[({k}, {r})][0], 0, pc)")
-            for j in sorted(deps.get(k, ())):
-                self.emit(f"if {it} + 2 < len({rng}): X.put({tokens}[({j}, {k})][1], 0, pc)")
+            self.ping_pong_tokens(pipo, k, before=False)
 
     def stmt(self, s: Any) -> None:
         if isinstance(s, (For, While, If)) and (self.blocks >= _MAX_BLOCKS or

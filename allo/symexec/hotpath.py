@@ -23,7 +23,7 @@ else X.get(f, pc))``.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
@@ -91,6 +91,31 @@ class HotPaths:
     def set_process(self, code: str) -> None:
         self.emit(f"X.process = {code}")
         self.track_process()
+
+    def ping_pong_tokens(self, pipo: Tuple[str, Dict[int, Any], str, str], k: int,
+                         before: bool) -> None:
+        """Around task ``k`` of a dataflow loop kept as a loop, the ping-pong tokens of the
+        arrays it shares with other tasks (:meth:`SymbolicExecutor.pipo_alloc`): before its
+        iteration it waits for the iteration of each writer it reads from and, as a writer,
+        for a free buffer (released by the reader two iterations back); after, it hands
+        the filled buffer on and releases the ones it read. ``pipo`` is ``(tokens, deps,
+        range, iteration)``: the generated names of the token table, the loop's range and
+        its variable, and ``deps[reader]`` the writers (direct) of each reader task. The
+        tokens carry no data and balance inside the loop, so they are logged whatever the
+        path condition (a loop under a data-dependent branch stays decidable)."""
+        tokens, deps, rng, it = pipo
+        writers = sorted(deps.get(k, ()))
+        readers = sorted(r for r, js in deps.items() if k in js)
+        if before:
+            for j in writers:
+                self.emit(f"X.get({tokens}[({j}, {k})][0], None)")
+            for r in readers:
+                self.emit(f"if {it} >= 2: X.get({tokens}[({k}, {r})][1], None)")
+            return
+        for r in readers:
+            self.emit(f"X.put({tokens}[({k}, {r})][0], 0, None)")
+        for j in writers:
+            self.emit(f"if {it} + 2 < len({rng}): X.put({tokens}[({j}, {k})][1], 0, None)")
 
     def fifo_get(self, fifo: str) -> str:
         """A FIFO read as an expression: the common case (unconditional, non-empty) logs the
