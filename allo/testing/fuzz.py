@@ -111,6 +111,40 @@ def _run(fn: Callable, args: List[Any]) -> Any:
         return fn(*args)
 
 
+def in_original_shapes(values: Any, original: Any) -> Any:
+    """The schedule's results (or arguments) ``values`` in the shapes of the original's
+    ``original``: ``reshape`` of a top-level argument or result moves its new shape into the
+    signature (``attrs["interface_shapes"]``), and ``verify()`` compares such an interface in
+    row-major order, so the campaign does too.
+
+    Example: ``in_original_shapes([np.zeros(4)], [np.zeros((2, 2))])[0].shape == (2, 2)``.
+    """
+    if isinstance(values, (list, tuple)) and isinstance(original, (list, tuple)) \
+            and len(values) == len(original):
+        return type(values)(in_original_shapes(v, o) for v, o in zip(values, original))
+    if isinstance(values, np.ndarray) and isinstance(original, np.ndarray) \
+            and values.size == original.size and values.shape != original.shape:
+        return values.reshape(original.shape)
+    return values
+
+
+def in_signature_shapes(args: List[Any], func: Any) -> List[Any]:
+    """The arguments ``args`` (drawn for the original kernel) in the shapes of ``func``'s
+    parameters: ``reshape`` of a top-level argument changes the signature, so the schedule
+    takes the same elements, row-major, in its new shape (views: in-place results land in
+    ``args``).
+
+    Example: ``in_signature_shapes([np.zeros(4)], func)[0].shape == (2, 2)`` for ``A: int32[2, 2]``.
+    """
+    out = []
+    for a, p in zip(args, func.params):
+        shape = tuple(getattr(p.type, "shape", ()) or ())
+        if isinstance(a, np.ndarray) and shape and a.shape != shape and a.size == int(np.prod(shape)):
+            a = a.reshape(shape)
+        out.append(a)
+    return out + list(args[len(func.params):])
+
+
 def check_program(index: int, data: Any, report: Report, csim: bool, features: KernelFeatures,
                   max_steps: int, timeout_ms: int) -> None:
     """Draw one kernel and schedule from ``data`` (hypothesis) and run every check."""
@@ -151,7 +185,7 @@ def check_program(index: int, data: Any, report: Report, csim: bool, features: K
         fail("not equivalent", "verify", verdict.report())
     args = data.draw(inputs_for(module.top_func), label="inputs")
     try:
-        ref_args = copy_args(args)
+        ref_args = in_signature_shapes(copy_args(args), s.ir.top_func)
         expected = _run(Interpreter(s.ir), ref_args)
     except AlloError as e:
         fail("internal error", "interpreter", f"{type(e).__name__}: {e}")
@@ -160,7 +194,7 @@ def check_program(index: int, data: Any, report: Report, csim: bool, features: K
         internal("interpreter", e)
         return
     try:
-        jit_args = copy_args(args)
+        jit_args = in_signature_shapes(copy_args(args), s.ir.top_func)
         got = _run(llvm_build(s.ir), jit_args)
         report.llvm_checked += 1
         if not (outputs_equal(expected, got) and outputs_equal(ref_args, jit_args)):
@@ -172,7 +206,9 @@ def check_program(index: int, data: Any, report: Report, csim: bool, features: K
         try:
             orig_args = copy_args(args)
             original = _run(Interpreter(module), orig_args)
-            if not (outputs_equal(expected, original) and outputs_equal(ref_args, orig_args)):
+            # a reshaped argument or result (in the signature) compares row-major, as verify() does
+            as_original = in_original_shapes(expected, original), in_original_shapes(ref_args, orig_args)
+            if not (outputs_equal(as_original[0], original) and outputs_equal(as_original[1], orig_args)):
                 fail("verifier wrong", "interpreter(original) vs interpreter(schedule)",
                      f"'equivalent', but on inputs {args!r} the original gives {original!r} "
                      f"{orig_args!r} and the schedule {expected!r} {ref_args!r}")
@@ -183,7 +219,7 @@ def check_program(index: int, data: Any, report: Report, csim: bool, features: K
             with tempfile.TemporaryDirectory(prefix="allo-fuzz-") as tmp:
                 mod = s.build(target="vitis_hls", mode="csim", project=f"{tmp}/p.prj",
                               verify=verdict.status == "equivalent")
-                csim_args = copy_args(args)
+                csim_args = in_signature_shapes(copy_args(args), s.ir.top_func)
                 got = _run(mod, csim_args)
             report.csim_checked += 1
             if not (outputs_equal(expected, got) and outputs_equal(ref_args, csim_args)):
