@@ -166,3 +166,14 @@ def test_writes_inside_a_callee_count_only_where_they_happen():
     s.dataflow("i")
     v = allo.verify(through_full_call, s, cache=False)
     assert v.status == "equivalent", v.report()
+
+
+def test_the_hls_gate_refuses_such_a_loop_marked_in_the_ir():
+    from allo.errors import VerificationError
+
+    s = allo.customize(carried)
+    loop = next(x for x in walk_stmts(s.ir.top_func.body) if isinstance(x, For) and x.var == "i")
+    loop.attrs["dataflow"] = True
+    with pytest.raises(VerificationError) as err:
+        s.build(target="vhls")
+    assert "ping-pong" in str(err.value), str(err.value)
