@@ -75,7 +75,10 @@ fills and drains the FIFO, as a hardware deadlock).
     writes every element before reading any (after forwarding its constant fill into that
     task where it reads elements only before writing them) gets its fill marked dead
     (``attrs["dead_fill"]``, :mod:`.dataflow_fill`): the HLS code emits no fill process, so
-    the array has one writer task.
+    the array has one writer task. In a loop kept as a loop (not unrolled), an array one
+    task writes and another reads is a ping-pong buffer, a bank per iteration: every read
+    of it must touch an element the writer task wrote earlier in the same iteration (z3;
+    refused with the read, the element and the iteration, :mod:`.dataflow_pipo`).
 
 Example::
 

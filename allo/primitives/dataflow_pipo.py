@@ -54,27 +54,39 @@ class _Prover:
         return solver.check() == z3.unsat
 
 
-def shared_arrays(module: Module, func: Func, body: List[Any]) -> Dict[str, Tuple[int, Set[int]]]:
-    """The plain (non-stream) buffers of ``func`` that one task of ``body`` writes and another
-    reads: ``{name: (writer task, reader tasks)}`` (the first writer: ``dataflow`` refuses
-    a second one).
+def task_buffer_uses(module: Module, func: Func, body: List[Any]
+                     ) -> Tuple[Dict[str, List[int]], Dict[str, Set[int]]]:
+    """``(writers, readers)``: for each plain (non-stream) buffer of ``func``, the tasks of
+    ``body`` (by position) that write it and those that read it.
 
-    Example: ``shared_arrays(m, f, loop.body) == {"buf": (0, {1})}``.
+    Example: ``task_buffer_uses(m, f, loop.body) == ({"buf": [0]}, {"buf": {1}})``.
     """
     from .dataflow import _buffer_uses, _is_stream  # the task effects dataflow checks with
 
     plain = {n for n, t in func.buffers().items() if not _is_stream(t)}
-    writers: Dict[str, int] = {}
+    writers: Dict[str, List[int]] = {}
     readers: Dict[str, Set[int]] = {}
     for k, s in enumerate(body):
         for name, kinds in _buffer_uses(module, [s]).items():
             if name not in plain:
                 continue
             if "write" in kinds:
-                writers.setdefault(name, k)
+                writers.setdefault(name, []).append(k)
             if "read" in kinds:
                 readers.setdefault(name, set()).add(k)
-    return {n: (w, readers[n] - {w}) for n, w in writers.items() if readers.get(n, set()) - {w}}
+    return writers, readers
+
+
+def shared_arrays(module: Module, func: Func, body: List[Any]) -> Dict[str, Tuple[int, Set[int]]]:
+    """The plain (non-stream) buffers of ``func`` that one task of ``body`` writes and another
+    reads: ``{name: (writer task, reader tasks)}`` (the first writer: ``dataflow`` refuses
+    a second one, :func:`pipo_violation` too).
+
+    Example: ``shared_arrays(m, f, loop.body) == {"buf": (0, {1})}``.
+    """
+    writers, readers = task_buffer_uses(module, func, body)
+    return {n: (ws[0], readers[n] - {ws[0]}) for n, ws in writers.items()
+            if readers.get(n, set()) - {ws[0]}}
 
 
 def _writer_fills_every_element(module: Module, func: Func, task: Any, name: str,
@@ -161,6 +173,13 @@ def pipo_violation(module: Module, func: Func, loop: For, timeout_ms: int = 5000
     site = stmt_site(func, loop)
     enclosing = tuple(site.enclosing) if site is not None else ()
     shared = [l.var for l in enclosing] + [loop.var]
+    writers, _ = task_buffer_uses(module, func, loop.body)
+    for name, tasks in sorted(writers.items()):
+        if len(tasks) > 1:  # dataflow refuses this; an IR that carries it is not trusted
+            return (f"side condition 'one writer task per buffer' fails in dataflow loop {label!r}: "
+                    f"{name!r} is written by tasks {', '.join(map(str, tasks))}",
+                    "concurrent tasks would race on it; give each task its own buffer, or "
+                    "merge the writing tasks")
     for name, (writer, readers) in sorted(shared_arrays(module, func, loop.body).items()):
         if _writer_fills_every_element(module, func, loop.body[writer], name, prover):
             continue
@@ -217,4 +236,4 @@ def dataflow_loop_violation(module: Module) -> Optional[str]:
     return None
 
 
-__all__ = ["shared_arrays", "pipo_violation", "dataflow_loop_violation"]
+__all__ = ["task_buffer_uses", "shared_arrays", "writes_through_calls", "pipo_violation", "dataflow_loop_violation"]

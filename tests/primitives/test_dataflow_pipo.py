@@ -177,3 +177,24 @@ def test_the_hls_gate_refuses_such_a_loop_marked_in_the_ir():
     with pytest.raises(VerificationError) as err:
         s.build(target="vhls")
     assert "ping-pong" in str(err.value), str(err.value)
+
+
+def two_writers(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for t in range(1):
+            buf[i] = A[i]
+        for t2 in range(1):
+            buf[i] = A[i] + 1  # a second writer task of the same ping-pong buffer
+        for u in range(1):
+            B[i] = buf[i]
+
+
+def test_verify_is_unknown_for_two_writer_tasks_in_a_dataflow_loop():
+    s = allo.customize(two_writers)
+    with pytest.raises(AlloError, match="one writer task per buffer"):
+        s.dataflow("i")
+    loop = next(x for x in walk_stmts(s.ir.top_func.body) if isinstance(x, For) and x.var == "i")
+    loop.attrs["dataflow"] = True
+    v = allo.verify(two_writers, s, cache=False)
+    assert v.status == "unknown" and "written by tasks 0, 1" in v.reason, v.report()
