@@ -37,8 +37,8 @@ from ..ir.index import affine_form
 from ..ir.nodes import (BufRef, Call, Expr, For, Func, If, Module, Return, Store, Var, While,
                         substitute, walk_stmts)
 from ..ir.sites import reads_buffer, stmt_site, task_scope
-from ..ir.types import BufferType, StreamType
-from .deps import Access, collect_accesses, uncovered_read_queries
+from ..ir.types import BufferType
+from .deps import Access, carried_dependence_queries, collect_accesses, uncovered_read_queries
 
 
 class _Prover:
@@ -180,8 +180,17 @@ def pipo_violation(module: Module, func: Func, loop: For, timeout_ms: int = 5000
                     f"{name!r} is written by tasks {', '.join(map(str, tasks))}",
                     "concurrent tasks would race on it; give each task its own buffer, or "
                     "merge the writing tasks")
+    params = {p.name for p in func.params}
+    everywhere = collect_accesses(func.body)
     for name, (writer, readers) in sorted(shared_arrays(module, func, loop.body).items()):
-        if _writer_fills_every_element(module, func, loop.body[writer], name, prover):
+        outside = [a for a in everywhere if a.buffer == name and not a.write
+                   and all(l is not loop for l in a.loops)]
+        live = _live_outside(module, func, loop, name, writer, readers, params, outside, shared,
+                             enclosing, timeout_ms)
+        if live is not None:
+            return live
+        if name not in params and \
+                _writer_fills_every_element(module, func, loop.body[writer], name, prover):
             continue
         per_task = {k: [a for a in collect_accesses([loop.body[k]], enclosing + (loop,))
                         if a.buffer == name] for k in sorted(readers | {writer})}
@@ -216,6 +225,41 @@ def pipo_violation(module: Module, func: Func, loop: For, timeout_ms: int = 5000
                     "a reader sees only what the writer task wrote in the same iteration; pass "
                     "values between iterations in a stream, or write every element it reads in "
                     "each iteration, or keep the loop out of the dataflow region")
+    return None
+
+
+def _live_outside(module: Module, func: Func, loop: For, name: str, writer: int, readers: Set[int],
+                  params: Set[str], outside: List[Access], shared: List[str],
+                  enclosing: Tuple[For, ...], timeout_ms: int) -> Optional[Tuple[str, str]]:
+    """A shared buffer whose value outside the loop matters: a local read outside it (which
+    bank holds which iteration's values there is not defined), or a parameter (memory, not
+    a ping-pong buffer: the writer's next iteration overlaps the readers' current one, so
+    an element written in two iterations may be overwritten before it is read)."""
+    label = loop.name or loop.var
+    head = (f"side condition 'ping-pong reads see their own iteration' fails in dataflow loop "
+            f"{label!r}: {name!r} is written by task {writer} and read by task(s) "
+            f"{', '.join(map(str, sorted(readers)))}")
+    if name not in params:
+        if outside:
+            return (f"{head}, and {outside[0].describe()} outside the loop reads it, where the "
+                    "two banks of its ping-pong buffer hold different iterations' values",
+                    "copy what must outlive the loop into an array of its own inside the writer "
+                    "task, or keep the loop out of the dataflow region")
+        return None
+    writes = [a for a in collect_accesses([loop.body[writer]], enclosing + (loop,))
+              if a.buffer == name and a.write]
+    for desc, constraints, witness in carried_dependence_queries(writes, loop, shared[:-1]):
+        solver = z3.Solver()
+        solver.set("timeout", timeout_ms)
+        solver.add(*constraints)
+        result = solver.check()
+        if result == z3.unsat:
+            continue
+        why = witness(solver.model()) if result == z3.sat else f"undecided ({desc})"
+        return (f"{head}; it is a parameter, so the tasks share its memory and the writer's next "
+                f"iteration overlaps the readers' current one: {why}",
+                "write each element of a parameter in one iteration only, or pass the values "
+                "through a local array or a stream")
     return None
 
 

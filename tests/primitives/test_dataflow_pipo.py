@@ -198,3 +198,50 @@ def test_verify_is_unknown_for_two_writer_tasks_in_a_dataflow_loop():
     loop.attrs["dataflow"] = True
     v = allo.verify(two_writers, s, cache=False)
     assert v.status == "unknown" and "written by tasks 0, 1" in v.reason, v.report()
+
+
+def read_after_the_loop(A: int32[4], B: int32[4], C: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for t in range(1):
+            buf[i] = A[i]
+        for u in range(1):
+            B[i] = buf[i]
+    for j in range(4):
+        C[j] = buf[j]  # which bank holds buf[j] here is not defined
+
+
+def parameter_rewritten(A: int32[4], B: int32[4], C: int32[4]):
+    for i in range(4):
+        for t in range(4):
+            B[t] = A[i] + t  # every iteration rewrites all of B (memory, not banks)
+        for u in range(1):
+            C[i] = B[i]
+
+
+def parameter_once(A: int32[4], B: int32[4], C: int32[4]):
+    for i in range(4):
+        for t in range(1):
+            B[i] = A[i] + 1
+        for u in range(1):
+            C[i] = B[i] * 2
+
+
+@pytest.mark.parametrize("kernel, why", [
+    (read_after_the_loop, "outside the loop reads it"),
+    (parameter_rewritten, "it is a parameter")], ids=["local_read_after", "parameter_rewritten"])
+def test_a_shared_buffer_whose_value_outside_the_loop_matters(kernel, why):
+    s = allo.customize(kernel)
+    with pytest.raises(AlloError, match=why):
+        s.dataflow("i")
+    loop = next(x for x in walk_stmts(s.ir.top_func.body) if isinstance(x, For) and x.var == "i")
+    loop.attrs["dataflow"] = True
+    v = allo.verify(kernel, s, cache=False)
+    assert v.status == "unknown" and why in v.reason, v.report()
+
+
+def test_a_parameter_written_once_per_element_passes():
+    s = allo.customize(parameter_once)
+    s.dataflow("i")
+    v = allo.verify(parameter_once, s, cache=False)
+    assert v.status == "equivalent", v.report()
