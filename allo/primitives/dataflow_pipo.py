@@ -21,6 +21,10 @@ Two ways to show it, both z3:
   (:func:`allo.primitives.deps.uncovered_read_queries`).
 
 Arrays only read inside the loop (inputs) are not ping-pong buffers and need nothing.
+Also refused: a task that is a second writer of the buffer; a local shared buffer read
+outside the loop (which bank holds what there is not defined); a shared *parameter*
+(memory, not banks: the writer's next iteration overlaps the readers' current one) with an
+element written in two iterations.
 
 Example::
 
