@@ -75,7 +75,10 @@ fills and drains the FIFO, as a hardware deadlock).
     writes every element before reading any (after forwarding its constant fill into that
     task where it reads elements only before writing them) gets its fill marked dead
     (``attrs["dead_fill"]``, :mod:`.dataflow_fill`): the HLS code emits no fill process, so
-    the array has one writer task.
+    the array has one writer task. In a loop kept as a loop (not unrolled), an array one
+    task writes and another reads is a ping-pong buffer, a bank per iteration: every read
+    of it must touch an element the writer task wrote earlier in the same iteration (z3;
+    refused with the read, the element and the iteration, :mod:`.dataflow_pipo`).
 
 Example::
 
@@ -92,10 +95,12 @@ import z3
 
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, Load, Return, Store, StreamGet,
                         StreamPut, stmt_exprs, walk_expr, walk_stmts)
+from ..ir.effects import loop_iterations
 from ..ir.types import BufferType, StreamType
 from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, loop_sites, primitive
 from .dataflow_common import PEArray
 from .dataflow_fill import settle_fills
+from .dataflow_pipo import pipo_violation
 from .deps import carried_dependence_queries, collect_accesses
 from .loops import split_loop
 
@@ -252,6 +257,17 @@ def _check_plain_buffers(ctx: Context, func: Func, tasks: List[Tuple[int, Any]])
                 f"{len(writers)} written buffer(s), each by one task that runs before its readers")
 
 
+def _check_ping_pong_values(ctx: Context, func: Func, loop: For) -> None:
+    """A dataflow loop kept as a loop passes arrays between its tasks in ping-pong buffers:
+    every read must see a value written in its own iteration (:mod:`.dataflow_pipo`)."""
+    why = pipo_violation(ctx.module, func, loop, ctx.timeout_ms)
+    if why is not None:
+        raise ctx.refuse(why[0], hint=why[1])
+    ctx.trivial("ping-pong reads see their own iteration",
+                f"every array shared by the tasks of {loop.name or loop.var!r} is read only where "
+                "the writer task wrote it earlier in the same iteration (z3)")
+
+
 def region_tasks(body: List[Any]) -> List[Tuple[int, Any]]:
     """The tasks of a dataflow region's ``body`` with their positions: every statement but
     the declarations, and a declaration whose fill reads a buffer (``T: int32[4] = Y[1]``),
@@ -315,6 +331,8 @@ def dataflow(ctx: Context, target: Any) -> None:
                                  hint="each FIFO needs exactly one producer and one consumer task; "
                                       "merge those tasks or use one stream per pair")
     _check_plain_buffers(ctx, func, region_tasks(body))
+    if holder is not func and loop_iterations(holder) != "spatial":
+        _check_ping_pong_values(ctx, func, holder)
     ctx.trivial("one producer and one consumer task per stream",
                 f"{len(streams)} stream(s) checked; the annotation keeps sequential semantics")
     holder.attrs["dataflow"] = True

@@ -262,11 +262,12 @@ def move_fill(ctx: Context, func: Func, alloc: Alloc, task: Task) -> bool:
     return True
 
 
-def _writes_every_element(ctx: Context, body: List[Stmt], name: str, shape: Tuple[int, ...],
+def writes_every_element(ctx: Any, body: List[Stmt], name: str, shape: Tuple[int, ...],
                           buffer: str) -> bool:
     """Whether ``body`` writes every element of ``name`` (shape ``shape``): one unconditional
     write site, no return inside, constant trip counts whose product is the element count,
-    pairwise different elements, all in bounds (z3). Records the conditions when it holds."""
+    pairwise different elements, all in bounds (z3, through ``ctx.holds``, which records the
+    conditions when it holds). Example: ``writes_every_element(ctx, [nest], "Y", (4,), "Y")``."""
     if any(isinstance(s, Return) for s in walk_stmts(body) if s is not body[-1]):
         return False
     writes: list = []
@@ -312,7 +313,7 @@ def settle_fills(ctx: Context, func: Func) -> List[str]:
             continue
         kept = len(ctx.certificate.conditions)
         body, local = scope
-        if _writes_every_element(ctx, body, local, alloc.type.shape, name) and (
+        if writes_every_element(ctx, body, local, alloc.type.shape, name) and (
                 not reads_buffer(body, local) or forward_fill(ctx, func, alloc, task, required=False)):
             dead.append(name)
             continue
@@ -345,5 +346,5 @@ def rekey_fills(module: Any, func: Func) -> None:
         func.attrs["dead_fill"] = {n: k for n, k in keys.items() if k is not None}
 
 
-__all__ = ["fill_constant", "own_instance", "bound_params", "forward_fill", "move_fill",
-           "settle_fills", "rekey_fills"]
+__all__ = ["fill_constant", "writes_every_element", "own_instance", "bound_params", "forward_fill",
+           "move_fill", "settle_fills", "rekey_fills"]

@@ -35,7 +35,7 @@ from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, O
                         Store, StreamGet, StreamPut, Var, While, child_bodies, stmt_exprs,
                         walk_expr, walk_stmts)
 from ..ir.sites import access_sites
-from .index_z3 import form_term
+from .index_z3 import form_term, guard_term
 
 
 @dataclass
@@ -47,6 +47,8 @@ class Access:
     write: bool
     loops: Tuple[For, ...]  # enclosing loops inside the analysed region, outermost first
     order: int  # textual position (program order inside one iteration)
+    guarded: bool = False  # some ``If`` inside the analysed region guards it
+    conds: Tuple[Tuple[Expr, bool], ...] = ()  # those ``If`` conditions and the branch taken
 
     def describe(self) -> str:
         kind = "write" if self.write else "read"
@@ -78,9 +80,11 @@ def collect_accesses(body: Sequence[Stmt], loops: Tuple[For, ...] = ()) -> List[
                 out.append(Access(STATE_ACCESS, None, True, site.loops, len(out)))
         elif site.kind in ("load", "store"):
             forms = tuple(affine_form(i) for i in site.indices)
-            out.append(Access(site.buffer, forms, site.kind == "store", site.loops, len(out)))
+            out.append(Access(site.buffer, forms, site.kind == "store", site.loops, len(out),
+                              bool(site.conds), site.conds))
         else:
-            out.append(Access(site.buffer, None, site.kind != "return", site.loops, len(out)))
+            out.append(Access(site.buffer, None, site.kind != "return", site.loops, len(out),
+                              bool(site.conds), site.conds))
     return out
 
 
@@ -295,3 +299,61 @@ def carried_dependence_queries(accesses: Sequence[Access], loop: For, outer: Seq
                     f"{element_text(model, ia)}")
 
         yield f"{a.describe()} / {b.describe()}", constraints, witness
+
+
+def covers_exactly(access: Access) -> bool:
+    """Whether the executions of write ``access`` are exactly its iteration space: no ``If``
+    guards it, its indices and loop bounds are affine in its own loop variables (so
+    :class:`Instance`'s constraints describe every execution, no more). Only such writes
+    may be counted on to have happened (:func:`uncovered_read_queries`)."""
+    if not access.write or access.guarded or access.indices is None:
+        return False
+    names: Set[str] = set()
+    for loop in access.loops:
+        for bound in (index_form(loop.lo), index_form(loop.hi)):
+            if bound is None or not set(bound.vars()) <= names:
+                return False
+        names.add(loop.var)
+    return all(f is not None and set(f.vars()) <= names for f in access.indices)
+
+
+def uncovered_read_queries(reads: Sequence[Access], writes: Sequence[Access], shared: Sequence[str]):
+    """Constraints of "a read instance touches an element that no instance of ``writes``
+    writes before it in the same iteration of the loops ``shared``" (the dataflow loop
+    and the loops around it): a read the current iteration's writes do not cover. Writes
+    that are not :func:`covers_exactly` cover nothing; a read of an unknown element is
+    uncovered. A read's ``If`` conditions narrow its iterations (:func:`guard_term`: a
+    formula they imply, so only iterations that cannot run are left out). None satisfiable means every read sees a value written in its own iteration.
+
+    Yields ``(description, constraints, witness_fn)``.
+
+    Example: for ``for i: (for t: buf[i] = A[i]); (for u: B[i] = buf[i - 1])`` the read
+    of ``buf[i - 1]`` is uncovered (no write of ``buf[i - 1]`` in iteration ``i``).
+    """
+    covering = [w for w in writes if covers_exactly(w)]
+    for r in reads:
+        ir = Instance(r, "r")
+        ir.constraints += [c for c in (guard_term(e, ir.env, taken) for e, taken in r.conds)
+                           if c is not None]
+        names = [l.var for l in r.loops]
+        if ir.index() is None or any(x is None for x in ir.index()):
+            def unknown(model, ir=ir, names=names):
+                return (f"the {ir.access.describe()} at iteration {model_values(model, ir, names)} "
+                        "may touch an element not written in that iteration")
+            yield f"{r.describe()} (unknown element)", list(ir.constraints), unknown
+            continue
+        constraints = list(ir.constraints)
+        for w in covering:
+            if [l for l in w.loops[:len(shared)]] != [l for l in r.loops[:len(shared)]]:
+                continue
+            iw = Instance(w, "w", {v: ir.env[v] for v in shared if v in ir.env})
+            mine = [v for k, v in iw.env.items() if k not in shared]
+            mine += [z3.Int(f"{l.var}_w_t") for l in w.loops if l.step != 1 and l.var not in shared]
+            cover = z3.And(*iw.constraints, *same_element(iw, ir), runs_before(iw, ir))
+            constraints.append(z3.ForAll(mine, z3.Not(cover)) if mine else z3.Not(cover))
+
+        def witness(model, ir=ir, names=names):
+            return (f"the {ir.access.describe()} at iteration {model_values(model, ir, names)} reads "
+                    f"{element_text(model, ir)}, which no write of that iteration writes before it")
+
+        yield r.describe(), constraints, witness

@@ -504,6 +504,10 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
         except AlloError as e:
             return checker.verdict(UNKNOWN, "IR verification",
                                    f"program {label} is ill-formed IR: {e}")
+    for label, mod in (("A", mod_a), ("B", mod_b)):
+        reason = _ping_pong_values(mod)
+        if reason:  # identical programs too: the other side may be the design sent to HLS
+            return checker.verdict(UNKNOWN, "dataflow ping-pong buffers", f"program {label}: {reason}")
     # equal structural keys need equal function names (the key lists them): compare those
     # first, so a df region's thousands of processes are not serialized for nothing
     if mod_a.top == mod_b.top and mod_a.funcs.keys() == mod_b.funcs.keys() and \
@@ -518,6 +522,18 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
     if verdict:
         record_proved(mod_a, mod_b, fp)
     return verdict
+
+
+def _ping_pong_values(mod: Module) -> str:
+    """Why a dataflow loop of ``mod`` kept as a loop may read, through a ping-pong buffer, a
+    value sequential semantics does not give (an element written in another iteration or
+    not at all; :mod:`allo.primitives.dataflow_pipo`), or "". The executor runs its tasks
+    on one copy of each array, so only this rule makes its values the hardware's."""
+    from ..primitives.dataflow_pipo import dataflow_loop_violation
+
+    why = dataflow_loop_violation(mod)
+    return "" if why is None else (why + "; the executor's sequential values are not the "
+                                   "hardware's, so no verdict other than unknown is sound")
 
 
 def _not_sequential(mod: Module) -> str:

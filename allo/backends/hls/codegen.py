@@ -9,7 +9,8 @@ from their partition types (inferred across calls by :mod:`allo.typesys.infer` w
 can, else read from ``BufferType.layout``) and streams ``stream depth`` pragmas. The body
 of a band's innermost unfolded loop becomes a ``static`` PE function called once per PE
 inside the unrolled loops (:mod:`.pe_outline`); PEs that talk through FIFOs make the
-region around them ``#pragma HLS dataflow``.
+region around them ``#pragma HLS dataflow``. Local buffer declarations (streams, statics,
+ping-pong pairs, dead and live fills, constant tables) are :mod:`.buffers`.
 
 Example::
 
@@ -23,17 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
-import numpy as np
-
 from ...errors import BackendError
 from ...ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, If, Load, Module, Return,
                          Stmt, Store, StreamGet, StreamPut, Var, While, map_expr, walk_expr,
                          walk_stmts)
-from ...ir.sites import first_task, reads_buffer, task_key, task_scope
-from ...ir.types import AlloType, BufferType, Fixed, Int, StreamType
-from ...runtime import constant_table
+from ...ir.types import BufferType, StreamType
+from .buffers import BufferDeclarations
 from .ctypes_map import c_type, identifier, label, unique_identifiers
-from .exprs import ExprEmitter, bare, zero_value
+from .exprs import ExprEmitter, bare
 from .pe_outline import PEOutline, is_pe_leaf, is_pe_loop, outline_pe
 from .prelude import HELPERS_H
 
@@ -81,7 +79,7 @@ def _partition_pragmas(var: str, layout: Any) -> List[str]:
     return hls_pragmas(var, layout)
 
 
-class FuncEmitter:
+class FuncEmitter(BufferDeclarations):
     """Emits one function: signature, local declarations, statements, pragmas."""
 
     def __init__(self, func: Func, module: Module, layouts: Dict[Tuple[str, str], Any],
@@ -413,92 +411,6 @@ class FuncEmitter:
             args.append(self.names[a.name] + "".join(subs))
         self.out(depth, f"{name}({', '.join(args)});")
 
-    def alloc(self, s: Alloc, depth: int) -> None:
-        t = s.type if isinstance(s.type, BufferType) else BufferType(s.type, ())
-        name = self.names[s.name]
-        if t.is_stream:
-            # a named FIFO: C simulation's "read of empty stream" error can say which one
-            label = f'("{_c_string(s.name)}")' if not t.shape else ""
-            self.out(depth, self.declarator(name, t, False) + label + ";")
-            self.buffer_pragmas(s.name, t, depth)
-            return
-        if s.stateful:  # C `static`: initialised once, kept across calls
-            from ...runtime import initial_state
-
-            values = ", ".join(self.static_value(v, t.dtype)
-                               for v in initial_state(s, t).reshape(-1))
-            self.out(depth, f"static {self.declarator(name, t, False)} = "
-                            f"{values if not t.shape else '{' + values + '}'};")
-            self.buffer_pragmas(s.name, t, depth)
-            return
-        if s.name in self.func.attrs.get("pingpong", {}):
-            # a ping-pong pair between two dataflow processes: the producer writes every
-            # element (checked by the pingpong primitive), so there is no fill to emit
-            self.out(depth, f"{self.declarator(name, t, False)};")
-            self.out(depth, f"#pragma HLS stream variable={name} type=pipo depth=2")
-            self.buffer_pragmas(s.name, t, depth)
-            return
-        if s.name in self.func.attrs.get("dead_fill", ()) and self.fill_still_dead(s.name):
-            # a dataflow region's array whose first task writes every element before any
-            # read (the dataflow primitive proved it): a fill loop would be a second writer
-            self.out(depth, f"{self.declarator(name, t, False)};")
-            self.buffer_pragmas(s.name, t, depth)
-            return
-        if isinstance(s.init, np.ndarray):
-            table = constant_table(s.init, t)
-            values = ", ".join(self.table_value(v, t.dtype) for v in table.reshape(-1))
-            self.out(depth, f"{self.declarator(name, t, False)} = {{{values}}};")
-            self.buffer_pragmas(s.name, t, depth)
-            return
-        init = self.ex.expr(self.hoist(s.init, depth)) if isinstance(s.init, Expr) \
-            else zero_value(t.dtype)
-        if not t.shape:
-            self.out(depth, f"{self.declarator(name, t, False)} = {init};")
-            return
-        self.out(depth, f"{self.declarator(name, t, False)};")
-        self.buffer_pragmas(s.name, t, depth)
-        self.fill(name, t.shape, init, depth, f"l_init_{name}")
-
-    def fill_still_dead(self, name: str) -> bool:
-        """A dead fill is omitted only while its first task (and every function it calls)
-        is still the code the dataflow primitive proved it on (the fingerprint kept with the
-        mark), and still reads nothing of the buffer or (a fill moved into the callee) still
-        starts with the nest that fills the parameter; a later rewrite brings the fill back."""
-        task = first_task(self.func, name)
-        scope = task_scope(self.module, task, name) if task is not None else None
-        proved_on = self.func.attrs["dead_fill"][name]
-        if scope is None or proved_on is None or task_key(self.module, task) != proved_on:
-            return False  # not the task (or no longer the code) the dataflow primitive proved
-        body, local = scope
-        moved = isinstance(task, Call) and body and isinstance(body[0], For) \
-            and body[0].attrs.get("fill_of") == local
-        return moved or not reads_buffer(body, local)
-
-    def fill(self, target: str, shape: Sequence[int], value: str, depth: int, lbl: str,
-             source: Optional[str] = None) -> None:
-        """Loops assigning ``value`` (or ``source[...]``) to every element of ``target``."""
-        idx = [self.fresh(f"{lbl[2:]}_i{k}") for k in range(len(shape))]
-        for k, (v, d) in enumerate(zip(idx, shape)):
-            self.out(depth + k, f"{self.label(lbl if k == 0 else f'{lbl}_{k}')}: "
-                                f"for (int {v} = 0; {v} < {d}; ++{v}) {{")
-        sub = "".join(f"[{v}]" for v in idx)
-        rhs = value if source is None else source + sub
-        self.out(depth + len(shape), f"{target}{sub} = {rhs};")
-        for k in reversed(range(len(shape))):
-            self.out(depth + k, "}")
-
-    def static_value(self, v: Any, t: AlloType) -> str:
-        """A static's initial element: a plain integer literal where C++ converts it
-        exactly (every int type up to 64 bits), else the constant's own spelling."""
-        if isinstance(t, Int) and t.bits <= 64 and -(1 << 63) <= int(v) < (1 << 63):
-            return str(int(v)) + ("LL" if not -(1 << 31) <= int(v) < (1 << 31) else "")
-        return self.table_value(v, t)
-
-    def table_value(self, v: Any, t: AlloType) -> str:
-        if isinstance(t, Fixed):
-            return self.ex.const(Const(int(v), t))
-        return self.ex.const(Const(v.item() if hasattr(v, "item") else v, t))
-
     def ret(self, s: Return, depth: int, last: bool) -> None:
         for out, rt, v in zip(self.out_names, self.func.results, s.values):
             if isinstance(v, BufRef):
@@ -601,8 +513,3 @@ def emit_design(module: Module, header_comment: str = "", bounds_checks: bool = 
 
 __all__ = ["emit_design", "EmittedDesign", "IndexSite", "layouts_of", "FuncEmitter",
            "function_symbols"]
-
-
-def _c_string(text: str) -> str:
-    """``text`` escaped for a C string literal."""
-    return text.replace("\\", "\\\\").replace('"', '\\"')

@@ -1,0 +1,200 @@
+"""Values through the ping-pong buffers of a dataflow loop kept as a loop (``s.dataflow(i)``):
+each iteration's tasks get a bank of their own, so a reader sees only what the writer task
+wrote in the same iteration. ``dataflow`` refuses, and ``verify`` calls "unknown", a loop
+whose tasks read an element written in another iteration or not written at all."""
+
+import pytest
+
+import allo
+from allo.errors import AlloError
+from allo.ir.nodes import For, walk_stmts
+from allo.ir.types import int32
+
+
+def carried(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for t in range(1):
+            buf[i] = A[i] + 1
+        for u in range(1):
+            if i > 0:
+                B[i] = buf[i - 1]  # written by the previous iteration's writer
+
+
+def accumulated(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for t in range(1):
+            buf[i] = A[i]
+        for u in range(1):
+            s: int32 = 0
+            for j in range(4):
+                s += buf[j]  # the whole buffer, filled over the iterations
+            B[i] = s
+
+
+def half_written(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for t in range(2):
+            buf[t] = A[i] + t  # elements 0 and 1 only
+        for u in range(4):
+            B[i] += buf[u]
+
+
+def writer_reads_back(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for t in range(1):
+            if i > 0:
+                buf[i] = buf[i - 1] + A[i]  # the writer reads its own previous iteration
+            else:
+                buf[i] = A[i]
+        for u in range(1):
+            B[i] = buf[i]
+
+
+def scalar_sometimes(A: int32[4], B: int32[4]):
+    x: int32 = 0
+    for i in range(4):
+        for t in range(1):
+            if i % 2 == 0:
+                x = A[i]
+        for u in range(1):
+            B[i] = x
+
+
+def same_iteration(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for t in range(4):
+            buf[t] = A[i] + t
+        for u in range(4):
+            B[i] += buf[u]
+
+
+def same_element(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for t in range(1):
+            buf[i] = A[i] * 3
+        for u in range(1):
+            B[i] = buf[i] + 1
+
+
+def reads_an_input_only(A: int32[4], B: int32[4], C: int32[4]):
+    for i in range(4):
+        for t in range(1):
+            B[i] = A[3 - i]
+        for u in range(1):
+            C[i] = A[i] + A[0]
+
+
+WRONG = [(carried, "buf[i - 1]"), (accumulated, "buf[j]"), (half_written, "buf[u]"),
+         (writer_reads_back, "buf[i - 1]"), (scalar_sometimes, "'x'")]
+
+
+@pytest.mark.parametrize("kernel, read", WRONG, ids=[k.__name__ for k, _ in WRONG])
+def test_dataflow_refuses_a_read_of_another_iterations_value(kernel, read):
+    s = allo.customize(kernel)
+    with pytest.raises(AlloError) as err:
+        s.dataflow("i")
+    text = str(err.value)
+    assert "ping-pong reads see their own iteration" in text, text
+    assert read in text and "at iteration (i=" in text, text  # the witness
+    assert "hint" in text.lower() and "stream" in text, text
+
+
+@pytest.mark.parametrize("kernel, read", WRONG, ids=[k.__name__ for k, _ in WRONG])
+def test_verify_is_unknown_for_such_a_loop_marked_in_the_ir(kernel, read):
+    s = allo.customize(kernel)
+    loop = next(x for x in walk_stmts(s.ir.top_func.body) if isinstance(x, For) and x.var == "i")
+    loop.attrs["dataflow"] = True  # the attribute, without the primitive's check
+    v = allo.verify(kernel, s, cache=False)
+    assert v.status == "unknown", v.report()
+    assert "ping-pong" in v.reason and read in v.reason, v.reason
+
+
+@pytest.mark.parametrize("kernel", [same_iteration, same_element, reads_an_input_only])
+def test_reads_of_the_same_iterations_writes_pass(kernel):
+    s = allo.customize(kernel)
+    s.dataflow("i")
+    v = allo.verify(kernel, s, cache=False)
+    assert v.status == "equivalent", v.report()
+
+
+def test_a_fully_unrolled_dataflow_loop_is_not_ping_pong():
+    # every iteration is a copy of its own (spatial): no bank is shared between iterations
+    s = allo.customize(carried)
+    s.unroll("i", 0)
+    s.dataflow("i")
+    v = allo.verify(carried, s, cache=False)
+    assert v.status == "equivalent", v.report()
+
+
+def fill_two(X: int32[4], v: int32):
+    for k in range(2):
+        X[k] = v + k
+
+
+def fill_four(X: int32[4], v: int32):
+    for k in range(4):
+        X[k] = v + k
+
+
+def through_half_call(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        fill_two(buf, A[i])  # the callee writes elements 0 and 1 only
+        for u in range(4):
+            B[i] += buf[u]
+
+
+def through_full_call(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        fill_four(buf, A[i])
+        for u in range(4):
+            B[i] += buf[u]
+
+
+def test_writes_inside_a_callee_count_only_where_they_happen():
+    s = allo.customize(through_half_call)
+    with pytest.raises(AlloError, match=r"the read of buf\[u\] at iteration .* reads buf\[[23]\]"):
+        s.dataflow("i")
+    s = allo.customize(through_full_call)
+    s.dataflow("i")
+    v = allo.verify(through_full_call, s, cache=False)
+    assert v.status == "equivalent", v.report()
+
+
+def test_the_hls_gate_refuses_such_a_loop_marked_in_the_ir():
+    from allo.errors import VerificationError
+
+    s = allo.customize(carried)
+    loop = next(x for x in walk_stmts(s.ir.top_func.body) if isinstance(x, For) and x.var == "i")
+    loop.attrs["dataflow"] = True
+    with pytest.raises(VerificationError) as err:
+        s.build(target="vhls")
+    assert "ping-pong" in str(err.value), str(err.value)
+
+
+def two_writers(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for t in range(1):
+            buf[i] = A[i]
+        for t2 in range(1):
+            buf[i] = A[i] + 1  # a second writer task of the same ping-pong buffer
+        for u in range(1):
+            B[i] = buf[i]
+
+
+def test_verify_is_unknown_for_two_writer_tasks_in_a_dataflow_loop():
+    s = allo.customize(two_writers)
+    with pytest.raises(AlloError, match="one writer task per buffer"):
+        s.dataflow("i")
+    loop = next(x for x in walk_stmts(s.ir.top_func.body) if isinstance(x, For) and x.var == "i")
+    loop.attrs["dataflow"] = True
+    v = allo.verify(two_writers, s, cache=False)
+    assert v.status == "unknown" and "written by tasks 0, 1" in v.reason, v.report()
