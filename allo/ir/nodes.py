@@ -301,6 +301,24 @@ class Module:
     def _callees(self, name: str) -> List[str]:
         return [s.callee for s in walk_stmts(self.funcs[name].body) if isinstance(s, Call)]
 
+    def sub_module(self, name: str) -> "Module":
+        """The functions ``name`` reaches (itself and everything it calls, transitively),
+        with ``name`` as top; the functions are shared, not copied.
+
+        Example: for ``top`` calling ``pe``, ``m.sub_module("pe").funcs.keys() == {"pe"}``.
+        """
+        keep: List[str] = []
+        seen = set()  # membership in O(1): a df region has thousands of processes
+        stack = [name]
+        while stack:
+            n = stack.pop()
+            if n in seen or n not in self.funcs:
+                continue
+            seen.add(n)
+            keep.append(n)
+            stack += self._callees(n)
+        return Module({n: self.funcs[n] for n in keep}, name)
+
     def copy(self) -> "Module":
         """A deep copy (expressions are immutable and shared)."""
         return Module({n: copy_func(f) for n, f in self.funcs.items()}, self.top)

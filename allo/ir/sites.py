@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from .nodes import (BufRef, Call, Expr, For, Func, If, Load, Return, Stmt, Store, StreamGet,
-                    StreamPut, While, child_bodies, stmt_exprs, walk_expr)
+                    StreamPut, While, child_bodies, stmt_exprs, walk_expr, walk_stmts)
 
 Guard = Tuple[Expr, bool]  # an If condition and the branch taken (True: then)
 
@@ -149,6 +149,25 @@ def task_scope(module: Any, task: Stmt, name: str) -> Optional[Tuple[List[Stmt],
     return callee.body, callee.params[bound[0]].name
 
 
+def task_key(module: Any, task: Stmt) -> Optional[str]:
+    """The structural fingerprint of ``task`` and of every function it calls, transitively:
+    what a proof about the task (a dead fill) rests on; a later rewrite of any of them
+    changes the key. ``None`` when some value has no fingerprint.
+
+    Example: ``task_key(m, call) != task_key(m2, call)`` once ``m2``'s callee is rewritten.
+    """
+    from .fingerprint import FingerprintError, fingerprint
+
+    callees = sorted({s.callee for s in walk_stmts([task]) if isinstance(s, Call)})
+    reached = {}
+    for name in callees:
+        reached.update(module.sub_module(name).funcs)
+    try:
+        return fingerprint(task, [reached[n] for n in sorted(reached)])
+    except FingerprintError:
+        return None
+
+
 def reads_in_arguments(call: Call, name: str) -> bool:
     """Whether the call's own expressions (scalar arguments, sub-view indices) load an
     element of buffer ``name``: a read at the call site, before the callee runs.
@@ -165,4 +184,4 @@ def reads_buffer(body: Sequence[Stmt], name: str) -> bool:
 
 
 __all__ = ["Guard", "StmtSite", "stmt_sites", "stmt_site", "AccessSite", "access_sites",
-           "first_task", "task_scope", "reads_in_arguments", "reads_buffer"]
+           "first_task", "task_scope", "task_key", "reads_in_arguments", "reads_buffer"]

@@ -32,7 +32,7 @@ import z3
 from ..errors import ScheduleError
 from .deps import IMPURE_CALLEES
 from ..ir.index import ConstantLoop, constant_trips
-from ..ir.nodes import Alloc, For, Func, Module, Stmt, child_bodies, walk_stmts
+from ..ir.nodes import Alloc, For, Func, Module, Stmt, walk_stmts
 from ..ir.state import impure_funcs
 from ..ir.sites import stmt_sites
 from ..ir.types import BufferType
@@ -343,17 +343,7 @@ class Context:
         write C[0, 0]"). Satisfiable: refuse with the witness. Timeout: refuse unless the
         primitive was applied with ``unchecked=True`` (then recorded as unchecked).
         """
-        start = time.perf_counter()
-        solver = self._solver()
-        solver.push()
-        try:
-            solver.add(*violation)
-            result = solver.check()
-            model = solver.model() if result == z3.sat else None
-            reason = solver.reason_unknown() if result == z3.unknown else ""
-        finally:
-            solver.pop()
-        seconds = time.perf_counter() - start
+        result, model, reason, seconds = self._check(violation)
         if result == z3.unsat:
             self.certificate.conditions.append(Condition(name, "proved", seconds))
             return
@@ -374,18 +364,26 @@ class Context:
 
         Example: ``if ctx.holds("fill is dead", constraints): drop_fill()``.
         """
+        result, _, _, seconds = self._check(violation)
+        if result != z3.unsat:
+            return False
+        self.certificate.conditions.append(Condition(name, "proved", seconds))
+        return True
+
+    def _check(self, violation: Sequence[z3.BoolRef]) -> Tuple[Any, Optional[z3.ModelRef], str, float]:
+        """One query in its own scope of the application's solver: (result, the model when
+        sat, z3's reason when unknown, seconds)."""
         start = time.perf_counter()
         solver = self._solver()
         solver.push()
         try:
             solver.add(*violation)
             result = solver.check()
+            model = solver.model() if result == z3.sat else None
+            reason = solver.reason_unknown() if result == z3.unknown else ""
         finally:
             solver.pop()
-        if result != z3.unsat:
-            return False
-        self.certificate.conditions.append(Condition(name, "proved", time.perf_counter() - start))
-        return True
+        return result, model, reason, time.perf_counter() - start
 
     def _solver(self) -> z3.Solver:
         # one incremental solver per application (push/pop per condition): creating a

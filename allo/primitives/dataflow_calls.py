@@ -51,7 +51,7 @@ from ..ir.sites import access_sites, reads_in_arguments
 from ..ir.types import BufferType, StreamType
 from ..errors import AlloError
 from .base import BUFFER, Context, primitive
-from .dataflow_fill import bound_params, forward_fill, own_instance
+from .dataflow_fill import bound_params, forward_fill, own_instance, rekey_fills
 
 
 @dataclass
@@ -240,7 +240,7 @@ def _single_site(ctx: Context, end: CallEnd, write: bool, ordered: bool = True):
     role = "write" if write else "read"
     if len(sites) != 1:
         raise ctx.refuse(f"{end.callee.name!r} has {len(sites)} {role} sites of {end.param!r}; a FIFO "
-                         "needs exactly one", hint=f"one put and one get per element, or s.pingpong(...)")
+                         "needs exactly one", hint="one put and one get per element, or s.pingpong(...)")
     if sites[0].guarded:
         raise ctx.refuse(f"the {role} of {end.param!r} in {end.callee.name!r} is conditional; every "
                          f"iteration must {role} once", hint="move it out of the condition, or keep the array")
@@ -248,8 +248,8 @@ def _single_site(ctx: Context, end: CallEnd, write: bool, ordered: bool = True):
     if spatial and ordered:  # a FIFO needs one order; a ping-pong bank takes any
         raise ctx.refuse(f"the {role} of {end.param!r} in {end.callee.name!r} runs in the PEs of the "
                          f"unfolded loop {spatial[0].name or spatial[0].var!r}: PEs run concurrently, so "
-                         "the order of their accesses is not fixed", hint=f"double-buffer it instead: "
-                         f"s.pingpong(...)")
+                         "the order of their accesses is not fixed", hint="double-buffer it instead: "
+                         "s.pingpong(...)")
     return sites[0]
 
 
@@ -336,6 +336,7 @@ def emit_call_stream(ctx: Context, pair: CallPair, depth: int) -> Callable[[int]
         pair.alloc.type = t
         prod.param(pair.producer.param).type = t
         cons.param(pair.consumer.param).type = t
+        rekey_fills(ctx.module, pair.func)  # the marks' tasks changed by a depth only
 
     return retype
 

@@ -21,8 +21,9 @@ and by ``dataflow`` (:mod:`.dataflow`):
   that writes the buffer, that is a second writer. When the first task touching the
   buffer writes every element (one unconditional write site, as many executions as the
   buffer has elements, pairwise different and in bounds: z3) and reads none (after
-  forwarding), the fill is dead: the function's ``dead_fill`` attribute names the buffer
-  and the HLS code declares it without the fill. When that task is a call that does not
+  forwarding), the fill is dead: the function's ``dead_fill`` attribute maps the buffer to the
+  fingerprint of that task and what it calls (:func:`allo.ir.sites.task_key`),
+  and the HLS code declares it without the fill while that key still matches. When that task is a call that does not
   (it leaves elements unwritten, or reads its own writes), the fill moves into its own
   instance of the callee instead (:func:`move_fill`: a nest tagged ``fill_of`` first
   writes the constant to the parameter), and the caller's fill is dead the same way. The IR keeps the fill (its meaning is
@@ -43,9 +44,9 @@ from typing import Any, List, Optional, Tuple, Union
 import numpy as np
 
 from ..ir.index import affine_form, constant_trips
-from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, Load, Return, Stmt, Store, While,
+from ..ir.nodes import (Alloc, BufRef, Call, Const, For, Func, Load, Return, Stmt, Store, While,
                         copy_func, map_stmt_exprs, walk_stmts)
-from ..ir.sites import access_sites, first_task, reads_buffer, stmt_site, task_scope
+from ..ir.sites import access_sites, first_task, reads_buffer, stmt_site, task_key, task_scope
 from ..ir.types import BufferType
 from .base import Context, all_names, fresh_name
 from .memory_common import build_copy_nest
@@ -319,13 +320,31 @@ def settle_fills(ctx: Context, func: Func) -> List[str]:
         del ctx.certificate.conditions[kept:]
         if move_fill(ctx, func, alloc, task):  # a call that leaves elements, or reads its writes
             dead.append(name)
+    # each mark keeps the fingerprint of its first task (and what it calls): the HLS code
+    # omits the fill only while that task is still the one this proof was about
+    keys = {name: task_key(ctx.module, first_task(func, name)) for name in dead}
+    dead = [name for name in dead if keys[name] is not None]
     if dead:
-        func.attrs["dead_fill"] = tuple(sorted(set(func.attrs.get("dead_fill", ())) | set(dead)))
+        func.attrs["dead_fill"] = {**func.attrs.get("dead_fill", {}), **{n: keys[n] for n in dead}}
         ctx.trivial("each buffer of the region has one writer task",
                     f"the fill of {', '.join(map(repr, dead))} is dead: the first task writes every "
                     "element before any read, so the HLS code declares it without a fill process")
     return dead
 
 
-__all__ = ["fill_constant", "writes_every_element", "own_instance", "bound_params", "forward_fill", "move_fill",
-           "settle_fills"]
+def rekey_fills(module: Any, func: Func) -> None:
+    """Re-take the fingerprints of ``func``'s dead-fill marks after a rewrite that changed
+    only FIFO depths (a stream's depth settled after the marking): no dead-fill proof
+    depends on a depth. Any other rewrite must leave the keys alone, so that the HLS code
+    brings the fill back.
+
+    Example: ``rekey_fills(ctx.module, top)`` in the retype of a stream between calls.
+    """
+    marks = func.attrs.get("dead_fill")
+    if marks:
+        keys = {n: task_key(module, first_task(func, n)) for n in marks}
+        func.attrs["dead_fill"] = {n: k for n, k in keys.items() if k is not None}
+
+
+__all__ = ["fill_constant", "writes_every_element", "own_instance", "bound_params", "forward_fill",
+           "move_fill", "settle_fills", "rekey_fills"]

@@ -39,7 +39,7 @@ import numpy as np
 from ..ir.aliasing import written_params
 from ..ir.fingerprint import FingerprintError, fingerprint
 from ..ir.state import state_signature, state_vars
-from ..ir.nodes import Alloc, Call, Module, walk_stmts
+from ..ir.nodes import Alloc, Module, walk_stmts
 from ..ir.types import AlloType, BufferType, Qualified, StreamType, bool_
 from .dag import INPUT, Dag
 
@@ -57,21 +57,12 @@ PROOF_STORES: List[Any] = []
 
 
 def callee_module(module: Module, name: str) -> Module:
-    """The sub-module of ``name`` and everything it calls, with ``name`` as top.
+    """The sub-module of ``name`` and everything it calls, with ``name`` as top
+    (:meth:`allo.ir.nodes.Module.sub_module`).
 
     Example: ``callee_module(m, "tile").top == "tile"``.
     """
-    keep: List[str] = []
-    seen = set()  # membership in O(1): a df region has thousands of processes
-    stack = [name]
-    while stack:
-        n = stack.pop()
-        if n in seen or n not in module.funcs:
-            continue
-        seen.add(n)
-        keep.append(n)
-        stack += [s.callee for s in walk_stmts(module.funcs[n].body) if isinstance(s, Call)]
-    return Module({n: module.funcs[n] for n in keep}, name)
+    return module.sub_module(name)
 
 
 def design_key(module: Module) -> Optional[str]:

@@ -18,7 +18,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from ...ir.nodes import Alloc, Call, Const, Expr, For
-from ...ir.sites import first_task, reads_buffer, task_scope
+from ...ir.sites import first_task, reads_buffer, task_key, task_scope
 from ...ir.types import AlloType, BufferType, Fixed, Int
 from ...runtime import constant_table
 from .exprs import zero_value
@@ -75,14 +75,15 @@ class BufferDeclarations:
         self.fill(name, t.shape, init, depth, f"l_init_{name}")
 
     def fill_still_dead(self, name: str) -> bool:
-        """A dead fill is omitted only while its first task still reads nothing of the
-        buffer, or (a fill moved into the callee) still starts with the nest that fills
-        the parameter: the shapes the dataflow primitive proved it on; a later rewrite that
-        changed that brings the fill back."""
+        """A dead fill is omitted only while its first task (and every function it calls)
+        is still the code the dataflow primitive proved it on (the fingerprint kept with the
+        mark), and still reads nothing of the buffer or (a fill moved into the callee) still
+        starts with the nest that fills the parameter; a later rewrite brings the fill back."""
         task = first_task(self.func, name)
         scope = task_scope(self.module, task, name) if task is not None else None
-        if scope is None:
-            return False
+        proved_on = self.func.attrs["dead_fill"][name]
+        if scope is None or proved_on is None or task_key(self.module, task) != proved_on:
+            return False  # not the task (or no longer the code) the dataflow primitive proved
         body, local = scope
         moved = isinstance(task, Call) and body and isinstance(body[0], For) \
             and body[0].attrs.get("fill_of") == local
