@@ -54,6 +54,8 @@ class Access:
         kind = "write" if self.write else "read"
         if self.indices is None:
             return f"{kind} of {self.buffer} (unknown element)"
+        if not self.indices:  # a scalar
+            return f"{kind} of {self.buffer}"
         return f"{kind} of {self.buffer}[{', '.join('?' if a is None else a.show() for a in self.indices)}]"
 
 
@@ -189,6 +191,8 @@ def element_text(model: z3.ModelRef, inst: Instance) -> str:
     idx = inst.index()
     if idx is None:
         return f"{inst.access.buffer}[?]"
+    if not idx:  # a scalar
+        return inst.access.buffer
     shown = ["?" if x is None else str(model.eval(x, model_completion=True)) for x in idx]
     return f"{inst.access.buffer}[{', '.join(shown)}]"
 
@@ -354,6 +358,7 @@ def uncovered_read_queries(reads: Sequence[Access], writes: Sequence[Access], sh
 
         def witness(model, ir=ir, names=names):
             return (f"the {ir.access.describe()} at iteration {model_values(model, ir, names)} reads "
-                    f"{element_text(model, ir)}, which no write of that iteration writes before it")
+                    f"{element_text(model, ir)}, which no write of that iteration is known to write before "
+                    "it (a write under an if or a while, or at a non-affine index, does not count)")
 
         yield r.describe(), constraints, witness
