@@ -505,7 +505,7 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
             return checker.verdict(UNKNOWN, "IR verification",
                                    f"program {label} is ill-formed IR: {e}")
     for label, mod in (("A", mod_a), ("B", mod_b)):
-        reason = _ping_pong_values(mod)
+        reason = ping_pong_values(mod)
         if reason:  # identical programs too: the other side may be the design sent to HLS
             return checker.verdict(UNKNOWN, "dataflow ping-pong buffers", f"program {label}: {reason}")
     # equal structural keys need equal function names (the key lists them): compare those
@@ -524,11 +524,12 @@ def check_equivalence(mod_a: Module, mod_b: Module, *, fp: str = "exact",
     return verdict
 
 
-def _ping_pong_values(mod: Module) -> str:
+def ping_pong_values(mod: Module) -> str:
     """Why a dataflow loop of ``mod`` kept as a loop may read, through a ping-pong buffer, a
     value sequential semantics does not give (an element written in another iteration or
     not at all; :mod:`allo.primitives.dataflow_pipo`), or "". The executor runs its tasks
-    on one copy of each array, so only this rule makes its values the hardware's."""
+    on one copy of each array, so only this rule makes its values the hardware's.
+    Example: ``ping_pong_values(s.ir) == ""`` after a successful ``s.dataflow("i")``."""
     from ..primitives.dataflow_pipo import dataflow_loop_violation
 
     why = dataflow_loop_violation(mod)
@@ -554,4 +555,5 @@ def _not_sequential(mod: Module) -> str:
     return ""
 
 
-__all__ = ["check_equivalence", "check_options", "structural_key", "EquivalenceChecker"]
+__all__ = ["check_equivalence", "check_options", "structural_key", "EquivalenceChecker",
+           "ping_pong_values"]

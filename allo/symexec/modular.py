@@ -27,7 +27,8 @@ from ..ir.nodes import Alloc, Call, Func, Module, copy_func, walk_stmts
 from ..ir.types import BufferType
 from ..ir.state import func_state
 from ..ir.verifier import verify_ir
-from .equiv import EquivalenceChecker, check_equivalence, check_options, has_streams, structural_key
+from .equiv import (EquivalenceChecker, check_equivalence, check_options, has_streams,
+                    ping_pong_values, structural_key)
 from .summaries import CallSummaries, SummaryPlan, forget_proofs, plan_summaries, record_proved
 from .verdict import EQUIVALENT, UNKNOWN, Verdict
 from ..verification import cache as _proof_cache  # noqa: F401  (registers the proof cache
@@ -65,6 +66,10 @@ def verify_modular(a: Any, b: Any, *, fp: str = "exact", timeout_ms: int = 10_00
             verify_ir(mod)
         except AlloError as e:
             return Verdict(UNKNOWN, "IR verification", f"program {label} is ill-formed IR: {e}")
+    for label, mod in (("A", mod_a), ("B", mod_b)):
+        why = ping_pong_values(mod)  # the summaries reason in sequential semantics
+        if why:
+            return Verdict(UNKNOWN, "dataflow ping-pong buffers", f"program {label}: {why}")
     if structural_key(mod_a) == structural_key(mod_b) and not has_streams(mod_a):
         return Verdict(EQUIVALENT, "identical programs")
     verdict = _modular_check(mod_a, mod_b, opts, fallback, congruence)

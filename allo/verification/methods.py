@@ -143,6 +143,14 @@ def _check_symexec_options(options: dict) -> None:
 
 def _run(a: Module, b: Module, chain: Optional[CertificateChain], method: str,
          options: dict) -> Verdict:
+    for label, mod in (("A", a), ("B", b)):
+        # every method: the chain and the summaries reason in sequential semantics, which a
+        # dataflow loop's ping-pong buffers only keep under this rule (equiv checks it too)
+        why = equiv.ping_pong_values(mod)
+        if why:
+            return _tag(Verdict(UNKNOWN, "dataflow ping-pong buffers", f"program {label}: {why}"),
+                        "full" if method == "auto" else method,
+                        "a dataflow loop's ping-pong buffers are checked before any method")
     if method == "full":
         return _tag(_full(a, b, options), "full", "method=\"full\" was requested")
     if method == "certificates":

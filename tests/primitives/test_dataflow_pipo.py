@@ -245,3 +245,13 @@ def test_a_parameter_written_once_per_element_passes():
     s.dataflow("i")
     v = allo.verify(parameter_once, s, cache=False)
     assert v.status == "equivalent", v.report()
+
+
+@pytest.mark.parametrize("method", ["certificates", "modular"])
+def test_every_verification_method_checks_the_ping_pong_rule(method):
+    # the chain and the summaries reason in sequential semantics: they must not skip it
+    s = allo.customize(carried)
+    loop = next(x for x in walk_stmts(s.ir.top_func.body) if isinstance(x, For) and x.var == "i")
+    loop.attrs["dataflow"] = True
+    v = allo.verify(carried, s, method=method, cache=False)
+    assert v.status == "unknown" and "ping-pong" in v.reason, v.report()
