@@ -187,6 +187,12 @@ def pipo_violation(module: Module, func: Func, loop: For, timeout_ms: int = 5000
     params = {p.name for p in func.params}
     everywhere = collect_accesses(func.body)
     for name, (writer, readers) in sorted(shared_arrays(module, func, loop.body).items()):
+        early = sorted(k for k in readers if k < writer)
+        if early:  # dataflow refuses it too: a backward channel, read before it is written
+            return (f"side condition 'one writer task per buffer' fails in dataflow loop {label!r}: "
+                    f"task {early[0]} reads {name!r} before task {writer} writes it",
+                    "concurrent tasks may run the writer first; read a copy made before the "
+                    "loop, or reorder the tasks")
         outside = [a for a in everywhere if a.buffer == name and not a.write
                    and all(l is not loop for l in a.loops)]
         live = _live_outside(module, func, loop, name, writer, readers, params, outside, shared,

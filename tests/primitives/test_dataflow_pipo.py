@@ -255,3 +255,22 @@ def test_every_verification_method_checks_the_ping_pong_rule(method):
     loop.attrs["dataflow"] = True
     v = allo.verify(carried, s, method=method, cache=False)
     assert v.status == "unknown" and "ping-pong" in v.reason, v.report()
+
+
+def backward(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for u in range(1):
+            B[i] = buf[0]  # read before the writer task of the iteration
+        for t in range(4):
+            buf[t] = A[i] + t  # writes every element: not enough when a reader comes first
+
+
+def test_verify_is_unknown_for_a_reader_task_before_its_writer():
+    s = allo.customize(backward)
+    with pytest.raises(AlloError, match="reads .*buf.* before"):
+        s.dataflow("i")
+    loop = next(x for x in walk_stmts(s.ir.top_func.body) if isinstance(x, For) and x.var == "i")
+    loop.attrs["dataflow"] = True
+    v = allo.verify(backward, s, cache=False)
+    assert v.status == "unknown" and "task 0 reads 'buf' before task 1 writes it" in v.reason, v.report()
