@@ -81,6 +81,37 @@ def task_dependencies(module: Module) -> Dict[str, Dict[int, Set[int]]]:
     return out
 
 
+def is_stream_type(t: Any) -> bool:
+    """Whether ``t`` (a parameter's or buffer's type) is a FIFO or an array of FIFOs.
+
+    Example: ``is_stream_type(BufferType(StreamType(int32, 2), ())) is True``.
+    """
+    return type(t).__name__ == "StreamType" or bool(getattr(t, "is_stream", False))
+
+
+def task_buffer_uses(module: Module, func: Func, tasks: List[Tuple[int, Any]],
+                     modes: Optional[Dict[str, List[str]]] = None
+                     ) -> Tuple[Dict[str, List[int]], Dict[str, List[int]]]:
+    """``(writers, readers)``: for each plain (non-stream) buffer of ``func``, the positions
+    of the ``tasks`` (``(position, statement)`` pairs, in order) that write it and those
+    that read it; a call counts as what its callee does to the parameter (transitively; an
+    unknown callee as both), a declaration as what its fill reads.
+
+    Example: ``task_buffer_uses(m, f, list(enumerate(loop.body))) == ({"buf": [0]}, {"buf": [1]})``.
+    """
+    modes = param_modes(module) if modes is None else modes
+    plain = {n for n, t in func.buffers().items() if not is_stream_type(t)}
+    writers: Dict[str, List[int]] = {}
+    readers: Dict[str, List[int]] = {}
+    for k, s in tasks:
+        read, written = buffer_effects(Func("task", [], [], [s]), modes)
+        for name in sorted(written & plain):
+            writers.setdefault(name, []).append(k)
+        for name in sorted(read & plain):
+            readers.setdefault(name, []).append(k)
+    return writers, readers
+
+
 def region_task_dependencies(module: Module, func: Func, body: List[Any], transitive: bool = True,
                              modes: Optional[Dict[str, List[str]]] = None) -> Dict[int, Set[int]]:
     """For the tasks (statements) of one dataflow region ``body`` of ``func``: which earlier
@@ -92,8 +123,7 @@ def region_task_dependencies(module: Module, func: Func, body: List[Any], transi
     from .nodes import Alloc
 
     modes = param_modes(module) if modes is None else modes
-    streams = {n for n, t in func.buffers().items()
-               if getattr(t, "is_stream", False) or type(t).__name__ == "StreamType"}
+    streams = {n for n, t in func.buffers().items() if is_stream_type(t)}
     effects = [None if isinstance(s, Alloc) else
                buffer_effects(Func("task", [], [], [s]), modes) for s in body]
     # writers per plain buffer, in task order: a region has thousands of tasks, so

@@ -93,11 +93,10 @@ from ..errors import AlloError
 
 import z3
 
-from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, Load, Return, Store, StreamGet,
-                        StreamPut, stmt_exprs, walk_expr, walk_stmts)
-from ..ir.effects import loop_iterations
-from ..ir.types import BufferType, StreamType
-from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, loop_sites, primitive
+from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, StreamGet, StreamPut,
+                        stmt_exprs, walk_expr, walk_stmts)
+from ..ir.effects import is_stream_type, loop_iterations, task_buffer_uses
+from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, primitive
 from .dataflow_common import PEArray
 from .dataflow_fill import settle_fills
 from .dataflow_pipo import pipo_violation
@@ -195,50 +194,13 @@ def _stream_uses(module, func: Func, stmts, streams: Set[str]) -> Dict[str, Set[
     return uses
 
 
-def _buffer_uses(module, stmts, seen: Tuple[str, ...] = ()) -> Dict[str, Set[str]]:
-    """``{buffer: {"read", "write"}}`` for the buffers ``stmts`` touch; a call counts as
-    what its callee does to the parameter (followed transitively; a recursive or unknown
-    callee counts as both)."""
-    uses: Dict[str, Set[str]] = {}
-    for s in walk_stmts(stmts):
-        if isinstance(s, Store):
-            uses.setdefault(s.buffer, set()).add("write")
-        for e in stmt_exprs(s):
-            for x in walk_expr(e):
-                if isinstance(x, Load):
-                    uses.setdefault(x.buffer, set()).add("read")
-        if isinstance(s, Call):
-            callee = module.funcs.get(s.callee)
-            inner = (_buffer_uses(module, callee.body, seen + (s.callee,))
-                     if callee is not None and s.callee not in seen else None)
-            for k, a in enumerate(s.args):
-                if isinstance(a, BufRef):
-                    param = callee.params[k].name if callee is not None and k < len(callee.params) else None
-                    kinds = {"read", "write"} if inner is None or param is None else inner.get(param, set())
-                    uses.setdefault(a.buffer, set()).update(kinds)
-            for r in s.results:
-                uses.setdefault(r, set()).add("write")
-        if isinstance(s, Return):
-            for a in s.values:
-                if isinstance(a, BufRef):
-                    uses.setdefault(a.buffer, set()).add("read")
-    return uses
-
-
 def _check_plain_buffers(ctx: Context, func: Func, tasks: List[Tuple[int, Any]]) -> None:
     """Tasks run concurrently: a plain (non-stream) buffer needs at most one writer task,
     and no task may read it before (in program order) the task that writes it."""
-    plain = {n for n, t in func.buffers().items() if not _is_stream(t)}
-    writers: Dict[str, List[str]] = {}
-    readers: Dict[str, List[Tuple[int, str]]] = {}
-    for k, s in tasks:
-        for name, kinds in _buffer_uses(ctx.module, [s]).items():
-            if name not in plain:
-                continue
-            if "write" in kinds:
-                writers.setdefault(name, []).append(_task_name(k, s))
-            if "read" in kinds:
-                readers.setdefault(name, []).append((k, _task_name(k, s)))
+    names = {k: _task_name(k, s) for k, s in tasks}
+    writer_tasks, reader_tasks = task_buffer_uses(ctx.module, func, tasks)
+    writers = {n: [names[k] for k in ks] for n, ks in writer_tasks.items()}
+    readers = {n: [(k, names[k]) for k in ks] for n, ks in reader_tasks.items()}
     for name in sorted(writers):
         if len(writers[name]) > 1:
             raise ctx.refuse(f"side condition 'one writer task per buffer' fails: buffer {name!r} is "
@@ -246,7 +208,7 @@ def _check_plain_buffers(ctx: Context, func: Func, tasks: List[Tuple[int, Any]])
                              f"{', '.join(writers[name])}",
                              hint="concurrent tasks would race on it; give each task its own "
                                   "buffer, or merge the writing tasks")
-        first_writer = next(k for k, s in tasks if _task_name(k, s) == writers[name][0])
+        first_writer = writer_tasks[name][0]
         early = [t for k, t in readers.get(name, []) if k < first_writer]
         if early:
             raise ctx.refuse(f"side condition 'one writer task per buffer' fails: {early[0]} reads "
@@ -279,10 +241,6 @@ def region_tasks(body: List[Any]) -> List[Tuple[int, Any]]:
             or isinstance(s.init, Expr) and not isinstance(s.init, Const)]
 
 
-def _is_stream(t: Any) -> bool:
-    return isinstance(t, StreamType) or (isinstance(t, BufferType) and t.is_stream)
-
-
 def _task_name(k: int, s) -> str:
     if isinstance(s, For):
         return f"task {k} (loop {s.name!r})"
@@ -311,7 +269,7 @@ def dataflow(ctx: Context, target: Any) -> None:
     else:
         raise ctx.refuse(f"target={target!r} is neither a function nor a loop",
                          hint=f"functions: {', '.join(sorted(ctx.module.funcs))}")
-    streams = {n for n, t in func.buffers().items() if _is_stream(t)}
+    streams = {n for n, t in func.buffers().items() if is_stream_type(t)}
     producers: Dict[str, List[str]] = {}
     consumers: Dict[str, List[str]] = {}
     for k, s in enumerate(body):

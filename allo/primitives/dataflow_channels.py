@@ -52,6 +52,7 @@ from ..ir.nodes import (Alloc, BufRef, Call, Expr, For, Func, If, Load, Op, Retu
                         StreamPut, Var, While, child_bodies, index_const, map_stmt_exprs,
                         stmt_exprs, substitute, walk_expr, walk_stmts)
 from ..ir.types import BufferType, StreamType, index
+from ..ir.effects import is_stream_type
 from .base import BUFFER, LOOP, VALUE, BufferHandle, Context, primitive, template_instance
 from ..errors import AlloError
 from .dataflow_common import stmt_site
@@ -381,14 +382,14 @@ def _mark_dataflow_when_ready(ctx: Context, plan: ChannelPlan) -> None:
     fills the channels while the PEs drain them) once every stream it declares is a
     channel array proved to have one producer and one consumer task per channel and its
     plain buffers pass the ``dataflow`` primitive's check; until then, say why not."""
-    from .dataflow import _check_plain_buffers, _is_stream, region_tasks
+    from .dataflow import _check_plain_buffers, region_tasks
 
     func = plan.func
     proved = tuple(func.attrs.get("channel_arrays", ()))
     if stmt_site(func, plan.alloc).parent is func.body and plan.alloc.name not in proved:
         proved += (plan.alloc.name,)  # a new tuple: module copies share attribute values
         func.attrs["channel_arrays"] = proved
-    streams = sorted(n for n, ty in func.buffers().items() if _is_stream(ty))
+    streams = sorted(n for n, ty in func.buffers().items() if is_stream_type(ty))
     pending = [n for n in streams if n not in proved]
     if func.attrs.get("dataflow"):
         return

@@ -41,6 +41,7 @@ from ..ir.index import affine_form
 from ..ir.nodes import (BufRef, Call, Expr, For, Func, If, Module, Return, Store, Var, While,
                         substitute, walk_stmts)
 from ..ir.sites import reads_buffer, stmt_site, task_scope
+from ..ir.effects import task_buffer_uses
 from ..ir.types import BufferType
 from .deps import Access, carried_dependence_queries, collect_accesses, uncovered_read_queries
 
@@ -58,29 +59,6 @@ class _Prover:
         return solver.check() == z3.unsat
 
 
-def task_buffer_uses(module: Module, func: Func, body: List[Any]
-                     ) -> Tuple[Dict[str, List[int]], Dict[str, Set[int]]]:
-    """``(writers, readers)``: for each plain (non-stream) buffer of ``func``, the tasks of
-    ``body`` (by position) that write it and those that read it.
-
-    Example: ``task_buffer_uses(m, f, loop.body) == ({"buf": [0]}, {"buf": {1}})``.
-    """
-    from .dataflow import _buffer_uses, _is_stream  # the task effects dataflow checks with
-
-    plain = {n for n, t in func.buffers().items() if not _is_stream(t)}
-    writers: Dict[str, List[int]] = {}
-    readers: Dict[str, Set[int]] = {}
-    for k, s in enumerate(body):
-        for name, kinds in _buffer_uses(module, [s]).items():
-            if name not in plain:
-                continue
-            if "write" in kinds:
-                writers.setdefault(name, []).append(k)
-            if "read" in kinds:
-                readers.setdefault(name, set()).add(k)
-    return writers, readers
-
-
 def shared_arrays(module: Module, func: Func, body: List[Any]) -> Dict[str, Tuple[int, Set[int]]]:
     """The plain (non-stream) buffers of ``func`` that one task of ``body`` writes and another
     reads: ``{name: (writer task, reader tasks)}`` (the first writer: ``dataflow`` refuses
@@ -88,9 +66,9 @@ def shared_arrays(module: Module, func: Func, body: List[Any]) -> Dict[str, Tupl
 
     Example: ``shared_arrays(m, f, loop.body) == {"buf": (0, {1})}``.
     """
-    writers, readers = task_buffer_uses(module, func, body)
-    return {n: (ws[0], readers[n] - {ws[0]}) for n, ws in writers.items()
-            if readers.get(n, set()) - {ws[0]}}
+    writers, readers = task_buffer_uses(module, func, list(enumerate(body)))
+    return {n: (ws[0], set(readers[n]) - {ws[0]}) for n, ws in writers.items()
+            if set(readers.get(n, ())) - {ws[0]}}
 
 
 def _writer_fills_every_element(module: Module, func: Func, task: Any, name: str,
@@ -177,7 +155,7 @@ def pipo_violation(module: Module, func: Func, loop: For, timeout_ms: int = 5000
     site = stmt_site(func, loop)
     enclosing = tuple(site.enclosing) if site is not None else ()
     shared = [l.var for l in enclosing] + [loop.var]
-    writers, _ = task_buffer_uses(module, func, loop.body)
+    writers, _ = task_buffer_uses(module, func, list(enumerate(loop.body)))
     for name, tasks in sorted(writers.items()):
         if len(tasks) > 1:  # dataflow refuses this; an IR that carries it is not trusted
             return (f"side condition 'one writer task per buffer' fails in dataflow loop {label!r}: "
@@ -290,4 +268,4 @@ def dataflow_loop_violation(module: Module) -> Optional[str]:
     return None
 
 
-__all__ = ["task_buffer_uses", "shared_arrays", "writes_through_calls", "pipo_violation", "dataflow_loop_violation"]
+__all__ = ["shared_arrays", "writes_through_calls", "pipo_violation", "dataflow_loop_violation"]
