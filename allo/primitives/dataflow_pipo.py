@@ -40,8 +40,8 @@ import z3
 from ..ir.index import affine_form
 from ..ir.nodes import (BufRef, Call, Expr, For, Func, If, Module, Return, Store, Var, While,
                         substitute, walk_stmts)
-from ..ir.sites import reads_buffer, stmt_site, task_scope
-from ..ir.effects import task_buffer_uses
+from ..ir.sites import access_sites, reads_buffer, stmt_site, task_scope
+from ..ir.effects import param_modes, task_buffer_uses
 from ..ir.types import BufferType
 from .deps import Access, carried_dependence_queries, collect_accesses, uncovered_read_queries
 
@@ -140,6 +140,30 @@ def writes_through_calls(module: Module, task: Any, name: str, loops: Tuple[For,
     return out
 
 
+def reads_through_calls(module: Module, body: List[Any], name: str, loops: Tuple[For, ...] = (),
+                        modes: Optional[Dict[str, List[str]]] = None) -> List[Access]:
+    """The reads of buffer ``name`` that calls in ``body`` make: one read of an unknown
+    element per call that passes it (whole or as a sub-view) to a parameter its callee
+    reads (mode ``"in"``/``"both"``, or an unknown callee). :func:`collect_accesses` lists
+    such an argument as a write only, so without these a task reading a ping-pong buffer
+    inside a callee would go unchecked.
+
+    Example: ``reads_through_calls(m, [call], "buf")`` -> ``[read of buf (unknown element)]``
+    for ``rd(buf, B, i)`` whose callee loads its first parameter.
+    """
+    modes = param_modes(module) if modes is None else modes
+    out: List[Access] = []
+    for site in access_sites(body, tuple(loops)):
+        if site.kind != "call_arg" or site.buffer != name:
+            continue
+        callee = modes.get(site.callee)
+        positions = [k for k, a in enumerate(site.stmt.args)
+                     if isinstance(a, BufRef) and a.buffer == name]
+        if callee is None or any(k >= len(callee) or callee[k] in ("in", "both") for k in positions):
+            out.append(Access(name, None, False, site.loops, -1, bool(site.conds), site.conds))
+    return out
+
+
 def pipo_violation(module: Module, func: Func, loop: For, timeout_ms: int = 5000
                    ) -> Optional[Tuple[str, str]]:
     """Why a task of dataflow loop ``loop`` (kept as a loop) may read, through a ping-pong
@@ -163,7 +187,10 @@ def pipo_violation(module: Module, func: Func, loop: For, timeout_ms: int = 5000
                     "concurrent tasks would race on it; give each task its own buffer, or "
                     "merge the writing tasks")
     params = {p.name for p in func.params}
-    everywhere = collect_accesses(func.body)
+    modes = param_modes(module)
+    everywhere = collect_accesses(func.body) + [
+        a for n in shared_arrays(module, func, loop.body)
+        for a in reads_through_calls(module, func.body, n, (), modes)]
     for name, (writer, readers) in sorted(shared_arrays(module, func, loop.body).items()):
         early = sorted(k for k in readers if k < writer)
         if early:  # dataflow refuses it too: a backward channel, read before it is written
@@ -181,7 +208,9 @@ def pipo_violation(module: Module, func: Func, loop: For, timeout_ms: int = 5000
                 _writer_fills_every_element(module, func, loop.body[writer], name, prover):
             continue
         per_task = {k: [a for a in collect_accesses([loop.body[k]], enclosing + (loop,))
-                        if a.buffer == name] for k in sorted(readers | {writer})}
+                        if a.buffer == name]
+                    + reads_through_calls(module, [loop.body[k]], name, enclosing + (loop,), modes)
+                    for k in sorted(readers | {writer})}
         accesses = [a for k in sorted(per_task) for a in per_task[k]]
         # each task's accesses are numbered in its own list: renumber in body order
         for order, a in enumerate(accesses):
@@ -268,4 +297,4 @@ def dataflow_loop_violation(module: Module) -> Optional[str]:
     return None
 
 
-__all__ = ["shared_arrays", "writes_through_calls", "pipo_violation", "dataflow_loop_violation"]
+__all__ = ["shared_arrays", "writes_through_calls", "reads_through_calls", "pipo_violation", "dataflow_loop_violation"]

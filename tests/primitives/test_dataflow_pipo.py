@@ -274,3 +274,67 @@ def test_verify_is_unknown_for_a_reader_task_before_its_writer():
     loop.attrs["dataflow"] = True
     v = allo.verify(backward, s, cache=False)
     assert v.status == "unknown" and "task 0 reads 'buf' before task 1 writes it" in v.reason, v.report()
+
+
+def read_prev_in_callee(X: int32[4], B: int32[4], i: int32):
+    if i > 0:
+        B[i] = X[i - 1]
+
+
+def reads_through_a_call(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for t in range(1):
+            buf[i] = A[i] + 1
+        read_prev_in_callee(buf, B, i)  # reads buf[i - 1], written by the previous iteration
+
+
+def copy_out(X: int32[4], C: int32[4]):
+    for j in range(4):
+        C[j] = X[j]
+
+
+def read_after_the_loop_in_a_call(A: int32[4], B: int32[4], C: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        for t in range(1):
+            buf[i] = A[i]
+        for u in range(1):
+            B[i] = buf[i]
+    copy_out(buf, C)  # reads the ping-pong buffer after the loop, inside a callee
+
+
+def sum_in_callee(X: int32[4], B: int32[4], i: int32):
+    for j in range(4):
+        B[i] += X[j]
+
+
+def full_writer_call_reader(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        fill_four(buf, A[i])
+        sum_in_callee(buf, B, i)
+
+
+@pytest.mark.parametrize("kernel, why", [
+    (reads_through_a_call, "read of buf (unknown element)"),
+    (read_after_the_loop_in_a_call, "outside the loop reads it")],
+    ids=["reader_call", "call_after_loop"])
+def test_reads_inside_a_callee_are_checked(kernel, why):
+    # a buffer passed to a callee that reads it was listed as a write only, so these reads
+    # went unchecked and the design was "equivalent" (regression)
+    s = allo.customize(kernel)
+    with pytest.raises(AlloError, match="ping-pong reads see their own iteration") as err:
+        s.dataflow("i")
+    assert why in str(err.value), str(err.value)
+    loop = next(x for x in walk_stmts(s.ir.top_func.body) if isinstance(x, For) and x.var == "i")
+    loop.attrs["dataflow"] = True
+    v = allo.verify(kernel, s, cache=False)
+    assert v.status == "unknown" and "ping-pong" in v.reason, v.report()
+
+
+def test_a_callee_reading_a_buffer_the_writer_fills_passes():
+    s = allo.customize(full_writer_call_reader)
+    s.dataflow("i")
+    v = allo.verify(full_writer_call_reader, s, cache=False)
+    assert v.status == "equivalent", v.report()
