@@ -333,10 +333,13 @@ def emit_call_stream(ctx: Context, pair: CallPair, depth: int) -> Callable[[int]
     def retype(new_depth: int) -> None:
         """Give the stream (its declaration and both callee parameters) another depth."""
         t = BufferType(StreamType(elem, new_depth), ())
-        pair.alloc.type = t
-        prod.param(pair.producer.param).type = t
-        cons.param(pair.consumer.param).type = t
-        rekey_fills(ctx.module, pair.func)  # the marks' tasks changed by a depth only
+
+        def set_depth() -> None:
+            pair.alloc.type = t
+            prod.param(pair.producer.param).type = t
+            cons.param(pair.consumer.param).type = t
+
+        rekey_fills(ctx.module, pair.func, set_depth)  # the marks' tasks changed by a depth only
 
     return retype
 

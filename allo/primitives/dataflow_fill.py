@@ -39,7 +39,7 @@ Example::
 from __future__ import annotations
 
 import math
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Callable, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -332,18 +332,26 @@ def settle_fills(ctx: Context, func: Func) -> List[str]:
     return dead
 
 
-def rekey_fills(module: Any, func: Func) -> None:
-    """Re-take the fingerprints of ``func``'s dead-fill marks after a rewrite that changed
-    only FIFO depths (a stream's depth settled after the marking): no dead-fill proof
-    depends on a depth. Any other rewrite must leave the keys alone, so that the HLS code
-    brings the fill back.
+def rekey_fills(module: Any, func: Func, change: Callable[[], None]) -> None:
+    """Run ``change`` (a rewrite that changes only FIFO depths: a stream's depth settled
+    after the marking) and re-take the fingerprints of ``func``'s dead-fill marks that
+    still matched their first task before it: no dead-fill proof depends on a depth. A
+    mark already stale before ``change`` (an earlier rewrite changed its task) stays stale,
+    so the HLS code keeps bringing that fill back. Any other rewrite must leave the keys
+    alone.
 
-    Example: ``rekey_fills(ctx.module, top)`` in the retype of a stream between calls.
+    Example: ``rekey_fills(ctx.module, top, lambda: set_depth(4))`` in the retype of a
+    stream between calls.
     """
-    marks = func.attrs.get("dead_fill")
+    def key_now(name: str) -> Optional[str]:
+        task = first_task(func, name)
+        return task_key(module, task) if task is not None else None
+
+    marks = dict(func.attrs.get("dead_fill") or {})
+    valid = {n for n, key in marks.items() if key is not None and key_now(n) == key}
+    change()
     if marks:
-        keys = {n: task_key(module, first_task(func, n)) for n in marks}
-        func.attrs["dead_fill"] = {n: k for n, k in keys.items() if k is not None}
+        func.attrs["dead_fill"] = {n: key_now(n) if n in valid else key for n, key in marks.items()}
 
 
 __all__ = ["fill_constant", "writes_every_element", "own_instance", "bound_params", "forward_fill",

@@ -209,6 +209,23 @@ def test_a_dead_fill_is_omitted_only_for_the_code_it_was_proved_on():
     assert "l_init_F" in top_code and "l_init_Z" not in top_code
 
 
+def test_a_depth_change_keeps_a_stale_mark_stale():
+    # rekey_fills (the retype of a stream's depth in `to`) re-took the fingerprint of every
+    # mark of the function, so a mark already stale from an earlier rewrite of its first
+    # task became valid for the rewritten code and the HLS code dropped a needed fill
+    # (regression: only marks that matched before the depth change are re-taken)
+    from allo.primitives.dataflow_fill import rekey_fills
+
+    s = allo.customize(region)
+    s.dataflow("region")
+    top = s.ir.top_func
+    rows = next(l for l in s.ir.funcs["write_all"].loops() if l.var == "i")
+    rows.hi = Const(1, index)  # the first task of F now writes one row only
+    rekey_fills(s.ir, top, lambda: None)  # a depth change elsewhere in the function
+    top_code = hls_top(str(s.build(target="vhls", verify=False)), "region")
+    assert "l_init_F" in top_code and "l_init_Z" not in top_code
+
+
 # ------------------------------------------------------------------ property: random nests
 SIZE = 8
 
