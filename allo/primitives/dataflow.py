@@ -220,8 +220,10 @@ def _check_plain_buffers(ctx: Context, func: Func, tasks: List[Tuple[int, Any]])
 
 
 def _check_ping_pong_values(ctx: Context, func: Func, loop: For) -> None:
-    """A dataflow loop kept as a loop passes arrays between its tasks in ping-pong buffers:
-    every read must see a value written in its own iteration (:mod:`.dataflow_pipo`)."""
+    """A dataflow loop kept as a loop passes arrays between its tasks in ping-pong buffers,
+    and the copies of an unrolled one run concurrently with no channel between copies:
+    either way every read must see a value written in its own iteration
+    (:mod:`.dataflow_pipo`)."""
     why = pipo_violation(ctx.module, func, loop, ctx.timeout_ms)
     if why is not None:
         raise ctx.refuse(why[0], hint=why[1])
@@ -289,7 +291,7 @@ def dataflow(ctx: Context, target: Any) -> None:
                                  hint="each FIFO needs exactly one producer and one consumer task; "
                                       "merge those tasks or use one stream per pair")
     _check_plain_buffers(ctx, func, region_tasks(body))
-    if holder is not func and loop_iterations(holder) != "spatial":
+    if holder is not func:
         _check_ping_pong_values(ctx, func, holder)
     ctx.trivial("one producer and one consumer task per stream",
                 f"{len(streams)} stream(s) checked; the annotation keeps sequential semantics")

@@ -41,7 +41,7 @@ from ..ir.index import affine_form
 from ..ir.nodes import (BufRef, Call, Expr, For, Func, If, Module, Return, Store, Var, While,
                         substitute, walk_stmts)
 from ..ir.sites import access_sites, reads_buffer, stmt_site, task_scope
-from ..ir.effects import param_modes, task_buffer_uses
+from ..ir.effects import loop_iterations, param_modes, task_buffer_uses
 from ..ir.types import BufferType
 from .deps import Access, carried_dependence_queries, collect_accesses, uncovered_read_queries
 
@@ -235,10 +235,13 @@ def pipo_violation(module: Module, func: Func, loop: For, timeout_ms: int = 5000
             if result == z3.unsat:
                 continue
             why = witness(solver.model()) if result == z3.sat else f"undecided ({desc})"
+            how = ("the loop is unrolled: each iteration is a copy running concurrently with "
+                   "the others, and nothing orders one copy's write before another copy's read"
+                   if loop_iterations(loop) == "spatial" else
+                   "each iteration's tasks get a bank of their own")
             return (f"side condition 'ping-pong reads see their own iteration' fails in dataflow loop "
                     f"{label!r}: {name!r} is a ping-pong buffer between task {writer} and task(s) "
-                    f"{', '.join(map(str, sorted(readers)))} (each iteration's tasks get a bank of "
-                    f"their own): {why}",
+                    f"{', '.join(map(str, sorted(readers)))} ({how}): {why}",
                     "a reader sees only what the writer task wrote in the same iteration; pass "
                     "values between iterations in a stream, or write every element it reads in "
                     "each iteration, or keep the loop out of the dataflow region")
@@ -256,7 +259,7 @@ def _live_outside(module: Module, func: Func, loop: For, name: str, writer: int,
     head = (f"side condition 'ping-pong reads see their own iteration' fails in dataflow loop "
             f"{label!r}: {name!r} is written by task {writer} and read by task(s) "
             f"{', '.join(map(str, sorted(readers)))}")
-    if name not in params:
+    if name not in params and loop_iterations(loop) != "spatial":
         if outside:
             return (f"{head}, and {outside[0].describe()} outside the loop reads it, where the "
                     "two banks of its ping-pong buffer hold different iterations' values",
@@ -273,24 +276,26 @@ def _live_outside(module: Module, func: Func, loop: For, name: str, writer: int,
         if result == z3.unsat:
             continue
         why = witness(solver.model()) if result == z3.sat else f"undecided ({desc})"
-        return (f"{head}; it is a parameter, so the tasks share its memory and the writer's next "
-                f"iteration overlaps the readers' current one: {why}",
+        shared_memory = ("it is a parameter, so the tasks share its memory and the writer's "
+                         "next iteration overlaps the readers' current one" if name in params else
+                         "the loop is unrolled into copies that run concurrently and share its "
+                         "memory, so a copy may overwrite an element before another reads it")
+        return (f"{head}; {shared_memory}: {why}",
                 "write each element of a parameter in one iteration only, or pass the values "
                 "through a local array or a stream")
     return None
 
 
 def dataflow_loop_violation(module: Module) -> Optional[str]:
-    """The first :func:`pipo_violation` of a dataflow loop of ``module`` whose iterations
-    hardware runs in order (not unrolled into copies), as a sentence; ``None`` if none.
+    """The first :func:`pipo_violation` of a dataflow loop of ``module``, as a sentence;
+    ``None`` if none. A loop unrolled into copies is checked too: its copies run
+    concurrently, so a read of another copy's write has no channel that orders it.
 
     Example: ``dataflow_loop_violation(m) is None`` after a successful ``s.dataflow("i")``.
     """
-    from ..ir.effects import loop_iterations
-
     for func in module.funcs.values():
         for s in walk_stmts(func.body):
-            if isinstance(s, For) and s.attrs.get("dataflow") and loop_iterations(s) != "spatial":
+            if isinstance(s, For) and s.attrs.get("dataflow"):
                 why = pipo_violation(module, func, s)
                 if why is not None:
                     return why[0]

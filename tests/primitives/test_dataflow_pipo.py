@@ -123,13 +123,22 @@ def test_reads_of_the_same_iterations_writes_pass(kernel):
     assert v.status == "equivalent", v.report()
 
 
-def test_a_fully_unrolled_dataflow_loop_is_not_ping_pong():
-    # every iteration is a copy of its own (spatial): no bank is shared between iterations
+def test_a_fully_unrolled_dataflow_loop_reads_only_its_own_copys_writes():
+    # every iteration is a copy of its own, all running concurrently: copy i's reader of
+    # buf[i - 1] is not ordered after copy i - 1's writer (regression: "equivalent", the rule
+    # was skipped for unrolled loops)
     s = allo.customize(carried)
     s.unroll("i", 0)
-    s.dataflow("i")
+    with pytest.raises(AlloError, match="each iteration is a copy running concurrently"):
+        s.dataflow("i")
+    loop = next(x for x in walk_stmts(s.ir.top_func.body) if isinstance(x, For) and x.var == "i")
+    loop.attrs["dataflow"] = True
     v = allo.verify(carried, s, cache=False)
-    assert v.status == "equivalent", v.report()
+    assert v.status == "unknown" and "buf[i - 1]" in v.reason, v.report()
+    s = allo.customize(same_element)  # each copy reads what it wrote itself
+    s.unroll("i", 0)
+    s.dataflow("i")
+    assert allo.verify(same_element, s, cache=False).status == "equivalent"
 
 
 def fill_two(X: int32[4], v: int32):
