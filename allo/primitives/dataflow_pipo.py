@@ -237,7 +237,7 @@ def pipo_violation(module: Module, func: Func, loop: For, timeout_ms: int = 5000
             why = witness(solver.model()) if result == z3.sat else f"undecided ({desc})"
             how = ("the loop is unrolled: each iteration is a copy running concurrently with "
                    "the others, and nothing orders one copy's write before another copy's read"
-                   if loop_iterations(loop) == "spatial" else
+                   if loop_iterations(loop) != "sequential" else
                    "each iteration's tasks get a bank of their own")
             return (f"side condition 'ping-pong reads see their own iteration' fails in dataflow loop "
                     f"{label!r}: {name!r} is a ping-pong buffer between task {writer} and task(s) "
@@ -259,7 +259,7 @@ def _live_outside(module: Module, func: Func, loop: For, name: str, writer: int,
     head = (f"side condition 'ping-pong reads see their own iteration' fails in dataflow loop "
             f"{label!r}: {name!r} is written by task {writer} and read by task(s) "
             f"{', '.join(map(str, sorted(readers)))}")
-    if name not in params and loop_iterations(loop) != "spatial":
+    if name not in params and loop_iterations(loop) == "sequential":
         if outside:
             return (f"{head}, and {outside[0].describe()} outside the loop reads it, where the "
                     "two banks of its ping-pong buffer hold different iterations' values",
@@ -279,7 +279,8 @@ def _live_outside(module: Module, func: Func, loop: For, name: str, writer: int,
         shared_memory = ("it is a parameter, so the tasks share its memory and the writer's "
                          "next iteration overlaps the readers' current one" if name in params else
                          "the loop is unrolled into copies that run concurrently and share its "
-                         "memory, so a copy may overwrite an element before another reads it")
+                         "memory (fully, or partially: copies of some iterations each), so a copy "
+                         "may overwrite an element before another reads it")
         return (f"{head}; {shared_memory}: {why}",
                 "write each element of a parameter in one iteration only, or pass the values "
                 "through a local array or a stream")

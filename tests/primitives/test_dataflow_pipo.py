@@ -347,3 +347,24 @@ def test_a_callee_reading_a_buffer_the_writer_fills_passes():
     s.dataflow("i")
     v = allo.verify(full_writer_call_reader, s, cache=False)
     assert v.status == "equivalent", v.report()
+
+
+@pytest.mark.parametrize("first", ["unroll", "dataflow"])
+def test_copies_of_a_partially_unrolled_dataflow_loop_do_not_share_elements(first):
+    # unrolled by 2, two copies run concurrently and each rewrites all of buf in every
+    # iteration: one copy may overwrite buf while the other still reads it (regression:
+    # "equivalent"); an element written in one iteration only is fine
+    s = allo.customize(same_iteration)
+    if first == "unroll":
+        s.unroll("i", 2)
+        with pytest.raises(AlloError, match="unrolled into copies that run concurrently"):
+            s.dataflow("i")
+    else:
+        s.dataflow("i")
+        s.unroll("i", 2)
+        v = allo.verify(same_iteration, s, cache=False)
+        assert v.status == "unknown" and "unrolled into copies" in v.reason, v.report()
+    s = allo.customize(same_element)
+    s.unroll("i", 2)
+    s.dataflow("i")
+    assert allo.verify(same_element, s, cache=False).status == "equivalent"
