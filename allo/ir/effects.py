@@ -53,6 +53,38 @@ def buffer_effects(func: Func, modes: Dict[str, List[str]]) -> Tuple[Set[str], S
     return read, written
 
 
+def dataflow_loop_labels(module: Module) -> Dict[int, str]:
+    """The label of each dataflow loop of ``module`` (by ``id`` of its ``For``), unique
+    among the module's dataflow regions: the loop's name, or ``function.name`` when another
+    region (a loop of another function, a dataflow function) has the same label, with
+    ``#k`` for the k-th repeat beyond that. The symbolic executor names a loop's processes
+    with it and :func:`task_dependencies` keys the loop's waits by it, so two regions
+    never share one entry (the waits of one applied to the other's tasks).
+
+    Example: ``set(dataflow_loop_labels(m).values()) == {"f1.i", "f2.i"}`` when ``f1`` and
+    ``f2`` each hold a dataflow loop ``i``.
+    """
+    from collections import Counter
+
+    from .nodes import For
+
+    loops = [(func, s) for func in module.funcs.values() for s in walk_stmts(func.body)
+             if isinstance(s, For) and s.attrs.get("dataflow")]
+    taken = Counter([func.name for func in module.funcs.values() if func.attrs.get("dataflow")]
+                    + [s.name or s.var for _, s in loops])
+    seen: Counter = Counter()
+    out: Dict[int, str] = {}
+    for func, s in loops:
+        label = s.name or s.var
+        if taken[label] > 1:
+            label = f"{func.name}.{label}"
+            seen[label] += 1
+            if seen[label] > 1:
+                label = f"{label}#{seen[label]}"
+        out[id(s)] = label
+    return out
+
+
 def task_dependencies(module: Module) -> Dict[str, Dict[int, Set[int]]]:
     """Per dataflow region (labelled by its function's name, or its loop's name), which
     earlier tasks each task must wait for: task ``k2`` reads a plain (non-stream) buffer
@@ -68,10 +100,11 @@ def task_dependencies(module: Module) -> Dict[str, Dict[int, Set[int]]]:
     from .nodes import For
 
     modes = param_modes(module)
+    labels = dataflow_loop_labels(module)
     out: Dict[str, Dict[int, Set[int]]] = {}
     for func in module.funcs.values():
         regions = [(func.name, func.body)] if func.attrs.get("dataflow") else []
-        regions += [(s.name or s.var, s.body) for s in walk_stmts(func.body)
+        regions += [(labels[id(s)], s.body) for s in walk_stmts(func.body)
                     if isinstance(s, For) and s.attrs.get("dataflow")
                     and loop_iterations(s) != "sequential"]
         for label, body in regions:
@@ -175,14 +208,15 @@ def loop_iterations(loop: Any) -> str:
 
 def sequential_dataflow_loops(module: Module) -> Dict[str, str]:
     """The dataflow loops whose iterations hardware does not run as separate copies, by
-    label (the loop's name, as in :func:`task_dependencies`): ``{label: how}`` with ``how``
+    label (:func:`dataflow_loop_labels`, as in :func:`task_dependencies`): ``{label: how}`` with ``how``
     from :func:`loop_iterations` (``"sequential"`` or ``"partial"``).
 
     Example: ``sequential_dataflow_loops(m) == {"i": "sequential"}`` after ``s.dataflow("i")``.
     """
     from .nodes import For
 
-    return {s.name or s.var: how for func in module.funcs.values() for s in walk_stmts(func.body)
+    labels = dataflow_loop_labels(module)
+    return {labels[id(s)]: how for func in module.funcs.values() for s in walk_stmts(func.body)
             if isinstance(s, For) and s.attrs.get("dataflow")
             for how in [loop_iterations(s)] if how != "spatial"}
 

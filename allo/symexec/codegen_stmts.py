@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from ..ir.effects import loop_iterations, region_task_dependencies
+from ..ir.effects import dataflow_loop_labels, loop_iterations, region_task_dependencies
 from ..ir.index import loop_interval
 from ..ir.nodes import (Alloc, BufRef, Call, Expr, For, If, Return, Store, StreamPut, While,
                         walk_stmts)
@@ -150,6 +150,8 @@ class StatementCode:
         # and task (a partial unroll too: the finest split, so one producer per FIFO is
         # checked strictly; its replay is not trusted, see executor._fifo_issues)
         task_iteration = py if loop_iterations(s) != "sequential" else "None"
+        # the region's label, unique in the module: task_dependencies keys its waits by it
+        label = self.region_label(s) if dataflow else (s.name or s.var)
         pipo = None
         if dataflow and task_iteration == "None" and self.unit.streams:
             # a task reading an array another task writes waits for that iteration of the
@@ -158,7 +160,7 @@ class StatementCode:
             if deps:
                 pipo = (self.fresh("_pipo"), deps, r, py)
                 pairs = sorted((j, k) for k, js in deps.items() for j in js)
-                self.emit(f"{pipo[0]} = X.pipo_alloc({(s.name or s.var)!r}, {pairs!r})")
+                self.emit(f"{pipo[0]} = X.pipo_alloc({label!r}, {pairs!r})")
         if dataflow or unfolded:
             saved, region = self.fresh("_pp"), self.fresh("_rg")
             self.emit(f"{saved} = X.process; {region} = X.token()")
@@ -171,7 +173,7 @@ class StatementCode:
             # so a FIFO between two PEs only deadlocks if one PE both fills and drains it
             self.set_process(f"({saved}, {region}, {(s.name or s.var)!r}, {py})")
         self.loops.append((s.var, py, rng))
-        self.block(s.body, count=False, dataflow_label=(s.name or s.var) if dataflow else None,
+        self.block(s.body, count=False, dataflow_label=label if dataflow else None,
                    label_var=task_iteration, parent=saved if dataflow else "_pp0",
                    region=region if dataflow else "_tok", pipo=pipo)
         if nested:
@@ -185,6 +187,13 @@ class StatementCode:
         if cost:
             self.emit(f"X.ops += {cost} * len({r})")
         self.emit("if X.ops > X.limit: X.check()")
+
+    def region_label(self, loop: For) -> str:
+        """The unique label of dataflow loop ``loop`` (:func:`dataflow_loop_labels`)."""
+        labels = getattr(self.unit, "dataflow_labels", None)
+        if labels is None:
+            labels = self.unit.dataflow_labels = dataflow_loop_labels(self.unit.module)
+        return labels[id(loop)]
 
     def _if(self, s: If) -> None:
         if self.is_static(s.cond):

@@ -7,7 +7,7 @@ PE loops, a full unroll) have concurrent iterations."""
 import pytest
 
 import allo
-from allo.ir.effects import loop_iterations, sequential_dataflow_loops
+from allo.ir.effects import loop_iterations, sequential_dataflow_loops, task_dependencies
 from allo.ir.types import BufferType, Stream, StreamType, int32
 
 import irb
@@ -217,3 +217,57 @@ def test_two_runs_of_one_dataflow_loop_put_in_turn():
     v = allo.verify(plus_one, s)
     assert v.status == "equivalent", v.report()
     assert any("complete with these depths" in i for i in v.issues), v.issues
+
+
+def waits_then_fills(A: int32[2], B: int32[2]):
+    buf: int32[2]
+    F: Stream[int32, 1][2]
+    for i in range(2):  # unrolled: task 1 of a copy waits for its task 0, which fills F[i]
+        for t in range(1):
+            buf[i] = A[i]
+            F[i].put(A[i])
+            F[i].put(1)
+        for u in range(1):
+            B[i] = buf[i] + F[i].get() + F[i].get()
+
+
+def other_loop_i(A: int32[2], B: int32[2], C: int32[2]):
+    c: int32[2]
+    for i in range(2):  # a dataflow loop with the same label and other waits ({2: {1}})
+        for t in range(1):
+            B[i] = A[i]
+        for t2 in range(1):
+            c[i] = A[i]
+        for u in range(1):
+            C[i] = c[i]
+
+
+def two_loops_named_i(A: int32[2], B: int32[2], C: int32[2], D: int32[2]):
+    waits_then_fills(A, B)
+    other_loop_i(A, C, D)
+
+
+def two_loops_plain(A: int32[2], B: int32[2], C: int32[2], D: int32[2]):
+    for i in range(2):
+        B[i] = A[i] + A[i] + 1
+        C[i] = A[i]
+        D[i] = A[i]
+
+
+def test_two_dataflow_loops_with_one_name_keep_their_own_waits():
+    # the waits of a region were keyed by the loop's name: other_loop_i's loop `i` replaced
+    # waits_then_fills' entry, its task 1 no longer waited for task 0, and the deadlock was
+    # missed ("equivalent"; regression: the labels are made unique per module)
+    parts = []
+    for kernel in (waits_then_fills, other_loop_i):
+        part = allo.customize(kernel)
+        part.unroll("i", 0)
+        part.dataflow("i")
+        parts.append(part)
+    s = allo.customize(two_loops_named_i)
+    for part in parts:
+        s.compose(part)
+    assert task_dependencies(s.ir) == {"waits_then_fills.i": {1: {0}}, "other_loop_i.i": {2: {1}}}
+    v = allo.verify(two_loops_plain, s, cache=False)
+    assert v.status == "not equivalent" and "hardware deadlock" in v.reason, v.report()
+    assert "waits_then_fills.i task 1 (iteration 0) waits for waits_then_fills.i task 0" in v.reason
