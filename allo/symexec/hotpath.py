@@ -106,16 +106,19 @@ class HotPaths:
         tokens, deps, rng, it = pipo
         writers = sorted(deps.get(k, ()))
         readers = sorted(r for r, js in deps.items() if k in js)
+        # the iteration's number, not the loop variable's value (a loop may start at 1 or
+        # step by 2): range.index is O(1)
+        number = f"{rng}.index({it})"
         if before:
             for j in writers:
                 self.emit(f"X.get({tokens}[({j}, {k})][0], None)")
             for r in readers:
-                self.emit(f"if {it} >= 2: X.get({tokens}[({k}, {r})][1], None)")
+                self.emit(f"if {number} >= 2: X.get({tokens}[({k}, {r})][1], None)")
             return
         for r in readers:
             self.emit(f"X.put({tokens}[({k}, {r})][0], 0, None)")
         for j in writers:
-            self.emit(f"if {it} + 2 < len({rng}): X.put({tokens}[({j}, {k})][1], 0, None)")
+            self.emit(f"if {number} + 2 < len({rng}): X.put({tokens}[({j}, {k})][1], 0, None)")
 
     def fifo_get(self, fifo: str) -> str:
         """A FIFO read as an expression: the common case (unconditional, non-empty) logs the

@@ -271,3 +271,42 @@ def test_two_dataflow_loops_with_one_name_keep_their_own_waits():
     v = allo.verify(two_loops_plain, s, cache=False)
     assert v.status == "not equivalent" and "hardware deadlock" in v.reason, v.report()
     assert "waits_then_fills.i task 1 (iteration 0) waits for waits_then_fills.i task 0" in v.reason
+
+
+def times_two(A: int32[8], B: int32[8]):
+    for i in range(8):
+        B[i] = A[i] * 2
+
+
+def from_minus_two(A: int32[8], B: int32[8]):
+    S: Stream[int32, 2]
+    T: int32[1]
+    for i in range(-2, 6):
+        for t in range(1):
+            T[0] = A[i + 2]
+            S.put(A[i + 2])
+        for u in range(1):
+            B[i + 2] = T[0] + S.get()
+
+
+def by_two(A: int32[8], B: int32[8]):
+    S: Stream[int32, 2]
+    T: int32[1]
+    for i in range(0, 8, 2):
+        for t in range(1):
+            T[0] = A[i]
+            S.put(A[i])
+            S.put(A[i + 1])
+        for u in range(1):
+            B[i] = T[0] + S.get()
+            B[i + 1] = S.get() * 2
+
+
+@pytest.mark.parametrize("kernel", [from_minus_two, by_two])
+def test_ping_pong_tokens_count_iterations_not_loop_values(kernel):
+    # the tokens were gated on the loop variable's value (i >= 2), not the iteration's
+    # number: from -2 the writer never waited and the reader overfilled its tokens ("not
+    # equivalent: hardware deadlock"); by 2 the writer waited one iteration early ("unknown")
+    s = _dataflow_loop(kernel)
+    v = allo.verify(times_two, s, cache=False)
+    assert v.status == "equivalent", v.report()
