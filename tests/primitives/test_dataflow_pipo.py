@@ -325,10 +325,26 @@ def full_writer_call_reader(A: int32[4], B: int32[4]):
         sum_in_callee(buf, B, i)
 
 
+def add_previous(X: int32[4], A: int32[4], i: int32):
+    if i > 0:
+        X[i] = X[i - 1] + A[i]  # reads the previous iteration's write
+    else:
+        X[i] = A[i]
+
+
+def writer_reads_back_in_a_call(A: int32[4], B: int32[4]):
+    buf: int32[4]
+    for i in range(4):
+        add_previous(buf, A, i)
+        for u in range(1):
+            B[i] = buf[i]
+
+
 @pytest.mark.parametrize("kernel, why", [
     (reads_through_a_call, "read of buf (unknown element)"),
-    (read_after_the_loop_in_a_call, "outside the loop reads it")],
-    ids=["reader_call", "call_after_loop"])
+    (read_after_the_loop_in_a_call, "outside the loop reads it"),
+    (writer_reads_back_in_a_call, "read of buf (unknown element)")],
+    ids=["reader_call", "call_after_loop", "writer_call"])
 def test_reads_inside_a_callee_are_checked(kernel, why):
     # a buffer passed to a callee that reads it was listed as a write only, so these reads
     # went unchecked and the design was "equivalent" (regression)
