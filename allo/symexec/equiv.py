@@ -157,7 +157,15 @@ class EquivalenceChecker:
         shared = [i for r in results for i in r.issues if i.kind in ("shared", "unmodelled")]
         if shared:
             return self.verdict(UNKNOWN, "symbolic execution", shared[0].message)
-        return self._compare(results[0], results[1])
+        verdict = self._compare(results[0], results[1])
+        leftover = [i for r in results for i in r.issues if i.kind == "leftover"]
+        if leftover and verdict.status == EQUIVALENT:
+            # one call is equal, but a hardware FIFO keeps its elements across calls: the
+            # next call would read them, where the program's semantics start empty
+            return self.verdict(UNKNOWN, "symbolic execution", f"{leftover[0].message}: in "
+                                "hardware a FIFO keeps its elements across calls, so the next call "
+                                "would read them first; equal for one call only")
+        return verdict
 
     # -------------------------------------------------------------- deadlocks
     def _hardware_deadlock(self, per_program: List[List[FifoIssue]]) -> Verdict:
