@@ -99,7 +99,7 @@ from ..ir.effects import is_stream_type, loop_iterations, task_buffer_uses
 from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, primitive
 from .dataflow_common import PEArray
 from .dataflow_fill import settle_fills
-from .dataflow_pipo import pipo_violation
+from .dataflow_pipo import pipelined_dataflow_message, pipelined_over, pipo_violation
 from .deps import carried_dependence_queries, collect_accesses
 from .loops import split_loop
 
@@ -290,6 +290,9 @@ def dataflow(ctx: Context, target: Any) -> None:
                                  f"region: {', '.join(tasks)}",
                                  hint="each FIFO needs exactly one producer and one consumer task; "
                                       "merge those tasks or use one stream per pair")
+    if holder is not func and pipelined_over(func, holder) is not None:
+        raise ctx.refuse(pipelined_dataflow_message(holder, pipelined_over(func, holder)),
+                         hint="pipeline the loops inside the tasks instead, or leave out dataflow")
     _check_plain_buffers(ctx, func, region_tasks(body))
     if holder is not func:
         _check_ping_pong_values(ctx, func, holder)

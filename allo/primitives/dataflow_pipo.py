@@ -287,6 +287,27 @@ def _live_outside(module: Module, func: Func, loop: For, name: str, writer: int,
     return None
 
 
+def pipelined_over(func: Func, loop: For) -> Optional[For]:
+    """The loop ``loop`` itself or one around it that is pipelined, if any: Vitis pipelines
+    a loop by unrolling everything inside it, so a ``#pragma HLS dataflow`` there is
+    ignored and the tasks run one after another, not as the concurrent processes the
+    verifier models.
+
+    Example: ``pipelined_over(f, loop) is None`` for a dataflow loop in a plain nest.
+    """
+    site = stmt_site(func, loop)
+    around = list(site.enclosing) if site is not None else []
+    return next((l for l in [loop, *reversed(around)] if l.attrs.get("pipeline_ii")), None)
+
+
+def pipelined_dataflow_message(loop: For, pipelined: For) -> str:
+    """The refusal for a dataflow loop that :func:`pipelined_over` finds pipelined."""
+    which = "itself" if pipelined is loop else f"inside pipelined loop {pipelined.name or pipelined.var!r}"
+    return (f"dataflow loop {loop.name or loop.var!r} is pipelined ({which}): HLS unrolls a "
+            "pipelined loop's body, so the dataflow pragma is ignored and its tasks no longer run "
+            "concurrently")
+
+
 def dataflow_loop_violation(module: Module) -> Optional[str]:
     """The first :func:`pipo_violation` of a dataflow loop of ``module``, as a sentence;
     ``None`` if none. A loop unrolled into copies is checked too: its copies run
@@ -297,10 +318,13 @@ def dataflow_loop_violation(module: Module) -> Optional[str]:
     for func in module.funcs.values():
         for s in walk_stmts(func.body):
             if isinstance(s, For) and s.attrs.get("dataflow"):
+                pipelined = pipelined_over(func, s)
+                if pipelined is not None:
+                    return pipelined_dataflow_message(s, pipelined)
                 why = pipo_violation(module, func, s)
                 if why is not None:
                     return why[0]
     return None
 
 
-__all__ = ["shared_arrays", "writes_through_calls", "reads_through_calls", "pipo_violation", "dataflow_loop_violation"]
+__all__ = ["pipelined_over", "pipelined_dataflow_message", "shared_arrays", "writes_through_calls", "reads_through_calls", "pipo_violation", "dataflow_loop_violation"]

@@ -291,6 +291,12 @@ def pipeline(ctx: Context, axis: Any, initiation_interval: Any = 1, rewind: bool
     ii = positive_int(ctx, initiation_interval, "initiation_interval")
     if not isinstance(rewind, bool):
         raise ctx.refuse(f"rewind={rewind!r} must be True or False", hint="pass rewind=True or leave it out")
+    inner = next((l for l in walk_stmts([site.loop]) if isinstance(l, For) and l.attrs.get("dataflow")), None)
+    if inner is not None:
+        raise ctx.refuse(f"loop {site.loop.name or site.loop.var!r} holds the dataflow loop "
+                         f"{inner.name or inner.var!r} (or is one): HLS unrolls a pipelined loop's body, so "
+                         "the dataflow pragma would be ignored and its tasks would no longer run concurrently",
+                         hint="pipeline a loop inside one of the dataflow tasks instead")
     site.loop.attrs["pipeline_ii"] = ii
     if rewind:
         site.loop.attrs["rewind"] = True

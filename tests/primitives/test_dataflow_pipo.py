@@ -384,3 +384,41 @@ def test_copies_of_a_partially_unrolled_dataflow_loop_do_not_share_elements(firs
     s.unroll("i", 2)
     s.dataflow("i")
     assert allo.verify(same_element, s, cache=False).status == "equivalent"
+
+
+def nested_same_iteration(A: int32[4], B: int32[4]):
+    for o in range(2):
+        buf: int32[4]
+        for i in range(4):
+            for t in range(4):
+                buf[t] = A[i] + t
+            for u in range(4):
+                B[i] += buf[u]
+
+
+def test_a_pipelined_dataflow_loop_is_refused_either_way_round():
+    # Vitis unrolls a pipelined loop's body, so a dataflow pragma in it is ignored and the
+    # tasks run one after another: not the concurrent processes the verifier models
+    s = allo.customize(same_iteration)
+    s.dataflow("i")
+    with pytest.raises(AlloError, match="dataflow pragma would be ignored"):
+        s.pipeline("i")
+    s = allo.customize(nested_same_iteration)
+    s.dataflow("i")
+    with pytest.raises(AlloError, match="holds the dataflow loop 'i'"):
+        s.pipeline("o")
+    s.pipeline("t")  # a loop inside a task: fine
+    assert allo.verify(nested_same_iteration, s, cache=False).status == "equivalent"
+    s = allo.customize(nested_same_iteration)
+    s.pipeline("o")
+    with pytest.raises(AlloError, match="inside pipelined loop 'o'"):
+        s.dataflow("i")
+
+
+def test_verify_is_unknown_for_a_pipelined_dataflow_loop_marked_in_the_ir():
+    s = allo.customize(same_iteration)
+    s.dataflow("i")
+    loop = next(x for x in walk_stmts(s.ir.top_func.body) if isinstance(x, For) and x.var == "i")
+    loop.attrs["pipeline_ii"] = 1  # the attribute, without the primitive's check
+    v = allo.verify(same_iteration, s, cache=False)
+    assert v.status == "unknown" and "is pipelined (itself)" in v.reason, v.report()
