@@ -53,10 +53,19 @@ class _Prover:
         self.timeout_ms = timeout_ms
 
     def holds(self, name: str, violation) -> bool:
-        solver = z3.Solver()
-        solver.set("timeout", self.timeout_ms)
-        solver.add(*violation)
-        return solver.check() == z3.unsat
+        return _failure(violation, None, "", self.timeout_ms) is None
+
+
+def _failure(constraints, witness, desc: str, timeout_ms: int) -> Optional[str]:
+    """``None`` when ``constraints`` (a violation) are unsatisfiable; otherwise the witness
+    of a model, or "undecided" when z3 gives up (never taken as proved)."""
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*constraints)
+    result = solver.check()
+    if result == z3.unsat:
+        return None
+    return witness(solver.model()) if result == z3.sat and witness else f"undecided ({desc})"
 
 
 def shared_arrays(module: Module, func: Func, body: List[Any]) -> Dict[str, Tuple[int, Set[int]]]:
@@ -228,13 +237,9 @@ def pipo_violation(module: Module, func: Func, loop: For, timeout_ms: int = 5000
         else:
             writes = [a for a in accesses if a.write]
         for desc, constraints, witness in uncovered_read_queries(reads, writes, shared):
-            solver = z3.Solver()
-            solver.set("timeout", timeout_ms)
-            solver.add(*constraints)
-            result = solver.check()
-            if result == z3.unsat:
+            why = _failure(constraints, witness, desc, timeout_ms)
+            if why is None:
                 continue
-            why = witness(solver.model()) if result == z3.sat else f"undecided ({desc})"
             how = ("the loop is unrolled: each iteration is a copy running concurrently with "
                    "the others, and nothing orders one copy's write before another copy's read"
                    if loop_iterations(loop) != "sequential" else
@@ -269,13 +274,9 @@ def _live_outside(module: Module, func: Func, loop: For, name: str, writer: int,
     writes = [a for a in collect_accesses([loop.body[writer]], enclosing + (loop,))
               if a.buffer == name and a.write]
     for desc, constraints, witness in carried_dependence_queries(writes, loop, shared[:-1]):
-        solver = z3.Solver()
-        solver.set("timeout", timeout_ms)
-        solver.add(*constraints)
-        result = solver.check()
-        if result == z3.unsat:
+        why = _failure(constraints, witness, desc, timeout_ms)
+        if why is None:
             continue
-        why = witness(solver.model()) if result == z3.sat else f"undecided ({desc})"
         shared_memory = ("it is a parameter, so the tasks share its memory and the writer's "
                          "next iteration overlaps the readers' current one" if name in params else
                          "the loop is unrolled into copies that run concurrently and share its "
