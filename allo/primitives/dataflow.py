@@ -95,7 +95,7 @@ import z3
 
 from ..ir.nodes import (Alloc, BufRef, Call, Const, Expr, For, Func, StreamGet, StreamPut,
                         stmt_exprs, walk_expr, walk_stmts)
-from ..ir.effects import is_stream_type, loop_iterations, task_buffer_uses
+from ..ir.effects import is_stream_type, task_buffer_uses
 from .base import LOOP, TARGET, VALUE, Condition, Context, LoopHandle, primitive
 from .dataflow_common import PEArray
 from .dataflow_fill import settle_fills
@@ -290,8 +290,9 @@ def dataflow(ctx: Context, target: Any) -> None:
                                  f"region: {', '.join(tasks)}",
                                  hint="each FIFO needs exactly one producer and one consumer task; "
                                       "merge those tasks or use one stream per pair")
-    if holder is not func and pipelined_over(func, holder) is not None:
-        raise ctx.refuse(pipelined_dataflow_message(holder, pipelined_over(func, holder)),
+    pipelined = pipelined_over(func, holder) if holder is not func else None
+    if pipelined is not None:
+        raise ctx.refuse(pipelined_dataflow_message(holder, pipelined),
                          hint="pipeline the loops inside the tasks instead, or leave out dataflow")
     _check_plain_buffers(ctx, func, region_tasks(body))
     if holder is not func:

@@ -56,15 +56,6 @@ _PROVED: Dict[Tuple[str, str, str], str] = {}
 PROOF_STORES: List[Any] = []
 
 
-def callee_module(module: Module, name: str) -> Module:
-    """The sub-module of ``name`` and everything it calls, with ``name`` as top
-    (:meth:`allo.ir.nodes.Module.sub_module`).
-
-    Example: ``callee_module(m, "tile").top == "tile"``.
-    """
-    return module.sub_module(name)
-
-
 def design_key(module: Module) -> Optional[str]:
     """The structural fingerprint of ``module``'s top and what it calls, whatever the top
     function is called (a kernel proved on its own is called ``linear2d`` there and
@@ -72,7 +63,7 @@ def design_key(module: Module) -> Optional[str]:
 
     Example: ``design_key(m) == design_key(m.copy())``.
     """
-    sub = callee_module(module, module.top)
+    sub = module.sub_module(module.top)
     top = dataclasses.replace(sub.funcs[module.top], name=_TOP)
     funcs = {n: f for n, f in sub.funcs.items() if n != module.top}
     try:
@@ -140,7 +131,7 @@ def not_summarizable(module: Module, name: str) -> Optional[str]:
     and an output of each application (:class:`CalleeClass` ``state``).
     Example: ``not_summarizable(m, "producer")`` -> ``"parameter 'out' is a stream"``.
     """
-    sub = callee_module(module, name)
+    sub = module.sub_module(name)
     for fname, f in sub.funcs.items():
         for p in f.params:
             if isinstance(p.type, Qualified) or (isinstance(p.type, BufferType) and
@@ -193,7 +184,7 @@ class SummaryPlan:
 
 
 def _reachable_callees(module: Module) -> List[str]:
-    return [n for n in callee_module(module, module.top).funcs if n != module.top]
+    return [n for n in module.sub_module(module.top).funcs if n != module.top]
 
 
 def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module], Any],
@@ -215,7 +206,7 @@ def plan_summaries(mod_a: Module, mod_b: Module, prove: Callable[[Module, Module
         sig = lambda f: [_strip(p.type) for p in f.params] + ["->"] + [_strip(t) for t in f.results]  # noqa: E731
         if why is None and sig(fa) != sig(fb):
             why = "the two callees have different signatures"
-        sub_a, sub_b = callee_module(mod_a, name), callee_module(mod_b, name)
+        sub_a, sub_b = mod_a.sub_module(name), mod_b.sub_module(name)
         ka, kb = design_key(sub_a), design_key(sub_b)
         if why is None and (ka is None or kb is None):
             why = "no structural fingerprint"
@@ -505,6 +496,6 @@ def leaves_and_applications(summaries: CallSummaries, roots: List[int]) -> Tuple
     return leaves, sorted(apps)
 
 
-__all__ = ["plan_summaries", "SummaryPlan", "CalleeClass", "CallSummaries", "callee_module",
+__all__ = ["plan_summaries", "SummaryPlan", "CalleeClass", "CallSummaries",
            "design_key", "record_proved", "was_proved", "forget_proofs", "not_summarizable",
            "leaves_and_applications", "UF_MARK"]

@@ -12,7 +12,7 @@ from allo.symexec import verify
 from allo.symexec.dag import Dag
 from allo.symexec.executor import SymbolicExecutor
 from allo.symexec.modular import verify_modular
-from allo.symexec.summaries import (CallSummaries, CalleeClass, SummaryPlan, callee_module,
+from allo.symexec.summaries import (CallSummaries, CalleeClass, SummaryPlan,
                                     forget_proofs, not_summarizable, plan_summaries)
 
 T, K, MT, NT = 4, 8, 16, 32  # 16 x 32 = 512 tiles of a 4 x 4 systolic array, K = 8
@@ -175,7 +175,7 @@ def test_overlapping_arguments_are_executed_not_summarized():
     assert v.status == "unknown" and "ill-formed" in v.reason
     # the executor itself also refuses to summarize it (defence in depth): the call runs
     sub = mod.funcs["sub"]
-    cls = CalleeClass("sub#x", "sub", callee_module(mod, "sub"), [p.type for p in sub.params],
+    cls = CalleeClass("sub#x", "sub", mod.sub_module("sub"), [p.type for p in sub.params],
                       [], (1,), "identical")
     plan = SummaryPlan(classes={"sub#x": cls}, labels_a={"sub": "sub#x"})
     dag = Dag()
